@@ -1,0 +1,51 @@
+/* One error type for the whole launcher: a code that callers branch on and a
+ * message a user can act on. Functions return the code they stored. */
+#ifndef BL_ERROR_H
+#define BL_ERROR_H
+
+#include <stddef.h>
+
+enum bl_code {
+    BL_OK = 0,
+    BL_EINVAL,       /* bad argument or malformed input */
+    BL_EIO,          /* a file or device operation failed */
+    BL_ENOMEM,       /* out of memory */
+    BL_ECORRUPT,     /* data failed a consistency check */
+    BL_ENOTFOUND,    /* a file, version or key that should exist does not */
+    BL_EBUSY,        /* held by someone else (lock, file in use) */
+    BL_ESIGNATURE,   /* signature missing, invalid or below threshold */
+    BL_EEXPIRED,     /* metadata expired */
+    BL_EROLLBACK,    /* version went backwards */
+    BL_ELENGTH,      /* longer or shorter than trusted metadata allows */
+    BL_EHASH,        /* hash does not match trusted metadata */
+    BL_ENETWORK,     /* transfer failed */
+    BL_ECANCELED,    /* stopped on request */
+    BL_ENOSPC,       /* not enough disk space */
+    BL_EUNSUPPORTED, /* not available on this platform or build */
+    BL_ETOOBIG       /* input beyond what this build can handle */
+};
+
+typedef struct {
+    int code;       /* enum bl_code; 0 = ok */
+    char msg[256];  /* what failed and why, for the log and the user */
+} bl_error;
+
+/* Fills err (which may be NULL) and returns code, so callers can write
+ * `return bl_error_set(err, BL_EIO, "...: %s", strerror(errno));`. */
+int bl_error_set(bl_error *err, int code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* Prefixes the existing message with context ("state.json: " + msg). */
+int bl_error_prefix(bl_error *err, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+void bl_error_clear(bl_error *err);
+const char *bl_strerror(int code);
+
+#endif

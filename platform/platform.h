@@ -1,0 +1,51 @@
+/* The thin OS layer. Everything that differs between POSIX and Windows and that
+ * libuv does not already cover lives behind this header, one implementation
+ * file per OS (posix/, win32/). Paths are UTF-8 everywhere; the Windows side
+ * converts to UTF-16 at the system call. Forward slashes work on both. */
+#ifndef BL_PLATFORM_H
+#define BL_PLATFORM_H
+
+#include <stddef.h>
+
+#include "error.h"
+
+#ifdef _WIN32
+#define BL_EXE_SUFFIX ".exe"
+#else
+#define BL_EXE_SUFFIX ""
+#endif
+
+/* Writes data to path so that a reader sees either the old file or the whole
+ * new one, even across a crash or power loss: temp file beside it, flush to
+ * disk, atomic replace, flush the folder entry. */
+int bl_plat_write_file_atomic(const char *path, const void *data, size_t len, bl_error *err);
+
+/* Atomically replaces `to` with `from` (same folder) and makes it durable. */
+int bl_plat_replace_file(const char *from, const char *to, bl_error *err);
+
+/* Flushes a folder's entries (renames, creations) to disk; a no-op where the
+ * OS has no such call (Windows flushes with MOVEFILE_WRITE_THROUGH instead). */
+int bl_plat_sync_dir(const char *dir, bl_error *err);
+
+/* An advisory, non-blocking, per-file lock that the OS drops when the process
+ * dies, so a crashed launcher never leaves the installation locked. */
+typedef struct bl_plat_lock bl_plat_lock;
+int bl_plat_lock_try(const char *path, bl_plat_lock **out, bl_error *err); /* BL_EBUSY if held */
+void bl_plat_lock_release(bl_plat_lock *lock);
+
+/* Replaces the current process image with path (argv as given). Returns only
+ * on failure; BL_EUNSUPPORTED where the OS has no exec (Windows). */
+int bl_plat_exec(const char *path, char *const argv[], bl_error *err);
+
+/* Ends this process the way a child that died of `signum` ended, so whoever
+ * started the launcher sees the same status. Returns if that is not possible;
+ * the caller then exits with 128 + signum. */
+void bl_plat_die_by_signal(int signum);
+
+/* Signals a supervising launcher passes on to the app. Terminal signals
+ * (Ctrl+C, Ctrl+\) are not among them: the terminal already sends them to the
+ * app, which shares the launcher's process group (as system(3) does). */
+const int *bl_plat_forwarded_signals(size_t *count);
+const int *bl_plat_terminal_signals(size_t *count);
+
+#endif

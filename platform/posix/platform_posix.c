@@ -1,0 +1,187 @@
+#include "platform.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct bl_plat_lock {
+    int fd;
+};
+
+static int write_all(int fd, const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* dirname without modifying the input; "." for a bare file name. */
+static void parent_dir(const char *path, char *out, size_t size)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash) {
+        snprintf(out, size, ".");
+    } else if (slash == path) {
+        snprintf(out, size, "/");
+    } else {
+        snprintf(out, size, "%.*s", (int)(slash - path), path);
+    }
+}
+
+int bl_plat_sync_dir(const char *dir, bl_error *err)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return bl_error_set(err, BL_EIO, "cannot open folder %s: %s", dir, strerror(errno));
+    /* Some file systems (and some test sandboxes) refuse fsync on a folder;
+     * EINVAL there means there is nothing to flush. */
+    if (fsync(fd) != 0 && errno != EINVAL && errno != EROFS) {
+        int saved = errno;
+        close(fd);
+        return bl_error_set(err, BL_EIO, "cannot flush folder %s: %s", dir, strerror(saved));
+    }
+    close(fd);
+    return BL_OK;
+}
+
+int bl_plat_replace_file(const char *from, const char *to, bl_error *err)
+{
+    char dir[4096];
+    if (rename(from, to) != 0)
+        return bl_error_set(err, errno == ENOSPC ? BL_ENOSPC : BL_EIO, "cannot replace %s: %s", to,
+                            strerror(errno));
+    parent_dir(to, dir, sizeof dir);
+    return bl_plat_sync_dir(dir, err);
+}
+
+int bl_plat_write_file_atomic(const char *path, const void *data, size_t len, bl_error *err)
+{
+    char tmp[4096];
+    int fd = -1;
+    int rc;
+
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= sizeof tmp)
+        return bl_error_set(err, BL_EINVAL, "path too long: %s", path);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        rc = bl_error_set(err, errno == ENOSPC ? BL_ENOSPC : BL_EIO, "cannot create %s: %s", tmp,
+                          strerror(errno));
+        goto cleanup;
+    }
+    if (write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+        rc = bl_error_set(err, errno == ENOSPC ? BL_ENOSPC : BL_EIO, "cannot write %s: %s", tmp,
+                          strerror(errno));
+        goto cleanup;
+    }
+    if (close(fd) != 0) {
+        fd = -1;
+        rc = bl_error_set(err, errno == ENOSPC ? BL_ENOSPC : BL_EIO, "cannot write %s: %s", tmp,
+                          strerror(errno));
+        goto cleanup;
+    }
+    fd = -1;
+    rc = bl_plat_replace_file(tmp, path, err);
+
+cleanup:
+    if (fd >= 0)
+        close(fd);
+    if (rc != BL_OK)
+        unlink(tmp);
+    return rc;
+}
+
+int bl_plat_lock_try(const char *path, bl_plat_lock **out, bl_error *err)
+{
+    bl_plat_lock *lock;
+    int fd;
+
+    *out = NULL;
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return bl_error_set(err, BL_EIO, "cannot open lock file %s: %s", path, strerror(errno));
+    /* flock, not fcntl locks: fcntl locks are dropped when any descriptor of the
+     * file is closed by any thread, which a multi-threaded process cannot rule out. */
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int saved = errno;
+        close(fd);
+        if (saved == EWOULDBLOCK)
+            return bl_error_set(err, BL_EBUSY, "%s is held by another launcher", path);
+        return bl_error_set(err, BL_EIO, "cannot lock %s: %s", path, strerror(saved));
+    }
+    lock = malloc(sizeof *lock);
+    if (!lock) {
+        close(fd);
+        return bl_error_set(err, BL_ENOMEM, "out of memory");
+    }
+    lock->fd = fd;
+    *out = lock;
+    return BL_OK;
+}
+
+void bl_plat_lock_release(bl_plat_lock *lock)
+{
+    if (!lock)
+        return;
+    close(lock->fd); /* closing drops the flock */
+    free(lock);
+}
+
+int bl_plat_exec(const char *path, char *const argv[], bl_error *err)
+{
+    execv(path, argv);
+    return bl_error_set(err, errno == ENOENT ? BL_ENOTFOUND : BL_EIO, "cannot execute %s: %s", path,
+                        strerror(errno));
+}
+
+void bl_plat_die_by_signal(int signum)
+{
+    struct sigaction dfl;
+    sigset_t set;
+
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    sigaction(signum, &dfl, NULL);
+    sigemptyset(&set);
+    sigaddset(&set, signum);
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
+    /* The app may have dumped core already; a second core of the launcher
+     * would only hide it. */
+    if (signum == SIGSEGV || signum == SIGABRT || signum == SIGBUS || signum == SIGILL ||
+        signum == SIGFPE || signum == SIGQUIT || signum == SIGTRAP || signum == SIGSYS) {
+        struct rlimit no_core = {0, 0};
+        setrlimit(RLIMIT_CORE, &no_core);
+    }
+    raise(signum);
+}
+
+static const int forwarded[] = {SIGTERM, SIGHUP, SIGUSR1, SIGUSR2};
+static const int terminal[] = {SIGINT, SIGQUIT};
+
+const int *bl_plat_forwarded_signals(size_t *count)
+{
+    *count = sizeof forwarded / sizeof forwarded[0];
+    return forwarded;
+}
+
+const int *bl_plat_terminal_signals(size_t *count)
+{
+    *count = sizeof terminal / sizeof terminal[0];
+    return terminal;
+}
