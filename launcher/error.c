@@ -28,7 +28,9 @@ int bl_error_prefix(bl_error *err, const char *fmt, ...)
     vsnprintf(prefix, sizeof prefix, fmt, ap);
     va_end(ap);
     memcpy(old, err->msg, sizeof old);
-    snprintf(err->msg, sizeof err->msg, "%s%s", prefix, old);
+    /* Truncating an over-long message is the intent here, not an accident. */
+    if (snprintf(err->msg, sizeof err->msg, "%s%s", prefix, old) < 0)
+        err->msg[0] = '\0';
     return err->code;
 }
 

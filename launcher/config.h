@@ -1,0 +1,75 @@
+/* Effective configuration: built-in defaults, then launcher.json beside the
+ * executable, then the BOMIOT_* environment variables of today's Python
+ * system (same names, same defaults). Each value remembers where it came from.
+ * A malformed file or value is reported once and the key keeps its previous
+ * value: a broken config never stops the installed app from starting. */
+#ifndef BL_CONFIG_H
+#define BL_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "error.h"
+
+enum bl_launch_mode { BL_MODE_SUPERVISE = 0, BL_MODE_EXEC };
+enum bl_config_source { BL_SOURCE_DEFAULT = 0, BL_SOURCE_FILE, BL_SOURCE_ENV };
+
+enum bl_config_key {
+    BL_CFG_UPDATE_URL = 0,
+    BL_CFG_UPDATE_INTERVAL,
+    BL_CFG_AUTO_UPDATE,
+    BL_CFG_INCREMENTAL_UPDATE,
+    BL_CFG_FILE_WATCHER,
+    BL_CFG_APP_NAME,
+    BL_CFG_APP_EXECUTABLE,
+    BL_CFG_KEEP_VERSIONS,
+    BL_CFG_LOG_LEVEL,
+    BL_CFG_MODE,
+    BL_CFG_KEY_COUNT
+};
+
+typedef struct {
+    char update_url[1024];
+    int64_t update_interval; /* seconds between checks; 0 disables */
+    int auto_update;
+    int incremental_update;
+    int file_watcher;
+    char app_name[64];        /* names targets {app}-{version}.tar.gz */
+    char app_executable[256]; /* path inside versions/<v>/, platform suffix added */
+    int64_t keep_versions;    /* installed versions kept, the running one included */
+    int log_level;            /* enum bl_log_level */
+    int mode;                 /* enum bl_launch_mode */
+    int source[BL_CFG_KEY_COUNT];
+    char file_path[1024]; /* the launcher.json that was read, "" if none */
+} bl_config;
+
+/* Receives one message per problem ("launcher.json: 'keep_versions' must be an
+ * integer from 1 to 100, got \"two\"; using 2"). */
+typedef void (*bl_config_report_fn)(void *ctx, const char *message);
+
+/* Looks a variable up; tests pass their own, main passes getenv. */
+typedef const char *(*bl_config_getenv_fn)(void *ctx, const char *name);
+
+void bl_config_defaults(bl_config *cfg);
+
+/* Applies a launcher.json text. label names it in messages and --print-config.
+ * Returns BL_ECORRUPT if the text is not a JSON object (nothing applied);
+ * bad keys are reported and skipped, the rest applied. */
+int bl_config_apply_json(bl_config *cfg, const char *text, size_t len, const char *label,
+                         bl_config_report_fn report, void *ctx);
+
+/* Applies the BOMIOT_* variables that are set. */
+void bl_config_apply_env(bl_config *cfg, bl_config_getenv_fn get, void *get_ctx,
+                         bl_config_report_fn report, void *ctx);
+
+/* Reads path if it exists (a missing file is not a problem) and applies it. */
+int bl_config_load_file(bl_config *cfg, const char *path, bl_config_report_fn report, void *ctx);
+
+/* The effective config, one key a line, with where each value came from. */
+void bl_config_print(const bl_config *cfg, FILE *out);
+
+const char *bl_config_key_name(int key);
+const char *bl_config_env_name(int key); /* NULL when no variable overrides it */
+
+#endif

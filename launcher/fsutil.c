@@ -1,0 +1,212 @@
+#include "fsutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#define PATH_BYTES 4096
+
+int bl_fs_join(char *out, size_t size, const char *a, const char *b)
+{
+    size_t la = strlen(a);
+    int sep = la > 0 && a[la - 1] != '/' && a[la - 1] != '\\';
+    int n = snprintf(out, size, "%s%s%s", a, sep ? "/" : "", b);
+    return n >= 0 && (size_t)n < size ? BL_OK : BL_ETOOBIG;
+}
+
+int bl_fs_dirname(const char *path, char *out, size_t size)
+{
+    const char *slash = strrchr(path, '/');
+    const char *backslash = strrchr(path, '\\');
+    int n;
+    if (backslash && (!slash || backslash > slash))
+        slash = backslash;
+    if (!slash)
+        n = snprintf(out, size, ".");
+    else if (slash == path)
+        n = snprintf(out, size, "/");
+    else
+        n = snprintf(out, size, "%.*s", (int)(slash - path), path);
+    return n >= 0 && (size_t)n < size ? BL_OK : BL_ETOOBIG;
+}
+
+static int lstat_path(const char *path, uv_stat_t *st)
+{
+    uv_fs_t req;
+    int rc = uv_fs_lstat(NULL, &req, path, NULL);
+    if (rc == 0)
+        *st = req.statbuf;
+    uv_fs_req_cleanup(&req);
+    return rc;
+}
+
+int bl_fs_is_dir(const char *path)
+{
+    uv_stat_t st;
+    return lstat_path(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR;
+}
+
+int bl_fs_exists(const char *path)
+{
+    uv_stat_t st;
+    return lstat_path(path, &st) == 0;
+}
+
+int bl_fs_read_all(const char *path, size_t max, char **out, size_t *len, bl_error *err)
+{
+    uv_fs_t req;
+    uv_file fd;
+    char *buf = NULL;
+    size_t used = 0, cap;
+    int rc;
+
+    *out = NULL;
+    *len = 0;
+    fd = uv_fs_open(NULL, &req, path, UV_FS_O_RDONLY, 0, NULL);
+    uv_fs_req_cleanup(&req);
+    if (fd < 0)
+        return bl_error_set(err, fd == UV_ENOENT ? BL_ENOTFOUND : BL_EIO, "cannot open %s: %s", path,
+                            uv_strerror(fd));
+    cap = 4096;
+    buf = malloc(cap + 1);
+    if (!buf) {
+        rc = bl_error_set(err, BL_ENOMEM, "out of memory reading %s", path);
+        goto cleanup;
+    }
+    for (;;) {
+        uv_buf_t chunk;
+        ssize_t n;
+        if (used == cap) {
+            char *bigger;
+            if (cap > max) {
+                rc = bl_error_set(err, BL_ETOOBIG, "%s is larger than %zu bytes", path, max);
+                goto cleanup;
+            }
+            cap *= 2;
+            bigger = realloc(buf, cap + 1);
+            if (!bigger) {
+                rc = bl_error_set(err, BL_ENOMEM, "out of memory reading %s", path);
+                goto cleanup;
+            }
+            buf = bigger;
+        }
+        chunk = uv_buf_init(buf + used, (unsigned int)(cap - used));
+        n = uv_fs_read(NULL, &req, fd, &chunk, 1, -1, NULL);
+        uv_fs_req_cleanup(&req);
+        if (n < 0) {
+            rc = bl_error_set(err, BL_EIO, "cannot read %s: %s", path, uv_strerror((int)n));
+            goto cleanup;
+        }
+        if (n == 0)
+            break;
+        used += (size_t)n;
+    }
+    if (used > max) {
+        rc = bl_error_set(err, BL_ETOOBIG, "%s is larger than %zu bytes", path, max);
+        goto cleanup;
+    }
+    buf[used] = '\0';
+    *out = buf;
+    *len = used;
+    buf = NULL;
+    rc = BL_OK;
+
+cleanup:
+    free(buf);
+    uv_fs_close(NULL, &req, fd, NULL);
+    uv_fs_req_cleanup(&req);
+    return rc;
+}
+
+int bl_fs_mkdir_p(const char *path, bl_error *err)
+{
+    char buf[PATH_BYTES];
+    size_t i, n = strlen(path);
+    uv_fs_t req;
+    int rc;
+
+    if (n >= sizeof buf)
+        return bl_error_set(err, BL_ETOOBIG, "path too long: %s", path);
+    memcpy(buf, path, n + 1);
+    for (i = 1; i <= n; i++) {
+        if (buf[i] != '/' && buf[i] != '\\' && buf[i] != '\0')
+            continue;
+        buf[i] = '\0';
+        rc = uv_fs_mkdir(NULL, &req, buf, 0755, NULL);
+        uv_fs_req_cleanup(&req);
+        if (rc != 0 && rc != UV_EEXIST && !(rc == UV_EPERM && bl_fs_is_dir(buf)))
+            return bl_error_set(err, rc == UV_ENOSPC ? BL_ENOSPC : BL_EIO, "cannot create folder %s: %s",
+                                buf, uv_strerror(rc));
+        buf[i] = path[i];
+    }
+    if (!bl_fs_is_dir(path))
+        return bl_error_set(err, BL_EIO, "%s exists and is not a folder", path);
+    return BL_OK;
+}
+
+int bl_fs_list_dir(const char *path, bl_fs_entry_fn fn, void *ctx, bl_error *err)
+{
+    uv_fs_t req;
+    uv_dirent_t ent;
+    int rc = uv_fs_scandir(NULL, &req, path, 0, NULL);
+
+    if (rc < 0) {
+        uv_fs_req_cleanup(&req);
+        return bl_error_set(err, rc == UV_ENOENT ? BL_ENOTFOUND : BL_EIO, "cannot list %s: %s", path,
+                            uv_strerror(rc));
+    }
+    rc = BL_OK;
+    while (uv_fs_scandir_next(&req, &ent) != UV_EOF) {
+        int is_dir = ent.type == UV_DIRENT_DIR;
+        if (ent.type == UV_DIRENT_UNKNOWN) { /* some file systems do not say */
+            char full[PATH_BYTES];
+            is_dir = bl_fs_join(full, sizeof full, path, ent.name) == BL_OK && bl_fs_is_dir(full);
+        }
+        rc = fn(ctx, ent.name, is_dir);
+        if (rc != 0)
+            break;
+    }
+    uv_fs_req_cleanup(&req);
+    return rc;
+}
+
+typedef struct {
+    const char *dir;
+    bl_error *err;
+} remove_ctx;
+
+static int remove_entry(void *ctx, const char *name, int is_dir)
+{
+    remove_ctx *rm = ctx;
+    char full[PATH_BYTES];
+    (void)is_dir;
+    if (bl_fs_join(full, sizeof full, rm->dir, name) != BL_OK)
+        return bl_error_set(rm->err, BL_ETOOBIG, "path too long under %s", rm->dir);
+    return bl_fs_remove_tree(full, rm->err);
+}
+
+int bl_fs_remove_tree(const char *path, bl_error *err)
+{
+    uv_stat_t st;
+    uv_fs_t req;
+    int rc = lstat_path(path, &st);
+
+    if (rc == UV_ENOENT)
+        return BL_OK;
+    if (rc != 0)
+        return bl_error_set(err, BL_EIO, "cannot remove %s: %s", path, uv_strerror(rc));
+    if ((st.st_mode & S_IFMT) == S_IFDIR) {
+        remove_ctx rm = {path, err};
+        rc = bl_fs_list_dir(path, remove_entry, &rm, err);
+        if (rc != BL_OK)
+            return rc;
+        rc = uv_fs_rmdir(NULL, &req, path, NULL);
+    } else {
+        rc = uv_fs_unlink(NULL, &req, path, NULL);
+    }
+    uv_fs_req_cleanup(&req);
+    if (rc != 0 && rc != UV_ENOENT)
+        return bl_error_set(err, BL_EIO, "cannot remove %s: %s", path, uv_strerror(rc));
+    return BL_OK;
+}

@@ -1,0 +1,37 @@
+/* Small file helpers over libuv's synchronous fs calls, which take UTF-8
+ * paths on every OS (libuv converts to UTF-16 on Windows). */
+#ifndef BL_FSUTIL_H
+#define BL_FSUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+/* Reads a whole file of at most max bytes into a NUL-terminated buffer the
+ * caller frees. BL_ENOTFOUND if missing, BL_ETOOBIG if larger than max. */
+int bl_fs_read_all(const char *path, size_t max, char **out, size_t *len, bl_error *err);
+
+/* 1 if path exists as a folder / as anything (links not followed). */
+int bl_fs_is_dir(const char *path);
+int bl_fs_exists(const char *path);
+
+/* Creates path and its missing parents. */
+int bl_fs_mkdir_p(const char *path, bl_error *err);
+
+/* Removes a file, a link or a whole folder tree; never follows links out of
+ * it. A missing path is not an error. */
+int bl_fs_remove_tree(const char *path, bl_error *err);
+
+/* Calls fn for each entry of a folder except . and .. (is_dir: a real folder,
+ * not a link to one). A non-zero return from fn stops and is returned. */
+typedef int (*bl_fs_entry_fn)(void *ctx, const char *name, int is_dir);
+int bl_fs_list_dir(const char *path, bl_fs_entry_fn fn, void *ctx, bl_error *err);
+
+/* out = a + "/" + b; BL_ETOOBIG if it does not fit. */
+int bl_fs_join(char *out, size_t size, const char *a, const char *b);
+
+/* The folder holding path ("." if none), written into out. */
+int bl_fs_dirname(const char *path, char *out, size_t size);
+
+#endif

@@ -1,0 +1,196 @@
+#include "install.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fsutil.h"
+#include "platform.h"
+
+static int join(char *out, const char *a, const char *b, bl_error *err)
+{
+    if (bl_fs_join(out, BL_PATH_MAX, a, b) != BL_OK)
+        return bl_error_set(err, BL_ETOOBIG, "path too long: %s/%s", a, b);
+    return BL_OK;
+}
+
+int bl_install_layout(const char *root, bl_layout *out, bl_error *err)
+{
+    int rc;
+    memset(out, 0, sizeof *out);
+    if (strlen(root) >= sizeof out->root)
+        return bl_error_set(err, BL_ETOOBIG, "install folder path too long: %s", root);
+    strcpy(out->root, root);
+    if ((rc = join(out->versions_dir, root, "versions", err)) != BL_OK ||
+        (rc = join(out->cache_dir, root, "cache", err)) != BL_OK ||
+        (rc = join(out->state_path, root, "state.json", err)) != BL_OK ||
+        (rc = join(out->config_path, root, "launcher.json", err)) != BL_OK ||
+        (rc = join(out->log_path, out->cache_dir, "update.log", err)) != BL_OK ||
+        (rc = join(out->lock_path, out->cache_dir, "launcher.lock", err)) != BL_OK)
+        return rc;
+    return BL_OK;
+}
+
+int bl_install_version_dir(const bl_layout *layout, const char *version, char *out, size_t size,
+                           bl_error *err)
+{
+    if (!bl_version_is_safe_name(version))
+        return bl_error_set(err, BL_EINVAL, "'%.64s' is not a valid version folder name", version);
+    if (bl_fs_join(out, size, layout->versions_dir, version) != BL_OK)
+        return bl_error_set(err, BL_ETOOBIG, "path too long for version %s", version);
+    return BL_OK;
+}
+
+int bl_install_is_complete(const bl_layout *layout, const char *version)
+{
+    char dir[BL_PATH_MAX], marker[BL_PATH_MAX];
+    return bl_install_version_dir(layout, version, dir, sizeof dir, NULL) == BL_OK &&
+           bl_fs_join(marker, sizeof marker, dir, BL_INSTALL_MARKER) == BL_OK && bl_fs_is_dir(dir) &&
+           bl_fs_exists(marker);
+}
+
+int bl_install_mark_complete(const char *version_dir, const char *version, bl_error *err)
+{
+    char marker[BL_PATH_MAX], text[128];
+    int n;
+    if (bl_fs_join(marker, sizeof marker, version_dir, BL_INSTALL_MARKER) != BL_OK)
+        return bl_error_set(err, BL_ETOOBIG, "path too long: %s", version_dir);
+    n = snprintf(text, sizeof text, "{\"version\": \"%s\"}\n", version);
+    /* Atomic and durable: the marker must never exist before the files it vouches for
+     * (they are flushed by the unpacker before this call). */
+    return bl_plat_write_file_atomic(marker, text, (size_t)n, err);
+}
+
+typedef struct {
+    const bl_layout *layout;
+    bl_version_list *list;
+} list_ctx;
+
+static int collect_complete(void *ctx, const char *name, int is_dir)
+{
+    list_ctx *lc = ctx;
+    if (!is_dir || !bl_install_is_complete(lc->layout, name))
+        return 0;
+    if (lc->list->count < BL_INSTALL_MAX_VERSIONS)
+        strcpy(lc->list->names[lc->list->count++], name);
+    return 0;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+    return bl_version_compare_text(a, b);
+}
+
+int bl_install_list_complete(const bl_layout *layout, bl_version_list *out, bl_error *err)
+{
+    list_ctx lc = {layout, out};
+    int rc;
+    out->count = 0;
+    rc = bl_fs_list_dir(layout->versions_dir, collect_complete, &lc, err);
+    if (rc == BL_ENOTFOUND)
+        rc = BL_OK; /* no versions/ yet: nothing installed */
+    if (rc != BL_OK)
+        return rc;
+    qsort(out->names, (size_t)out->count, sizeof out->names[0], compare_names);
+    return BL_OK;
+}
+
+typedef struct {
+    const bl_layout *layout;
+    void (*report)(void *ctx, const char *msg);
+    void *report_ctx;
+    bl_error *err;
+    int failures;
+} cleanup_ctx;
+
+static int remove_if_incomplete(void *ctx, const char *name, int is_dir)
+{
+    cleanup_ctx *cc = ctx;
+    char path[BL_PATH_MAX], msg[BL_PATH_MAX + 512];
+    bl_error err;
+
+    if (is_dir && bl_install_is_complete(cc->layout, name))
+        return 0;
+    if (bl_fs_join(path, sizeof path, cc->layout->versions_dir, name) != BL_OK)
+        return 0;
+    if (bl_fs_remove_tree(path, &err) != BL_OK) {
+        snprintf(msg, sizeof msg, "could not remove incomplete install %s: %s", path, err.msg);
+        cc->failures++;
+    } else {
+        snprintf(msg, sizeof msg, "removed incomplete install %s (%s)", path,
+                 !is_dir ? "not a folder" : !bl_version_is_safe_name(name) ? "not a version folder"
+                                                                          : "no completion marker");
+    }
+    if (cc->report)
+        cc->report(cc->report_ctx, msg);
+    return 0;
+}
+
+int bl_install_remove_incomplete(const bl_layout *layout, void (*report)(void *ctx, const char *msg),
+                                 void *ctx, bl_error *err)
+{
+    cleanup_ctx cc = {layout, report, ctx, err, 0};
+    int rc = bl_fs_list_dir(layout->versions_dir, remove_if_incomplete, &cc, err);
+    if (rc == BL_ENOTFOUND)
+        return BL_OK;
+    if (rc == BL_OK && cc.failures > 0)
+        return bl_error_set(err, BL_EIO, "%d incomplete install(s) could not be removed", cc.failures);
+    return rc;
+}
+
+static int list_contains(const bl_version_list *list, const char *version)
+{
+    int i;
+    for (i = 0; i < list->count; i++) {
+        if (strcmp(list->names[i], version) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+int bl_install_pick(const bl_state *state, int state_ok, const bl_version_list *complete,
+                    char *picked, char *why, size_t why_size)
+{
+    int i;
+    why[0] = '\0';
+    if (state_ok && state->current[0] && list_contains(complete, state->current)) {
+        strcpy(picked, state->current);
+        return BL_OK;
+    }
+    if (complete->count == 0) {
+        snprintf(why, why_size, "no complete version is installed");
+        return BL_ENOTFOUND;
+    }
+    for (i = complete->count - 1; i >= 0; i--) {
+        if (!bl_state_is_blocked(state, complete->names[i]))
+            break;
+    }
+    if (i < 0)
+        i = complete->count - 1; /* every version blocked: start something rather than nothing */
+    strcpy(picked, complete->names[i]);
+    if (!state_ok)
+        snprintf(why, why_size, "state.json was missing or unreadable; chose the newest complete version %s",
+                 picked);
+    else
+        snprintf(why, why_size, "current version %s is not installed completely; chose %s",
+                 state->current[0] ? state->current : "(none)", picked);
+    return BL_OK;
+}
+
+int bl_install_app_path(const bl_layout *layout, const bl_config *cfg, const char *version,
+                        char *out, size_t size, bl_error *err)
+{
+    char dir[BL_PATH_MAX], exe[300];
+    size_t n = strlen(cfg->app_executable), sn = strlen(BL_EXE_SUFFIX);
+    int rc = bl_install_version_dir(layout, version, dir, sizeof dir, err);
+    if (rc != BL_OK)
+        return rc;
+    /* "bomiot" in a shared launcher.json means bomiot.exe on Windows. */
+    if (sn > 0 && (n < sn || strcmp(cfg->app_executable + n - sn, BL_EXE_SUFFIX) != 0))
+        snprintf(exe, sizeof exe, "%s%s", cfg->app_executable, BL_EXE_SUFFIX);
+    else
+        snprintf(exe, sizeof exe, "%s", cfg->app_executable);
+    if (bl_fs_join(out, size, dir, exe) != BL_OK)
+        return bl_error_set(err, BL_ETOOBIG, "path too long: %s/%s", dir, exe);
+    return BL_OK;
+}

@@ -1,0 +1,133 @@
+/* The stand-in app the integration tests install as versions/<v>/bomiot.
+ * It reports what it was given and then does what its arguments ask:
+ *   --report=FILE     write version, cwd, args and BOMIOT_* / TESTAPP_* env to FILE
+ *   --exit=N          exit with N (default 0)
+ *   --crash=segv|abort
+ *   --sleep=MS        sleep before exiting
+ *   --wait-signal     wait for SIGTERM, record it, exit 42
+ *   --stamp=FILE      write CLOCK_MONOTONIC (ns) at entry, for bench/launch
+ * Its version is the first line of version.txt beside the executable. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static volatile sig_atomic_t got_term;
+
+static void on_term(int sig)
+{
+    (void)sig;
+    got_term = 1;
+}
+
+static void read_version(const char *argv0, char *out, size_t size)
+{
+    char path[4096];
+    const char *slash = strrchr(argv0, '/');
+    FILE *f;
+    snprintf(path, sizeof path, "%.*sversion.txt", slash ? (int)(slash - argv0 + 1) : 0, argv0);
+    snprintf(out, size, "unknown");
+    f = fopen(path, "r");
+    if (f) {
+        if (fgets(out, (int)size, f))
+            out[strcspn(out, "\r\n")] = '\0';
+        fclose(f);
+    }
+}
+
+static void write_report(const char *file, const char *version, int argc, char **argv)
+{
+    char cwd[4096];
+    char **env;
+    int i;
+    FILE *f = fopen(file, "a");
+    if (!f)
+        return;
+    fprintf(f, "version=%s\n", version);
+    fprintf(f, "cwd=%s\n", getcwd(cwd, sizeof cwd) ? cwd : "?");
+    fprintf(f, "argc=%d\n", argc);
+    for (i = 0; i < argc; i++) /* hex, so any byte in an argument survives the report */
+    {
+        const unsigned char *p = (const unsigned char *)argv[i];
+        fprintf(f, "arg%d=", i);
+        while (*p)
+            fprintf(f, "%02x", *p++);
+        fprintf(f, "\n");
+    }
+    for (env = environ; *env; env++) {
+        if (strncmp(*env, "TESTAPP_", 8) == 0 || strncmp(*env, "BOMIOT_", 7) == 0)
+            fprintf(f, "env=%s\n", *env);
+    }
+    fclose(f);
+}
+
+int main(int argc, char **argv)
+{
+    struct timespec entry;
+    char version[128];
+    int i, code = 0, wait_signal = 0;
+    long sleep_ms = 0;
+    const char *crash = NULL, *report = NULL, *stamp = NULL;
+
+    clock_gettime(CLOCK_MONOTONIC, &entry);
+    for (i = 1; i < argc; i++) {
+        if (strncmp(argv[i], "--stamp=", 8) == 0)
+            stamp = argv[i] + 8;
+        else if (strncmp(argv[i], "--report=", 9) == 0)
+            report = argv[i] + 9;
+        else if (strncmp(argv[i], "--exit=", 7) == 0)
+            code = atoi(argv[i] + 7);
+        else if (strncmp(argv[i], "--crash=", 8) == 0)
+            crash = argv[i] + 8;
+        else if (strncmp(argv[i], "--sleep=", 8) == 0)
+            sleep_ms = atol(argv[i] + 8);
+        else if (strcmp(argv[i], "--wait-signal") == 0)
+            wait_signal = 1;
+    }
+    if (stamp) {
+        FILE *f = fopen(stamp, "w");
+        if (f) {
+            fprintf(f, "%lld\n", (long long)entry.tv_sec * 1000000000LL + entry.tv_nsec);
+            fclose(f);
+        }
+        return 0;
+    }
+    read_version(argv[0], version, sizeof version);
+    printf("testapp %s\n", version);
+    fflush(stdout);
+    if (report)
+        write_report(report, version, argc, argv);
+    if (wait_signal) {
+        signal(SIGTERM, on_term);
+        if (report) { /* tell the test we are ready for the signal */
+            FILE *f = fopen(report, "a");
+            if (f) {
+                fprintf(f, "ready\n");
+                fclose(f);
+            }
+        }
+        while (!got_term)
+            pause();
+        if (report) {
+            FILE *f = fopen(report, "a");
+            if (f) {
+                fprintf(f, "got=SIGTERM\n");
+                fclose(f);
+            }
+        }
+        return 42;
+    }
+    if (sleep_ms > 0) {
+        struct timespec ts = {sleep_ms / 1000, (sleep_ms % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    if (crash && strcmp(crash, "segv") == 0)
+        raise(SIGSEGV);
+    if (crash && strcmp(crash, "abort") == 0)
+        abort();
+    return code;
+}

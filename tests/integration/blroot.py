@@ -1,0 +1,82 @@
+"""Builds throwaway install roots for integration tests: the real launcher
+binary copied in as <root>/bomiot-launcher, versions made of the real test app."""
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+
+BUILD = os.environ.get("BL_BUILD_DIR", os.path.join(os.path.dirname(__file__), "..", "..", "build"))
+LAUNCHER = os.path.join(BUILD, "launcher", "bomiot-launcher")
+TESTAPP = os.path.join(BUILD, "tests", "bl-testapp")
+MARKER = ".bomiot-complete"
+
+
+class Root:
+    def __init__(self):
+        self.path = tempfile.mkdtemp(prefix="bl-root-")
+        self.launcher = os.path.join(self.path, "bomiot-launcher")
+        shutil.copy2(LAUNCHER, self.launcher)
+        os.makedirs(os.path.join(self.path, "versions"))
+
+    def cleanup(self):
+        shutil.rmtree(self.path, ignore_errors=True)
+
+    def p(self, *parts):
+        return os.path.join(self.path, *parts)
+
+    def add_version(self, version, complete=True, exe="bomiot"):
+        folder = self.p("versions", version)
+        os.makedirs(folder, exist_ok=True)
+        shutil.copy2(TESTAPP, os.path.join(folder, exe))
+        with open(os.path.join(folder, "version.txt"), "w") as f:
+            f.write(version + "\n")
+        if complete:
+            with open(os.path.join(folder, MARKER), "w") as f:
+                json.dump({"version": version}, f)
+        return folder
+
+    def write_state(self, text_or_obj):
+        with open(self.p("state.json"), "w") as f:
+            f.write(text_or_obj if isinstance(text_or_obj, str) else json.dumps(text_or_obj))
+
+    def read_state(self):
+        with open(self.p("state.json")) as f:
+            return json.load(f)
+
+    def write_config(self, text_or_obj):
+        with open(self.p("launcher.json"), "w") as f:
+            f.write(text_or_obj if isinstance(text_or_obj, str) else json.dumps(text_or_obj))
+
+    def log(self):
+        try:
+            with open(self.p("cache", "update.log")) as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
+    def run(self, *args, env=None, cwd=None, timeout=30, **kw):
+        full_env = dict(os.environ)
+        for k in list(full_env):
+            if k.startswith("BOMIOT_"):
+                del full_env[k]
+        full_env.update(env or {})
+        return subprocess.run([self.launcher, *args], env=full_env, cwd=cwd or self.path,
+                              capture_output=True, timeout=timeout, **kw)
+
+
+def parse_report(path):
+    """The test app's report: version, cwd, args (decoded from hex), env."""
+    out = {"args": [], "env": {}, "lines": []}
+    with open(path) as f:
+        for line in f.read().splitlines():
+            out["lines"].append(line)
+            key, _, value = line.partition("=")
+            if key.startswith("arg") and key[3:].isdigit():
+                out["args"].append(bytes.fromhex(value).decode("utf-8", "surrogateescape"))
+            elif key == "env":
+                k, _, v = value.partition("=")
+                out["env"][k] = v
+            elif value:
+                out[key] = value
+    return out

@@ -1,0 +1,240 @@
+"""The launcher as a user meets it: real processes in a real install root."""
+import fcntl
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from blroot import Root, parse_report  # noqa: E402
+
+
+class LaunchTest(unittest.TestCase):
+    def setUp(self):
+        self.root = Root()
+        self.report = self.root.p("report.txt")
+
+    def tearDown(self):
+        self.root.cleanup()
+
+    def start(self, *args, **kw):
+        return self.root.run(f"--report={self.report}", *args, **kw)
+
+    def app_report(self):
+        return parse_report(self.report)
+
+    # --- arguments, exit code, cwd, environment -------------------------
+
+    def check_passthrough(self, mode):
+        self.root.add_version("1.0.0")
+        self.root.write_state({"current": "1.0.0"})
+        self.root.write_config({"mode": mode})
+        workdir = tempfile.mkdtemp(prefix="bl-cwd-")
+        args = ["plain", "with space", "", "ünïcødé 中文", "--help", "--version", "a\"quote'", "$HOME"]
+        r = self.start(*args, "--exit=7", env={"TESTAPP_MARK": "kept", "BOMIOT_UPDATE_INTERVAL": "5"},
+                       cwd=workdir)
+        self.assertEqual(r.returncode, 7, r.stderr)
+        rep = self.app_report()
+        self.assertEqual(rep["version"], "1.0.0")
+        self.assertEqual(rep["args"][1:], [f"--report={self.report}", *args, "--exit=7"])
+        self.assertEqual(rep["args"][0], self.root.p("versions", "1.0.0", "bomiot"))
+        self.assertEqual(rep["cwd"], os.path.realpath(workdir))
+        self.assertEqual(rep["env"]["TESTAPP_MARK"], "kept")
+        self.assertEqual(rep["env"]["BOMIOT_UPDATE_INTERVAL"], "5")
+        self.assertIn(b"testapp 1.0.0", r.stdout)
+        os.rmdir(workdir)
+
+    def test_supervise_mode_passes_args_cwd_env_and_exit_code(self):
+        self.check_passthrough("supervise")
+
+    def test_exec_mode_passes_args_cwd_env_and_exit_code(self):
+        self.check_passthrough("exec")
+
+    def test_exec_mode_replaces_the_launcher_process(self):
+        self.root.add_version("1.0.0")
+        self.root.write_config({"mode": "exec"})
+        proc = subprocess.Popen([self.root.launcher, "--wait-signal", f"--report={self.report}"])
+        self.wait_for_line("ready")
+        exe = os.readlink(f"/proc/{proc.pid}/exe")
+        proc.send_signal(signal.SIGTERM)
+        self.assertEqual(proc.wait(timeout=10), 42)
+        self.assertTrue(exe.endswith("versions/1.0.0/bomiot"), exe)
+
+    def test_double_dash_passes_launcher_options_to_the_app(self):
+        self.root.add_version("1.0.0")
+        r = self.root.run("--", "--help", f"--report={self.report}")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.app_report()["args"][1:], ["--help", f"--report={self.report}"])
+
+    def test_app_killed_by_a_signal_kills_the_launcher_the_same_way(self):
+        self.root.add_version("1.0.0")
+        r = self.start("--crash=abort")
+        self.assertEqual(r.returncode, -signal.SIGABRT)
+        self.assertIn("killed by signal 6", self.root.log())
+
+    def wait_for_line(self, text, timeout=10):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if os.path.exists(self.report):
+                with open(self.report) as f:
+                    if text in f.read():
+                        return
+            time.sleep(0.02)
+        self.fail(f"the app never wrote {text!r}")
+
+    def test_sigterm_to_the_launcher_reaches_the_app(self):
+        self.root.add_version("1.0.0")
+        proc = subprocess.Popen([self.root.launcher, "--wait-signal", f"--report={self.report}"],
+                                stdout=subprocess.DEVNULL)
+        self.wait_for_line("ready")
+        proc.send_signal(signal.SIGTERM)
+        self.assertEqual(proc.wait(timeout=10), 42)
+        self.assertIn("got=SIGTERM", self.app_report()["lines"])
+
+    # --- choosing the version ----------------------------------------------
+
+    def test_starts_the_state_current_version_not_the_newest(self):
+        self.root.add_version("1.0.0")
+        self.root.add_version("1.1.0")
+        self.root.write_state({"current": "1.0.0", "previous": None, "trial": False})
+        self.assertEqual(self.start().returncode, 0)
+        self.assertEqual(self.app_report()["version"], "1.0.0")
+
+    def test_missing_state_recovers_the_newest_complete_version(self):
+        for v in ("1.2.0", "1.10.0", "1.9.0"):
+            self.root.add_version(v)
+        r = self.start()
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.app_report()["version"], "1.10.0")
+        self.assertEqual(self.root.read_state()["current"], "1.10.0")
+        self.assertIn("state.json was missing or unreadable; chose the newest complete version 1.10.0",
+                      self.root.log())
+
+    def test_corrupt_state_is_recovered_and_rewritten(self):
+        self.root.add_version("1.0.0")
+        self.root.add_version("1.1.0")
+        self.root.write_state('{"current": "1.0.0", "trial": tr')
+        r = self.start()
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.app_report()["version"], "1.1.0")
+        self.assertEqual(self.root.read_state()["current"], "1.1.0")
+        self.assertIn("state.json: not a JSON object; recovering", self.root.log())
+
+    def test_incomplete_version_is_never_launched_and_is_removed(self):
+        self.root.add_version("1.0.0")
+        self.root.add_version("2.0.0", complete=False)
+        self.root.add_version("2.1.0.partial", complete=False)
+        self.root.write_state({"current": "2.0.0", "previous": "1.0.0"})
+        r = self.start()
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.app_report()["version"], "1.0.0")
+        self.assertFalse(os.path.exists(self.root.p("versions", "2.0.0")))
+        self.assertFalse(os.path.exists(self.root.p("versions", "2.1.0.partial")))
+        self.assertTrue(os.path.exists(self.root.p("versions", "1.0.0", "bomiot")))
+        self.assertIn("removed incomplete install", self.root.log())
+        state = self.root.read_state()
+        self.assertEqual((state["current"], state["previous"]), ("1.0.0", "2.0.0"))
+
+    def test_nothing_installed_exits_127_with_a_clear_message(self):
+        r = self.start()
+        self.assertEqual(r.returncode, 127)
+        self.assertIn(b"no complete version is installed", r.stderr)
+        self.assertIn(b"reinstall Bomiot", r.stderr)
+
+    def test_missing_app_executable_exits_126_naming_the_file(self):
+        self.root.add_version("1.0.0", exe="other")
+        r = self.start()
+        self.assertEqual(r.returncode, 126)
+        self.assertIn(b"version 1.0.0 has no app executable", r.stderr)
+
+    def test_app_executable_from_config(self):
+        self.root.add_version("1.0.0", exe="bomiot-gui")
+        self.root.write_config({"app_executable": "bomiot-gui"})
+        self.assertEqual(self.start().returncode, 0)
+
+    # --- config ---------------------------------------------------------------
+
+    def test_broken_config_is_reported_and_the_app_still_starts(self):
+        self.root.add_version("1.0.0")
+        for text, fragment in [
+            ('{"keep_versions": "two"', b"launcher.json: not valid JSON"),
+            ('{"keep_versions": "two"}', b"'keep_versions' must be an integer from 1 to 100, got \"two\"; using 2"),
+            ('{"mode": 3}', b"'mode' must be supervise or exec, got 3; using supervise"),
+            ('\x00\xff', b"not valid JSON"),
+        ]:
+            self.root.write_config(text)
+            r = self.start("--exit=3")
+            self.assertEqual(r.returncode, 3, r.stderr)
+            self.assertIn(fragment, r.stderr)
+            self.assertIn(self.root.p("launcher.json").encode(), r.stderr)
+            self.assertIn(fragment.decode(), self.root.log())
+
+    def test_bad_environment_value_is_reported_and_the_app_still_starts(self):
+        self.root.add_version("1.0.0")
+        r = self.start(env={"BOMIOT_AUTO_UPDATE": "perhaps"})
+        self.assertEqual(r.returncode, 0)
+        self.assertIn(b"BOMIOT_AUTO_UPDATE must be true or false, got \"perhaps\"; using true", r.stderr)
+
+    def test_print_config_shows_values_and_where_they_came_from(self):
+        self.root.write_config({"update_interval": 600})
+        r = self.root.run("--print-config", env={"BOMIOT_UPDATE_URL": "https://example.org/u"})
+        self.assertEqual(r.returncode, 0)
+        out = r.stdout.decode()
+        self.assertRegex(out, r"update_url\s+\"https://example.org/u\"\s+\(environment BOMIOT_UPDATE_URL\)")
+        self.assertRegex(out, r"update_interval\s+600\s+\(" + self.root.p("launcher.json") + r"\)")
+        self.assertRegex(out, r"auto_update\s+true\s+\(default\)")
+        self.assertIn(f"install root         {self.root.path}", out)
+
+    def test_help_and_version(self):
+        r = self.root.run("--help")
+        self.assertEqual(r.returncode, 0)
+        for word in (b"--print-config", b"BOMIOT_UPDATE_URL", b"cache/update.log", b"Exit status"):
+            self.assertIn(word, r.stdout)
+        r = self.root.run("--version")
+        self.assertRegex(r.stdout.decode(), r"^bomiot-launcher \d+\.\d+\.\d+\n$")
+
+    # --- lock and log -------------------------------------------------------
+
+    def test_second_launcher_starts_the_app_but_does_no_maintenance(self):
+        self.root.add_version("1.0.0")
+        self.root.add_version("2.0.0.partial", complete=False)
+        os.makedirs(self.root.p("cache"), exist_ok=True)
+        with open(self.root.p("cache", "launcher.lock"), "w") as held:
+            fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            r = self.start()
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("held by another launcher; starting the installed version without maintenance",
+                          self.root.log())
+            self.assertTrue(os.path.exists(self.root.p("versions", "2.0.0.partial")))
+        r = self.start()
+        self.assertFalse(os.path.exists(self.root.p("versions", "2.0.0.partial")))
+
+    def test_two_launchers_at_once_both_start_the_app(self):
+        self.root.add_version("1.0.0")
+        procs = [subprocess.Popen([self.root.launcher, f"--report={self.report}", "--sleep=300"],
+                                  stdout=subprocess.DEVNULL) for _ in range(2)]
+        self.assertEqual([p.wait(timeout=10) for p in procs], [0, 0])
+        self.assertEqual(self.app_report()["lines"].count("version=1.0.0"), 2)
+
+    def test_log_records_the_start_with_time_level_and_module(self):
+        self.root.add_version("1.0.0")
+        self.start()
+        self.assertRegex(self.root.log(),
+                         r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z INFO  launch: starting version 1\.0\.0")
+
+    def test_read_only_root_still_starts_the_app(self):
+        if os.geteuid() == 0:
+            self.skipTest("root ignores folder permissions")
+        self.root.add_version("1.0.0")
+        os.chmod(self.root.path, 0o555)
+        try:
+            self.assertEqual(self.start().returncode, 0)
+        finally:
+            os.chmod(self.root.path, 0o755)
+
+
+if __name__ == "__main__":
+    unittest.main()

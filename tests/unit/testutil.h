@@ -1,0 +1,35 @@
+/* Helpers for unit tests that touch real files: a fresh folder per test. */
+#ifndef BL_TESTUTIL_H
+#define BL_TESTUTIL_H
+
+#include <stdio.h>
+#include <string.h>
+#include <uv.h>
+
+#include "fsutil.h"
+
+/* Creates a new empty folder under $TMPDIR (or /tmp) and writes its path. */
+static inline int test_make_dir(char *out, size_t size)
+{
+    uv_fs_t req;
+    char tmpl[512];
+    const char *base = getenv("TMPDIR");
+    int rc;
+    snprintf(tmpl, sizeof tmpl, "%s/bl-test-XXXXXX", base && *base ? base : "/tmp");
+    rc = uv_fs_mkdtemp(NULL, &req, tmpl, NULL);
+    if (rc == 0)
+        snprintf(out, size, "%s", req.path);
+    uv_fs_req_cleanup(&req);
+    return rc;
+}
+
+static inline int test_write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return -1;
+    fputs(text, f);
+    return fclose(f);
+}
+
+#endif
