@@ -109,20 +109,24 @@ static int is_valid_relative_path(const char *s)
     return part[-1] != '/' && part[-1] != '\\';
 }
 
+static int equals_ignoring_case(const char *a, const char *b)
+{
+    while (*a && tolower((unsigned char)*a) == tolower((unsigned char)*b)) {
+        a++;
+        b++;
+    }
+    return *a == '\0' && *b == '\0';
+}
+
 static int parse_bool_text(const char *s, int *out)
 {
     static const char *truths[] = {"true", "1", "yes", "on"};
     static const char *lies[] = {"false", "0", "no", "off"};
-    char lower[8];
-    size_t i, n = strlen(s);
-    if (n >= sizeof lower)
-        return 0;
-    for (i = 0; i <= n; i++)
-        lower[i] = (char)tolower((unsigned char)s[i]);
+    size_t i;
     for (i = 0; i < 4; i++) {
-        if (strcmp(lower, truths[i]) == 0)
+        if (equals_ignoring_case(s, truths[i]))
             return *out = 1, 1;
-        if (strcmp(lower, lies[i]) == 0)
+        if (equals_ignoring_case(s, lies[i]))
             return *out = 0, 1;
     }
     return 0;

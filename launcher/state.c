@@ -48,7 +48,7 @@ int bl_state_parse(const char *text, size_t len, bl_state *out, bl_error *err)
     cJSON *root = cJSON_ParseWithLength(text, len);
     const cJSON *item, *entry;
     bl_state state;
-    int format, rc;
+    int format = 0, rc;
 
     bl_state_init(&state);
     if (!root || !cJSON_IsObject(root)) {

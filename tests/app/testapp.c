@@ -97,7 +97,10 @@ int main(int argc, char **argv)
         return 0;
     }
     read_version(argv[0], version, sizeof version);
-    printf("testapp %s\n", version);
+    printf("testapp %s", version);
+    for (i = 1; i < argc; i++)
+        printf(" [%s]", argv[i]);
+    printf("\n");
     fflush(stdout);
     if (report)
         write_report(report, version, argc, argv);

@@ -1,0 +1,20 @@
+#!/bin/sh
+# Installs everything the build, the tests and the demo need on Debian 12 (as root).
+set -eu
+PACKAGES="
+  build-essential cmake pkg-config git python3 clang libclang-rt-14-dev
+  libuv1-dev libcjson-dev libsodium-dev libcurl4-openssl-dev libarchive-dev
+  libbz2-dev libdivsufsort-dev libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core
+  bsdiff xvfb x11-apps imagemagick xdotool
+"
+missing=""
+for p in $PACKAGES; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  echo "deps: installing$missing"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  # shellcheck disable=SC2086
+  apt-get install -y -qq --no-install-recommends $missing
+fi

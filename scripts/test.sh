@@ -1,0 +1,19 @@
+#!/bin/sh
+# Runs every test: installs what is needed, then builds and runs the whole
+# suite twice, with gcc (warnings as errors) and with clang under
+# AddressSanitizer + UndefinedBehaviorSanitizer.
+set -eu
+cd "$(dirname "$0")/.."
+./scripts/deps.sh
+jobs=$(nproc)
+
+echo "== gcc build (-Werror) =="
+cmake -S . -B build/gcc -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=gcc >/dev/null
+cmake --build build/gcc -j "$jobs"
+(cd build/gcc && ctest --output-on-failure -j "$jobs")
+
+echo "== clang build with ASan + UBSan =="
+cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang -DBL_SANITIZE=ON >/dev/null
+cmake --build build/asan -j "$jobs"
+(cd build/asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --output-on-failure -j "$jobs")
