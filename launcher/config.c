@@ -47,11 +47,7 @@ static const key_spec keys[BL_CFG_KEY_COUNT] = {
     {"mode", NULL, KIND_MODE, NUM(mode), 0, 0, "supervise or exec"},
 };
 
-static void report(bl_config_report_fn fn, void *ctx, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
+static void report(bl_config_report_fn fn, void *ctx, const char *fmt, ...) BL_PRINTF(3, 4);
 
 static void report(bl_config_report_fn fn, void *ctx, const char *fmt, ...)
 {

@@ -5,6 +5,16 @@
 
 #include <stddef.h>
 
+/* printf-style checking; mingw's printf is its C99 one (see CMakeLists.txt), so
+ * %zu and %lld are checked as gnu_printf there. */
+#if defined(__MINGW32__)
+#define BL_PRINTF(fmt, args) __attribute__((format(gnu_printf, fmt, args)))
+#elif defined(__GNUC__)
+#define BL_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#else
+#define BL_PRINTF(fmt, args)
+#endif
+
 enum bl_code {
     BL_OK = 0,
     BL_EINVAL,       /* bad argument or malformed input */
@@ -32,18 +42,10 @@ typedef struct {
 
 /* Fills err (which may be NULL) and returns code, so callers can write
  * `return bl_error_set(err, BL_EIO, "...: %s", strerror(errno));`. */
-int bl_error_set(bl_error *err, int code, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
+int bl_error_set(bl_error *err, int code, const char *fmt, ...) BL_PRINTF(3, 4);
 
 /* Prefixes the existing message with context ("state.json: " + msg). */
-int bl_error_prefix(bl_error *err, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
+int bl_error_prefix(bl_error *err, const char *fmt, ...) BL_PRINTF(2, 3);
 
 void bl_error_clear(bl_error *err);
 const char *bl_strerror(int code);

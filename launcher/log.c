@@ -18,8 +18,8 @@ static struct {
     int keep;
     int level;
     int to_stderr;
-} log_state = {UV_ONCE_INIT, {{0}}, -1, "", BL_LOG_DEFAULT_MAX_BYTES, BL_LOG_DEFAULT_KEEP,
-               BL_LOG_INFO, 1};
+} log_state = {.once = UV_ONCE_INIT, .fd = -1, .max_bytes = BL_LOG_DEFAULT_MAX_BYTES,
+               .keep = BL_LOG_DEFAULT_KEEP, .level = BL_LOG_INFO, .to_stderr = 1};
 
 static void init_mutex(void)
 {

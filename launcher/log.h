@@ -23,11 +23,7 @@ void bl_log_close(void);
 void bl_log_set_level(int level);
 void bl_log_set_stderr(int enabled);
 
-void bl_log(int level, const char *module, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
+void bl_log(int level, const char *module, const char *fmt, ...) BL_PRINTF(3, 4);
 
 /* "debug", "info", "warn"/"warning", "error" -> level; BL_EINVAL otherwise. */
 int bl_log_level_parse(const char *text, int *level);

@@ -1,0 +1,216 @@
+#include "platform.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <windows.h>
+
+/* Windows side of platform.h. Paths arrive as UTF-8 and are converted to
+ * UTF-16 at each call, so a user name in Chinese works. */
+
+#define WPATH_MAX 32768
+/* Antivirus scanners and the search indexer open new files for a moment;
+ * a rename that fails with a sharing violation usually succeeds soon after. */
+#define LOCKED_RETRIES 10
+#define LOCKED_FIRST_DELAY_MS 20
+
+struct bl_plat_lock {
+    HANDLE file;
+};
+
+static wchar_t *to_wide(const char *utf8)
+{
+    int n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, utf8, -1, NULL, 0);
+    wchar_t *w;
+    if (n <= 0 || n > WPATH_MAX)
+        return NULL;
+    w = malloc((size_t)n * sizeof *w);
+    if (w && MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, utf8, -1, w, n) != n) {
+        free(w);
+        w = NULL;
+    }
+    return w;
+}
+
+static int code_of(DWORD e)
+{
+    switch (e) {
+    case ERROR_FILE_NOT_FOUND:
+    case ERROR_PATH_NOT_FOUND: return BL_ENOTFOUND;
+    case ERROR_DISK_FULL:
+    case ERROR_HANDLE_DISK_FULL: return BL_ENOSPC;
+    case ERROR_SHARING_VIOLATION:
+    case ERROR_LOCK_VIOLATION:
+    case ERROR_ACCESS_DENIED: return BL_EBUSY;
+    case ERROR_NOT_ENOUGH_MEMORY:
+    case ERROR_OUTOFMEMORY: return BL_ENOMEM;
+    default: return BL_EIO;
+    }
+}
+
+static const char *describe(DWORD e, char *buf, size_t size)
+{
+    DWORD n = FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL, e, 0, buf,
+                             (DWORD)size, NULL);
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == '.'))
+        buf[--n] = '\0';
+    if (n == 0)
+        snprintf(buf, size, "error %lu", (unsigned long)e);
+    return buf;
+}
+
+static int fail(bl_error *err, DWORD e, const char *what, const char *path)
+{
+    char text[160];
+    return bl_error_set(err, code_of(e), "%s %s: %s", what, path, describe(e, text, sizeof text));
+}
+
+int bl_plat_sync_dir(const char *dir, bl_error *err)
+{
+    (void)dir;
+    (void)err;
+    return BL_OK; /* MOVEFILE_WRITE_THROUGH already flushed the rename */
+}
+
+int bl_plat_replace_file(const char *from, const char *to, bl_error *err)
+{
+    wchar_t *wfrom = to_wide(from), *wto = to_wide(to);
+    DWORD e = ERROR_SUCCESS, delay = LOCKED_FIRST_DELAY_MS;
+    int attempt, rc = BL_OK;
+
+    if (!wfrom || !wto) {
+        rc = bl_error_set(err, BL_EINVAL, "path is not valid UTF-8 or too long: %s", to);
+        goto cleanup;
+    }
+    for (attempt = 0; attempt < LOCKED_RETRIES; attempt++) {
+        if (MoveFileExW(wfrom, wto, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH))
+            goto cleanup;
+        e = GetLastError();
+        if (e != ERROR_SHARING_VIOLATION && e != ERROR_ACCESS_DENIED && e != ERROR_LOCK_VIOLATION)
+            break;
+        Sleep(delay);
+        delay *= 2;
+    }
+    rc = fail(err, e, "cannot replace (still in use by another program?)", to);
+
+cleanup:
+    free(wfrom);
+    free(wto);
+    return rc;
+}
+
+int bl_plat_write_file_atomic(const char *path, const void *data, size_t len, bl_error *err)
+{
+    char tmp[4096];
+    wchar_t *wtmp = NULL;
+    HANDLE h = INVALID_HANDLE_VALUE;
+    const char *p = data;
+    int rc;
+
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp.%lu", path, (unsigned long)GetCurrentProcessId()) >=
+            sizeof tmp ||
+        !(wtmp = to_wide(tmp))) {
+        rc = bl_error_set(err, BL_EINVAL, "path is not valid UTF-8 or too long: %s", path);
+        goto cleanup;
+    }
+    h = CreateFileW(wtmp, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+    if (h == INVALID_HANDLE_VALUE) {
+        rc = fail(err, GetLastError(), "cannot create", tmp);
+        goto cleanup;
+    }
+    while (len > 0) {
+        DWORD chunk = len > 0x40000000 ? 0x40000000 : (DWORD)len, written = 0;
+        if (!WriteFile(h, p, chunk, &written, NULL)) {
+            rc = fail(err, GetLastError(), "cannot write", tmp);
+            goto cleanup;
+        }
+        p += written;
+        len -= written;
+    }
+    if (!FlushFileBuffers(h)) {
+        rc = fail(err, GetLastError(), "cannot flush", tmp);
+        goto cleanup;
+    }
+    CloseHandle(h);
+    h = INVALID_HANDLE_VALUE;
+    rc = bl_plat_replace_file(tmp, path, err);
+
+cleanup:
+    if (h != INVALID_HANDLE_VALUE)
+        CloseHandle(h);
+    if (rc != BL_OK && wtmp)
+        DeleteFileW(wtmp);
+    free(wtmp);
+    return rc;
+}
+
+int bl_plat_lock_try(const char *path, bl_plat_lock **out, bl_error *err)
+{
+    wchar_t *wpath = to_wide(path);
+    OVERLAPPED at_start;
+    bl_plat_lock *lock = NULL;
+    HANDLE h;
+    int rc;
+
+    *out = NULL;
+    if (!wpath)
+        return bl_error_set(err, BL_EINVAL, "path is not valid UTF-8 or too long: %s", path);
+    h = CreateFileW(wpath, GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                    NULL, OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+    free(wpath);
+    if (h == INVALID_HANDLE_VALUE)
+        return fail(err, GetLastError(), "cannot open lock file", path);
+    memset(&at_start, 0, sizeof at_start);
+    /* Released by the OS when the process ends, however it ends. */
+    if (!LockFileEx(h, LOCKFILE_EXCLUSIVE_LOCK | LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, &at_start)) {
+        DWORD e = GetLastError();
+        CloseHandle(h);
+        if (e == ERROR_LOCK_VIOLATION || e == ERROR_IO_PENDING)
+            return bl_error_set(err, BL_EBUSY, "%s is held by another launcher", path);
+        return fail(err, e, "cannot lock", path);
+    }
+    lock = malloc(sizeof *lock);
+    if (!lock) {
+        CloseHandle(h);
+        return bl_error_set(err, BL_ENOMEM, "out of memory");
+    }
+    lock->file = h;
+    *out = lock;
+    rc = BL_OK;
+    return rc;
+}
+
+void bl_plat_lock_release(bl_plat_lock *lock)
+{
+    if (!lock)
+        return;
+    CloseHandle(lock->file); /* closing releases the lock */
+    free(lock);
+}
+
+int bl_plat_exec(const char *path, char *const argv[], bl_error *err)
+{
+    (void)argv;
+    return bl_error_set(err, BL_EUNSUPPORTED, "Windows has no exec; %s is started as a new process", path);
+}
+
+void bl_plat_die_by_signal(int signum)
+{
+    (void)signum; /* no such status on Windows: the caller exits with 128 + signum */
+}
+
+static const int forwarded[] = {SIGTERM};
+static const int terminal[] = {SIGINT, SIGBREAK};
+
+const int *bl_plat_forwarded_signals(size_t *count)
+{
+    *count = sizeof forwarded / sizeof forwarded[0];
+    return forwarded;
+}
+
+const int *bl_plat_terminal_signals(size_t *count)
+{
+    *count = sizeof terminal / sizeof terminal[0];
+    return terminal;
+}
