@@ -1,6 +1,7 @@
 """The launcher as a user meets it: real processes in a real install root."""
 import fcntl
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -225,16 +226,31 @@ class LaunchTest(unittest.TestCase):
         self.assertRegex(self.root.log(),
                          r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z INFO  launch: starting version 1\.0\.0")
 
-    def test_read_only_root_still_starts_the_app(self):
-        if os.geteuid() == 0:
-            self.skipTest("root ignores folder permissions")
+    def test_read_only_install_still_starts_the_app(self):
+        """A system-wide install that the user cannot write to: no log file, no
+        lock, no state written, and the app starts all the same."""
         self.root.add_version("1.0.0")
-        os.chmod(self.root.path, 0o555)
+        prefix = []
+        if os.geteuid() == 0:  # root ignores permissions: run as nobody instead
+            if not shutil.which("setpriv"):
+                self.skipTest("needs setpriv (util-linux) to drop root")
+            prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+        outdir = tempfile.mkdtemp(prefix="bl-out-")
+        os.chmod(outdir, 0o777)
+        report = os.path.join(outdir, "report.txt")
+        for dirpath, dirnames, filenames in os.walk(self.root.path):
+            os.chmod(dirpath, 0o555)
         try:
-            self.assertEqual(self.start().returncode, 0)
+            r = subprocess.run([*prefix, self.root.launcher, f"--report={report}", "--exit=4"],
+                               capture_output=True, timeout=30, cwd=outdir)
+            self.assertEqual(r.returncode, 4, r.stderr)
+            self.assertEqual(parse_report(report)["version"], "1.0.0")
+            self.assertIn(b"logging to stderr only", r.stderr)
+            self.assertFalse(os.path.exists(self.root.p("cache")))
         finally:
-            os.chmod(self.root.path, 0o755)
-
+            for dirpath, dirnames, filenames in os.walk(self.root.path):
+                os.chmod(dirpath, 0o755)
+            shutil.rmtree(outdir, ignore_errors=True)
 
 if __name__ == "__main__":
     unittest.main()
