@@ -1,0 +1,113 @@
+#include "trial.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void bl_trial_begin(bl_state *state, const char *version)
+{
+    if (strcmp(state->current, version) != 0) {
+        snprintf(state->previous, sizeof state->previous, "%s", state->current);
+        snprintf(state->current, sizeof state->current, "%s", version);
+    }
+    state->trial = 1;
+    state->attempts = 0;
+}
+
+int bl_trial_count_start(bl_state *state, int max_attempts)
+{
+    if (!state->trial)
+        return 0;
+    if (state->attempts >= max_attempts)
+        return 1;
+    state->attempts++;
+    return 0;
+}
+
+int bl_trial_judge_exit(int exit_code, int term_signal, uint64_t ran_ms, uint64_t healthy_ms)
+{
+    if (term_signal != 0 && ran_ms < healthy_ms)
+        return BL_TRIAL_CRASHED;
+    if (term_signal == 0 && exit_code != 0 && ran_ms < healthy_ms)
+        return BL_TRIAL_CRASHED;
+    return BL_TRIAL_HEALTHY;
+}
+
+void bl_trial_confirm(bl_state *state)
+{
+    state->trial = 0;
+    state->attempts = 0;
+}
+
+static int contains(const bl_version_list *list, const char *version)
+{
+    int i;
+    for (i = 0; i < list->count; i++) {
+        if (strcmp(list->names[i], version) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+int bl_trial_rollback(bl_state *state, const bl_version_list *complete, char *why, size_t why_size)
+{
+    char bad[BL_VERSION_MAX_TEXT];
+    const char *target = NULL;
+    int i;
+
+    snprintf(bad, sizeof bad, "%s", state->current);
+    bl_state_block(state, bad);
+    if (state->previous[0] && strcmp(state->previous, bad) != 0 && contains(complete, state->previous)) {
+        target = state->previous;
+    } else {
+        for (i = complete->count - 1; i >= 0 && !target; i--) {
+            if (!bl_state_is_blocked(state, complete->names[i]))
+                target = complete->names[i];
+        }
+    }
+    bl_trial_confirm(state);
+    if (!target) {
+        snprintf(why, why_size, "version %s failed its trial and is blocked, but no other version is "
+                 "installed to go back to; keeping it", bad);
+        return 0;
+    }
+    snprintf(why, why_size, "version %s failed its trial; blocked it and went back to %s", bad, target);
+    memmove(state->current, target, strlen(target) + 1); /* target may alias state->previous */
+    state->previous[0] = '\0';
+    return 1;
+}
+
+static int is_kept(char (*keep)[BL_VERSION_MAX_TEXT], int n, const char *version)
+{
+    int i;
+    for (i = 0; i < n; i++) {
+        if (strcmp(keep[i], version) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+int bl_trial_prunable(const bl_state *state, const bl_version_list *complete, int keep_versions,
+                      char (*out)[BL_VERSION_MAX_TEXT], int max)
+{
+    char keep[BL_INSTALL_MAX_VERSIONS + 2][BL_VERSION_MAX_TEXT];
+    int i, kept = 0, n = 0;
+
+    /* The running version always stays; then the one a rollback would go back
+     * to; then the newest others, up to keep_versions in all. Blocked versions
+     * are never worth keeping. */
+    if (state->current[0])
+        strcpy(keep[kept++], state->current);
+    if (state->previous[0] && kept < keep_versions && contains(complete, state->previous) &&
+        !bl_state_is_blocked(state, state->previous))
+        strcpy(keep[kept++], state->previous);
+    for (i = complete->count - 1; i >= 0 && kept < keep_versions; i--) {
+        const char *v = complete->names[i];
+        if (!is_kept(keep, kept, v) && !bl_state_is_blocked(state, v))
+            strcpy(keep[kept++], v);
+    }
+    for (i = 0; i < complete->count && n < max; i++) {
+        if (!is_kept(keep, kept, complete->names[i]))
+            strcpy(out[n++], complete->names[i]);
+    }
+    return n;
+}
