@@ -45,6 +45,8 @@ static const key_spec keys[BL_CFG_KEY_COUNT] = {
     {"keep_versions", NULL, KIND_INT, NUM(keep_versions), 1, 100, "an integer from 1 to 100"},
     {"log_level", NULL, KIND_LOG_LEVEL, NUM(log_level), 0, 0, "debug, info, warn or error"},
     {"mode", NULL, KIND_MODE, NUM(mode), 0, 0, "supervise or exec"},
+    {"healthy_seconds", NULL, KIND_INT, NUM(healthy_seconds), 1, 3600, "seconds from 1 to 3600"},
+    {"trial_attempts", NULL, KIND_INT, NUM(trial_attempts), 1, 100, "an integer from 1 to 100"},
 };
 
 static void report(bl_config_report_fn fn, void *ctx, const char *fmt, ...) BL_PRINTF(3, 4);
@@ -74,6 +76,8 @@ void bl_config_defaults(bl_config *cfg)
     cfg->keep_versions = 2;
     cfg->log_level = BL_LOG_INFO;
     cfg->mode = BL_MODE_SUPERVISE;
+    cfg->healthy_seconds = 10;
+    cfg->trial_attempts = 2;
 }
 
 static int is_valid_url(const char *s)

@@ -26,6 +26,8 @@ enum bl_config_key {
     BL_CFG_KEEP_VERSIONS,
     BL_CFG_LOG_LEVEL,
     BL_CFG_MODE,
+    BL_CFG_HEALTHY_SECONDS,
+    BL_CFG_TRIAL_ATTEMPTS,
     BL_CFG_KEY_COUNT
 };
 
@@ -40,6 +42,8 @@ typedef struct {
     int64_t keep_versions;    /* installed versions kept, the running one included */
     int log_level;            /* enum bl_log_level */
     int mode;                 /* enum bl_launch_mode */
+    int64_t healthy_seconds;  /* a new version that runs this long is confirmed */
+    int64_t trial_attempts;   /* unconfirmed starts of a new version before rollback */
     int source[BL_CFG_KEY_COUNT];
     char file_path[1024]; /* the launcher.json that was read, "" if none */
 } bl_config;

@@ -48,6 +48,8 @@ static void test_defaults_match_the_python_system(void)
     CHECK_INT(cfg.keep_versions, 2);
     CHECK_INT(cfg.log_level, BL_LOG_INFO);
     CHECK_INT(cfg.mode, BL_MODE_SUPERVISE);
+    CHECK_INT(cfg.healthy_seconds, 10);
+    CHECK_INT(cfg.trial_attempts, 2);
     CHECK_INT(cfg.source[BL_CFG_UPDATE_URL], BL_SOURCE_DEFAULT);
 }
 
@@ -123,6 +125,8 @@ static void test_each_bad_value_names_file_key_and_expectation(void)
         {"{\"keep_versions\": 0}", "'keep_versions' must be an integer from 1 to 100, got 0; using 2"},
         {"{\"log_level\": \"loud\"}", "'log_level' must be debug, info, warn or error"},
         {"{\"mode\": \"fork\"}", "'mode' must be supervise or exec"},
+        {"{\"healthy_seconds\": 0}", "'healthy_seconds' must be seconds from 1 to 3600, got 0; using 10"},
+        {"{\"trial_attempts\": 1000}", "'trial_attempts' must be an integer from 1 to 100, got 1000; using 2"},
         {"{\"app_name\": \"bo miot\"}", "'app_name' must be a name of letters"},
         {"{\"app_executable\": \"../evil\"}", "'app_executable' must be a relative path"},
         {"{\"app_executable\": \"/bin/sh\"}", "'app_executable' must be a relative path"},
