@@ -16,6 +16,7 @@
 #include "platform.h"
 #include "state.h"
 #include "supervise.h"
+#include "trial.h"
 
 /* Exit codes of the launcher's own failures, in the range shells use for
  * "could not run the command", so they do not look like the app's own. */
@@ -126,50 +127,192 @@ static int choose_version(const bl_layout *layout, int have_lock, bl_state *stat
     return 0;
 }
 
-static int start_app(const bl_config *cfg, const char *app, char **argv, bl_plat_lock *lock)
+/* Everything one launch works with; lives on main's stack. */
+typedef struct {
+    bl_layout layout;
+    bl_config cfg;
+    bl_state state;
+    bl_plat_lock *lock; /* NULL: another launcher does maintenance */
+    char health_file[BL_PATH_MAX];
+} launch;
+
+static void save_state(launch *l)
 {
-    bl_app_status status;
+    bl_error err;
+    if (l->lock && bl_state_save(l->layout.state_path, &l->state, &err) != BL_OK)
+        bl_log(BL_LOG_WARN, "state", "could not save state: %s", err.msg);
+}
+
+static void prune_versions(launch *l)
+{
+    char prunable[BL_INSTALL_MAX_VERSIONS][BL_VERSION_MAX_TEXT];
+    char dir[BL_PATH_MAX];
+    bl_version_list complete;
+    bl_error err;
+    int i, n;
+
+    if (!l->lock || bl_install_list_complete(&l->layout, &complete, &err) != BL_OK)
+        return;
+    n = bl_trial_prunable(&l->state, &complete, (int)l->cfg.keep_versions, prunable, BL_INSTALL_MAX_VERSIONS);
+    for (i = 0; i < n; i++) {
+        if (bl_install_version_dir(&l->layout, prunable[i], dir, sizeof dir, &err) != BL_OK ||
+            bl_fs_remove_tree(dir, &err) != BL_OK)
+            bl_log(BL_LOG_WARN, "install", "could not remove old version %s: %s", prunable[i], err.msg);
+        else
+            bl_log(BL_LOG_INFO, "install", "removed old version %s (keep_versions %lld)", prunable[i],
+                   (long long)l->cfg.keep_versions);
+    }
+}
+
+static void on_healthy(void *ctx, const char *why)
+{
+    launch *l = ctx;
+    bl_log(BL_LOG_INFO, "trial", "version %s confirmed: %s", l->state.current, why);
+    bl_trial_confirm(&l->state);
+    save_state(l);
+    prune_versions(l);
+}
+
+/* Blocks the current version, goes back, saves. Returns 1 if there is a
+ * different version to start now. */
+static int roll_back(launch *l, const char *cause)
+{
+    bl_version_list complete;
+    bl_error err;
+    char why[512];
+    int moved;
+
+    if (bl_install_list_complete(&l->layout, &complete, &err) != BL_OK)
+        complete.count = 0;
+    moved = bl_trial_rollback(&l->state, &complete, why, sizeof why);
+    bl_log(BL_LOG_ERROR, "trial", "%s: %s", cause, why);
+    save_state(l);
+    return moved;
+}
+
+/* A version on trial counts its starts, so a launcher killed during the trial
+ * (power loss) still rolls a bad release back after trial_attempts starts. */
+static void count_trial_start(launch *l)
+{
+    char cause[128];
+    if (!l->state.trial || !l->lock)
+        return;
+    if (bl_trial_count_start(&l->state, (int)l->cfg.trial_attempts)) {
+        snprintf(cause, sizeof cause, "version %s was started %d times without being confirmed",
+                 l->state.current, l->state.attempts);
+        roll_back(l, cause);
+        return;
+    }
+    bl_log(BL_LOG_INFO, "trial", "version %s on trial, start %d of %lld", l->state.current, l->state.attempts,
+           (long long)l->cfg.trial_attempts);
+    save_state(l);
+}
+
+static int app_path_for(const launch *l, const char *version, char *app, size_t size)
+{
+    bl_error err;
+    if (bl_install_app_path(&l->layout, &l->cfg, version, app, size, &err) != BL_OK) {
+        bl_log(BL_LOG_ERROR, "launch", "%s", err.msg);
+        return EXIT_LAUNCHER_FAILED;
+    }
+    if (!bl_fs_exists(app)) {
+        bl_log(BL_LOG_ERROR, "launch", "version %s has no app executable %s (check app_executable in launcher.json)",
+               version, app);
+        return EXIT_APP_NOT_RUNNABLE;
+    }
+    return 0;
+}
+
+static int exec_app(launch *l, const char *app, char **argv)
+{
     bl_error err;
     int rc;
+    bl_log(BL_LOG_INFO, "launch", "exec %s", app);
+    bl_plat_lock_release(l->lock);
+    l->lock = NULL;
+    bl_log_close();
+    rc = bl_plat_exec(app, argv, &err);
+    if (rc == BL_EUNSUPPORTED) /* Windows: start it and step aside */
+        rc = bl_supervise_spawn_detached(app, argv, &err);
+    if (rc == BL_OK)
+        return 0;
+    bl_log(BL_LOG_ERROR, "launch", "%s", err.msg);
+    return rc == BL_ENOTFOUND ? EXIT_NOTHING_INSTALLED : EXIT_APP_NOT_RUNNABLE;
+}
 
-    argv[0] = (char *)app;
-    if (cfg->mode == BL_MODE_EXEC) {
-        bl_log(BL_LOG_INFO, "launch", "exec %s", app);
-        bl_plat_lock_release(lock);
-        bl_log_close();
-        rc = bl_plat_exec(app, argv, &err);
-        if (rc == BL_EUNSUPPORTED) /* Windows: start it and step aside */
-            rc = bl_supervise_spawn_detached(app, argv, &err);
-        if (rc == BL_OK)
-            return 0;
-        bl_log(BL_LOG_ERROR, "launch", "%s", err.msg);
-        return rc == BL_ENOTFOUND ? EXIT_NOTHING_INSTALLED : EXIT_APP_NOT_RUNNABLE;
-    }
+/* Starts the current version and reports how it ended. A version on trial is
+ * always supervised, whatever the mode: its crash must be seen. If it crashes,
+ * it is rolled back and the previous version started at once, so the user
+ * loses one start and nothing else. */
+static int run_app(launch *l, char **argv)
+{
+    char app[BL_PATH_MAX];
+    bl_supervise_watch watch;
+    bl_app_status status;
+    bl_error err;
+    int rc, on_trial;
 
-    rc = bl_supervise_run(app, argv, &status, &err);
-    bl_plat_lock_release(lock);
-    if (rc != BL_OK) {
-        bl_log(BL_LOG_ERROR, "launch", "%s", err.msg);
-        return rc == BL_ENOTFOUND ? EXIT_NOTHING_INSTALLED : EXIT_APP_NOT_RUNNABLE;
+    for (;;) {
+        if ((rc = app_path_for(l, l->state.current, app, sizeof app)) != 0)
+            return rc;
+        argv[0] = app;
+        on_trial = l->state.trial && l->lock;
+        bl_log(BL_LOG_INFO, "launch", "starting version %s%s", l->state.current, on_trial ? " (on trial)" : "");
+        if (l->cfg.mode == BL_MODE_EXEC && !on_trial)
+            return exec_app(l, app, argv);
+
+        watch.healthy_ms = (uint64_t)l->cfg.healthy_seconds * 1000;
+        watch.health_file = l->health_file;
+        watch.on_healthy = on_healthy;
+        watch.ctx = l;
+        if (bl_supervise_run(app, argv, on_trial ? &watch : NULL, &status, &err) != BL_OK) {
+            bl_log(BL_LOG_ERROR, "launch", "%s", err.msg);
+            if (on_trial && roll_back(l, "the new version could not be started"))
+                continue;
+            return EXIT_APP_NOT_RUNNABLE;
+        }
+        if (on_trial && !status.confirmed) {
+            if (bl_trial_judge_exit(status.exit_code, status.term_signal, status.ran_ms, watch.healthy_ms) ==
+                BL_TRIAL_CRASHED) {
+                char cause[160];
+                snprintf(cause, sizeof cause, "version %s %s %d after %llu ms on its first run",
+                         l->state.current, status.term_signal ? "died of signal" : "exited with code",
+                         status.term_signal ? status.term_signal : status.exit_code,
+                         (unsigned long long)status.ran_ms);
+                if (roll_back(l, cause))
+                    continue;
+            } else {
+                on_healthy(l, "it exited normally");
+            }
+        }
+        if (status.term_signal) {
+            bl_log(BL_LOG_WARN, "supervise", "the app was killed by signal %d", status.term_signal);
+            return -status.term_signal;
+        }
+        bl_log(BL_LOG_INFO, "supervise", "the app exited with code %d", status.exit_code);
+        return status.exit_code;
     }
-    if (status.term_signal) {
-        bl_log(BL_LOG_WARN, "supervise", "the app was killed by signal %d", status.term_signal);
-        bl_log_close();
-        bl_plat_die_by_signal(status.term_signal);
-        return 128 + status.term_signal;
+}
+
+/* Ends the launcher as the app ended: with its exit code (result >= 0), or
+ * by its signal (result = -signal). */
+static int finish(launch *l, int result)
+{
+    bl_plat_lock_release(l->lock);
+    l->lock = NULL;
+    bl_log_close();
+    if (result < 0) {
+        bl_plat_die_by_signal(-result);
+        return 128 - result;
     }
-    bl_log(BL_LOG_INFO, "supervise", "the app exited with code %d", status.exit_code);
-    return status.exit_code;
+    return result;
 }
 
 int main(int argc, char **argv)
 {
-    char root[BL_PATH_MAX], version[BL_VERSION_MAX_TEXT], app[BL_PATH_MAX];
+    char root[BL_PATH_MAX], version[BL_VERSION_MAX_TEXT];
     char **app_argv = argv;
-    bl_layout layout;
-    bl_config cfg;
-    bl_state state;
-    bl_plat_lock *lock = NULL;
+    launch l;
     bl_error err;
     int rc;
 
@@ -186,55 +329,43 @@ int main(int argc, char **argv)
         app_argv = argv + 1;
     }
 
-    if (locate_root(root, sizeof root, &err) != BL_OK || bl_install_layout(root, &layout, &err) != BL_OK) {
+    memset(&l, 0, sizeof l);
+    if (locate_root(root, sizeof root, &err) != BL_OK || bl_install_layout(root, &l.layout, &err) != BL_OK ||
+        bl_fs_join(l.health_file, sizeof l.health_file, l.layout.cache_dir, "app-healthy") != BL_OK) {
         fprintf(stderr, "bomiot-launcher: %s\n", err.msg);
         return EXIT_LAUNCHER_FAILED;
     }
     /* A read-only install (or a full disk) must not stop the app: without a
      * log file, lines go to stderr. */
-    if (bl_fs_mkdir_p(layout.cache_dir, &err) != BL_OK ||
-        bl_log_open(layout.log_path, BL_LOG_DEFAULT_MAX_BYTES, BL_LOG_DEFAULT_KEEP, &err) != BL_OK)
+    if (bl_fs_mkdir_p(l.layout.cache_dir, &err) != BL_OK ||
+        bl_log_open(l.layout.log_path, BL_LOG_DEFAULT_MAX_BYTES, BL_LOG_DEFAULT_KEEP, &err) != BL_OK)
         bl_log(BL_LOG_WARN, "log", "%s; logging to stderr only", err.msg);
 
-    load_config(&layout, &cfg);
+    load_config(&l.layout, &l.cfg);
     if (argc > 1 && strcmp(argv[1], "--print-config") == 0) {
-        printf("%-20s %s\n", "install root", layout.root);
-        printf("%-20s %s\n", "config file", layout.config_path);
-        printf("%-20s %s\n\n", "log", layout.log_path);
-        bl_config_print(&cfg, stdout);
+        printf("%-20s %s\n", "install root", l.layout.root);
+        printf("%-20s %s\n", "config file", l.layout.config_path);
+        printf("%-20s %s\n\n", "log", l.layout.log_path);
+        bl_config_print(&l.cfg, stdout);
         return 0;
     }
-    bl_log(BL_LOG_INFO, "launch", "bomiot-launcher %s in %s", BL_VERSION_STRING, layout.root);
+    bl_log(BL_LOG_INFO, "launch", "bomiot-launcher %s in %s", BL_VERSION_STRING, l.layout.root);
 
     /* One launcher per installation does maintenance (and, later, updates);
      * a second one started by a double double-click just starts the app. */
-    if (bl_plat_lock_try(layout.lock_path, &lock, &err) != BL_OK) {
-        bl_log(BL_LOG_INFO, "launch", "%s; starting the installed version without maintenance",
-               err.msg);
-        lock = NULL;
+    if (bl_plat_lock_try(l.layout.lock_path, &l.lock, &err) != BL_OK) {
+        bl_log(BL_LOG_INFO, "launch", "%s; starting the installed version without maintenance", err.msg);
+        l.lock = NULL;
     }
-    if (lock && bl_install_remove_incomplete(&layout, log_warning, "install", &err) != BL_OK)
+    if (l.lock && bl_install_remove_incomplete(&l.layout, log_warning, "install", &err) != BL_OK)
         bl_log(BL_LOG_WARN, "install", "%s", err.msg);
 
-    rc = choose_version(&layout, lock != NULL, &state, version);
-    if (rc != 0)
-        goto fail;
-    if (bl_install_app_path(&layout, &cfg, version, app, sizeof app, &err) != BL_OK) {
-        bl_log(BL_LOG_ERROR, "launch", "%s", err.msg);
-        rc = EXIT_LAUNCHER_FAILED;
-        goto fail;
+    rc = choose_version(&l.layout, l.lock != NULL, &l.state, version);
+    if (rc != 0) {
+        bl_plat_lock_release(l.lock);
+        bl_log_close();
+        return rc;
     }
-    if (!bl_fs_exists(app)) {
-        bl_log(BL_LOG_ERROR, "launch",
-               "version %s has no app executable %s (check app_executable in launcher.json)", version, app);
-        rc = EXIT_APP_NOT_RUNNABLE;
-        goto fail;
-    }
-    bl_log(BL_LOG_INFO, "launch", "starting version %s", version);
-    return start_app(&cfg, app, app_argv, lock);
-
-fail:
-    bl_plat_lock_release(lock);
-    bl_log_close();
-    return rc;
+    count_trial_start(&l);
+    return finish(&l, run_app(&l, app_argv));
 }

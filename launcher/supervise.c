@@ -8,13 +8,20 @@
 #include "platform.h"
 
 #define MAX_SIGNALS 8
+/* How often the health file is looked for: cheap, and well under the
+ * healthy time, so a confirmation is never noticeably late. */
+#define HEALTH_POLL_MS 100
 
 typedef struct {
     uv_process_t process;
     uv_signal_t forwarded[MAX_SIGNALS];
     uv_signal_t terminal[MAX_SIGNALS];
+    uv_timer_t healthy_timer, health_poll;
+    int timers_started;
     size_t forwarded_count, terminal_count;
+    const bl_supervise_watch *watch;
     bl_app_status *status;
+    uint64_t started;
     int exited;
 } supervisor;
 
@@ -25,8 +32,34 @@ static void on_app_exit(uv_process_t *process, int64_t exit_status, int term_sig
     supervisor *sv = process->data;
     sv->status->exit_code = (int)exit_status;
     sv->status->term_signal = term_signal;
+    sv->status->ran_ms = (uv_hrtime() - sv->started) / 1000000;
     sv->exited = 1;
     close_all(sv);
+}
+
+static void confirm(supervisor *sv, const char *why)
+{
+    if (sv->status->confirmed || sv->exited)
+        return;
+    sv->status->confirmed = 1;
+    uv_timer_stop(&sv->healthy_timer);
+    uv_timer_stop(&sv->health_poll);
+    sv->watch->on_healthy(sv->watch->ctx, why);
+}
+
+static void on_healthy_time(uv_timer_t *timer)
+{
+    confirm(timer->data, "it ran for the healthy time");
+}
+
+static void on_health_poll(uv_timer_t *timer)
+{
+    supervisor *sv = timer->data;
+    uv_fs_t req;
+    int rc = uv_fs_stat(NULL, &req, sv->watch->health_file, NULL);
+    uv_fs_req_cleanup(&req);
+    if (rc == 0)
+        confirm(sv, "it reported itself healthy");
 }
 
 static void on_forwarded_signal(uv_signal_t *handle, int signum)
@@ -51,6 +84,11 @@ static void close_all(supervisor *sv)
         uv_close((uv_handle_t *)&sv->forwarded[i], NULL);
     for (i = 0; i < sv->terminal_count; i++)
         uv_close((uv_handle_t *)&sv->terminal[i], NULL);
+    if (sv->timers_started) {
+        uv_close((uv_handle_t *)&sv->healthy_timer, NULL);
+        uv_close((uv_handle_t *)&sv->health_poll, NULL);
+        sv->timers_started = 0;
+    }
     uv_close((uv_handle_t *)&sv->process, NULL);
     sv->forwarded_count = sv->terminal_count = 0;
 }
@@ -86,7 +124,37 @@ static int start_signals(uv_loop_t *loop, supervisor *sv)
     return 0;
 }
 
-int bl_supervise_run(const char *app, char *const argv[], bl_app_status *status, bl_error *err)
+/* Before the spawn: a stale health file from an earlier run must not confirm
+ * this one, and the app must learn where to write it. */
+static int prepare_watch(const bl_supervise_watch *watch, bl_error *err)
+{
+    uv_fs_t req;
+    int rc;
+    if (!watch || !watch->health_file)
+        return BL_OK;
+    uv_fs_unlink(NULL, &req, watch->health_file, NULL);
+    uv_fs_req_cleanup(&req);
+    rc = uv_os_setenv(BL_HEALTH_FILE_ENV, watch->health_file);
+    if (rc != 0)
+        return bl_error_set(err, BL_EIO, "cannot set %s: %s", BL_HEALTH_FILE_ENV, uv_strerror(rc));
+    return BL_OK;
+}
+
+static void start_watch(uv_loop_t *loop, supervisor *sv)
+{
+    if (!sv->watch)
+        return;
+    uv_timer_init(loop, &sv->healthy_timer);
+    uv_timer_init(loop, &sv->health_poll);
+    sv->healthy_timer.data = sv->health_poll.data = sv;
+    sv->timers_started = 1;
+    uv_timer_start(&sv->healthy_timer, on_healthy_time, sv->watch->healthy_ms, 0);
+    if (sv->watch->health_file)
+        uv_timer_start(&sv->health_poll, on_health_poll, HEALTH_POLL_MS, HEALTH_POLL_MS);
+}
+
+int bl_supervise_run(const char *app, char *const argv[], const bl_supervise_watch *watch,
+                     bl_app_status *status, bl_error *err)
 {
     uv_loop_t loop;
     uv_process_options_t options;
@@ -98,6 +166,9 @@ int bl_supervise_run(const char *app, char *const argv[], bl_app_status *status,
     memset(&options, 0, sizeof options);
     memset(status, 0, sizeof *status);
     sv.status = status;
+    sv.watch = watch;
+    if ((rc = prepare_watch(watch, err)) != BL_OK)
+        return rc;
     if ((rc = uv_loop_init(&loop)) != 0)
         return bl_error_set(err, BL_EIO, "cannot start the event loop: %s", uv_strerror(rc));
 
@@ -114,6 +185,7 @@ int bl_supervise_run(const char *app, char *const argv[], bl_app_status *status,
     options.stdio_count = 3;
     /* cwd and env NULL: the app inherits the user's working folder and environment. */
     sv.process.data = &sv;
+    sv.started = uv_hrtime();
     rc = uv_spawn(&loop, &sv.process, &options);
     if (rc != 0) {
         int code = rc == UV_ENOENT ? BL_ENOTFOUND : BL_EIO;
@@ -122,6 +194,7 @@ int bl_supervise_run(const char *app, char *const argv[], bl_app_status *status,
         goto cleanup;
     }
     bl_log(BL_LOG_INFO, "supervise", "started %s (pid %d)", app, sv.process.pid);
+    start_watch(&loop, &sv);
     uv_run(&loop, UV_RUN_DEFAULT);
     rc = BL_OK;
 

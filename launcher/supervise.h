@@ -6,15 +6,36 @@
 
 #include "error.h"
 
+#include <stdint.h>
+
+/* The variable that names the health file to the app. An app on trial may
+ * create that file once it is up (its main window shown, its server
+ * listening) to be confirmed before the healthy time is over. */
+#define BL_HEALTH_FILE_ENV "BOMIOT_HEALTH_FILE"
+
 typedef struct {
     int exit_code;   /* valid when term_signal == 0 */
     int term_signal; /* the signal that killed the app, 0 if it exited */
+    uint64_t ran_ms; /* from spawn to exit */
+    int confirmed;   /* on_healthy was called */
 } bl_app_status;
+
+/* Watching a version on trial. on_healthy runs once, on the calling thread,
+ * when the app has run healthy_ms or created health_file, while it keeps
+ * running. */
+typedef struct {
+    uint64_t healthy_ms;
+    const char *health_file;
+    void (*on_healthy)(void *ctx, const char *why);
+    void *ctx;
+} bl_supervise_watch;
 
 /* Spawns app (argv[0] should be its path; argv NULL-terminated) with the
  * launcher's working directory, environment and standard streams, passes
- * bl_plat_forwarded_signals() on to it, and waits for it to end. */
-int bl_supervise_run(const char *app, char *const argv[], bl_app_status *status, bl_error *err);
+ * bl_plat_forwarded_signals() on to it, and waits for it to end. watch may be
+ * NULL (no trial). */
+int bl_supervise_run(const char *app, char *const argv[], const bl_supervise_watch *watch,
+                     bl_app_status *status, bl_error *err);
 
 /* Starts app detached and returns at once (exec mode where the OS has no exec). */
 int bl_supervise_spawn_detached(const char *app, char *const argv[], bl_error *err);

@@ -6,7 +6,10 @@
  *   --sleep=MS        sleep before exiting
  *   --wait-signal     wait for SIGTERM, record it, exit 42
  *   --stamp=FILE      write CLOCK_MONOTONIC (ns) at entry, for bench/launch
- * Its version is the first line of version.txt beside the executable. */
+ *   --touch-health    create the file named by BOMIOT_HEALTH_FILE, then go on
+ * Its version is the first line of version.txt beside the executable; more
+ * arguments may come from extra-args.txt beside it (one per line), so a test
+ * can make one installed version misbehave like a bad release. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,14 +27,19 @@ static void on_term(int sig)
     got_term = 1;
 }
 
-static void read_version(const char *argv0, char *out, size_t size)
+static FILE *open_beside(const char *argv0, const char *name)
 {
     char path[4096];
     const char *slash = strrchr(argv0, '/');
+    snprintf(path, sizeof path, "%.*s%s", slash ? (int)(slash - argv0 + 1) : 0, argv0, name);
+    return fopen(path, "r");
+}
+
+static void read_version(const char *argv0, char *out, size_t size)
+{
     FILE *f;
-    snprintf(path, sizeof path, "%.*sversion.txt", slash ? (int)(slash - argv0 + 1) : 0, argv0);
     snprintf(out, size, "unknown");
-    f = fopen(path, "r");
+    f = open_beside(argv0, "version.txt");
     if (f) {
         if (fgets(out, (int)size, f))
             out[strcspn(out, "\r\n")] = '\0';
@@ -65,28 +73,54 @@ static void write_report(const char *file, const char *version, int argc, char *
     fclose(f);
 }
 
+/* argv plus the lines of extra-args.txt; they live until exit (static, so a
+ * leak checker sees them as reachable). */
+static char lines[16][256];
+static char *merged[256 + 17];
+
+static char **all_args(int argc, char **argv, int *count)
+{
+    char **out = merged;
+    FILE *f = open_beside(argv[0], "extra-args.txt");
+    int n = 0, i;
+    for (i = 0; i < argc && i < 256; i++)
+        out[n++] = argv[i];
+    for (i = 0; f && i < 16 && fgets(lines[i], sizeof lines[i], f); i++) {
+        lines[i][strcspn(lines[i], "\r\n")] = '\0';
+        out[n++] = lines[i];
+    }
+    if (f)
+        fclose(f);
+    *count = n;
+    return out;
+}
+
 int main(int argc, char **argv)
 {
     struct timespec entry;
     char version[128];
-    int i, code = 0, wait_signal = 0;
+    int i, code = 0, wait_signal = 0, touch_health = 0, nargs;
     long sleep_ms = 0;
     const char *crash = NULL, *report = NULL, *stamp = NULL;
+    char **args;
 
     clock_gettime(CLOCK_MONOTONIC, &entry);
-    for (i = 1; i < argc; i++) {
-        if (strncmp(argv[i], "--stamp=", 8) == 0)
-            stamp = argv[i] + 8;
-        else if (strncmp(argv[i], "--report=", 9) == 0)
-            report = argv[i] + 9;
-        else if (strncmp(argv[i], "--exit=", 7) == 0)
-            code = atoi(argv[i] + 7);
-        else if (strncmp(argv[i], "--crash=", 8) == 0)
-            crash = argv[i] + 8;
-        else if (strncmp(argv[i], "--sleep=", 8) == 0)
-            sleep_ms = atol(argv[i] + 8);
-        else if (strcmp(argv[i], "--wait-signal") == 0)
+    args = all_args(argc, argv, &nargs);
+    for (i = 1; i < nargs; i++) {
+        if (strncmp(args[i], "--stamp=", 8) == 0)
+            stamp = args[i] + 8;
+        else if (strncmp(args[i], "--report=", 9) == 0)
+            report = args[i] + 9;
+        else if (strncmp(args[i], "--exit=", 7) == 0)
+            code = atoi(args[i] + 7);
+        else if (strncmp(args[i], "--crash=", 8) == 0)
+            crash = args[i] + 8;
+        else if (strncmp(args[i], "--sleep=", 8) == 0)
+            sleep_ms = atol(args[i] + 8);
+        else if (strcmp(args[i], "--wait-signal") == 0)
             wait_signal = 1;
+        else if (strcmp(args[i], "--touch-health") == 0)
+            touch_health = 1;
     }
     if (stamp) {
         FILE *f = fopen(stamp, "w");
@@ -104,6 +138,11 @@ int main(int argc, char **argv)
     fflush(stdout);
     if (report)
         write_report(report, version, argc, argv);
+    if (touch_health && getenv("BOMIOT_HEALTH_FILE")) {
+        FILE *f = fopen(getenv("BOMIOT_HEALTH_FILE"), "w");
+        if (f)
+            fclose(f);
+    }
     if (wait_signal) {
         signal(SIGTERM, on_term);
         if (report) { /* tell the test we are ready for the signal */

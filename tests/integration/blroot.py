@@ -25,12 +25,17 @@ class Root:
     def p(self, *parts):
         return os.path.join(self.path, *parts)
 
-    def add_version(self, version, complete=True, exe="bomiot"):
+    def add_version(self, version, complete=True, exe="bomiot", behaviour=()):
+        """behaviour: extra test-app arguments this version always acts on,
+        e.g. ("--crash=segv",) for a release that crashes."""
         folder = self.p("versions", version)
         os.makedirs(folder, exist_ok=True)
         shutil.copy2(TESTAPP, os.path.join(folder, exe))
         with open(os.path.join(folder, "version.txt"), "w") as f:
             f.write(version + "\n")
+        if behaviour:
+            with open(os.path.join(folder, "extra-args.txt"), "w") as f:
+                f.write("\n".join(behaviour) + "\n")
         if complete:
             with open(os.path.join(folder, MARKER), "w") as f:
                 json.dump({"version": version}, f)

@@ -1,0 +1,142 @@
+"""A new version on trial: confirmed when healthy, rolled back and blocked
+when it crashes on its first run, with the previous version started at once."""
+import os
+import signal
+import subprocess
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from blroot import Root, parse_report  # noqa: E402
+
+
+class TrialTest(unittest.TestCase):
+    def setUp(self):
+        self.root = Root()
+        self.report = self.root.p("report.txt")
+        self.root.add_version("1.0.0")
+        self.root.write_config({"healthy_seconds": 2})
+
+    def tearDown(self):
+        self.root.cleanup()
+
+    def switch_to(self, version, behaviour=(), attempts=0):
+        """What an update does: install the new version and put it on trial."""
+        self.root.add_version(version, behaviour=behaviour)
+        self.root.write_state({"current": version, "previous": "1.0.0", "trial": True,
+                               "attempts": attempts, "blocked": []})
+
+    def versions_started(self):
+        if not os.path.exists(self.report):
+            return []
+        return [line[len("version="):] for line in parse_report(self.report)["lines"]
+                if line.startswith("version=")]
+
+    def start(self, *args, **kw):
+        return self.root.run(f"--report={self.report}", *args, **kw)
+
+    def assert_rolled_back(self, r, cause):
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.versions_started(), ["1.1.0", "1.0.0"])
+        state = self.root.read_state()
+        self.assertEqual(state["current"], "1.0.0")
+        self.assertEqual(state["blocked"], ["1.1.0"])
+        self.assertFalse(state["trial"])
+        self.assertIn(cause, self.root.log())
+        self.assertIn("version 1.1.0 failed its trial; blocked it and went back to 1.0.0", self.root.log())
+
+    def test_crash_by_signal_rolls_back_and_starts_the_previous_at_once(self):
+        self.switch_to("1.1.0", behaviour=("--crash=segv",))
+        self.assert_rolled_back(self.start(), "version 1.1.0 died of signal 11")
+
+    def test_early_error_exit_rolls_back(self):
+        self.switch_to("1.1.0", behaviour=("--exit=3",))
+        self.assert_rolled_back(self.start(), "version 1.1.0 exited with code 3")
+
+    def test_a_hang_killed_by_the_user_rolls_back(self):
+        self.switch_to("1.1.0", behaviour=("--sleep=60000",))
+        proc = subprocess.Popen([self.root.launcher, f"--report={self.report}"], stderr=subprocess.PIPE)
+        deadline = time.time() + 10
+        while "1.1.0" not in self.versions_started() and time.time() < deadline:
+            time.sleep(0.02)
+        app_pid = int(subprocess.check_output(["pgrep", "-P", str(proc.pid)]).split()[0])
+        os.kill(app_pid, signal.SIGKILL)
+        self.assertEqual(proc.wait(timeout=10), 0)
+        proc.stderr.close()
+        self.assertEqual(self.versions_started(), ["1.1.0", "1.0.0"])
+        self.assertEqual(self.root.read_state()["blocked"], ["1.1.0"])
+
+    def test_rollback_in_exec_mode_too(self):
+        self.root.write_config({"healthy_seconds": 2, "mode": "exec"})
+        self.switch_to("1.1.0", behaviour=("--crash=abort",))
+        self.assert_rolled_back(self.start(), "version 1.1.0 died of signal 6")
+
+    def test_clean_exit_confirms_and_prunes_old_versions(self):
+        self.root.add_version("0.9.0")
+        self.root.write_config({"healthy_seconds": 2, "keep_versions": 2})
+        self.switch_to("1.1.0")
+        r = self.start()
+        self.assertEqual(r.returncode, 0, r.stderr)
+        state = self.root.read_state()
+        self.assertEqual((state["current"], state["trial"], state["attempts"]), ("1.1.0", False, 0))
+        self.assertIn("version 1.1.0 confirmed: it exited normally", self.root.log())
+        self.assertEqual(sorted(os.listdir(self.root.p("versions"))), ["1.0.0", "1.1.0"])
+
+    def test_surviving_the_healthy_time_confirms_while_the_app_runs(self):
+        self.switch_to("1.1.0", behaviour=("--sleep=3500", "--exit=5"))
+        proc = subprocess.Popen([self.root.launcher, f"--report={self.report}"])
+        time.sleep(2.8)  # past healthy_seconds = 2, the app still running
+        self.assertIsNone(proc.poll())
+        self.assertFalse(self.root.read_state()["trial"])
+        self.assertEqual(proc.wait(timeout=10), 5)  # a later error exit is the app's own business
+        self.assertEqual(self.versions_started(), ["1.1.0"])
+        self.assertEqual(self.root.read_state()["blocked"], [])
+
+    def test_health_file_confirms_early(self):
+        self.switch_to("1.1.0", behaviour=("--touch-health", "--sleep=700", "--crash=segv"))
+        r = self.start()
+        self.assertEqual(r.returncode, -signal.SIGSEGV)
+        self.assertIn("version 1.1.0 confirmed: it reported itself healthy", self.root.log())
+        self.assertEqual(self.versions_started(), ["1.1.0"])
+        self.assertEqual(self.root.read_state()["current"], "1.1.0")
+        env = parse_report(self.report)["env"]
+        self.assertEqual(env["BOMIOT_HEALTH_FILE"], self.root.p("cache", "app-healthy"))
+
+    def test_launcher_killed_during_trial_rolls_back_after_the_attempt_limit(self):
+        self.switch_to("1.1.0", behaviour=("--sleep=60000",))
+        for attempt in (1, 2):  # power loss twice while 1.1.0 is on trial
+            proc = subprocess.Popen([self.root.launcher, f"--report={self.report}"])
+            deadline = time.time() + 10
+            while self.versions_started().count("1.1.0") < attempt and time.time() < deadline:
+                time.sleep(0.02)
+            app_pid = int(subprocess.check_output(["pgrep", "-P", str(proc.pid)]).split()[0])
+            proc.kill()
+            proc.wait()
+            os.kill(app_pid, signal.SIGKILL)
+            self.assertEqual(self.root.read_state()["attempts"], attempt)
+        r = self.start()
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.versions_started(), ["1.1.0", "1.1.0", "1.0.0"])
+        self.assertIn("version 1.1.0 was started 2 times without being confirmed", self.root.log())
+        self.assertEqual(self.root.read_state()["blocked"], ["1.1.0"])
+
+    def test_a_blocked_version_is_not_started_again(self):
+        self.switch_to("1.1.0", behaviour=("--crash=segv",))
+        self.start()
+        os.remove(self.report)
+        r = self.start()
+        self.assertEqual(r.returncode, 0)
+        self.assertEqual(self.versions_started(), ["1.0.0"])
+
+    def test_no_previous_version_keeps_the_crashing_one(self):
+        self.root.add_version("1.1.0", behaviour=("--exit=9",))
+        os.remove(self.root.p("versions", "1.0.0", ".bomiot-complete"))
+        self.root.write_state({"current": "1.1.0", "previous": "1.0.0", "trial": True})
+        r = self.start()
+        self.assertEqual(r.returncode, 9)
+        self.assertIn("no other version is installed to go back to", self.root.log())
+
+
+if __name__ == "__main__":
+    unittest.main()
