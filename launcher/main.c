@@ -16,6 +16,7 @@
 #include "platform.h"
 #include "state.h"
 #include "supervise.h"
+#include "selfupdate.h"
 #include "trial.h"
 
 /* Exit codes of the launcher's own failures, in the range shells use for
@@ -66,10 +67,9 @@ static const char *env_lookup(void *ctx, const char *name)
 
 /* The install root is the folder of the launcher's real executable, so a
  * shortcut or a symlink in ~/.local/bin finds the same installation. */
-static int locate_root(char *root, size_t size, bl_error *err)
+static int locate_root(char *exe, char *root, size_t size, bl_error *err)
 {
-    char exe[BL_PATH_MAX];
-    size_t len = sizeof exe;
+    size_t len = BL_PATH_MAX;
     int rc = uv_exepath(exe, &len);
     if (rc != 0)
         return bl_error_set(err, BL_EIO, "cannot find the launcher's own path: %s", uv_strerror(rc));
@@ -294,6 +294,38 @@ static int run_app(launch *l, char **argv)
     }
 }
 
+/* A launcher restarted by a self-update may find its predecessor still
+ * exiting (Windows): it waits a moment for the lock rather than skip its work. */
+static int take_lock(launch *l, bl_error *err)
+{
+    int tries = getenv(BL_SELFUPDATE_ENV) ? 30 : 1;
+    int rc = BL_EBUSY;
+    while (tries-- > 0 && (rc = bl_plat_lock_try(l->layout.lock_path, &l->lock, err)) == BL_EBUSY && tries > 0)
+        uv_sleep(100);
+    return rc;
+}
+
+/* A confirmed version may carry a newer launcher (see selfupdate.h). Returns 1
+ * when a new launcher process has taken over and this one must exit. */
+static int update_launcher(launch *l, const char *exe, char **argv)
+{
+    bl_error err;
+    int handed_over = 0;
+    if (!l->lock || l->state.trial)
+        return 0;
+    if (getenv(BL_SELFUPDATE_ENV)) { /* we are the new launcher: it runs */
+        bl_log(BL_LOG_INFO, "selfupdate", "running the launcher from version %s", getenv(BL_SELFUPDATE_ENV));
+        uv_os_unsetenv(BL_SELFUPDATE_ENV);
+        bl_selfupdate_cleanup(&l->layout);
+        return 0;
+    }
+    bl_selfupdate_cleanup(&l->layout);
+    /* The lock's descriptor is close-on-exec: the restarted launcher takes it anew. */
+    if (bl_selfupdate_apply(&l->layout, exe, l->state.current, argv, &handed_over, &err) != BL_OK)
+        bl_log(BL_LOG_ERROR, "selfupdate", "%s; keeping the current launcher", err.msg);
+    return handed_over;
+}
+
 /* Ends the launcher as the app ended: with its exit code (result >= 0), or
  * by its signal (result = -signal). */
 static int finish(launch *l, int result)
@@ -310,7 +342,7 @@ static int finish(launch *l, int result)
 
 int main(int argc, char **argv)
 {
-    char root[BL_PATH_MAX], version[BL_VERSION_MAX_TEXT];
+    char exe[BL_PATH_MAX], root[BL_PATH_MAX], version[BL_VERSION_MAX_TEXT];
     char **app_argv = argv;
     launch l;
     bl_error err;
@@ -330,7 +362,7 @@ int main(int argc, char **argv)
     }
 
     memset(&l, 0, sizeof l);
-    if (locate_root(root, sizeof root, &err) != BL_OK || bl_install_layout(root, &l.layout, &err) != BL_OK ||
+    if (locate_root(exe, root, sizeof root, &err) != BL_OK || bl_install_layout(root, &l.layout, &err) != BL_OK ||
         bl_fs_join(l.health_file, sizeof l.health_file, l.layout.cache_dir, "app-healthy") != BL_OK) {
         fprintf(stderr, "bomiot-launcher: %s\n", err.msg);
         return EXIT_LAUNCHER_FAILED;
@@ -353,7 +385,7 @@ int main(int argc, char **argv)
 
     /* One launcher per installation does maintenance (and, later, updates);
      * a second one started by a double double-click just starts the app. */
-    if (bl_plat_lock_try(l.layout.lock_path, &l.lock, &err) != BL_OK) {
+    if (take_lock(&l, &err) != BL_OK) {
         bl_log(BL_LOG_INFO, "launch", "%s; starting the installed version without maintenance", err.msg);
         l.lock = NULL;
     }
@@ -367,5 +399,7 @@ int main(int argc, char **argv)
         return rc;
     }
     count_trial_start(&l);
+    if (update_launcher(&l, exe, argv))
+        return finish(&l, 0);
     return finish(&l, run_app(&l, app_argv));
 }

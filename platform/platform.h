@@ -27,11 +27,21 @@ int bl_plat_replace_file(const char *from, const char *to, bl_error *err);
  * OS has no such call (Windows flushes with MOVEFILE_WRITE_THROUGH instead). */
 int bl_plat_sync_dir(const char *dir, bl_error *err);
 
+/* Flushes every file written under dir to disk (Linux: syncfs of its file
+ * system, one call however many files; elsewhere each file in turn). */
+int bl_plat_sync_tree(const char *dir, bl_error *err);
+
 /* An advisory, non-blocking, per-file lock that the OS drops when the process
  * dies, so a crashed launcher never leaves the installation locked. */
 typedef struct bl_plat_lock bl_plat_lock;
 int bl_plat_lock_try(const char *path, bl_plat_lock **out, bl_error *err); /* BL_EBUSY if held */
 void bl_plat_lock_release(bl_plat_lock *lock);
+
+/* Puts new_exe in the place of the running executable exe, keeping the old
+ * one as backup: POSIX renames over it (the running image stays mapped);
+ * Windows renames the running .exe aside first (it may be renamed, not
+ * overwritten), then moves the new one in. */
+int bl_plat_swap_running_exe(const char *new_exe, const char *exe, const char *backup, bl_error *err);
 
 /* Replaces the current process image with path (argv as given). Returns only
  * on failure; BL_EUNSUPPORTED where the OS has no exec (Windows). */

@@ -1,7 +1,11 @@
+#if defined(__linux__) && !defined(_GNU_SOURCE)
+#define _GNU_SOURCE /* syncfs */
+#endif
 #include "platform.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +62,48 @@ int bl_plat_sync_dir(const char *dir, bl_error *err)
     }
     close(fd);
     return BL_OK;
+}
+
+#if !defined(__linux__)
+static int fsync_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    int fd;
+    (void)st;
+    (void)ftw;
+    if (type != FTW_F && type != FTW_D)
+        return 0;
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    if (fsync(fd) != 0 && errno != EINVAL) {
+        close(fd);
+        return -1;
+    }
+    close(fd);
+    return 0;
+}
+#endif
+
+int bl_plat_sync_tree(const char *dir, bl_error *err)
+{
+#if defined(__linux__)
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return bl_error_set(err, BL_EIO, "cannot open folder %s: %s", dir, strerror(errno));
+    if (syncfs(fd) != 0) {
+        int saved = errno;
+        close(fd);
+        return bl_error_set(err, saved == ENOSPC ? BL_ENOSPC : BL_EIO, "cannot flush %s to disk: %s", dir,
+                            strerror(saved));
+    }
+    close(fd);
+    return BL_OK;
+#else
+    if (nftw(dir, fsync_entry, 32, FTW_PHYS) != 0)
+        return bl_error_set(err, errno == ENOSPC ? BL_ENOSPC : BL_EIO, "cannot flush %s to disk: %s", dir,
+                            strerror(errno));
+    return BL_OK;
+#endif
 }
 
 int bl_plat_replace_file(const char *from, const char *to, bl_error *err)
@@ -140,6 +186,16 @@ void bl_plat_lock_release(bl_plat_lock *lock)
         return;
     close(lock->fd); /* closing drops the flock */
     free(lock);
+}
+
+int bl_plat_swap_running_exe(const char *new_exe, const char *exe, const char *backup, bl_error *err)
+{
+    unlink(backup);
+    /* A hard link keeps the old launcher reachable for a restore without a
+     * moment where exe does not exist. */
+    if (link(exe, backup) != 0)
+        return bl_error_set(err, BL_EIO, "cannot keep a backup of %s: %s", exe, strerror(errno));
+    return bl_plat_replace_file(new_exe, exe, err);
 }
 
 int bl_plat_exec(const char *path, char *const argv[], bl_error *err)

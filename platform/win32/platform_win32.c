@@ -73,6 +73,66 @@ int bl_plat_sync_dir(const char *dir, bl_error *err)
     return BL_OK; /* MOVEFILE_WRITE_THROUGH already flushed the rename */
 }
 
+/* FlushFileBuffers on each file; folders need no flush on NTFS. */
+static int sync_tree_w(wchar_t *dir, size_t len, bl_error *err)
+{
+    WIN32_FIND_DATAW found;
+    HANDLE search;
+    int rc = BL_OK;
+
+    if (len + 3 >= WPATH_MAX)
+        return bl_error_set(err, BL_ETOOBIG, "path too long while flushing");
+    wcscpy(dir + len, L"\\*");
+    search = FindFirstFileW(dir, &found);
+    dir[len] = L'\0';
+    if (search == INVALID_HANDLE_VALUE)
+        return BL_OK;
+    do {
+        size_t n = wcslen(found.cFileName);
+        if (wcscmp(found.cFileName, L".") == 0 || wcscmp(found.cFileName, L"..") == 0 ||
+            (found.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT))
+            continue;
+        if (len + 1 + n + 3 >= WPATH_MAX) {
+            rc = bl_error_set(err, BL_ETOOBIG, "path too long while flushing");
+            break;
+        }
+        dir[len] = L'\\';
+        wcscpy(dir + len + 1, found.cFileName);
+        if (found.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) {
+            rc = sync_tree_w(dir, len + 1 + n, err);
+        } else {
+            HANDLE h = CreateFileW(dir, GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_EXISTING,
+                                   FILE_ATTRIBUTE_NORMAL, NULL);
+            if (h == INVALID_HANDLE_VALUE || !FlushFileBuffers(h))
+                rc = bl_error_set(err, BL_EIO, "cannot flush a new file to disk (error %lu)",
+                                  (unsigned long)GetLastError());
+            if (h != INVALID_HANDLE_VALUE)
+                CloseHandle(h);
+        }
+        dir[len] = L'\0';
+    } while (rc == BL_OK && FindNextFileW(search, &found));
+    FindClose(search);
+    return rc;
+}
+
+int bl_plat_sync_tree(const char *dir, bl_error *err)
+{
+    wchar_t *wide = to_wide(dir), *buf;
+    int rc;
+    if (!wide)
+        return bl_error_set(err, BL_EINVAL, "path is not valid UTF-8 or too long: %s", dir);
+    buf = malloc(WPATH_MAX * sizeof *buf);
+    if (!buf) {
+        free(wide);
+        return bl_error_set(err, BL_ENOMEM, "out of memory");
+    }
+    wcscpy(buf, wide);
+    rc = sync_tree_w(buf, wcslen(buf), err);
+    free(buf);
+    free(wide);
+    return rc;
+}
+
 int bl_plat_replace_file(const char *from, const char *to, bl_error *err)
 {
     wchar_t *wfrom = to_wide(from), *wto = to_wide(to);
@@ -187,6 +247,33 @@ void bl_plat_lock_release(bl_plat_lock *lock)
         return;
     CloseHandle(lock->file); /* closing releases the lock */
     free(lock);
+}
+
+int bl_plat_swap_running_exe(const char *new_exe, const char *exe, const char *backup, bl_error *err)
+{
+    wchar_t *wnew = to_wide(new_exe), *wexe = to_wide(exe), *wbackup = to_wide(backup);
+    int rc = BL_OK;
+
+    if (!wnew || !wexe || !wbackup) {
+        rc = bl_error_set(err, BL_EINVAL, "path is not valid UTF-8 or too long: %s", exe);
+        goto cleanup;
+    }
+    /* A running .exe cannot be overwritten or deleted, but it can be renamed. */
+    if (!MoveFileExW(wexe, wbackup, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH)) {
+        rc = fail(err, GetLastError(), "cannot move the running launcher aside", exe);
+        goto cleanup;
+    }
+    if (!MoveFileExW(wnew, wexe, MOVEFILE_WRITE_THROUGH)) {
+        DWORD e = GetLastError();
+        MoveFileExW(wbackup, wexe, MOVEFILE_WRITE_THROUGH); /* put the old one back */
+        rc = fail(err, e, "cannot move the new launcher into place", exe);
+    }
+
+cleanup:
+    free(wnew);
+    free(wexe);
+    free(wbackup);
+    return rc;
 }
 
 int bl_plat_exec(const char *path, char *const argv[], bl_error *err)

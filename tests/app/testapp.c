@@ -56,6 +56,7 @@ static void write_report(const char *file, const char *version, int argc, char *
     if (!f)
         return;
     fprintf(f, "version=%s\n", version);
+    fprintf(f, "ppid=%ld\n", (long)getppid());
     fprintf(f, "cwd=%s\n", getcwd(cwd, sizeof cwd) ? cwd : "?");
     fprintf(f, "argc=%d\n", argc);
     for (i = 0; i < argc; i++) /* hex, so any byte in an argument survives the report */
