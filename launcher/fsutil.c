@@ -31,6 +31,20 @@ int bl_fs_dirname(const char *path, char *out, size_t size)
     return n >= 0 && (size_t)n < size ? BL_OK : BL_ETOOBIG;
 }
 
+int bl_fs_free_bytes(const char *path, uint64_t *out, bl_error *err)
+{
+    uv_fs_t req;
+    int rc = uv_fs_statfs(NULL, &req, path, NULL);
+    if (rc == 0) {
+        const uv_statfs_t *st = req.ptr;
+        *out = st->f_bavail * st->f_bsize;
+    }
+    uv_fs_req_cleanup(&req);
+    if (rc != 0)
+        return bl_error_set(err, BL_EIO, "cannot read the free space of %s: %s", path, uv_strerror(rc));
+    return BL_OK;
+}
+
 static int lstat_path(const char *path, uv_stat_t *st)
 {
     uv_fs_t req;

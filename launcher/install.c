@@ -41,6 +41,34 @@ int bl_install_version_dir(const bl_layout *layout, const char *version, char *o
     return BL_OK;
 }
 
+int bl_install_partial_dir(const bl_layout *layout, const char *version, char *out, size_t size,
+                           bl_error *err)
+{
+    char dir[BL_PATH_MAX];
+    int rc = bl_install_version_dir(layout, version, dir, sizeof dir, err);
+    if (rc != BL_OK)
+        return rc;
+    if ((size_t)snprintf(out, size, "%s%s", dir, BL_INSTALL_PARTIAL_SUFFIX) >= size)
+        return bl_error_set(err, BL_ETOOBIG, "path too long: %s", dir);
+    return BL_OK;
+}
+
+int bl_install_commit(const bl_layout *layout, const char *version, bl_error *err)
+{
+    char partial[BL_PATH_MAX], final[BL_PATH_MAX];
+    int rc;
+
+    if ((rc = bl_install_partial_dir(layout, version, partial, sizeof partial, err)) != BL_OK ||
+        (rc = bl_install_version_dir(layout, version, final, sizeof final, err)) != BL_OK)
+        return rc;
+    if (bl_fs_exists(final))
+        return bl_error_set(err, BL_EINVAL, "version %s is already installed", version);
+    if ((rc = bl_install_mark_complete(partial, version, err)) != BL_OK)
+        return rc;
+    /* A folder rename: atomic within versions/, and durable once the folder is flushed. */
+    return bl_plat_replace_file(partial, final, err);
+}
+
 int bl_install_is_complete(const bl_layout *layout, const char *version)
 {
     char dir[BL_PATH_MAX], marker[BL_PATH_MAX];

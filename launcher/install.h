@@ -42,6 +42,15 @@ int bl_install_layout(const char *root, bl_layout *out, bl_error *err);
 int bl_install_version_dir(const bl_layout *layout, const char *version, char *out, size_t size,
                            bl_error *err);
 
+/* versions/<version>.partial: where a version is unpacked before it counts. */
+int bl_install_partial_dir(const bl_layout *layout, const char *version, char *out, size_t size,
+                           bl_error *err);
+
+/* Makes an unpacked versions/<version>.partial count: writes the marker into
+ * it, renames it to versions/<version> and flushes the folder entry, so a
+ * crash at any point leaves either debris or a complete version. */
+int bl_install_commit(const bl_layout *layout, const char *version, bl_error *err);
+
 /* 1 if versions/<version> is complete (holds the marker). */
 int bl_install_is_complete(const bl_layout *layout, const char *version);
 

@@ -164,8 +164,38 @@ static void test_app_path_stays_inside_the_version_folder(void)
     CHECK_INT(bl_install_app_path(&l, &cfg, "../..", path, sizeof path, &err), BL_EINVAL);
 }
 
+static void test_commit_makes_a_partial_folder_a_complete_version(void)
+{
+    bl_layout l;
+    bl_error err;
+    char partial[BL_PATH_MAX], file[BL_PATH_MAX];
+    new_layout(&l);
+    CHECK_INT(bl_install_partial_dir(&l, "2.0.0", partial, sizeof partial, &err), BL_OK);
+    CHECK_CONTAINS(partial, "/versions/2.0.0.partial");
+    bl_fs_mkdir_p(partial, &err);
+    bl_fs_join(file, sizeof file, partial, "bomiot");
+    test_write_file(file, "app");
+    CHECK(!bl_install_is_complete(&l, "2.0.0"));
+    CHECK_INT(bl_install_commit(&l, "2.0.0", &err), BL_OK);
+    CHECK(bl_install_is_complete(&l, "2.0.0"));
+    CHECK(!bl_fs_exists(partial));
+    CHECK_INT(bl_install_commit(&l, "2.0.0", &err), BL_EINVAL); /* never over an installed version */
+    bl_fs_remove_tree(l.root, &err);
+}
+
+static void test_reports_free_space(void)
+{
+    uint64_t free_bytes = 0;
+    bl_error err;
+    CHECK_INT(bl_fs_free_bytes("/", &free_bytes, &err), BL_OK);
+    CHECK(free_bytes > 0);
+    CHECK_INT(bl_fs_free_bytes("/nonexistent/x", &free_bytes, &err), BL_EIO);
+}
+
 int main(void)
 {
+    RUN(test_commit_makes_a_partial_folder_a_complete_version);
+    RUN(test_reports_free_space);
     RUN(test_layout_names_every_path);
     RUN(test_only_marked_folders_count_as_complete);
     RUN(test_removes_incomplete_and_partial_folders_only);
