@@ -16,6 +16,7 @@
 #include "platform.h"
 #include "state.h"
 #include "supervise.h"
+#include "rollout.h"
 #include "selfupdate.h"
 #include "trial.h"
 
@@ -188,6 +189,19 @@ static int roll_back(launch *l, const char *cause)
     bl_log(BL_LOG_ERROR, "trial", "%s: %s", cause, why);
     save_state(l);
     return moved;
+}
+
+/* Every installation draws its own staged-rollout bucket, once. */
+static void ensure_install_id(launch *l)
+{
+    bl_error err;
+    if (l->state.install_id[0] || !l->lock)
+        return;
+    if (bl_rollout_new_id(l->state.install_id, sizeof l->state.install_id, &err) != BL_OK) {
+        bl_log(BL_LOG_WARN, "state", "%s", err.msg);
+        return;
+    }
+    save_state(l);
 }
 
 /* A version on trial counts its starts, so a launcher killed during the trial
@@ -398,6 +412,7 @@ int main(int argc, char **argv)
         bl_log_close();
         return rc;
     }
+    ensure_install_id(&l);
     count_trial_start(&l);
     if (update_launcher(&l, exe, argv))
         return finish(&l, 0);

@@ -72,6 +72,15 @@ int bl_state_parse(const char *text, size_t len, bl_state *out, bl_error *err)
         goto cleanup;
     }
     state.trial = cJSON_IsTrue(item);
+    item = cJSON_GetObjectItemCaseSensitive(root, "install_id");
+    if (item) {
+        size_t n = cJSON_IsString(item) ? strlen(item->valuestring) : 0;
+        if (n == 0 || n >= sizeof state.install_id || strspn(item->valuestring, "0123456789abcdef") != n) {
+            rc = bl_error_set(err, BL_ECORRUPT, "'install_id' must be lower-case hex digits");
+            goto cleanup;
+        }
+        memcpy(state.install_id, item->valuestring, n + 1);
+    }
     item = cJSON_GetObjectItemCaseSensitive(root, "blocked");
     if (item && !cJSON_IsArray(item)) {
         rc = bl_error_set(err, BL_ECORRUPT, "'blocked' must be a list of versions");
@@ -105,7 +114,8 @@ int bl_state_serialize(const bl_state *state, char **out, bl_error *err)
                              : cJSON_AddNullToObject(root, "previous") != NULL) &&
          cJSON_AddBoolToObject(root, "trial", state->trial) &&
          cJSON_AddNumberToObject(root, "attempts", state->attempts) &&
-         (blocked = cJSON_AddArrayToObject(root, "blocked")) != NULL;
+         (blocked = cJSON_AddArrayToObject(root, "blocked")) != NULL &&
+         (!state->install_id[0] || cJSON_AddStringToObject(root, "install_id", state->install_id));
     for (i = 0; ok && i < state->blocked_count; i++) {
         cJSON *v = cJSON_CreateString(state->blocked[i]);
         ok = v && cJSON_AddItemToArray(blocked, v);

@@ -20,6 +20,7 @@ typedef struct {
     int attempts;                       /* unconfirmed starts of current */
     char blocked[BL_STATE_MAX_BLOCKED][BL_VERSION_MAX_TEXT];
     int blocked_count;
+    char install_id[65];                /* random, persistent: the staged-rollout bucket */
 } bl_state;
 
 void bl_state_init(bl_state *state);

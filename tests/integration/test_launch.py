@@ -114,6 +114,21 @@ class LaunchTest(unittest.TestCase):
         self.assertIn("state.json was missing or unreadable; chose the newest complete version 1.10.0",
                       self.root.log())
 
+    def test_each_installation_gets_a_persistent_random_id(self):
+        self.root.add_version("1.0.0")
+        self.start()
+        first = self.root.read_state()["install_id"]
+        self.assertRegex(first, r"^[0-9a-f]{32}$")
+        self.start()
+        self.assertEqual(self.root.read_state()["install_id"], first)
+        other = Root()
+        try:
+            other.add_version("1.0.0")
+            other.run()
+            self.assertNotEqual(other.read_state()["install_id"], first)
+        finally:
+            other.cleanup()
+
     def test_corrupt_state_is_recovered_and_rewritten(self):
         self.root.add_version("1.0.0")
         self.root.add_version("1.1.0")

@@ -21,6 +21,7 @@ static void test_round_trips_every_field(void)
     in.attempts = 2;
     bl_state_block(&in, "1.1.5");
     bl_state_block(&in, "1.2.0rc1");
+    strcpy(in.install_id, "0123456789abcdef0123456789abcdef");
     CHECK_INT(bl_state_serialize(&in, &text, &err), BL_OK);
     CHECK_INT(parse(text, &out, &err), BL_OK);
     CHECK_STR(out.current, "1.2.0");
@@ -29,6 +30,7 @@ static void test_round_trips_every_field(void)
     CHECK_INT(out.attempts, 2);
     CHECK_INT(out.blocked_count, 2);
     CHECK_STR(out.blocked[1], "1.2.0rc1");
+    CHECK_STR(out.install_id, "0123456789abcdef0123456789abcdef");
     free(text);
 }
 
@@ -47,7 +49,7 @@ static void test_ignores_keys_a_newer_launcher_may_write(void)
 {
     bl_state s;
     bl_error err;
-    CHECK_INT(parse("{\"current\": \"1.0.0\", \"install_id\": \"abc\"}", &s, &err), BL_OK);
+    CHECK_INT(parse("{\"current\": \"1.0.0\", \"pending\": \"2.0.0\"}", &s, &err), BL_OK);
 }
 
 static void test_rejects_corrupt_content_with_a_reason(void)
@@ -67,6 +69,8 @@ static void test_rejects_corrupt_content_with_a_reason(void)
         {"{\"current\": \"1.0\", \"blocked\": \"1.1\"}", "'blocked' must be a list"},
         {"{\"current\": \"1.0\", \"blocked\": [\"1.1\", 7]}", "'blocked' must be a list of version strings"},
         {"{\"format\": 99, \"current\": \"1.0\"}", "format 99 is newer"},
+        {"{\"current\": \"1.0\", \"install_id\": \"XYZ\"}", "'install_id' must be lower-case hex"},
+        {"{\"current\": \"1.0\", \"install_id\": 5}", "'install_id' must be lower-case hex"},
     };
     size_t i;
     for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {

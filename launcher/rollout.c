@@ -1,0 +1,49 @@
+#include "rollout.h"
+
+#include <sodium.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <uv.h>
+
+unsigned bl_rollout_bucket(const char *install_id, const char *version)
+{
+    crypto_hash_sha256_state st;
+    unsigned char digest[crypto_hash_sha256_BYTES];
+    uint64_t n = 0;
+    int i;
+
+    crypto_hash_sha256_init(&st);
+    crypto_hash_sha256_update(&st, (const unsigned char *)install_id, strlen(install_id));
+    crypto_hash_sha256_update(&st, (const unsigned char *)":", 1);
+    crypto_hash_sha256_update(&st, (const unsigned char *)version, strlen(version));
+    crypto_hash_sha256_final(&st, digest);
+    for (i = 0; i < 8; i++)
+        n = (n << 8) | digest[i];
+    return (unsigned)(n % 10000);
+}
+
+int bl_rollout_takes(const char *install_id, const char *version, double percent)
+{
+    if (percent >= 100.0)
+        return 1;
+    if (!(percent > 0.0)) /* also NaN */
+        return 0;
+    return bl_rollout_bucket(install_id, version) < (unsigned)(percent * 100.0);
+}
+
+int bl_rollout_new_id(char *out, size_t size, bl_error *err)
+{
+    unsigned char bytes[BL_ROLLOUT_ID_HEX / 2];
+    size_t i;
+    int rc;
+
+    if (size < BL_ROLLOUT_ID_HEX + 1)
+        return bl_error_set(err, BL_EINVAL, "buffer too small for an install id");
+    rc = uv_random(NULL, NULL, bytes, sizeof bytes, 0, NULL);
+    if (rc != 0)
+        return bl_error_set(err, BL_EIO, "no randomness for an install id: %s", uv_strerror(rc));
+    for (i = 0; i < sizeof bytes; i++)
+        snprintf(out + 2 * i, 3, "%02x", bytes[i]);
+    return BL_OK;
+}
