@@ -166,7 +166,7 @@ int bl_install_remove_incomplete(const bl_layout *layout, void (*report)(void *c
     return rc;
 }
 
-static int list_contains(const bl_version_list *list, const char *version)
+int bl_install_list_contains(const bl_version_list *list, const char *version)
 {
     int i;
     for (i = 0; i < list->count; i++) {
@@ -181,7 +181,7 @@ int bl_install_pick(const bl_state *state, int state_ok, const bl_version_list *
 {
     int i;
     why[0] = '\0';
-    if (state_ok && state->current[0] && list_contains(complete, state->current)) {
+    if (state_ok && state->current[0] && bl_install_list_contains(complete, state->current)) {
         strcpy(picked, state->current);
         return BL_OK;
     }

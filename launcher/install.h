@@ -60,6 +60,9 @@ int bl_install_mark_complete(const char *version_dir, const char *version, bl_er
 /* Complete versions, oldest first by PEP 440. */
 int bl_install_list_complete(const bl_layout *layout, bl_version_list *out, bl_error *err);
 
+/* 1 if list holds exactly this version name. */
+int bl_install_list_contains(const bl_version_list *list, const char *version);
+
 /* Removes every folder in versions/ that is not a complete version (unmarked,
  * *.partial, names that are not versions). Only the lock holder may call it:
  * another launcher's unpack in progress looks exactly like debris. report is

@@ -38,16 +38,6 @@ void bl_trial_confirm(bl_state *state)
     state->attempts = 0;
 }
 
-static int contains(const bl_version_list *list, const char *version)
-{
-    int i;
-    for (i = 0; i < list->count; i++) {
-        if (strcmp(list->names[i], version) == 0)
-            return 1;
-    }
-    return 0;
-}
-
 int bl_trial_rollback(bl_state *state, const bl_version_list *complete, char *why, size_t why_size)
 {
     char bad[BL_VERSION_MAX_TEXT];
@@ -56,7 +46,7 @@ int bl_trial_rollback(bl_state *state, const bl_version_list *complete, char *wh
 
     snprintf(bad, sizeof bad, "%s", state->current);
     bl_state_block(state, bad);
-    if (state->previous[0] && strcmp(state->previous, bad) != 0 && contains(complete, state->previous)) {
+    if (state->previous[0] && strcmp(state->previous, bad) != 0 && bl_install_list_contains(complete, state->previous)) {
         target = state->previous;
     } else {
         for (i = complete->count - 1; i >= 0 && !target; i--) {
@@ -97,7 +87,7 @@ int bl_trial_prunable(const bl_state *state, const bl_version_list *complete, in
      * are never worth keeping. */
     if (state->current[0])
         strcpy(keep[kept++], state->current);
-    if (state->previous[0] && kept < keep_versions && contains(complete, state->previous) &&
+    if (state->previous[0] && kept < keep_versions && bl_install_list_contains(complete, state->previous) &&
         !bl_state_is_blocked(state, state->previous))
         strcpy(keep[kept++], state->previous);
     for (i = complete->count - 1; i >= 0 && kept < keep_versions; i--) {

@@ -97,20 +97,10 @@ static void test_missing_versions_folder_means_nothing_installed(void)
     bl_fs_remove_tree(l.root, &err);
 }
 
-static bl_version_list versions(int n, const char **names)
-{
-    bl_version_list list;
-    int i;
-    list.count = n;
-    for (i = 0; i < n; i++)
-        strcpy(list.names[i], names[i]);
-    return list;
-}
-
 static void test_pick_prefers_the_state_current_version(void)
 {
     const char *names[] = {"1.0.0", "1.1.0"};
-    bl_version_list list = versions(2, names);
+    bl_version_list list = test_version_list(2, names);
     bl_state s;
     char picked[64], why[256];
     bl_state_init(&s);
@@ -123,7 +113,7 @@ static void test_pick_prefers_the_state_current_version(void)
 static void test_pick_recovers_the_newest_complete_version(void)
 {
     const char *names[] = {"1.0.0", "1.1.0", "1.2.0"};
-    bl_version_list list = versions(3, names);
+    bl_version_list list = test_version_list(3, names);
     bl_state s;
     char picked[64], why[256];
     bl_state_init(&s);
@@ -140,7 +130,7 @@ static void test_pick_recovers_the_newest_complete_version(void)
 static void test_pick_starts_something_even_if_all_are_blocked(void)
 {
     const char *names[] = {"1.0.0"};
-    bl_version_list list = versions(1, names);
+    bl_version_list list = test_version_list(1, names);
     bl_state s;
     char picked[64], why[256];
     bl_state_init(&s);

@@ -1,15 +1,6 @@
 #include "check.h"
+#include "testutil.h"
 #include "trial.h"
-
-static bl_version_list list_of(int n, const char **names)
-{
-    bl_version_list list;
-    int i;
-    list.count = n;
-    for (i = 0; i < n; i++)
-        strcpy(list.names[i], names[i]);
-    return list;
-}
 
 static void test_begin_puts_the_new_version_on_trial(void)
 {
@@ -58,7 +49,7 @@ static void test_judges_how_the_app_ended(void)
 static void test_rollback_blocks_and_returns_to_previous(void)
 {
     const char *names[] = {"1.0.0", "1.1.0"};
-    bl_version_list complete = list_of(2, names);
+    bl_version_list complete = test_version_list(2, names);
     bl_state s;
     char why[256];
     bl_state_init(&s);
@@ -75,7 +66,7 @@ static void test_rollback_blocks_and_returns_to_previous(void)
 static void test_rollback_without_previous_takes_the_newest_good_version(void)
 {
     const char *names[] = {"0.9.0", "1.0.0", "1.1.0"};
-    bl_version_list complete = list_of(3, names);
+    bl_version_list complete = test_version_list(3, names);
     bl_state s;
     char why[256];
     bl_state_init(&s);
@@ -89,7 +80,7 @@ static void test_rollback_without_previous_takes_the_newest_good_version(void)
 static void test_rollback_with_nowhere_to_go_keeps_an_app(void)
 {
     const char *names[] = {"1.1.0"};
-    bl_version_list complete = list_of(1, names);
+    bl_version_list complete = test_version_list(1, names);
     bl_state s;
     char why[256];
     bl_state_init(&s);
@@ -105,7 +96,7 @@ static void test_rollback_with_nowhere_to_go_keeps_an_app(void)
 static void test_prune_keeps_current_previous_and_newest(void)
 {
     const char *names[] = {"0.8.0", "0.9.0", "1.0.0", "1.1.0", "1.2.0"};
-    bl_version_list complete = list_of(5, names);
+    bl_version_list complete = test_version_list(5, names);
     char out[8][BL_VERSION_MAX_TEXT];
     bl_state s;
     int n;

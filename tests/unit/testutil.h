@@ -3,10 +3,12 @@
 #define BL_TESTUTIL_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <uv.h>
 
 #include "fsutil.h"
+#include "install.h"
 
 /* Creates a new empty folder under $TMPDIR (or /tmp) and writes its path. */
 static inline int test_make_dir(char *out, size_t size)
@@ -30,6 +32,17 @@ static inline int test_write_file(const char *path, const char *text)
         return -1;
     fputs(text, f);
     return fclose(f);
+}
+
+/* A version list from names, in the order given. */
+static inline bl_version_list test_version_list(int n, const char **names)
+{
+    bl_version_list list;
+    int i;
+    list.count = n;
+    for (i = 0; i < n; i++)
+        snprintf(list.names[i], sizeof list.names[i], "%s", names[i]);
+    return list;
 }
 
 #endif
