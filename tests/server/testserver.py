@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+"""A static HTTP server for the tests, on 127.0.0.1, with Range support and
+injectable faults. It prints its port on the first line of stdout.
+
+  testserver.py ROOT [--port N] [--log FILE]
+
+Faults are chosen per request by a path prefix, so one server serves a good
+repository and every kind of bad one:
+  /_fault/404/...           404
+  /_fault/500/...           500 every time
+  /_fault/flaky/N/...       503 for the first N requests of that path, then the file
+  /_fault/429/...           429 with Retry-After: 1, once per path, then the file
+  /_fault/slow/BPS/...      the file, BPS bytes per second
+  /_fault/endless/...       200 with no length and bytes forever
+  /_fault/liar/...          Content-Length one larger than the file, then close
+  /_fault/reset/N/...       send N bytes of the file, then reset the connection
+  /_fault/redirect-loop/... 302 to itself
+  /_fault/hold/...          accept, read the request, send nothing (until the test ends)
+Every request is appended to --log as "METHOD PATH RANGE" lines, so tests can
+assert the order of requests (TUF clients must fetch in the spec's order).
+"""
+import argparse
+import os
+import socket
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+COUNTS = {}
+LOCK = threading.Lock()
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    root = "."
+    log_file = None
+
+    def log_message(self, fmt, *args):  # quiet
+        pass
+
+    def record(self):
+        if self.log_file:
+            with LOCK, open(self.log_file, "a") as f:
+                f.write(f"{self.command} {self.path} {self.headers.get('Range', '-')}\n")
+
+    def count(self, key):
+        with LOCK:
+            COUNTS[key] = COUNTS.get(key, 0) + 1
+            return COUNTS[key]
+
+    def send_plain(self, code, body=b"", headers=()):
+        self.send_response(code)
+        for k, v in headers:
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_HEAD(self):
+        self.do_GET()
+
+    def do_GET(self):
+        self.record()
+        parts = self.path.split("?")[0].split("/")
+        if len(parts) > 2 and parts[1] == "_fault":
+            return self.fault(parts[2], parts[3:])
+        return self.serve("/".join(parts))
+
+    def fault(self, kind, rest):
+        if kind == "404":
+            return self.send_plain(404, b"not found")
+        if kind == "500":
+            return self.send_plain(500, b"broken")
+        if kind == "flaky":
+            n, path = int(rest[0]), "/" + "/".join(rest[1:])
+            if self.count(("flaky", path)) <= n:
+                return self.send_plain(503, b"try later")
+            return self.serve(path)
+        if kind == "429":
+            path = "/" + "/".join(rest)
+            if self.count(("429", path)) == 1:
+                return self.send_plain(429, b"slow down", [("Retry-After", "1")])
+            return self.serve(path)
+        if kind == "slow":
+            return self.serve("/" + "/".join(rest[1:]), rate=int(rest[0]))
+        if kind == "endless":
+            self.send_response(200)
+            self.send_header("Connection", "close")
+            self.end_headers()
+            try:
+                while True:
+                    self.wfile.write(b"\0" * 65536)
+            except OSError:
+                return
+        if kind == "liar":
+            data = self.read("/" + "/".join(rest))
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data) + 1))
+            self.end_headers()
+            self.wfile.write(data)
+            self.close_connection = True
+            return
+        if kind == "reset":
+            n, data = int(rest[0]), self.read("/" + "/".join(rest[1:]))
+            start = self.range_start(len(data))
+            self.send_response(206 if start else 200)
+            self.send_header("Content-Length", str(len(data) - start))
+            if start:
+                self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
+            self.end_headers()
+            if self.count(("reset", "/".join(rest))) == 1:
+                self.wfile.write(data[start:start + n])
+                self.wfile.flush()
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\1\0\0\0\0\0\0\0")
+                self.connection.close()
+                return
+            self.wfile.write(data[start:])
+            return
+        if kind == "redirect-loop":
+            return self.send_plain(302, b"", [("Location", self.path)])
+        if kind == "hold":
+            time.sleep(3600)
+        return self.send_plain(400, b"unknown fault")
+
+    def read(self, path):
+        full = os.path.realpath(os.path.join(self.root, path.lstrip("/")))
+        if not full.startswith(os.path.realpath(self.root)) or not os.path.isfile(full):
+            return None
+        with open(full, "rb") as f:
+            return f.read()
+
+    def range_start(self, size):
+        r = self.headers.get("Range")
+        if r and r.startswith("bytes=") and r.endswith("-"):
+            start = int(r[6:-1])
+            if start < size:
+                return start
+        return 0
+
+    def serve(self, path, rate=None):
+        data = self.read(path)
+        if data is None:
+            return self.send_plain(404, b"not found")
+        start = self.range_start(len(data))
+        self.send_response(206 if start else 200)
+        if start:
+            self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
+        self.send_header("Content-Length", str(len(data) - start))
+        self.send_header("Accept-Ranges", "bytes")
+        self.end_headers()
+        if self.command == "HEAD":
+            return
+        body = data[start:]
+        if rate:
+            try:
+                for i in range(0, len(body), max(1, rate // 10)):
+                    self.wfile.write(body[i:i + max(1, rate // 10)])
+                    self.wfile.flush()
+                    time.sleep(0.1)
+            except OSError:
+                pass
+            return
+        self.wfile.write(body)
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        pass  # clients that hang up (resets, caps, deadlines) are what the faults are for
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("root")
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--log")
+    args = ap.parse_args()
+    Handler.root = args.root
+    Handler.log_file = args.log
+    server = Server(("127.0.0.1", args.port), Handler)
+    print(server.server_address[1], flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    sys.exit(main())
