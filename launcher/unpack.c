@@ -73,13 +73,16 @@ int bl_unpack_link_stays_inside(const char *name, const char *target)
 typedef struct {
     bl_unpack_read_fn read;
     void *ctx;
+    bl_error err; /* the reader's own failure */
+    int failed;
 } source;
 
 static la_ssize_t source_read(struct archive *a, void *data, const void **buf)
 {
     source *src = data;
-    long long n = src->read(src->ctx, buf);
+    long long n = src->read(src->ctx, buf, &src->err);
     if (n < 0) {
+        src->failed = 1;
         archive_set_error(a, EIO, "the update stream failed");
         return -1;
     }
@@ -243,8 +246,12 @@ int bl_unpack_stream(bl_unpack_read_fn read, void *ctx, const char *dest, const 
                      bl_error *err)
 {
     struct archive *in = new_reader();
-    source src = {read, ctx};
+    source src;
     int rc;
+
+    memset(&src, 0, sizeof src);
+    src.read = read;
+    src.ctx = ctx;
     if (!in)
         return bl_error_set(err, BL_ENOMEM, "out of memory");
     if (archive_read_open(in, &src, NULL, source_read, NULL) != ARCHIVE_OK)
@@ -252,6 +259,8 @@ int bl_unpack_stream(bl_unpack_read_fn read, void *ctx, const char *dest, const 
     else
         rc = unpack(in, dest, opt, err);
     archive_read_free(in);
+    if (rc != BL_OK && src.failed) /* the source's reason, not libarchive's echo of it */
+        rc = bl_error_set(err, src.err.code ? src.err.code : BL_EIO, "%s", src.err.msg);
     return rc;
 }
 

@@ -13,9 +13,10 @@
 #include "progress.h"
 
 /* Pull-style source of archive bytes: sets *buf to the next chunk and returns
- * its length, 0 at the end, or -1 on error (message in the reader's ctx). Lets
- * a patcher feed its output straight into the unpacker without a temp file. */
-typedef long long (*bl_unpack_read_fn)(void *ctx, const void **buf);
+ * its length, 0 at the end, or -1 after filling err (that message is what the
+ * unpack then reports). Lets a decompressor or a patcher feed its output
+ * straight into the unpacker without a temp file. */
+typedef long long (*bl_unpack_read_fn)(void *ctx, const void **buf, bl_error *err);
 
 typedef struct {
     uint64_t max_bytes;     /* refuse archives that unpack to more; 0 = no limit */

@@ -3,7 +3,7 @@
 set -eu
 PACKAGES="
   build-essential cmake pkg-config git python3 clang libclang-rt-14-dev
-  libuv1-dev libcjson-dev libsodium-dev libcurl4-openssl-dev libarchive-dev
+  libuv1-dev libcjson-dev libsodium-dev libcurl4-openssl-dev libarchive-dev zlib1g-dev
   libbz2-dev libdivsufsort-dev libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core
   bsdiff xvfb x11-apps imagemagick xdotool
 "

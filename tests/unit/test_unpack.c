@@ -238,8 +238,9 @@ typedef struct {
     char buf[100]; /* small chunks: the reader must cope with any split */
 } chunk_reader;
 
-static long long read_chunk(void *ctx, const void **buf)
+static long long read_chunk(void *ctx, const void **buf, bl_error *err)
 {
+    (void)err;
     chunk_reader *r = ctx;
     *buf = r->buf;
     return (long long)fread(r->buf, 1, sizeof r->buf, r->f);
