@@ -1,0 +1,279 @@
+#!/bin/sh
+# Installs Bomiot from the bundle this script sits in (see make-bundle.sh):
+# the launcher, the first version of the app, a freedesktop menu entry, the
+# icon and a command link, and an uninstaller that removes exactly that.
+#
+# Per user (default):              system-wide (--system, as root):
+#   ${XDG_DATA_HOME:-~/.local/share}/bomiot      /opt/bomiot
+#   ~/.local/bin/bomiot                          /usr/local/bin/bomiot
+#   $XDG_DATA_HOME/applications/bomiot.desktop   /usr/share/applications/bomiot.desktop
+#   $XDG_DATA_HOME/icons/hicolor/*/apps/         /usr/share/icons/hicolor/*/apps/
+# --prefix DIR is the system-wide layout under DIR (DIR/opt/bomiot, ...), a
+# working install (the entry points at DIR/opt/bomiot) without root powers:
+# for tests and for relocated installs.
+#
+# The first version goes in the way the launcher installs one (launcher/install.c):
+# copied into versions/<v>.partial, flushed, `.bomiot-complete` written last,
+# renamed to versions/<v>. Running it again over an installation is safe: it
+# keeps state.json, cache/ and every installed version (a newer one stays the
+# current one), replaces the launcher, and adds the bundle's version if missing.
+# Every path it creates is listed in <root>/installed-files for uninstall.sh.
+set -eu
+umask 022
+
+me=install.sh
+quiet=0
+mode=user
+prefix=""
+
+usage() {
+    cat <<EOF
+Usage: $0 [--system | --prefix DIR] [--quiet]
+
+Installs Bomiot for the current user (into ~/.local), or for every user of the
+machine with --system (into /opt/bomiot and /usr; needs root). --prefix DIR
+installs the system-wide layout under DIR instead of /.
+Uninstall with <install root>/uninstall.sh.
+EOF
+}
+
+die() {
+    echo "$me: $*" >&2
+    exit 1
+}
+
+say() {
+    if [ "$quiet" = 0 ]; then echo "$*"; fi
+}
+
+while [ $# -gt 0 ]; do
+    case $1 in
+    --system) mode=system ;;
+    --prefix)
+        [ $# -ge 2 ] || die "--prefix needs a folder"
+        prefix=$2
+        mode=system
+        shift
+        ;;
+    --prefix=*)
+        prefix=${1#--prefix=}
+        mode=system
+        ;;
+    -q | --quiet) quiet=1 ;;
+    -h | --help)
+        usage
+        exit 0
+        ;;
+    *) die "unknown option '$1' (see --help)" ;;
+    esac
+    shift
+done
+
+bundle=$(cd "$(dirname "$0")" && pwd -P)
+for f in bomiot-launcher VERSION uninstall.sh; do
+    [ -f "$bundle/$f" ] || die "the bundle in $bundle has no $f; download the complete bundle again"
+done
+[ -d "$bundle/app" ] || die "the bundle in $bundle has no app/ folder; download the complete bundle again"
+version=$(head -n 1 "$bundle/VERSION")
+# The launcher's rule for a version folder name (bl_version_is_safe_name).
+case $version in
+"" | .* | *[!0-9A-Za-z.+!_-]*) die "VERSION holds '$version', not a version folder name" ;;
+esac
+
+nl='
+'
+tab=$(printf '\t')
+case $prefix in
+"") ;;
+/*) prefix=${prefix%/} ;;
+*) die "--prefix needs an absolute path, got '$prefix'" ;;
+esac
+if [ "$mode" = user ]; then
+    case ${HOME:-} in
+    /*) ;;
+    *) die "HOME is not set to an absolute path" ;;
+    esac
+    data=${XDG_DATA_HOME:-}
+    case $data in
+    /*) ;;
+    *) data=$HOME/.local/share ;; # the XDG spec: a relative value is ignored
+    esac
+    root=$data/bomiot
+    bindir=$HOME/.local/bin
+    appsdir=$data/applications
+    iconsdir=$data/icons/hicolor
+else
+    if [ -z "$prefix" ] && [ "$(id -u)" != 0 ]; then
+        die "--system installs into /opt and /usr: run it as root (sudo), or install for yourself without --system"
+    fi
+    root=$prefix/opt/bomiot
+    bindir=$prefix/usr/local/bin
+    appsdir=$prefix/usr/share/applications
+    iconsdir=$prefix/usr/share/icons/hicolor
+fi
+case $root$bindir$appsdir$iconsdir in
+*"$nl"*) die "install paths must not contain a line break" ;;
+esac
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/bomiot-install.XXXXXX")
+records=$work/records
+: >"$records"
+manifest=""
+
+# On every exit, even a failed one, what was created so far joins the manifest,
+# so uninstall.sh can remove a half-done installation too.
+finish() {
+    status=$?
+    if [ -n "$manifest" ] && [ -s "$records" ]; then
+        if [ -f "$manifest" ]; then cat "$manifest" >>"$records"; fi
+        sort -u "$records" >"$manifest.tmp" && mv -f "$manifest.tmp" "$manifest"
+    fi
+    rm -rf "$work"
+    exit "$status"
+}
+trap finish EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+record() { # KIND PATH; KIND is file, link or dir
+    printf '%s %s\n' "$1" "$2" >>"$records"
+}
+
+make_dir() { # creates a folder and its missing parents, recording each one created
+    if [ ! -d "$1" ]; then
+        make_dir "$(dirname "$1")"
+        mkdir "$1"
+        record dir "$1"
+    fi
+}
+
+put_file() { # SRC DEST MODE: replaces DEST by a rename, so it is never half written
+    cp "$1" "$2.bomiot-tmp"
+    chmod "$3" "$2.bomiot-tmp"
+    mv -f "$2.bomiot-tmp" "$2"
+    record file "$2"
+}
+
+# Desktop Entry spec, "The Exec key": an argument holding a reserved character
+# is put in double quotes, inside which " ` $ \ are escaped with a backslash;
+# % is doubled (field codes). The whole value is then a string value, whose
+# backslashes are escaped once more ("Possible value types").
+exec_arg() {
+    arg=$(printf '%s' "$1" | sed -e 's/%/%%/g')
+    if printf '%s\n' "$arg" | grep -qF -e ' ' -e "$tab" -e '"' -e "'" -e "\\" -e '>' -e '<' -e '~' \
+        -e '|' -e '&' -e ';' -e '$' -e '*' -e '?' -e '#' -e '(' -e ')' -e '`'; then
+        arg=\"$(printf '%s' "$arg" | sed -e 's/[\\"`$]/\\&/g')\"
+    fi
+    printf '%s' "$arg" | sed -e 's/\\/\\\\/g'
+}
+
+string_value() {
+    printf '%s' "$1" | sed -e 's/\\/\\\\/g'
+}
+
+# The entry is written and validated before anything is installed.
+entry=$work/bomiot.desktop
+{
+    echo "[Desktop Entry]"
+    echo "Type=Application"
+    echo "Version=1.4"
+    echo "Name=Bomiot"
+    echo "Comment=Start Bomiot, kept up to date by its launcher"
+    # printf, not echo: dash's echo would undo the backslash escapes.
+    printf 'Exec=%s %%U\n' "$(exec_arg "$root/bomiot-launcher")"
+    printf 'TryExec=%s\n' "$(string_value "$root/bomiot-launcher")"
+    echo "Icon=bomiot"
+    echo "Terminal=false"
+    echo "Categories=Office;"
+    echo "StartupNotify=true"
+    if [ -f "$bundle/wm-class" ]; then printf 'StartupWMClass=%s\n' "$(string_value "$(head -n 1 "$bundle/wm-class")")"; fi
+} >"$entry"
+if command -v desktop-file-validate >/dev/null 2>&1; then
+    desktop-file-validate "$entry" >&2 || die "the generated menu entry does not validate (see above)"
+else
+    say "desktop-file-validate not found (package desktop-file-utils); the menu entry was not validated"
+fi
+
+# --- the install root ------------------------------------------------------
+make_dir "$root"
+root=$(cd "$root" && pwd -P) # as the launcher and uninstall.sh will see it
+manifest=$root/installed-files
+make_dir "$root/versions"
+
+# Hold the launcher's own lock while a version goes in, so a launcher starting
+# now does not take our versions/<v>.partial for debris. A running app holds
+# it for its lifetime; then we go on: its launcher cleaned up when it started.
+mkdir -p "$root/cache"
+if command -v flock >/dev/null 2>&1; then
+    exec 9>>"$root/cache/launcher.lock"
+    flock -w 5 9 || say "Bomiot is running; installing beside it"
+fi
+
+put_file "$bundle/bomiot-launcher" "$root/bomiot-launcher" 755
+put_file "$bundle/uninstall.sh" "$root/uninstall.sh" 755
+if [ -f "$bundle/launcher.json" ]; then
+    if [ -f "$root/launcher.json" ]; then
+        say "kept the existing $root/launcher.json"
+    else
+        put_file "$bundle/launcher.json" "$root/launcher.json" 644
+    fi
+fi
+
+version_dir=$root/versions/$version
+if [ -f "$version_dir/.bomiot-complete" ]; then
+    say "version $version is already installed; kept it"
+else
+    # Our own debris, or a folder without its marker: the launcher would
+    # remove either as an interrupted install.
+    rm -rf "$version_dir.partial" "$version_dir"
+    cp -R "$bundle/app" "$version_dir.partial"
+    chmod -R u+rwX,go+rX,go-w "$version_dir.partial"
+    sync # the files are on disk before the marker that vouches for them
+    printf '{"version": "%s"}\n' "$version" >"$version_dir.partial/.bomiot-complete.tmp"
+    mv -f "$version_dir.partial/.bomiot-complete.tmp" "$version_dir.partial/.bomiot-complete"
+    sync
+    mv "$version_dir.partial" "$version_dir"
+    sync
+    say "installed version $version"
+fi
+exec 9>&- # the lock
+
+# --- entry points outside the root -----------------------------------------
+make_dir "$bindir"
+link=$bindir/bomiot
+if [ -L "$link" ] || [ ! -e "$link" ]; then
+    ln -s "$root/bomiot-launcher" "$link.bomiot-tmp"
+    mv -f "$link.bomiot-tmp" "$link"
+    record link "$link"
+else
+    say "$link exists and is not a link; left it alone (start Bomiot with $root/bomiot-launcher)"
+fi
+
+if [ -d "$bundle/icons" ]; then
+    (cd "$bundle/icons" && find . -type f -name 'bomiot.*') | while IFS= read -r icon; do
+        icon=${icon#./}
+        make_dir "$(dirname "$iconsdir/$icon")"
+        put_file "$bundle/icons/$icon" "$iconsdir/$icon" 644
+    done
+fi
+make_dir "$appsdir"
+put_file "$entry" "$appsdir/bomiot.desktop" 644
+
+# Caches are kept fresh where they exist, never created: a cache we created
+# in a shared folder would outlive us, and go stale as other apps add icons.
+# The entry declares no MimeType, so a missing mimeinfo.cache needs nothing.
+if [ -f "$appsdir/mimeinfo.cache" ] && command -v update-desktop-database >/dev/null 2>&1; then
+    update-desktop-database -q "$appsdir" || true
+fi
+if [ -f "$iconsdir/icon-theme.cache" ] && command -v gtk-update-icon-cache >/dev/null 2>&1; then
+    gtk-update-icon-cache -q -t -f "$iconsdir" || true
+fi
+
+say "Bomiot $version is installed in $root"
+say "  menu entry: $appsdir/bomiot.desktop"
+say "  command:    $link"
+case ":${PATH:-}:" in
+*":$bindir:"*) ;;
+*) say "  ($bindir is not on your PATH)" ;;
+esac
+say "  uninstall:  $root/uninstall.sh"

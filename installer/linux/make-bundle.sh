@@ -1,0 +1,96 @@
+#!/bin/sh
+# Builds the Linux bundle users download:
+#   make-bundle.sh [options] LAUNCHER APP_DIR VERSION OUT.tar.gz
+# OUT.tar.gz holds one folder (named after OUT) with install.sh, uninstall.sh,
+# the launcher, the first version's files in app/, VERSION, the hicolor icons
+# and, if given, launcher.json. Users run: tar xf OUT.tar.gz && OUT/install.sh
+# Options:
+#   --icons DIR      a hicolor tree (<size>/apps/bomiot.png, scalable/apps/bomiot.svg);
+#                    default resources/icons/hicolor
+#   --config FILE    launcher.json installed beside the launcher (if none is there yet)
+#   --wm-class NAME  the app's window class, for StartupWMClass in the menu entry
+set -eu
+
+me=make-bundle.sh
+here=$(cd "$(dirname "$0")" && pwd -P)
+icons=$here/../../resources/icons/hicolor
+config=""
+wm_class=""
+
+die() {
+    echo "$me: $*" >&2
+    exit 1
+}
+
+while [ $# -gt 0 ]; do
+    case $1 in
+    --icons)
+        [ $# -ge 2 ] || die "--icons needs a folder"
+        icons=$2
+        shift
+        ;;
+    --config)
+        [ $# -ge 2 ] || die "--config needs a file"
+        config=$2
+        shift
+        ;;
+    --wm-class)
+        [ $# -ge 2 ] || die "--wm-class needs a name"
+        wm_class=$2
+        shift
+        ;;
+    -h | --help)
+        sed -n '2,13s/^# \{0,1\}//p' "$0"
+        exit 0
+        ;;
+    --) shift; break ;;
+    -*) die "unknown option '$1' (see --help)" ;;
+    *) break ;;
+    esac
+    shift
+done
+[ $# -eq 4 ] || die "usage: $me [options] LAUNCHER APP_DIR VERSION OUT.tar.gz"
+launcher=$1
+app=$2
+version=$3
+out=$4
+
+if [ ! -f "$launcher" ] || [ ! -x "$launcher" ]; then die "$launcher is not an executable launcher"; fi
+[ -d "$app" ] || die "$app is not a folder"
+case $version in
+"" | .* | *[!0-9A-Za-z.+!_-]*) die "'$version' is not a version folder name" ;;
+esac
+if [ -z "$config" ] && [ ! -x "$app/bomiot" ]; then
+    die "$app has no executable 'bomiot' (name another one with app_executable in a --config launcher.json)"
+fi
+[ -z "$config" ] || [ -f "$config" ] || die "$config does not exist"
+case $wm_class in
+*'
+'*) die "--wm-class must be one line" ;;
+esac
+case $out in
+*.tar.gz) ;;
+*) die "OUT must end in .tar.gz" ;;
+esac
+[ ! -e "$app/.bomiot-complete" ] || die "$app holds a .bomiot-complete marker; the installer writes it"
+
+name=$(basename "$out" .tar.gz)
+work=$(mktemp -d "${TMPDIR:-/tmp}/bomiot-bundle.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+dest=$work/$name
+mkdir -p "$dest"
+cp "$here/install.sh" "$here/uninstall.sh" "$dest/"
+cp "$launcher" "$dest/bomiot-launcher"
+cp -R "$app" "$dest/app"
+printf '%s\n' "$version" >"$dest/VERSION"
+if [ -d "$icons" ]; then cp -R "$icons" "$dest/icons"; fi
+if [ -n "$config" ]; then cp "$config" "$dest/launcher.json"; fi
+if [ -n "$wm_class" ]; then printf '%s\n' "$wm_class" >"$dest/wm-class"; fi
+chmod 755 "$dest/install.sh" "$dest/uninstall.sh" "$dest/bomiot-launcher"
+chmod -R u+rwX,go+rX,go-w "$dest"
+
+out_dir=$(cd "$(dirname "$out")" && pwd -P)
+# Owned by root:root in the archive, files in name order: the same inputs give the same bundle.
+tar -C "$work" --owner=0 --group=0 --numeric-owner --sort=name -czf "$out_dir/$name.tar.gz.tmp" "$name"
+mv -f "$out_dir/$name.tar.gz.tmp" "$out_dir/$name.tar.gz"
+echo "$out_dir/$name.tar.gz"

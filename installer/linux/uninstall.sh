@@ -1,0 +1,145 @@
+#!/bin/sh
+# Removes the Bomiot installation this script sits in (install.sh puts it in
+# the install root): exactly the paths install.sh listed in installed-files,
+# plus what the launcher made inside the root (versions/, cache/, state.json,
+# a self-update's leftovers). Nothing else: a file of yours in the root or
+# beside it stays (and so does the root folder, then). It deletes whole
+# folders only inside the root, removes a folder outside it only if it made
+# it and it is empty, and leaves a command link or menu entry that no longer
+# points at this installation alone.
+set -eu
+
+me=uninstall.sh
+quiet=0
+keep_data=0
+force=0
+
+usage() {
+    cat <<EOF
+Usage: $0 [--keep-data] [--force] [--quiet]
+
+Uninstalls Bomiot from $(dirname "$0").
+  --keep-data  keep the installed versions, state.json and cache/ in the
+               install folder, so installing again carries on where it was
+  --force      uninstall even while Bomiot is running
+EOF
+}
+
+die() {
+    echo "$me: $*" >&2
+    exit 1
+}
+
+say() {
+    if [ "$quiet" = 0 ]; then echo "$*"; fi
+}
+
+while [ $# -gt 0 ]; do
+    case $1 in
+    --keep-data) keep_data=1 ;;
+    --force) force=1 ;;
+    -q | --quiet) quiet=1 ;;
+    -h | --help)
+        usage
+        exit 0
+        ;;
+    *) die "unknown option '$1' (see --help)" ;;
+    esac
+    shift
+done
+
+root=$(cd "$(dirname "$0")" && pwd -P)
+manifest=$root/installed-files
+case $root in
+/ | "") die "refusing to uninstall from '$root'" ;;
+esac
+[ -f "$manifest" ] || die "$root has no installed-files: it is not an installation made by install.sh"
+grep -qxF "file $root/uninstall.sh" "$manifest" ||
+    die "$manifest does not list $root/uninstall.sh: it belongs to another installation"
+
+if [ "$force" = 0 ] && [ -f "$root/cache/launcher.lock" ] && command -v flock >/dev/null 2>&1; then
+    exec 9>>"$root/cache/launcher.lock"
+    flock -n 9 || die "Bomiot is running from $root; quit it first (or use --force)"
+    exec 9>&-
+fi
+
+inside_root() {
+    case $1 in
+    */../* | */.. | */./* | */.) return 1 ;;
+    "$root"/*) return 0 ;;
+    esac
+    return 1
+}
+
+# Outside the root, only the kinds of file install.sh puts there.
+ours_outside() {
+    case $1 in
+    */../* | */..) return 1 ;;
+    /*/applications/bomiot.desktop | /*/icons/hicolor/*/apps/bomiot.png | /*/icons/hicolor/*/apps/bomiot.svg)
+        return 0
+        ;;
+    esac
+    return 1
+}
+
+# --- what the launcher made ----------------------------------------------
+if [ "$keep_data" = 0 ]; then
+    rm -rf "${root:?}/versions" "${root:?}/cache"
+    rm -f "$root/state.json" "$root"/state.json.tmp.* "$root/bomiot-launcher.old" "$root/bomiot-launcher.new"
+fi
+
+# --- what install.sh made: files and links, then folders, deepest first ------
+entry_dir=""
+icon_dir=""
+while IFS=' ' read -r kind path; do
+    case $kind in
+    file)
+        if inside_root "$path"; then
+            rm -f "$path" 2>/dev/null || say "could not remove $path"
+        elif ours_outside "$path" && { [ -f "$path" ] || [ -L "$path" ]; }; then
+            rm -f "$path" 2>/dev/null || say "could not remove $path"
+            case $path in
+            *.desktop) entry_dir=$(dirname "$path") ;;
+            *) icon_dir=${path%/*/apps/bomiot.*} ;;
+            esac
+        elif [ -e "$path" ]; then
+            say "left $path alone: not a file install.sh puts outside $root"
+        fi
+        ;;
+    link)
+        if [ -L "$path" ] && [ "$(readlink "$path")" = "$root/bomiot-launcher" ]; then
+            rm -f "$path" 2>/dev/null || say "could not remove $path"
+        elif [ -e "$path" ] || [ -L "$path" ]; then
+            say "left $path alone: it no longer points at $root/bomiot-launcher"
+        fi
+        ;;
+    dir) ;;
+    *) say "ignored a line of $manifest it does not understand: $kind $path" ;;
+    esac
+done <"$manifest"
+
+# Each folder install.sh created (the root too), if nothing else lives in it
+# now. Reverse order puts a folder's children before it.
+dirs=$(sed -n 's/^dir \(\/.*\)$/\1/p' "$manifest" | sort -r)
+rm -f "$manifest" "$manifest.tmp"
+printf '%s\n' "$dirs" | while IFS= read -r path; do
+    if [ -n "$path" ]; then rmdir "$path" 2>/dev/null || true; fi
+done
+
+# Caches are refreshed where they exist (install.sh never creates one).
+if [ -n "$entry_dir" ] && [ -f "$entry_dir/mimeinfo.cache" ] && command -v update-desktop-database >/dev/null 2>&1; then
+    update-desktop-database -q "$entry_dir" || true
+fi
+if [ -n "$icon_dir" ] && [ -f "$icon_dir/icon-theme.cache" ] && command -v gtk-update-icon-cache >/dev/null 2>&1; then
+    gtk-update-icon-cache -q -t -f "$icon_dir" || true
+fi
+
+if [ -d "$root" ]; then
+    if [ "$keep_data" = 1 ]; then
+        say "Bomiot is uninstalled; its versions and state stay in $root (--keep-data)"
+    else
+        say "Bomiot is uninstalled; $root stays: it holds files Bomiot did not install"
+    fi
+else
+    say "Bomiot is uninstalled from $root"
+fi

@@ -1,0 +1,468 @@
+"""The Linux installer as a user meets it: a bundle built by make-bundle.sh
+with the real launcher and the stand-in app, installed by install.sh into a
+temporary HOME (whose path holds a space and a '$', to exercise the menu
+entry's quoting), started through its menu entry and its command link, and
+removed by uninstall.sh."""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from blroot import LAUNCHER, MARKER, TESTAPP, parse_report  # noqa: E402
+
+SOURCE = os.environ.get("BL_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
+INSTALLER = os.path.join(SOURCE, "installer", "linux")
+VERSION = "1.0.0"
+
+
+def unescape_string(value):
+    """Desktop Entry spec, "Possible value types": \\s \\n \\t \\r \\\\ in a string value."""
+    out, i = [], 0
+    while i < len(value):
+        if value[i] == "\\" and i + 1 < len(value):
+            out.append({"s": " ", "n": "\n", "t": "\t", "r": "\r", "\\": "\\"}.get(value[i + 1], value[i:i + 2]))
+            i += 2
+        else:
+            out.append(value[i])
+            i += 1
+    return "".join(out)
+
+
+def split_exec(value, urls):
+    """Desktop Entry spec, "The Exec key": the (string-unescaped) value split into
+    arguments, double quotes grouping and \\" \\` \\$ \\\\ escaped inside them; %U and
+    the other list codes become `urls`, %% a percent sign."""
+    args, cur, quoted, i = [], None, False, 0
+    while i < len(value):
+        c = value[i]
+        if quoted:
+            if c == "\\" and i + 1 < len(value) and value[i + 1] in '"`$\\':
+                cur += value[i + 1]
+                i += 1
+            elif c == '"':
+                quoted = False
+            else:
+                cur += c
+        elif c == " ":
+            if cur is not None:
+                args.append(cur)
+            cur = None
+        elif c == '"':
+            quoted, cur = True, cur or ""
+        else:
+            cur = (cur or "") + c
+        i += 1
+    if quoted:
+        raise ValueError(f"unterminated quote in Exec={value!r}")
+    if cur is not None:
+        args.append(cur)
+    out = []
+    for a in args:
+        if a in ("%U", "%F", "%u", "%f"):
+            out.extend(urls)
+        else:
+            out.append(a.replace("%%", "%"))
+    return out
+
+
+def read_entry(path):
+    entry = {}
+    with open(path, encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    assert lines[0] == "[Desktop Entry]", lines[0]
+    for line in lines[1:]:
+        if line and not line.startswith("#"):
+            key, _, value = line.partition("=")
+            entry[key] = value
+    return entry
+
+
+def tree(top):
+    """Every path under top (relative), folders marked with a trailing /."""
+    found = set()
+    for dirpath, dirnames, filenames in os.walk(top):
+        rel = os.path.relpath(dirpath, top)
+        for d in dirnames:
+            found.add(os.path.normpath(os.path.join(rel, d)) + "/")
+        for f in filenames:
+            found.add(os.path.normpath(os.path.join(rel, f)))
+    return found
+
+
+def clean_env(**extra):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOMIOT_", "XDG_"))}
+    env.update(extra)
+    return env
+
+
+class LinuxInstallerTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.work = tempfile.mkdtemp(prefix="bl-bundle-")
+        app = os.path.join(cls.work, "app")
+        os.makedirs(app)
+        shutil.copy2(TESTAPP, os.path.join(app, "bomiot"))
+        with open(os.path.join(app, "version.txt"), "w") as f:
+            f.write(VERSION + "\n")
+        cls.tarball = os.path.join(cls.work, f"bomiot-{VERSION}-linux.tar.gz")
+        r = subprocess.run([os.path.join(INSTALLER, "make-bundle.sh"), "--wm-class", "Bomiot", LAUNCHER, app,
+                            VERSION, cls.tarball], capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        with tarfile.open(cls.tarball) as t:
+            cls.members = t.getnames()
+            t.extractall(cls.work)
+        cls.bundle = os.path.join(cls.work, f"bomiot-{VERSION}-linux")
+        with open(LAUNCHER, "rb") as f:
+            cls.launcher_bytes = f.read()
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.work, ignore_errors=True)
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="bl inst $HOME ")
+        self.home = os.path.join(self.tmp, "home")
+        os.makedirs(self.home)
+        self.data = os.path.join(self.home, ".local", "share")
+        self.root = os.path.join(self.data, "bomiot")
+        self.entry = os.path.join(self.data, "applications", "bomiot.desktop")
+        self.link = os.path.join(self.home, ".local", "bin", "bomiot")
+        self.report = os.path.join(self.tmp, "report.txt")
+        self.procs = []
+
+    def tearDown(self):
+        for p in self.procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def env(self, **extra):
+        return clean_env(HOME=self.home, XDG_DATA_HOME=self.data, **extra)
+
+    def install(self, *args, env=None, ok=True):
+        r = subprocess.run(["sh", os.path.join(self.bundle, "install.sh"), *args], env=env or self.env(),
+                           capture_output=True, text=True, timeout=60)
+        if ok:
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        return r
+
+    def uninstall(self, root=None, *args, ok=True):
+        r = subprocess.run(["sh", os.path.join(root or self.root, "uninstall.sh"), *args], env=self.env(),
+                           capture_output=True, text=True, timeout=60)
+        if ok:
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        return r
+
+    def p(self, *parts):
+        return os.path.join(self.root, *parts)
+
+    def read(self, path, mode="r"):
+        with open(path, mode) as f:
+            return f.read()
+
+    def run_exec_line(self, entry_path, *urls):
+        argv = split_exec(unescape_string(read_entry(entry_path)["Exec"]), list(urls))
+        return argv, subprocess.run(argv, env=clean_env(HOME=self.home), cwd=self.tmp, capture_output=True,
+                                    timeout=30)
+
+    def add_release(self, version):
+        """A version as the updater would leave it: files, then the marker."""
+        folder = self.p("versions", version)
+        os.makedirs(folder)
+        shutil.copy2(TESTAPP, os.path.join(folder, "bomiot"))
+        with open(os.path.join(folder, "version.txt"), "w") as f:
+            f.write(version + "\n")
+        with open(os.path.join(folder, MARKER), "w") as f:
+            json.dump({"version": version}, f)
+
+    # --- the bundle --------------------------------------------------------
+
+    def test_bundle_holds_installer_launcher_app_version_and_icons(self):
+        top = f"bomiot-{VERSION}-linux/"
+        for name in ("install.sh", "uninstall.sh", "bomiot-launcher", "VERSION", "app/bomiot", "app/version.txt",
+                     "icons/256x256/apps/bomiot.png", "icons/scalable/apps/bomiot.svg", "wm-class"):
+            self.assertIn(top + name, self.members)
+        self.assertEqual(self.read(os.path.join(self.bundle, "VERSION")), VERSION + "\n")
+        self.assertTrue(os.access(os.path.join(self.bundle, "install.sh"), os.X_OK))
+
+    def test_bundle_builder_rejects_a_bad_version_name(self):
+        r = subprocess.run([os.path.join(INSTALLER, "make-bundle.sh"), LAUNCHER, os.path.join(self.bundle, "app"),
+                            "../1.0", os.path.join(self.tmp, "x.tar.gz")], capture_output=True, text=True)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("not a version folder name", r.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, "x.tar.gz")))
+
+    # --- per-user install ----------------------------------------------------
+
+    def test_per_user_install_lays_out_root_version_link_entry_and_icons(self):
+        self.install()
+        self.assertEqual(self.read(self.p("bomiot-launcher"), "rb"), self.launcher_bytes)
+        self.assertTrue(os.access(self.p("bomiot-launcher"), os.X_OK))
+        self.assertEqual(json.loads(self.read(self.p("versions", VERSION, MARKER))), {"version": VERSION})
+        self.assertEqual(self.read(self.p("versions", VERSION, "version.txt")), VERSION + "\n")
+        self.assertEqual([n for n in os.listdir(self.p("versions"))], [VERSION])  # no .partial left
+        self.assertFalse(os.path.exists(self.p("state.json")))  # the launcher's first start writes it
+        self.assertTrue(os.access(self.p("uninstall.sh"), os.X_OK))
+        self.assertEqual(os.readlink(self.link), os.path.realpath(self.p("bomiot-launcher")))
+        self.assertTrue(os.path.isfile(self.entry))
+        for icon in ("16x16/apps/bomiot.png", "48x48/apps/bomiot.png", "256x256/apps/bomiot.png",
+                     "scalable/apps/bomiot.svg"):
+            self.assertTrue(os.path.isfile(os.path.join(self.data, "icons", "hicolor", icon)), icon)
+        manifest = self.read(self.p("installed-files")).splitlines()
+        self.assertIn(f"file {self.entry}", manifest)
+        self.assertIn(f"link {self.link}", manifest)
+        self.assertIn(f"file {self.p('bomiot-launcher')}", manifest)
+        self.assertIn(f"dir {self.root}", manifest)
+
+    def test_default_data_folder_is_home_local_share(self):
+        env = clean_env(HOME=self.home)  # no XDG_DATA_HOME at all
+        self.install(env=env)
+        self.assertTrue(os.path.isfile(os.path.join(self.home, ".local/share/bomiot/bomiot-launcher")))
+        self.assertTrue(os.path.isfile(os.path.join(self.home, ".local/share/applications/bomiot.desktop")))
+
+    def test_desktop_entry_has_the_keys_and_validates(self):
+        self.install()
+        entry = read_entry(self.entry)
+        self.assertEqual(entry["Type"], "Application")
+        self.assertEqual(entry["Name"], "Bomiot")
+        self.assertEqual(entry["Icon"], "bomiot")
+        self.assertEqual(entry["Terminal"], "false")
+        self.assertEqual(entry["StartupWMClass"], "Bomiot")
+        self.assertIn("Office", entry["Categories"].split(";"))
+        self.assertEqual(unescape_string(entry["TryExec"]), self.p("bomiot-launcher"))
+        # The temp HOME holds a space and a '$': the launcher's path must be quoted.
+        self.assertTrue(entry["Exec"].startswith('"'), entry["Exec"])
+        if not shutil.which("desktop-file-validate"):
+            self.skipTest("desktop-file-validate is not installed (apt-get install desktop-file-utils); "
+                          "every other check of the entry passed")
+        r = subprocess.run(["desktop-file-validate", self.entry], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(r.stdout + r.stderr, "")  # not even a hint
+
+    def test_exec_line_starts_the_launcher_which_starts_the_app(self):
+        self.install()
+        argv, r = self.run_exec_line(self.entry, f"--report={self.report}", "file:///a b.txt")
+        self.assertEqual(argv[0], self.p("bomiot-launcher"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        rep = parse_report(self.report)
+        self.assertEqual(rep["version"], VERSION)
+        self.assertEqual(rep["args"][0], self.p("versions", VERSION, "bomiot"))
+        self.assertEqual(rep["args"][1:], [f"--report={self.report}", "file:///a b.txt"])
+        self.assertEqual(json.loads(self.read(self.p("state.json")))["current"], VERSION)
+
+    def test_command_link_starts_the_app_from_the_same_install(self):
+        self.install()
+        r = subprocess.run([self.link, f"--report={self.report}", "x"], env=clean_env(HOME=self.home),
+                           cwd=self.tmp, capture_output=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        rep = parse_report(self.report)
+        self.assertEqual(rep["args"][0], self.p("versions", VERSION, "bomiot"))
+        self.assertEqual(rep["args"][1:], [f"--report={self.report}", "x"])
+        self.assertTrue(os.path.isfile(self.p("cache", "update.log")))
+
+    # --- installing again ------------------------------------------------
+
+    def test_reinstall_keeps_state_versions_and_cache_and_replaces_the_launcher(self):
+        self.install()
+        subprocess.run([self.link], env=clean_env(HOME=self.home), capture_output=True, timeout=30)
+        self.add_release("2.0.0")  # an update installed since
+        state = json.dumps({"current": "2.0.0", "previous": VERSION, "trial": False})
+        with open(self.p("state.json"), "w") as f:
+            f.write(state)
+        with open(self.p("bomiot-launcher"), "ab") as f:  # a launcher that is not the bundle's
+            f.write(b"\0older launcher\0")
+        marker_mtime = os.stat(self.p("versions", VERSION, MARKER)).st_mtime_ns
+        log = self.read(self.p("cache", "update.log"))
+
+        r = self.install()
+        self.assertIn(f"version {VERSION} is already installed", r.stdout)
+        self.assertEqual(self.read(self.p("state.json")), state)
+        self.assertEqual(sorted(os.listdir(self.p("versions"))), [VERSION, "2.0.0"])
+        self.assertEqual(os.stat(self.p("versions", VERSION, MARKER)).st_mtime_ns, marker_mtime)
+        self.assertTrue(self.read(self.p("cache", "update.log")).startswith(log))
+        self.assertEqual(self.read(self.p("bomiot-launcher"), "rb"), self.launcher_bytes)
+        r = subprocess.run([self.link, f"--report={self.report}"], env=clean_env(HOME=self.home),
+                           capture_output=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(parse_report(self.report)["version"], "2.0.0")  # the newer one stays current
+
+    def test_reinstall_adds_the_bundle_version_if_it_is_missing(self):
+        self.install()
+        self.add_release("2.0.0")
+        shutil.rmtree(self.p("versions", VERSION))  # pruned after the update
+        with open(self.p("state.json"), "w") as f:
+            json.dump({"current": "2.0.0"}, f)
+        self.install()
+        self.assertEqual(sorted(os.listdir(self.p("versions"))), [VERSION, "2.0.0"])
+        self.assertTrue(os.path.isfile(self.p("versions", VERSION, MARKER)))
+        self.assertEqual(json.loads(self.read(self.p("state.json"))), {"current": "2.0.0"})
+
+    def test_debris_of_an_interrupted_install_is_replaced(self):
+        os.makedirs(self.p("versions", VERSION + ".partial"))
+        os.makedirs(self.p("versions", VERSION))  # no marker: never counted
+        with open(self.p("versions", VERSION, "junk"), "w") as f:
+            f.write("half copied")
+        self.install()
+        self.assertEqual(os.listdir(self.p("versions")), [VERSION])
+        self.assertEqual(sorted(os.listdir(self.p("versions", VERSION))), [MARKER, "bomiot", "version.txt"])
+
+    def test_existing_launcher_json_is_kept(self):
+        os.makedirs(self.root)
+        with open(self.p("launcher.json"), "w") as f:
+            f.write('{"mode": "exec"}')
+        bundle = os.path.join(self.tmp, "bundle")
+        shutil.copytree(self.bundle, bundle)
+        with open(os.path.join(bundle, "launcher.json"), "w") as f:
+            f.write('{"mode": "supervise"}')
+        r = subprocess.run(["sh", os.path.join(bundle, "install.sh")], env=self.env(), capture_output=True,
+                           text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.read(self.p("launcher.json")), '{"mode": "exec"}')
+        self.assertNotIn(f"file {self.p('launcher.json')}", self.read(self.p("installed-files")).splitlines())
+
+    # --- uninstall -----------------------------------------------------------
+
+    def user_files(self):
+        """Files a user has next to where Bomiot goes; none may be touched."""
+        for rel, text in (("notes.txt", "mine"), (".local/share/applications/other.desktop", "[Desktop Entry]\n"),
+                          (".local/share/icons/hicolor/48x48/apps/other.png", "png"),
+                          (".local/bin/othertool", "#!/bin/sh\n")):
+            path = os.path.join(self.home, rel)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "w") as f:
+                f.write(text)
+
+    def test_uninstall_removes_exactly_what_was_installed_and_run(self):
+        before_empty = tree(self.home)
+        self.install()
+        subprocess.run([self.link, "--print-config"], capture_output=True, env=clean_env(HOME=self.home))
+        self.run_exec_line(self.entry)
+        self.add_release("2.0.0")
+        with open(self.p("bomiot-launcher.old"), "w") as f:  # a self-update's backup
+            f.write("old")
+        self.uninstall()
+        self.assertEqual(tree(self.home), before_empty)  # even the .local folders it made are gone
+
+    def test_uninstall_leaves_the_users_files_beside_and_inside_the_root(self):
+        self.user_files()
+        before = tree(self.home)
+        self.install()
+        self.run_exec_line(self.entry)
+        with open(self.p("my-notes.txt"), "w") as f:  # a user's file in the install folder
+            f.write("mine")
+        r = self.uninstall()
+        self.assertIn("holds files Bomiot did not install", r.stdout)
+        self.assertEqual(tree(self.home), before | {".local/share/bomiot/", ".local/share/bomiot/my-notes.txt"})
+        self.assertEqual(self.read(self.p("my-notes.txt")), "mine")
+
+    def test_uninstall_leaves_a_command_link_the_user_replaced(self):
+        self.install()
+        os.remove(self.link)
+        os.symlink("/bin/true", self.link)
+        self.uninstall()
+        self.assertEqual(os.readlink(self.link), "/bin/true")
+        self.assertFalse(os.path.exists(self.entry))
+
+    def test_uninstall_touches_nothing_outside_the_root_but_its_own_kinds_of_file(self):
+        self.install()
+        notes = os.path.join(self.home, "notes.txt")
+        folder = os.path.join(self.home, "Documents")
+        os.makedirs(folder)
+        with open(notes, "w") as f:
+            f.write("mine")
+        with open(self.p("installed-files"), "a") as f:  # a tampered or corrupted manifest
+            f.write(f"file {notes}\nfile {self.root}/../../../notes.txt\ndir {folder}\ndir {self.home}\n")
+        with open(os.path.join(folder, "letter.txt"), "w") as f:
+            f.write("mine")
+        self.uninstall()
+        self.assertEqual(self.read(notes), "mine")
+        self.assertEqual(self.read(os.path.join(folder, "letter.txt")), "mine")
+        self.assertFalse(os.path.exists(self.root))
+
+    def test_uninstall_keep_data_keeps_versions_and_state_for_a_later_install(self):
+        self.install()
+        self.add_release("2.0.0")
+        with open(self.p("state.json"), "w") as f:
+            json.dump({"current": "2.0.0", "previous": VERSION}, f)
+        r = self.uninstall(None, "--keep-data")
+        self.assertIn("--keep-data", r.stdout)
+        self.assertEqual(sorted(os.listdir(self.root)), ["cache", "state.json", "versions"])
+        self.assertFalse(os.path.exists(self.entry) or os.path.lexists(self.link))
+        self.install()
+        r = subprocess.run([self.link, f"--report={self.report}"], env=clean_env(HOME=self.home),
+                           capture_output=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(parse_report(self.report)["version"], "2.0.0")
+
+    @unittest.skipUnless(shutil.which("flock"), "flock (util-linux) is not installed")
+    def test_uninstall_refuses_while_the_app_runs(self):
+        self.install()
+        proc = subprocess.Popen([self.link, "--wait-signal", f"--report={self.report}"],
+                                env=clean_env(HOME=self.home), stdout=subprocess.DEVNULL)
+        self.procs.append(proc)
+        deadline = time.time() + 10
+        while not (os.path.exists(self.report) and "ready" in self.read(self.report)):
+            self.assertLess(time.time(), deadline, "the app never started")
+            time.sleep(0.02)
+        r = self.uninstall(ok=False)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("Bomiot is running", r.stderr)
+        self.assertTrue(os.path.isfile(self.p("versions", VERSION, "bomiot")))
+        proc.send_signal(signal.SIGTERM)
+        self.assertEqual(proc.wait(timeout=10), 42)
+        self.uninstall()
+        self.assertFalse(os.path.exists(self.root))
+
+    def test_uninstaller_refuses_a_folder_that_is_not_its_installation(self):
+        stray = os.path.join(self.tmp, "stray")
+        os.makedirs(stray)
+        shutil.copy2(os.path.join(self.bundle, "uninstall.sh"), stray)
+        with open(os.path.join(stray, "keep.txt"), "w") as f:
+            f.write("mine")
+        r = self.uninstall(stray, ok=False)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("not an installation made by install.sh", r.stderr)
+        self.assertTrue(os.path.isfile(os.path.join(stray, "keep.txt")))
+
+    # --- system-wide ---------------------------------------------------------
+
+    def test_system_install_into_a_prefix_works_and_uninstalls(self):
+        prefix = os.path.join(self.tmp, "sys root")
+        os.makedirs(os.path.join(prefix, "usr", "share", "applications"))
+        before = tree(prefix)
+        self.install("--prefix", prefix)
+        root = os.path.join(prefix, "opt", "bomiot")
+        entry = os.path.join(prefix, "usr", "share", "applications", "bomiot.desktop")
+        link = os.path.join(prefix, "usr", "local", "bin", "bomiot")
+        self.assertTrue(os.path.isfile(os.path.join(root, "versions", VERSION, MARKER)))
+        self.assertTrue(os.path.isfile(os.path.join(prefix, "usr/share/icons/hicolor/256x256/apps/bomiot.png")))
+        self.assertEqual(os.readlink(link), os.path.join(os.path.realpath(root), "bomiot-launcher"))
+        self.assertEqual(os.stat(os.path.join(root, "versions", VERSION, "bomiot")).st_mode & 0o755, 0o755)
+        self.assertFalse(os.path.exists(os.path.join(self.home, ".local")))  # nothing per user
+        argv, r = self.run_exec_line(entry, f"--report={self.report}")
+        self.assertEqual(argv[0], os.path.join(root, "bomiot-launcher"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(parse_report(self.report)["version"], VERSION)
+        if shutil.which("desktop-file-validate"):
+            v = subprocess.run(["desktop-file-validate", entry], capture_output=True, text=True)
+            self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
+        self.uninstall(root)
+        self.assertEqual(tree(prefix), before)  # applications/ was there before: it stays
+
+    @unittest.skipUnless(shutil.which("shellcheck"), "shellcheck is not installed")
+    def test_scripts_are_shellcheck_clean(self):
+        scripts = [os.path.join(INSTALLER, n) for n in ("install.sh", "uninstall.sh", "make-bundle.sh")]
+        r = subprocess.run(["shellcheck", "-s", "sh", *scripts], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stdout)
+
+
+if __name__ == "__main__":
+    unittest.main()
