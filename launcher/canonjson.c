@@ -1,0 +1,329 @@
+#include "canonjson.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0. Rejects
+ * overlong forms, surrogates and code points above U+10FFFF, as Python's
+ * decoder does before securesystemslib ever sees the text. */
+static size_t utf8_sequence(const unsigned char *s, size_t n)
+{
+    size_t need, i;
+    uint32_t cp;
+    if (s[0] < 0x80)
+        return 1;
+    if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+        need = 2;
+        cp = s[0] & 0x1f;
+    } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+        need = 3;
+        cp = s[0] & 0x0f;
+    } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+        need = 4;
+        cp = s[0] & 0x07;
+    } else {
+        return 0;
+    }
+    if (n < need)
+        return 0;
+    for (i = 1; i < need; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3f);
+    }
+    if ((need == 3 && cp < 0x800) || (need == 4 && cp < 0x10000) || cp > 0x10ffff ||
+        (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return need;
+}
+
+static int utf8_valid(const char *text)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    size_t n = strlen(text), i = 0, step;
+    while (i < n) {
+        if ((step = utf8_sequence(s + i, n - i)) == 0)
+            return 0;
+        i += step;
+    }
+    return 1;
+}
+
+/* A lexical pass before cJSON: what cJSON would accept silently but
+ * securesystemslib (Python's json) would read differently or not at all. cJSON
+ * still checks the grammar; this only rejects. */
+static int prescan(const unsigned char *s, size_t len, bl_error *err)
+{
+    size_t i = 0, step;
+    int depth = 0, in_string = 0;
+
+    while (i < len) {
+        unsigned char c = s[i];
+        if (c == 0)
+            return bl_error_set(err, BL_ECORRUPT, "JSON: NUL byte at offset %zu", i);
+        if (in_string) {
+            if (c == '"') {
+                in_string = 0;
+            } else if (c == '\\') {
+                if (i + 1 < len && s[i + 1] == 'u' && i + 5 < len && memcmp(s + i + 2, "0000", 4) == 0)
+                    return bl_error_set(err, BL_ECORRUPT, "JSON: \\u0000 in a string at offset %zu", i);
+                i++; /* the escaped character; cJSON validates the escape */
+            } else if (c < 0x20) {
+                return bl_error_set(err, BL_ECORRUPT, "JSON: control character 0x%02x in a string at offset %zu",
+                                    c, i);
+            } else if (c >= 0x80) {
+                if ((step = utf8_sequence(s + i, len - i)) == 0)
+                    return bl_error_set(err, BL_ECORRUPT, "JSON: invalid UTF-8 at offset %zu", i);
+                i += step;
+                continue;
+            }
+            i++;
+            continue;
+        }
+        if (c == '"') {
+            in_string = 1;
+        } else if (c == '[' || c == '{') {
+            if (++depth > BL_CANONJSON_MAX_DEPTH)
+                return bl_error_set(err, BL_ECORRUPT, "JSON: nested deeper than %d at offset %zu",
+                                    BL_CANONJSON_MAX_DEPTH, i);
+        } else if (c == ']' || c == '}') {
+            depth--;
+        } else if (c == '-' || (c >= '0' && c <= '9')) {
+            size_t start = i;
+            if (c == '-')
+                i++;
+            if (i + 1 < len && s[i] == '0' && s[i + 1] >= '0' && s[i + 1] <= '9')
+                return bl_error_set(err, BL_ECORRUPT, "JSON: number with a leading zero at offset %zu", start);
+            while (i < len && s[i] >= '0' && s[i] <= '9')
+                i++;
+            if (i < len && (s[i] == '.' || s[i] == 'e' || s[i] == 'E'))
+                return bl_error_set(err, BL_ECORRUPT,
+                                    "JSON: non-integer number at offset %zu (metadata allows only integers)",
+                                    start);
+            continue;
+        }
+        i++;
+    }
+    return BL_OK;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+    const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
+    return strcmp(x->string, y->string); /* unsigned bytes: UTF-8 order */
+}
+
+/* The children of an object, sorted by name, in a new array (NULL when empty). */
+static int sorted_members(const cJSON *object, const cJSON ***out, size_t *count, bl_error *err)
+{
+    const cJSON *child;
+    const cJSON **members;
+    size_t n = 0, i = 0;
+    for (child = object->child; child; child = child->next)
+        n++;
+    *out = NULL;
+    *count = n;
+    if (n == 0)
+        return BL_OK;
+    if (!(members = malloc(n * sizeof *members)))
+        return bl_error_set(err, BL_ENOMEM, "JSON: out of memory");
+    for (child = object->child; child; child = child->next) {
+        if (!child->string) {
+            free(members);
+            return bl_error_set(err, BL_EINVAL, "JSON: object member without a name");
+        }
+        members[i++] = child;
+    }
+    qsort(members, n, sizeof *members, compare_names);
+    *out = members;
+    return BL_OK;
+}
+
+static int number_is_integer(double d)
+{
+    return isfinite(d) && d == floor(d) && fabs(d) <= BL_CANONJSON_MAX_INT;
+}
+
+/* After cJSON: duplicate keys and numbers beyond exact doubles. */
+static int check_tree(const cJSON *item, int depth, bl_error *err)
+{
+    const cJSON *child;
+    if (depth > BL_CANONJSON_MAX_DEPTH)
+        return bl_error_set(err, BL_ECORRUPT, "JSON: nested deeper than %d", BL_CANONJSON_MAX_DEPTH);
+    if (cJSON_IsNumber(item) && !number_is_integer(item->valuedouble))
+        return bl_error_set(err, BL_ECORRUPT, "JSON: number %.0f is beyond 2^53 (not exact)", item->valuedouble);
+    if (cJSON_IsObject(item)) {
+        const cJSON **members;
+        size_t n, i;
+        int rc = sorted_members(item, &members, &n, err);
+        if (rc != BL_OK)
+            return rc;
+        for (i = 1; i < n; i++) {
+            if (strcmp(members[i - 1]->string, members[i]->string) == 0) {
+                rc = bl_error_set(err, BL_ECORRUPT, "JSON: duplicate key \"%.64s\"", members[i]->string);
+                break;
+            }
+        }
+        free(members);
+        if (rc != BL_OK)
+            return rc;
+    }
+    for (child = item->child; child; child = child->next) {
+        int rc = check_tree(child, depth + 1, err);
+        if (rc != BL_OK)
+            return rc;
+    }
+    return BL_OK;
+}
+
+int bl_canonjson_parse(const char *text, size_t len, size_t max_len, cJSON **out, bl_error *err)
+{
+    const char *end = NULL;
+    cJSON *root;
+    size_t offset;
+    int rc;
+
+    *out = NULL;
+    if (len > max_len)
+        return bl_error_set(err, BL_ETOOBIG, "JSON: %zu bytes is more than the %zu allowed", len, max_len);
+    if ((rc = prescan((const unsigned char *)text, len, err)) != BL_OK)
+        return rc;
+    root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    if (!root) {
+        offset = end && end >= text ? (size_t)(end - text) : 0;
+        return bl_error_set(err, BL_ECORRUPT, "JSON: syntax error near offset %zu", offset);
+    }
+    for (offset = (size_t)(end - text); offset < len; offset++) {
+        if (!strchr(" \t\r\n", text[offset])) {
+            cJSON_Delete(root);
+            return bl_error_set(err, BL_ECORRUPT, "JSON: unexpected data after the value at offset %zu", offset);
+        }
+    }
+    if ((rc = check_tree(root, 0, err)) != BL_OK) {
+        cJSON_Delete(root);
+        return rc;
+    }
+    *out = root;
+    return BL_OK;
+}
+
+int bl_canonjson_get_uint(const cJSON *item, unsigned long long *out)
+{
+    if (!cJSON_IsNumber(item) || !number_is_integer(item->valuedouble) || item->valuedouble < 0)
+        return 0;
+    *out = (unsigned long long)item->valuedouble;
+    return 1;
+}
+
+typedef struct {
+    char *data;
+    size_t len, cap;
+} buffer;
+
+static int put(buffer *b, const char *s, size_t n, bl_error *err)
+{
+    if (n > SIZE_MAX / 2 - b->len - 1)
+        return bl_error_set(err, BL_ETOOBIG, "JSON: canonical form too large");
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        char *grown;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        if (!(grown = realloc(b->data, cap)))
+            return bl_error_set(err, BL_ENOMEM, "JSON: out of memory");
+        b->data = grown;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return BL_OK;
+}
+
+/* securesystemslib: '"' + s.replace('\\', '\\\\').replace('"', '\\"') + '"' */
+static int put_string(buffer *b, const char *s, bl_error *err)
+{
+    const char *run = s;
+    int rc;
+    if (!utf8_valid(s))
+        return bl_error_set(err, BL_EINVAL, "JSON: string is not valid UTF-8");
+    if ((rc = put(b, "\"", 1, err)) != BL_OK)
+        return rc;
+    for (; *s; s++) {
+        if (*s != '\\' && *s != '"')
+            continue;
+        if ((rc = put(b, run, (size_t)(s - run), err)) != BL_OK || (rc = put(b, "\\", 1, err)) != BL_OK)
+            return rc;
+        run = s; /* the quote or backslash itself starts the next run */
+    }
+    if ((rc = put(b, run, (size_t)(s - run), err)) != BL_OK)
+        return rc;
+    return put(b, "\"", 1, err);
+}
+
+static int encode(buffer *b, const cJSON *item, int depth, bl_error *err)
+{
+    char number[32];
+    const cJSON *child;
+    int rc;
+
+    if (depth > BL_CANONJSON_MAX_DEPTH)
+        return bl_error_set(err, BL_EINVAL, "JSON: nested deeper than %d", BL_CANONJSON_MAX_DEPTH);
+    switch (item->type & 0xff) {
+    case cJSON_False: return put(b, "false", 5, err);
+    case cJSON_True: return put(b, "true", 4, err);
+    case cJSON_NULL: return put(b, "null", 4, err);
+    case cJSON_String: return put_string(b, item->valuestring ? item->valuestring : "", err);
+    case cJSON_Number:
+        if (!number_is_integer(item->valuedouble))
+            return bl_error_set(err, BL_EINVAL, "JSON: %g has no canonical form (only integers below 2^53)",
+                                item->valuedouble);
+        snprintf(number, sizeof number, "%lld", (long long)item->valuedouble);
+        return put(b, number, strlen(number), err);
+    case cJSON_Array:
+        if ((rc = put(b, "[", 1, err)) != BL_OK)
+            return rc;
+        for (child = item->child; child; child = child->next) {
+            if ((child != item->child && (rc = put(b, ",", 1, err)) != BL_OK) ||
+                (rc = encode(b, child, depth + 1, err)) != BL_OK)
+                return rc;
+        }
+        return put(b, "]", 1, err);
+    case cJSON_Object: {
+        const cJSON **members;
+        size_t n, i;
+        if ((rc = sorted_members(item, &members, &n, err)) != BL_OK)
+            return rc;
+        rc = put(b, "{", 1, err);
+        for (i = 0; rc == BL_OK && i < n; i++) {
+            if (i > 0 && strcmp(members[i - 1]->string, members[i]->string) == 0)
+                rc = bl_error_set(err, BL_EINVAL, "JSON: duplicate key \"%.64s\"", members[i]->string);
+            else if ((i == 0 || (rc = put(b, ",", 1, err)) == BL_OK) &&
+                     (rc = put_string(b, members[i]->string, err)) == BL_OK && (rc = put(b, ":", 1, err)) == BL_OK)
+                rc = encode(b, members[i], depth + 1, err);
+        }
+        free(members);
+        return rc != BL_OK ? rc : put(b, "}", 1, err);
+    }
+    default: return bl_error_set(err, BL_EINVAL, "JSON: value of type %d has no canonical form", item->type);
+    }
+}
+
+int bl_canonjson_encode(const cJSON *value, char **out, size_t *out_len, bl_error *err)
+{
+    buffer b = {NULL, 0, 0};
+    int rc = value ? encode(&b, value, 0, err) : bl_error_set(err, BL_EINVAL, "JSON: no value");
+    if (rc == BL_OK && !b.data)
+        rc = put(&b, "", 0, err);
+    if (rc != BL_OK) {
+        free(b.data);
+        *out = NULL;
+        return rc;
+    }
+    *out = b.data;
+    *out_len = b.len;
+    return BL_OK;
+}
