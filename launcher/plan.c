@@ -4,6 +4,37 @@
 #include <stdlib.h>
 #include <string.h>
 
+static int ends_with(const char *s, size_t n, const char *suffix)
+{
+    size_t k = strlen(suffix);
+    return n >= k && memcmp(s + n - k, suffix, k) == 0;
+}
+
+int bl_plan_parse_target_name(const char *name, const char *app, char *version, size_t size)
+{
+    size_t n = strlen(name), a = strlen(app), vlen;
+    int kind;
+
+    if (ends_with(name, n, ".tar.gz")) {
+        kind = BL_TARGET_ARCHIVE;
+        n -= 7;
+    } else if (ends_with(name, n, ".patch")) {
+        kind = BL_TARGET_PATCH;
+        n -= 6;
+    } else {
+        return BL_TARGET_OTHER;
+    }
+    /* "{app}-": the app name itself may contain '-', so match it exactly. */
+    if (n <= a + 1 || memcmp(name, app, a) != 0 || name[a] != '-')
+        return BL_TARGET_OTHER;
+    vlen = n - a - 1;
+    if (vlen >= size)
+        return BL_TARGET_OTHER;
+    memcpy(version, name + a + 1, vlen);
+    version[vlen] = '\0';
+    return bl_version_is_safe_name(version) ? kind : BL_TARGET_OTHER;
+}
+
 static int compare_releases(const void *a, const void *b)
 {
     return bl_version_compare_text(((const bl_release *)a)->version, ((const bl_release *)b)->version);

@@ -34,6 +34,14 @@ typedef struct {
     char why[256]; /* a sentence for the log */
 } bl_plan;
 
+enum bl_target_kind { BL_TARGET_OTHER = 0, BL_TARGET_ARCHIVE, BL_TARGET_PATCH };
+
+/* Reads a tufup target name, {app}-{version}.tar.gz or {app}-{version}.patch
+ * (tufup: ^[\w-]+-(.+)(\.tar\.gz|\.patch)$), for this app. Returns the kind,
+ * and the version (a safe folder name) in version; BL_TARGET_OTHER for
+ * anything else, including other apps' targets and unsafe versions. */
+int bl_plan_parse_target_name(const char *name, const char *app, char *version, size_t size);
+
 /* Sorts releases by version, oldest first, dropping invalid versions. */
 void bl_plan_sort(bl_release *releases, int *count);
 

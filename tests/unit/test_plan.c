@@ -100,8 +100,33 @@ static void test_path_falls_back_to_the_archive(void)
     CHECK_CONTAINS(p.why, "is smaller than 1 patch(es)");
 }
 
+static void test_parses_tufup_target_names(void)
+{
+    char v[64];
+    CHECK_INT(bl_plan_parse_target_name("bomiot-1.2.0.tar.gz", "bomiot", v, sizeof v), BL_TARGET_ARCHIVE);
+    CHECK_STR(v, "1.2.0");
+    CHECK_INT(bl_plan_parse_target_name("bomiot-1.3.0rc1.patch", "bomiot", v, sizeof v), BL_TARGET_PATCH);
+    CHECK_STR(v, "1.3.0rc1");
+    CHECK_INT(bl_plan_parse_target_name("my-app-2.0.tar.gz", "my-app", v, sizeof v), BL_TARGET_ARCHIVE);
+    CHECK_STR(v, "2.0");
+}
+
+static void test_ignores_other_targets_and_unsafe_versions(void)
+{
+    char v[64];
+    CHECK_INT(bl_plan_parse_target_name("other-1.0.tar.gz", "bomiot", v, sizeof v), BL_TARGET_OTHER);
+    CHECK_INT(bl_plan_parse_target_name("bomiotx-1.0.tar.gz", "bomiot", v, sizeof v), BL_TARGET_OTHER);
+    CHECK_INT(bl_plan_parse_target_name("bomiot-1.0.zip", "bomiot", v, sizeof v), BL_TARGET_OTHER);
+    CHECK_INT(bl_plan_parse_target_name("bomiot-.tar.gz", "bomiot", v, sizeof v), BL_TARGET_OTHER);
+    CHECK_INT(bl_plan_parse_target_name("bomiot-../../x.tar.gz", "bomiot", v, sizeof v), BL_TARGET_OTHER);
+    CHECK_INT(bl_plan_parse_target_name("bomiot-1.0/x.patch", "bomiot", v, sizeof v), BL_TARGET_OTHER);
+    CHECK_INT(bl_plan_parse_target_name("bomiot-latest.tar.gz", "bomiot", v, sizeof v), BL_TARGET_OTHER);
+}
+
 int main(void)
 {
+    RUN(test_parses_tufup_target_names);
+    RUN(test_ignores_other_targets_and_unsafe_versions);
     RUN(test_sorts_by_pep440_and_drops_bad_versions);
     RUN(test_target_is_the_newest_offered_version);
     RUN(test_target_skips_blocked_versions);
