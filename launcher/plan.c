@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rollout.h"
+
 static int ends_with(const char *s, size_t n, const char *suffix)
 {
     size_t k = strlen(suffix);
@@ -60,7 +62,7 @@ static int is_prerelease(const char *version)
 int bl_plan_target(const bl_release *releases, int count, const char *current, int allow_prerelease,
                    const bl_state *state, char *why, size_t why_size)
 {
-    int i, stop = count, best = -1, skipped_blocked = 0;
+    int i, stop = count, best = -1, skipped_blocked = 0, skipped_rollout = 0;
 
     /* tufup: a required release must be installed before anything after it. */
     for (i = 0; i < count; i++) {
@@ -79,11 +81,16 @@ int bl_plan_target(const bl_release *releases, int count, const char *current, i
             skipped_blocked++;
             continue;
         }
+        if (!bl_rollout_takes(state->install_id, r->version, r->rollout)) {
+            skipped_rollout++;
+            continue;
+        }
         best = i;
     }
     if (best < 0) {
-        snprintf(why, why_size, "already up to date at %s%s", current,
-                 skipped_blocked ? " (newer versions are blocked after failing their trial)" : "");
+        snprintf(why, why_size, "already up to date at %s%s%s", current,
+                 skipped_blocked ? " (newer versions are blocked after failing their trial)" : "",
+                 skipped_rollout ? " (a newer release is rolling out to other installations first)" : "");
         return -1;
     }
     snprintf(why, why_size, "%s is newer than %s%s", releases[best].version, current,

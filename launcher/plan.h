@@ -21,7 +21,8 @@ typedef struct {
     uint64_t archive_length;
     int has_patch;
     uint64_t patch_length;
-    int required; /* tufup: a client stops here before going further */
+    int required;   /* tufup: a client stops here before going further */
+    double rollout; /* percent of installations offered this release (100: all) */
 } bl_release;
 
 enum bl_plan_method { BL_PLAN_NOTHING = 0, BL_PLAN_ARCHIVE, BL_PLAN_PATCHES };
@@ -47,8 +48,9 @@ void bl_plan_sort(bl_release *releases, int *count);
 
 /* Picks the target among sorted releases: the newest one above current that
  * the channel offers (pre-releases only when allow_prerelease), that has an
- * archive, that is not blocked, and not beyond the first required release
- * above current. Returns its index, or -1 with why filled. */
+ * archive, that this installation is in the rollout of (state->install_id),
+ * that is not blocked, and not beyond the first required release above
+ * current. Returns its index, or -1 with why filled. */
 int bl_plan_target(const bl_release *releases, int count, const char *current, int allow_prerelease,
                    const bl_state *state, char *why, size_t why_size);
 

@@ -10,6 +10,7 @@ static bl_release rel(const char *version, uint64_t archive, uint64_t patch)
     r.archive_length = archive;
     r.has_patch = patch > 0;
     r.patch_length = patch;
+    r.rollout = 100.0;
     return r;
 }
 
@@ -57,6 +58,21 @@ static void test_target_stops_at_a_required_release(void)
     CHECK_INT(bl_plan_target(r, 3, "1.0.0", 0, &s, why, sizeof why), 1);
     CHECK_CONTAINS(why, "required release");
     CHECK_INT(bl_plan_target(r, 3, "1.1.0", 0, &s, why, sizeof why), 2); /* past it now */
+}
+
+static void test_target_respects_the_rollout(void)
+{
+    bl_release r[] = {rel("1.0.0", 100, 0), rel("1.1.0", 100, 5), rel("1.2.0", 100, 5)};
+    bl_state s;
+    char why[256];
+    bl_state_init(&s);
+    strcpy(s.install_id, "00000000000000000000000000000001");
+    r[2].rollout = 0.0; /* halted */
+    CHECK_INT(bl_plan_target(r, 3, "1.0.0", 0, &s, why, sizeof why), 1);
+    CHECK_INT(bl_plan_target(r, 3, "1.1.0", 0, &s, why, sizeof why), -1);
+    CHECK_CONTAINS(why, "rolling out to other installations first");
+    r[2].rollout = 100.0;
+    CHECK_INT(bl_plan_target(r, 3, "1.1.0", 0, &s, why, sizeof why), 2);
 }
 
 static void test_already_latest(void)
@@ -131,6 +147,7 @@ int main(void)
     RUN(test_target_is_the_newest_offered_version);
     RUN(test_target_skips_blocked_versions);
     RUN(test_target_stops_at_a_required_release);
+    RUN(test_target_respects_the_rollout);
     RUN(test_already_latest);
     RUN(test_path_prefers_a_cheaper_patch_chain);
     RUN(test_path_falls_back_to_the_archive);
