@@ -47,6 +47,10 @@ static const key_spec keys[BL_CFG_KEY_COUNT] = {
     {"mode", NULL, KIND_MODE, NUM(mode), 0, 0, "supervise or exec"},
     {"healthy_seconds", NULL, KIND_INT, NUM(healthy_seconds), 1, 3600, "seconds from 1 to 3600"},
     {"trial_attempts", NULL, KIND_INT, NUM(trial_attempts), 1, 100, "an integer from 1 to 100"},
+    {"channel", "BOMIOT_CHANNEL", KIND_STRING, STR(channel), 0, 0, "stable or beta"},
+    {"check_seconds", NULL, KIND_INT, NUM(check_seconds), 1, 600, "seconds from 1 to 600"},
+    {"update_at_launch", NULL, KIND_BOOL, NUM(update_at_launch), 0, 0, "true or false"},
+    {"ca_file", NULL, KIND_STRING, STR(ca_file), 0, 0, "the path of a PEM file of CA certificates"},
 };
 
 static void report(bl_config_report_fn fn, void *ctx, const char *fmt, ...) BL_PRINTF(3, 4);
@@ -78,6 +82,9 @@ void bl_config_defaults(bl_config *cfg)
     cfg->mode = BL_MODE_SUPERVISE;
     cfg->healthy_seconds = 10;
     cfg->trial_attempts = 2;
+    snprintf(cfg->channel, sizeof cfg->channel, "stable");
+    cfg->check_seconds = 5;
+    cfg->update_at_launch = 1;
 }
 
 static int is_valid_url(const char *s)
@@ -160,7 +167,8 @@ static int store_text(bl_config *cfg, int k, const char *text)
             return 0;
         if ((k == BL_CFG_UPDATE_URL && !is_valid_url(text)) ||
             (k == BL_CFG_APP_NAME && !is_valid_app_name(text)) ||
-            (k == BL_CFG_APP_EXECUTABLE && !is_valid_relative_path(text)))
+            (k == BL_CFG_APP_EXECUTABLE && !is_valid_relative_path(text)) ||
+            (k == BL_CFG_CHANNEL && strcmp(text, "stable") != 0 && strcmp(text, "beta") != 0))
             return 0;
         memcpy(base + spec->offset, text, strlen(text) + 1);
         return 1;

@@ -28,6 +28,10 @@ enum bl_config_key {
     BL_CFG_MODE,
     BL_CFG_HEALTHY_SECONDS,
     BL_CFG_TRIAL_ATTEMPTS,
+    BL_CFG_CHANNEL,
+    BL_CFG_CHECK_SECONDS,
+    BL_CFG_UPDATE_AT_LAUNCH,
+    BL_CFG_CA_FILE,
     BL_CFG_KEY_COUNT
 };
 
@@ -44,6 +48,10 @@ typedef struct {
     int mode;                 /* enum bl_launch_mode */
     int64_t healthy_seconds;  /* a new version that runs this long is confirmed */
     int64_t trial_attempts;   /* unconfirmed starts of a new version before rollback */
+    char channel[16];         /* "stable", or "beta" which also offers pre-releases */
+    int64_t check_seconds;    /* time box of the update check at launch */
+    int update_at_launch;     /* install at launch (with the splash), or only stage in the background */
+    char ca_file[1024];       /* extra CA for https, "" for the system's */
     int source[BL_CFG_KEY_COUNT];
     char file_path[1024]; /* the launcher.json that was read, "" if none */
 } bl_config;

@@ -50,6 +50,10 @@ static void test_defaults_match_the_python_system(void)
     CHECK_INT(cfg.mode, BL_MODE_SUPERVISE);
     CHECK_INT(cfg.healthy_seconds, 10);
     CHECK_INT(cfg.trial_attempts, 2);
+    CHECK_STR(cfg.channel, "stable");
+    CHECK_INT(cfg.check_seconds, 5);
+    CHECK_INT(cfg.update_at_launch, 1);
+    CHECK_STR(cfg.ca_file, "");
     CHECK_INT(cfg.source[BL_CFG_UPDATE_URL], BL_SOURCE_DEFAULT);
 }
 
@@ -126,6 +130,8 @@ static void test_each_bad_value_names_file_key_and_expectation(void)
         {"{\"log_level\": \"loud\"}", "'log_level' must be debug, info, warn or error"},
         {"{\"mode\": \"fork\"}", "'mode' must be supervise or exec"},
         {"{\"healthy_seconds\": 0}", "'healthy_seconds' must be seconds from 1 to 3600, got 0; using 10"},
+        {"{\"channel\": \"nightly\"}", "'channel' must be stable or beta, got \"nightly\"; using \"stable\""},
+        {"{\"check_seconds\": 0}", "'check_seconds' must be seconds from 1 to 600"},
         {"{\"trial_attempts\": 1000}", "'trial_attempts' must be an integer from 1 to 100, got 1000; using 2"},
         {"{\"app_name\": \"bo miot\"}", "'app_name' must be a name of letters"},
         {"{\"app_executable\": \"../evil\"}", "'app_executable' must be a relative path"},
