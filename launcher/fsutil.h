@@ -8,6 +8,8 @@
 
 #include "error.h"
 
+#define BL_FS_PATH_MAX 4096
+
 /* Reads a whole file of at most max bytes into a NUL-terminated buffer the
  * caller frees. BL_ENOTFOUND if missing, BL_ETOOBIG if larger than max. */
 int bl_fs_read_all(const char *path, size_t max, char **out, size_t *len, bl_error *err);
