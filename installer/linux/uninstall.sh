@@ -57,6 +57,8 @@ esac
 grep -qxF "file $root/uninstall.sh" "$manifest" ||
     die "$manifest does not list $root/uninstall.sh: it belongs to another installation"
 
+[ -w "$root" ] || die "$root is not writable by you; a system-wide installation is removed as root (sudo $0)"
+
 if [ "$force" = 0 ] && [ -f "$root/cache/launcher.lock" ] && command -v flock >/dev/null 2>&1; then
     exec 9>>"$root/cache/launcher.lock"
     flock -n 9 || die "Bomiot is running from $root; quit it first (or use --force)"
