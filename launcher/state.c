@@ -64,6 +64,7 @@ int bl_state_parse(const char *text, size_t len, bl_state *out, bl_error *err)
     }
     if ((rc = read_version(root, "current", 1, state.current, err)) != BL_OK ||
         (rc = read_version(root, "previous", 0, state.previous, err)) != BL_OK ||
+        (rc = read_version(root, "pending", 0, state.pending, err)) != BL_OK ||
         (rc = read_count(root, "attempts", 1000000, &state.attempts, err)) != BL_OK)
         goto cleanup;
     item = cJSON_GetObjectItemCaseSensitive(root, "trial");
@@ -115,7 +116,8 @@ int bl_state_serialize(const bl_state *state, char **out, bl_error *err)
          cJSON_AddBoolToObject(root, "trial", state->trial) &&
          cJSON_AddNumberToObject(root, "attempts", state->attempts) &&
          (blocked = cJSON_AddArrayToObject(root, "blocked")) != NULL &&
-         (!state->install_id[0] || cJSON_AddStringToObject(root, "install_id", state->install_id));
+         (!state->install_id[0] || cJSON_AddStringToObject(root, "install_id", state->install_id)) &&
+         (!state->pending[0] || cJSON_AddStringToObject(root, "pending", state->pending));
     for (i = 0; ok && i < state->blocked_count; i++) {
         cJSON *v = cJSON_CreateString(state->blocked[i]);
         ok = v && cJSON_AddItemToArray(blocked, v);

@@ -21,6 +21,7 @@ typedef struct {
     char blocked[BL_STATE_MAX_BLOCKED][BL_VERSION_MAX_TEXT];
     int blocked_count;
     char install_id[65];                /* random, persistent: the staged-rollout bucket */
+    char pending[BL_VERSION_MAX_TEXT];  /* staged in the background; switched to at the next start */
 } bl_state;
 
 void bl_state_init(bl_state *state);

@@ -22,6 +22,7 @@ static void test_round_trips_every_field(void)
     bl_state_block(&in, "1.1.5");
     bl_state_block(&in, "1.2.0rc1");
     strcpy(in.install_id, "0123456789abcdef0123456789abcdef");
+    strcpy(in.pending, "1.3.0");
     CHECK_INT(bl_state_serialize(&in, &text, &err), BL_OK);
     CHECK_INT(parse(text, &out, &err), BL_OK);
     CHECK_STR(out.current, "1.2.0");
@@ -31,6 +32,7 @@ static void test_round_trips_every_field(void)
     CHECK_INT(out.blocked_count, 2);
     CHECK_STR(out.blocked[1], "1.2.0rc1");
     CHECK_STR(out.install_id, "0123456789abcdef0123456789abcdef");
+    CHECK_STR(out.pending, "1.3.0");
     free(text);
 }
 
@@ -49,7 +51,7 @@ static void test_ignores_keys_a_newer_launcher_may_write(void)
 {
     bl_state s;
     bl_error err;
-    CHECK_INT(parse("{\"current\": \"1.0.0\", \"pending\": \"2.0.0\"}", &s, &err), BL_OK);
+    CHECK_INT(parse("{\"current\": \"1.0.0\", \"channel_seen\": \"beta\"}", &s, &err), BL_OK);
 }
 
 static void test_rejects_corrupt_content_with_a_reason(void)
@@ -71,6 +73,7 @@ static void test_rejects_corrupt_content_with_a_reason(void)
         {"{\"format\": 99, \"current\": \"1.0\"}", "format 99 is newer"},
         {"{\"current\": \"1.0\", \"install_id\": \"XYZ\"}", "'install_id' must be lower-case hex"},
         {"{\"current\": \"1.0\", \"install_id\": 5}", "'install_id' must be lower-case hex"},
+        {"{\"current\": \"1.0\", \"pending\": \"../x\"}", "'pending' must be a version string"},
     };
     size_t i;
     for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
