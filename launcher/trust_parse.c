@@ -4,6 +4,7 @@
 #include "trust.h"
 
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -421,7 +422,7 @@ static int spec_version_ok(const char *v)
 
 static int parse_signed(const cJSON *signed_part, bl_trust_metadata *md, const char *what, bl_error *err)
 {
-    const char *type, *spec_version, *expires;
+    const char *type = NULL, *spec_version = NULL, *expires = NULL;
     int rc;
 
     if ((rc = get_string(signed_part, "_type", what, &type, err)) != BL_OK)

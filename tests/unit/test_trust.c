@@ -255,6 +255,20 @@ static void test_accepts_good_metadata_in_spec_order(void)
     bl_trust_free(t);
 }
 
+static void test_signature_covers_the_canonical_form_not_the_bytes(void)
+{
+    bl_trust *t = client_at(1, 1);
+    bl_error err;
+    cJSON *doc = meta_doc("timestamp", 2, FUTURE, "snapshot.json", 1);
+    char *pretty;
+    bl_trust_sign(doc, kid[1], sk[1], NULL);
+    pretty = cJSON_Print(doc); /* indented, as tufup writes its files */
+    cJSON_Delete(doc);
+    CHECK(strchr(pretty, '\n') != NULL);
+    CHECK_INT(timestamp_step(t, pretty, &err), BL_OK);
+    bl_trust_free(t);
+}
+
 static void test_rejects_tampered_signed_field(void)
 {
     bl_trust *t = client_at(1, 1);
@@ -879,6 +893,7 @@ int main(void)
     RUN(test_keyid_is_sha256_of_the_canonical_key);
     RUN(test_expiry_parses_strictly_as_utc);
     RUN(test_accepts_good_metadata_in_spec_order);
+    RUN(test_signature_covers_the_canonical_form_not_the_bytes);
     RUN(test_rejects_tampered_signed_field);
     RUN(test_rejects_signature_by_wrong_key);
     RUN(test_ignores_unknown_key_ids_next_to_a_valid_signature);
