@@ -279,7 +279,7 @@ static int run_app(launch *l, char **argv)
         watch.health_file = l->health_file;
         watch.on_healthy = on_healthy;
         watch.ctx = l;
-        if (bl_supervise_run(app, argv, on_trial ? &watch : NULL, &status, &err) != BL_OK) {
+        if (bl_supervise_run(app, argv, on_trial ? &watch : NULL, NULL, &status, &err) != BL_OK) {
             bl_log(BL_LOG_ERROR, "launch", "%s", err.msg);
             if (on_trial && roll_back(l, "the new version could not be started"))
                 continue;

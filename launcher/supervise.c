@@ -20,6 +20,7 @@ typedef struct {
     int timers_started;
     size_t forwarded_count, terminal_count;
     const bl_supervise_watch *watch;
+    const bl_supervise_hooks *hooks;
     bl_app_status *status;
     uint64_t started;
     int exited;
@@ -35,6 +36,8 @@ static void on_app_exit(uv_process_t *process, int64_t exit_status, int term_sig
     sv->status->ran_ms = (uv_hrtime() - sv->started) / 1000000;
     sv->exited = 1;
     close_all(sv);
+    if (sv->hooks && sv->hooks->on_stop)
+        sv->hooks->on_stop(sv->hooks->ctx);
 }
 
 static void confirm(supervisor *sv, const char *why)
@@ -154,7 +157,7 @@ static void start_watch(uv_loop_t *loop, supervisor *sv)
 }
 
 int bl_supervise_run(const char *app, char *const argv[], const bl_supervise_watch *watch,
-                     bl_app_status *status, bl_error *err)
+                     const bl_supervise_hooks *hooks, bl_app_status *status, bl_error *err)
 {
     uv_loop_t loop;
     uv_process_options_t options;
@@ -167,6 +170,7 @@ int bl_supervise_run(const char *app, char *const argv[], const bl_supervise_wat
     memset(status, 0, sizeof *status);
     sv.status = status;
     sv.watch = watch;
+    sv.hooks = hooks;
     if ((rc = prepare_watch(watch, err)) != BL_OK)
         return rc;
     if ((rc = uv_loop_init(&loop)) != 0)
@@ -195,6 +199,8 @@ int bl_supervise_run(const char *app, char *const argv[], const bl_supervise_wat
     }
     bl_log(BL_LOG_INFO, "supervise", "started %s (pid %d)", app, sv.process.pid);
     start_watch(&loop, &sv);
+    if (hooks && hooks->on_start)
+        hooks->on_start(hooks->ctx, &loop);
     uv_run(&loop, UV_RUN_DEFAULT);
     rc = BL_OK;
 

@@ -7,6 +7,7 @@
 #include "error.h"
 
 #include <stdint.h>
+#include <uv.h>
 
 /* The variable that names the health file to the app. An app on trial may
  * create that file once it is up (its main window shown, its server
@@ -30,12 +31,21 @@ typedef struct {
     void *ctx;
 } bl_supervise_watch;
 
+/* Work that lives as long as the app runs, on the supervising loop (the
+ * background updater): on_start after the spawn, on_stop when the app has
+ * exited; on_stop must close every handle on_start opened. */
+typedef struct {
+    void (*on_start)(void *ctx, uv_loop_t *loop);
+    void (*on_stop)(void *ctx);
+    void *ctx;
+} bl_supervise_hooks;
+
 /* Spawns app (argv[0] should be its path; argv NULL-terminated) with the
  * launcher's working directory, environment and standard streams, passes
  * bl_plat_forwarded_signals() on to it, and waits for it to end. watch may be
  * NULL (no trial). */
 int bl_supervise_run(const char *app, char *const argv[], const bl_supervise_watch *watch,
-                     bl_app_status *status, bl_error *err);
+                     const bl_supervise_hooks *hooks, bl_app_status *status, bl_error *err);
 
 /* Starts app detached and returns at once (exec mode where the OS has no exec). */
 int bl_supervise_spawn_detached(const char *app, char *const argv[], bl_error *err);

@@ -52,6 +52,10 @@ int bl_plat_exec(const char *path, char *const argv[], bl_error *err);
  * the caller then exits with 128 + signum. */
 void bl_plat_die_by_signal(int signum);
 
+/* Lowers the calling thread's CPU priority for good (background staging must
+ * not slow the app down). Best effort: failures are ignored. */
+void bl_plat_lower_thread_priority(void);
+
 /* Signals a supervising launcher passes on to the app. Terminal signals
  * (Ctrl+C, Ctrl+\) are not among them: the terminal already sends them to the
  * app, which shares the launcher's process group (as system(3) does). */

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -225,6 +226,14 @@ void bl_plat_die_by_signal(int signum)
         setrlimit(RLIMIT_CORE, &no_core);
     }
     raise(signum);
+}
+
+void bl_plat_lower_thread_priority(void)
+{
+#if defined(__linux__)
+    /* On Linux, nice values belong to threads. */
+    setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
+#endif
 }
 
 static const int forwarded[] = {SIGTERM, SIGHUP, SIGUSR1, SIGUSR2};

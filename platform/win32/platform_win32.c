@@ -287,6 +287,11 @@ void bl_plat_die_by_signal(int signum)
     (void)signum; /* no such status on Windows: the caller exits with 128 + signum */
 }
 
+void bl_plat_lower_thread_priority(void)
+{
+    SetThreadPriority(GetCurrentThread(), THREAD_PRIORITY_BELOW_NORMAL);
+}
+
 static const int forwarded[] = {SIGTERM};
 static const int terminal[] = {SIGINT, SIGBREAK};
 
