@@ -5,10 +5,13 @@
 #include <string.h>
 #include <uv.h>
 
-/* The rate is averaged over this window, so the splash shows a steady number
- * rather than the jitter of single reads. */
+/* The rate is measured over the last few seconds, so the splash shows a
+ * steady number rather than the jitter of single reads. A sample is kept at
+ * most every SAMPLE_GAP_NS: a transfer reporting every 16 KiB would otherwise
+ * fill the ring in milliseconds and shrink the window to nothing. */
 #define RATE_WINDOW_NS 3000000000ULL
-#define RATE_SAMPLES 32
+#define SAMPLE_GAP_NS 100000000ULL
+#define RATE_SAMPLES 32 /* > RATE_WINDOW_NS / SAMPLE_GAP_NS */
 
 struct bl_progress {
     uv_mutex_t mutex;
@@ -56,36 +59,52 @@ void bl_progress_stage(bl_progress *p, int stage, const char *detail)
     uv_mutex_unlock(&p->mutex);
 }
 
-/* Bytes per second between the oldest sample still in the window and now. */
+/* Bytes per second from the oldest sample inside the window (or, after a
+ * stall longer than the window, the newest one) to now. */
 static void update_rate(bl_progress *p, uint64_t now, uint64_t done)
 {
-    int i, oldest = -1;
-    p->samples[p->sample_next].when = now;
-    p->samples[p->sample_next].done = done;
-    p->sample_next = (p->sample_next + 1) % RATE_SAMPLES;
-    if (p->sample_count < RATE_SAMPLES)
-        p->sample_count++;
+    int i, newest = -1, base = -1;
     for (i = 0; i < p->sample_count; i++) {
-        if (now - p->samples[i].when <= RATE_WINDOW_NS &&
-            (oldest < 0 || p->samples[i].when < p->samples[oldest].when))
-            oldest = i;
+        uint64_t when = p->samples[i].when;
+        if (now < when) /* a clock from before: start over */
+            continue;
+        if (newest < 0 || when > p->samples[newest].when)
+            newest = i;
+        if (now - when <= RATE_WINDOW_NS && (base < 0 || when < p->samples[base].when))
+            base = i;
     }
-    if (oldest >= 0 && now > p->samples[oldest].when && done >= p->samples[oldest].done)
-        p->view.rate = (double)(done - p->samples[oldest].done) * 1e9 / (double)(now - p->samples[oldest].when);
+    if (base < 0)
+        base = newest;
+    if (base >= 0 && now > p->samples[base].when && done >= p->samples[base].done)
+        p->view.rate = (double)(done - p->samples[base].done) * 1e9 / (double)(now - p->samples[base].when);
+    if (newest < 0 || now - p->samples[newest].when >= SAMPLE_GAP_NS) {
+        p->samples[p->sample_next].when = now;
+        p->samples[p->sample_next].done = done;
+        p->sample_next = (p->sample_next + 1) % RATE_SAMPLES;
+        if (p->sample_count < RATE_SAMPLES)
+            p->sample_count++;
+    }
 }
 
-void bl_progress_bytes(bl_progress *p, uint64_t done, uint64_t total)
+void bl_progress_bytes_at(bl_progress *p, uint64_t done, uint64_t total, uint64_t now)
 {
     if (!p)
         return;
     uv_mutex_lock(&p->mutex);
     if (done != p->view.done || total != p->view.total) {
+        if (done < p->view.done)
+            reset_rate(p);
         p->view.done = done;
         p->view.total = total;
-        update_rate(p, uv_hrtime(), done);
+        update_rate(p, now, done);
         p->view.generation++;
     }
     uv_mutex_unlock(&p->mutex);
+}
+
+void bl_progress_bytes(bl_progress *p, uint64_t done, uint64_t total)
+{
+    bl_progress_bytes_at(p, done, total, uv_hrtime());
 }
 
 void bl_progress_error(bl_progress *p, const char *user_message)
@@ -122,6 +141,8 @@ void bl_progress_request_cancel(bl_progress *p)
 
 void bl_progress_snapshot(const bl_progress *p, bl_progress_view *out)
 {
+    if (!out)
+        return;
     if (!p) {
         memset(out, 0, sizeof *out);
         return;

@@ -39,11 +39,16 @@ void bl_progress_free(bl_progress *progress);
 /* Worker side. All accept progress == NULL (no one watching). */
 void bl_progress_stage(bl_progress *progress, int stage, const char *detail);
 void bl_progress_bytes(bl_progress *progress, uint64_t done, uint64_t total);
+/* The same at a given uv_hrtime() instant, so tests can set the clock. The
+ * rate is measured over the last few seconds; done going backwards starts a
+ * new measurement (a new transfer). */
+void bl_progress_bytes_at(bl_progress *progress, uint64_t done, uint64_t total, uint64_t now_ns);
 void bl_progress_error(bl_progress *progress, const char *user_message);
 int bl_progress_cancelled(const bl_progress *progress);
 
 /* UI side. */
 void bl_progress_request_cancel(bl_progress *progress);
+/* A copy of the whole view; all zeros when progress is NULL. out may be NULL. */
 void bl_progress_snapshot(const bl_progress *progress, bl_progress_view *out);
 
 #endif
