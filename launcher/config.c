@@ -51,6 +51,11 @@ static const key_spec keys[BL_CFG_KEY_COUNT] = {
     {"check_seconds", NULL, KIND_INT, NUM(check_seconds), 1, 600, "seconds from 1 to 600"},
     {"update_at_launch", NULL, KIND_BOOL, NUM(update_at_launch), 0, 0, "true or false"},
     {"ca_file", NULL, KIND_STRING, STR(ca_file), 0, 0, "the path of a PEM file of CA certificates"},
+    {"splash", "BOMIOT_SPLASH", KIND_BOOL, NUM(splash), 0, 0, "true or false"},
+    {"splash_image", NULL, KIND_STRING, STR(splash_image), 0, 0,
+     "the path of a PNG or BMP image, absolute or relative to the install root"},
+    {"splash_linger_ms", NULL, KIND_INT, NUM(splash_linger_ms), 0, 60000,
+     "milliseconds from 0 to 60000"},
 };
 
 static void report(bl_config_report_fn fn, void *ctx, const char *fmt, ...) BL_PRINTF(3, 4);
@@ -85,6 +90,9 @@ void bl_config_defaults(bl_config *cfg)
     snprintf(cfg->channel, sizeof cfg->channel, "stable");
     cfg->check_seconds = 5;
     cfg->update_at_launch = 1;
+    cfg->splash = 1;
+    snprintf(cfg->splash_image, sizeof cfg->splash_image, "resources/splash.png");
+    cfg->splash_linger_ms = 0;
 }
 
 static int is_valid_url(const char *s)
@@ -168,7 +176,8 @@ static int store_text(bl_config *cfg, int k, const char *text)
         if ((k == BL_CFG_UPDATE_URL && !is_valid_url(text)) ||
             (k == BL_CFG_APP_NAME && !is_valid_app_name(text)) ||
             (k == BL_CFG_APP_EXECUTABLE && !is_valid_relative_path(text)) ||
-            (k == BL_CFG_CHANNEL && strcmp(text, "stable") != 0 && strcmp(text, "beta") != 0))
+            (k == BL_CFG_CHANNEL && strcmp(text, "stable") != 0 && strcmp(text, "beta") != 0) ||
+            (k == BL_CFG_SPLASH_IMAGE && !*text))
             return 0;
         memcpy(base + spec->offset, text, strlen(text) + 1);
         return 1;

@@ -32,6 +32,9 @@ enum bl_config_key {
     BL_CFG_CHECK_SECONDS,
     BL_CFG_UPDATE_AT_LAUNCH,
     BL_CFG_CA_FILE,
+    BL_CFG_SPLASH,
+    BL_CFG_SPLASH_IMAGE,
+    BL_CFG_SPLASH_LINGER_MS,
     BL_CFG_KEY_COUNT
 };
 
@@ -52,6 +55,9 @@ typedef struct {
     int64_t check_seconds;    /* time box of the update check at launch */
     int update_at_launch;     /* install at launch (with the splash), or only stage in the background */
     char ca_file[1024];       /* extra CA for https, "" for the system's */
+    int splash;               /* show the splash while updating at launch */
+    char splash_image[1024];  /* PNG or BMP, absolute or relative to the install root */
+    int64_t splash_linger_ms; /* how long the splash stays once the app has started */
     int source[BL_CFG_KEY_COUNT];
     char file_path[1024]; /* the launcher.json that was read, "" if none */
 } bl_config;

@@ -54,6 +54,9 @@ static void test_defaults_match_the_python_system(void)
     CHECK_INT(cfg.check_seconds, 5);
     CHECK_INT(cfg.update_at_launch, 1);
     CHECK_STR(cfg.ca_file, "");
+    CHECK_INT(cfg.splash, 1);
+    CHECK_STR(cfg.splash_image, "resources/splash.png");
+    CHECK_INT(cfg.splash_linger_ms, 0);
     CHECK_INT(cfg.source[BL_CFG_UPDATE_URL], BL_SOURCE_DEFAULT);
 }
 
@@ -138,6 +141,9 @@ static void test_each_bad_value_names_file_key_and_expectation(void)
         {"{\"app_executable\": \"/bin/sh\"}", "'app_executable' must be a relative path"},
         {"{\"app_executable\": \"C:\\\\evil.exe\"}", "'app_executable' must be a relative path"},
         {"{\"app_executable\": \"bin/\"}", "'app_executable' must be a relative path"},
+        {"{\"splash\": \"sometimes\"}", "'splash' must be true or false"},
+        {"{\"splash_image\": \"\"}", "'splash_image' must be the path of a PNG or BMP image"},
+        {"{\"splash_linger_ms\": 60001}", "'splash_linger_ms' must be milliseconds from 0 to 60000, got 60001; using 0"},
         {"{\"updte_url\": \"http://x\"}", "unknown key 'updte_url' ignored"},
     };
     size_t i;
@@ -203,6 +209,25 @@ static void test_print_shows_value_and_source(void)
     CHECK_CONTAINS(out, "(environment BOMIOT_FILE_WATCHER)");
 }
 
+static void test_splash_keys_from_the_file_and_the_environment(void)
+{
+    bl_config cfg;
+    reports r = {0};
+    const char *env[] = {"BOMIOT_SPLASH", "false", NULL};
+    bl_config_defaults(&cfg);
+    apply(&cfg, "{\"splash\": true, \"splash_image\": \"/opt/brand/splash.bmp\", \"splash_linger_ms\": 2500}", &r);
+    CHECK_INT(r.count, 0);
+    CHECK_INT(cfg.splash, 1);
+    CHECK_STR(cfg.splash_image, "/opt/brand/splash.bmp");
+    CHECK_INT(cfg.splash_linger_ms, 2500);
+    bl_config_apply_env(&cfg, fake_getenv, env, collect, &r);
+    CHECK_INT(r.count, 0);
+    CHECK_INT(cfg.splash, 0);
+    CHECK_INT(cfg.source[BL_CFG_SPLASH], BL_SOURCE_ENV);
+    CHECK_STR(bl_config_env_name(BL_CFG_SPLASH), "BOMIOT_SPLASH");
+    CHECK(bl_config_env_name(BL_CFG_SPLASH_IMAGE) == NULL);
+}
+
 static void test_missing_file_is_not_a_problem(void)
 {
     bl_config cfg;
@@ -222,6 +247,7 @@ int main(void)
     RUN(test_bad_environment_value_keeps_the_file_value);
     RUN(test_numbers_may_be_written_as_strings);
     RUN(test_print_shows_value_and_source);
+    RUN(test_splash_keys_from_the_file_and_the_environment);
     RUN(test_missing_file_is_not_a_problem);
     return CHECK_DONE();
 }
