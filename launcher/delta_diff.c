@@ -1,0 +1,399 @@
+/* Making a patch: suffix-sort old, match 1 MiB slices of new on two threads,
+ * then compress the control, diff and extra blocks, the diff block on a
+ * second thread. Slices are fixed by the sizes alone, so the patch is the
+ * same on any machine. New is read a slice or a chunk at a time, never held
+ * whole; the diff and extra bytes are computed as they are compressed. */
+#include "delta.h"
+
+#include <bzlib.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "delta_format.h"
+#include "delta_match.h"
+
+#define SLICE (1024 * 1024)
+#define CHUNK (1024 * 1024)
+#define WORKERS 2
+
+/* A bzip2 stream compressed into a growing buffer. */
+typedef struct {
+    bz_stream bz;
+    int opened;
+    uint8_t *out;
+    size_t len, cap;
+} compressor;
+
+typedef struct {
+    const bl_delta_index *index;
+    const uint8_t *old;
+    const bl_delta_source *new_src; /* read from two threads at once */
+    int64_t new_size;
+    size_t slices;
+    bl_delta_entries *entries;     /* one list a slice */
+    bl_delta_entries all;
+    uint8_t *slice_buf[WORKERS];
+    size_t next_slice;  /* next slice to match, under lock */
+    int rc;          /* first failure of a helper thread, under lock */
+    bl_error err;
+    uv_mutex_t lock;
+    const bl_delta_options *opts;
+    compressor control, diff, extra;
+    int diff_rc;
+    bl_error diff_err;
+} differ;
+
+static void progress(const differ *d, int stage, uint64_t done, uint64_t total)
+{
+    if (d->opts && d->opts->progress)
+        d->opts->progress(d->opts->progress_ctx, stage, done, total);
+}
+
+static int compressor_open(compressor *c, bl_error *err)
+{
+    memset(c, 0, sizeof *c);
+    /* Level 9, as bsdiff 4.3 writes it. */
+    if (BZ2_bzCompressInit(&c->bz, 9, 0, 0) != BZ_OK)
+        return bl_error_set(err, BL_ENOMEM, "out of memory for a bzip2 compressor");
+    c->opened = 1;
+    return BL_OK;
+}
+
+static void compressor_close(compressor *c)
+{
+    if (c->opened)
+        BZ2_bzCompressEnd(&c->bz);
+    free(c->out);
+    memset(c, 0, sizeof *c);
+}
+
+/* Feeds len bytes (BZ_RUN) or ends the stream (BZ_FINISH, len 0). */
+static int compressor_put(compressor *c, const uint8_t *buf, size_t len, int action,
+                          bl_error *err)
+{
+    c->bz.next_in = (char *)buf;
+    c->bz.avail_in = (unsigned)len;
+    for (;;) {
+        int r;
+        if (c->cap - c->len < 64 * 1024) {
+            size_t cap = c->cap ? c->cap * 2 : 256 * 1024;
+            uint8_t *out = realloc(c->out, cap);
+            if (!out)
+                return bl_error_set(err, BL_ENOMEM, "out of memory for the patch");
+            c->out = out;
+            c->cap = cap;
+        }
+        c->bz.next_out = (char *)c->out + c->len;
+        c->bz.avail_out = (unsigned)(c->cap - c->len > UINT_MAX ? UINT_MAX : c->cap - c->len);
+        r = BZ2_bzCompress(&c->bz, action);
+        c->len = (size_t)((uint8_t *)c->bz.next_out - c->out);
+        if (r == BZ_STREAM_END || (r == BZ_RUN_OK && c->bz.avail_in == 0))
+            return BL_OK;
+        if (r != BZ_RUN_OK && r != BZ_FINISH_OK)
+            return bl_error_set(err, BL_ENOMEM, "bzip2 compression failed (%d)", r);
+    }
+}
+
+/* Takes slices until none is left; on a failure records it and stops. */
+static void match_slices(differ *d, int worker)
+{
+    for (;;) {
+        size_t slice;
+        int64_t begin, len;
+        int rc, take;
+        bl_error err;
+
+        uv_mutex_lock(&d->lock);
+        take = d->rc == BL_OK && d->next_slice < d->slices;
+        slice = take ? d->next_slice++ : 0;
+        uv_mutex_unlock(&d->lock);
+        if (!take)
+            return;
+        begin = (int64_t)slice * SLICE;
+        len = d->new_size - begin < SLICE ? d->new_size - begin : SLICE;
+        if (worker == 0)
+            progress(d, BL_DELTA_MATCHING, (uint64_t)begin, (uint64_t)d->new_size);
+        rc = d->new_src->read_at(d->new_src->ctx, (uint64_t)begin, d->slice_buf[worker],
+                                 (size_t)len, &err);
+        if (rc == BL_OK)
+            rc = bl_delta_match_range(d->index, d->slice_buf[worker], len, &d->entries[slice],
+                                      &err);
+        if (rc != BL_OK) {
+            uv_mutex_lock(&d->lock);
+            if (d->rc == BL_OK) {
+                d->rc = rc;
+                d->err = err;
+            }
+            uv_mutex_unlock(&d->lock);
+        }
+    }
+}
+
+static void match_helper(void *arg)
+{
+    match_slices(arg, 1);
+}
+
+static int match_all(differ *d, bl_error *err)
+{
+    uv_thread_t helper;
+    size_t i, total = 0;
+    int started;
+
+    d->slices = (size_t)((d->new_size + SLICE - 1) / SLICE);
+    if (!(d->entries = calloc(d->slices ? d->slices : 1, sizeof *d->entries)))
+        return bl_error_set(err, BL_ENOMEM, "out of memory");
+    for (i = 0; i < WORKERS; i++)
+        if (!(d->slice_buf[i] = malloc(SLICE)))
+            return bl_error_set(err, BL_ENOMEM, "out of memory");
+    started = d->slices > 1 && uv_thread_create(&helper, match_helper, d) == 0;
+    match_slices(d, 0);
+    if (started)
+        uv_thread_join(&helper);
+    if (d->rc != BL_OK) {
+        if (err)
+            *err = d->err;
+        return d->rc;
+    }
+    for (i = 0; i < d->slices; i++)
+        total += d->entries[i].n;
+    if (!(d->all.v = malloc((total ? total : 1) * sizeof *d->all.v)))
+        return bl_error_set(err, BL_ENOMEM, "out of memory for control entries");
+    for (i = 0; i < d->slices; i++) {
+        if (d->entries[i].n)
+            memcpy(d->all.v + d->all.n, d->entries[i].v, d->entries[i].n * sizeof *d->all.v);
+        d->all.n += d->entries[i].n;
+        free(d->entries[i].v);
+        memset(&d->entries[i], 0, sizeof d->entries[i]);
+    }
+    return BL_OK;
+}
+
+/* New read in order through a window: bytes [pos, pos + len), len <= CHUNK. */
+typedef struct {
+    const bl_delta_source *src;
+    uint8_t *buf;
+    uint64_t start, len;
+} new_reader;
+
+static int new_bytes(new_reader *r, uint64_t pos, size_t len, const uint8_t **out, bl_error *err)
+{
+    if (pos < r->start || pos + len > r->start + r->len) {
+        size_t n = r->src->size - pos < CHUNK ? (size_t)(r->src->size - pos) : CHUNK;
+        int rc = r->src->read_at(r->src->ctx, pos, r->buf, n, err);
+        if (rc != BL_OK)
+            return rc;
+        r->start = pos;
+        r->len = n;
+    }
+    *out = r->buf + (pos - r->start);
+    return BL_OK;
+}
+
+/* The control block: each entry's seek takes old to where the next entry
+ * reads. Entries that neither add nor copy are dropped, except the first. */
+static int compress_control(differ *d, bl_error *err)
+{
+    uint8_t buf[24 * 1024];
+    size_t i, used = 0, kept = 0;
+    int rc;
+
+    for (i = 0; i < d->all.n; i++) {
+        bl_delta_entry e = d->all.v[i];
+        if (i > 0 && e.add == 0 && e.copy == 0)
+            continue;
+        if (e.add == 0 && kept > 0) /* reads nothing: stay where old is */
+            e.old_pos = d->all.v[kept - 1].old_pos + d->all.v[kept - 1].add;
+        d->all.v[kept++] = e;
+    }
+    d->all.n = kept;
+    for (i = 0; i < d->all.n; i++) {
+        const bl_delta_entry *e = &d->all.v[i];
+        int64_t seek = i + 1 < d->all.n ? d->all.v[i + 1].old_pos - (e->old_pos + e->add) : 0;
+        bl_delta_put_int(buf + used, e->add);
+        bl_delta_put_int(buf + used + 8, e->copy);
+        bl_delta_put_int(buf + used + 16, seek);
+        used += 24;
+        if (used == sizeof buf || i + 1 == d->all.n) {
+            if ((rc = compressor_put(&d->control, buf, used, BZ_RUN, err)) != BL_OK)
+                return rc;
+            used = 0;
+        }
+    }
+    return compressor_put(&d->control, NULL, 0, BZ_FINISH, err);
+}
+
+static int compress_diff(differ *d, bl_error *err)
+{
+    uint8_t *buf = malloc(CHUNK), *window = malloc(CHUNK);
+    new_reader reader = {d->new_src, window, 0, 0};
+    size_t i, used = 0;
+    int64_t new_pos = 0;
+    int rc = BL_OK;
+
+    if (!buf || !window) {
+        rc = bl_error_set(err, BL_ENOMEM, "out of memory");
+        goto cleanup;
+    }
+    for (i = 0; i < d->all.n && rc == BL_OK; i++) {
+        const bl_delta_entry *e = &d->all.v[i];
+        const uint8_t *o = d->old + e->old_pos, *nw;
+        int64_t j = 0;
+        while (j < e->add && rc == BL_OK) {
+            size_t n = (size_t)(e->add - j) < CHUNK - used ? (size_t)(e->add - j) : CHUNK - used;
+            size_t k;
+            if ((rc = new_bytes(&reader, (uint64_t)(new_pos + j), n, &nw, err)) != BL_OK)
+                break;
+            for (k = 0; k < n; k++)
+                buf[used + k] = (uint8_t)(nw[k] - o[j + k]);
+            used += n;
+            j += (int64_t)n;
+            if (used == CHUNK) {
+                rc = compressor_put(&d->diff, buf, used, BZ_RUN, err);
+                used = 0;
+            }
+        }
+        new_pos += e->add + e->copy;
+    }
+    if (rc == BL_OK && used > 0)
+        rc = compressor_put(&d->diff, buf, used, BZ_RUN, err);
+    if (rc == BL_OK)
+        rc = compressor_put(&d->diff, NULL, 0, BZ_FINISH, err);
+
+cleanup:
+    free(buf);
+    free(window);
+    return rc;
+}
+
+static int compress_extra(differ *d, bl_error *err)
+{
+    uint8_t *window = malloc(CHUNK);
+    new_reader reader = {d->new_src, window, 0, 0};
+    size_t i;
+    int64_t new_pos = 0;
+    int rc = BL_OK;
+
+    if (!window)
+        return bl_error_set(err, BL_ENOMEM, "out of memory");
+    for (i = 0; i < d->all.n && rc == BL_OK; i++) {
+        const bl_delta_entry *e = &d->all.v[i];
+        int64_t j = 0;
+        new_pos += e->add;
+        while (j < e->copy && rc == BL_OK) {
+            size_t n = e->copy - j < CHUNK ? (size_t)(e->copy - j) : CHUNK;
+            const uint8_t *nw;
+            if ((rc = new_bytes(&reader, (uint64_t)(new_pos + j), n, &nw, err)) == BL_OK)
+                rc = compressor_put(&d->extra, nw, n, BZ_RUN, err);
+            j += (int64_t)n;
+        }
+        new_pos += e->copy;
+        if ((i & 1023) == 0)
+            progress(d, BL_DELTA_COMPRESSING, (uint64_t)new_pos, (uint64_t)d->new_size);
+    }
+    if (rc == BL_OK)
+        rc = compressor_put(&d->extra, NULL, 0, BZ_FINISH, err);
+    free(window);
+    return rc;
+}
+
+static void diff_helper(void *arg)
+{
+    differ *d = arg;
+    d->diff_rc = compress_diff(d, &d->diff_err);
+}
+
+static int compress_all(differ *d, bl_error *err)
+{
+    uv_thread_t helper;
+    int rc;
+
+    if ((rc = compressor_open(&d->control, err)) != BL_OK ||
+        (rc = compressor_open(&d->diff, err)) != BL_OK ||
+        (rc = compressor_open(&d->extra, err)) != BL_OK)
+        return rc;
+    if ((rc = compress_control(d, err)) != BL_OK)
+        return rc;
+    if (uv_thread_create(&helper, diff_helper, d) != 0) {
+        diff_helper(d);
+        rc = compress_extra(d, err);
+    } else {
+        rc = compress_extra(d, err);
+        uv_thread_join(&helper);
+    }
+    if (rc == BL_OK && d->diff_rc != BL_OK) {
+        if (err)
+            *err = d->diff_err;
+        rc = d->diff_rc;
+    }
+    return rc;
+}
+
+static int write_patch(differ *d, const bl_delta_sink *patch, bl_error *err)
+{
+    uint8_t header[BL_DELTA_HEADER_SIZE];
+    int rc;
+
+    bl_delta_header_write(header, (int64_t)d->control.len, (int64_t)d->diff.len, d->new_size);
+    if ((rc = patch->write(patch->ctx, header, sizeof header, err)) != BL_OK ||
+        (rc = patch->write(patch->ctx, d->control.out, d->control.len, err)) != BL_OK ||
+        (rc = patch->write(patch->ctx, d->diff.out, d->diff.len, err)) != BL_OK ||
+        (rc = patch->write(patch->ctx, d->extra.out, d->extra.len, err)) != BL_OK)
+        return rc;
+    return BL_OK;
+}
+
+int bl_delta_diff(const uint8_t *old, uint64_t old_size, const bl_delta_source *new_src,
+                  const bl_delta_sink *patch, const bl_delta_options *opts, bl_error *err)
+{
+    bl_delta_index index;
+    uint64_t new_size = new_src->size;
+    differ *d;
+    size_t i;
+    int rc, lock_ready = 0;
+
+    memset(&index, 0, sizeof index);
+    if (old_size > INT64_MAX / 2 || new_size > INT64_MAX / 2)
+        return bl_error_set(err, BL_ETOOBIG, "input too big for a BSDIFF40 patch");
+    if (!(d = calloc(1, sizeof *d)))
+        return bl_error_set(err, BL_ENOMEM, "out of memory");
+    d->old = old;
+    d->new_src = new_src;
+    d->new_size = (int64_t)new_size;
+    d->opts = opts;
+    d->index = &index;
+    if (uv_mutex_init(&d->lock) != 0) {
+        rc = bl_error_set(err, BL_ENOMEM, "cannot create a lock");
+        goto cleanup;
+    }
+    lock_ready = 1;
+    progress(d, BL_DELTA_SORTING, 0, old_size);
+    if ((rc = bl_delta_index_build(&index, old, (int64_t)old_size, err)) != BL_OK)
+        goto cleanup;
+    progress(d, BL_DELTA_SORTING, old_size, old_size);
+    if ((rc = match_all(d, err)) != BL_OK)
+        goto cleanup;
+    bl_delta_index_free(&index);  /* 4n bytes back before compressing */
+    if ((rc = compress_all(d, err)) != BL_OK)
+        goto cleanup;
+    progress(d, BL_DELTA_COMPRESSING, new_size, new_size);
+    rc = write_patch(d, patch, err);
+
+cleanup:
+    bl_delta_index_free(&index);
+    for (i = 0; d->entries && i < d->slices; i++)
+        free(d->entries[i].v);
+    free(d->entries);
+    for (i = 0; i < WORKERS; i++)
+        free(d->slice_buf[i]);
+    free(d->all.v);
+    compressor_close(&d->control);
+    compressor_close(&d->diff);
+    compressor_close(&d->extra);
+    if (lock_ready)
+        uv_mutex_destroy(&d->lock);
+    free(d);
+    return rc;
+}

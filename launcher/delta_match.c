@@ -1,0 +1,267 @@
+/* The match search of bsdiff 4.3 over a libdivsufsort suffix array: at each
+ * position of new, the longest match in old; a match is taken when it beats
+ * the current alignment (old at the previous match's offset) by more than 8
+ * bytes, then the previous match is extended forward and this one backward
+ * while more than half the bytes agree, and what lies between becomes extra.
+ *
+ * Differences from bsdiff 4.3, none visible in the format: the suffix array
+ * comes from libdivsufsort; the binary search starts from the bucket of the
+ * query's first two bytes and skips the prefix already known to match at
+ * both ends of its interval; the search never reads new outside the range
+ * being matched, so ranges can be matched on separate threads. */
+#include "delta_match.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <divsufsort.h>
+#include <divsufsort64.h>
+
+#define BUCKETS 65536
+
+static int64_t sa_at(const bl_delta_index *index, int64_t i)
+{
+    return index->sa32 ? index->sa32[i] : index->sa64[i];
+}
+
+/* Bucket of a suffix: its first two bytes; a one-byte suffix sorts first
+ * among those that start with its byte. */
+static unsigned suffix_key(const uint8_t *old, int64_t size, int64_t p)
+{
+    return p + 1 < size ? (unsigned)old[p] << 8 | old[p + 1] : (unsigned)old[p] << 8;
+}
+
+int bl_delta_index_build(bl_delta_index *index, const uint8_t *old, int64_t old_size,
+                         bl_error *err)
+{
+    int64_t p, sum = 0;
+    unsigned k;
+    int rc = BL_OK;
+
+    memset(index, 0, sizeof *index);
+    index->old = old;
+    index->old_size = old_size;
+    if (!(index->bucket = calloc(BUCKETS + 1, sizeof *index->bucket)))
+        return bl_error_set(err, BL_ENOMEM, "out of memory");
+    if (old_size == 0)
+        return BL_OK;
+    if ((uint64_t)old_size > SIZE_MAX / sizeof(int64_t))
+        return bl_error_set(err, BL_ETOOBIG, "old file of %lld bytes is too big for this build",
+                            (long long)old_size);
+    if (old_size <= INT32_MAX) {
+        if (!(index->sa32 = malloc((size_t)old_size * sizeof *index->sa32)))
+            return bl_error_set(err, BL_ENOMEM, "out of memory for the suffix array (%lld bytes)",
+                                (long long)old_size * 4);
+        if (divsufsort(old, index->sa32, (saidx_t)old_size) != 0)
+            rc = bl_error_set(err, BL_ENOMEM, "suffix sorting failed");
+    } else {
+        if (!(index->sa64 = malloc((size_t)old_size * sizeof *index->sa64)))
+            return bl_error_set(err, BL_ENOMEM, "out of memory for the suffix array (%lld bytes)",
+                                (long long)old_size * 8);
+        if (divsufsort64(old, index->sa64, (saidx64_t)old_size) != 0)
+            rc = bl_error_set(err, BL_ENOMEM, "suffix sorting failed");
+    }
+    if (rc != BL_OK)
+        return rc;
+    for (p = 0; p < old_size; p++)
+        index->bucket[suffix_key(old, old_size, p) + 1]++;
+    for (k = 0; k <= BUCKETS; k++) {
+        sum += index->bucket[k];
+        index->bucket[k] = sum;
+    }
+    return BL_OK;
+}
+
+void bl_delta_index_free(bl_delta_index *index)
+{
+    free(index->sa32);
+    free(index->sa64);
+    free(index->bucket);
+    memset(index, 0, sizeof *index);
+}
+
+/* Length of the common prefix of a[0..alen) and b[0..blen). */
+static int64_t match_len(const uint8_t *a, int64_t alen, const uint8_t *b, int64_t blen)
+{
+    int64_t n = alen < blen ? alen : blen, i = 0;
+
+#if defined(__GNUC__)
+    while (i + 8 <= n) {
+        uint64_t x, y;
+        memcpy(&x, a + i, 8);
+        memcpy(&y, b + i, 8);
+        if (x != y) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            return i + (__builtin_ctzll(x ^ y) >> 3);
+#else
+            break;
+#endif
+        }
+        i += 8;
+    }
+#endif
+    while (i < n && a[i] == b[i])
+        i++;
+    return i;
+}
+
+/* The longest match of q[0..len) in old: bsdiff's binary search, inside the
+ * query's bucket, comparing only past the prefix common to both ends. */
+static int64_t search(const bl_delta_index *index, const uint8_t *q, int64_t len, int64_t *pos)
+{
+    const uint8_t *old = index->old;
+    int64_t n = index->old_size, st, en, lst, len_en;
+    unsigned k;
+
+    *pos = 0;
+    if (len == 0 || n == 0)
+        return 0;
+    k = len >= 2 ? (unsigned)q[0] << 8 | q[1] : 0;
+    if (len >= 2 && index->bucket[k + 1] > index->bucket[k]) {
+        st = index->bucket[k];
+        en = index->bucket[k + 1] - 1;
+    } else {
+        k = (unsigned)q[0] << 8;
+        if (index->bucket[k + 256] == index->bucket[k])
+            return 0;
+        *pos = sa_at(index, index->bucket[k]);
+        return 1;
+    }
+    lst = match_len(old + sa_at(index, st), n - sa_at(index, st), q, len);
+    len_en = match_len(old + sa_at(index, en), n - sa_at(index, en), q, len);
+    while (en - st >= 2) {
+        int64_t x = st + (en - st) / 2, p = sa_at(index, x);
+        int64_t m = lst < len_en ? lst : len_en;
+        int64_t l = m + match_len(old + p + m, n - p - m, q + m, len - m);
+
+        if (l < n - p && l < len && old[p + l] < q[l]) {
+            st = x;
+            lst = l;
+        } else {
+            en = x;
+            len_en = l;
+        }
+    }
+    if (lst > len_en) {
+        *pos = sa_at(index, st);
+        return lst;
+    }
+    *pos = sa_at(index, en);
+    return len_en;
+}
+
+static int push_entry(bl_delta_entries *out, int64_t old_pos, int64_t add, int64_t copy,
+                      bl_error *err)
+{
+    if (out->n == out->cap) {
+        size_t cap = out->cap ? out->cap * 2 : 1024;
+        bl_delta_entry *v = realloc(out->v, cap * sizeof *v);
+        if (!v)
+            return bl_error_set(err, BL_ENOMEM, "out of memory for control entries");
+        out->v = v;
+        out->cap = cap;
+    }
+    out->v[out->n].old_pos = old_pos;
+    out->v[out->n].add = add;
+    out->v[out->n].copy = copy;
+    out->n++;
+    return BL_OK;
+}
+
+typedef struct {
+    const uint8_t *old, *new_data;
+    int64_t old_size, end;
+    int64_t scan, pos, len;            /* current match: new[scan..] at old[pos..] */
+    int64_t last_scan, last_pos, last_offset;
+} matcher;
+
+/* bsdiff's extensions: the previous match forward, this one backward, and
+ * the split of their overlap. Sets *lenf and *lenb. */
+static void extend(const matcher *m, int64_t *lenf_out, int64_t *lenb_out)
+{
+    const uint8_t *old = m->old, *nw = m->new_data;
+    int64_t i, s = 0, sf = 0, lenf = 0, lenb = 0;
+
+    for (i = 0; m->last_scan + i < m->scan && m->last_pos + i < m->old_size;) {
+        if (old[m->last_pos + i] == nw[m->last_scan + i])
+            s++;
+        i++;
+        if (s * 2 - i > sf * 2 - lenf) {
+            sf = s;
+            lenf = i;
+        }
+    }
+    if (m->scan < m->end) {
+        int64_t sb = 0;
+        s = 0;
+        for (i = 1; m->scan >= m->last_scan + i && m->pos >= i; i++) {
+            if (old[m->pos - i] == nw[m->scan - i])
+                s++;
+            if (s * 2 - i > sb * 2 - lenb) {
+                sb = s;
+                lenb = i;
+            }
+        }
+    }
+    if (m->last_scan + lenf > m->scan - lenb) {
+        int64_t overlap = (m->last_scan + lenf) - (m->scan - lenb), ss = 0, lens = 0;
+        s = 0;
+        for (i = 0; i < overlap; i++) {
+            if (nw[m->last_scan + lenf - overlap + i] == old[m->last_pos + lenf - overlap + i])
+                s++;
+            if (nw[m->scan - lenb + i] == old[m->pos - lenb + i])
+                s--;
+            if (s > ss) {
+                ss = s;
+                lens = i + 1;
+            }
+        }
+        lenf += lens - overlap;
+        lenb -= lens;
+    }
+    *lenf_out = lenf;
+    *lenb_out = lenb;
+}
+
+/* Does old at the current alignment agree with new at i? */
+static int aligned(const matcher *m, int64_t i)
+{
+    int64_t o = i + m->last_offset;
+    return o >= 0 && o < m->old_size && m->old[o] == m->new_data[i];
+}
+
+int bl_delta_match_range(const bl_delta_index *index, const uint8_t *new_data, int64_t new_len,
+                         bl_delta_entries *out, bl_error *err)
+{
+    matcher m;
+    int rc;
+
+    memset(&m, 0, sizeof m);
+    m.old = index->old;
+    m.old_size = index->old_size;
+    m.new_data = new_data;
+    m.end = new_len;
+    while (m.scan < new_len) {
+        int64_t old_score = 0, scsc;
+
+        for (scsc = m.scan += m.len; m.scan < new_len; m.scan++) {
+            m.len = search(index, new_data + m.scan, new_len - m.scan, &m.pos);
+            for (; scsc < m.scan + m.len; scsc++)
+                old_score += aligned(&m, scsc);
+            if ((m.len == old_score && m.len != 0) || m.len > old_score + 8)
+                break;
+            old_score -= aligned(&m, m.scan);
+        }
+        if (m.len != old_score || m.scan == new_len) {
+            int64_t lenf, lenb;
+            extend(&m, &lenf, &lenb);
+            rc = push_entry(out, m.last_pos, lenf, (m.scan - lenb) - (m.last_scan + lenf), err);
+            if (rc != BL_OK)
+                return rc;
+            m.last_scan = m.scan - lenb;
+            m.last_pos = m.pos - lenb;
+            m.last_offset = m.pos - m.scan;
+        }
+    }
+    return BL_OK;
+}
