@@ -9,7 +9,9 @@
 #include <string.h>
 #include <uv.h>
 
+#include "background.h"
 #include "config.h"
+#include "fetch.h"
 #include "fsutil.h"
 #include "install.h"
 #include "log.h"
@@ -19,6 +21,7 @@
 #include "rollout.h"
 #include "selfupdate.h"
 #include "trial.h"
+#include "update.h"
 
 /* Exit codes of the launcher's own failures, in the range shells use for
  * "could not run the command", so they do not look like the app's own. */
@@ -135,6 +138,8 @@ typedef struct {
     bl_state state;
     bl_plat_lock *lock; /* NULL: another launcher does maintenance */
     char health_file[BL_PATH_MAX];
+    char ready_file[BL_PATH_MAX];
+    bl_background *background;
 } launch;
 
 static void save_state(launch *l)
@@ -142,6 +147,49 @@ static void save_state(launch *l)
     bl_error err;
     if (l->lock && bl_state_save(l->layout.state_path, &l->state, &err) != BL_OK)
         bl_log(BL_LOG_WARN, "state", "could not save state: %s", err.msg);
+}
+
+static void save_state_cb(void *ctx)
+{
+    save_state(ctx);
+}
+
+/* While the app runs, the background updater shares the supervising loop. */
+static void background_on(void *ctx, uv_loop_t *loop)
+{
+    launch *l = ctx;
+    bl_background_options opt = {&l->layout, &l->cfg, &l->state, save_state_cb, l, l->ready_file};
+    bl_error err;
+    if (bl_background_start(loop, &opt, &l->background, &err) != BL_OK)
+        bl_log(BL_LOG_WARN, "background", "%s", err.msg);
+}
+
+static void background_off(void *ctx)
+{
+    launch *l = ctx;
+    bl_background_stop(l->background);
+    l->background = NULL;
+}
+
+/* A version staged in the background while the app ran last time takes over
+ * now: no network, milliseconds. */
+static void switch_to_pending(launch *l)
+{
+    char pending[BL_VERSION_MAX_TEXT];
+    bl_error err;
+    if (!l->lock || !l->state.pending[0] || l->state.trial)
+        return;
+    snprintf(pending, sizeof pending, "%s", l->state.pending);
+    l->state.pending[0] = '\0';
+    if (!bl_install_is_complete(&l->layout, pending) || bl_state_is_blocked(&l->state, pending) ||
+        bl_version_compare_text(pending, l->state.current) <= 0) {
+        bl_log(BL_LOG_WARN, "update", "the staged version %s is gone, blocked or not newer; ignoring it", pending);
+    } else {
+        bl_log(BL_LOG_INFO, "update", "switching to %s, staged in the background", pending);
+        bl_trial_begin(&l->state, pending);
+    }
+    save_state(l);
+    bl_fs_remove_tree(l->ready_file, &err);
 }
 
 static void prune_versions(launch *l)
@@ -262,9 +310,12 @@ static int run_app(launch *l, char **argv)
 {
     char app[BL_PATH_MAX];
     bl_supervise_watch watch;
+    bl_supervise_hooks hooks = {background_on, background_off, l};
     bl_app_status status;
     bl_error err;
     int rc, on_trial;
+
+    uv_os_setenv(BL_READY_FILE_ENV, l->ready_file); /* where the app learns an update is staged */
 
     for (;;) {
         if ((rc = app_path_for(l, l->state.current, app, sizeof app)) != 0)
@@ -279,7 +330,8 @@ static int run_app(launch *l, char **argv)
         watch.health_file = l->health_file;
         watch.on_healthy = on_healthy;
         watch.ctx = l;
-        if (bl_supervise_run(app, argv, on_trial ? &watch : NULL, NULL, &status, &err) != BL_OK) {
+        if (bl_supervise_run(app, argv, on_trial ? &watch : NULL, l->lock ? &hooks : NULL, &status, &err) !=
+            BL_OK) {
             bl_log(BL_LOG_ERROR, "launch", "%s", err.msg);
             if (on_trial && roll_back(l, "the new version could not be started"))
                 continue;
@@ -305,6 +357,38 @@ static int run_app(launch *l, char **argv)
         }
         bl_log(BL_LOG_INFO, "supervise", "the app exited with code %d", status.exit_code);
         return status.exit_code;
+    }
+}
+
+/* The update at launch: when this launcher holds the lock, the current
+ * version is not on trial (it is judged first), and the config asks for it.
+ * Whatever happens, the installed app starts afterwards. */
+static void update_at_launch(launch *l)
+{
+    bl_update_request req;
+    bl_update_result res;
+    bl_error err;
+    uv_timeval64_t now;
+
+    if (!l->lock || l->state.trial || !l->cfg.update_at_launch)
+        return;
+    memset(&req, 0, sizeof req);
+    uv_gettimeofday(&now);
+    req.layout = &l->layout;
+    req.cfg = &l->cfg;
+    req.state = &l->state;
+    req.now = now.tv_sec;
+    req.check_deadline = uv_hrtime() + (uint64_t)l->cfg.check_seconds * 1000000000ull;
+    req.install = l->cfg.auto_update;
+    bl_log(BL_LOG_INFO, "update", "checking %s", l->cfg.update_url);
+    if (bl_update_run(&req, &res, &err) != BL_OK) {
+        bl_log(BL_LOG_WARN, "update", "%s; starting the installed version %s", err.msg, l->state.current);
+        return;
+    }
+    bl_log(BL_LOG_INFO, "update", "%s", res.why);
+    if (res.installed) {
+        bl_trial_begin(&l->state, res.version);
+        save_state(l);
     }
 }
 
@@ -376,8 +460,12 @@ int main(int argc, char **argv)
     }
 
     memset(&l, 0, sizeof l);
+    /* libcurl wants its global set-up before any thread exists. */
+    if (bl_fetch_global_init(&err) != BL_OK)
+        fprintf(stderr, "bomiot-launcher: %s; updates are off for this start\n", err.msg);
     if (locate_root(exe, root, sizeof root, &err) != BL_OK || bl_install_layout(root, &l.layout, &err) != BL_OK ||
-        bl_fs_join(l.health_file, sizeof l.health_file, l.layout.cache_dir, "app-healthy") != BL_OK) {
+        bl_fs_join(l.health_file, sizeof l.health_file, l.layout.cache_dir, "app-healthy") != BL_OK ||
+        bl_fs_join(l.ready_file, sizeof l.ready_file, l.layout.cache_dir, "update-ready") != BL_OK) {
         fprintf(stderr, "bomiot-launcher: %s\n", err.msg);
         return EXIT_LAUNCHER_FAILED;
     }
@@ -413,6 +501,8 @@ int main(int argc, char **argv)
         return rc;
     }
     ensure_install_id(&l);
+    switch_to_pending(&l);
+    update_at_launch(&l);
     count_trial_start(&l);
     if (update_launcher(&l, exe, argv))
         return finish(&l, 0);
