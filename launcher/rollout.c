@@ -29,7 +29,8 @@ int bl_rollout_takes(const char *install_id, const char *version, double percent
         return 1;
     if (!(percent > 0.0)) /* also NaN */
         return 0;
-    return bl_rollout_bucket(install_id, version) < (unsigned)(percent * 100.0);
+    /* Rounded to hundredths: 0.29 * 100 is 28.999..., which must count as 29. */
+    return bl_rollout_bucket(install_id, version) < (unsigned)(percent * 100.0 + 0.5);
 }
 
 int bl_rollout_new_id(char *out, size_t size, bl_error *err)

@@ -71,6 +71,20 @@ static void test_zero_stops_and_hundred_takes_everyone(void)
     CHECK_INT(bl_rollout_takes(ids[0], "2.0.0", NAN), 0);
 }
 
+/* A percentage given with two decimals means exactly that many hundredths,
+ * though 0.29 * 100 is 28.999... in binary floating point. */
+static void test_two_decimal_percentages_are_exact(void)
+{
+    int i, wrong = 0;
+    for (i = 0; i < IDS; i++) {
+        unsigned bucket = bl_rollout_bucket(ids[i], "2.0.0");
+        double at = bucket / 100.0, after = (bucket + 1) / 100.0;
+        wrong += bl_rollout_takes(ids[i], "2.0.0", at) != 0;
+        wrong += bl_rollout_takes(ids[i], "2.0.0", after) != 1;
+    }
+    CHECK_INT(wrong, 0);
+}
+
 static void test_each_release_draws_a_different_group(void)
 {
     int i, both = 0;
@@ -88,6 +102,7 @@ int main(void)
     RUN(test_share_of_takers_matches_the_percentage);
     RUN(test_raising_the_percentage_only_adds_takers);
     RUN(test_zero_stops_and_hundred_takes_everyone);
+    RUN(test_two_decimal_percentages_are_exact);
     RUN(test_each_release_draws_a_different_group);
     return CHECK_DONE();
 }
