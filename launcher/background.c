@@ -39,6 +39,7 @@ uint64_t bl_background_delay_ms(int64_t interval_s, uint32_t random)
 
 static void on_timer(uv_timer_t *timer)
 {
+    bl_log(BL_LOG_INFO, "background", "time for the periodic check for updates");
     check_now(timer->data);
 }
 

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <uv.h>
 
 #include "apply.h"
 #include "delta.h"
@@ -17,8 +18,14 @@
 /* Room kept free beyond what an update needs, so it never fills the disk. */
 #define DISK_MARGIN (64ull * 1024 * 1024)
 
+/* Where an update's time goes, logged with its result (and read by
+ * bench/update). */
+enum { PHASE_CHECK, PHASE_DOWNLOAD, PHASE_PATCH, PHASE_VERIFY, PHASE_UNPACK, PHASE_COMMIT, PHASE_COUNT };
+static const char *const phase_names[PHASE_COUNT] = {"metadata", "download", "patch", "verify", "unpack", "commit"};
+
 typedef struct {
     const bl_update_request *req;
+    uint64_t spent_ns[PHASE_COUNT];
     bl_repo repo;
     bl_fetch_options fetch;
     bl_trust *trust;
@@ -29,6 +36,27 @@ typedef struct {
     char metadata_dir[BL_FS_PATH_MAX], downloads_dir[BL_FS_PATH_MAX], tars_dir[BL_FS_PATH_MAX];
     char shipped_root[BL_FS_PATH_MAX];
 } updater;
+
+/* Adds the time since *start to a phase and restarts the clock. */
+static void spent(updater *u, int phase, uint64_t *start)
+{
+    uint64_t now = uv_hrtime();
+    u->spent_ns[phase] += now - *start;
+    *start = now;
+}
+
+static void describe_time(const updater *u, char *out, size_t size)
+{
+    uint64_t total = 0;
+    size_t used;
+    int i;
+    for (i = 0; i < PHASE_COUNT; i++)
+        total += u->spent_ns[i];
+    used = (size_t)snprintf(out, size, "%.2f s:", (double)total / 1e9);
+    for (i = 0; i < PHASE_COUNT && used < size; i++)
+        used += (size_t)snprintf(out + used, size - used, " %s %.2f%s", phase_names[i],
+                                 (double)u->spent_ns[i] / 1e9, i + 1 < PHASE_COUNT ? "," : "");
+}
 
 int bl_update_tar_path(const bl_layout *layout, const char *app, const char *version, char *out, size_t size)
 {
@@ -46,7 +74,7 @@ static int setup(updater *u, bl_error *err)
     if (bl_fs_join(u->metadata_dir, sizeof u->metadata_dir, l->cache_dir, "metadata") != BL_OK ||
         bl_fs_join(u->downloads_dir, sizeof u->downloads_dir, l->cache_dir, "downloads") != BL_OK ||
         bl_fs_join(u->tars_dir, sizeof u->tars_dir, l->cache_dir, "tars") != BL_OK ||
-        bl_fs_join(u->shipped_root, sizeof u->shipped_root, l->root, "root.json") != BL_OK)
+        bl_fs_join(u->shipped_root, sizeof u->shipped_root, l->root, "resources/root.json") != BL_OK)
         return bl_error_set(err, BL_ETOOBIG, "install path too long");
     if ((rc = bl_fs_mkdir_p(u->downloads_dir, err)) != BL_OK || (rc = bl_fs_mkdir_p(u->tars_dir, err)) != BL_OK)
         return rc;
@@ -152,13 +180,18 @@ static void sort_releases(updater *u)
 static int download(updater *u, const bl_trust_target *target, char *path, size_t size, bl_error *err)
 {
     char detail[160];
+    uint64_t t;
+    int rc;
     if (bl_fs_join(path, size, u->downloads_dir, target->path) != BL_OK)
         return bl_error_set(err, BL_ETOOBIG, "path too long for %s", target->path);
     snprintf(detail, sizeof detail, "%s", target->path);
     bl_progress_stage(u->req->progress, BL_STAGE_DOWNLOADING, detail);
+    t = uv_hrtime();
     bl_log(BL_LOG_INFO, "update", "downloading %s (%llu bytes)", target->path,
            (unsigned long long)target->file.length);
-    return bl_repo_download_target(&u->repo, u->trust, target, path, err);
+    rc = bl_repo_download_target(&u->repo, u->trust, target, path, err);
+    spent(u, PHASE_DOWNLOAD, &t);
+    return rc;
 }
 
 /* Enough room for the downloads, the new tar, and the unpacked version (about
@@ -186,13 +219,16 @@ static int apply_archive(updater *u, int target, const char *partial, const char
     char archive[BL_FS_PATH_MAX], tmp[BL_FS_PATH_MAX + 8];
     bl_unpack_options opt = {0, u->req->progress};
     bl_tar_digest digest;
+    uint64_t t;
     int rc;
 
     if ((rc = download(u, u->archive_of[target], archive, sizeof archive, err)) != BL_OK)
         return rc;
     snprintf(tmp, sizeof tmp, "%s.tmp", tar_path);
     bl_progress_stage(u->req->progress, BL_STAGE_INSTALLING, u->releases[target].version);
+    t = uv_hrtime();
     rc = bl_apply_archive(archive, tmp, partial, &opt, &digest, err);
+    spent(u, PHASE_UNPACK, &t); /* one pass: gunzip, hash and unpack */
     if (rc == BL_OK)
         rc = bl_plat_replace_file(tmp, tar_path, err);
     else
@@ -224,17 +260,21 @@ static int apply_patches(updater *u, const bl_plan *plan, const char *partial, c
         bl_trust_tufup info;
         bl_digest d;
         bl_delta_options popt = {patch_progress, u->req->progress};
+        uint64_t clock;
 
         if ((rc = bl_trust_tufup_info(t, &info, err)) != BL_OK || (rc = download(u, t, patch, sizeof patch, err)) != BL_OK)
             break;
         bl_progress_stage(u->req->progress, BL_STAGE_APPLYING, t->path);
         bl_update_tar_path(u->req->layout, app, u->releases[i].version, out, sizeof out - 8);
         strcat(out, ".tmp");
+        clock = uv_hrtime();
         rc = bl_delta_patch_file(old, patch, out, &popt, err);
+        spent(u, PHASE_PATCH, &clock);
         remove(patch);
         if (rc == BL_OK) {
             bl_progress_stage(u->req->progress, BL_STAGE_VERIFYING, u->releases[i].version);
             rc = bl_digest_file(out, &d, err);
+            spent(u, PHASE_VERIFY, &clock);
         }
         if (rc == BL_OK) {
             bl_trust_file expected;
@@ -254,8 +294,10 @@ static int apply_patches(updater *u, const bl_plan *plan, const char *partial, c
     }
     if (rc == BL_OK) {
         bl_unpack_options opt = {0, u->req->progress};
+        uint64_t t = uv_hrtime();
         bl_progress_stage(u->req->progress, BL_STAGE_INSTALLING, u->releases[plan->target].version);
         rc = bl_unpack_file(old, partial, &opt, err);
+        spent(u, PHASE_UNPACK, &t);
         if (rc == BL_OK)
             rc = bl_plat_replace_file(old, tar_path, err);
         else
@@ -294,8 +336,11 @@ static int install(updater *u, const bl_plan *plan, bl_error *err)
     } else {
         rc = apply_archive(u, plan->target, partial, tar_path, err);
     }
-    if (rc == BL_OK)
+    if (rc == BL_OK) {
+        uint64_t t = uv_hrtime();
         rc = bl_install_commit(u->req->layout, version, err);
+        spent(u, PHASE_COMMIT, &t);
+    }
     if (rc != BL_OK) {
         bl_fs_remove_tree(partial, &ignored);
         return rc;
@@ -307,8 +352,9 @@ static int install(updater *u, const bl_plan *plan, bl_error *err)
 int bl_update_run(const bl_update_request *req, bl_update_result *res, bl_error *err)
 {
     updater *u = calloc(1, sizeof *u);
-    char tar[BL_FS_PATH_MAX];
+    char tar[BL_FS_PATH_MAX], timing[160];
     bl_plan plan;
+    uint64_t start;
     int rc, target;
 
     memset(res, 0, sizeof *res);
@@ -322,7 +368,9 @@ int bl_update_run(const bl_update_request *req, bl_update_result *res, bl_error 
      * the user up. Downloads then show progress and may take their time. */
     u->fetch.deadline = req->check_deadline;
     u->fetch.retries = 1;
+    start = uv_hrtime();
     rc = bl_repo_refresh(&u->repo, &u->trust, err);
+    spent(u, PHASE_CHECK, &start);
     u->fetch.deadline = 0;
     u->fetch.retries = 3;
     if (rc != BL_OK || (rc = collect_releases(u, err)) != BL_OK)
@@ -350,7 +398,8 @@ int bl_update_run(const bl_update_request *req, bl_update_result *res, bl_error 
     if ((rc = check_disk(u, &plan, err)) != BL_OK || (rc = install(u, &plan, err)) != BL_OK)
         goto cleanup;
     res->installed = 1;
-    snprintf(res->why, sizeof res->why, "installed %s", res->version);
+    describe_time(u, timing, sizeof timing);
+    snprintf(res->why, sizeof res->why, "installed %s in %s", res->version, timing);
 
 cleanup:
     bl_trust_free(u->trust);
