@@ -90,8 +90,9 @@ int bl_delta_patch_size(const bl_delta_source *patch, uint64_t *new_size, bl_err
 /* A source over a buffer the caller keeps alive. */
 void bl_delta_memory_source(bl_delta_source *src, const void *data, uint64_t size);
 
-/* The file edges, for the CLI and the launcher. A failed bl_delta_patch_file
- * leaves no out_path behind. */
+/* The file edges, for the CLI and the launcher. Output is written beside its
+ * path and renamed over it when complete: a failed run leaves the output path
+ * as it was (absent if it was absent), and the output may name an input. */
 int bl_delta_diff_file(const char *old_path, const char *new_path, const char *patch_path,
                        const bl_delta_options *opts, bl_error *err);
 int bl_delta_patch_file(const char *old_path, const char *patch_path, const char *out_path,

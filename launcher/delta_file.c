@@ -2,6 +2,7 @@
  * through libuv's synchronous fs calls, which work the same on Windows. */
 #include "delta.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uv.h>
@@ -14,6 +15,7 @@ struct bl_delta_file {
 typedef struct {
     uv_file fd;
     const char *path;
+    char tmp[4096]; /* where it is written until complete */
 } file_sink;
 
 #define IO_MAX (1u << 30) /* one read or write at most; Windows takes 32-bit lengths */
@@ -139,21 +141,31 @@ static int load(const char *path, uint8_t **data, uint64_t *size, bl_error *err)
     return rc;
 }
 
+/* Output goes to a temporary file beside path, renamed over it only once
+ * complete: a failed run leaves no half-written path behind, and an OUT that
+ * names an input (old, patch) is not truncated before it has been read. */
 static int create(const char *path, file_sink *sink, bl_error *err)
 {
     uv_fs_t req;
-    int r = uv_fs_open(NULL, &req, path, UV_FS_O_WRONLY | UV_FS_O_CREAT | UV_FS_O_TRUNC, 0644,
-                       NULL);
+    int r;
 
+    sink->fd = -1;
+    sink->path = path;
+    if (snprintf(sink->tmp, sizeof sink->tmp, "%s.XXXXXX", path) >= (int)sizeof sink->tmp)
+        return bl_error_set(err, BL_EINVAL, "path too long: %s", path);
+    r = uv_fs_mkstemp(NULL, &req, sink->tmp, NULL);
+    if (r >= 0)
+        snprintf(sink->tmp, sizeof sink->tmp, "%s", req.path);
     uv_fs_req_cleanup(&req);
     if (r < 0)
-        return bl_error_set(err, BL_EIO, "cannot create %s: %s", path, uv_strerror(r));
+        return bl_error_set(err, BL_EIO, "cannot create a file beside %s: %s", path,
+                            uv_strerror(r));
     sink->fd = r;
-    sink->path = path;
     return BL_OK;
 }
 
-/* Closes the sink; removes the file unless rc says it is complete. */
+/* Closes the sink and renames it to its path if rc says it is complete;
+ * removes it otherwise. */
 static int finish(file_sink *sink, int rc, bl_error *err)
 {
     uv_fs_t req;
@@ -162,8 +174,17 @@ static int finish(file_sink *sink, int rc, bl_error *err)
     uv_fs_req_cleanup(&req);
     if (rc == BL_OK && r < 0)
         rc = bl_error_set(err, BL_EIO, "cannot write %s: %s", sink->path, uv_strerror(r));
+    if (rc == BL_OK) {
+        /* mkstemp made it 0600; give it the usual mode before it appears. */
+        uv_fs_chmod(NULL, &req, sink->tmp, 0644, NULL);
+        uv_fs_req_cleanup(&req);
+        r = uv_fs_rename(NULL, &req, sink->tmp, sink->path, NULL);
+        uv_fs_req_cleanup(&req);
+        if (r < 0)
+            rc = bl_error_set(err, BL_EIO, "cannot create %s: %s", sink->path, uv_strerror(r));
+    }
     if (rc != BL_OK) {
-        uv_fs_unlink(NULL, &req, sink->path, NULL);
+        uv_fs_unlink(NULL, &req, sink->tmp, NULL);
         uv_fs_req_cleanup(&req);
     }
     return rc;
