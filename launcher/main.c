@@ -16,6 +16,8 @@
 #include "install.h"
 #include "log.h"
 #include "platform.h"
+#include "progress.h"
+#include "splash.h"
 #include "state.h"
 #include "supervise.h"
 #include "rollout.h"
@@ -140,6 +142,8 @@ typedef struct {
     char health_file[BL_PATH_MAX];
     char ready_file[BL_PATH_MAX];
     bl_background *background;
+    bl_progress *progress; /* what the splash shows, fed by the update at launch */
+    bl_splash *splash;     /* NULL: no update at launch, headless, or closed */
 } launch;
 
 static void save_state(launch *l)
@@ -169,6 +173,69 @@ static void background_off(void *ctx)
     launch *l = ctx;
     bl_background_stop(l->background);
     l->background = NULL;
+}
+
+/* The splash glue. The splash is opened only by the update at launch (see
+ * update_at_launch): a launch without one (another launcher holds the lock,
+ * a version on trial, update_at_launch false) shows no window. Once the app
+ * starts, the window stays for splash_linger_ms (or while an error sentence
+ * has not been readable long enough) and then goes. */
+static void splash_options(const launch *l, char *title, size_t size, bl_splash_options *opt)
+{
+    snprintf(title, size, "%s", l->cfg.app_name);
+    if (title[0] >= 'a' && title[0] <= 'z') /* "bomiot" is Bomiot to its users */
+        title[0] = (char)(title[0] - 'a' + 'A');
+    memset(opt, 0, sizeof *opt);
+    opt->enabled = l->cfg.splash;
+    opt->root = l->layout.root;
+    opt->image_path = l->cfg.splash_image;
+    opt->title = title;
+    opt->version = l->state.current;
+}
+
+/* Says which version is starting, before the spawn or the exec. */
+static void splash_launching(launch *l)
+{
+    if (!l->splash)
+        return;
+    bl_progress_stage(l->progress, BL_STAGE_LAUNCHING, l->state.current);
+    bl_splash_pump(l->splash, l->progress, 0);
+}
+
+static void splash_close(launch *l)
+{
+    bl_splash_close(l->splash);
+    l->splash = NULL;
+}
+
+/* Exec mode: the window cannot outlive the launcher's process image, so it
+ * stays for its hold time (0 unless splash_linger_ms or an error) first. */
+static void splash_hold_then_close(launch *l)
+{
+    uint32_t linger = (uint32_t)l->cfg.splash_linger_ms;
+    bl_splash_pump(l->splash, l->progress, bl_splash_hold_ms(l->splash, l->progress, linger));
+    splash_close(l);
+}
+
+/* Supervise mode: the app runs on the loop; the splash lingers there and the
+ * background updater shares it (with the lock only). Both hooks compose. */
+static void app_started(void *ctx, uv_loop_t *loop)
+{
+    launch *l = ctx;
+    bl_error err;
+    if (l->splash &&
+        bl_splash_linger_start(l->splash, l->progress, loop, (uint32_t)l->cfg.splash_linger_ms, &err) != BL_OK)
+        bl_log(BL_LOG_WARN, "splash", "%s", err.msg);
+    if (l->lock)
+        background_on(l, loop);
+}
+
+static void app_stopped(void *ctx)
+{
+    launch *l = ctx;
+    bl_splash_linger_stop(l->splash);
+    if (l->lock)
+        background_off(l);
 }
 
 /* A version staged in the background while the app ran last time takes over
@@ -290,6 +357,7 @@ static int exec_app(launch *l, const char *app, char **argv)
     bl_error err;
     int rc;
     bl_log(BL_LOG_INFO, "launch", "exec %s", app);
+    splash_hold_then_close(l);
     bl_plat_lock_release(l->lock);
     l->lock = NULL;
     bl_log_close();
@@ -310,7 +378,7 @@ static int run_app(launch *l, char **argv)
 {
     char app[BL_PATH_MAX];
     bl_supervise_watch watch;
-    bl_supervise_hooks hooks = {background_on, background_off, l};
+    bl_supervise_hooks hooks = {app_started, app_stopped, l};
     bl_app_status status;
     bl_error err;
     int rc, on_trial;
@@ -323,6 +391,7 @@ static int run_app(launch *l, char **argv)
         argv[0] = app;
         on_trial = l->state.trial && l->lock;
         bl_log(BL_LOG_INFO, "launch", "starting version %s%s", l->state.current, on_trial ? " (on trial)" : "");
+        splash_launching(l);
         if (l->cfg.mode == BL_MODE_EXEC && !on_trial)
             return exec_app(l, app, argv);
 
@@ -330,7 +399,7 @@ static int run_app(launch *l, char **argv)
         watch.health_file = l->health_file;
         watch.on_healthy = on_healthy;
         watch.ctx = l;
-        if (bl_supervise_run(app, argv, on_trial ? &watch : NULL, l->lock ? &hooks : NULL, &status, &err) !=
+        if (bl_supervise_run(app, argv, on_trial ? &watch : NULL, l->lock || l->splash ? &hooks : NULL, &status, &err) !=
             BL_OK) {
             bl_log(BL_LOG_ERROR, "launch", "%s", err.msg);
             if (on_trial && roll_back(l, "the new version could not be started"))
@@ -360,36 +429,105 @@ static int run_app(launch *l, char **argv)
     }
 }
 
-/* The update at launch: when this launcher holds the lock, the current
- * version is not on trial (it is judged first), and the config asks for it.
- * Whatever happens, the installed app starts afterwards. */
-static void update_at_launch(launch *l)
-{
-    bl_update_request req;
+/* The update at launch runs on the splash's worker thread; the main thread
+ * keeps the window alive meanwhile and reads the outcome afterwards. */
+typedef struct {
+    launch *l;
     bl_update_result res;
     bl_error err;
+    int rc;
+} launch_update;
+
+static int update_work(void *ctx)
+{
+    launch_update *u = ctx;
+    launch *l = u->l;
+    bl_update_request req;
     uv_timeval64_t now;
 
-    if (!l->lock || l->state.trial || !l->cfg.update_at_launch)
-        return;
     memset(&req, 0, sizeof req);
     uv_gettimeofday(&now);
     req.layout = &l->layout;
     req.cfg = &l->cfg;
     req.state = &l->state;
+    req.progress = l->progress;
     req.now = now.tv_sec;
     req.check_deadline = uv_hrtime() + (uint64_t)l->cfg.check_seconds * 1000000000ull;
     req.install = l->cfg.auto_update;
-    bl_log(BL_LOG_INFO, "update", "checking %s", l->cfg.update_url);
-    if (bl_update_run(&req, &res, &err) != BL_OK) {
-        bl_log(BL_LOG_WARN, "update", "%s; starting the installed version %s", err.msg, l->state.current);
+    u->rc = bl_update_run(&req, &u->res, &u->err);
+    return u->rc;
+}
+
+/* cache/update-failures counts updates at launch that failed in a row, so an
+ * update that keeps failing is shown to the user, not only logged. */
+static int count_update_failure(launch *l, int rc)
+{
+    char path[BL_PATH_MAX], text[32] = "";
+    int failures = 0, next;
+    FILE *f;
+    if (bl_fs_join(path, sizeof path, l->layout.cache_dir, "update-failures") != BL_OK)
+        return 0;
+    if ((f = fopen(path, "r"))) {
+        if (fgets(text, sizeof text, f))
+            failures = atoi(text);
+        fclose(f);
+    }
+    next = bl_splash_count_failure(rc, failures);
+    if (next == failures)
+        return failures;
+    if (next == 0)
+        remove(path);
+    else if ((f = fopen(path, "w"))) {
+        fprintf(f, "%d\n", next);
+        fclose(f);
+    }
+    return next;
+}
+
+static void report_update(launch *l, const launch_update *u, int closed_by_user)
+{
+    char sentence[256];
+    int failures = count_update_failure(l, u->rc);
+    if (u->rc != BL_OK) {
+        bl_log(BL_LOG_WARN, "update", "%s; starting the installed version %s", u->err.msg, l->state.current);
+        if (bl_splash_error_sentence(u->rc, u->err.msg, failures, l->state.current, sentence, sizeof sentence))
+            bl_progress_error(l->progress, sentence);
         return;
     }
-    bl_log(BL_LOG_INFO, "update", "%s", res.why);
-    if (res.installed) {
-        bl_trial_begin(&l->state, res.version);
-        save_state(l);
+    bl_log(BL_LOG_INFO, "update", "%s", u->res.why);
+    if (!u->res.installed)
+        return;
+    if (closed_by_user) { /* it finished as the user closed the splash: honour the close */
+        bl_log(BL_LOG_INFO, "update", "%s is installed but the splash was closed; it starts next time",
+               u->res.version);
+        snprintf(l->state.pending, sizeof l->state.pending, "%s", u->res.version);
+    } else {
+        bl_trial_begin(&l->state, u->res.version);
     }
+    save_state(l);
+}
+
+/* The update at launch, with the splash: when this launcher holds the lock,
+ * the current version is not on trial (it is judged first), and the config
+ * asks for it. The worker starts before the window opens, so a quick check
+ * waits on nothing; closing the window cancels the update. Whatever happens,
+ * the installed app starts afterwards. */
+static void update_at_launch(launch *l)
+{
+    bl_splash_options opt;
+    launch_update u;
+    char title[64];
+    int rc, work_rc;
+
+    if (!l->lock || l->state.trial || !l->cfg.update_at_launch)
+        return;
+    memset(&u, 0, sizeof u);
+    u.l = l;
+    l->progress = bl_progress_new(); /* NULL: a splash that shows no progress */
+    splash_options(l, title, sizeof title, &opt);
+    bl_log(BL_LOG_INFO, "update", "checking %s", l->cfg.update_url);
+    rc = bl_splash_run(&opt, l->progress, update_work, &u, &work_rc, &l->splash);
+    report_update(l, &u, rc == BL_ECANCELED);
 }
 
 /* A launcher restarted by a self-update may find its predecessor still
@@ -428,6 +566,9 @@ static int update_launcher(launch *l, const char *exe, char **argv)
  * by its signal (result = -signal). */
 static int finish(launch *l, int result)
 {
+    splash_close(l);
+    bl_progress_free(l->progress);
+    l->progress = NULL;
     bl_plat_lock_release(l->lock);
     l->lock = NULL;
     bl_log_close();

@@ -67,6 +67,10 @@ static void set_hints(void)
      * well under a millisecond and needs no GPU context to start (faster
      * first frame, works on any X server). SDL_RENDER_DRIVER still wins. */
     SDL_SetHint(SDL_HINT_RENDER_DRIVER, "software");
+    /* ...and its frames go to the window through the system's own
+     * framebuffer (X11 shared memory, GDI), not through an OpenGL texture:
+     * loading the GL driver alone costs ~60 ms on Mesa (bench/RESULTS.md). */
+    SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
     SDL_SetHint(SDL_HINT_RENDER_SCALE_QUALITY, "linear");
     SDL_SetHint(SDL_HINT_MOUSE_FOCUS_CLICKTHROUGH, "1");
 }

@@ -107,4 +107,21 @@ void bl_splash_status_text(const bl_progress_view *view, const char *title, char
  * root/fallback when path is NULL or "". BL_ETOOBIG if it does not fit. */
 int bl_splash_resolve_path(const char *root, const char *path, const char *fallback, char *out, size_t size);
 
+/* Updates at launch that fail in a row before the splash says so: one
+ * failure may be a blip, three are something the user should hear about. */
+#define BL_SPLASH_FAILURES_TO_SHOW 3
+
+/* The count of updates at launch failed in a row after one ended with rc:
+ * 0 after a success; unchanged when the user cancelled or the network was
+ * unreachable (an offline laptop is not a failing update); else one more. */
+int bl_splash_count_failure(int rc, int failures);
+
+/* Whether an update that ended with rc (message: its error for the log) is
+ * something the user must act on, and if so the sentence the splash shows:
+ * a full disk at once, anything else when it has failed
+ * BL_SPLASH_FAILURES_TO_SHOW times in a row and every fifth time after. version is the installed version that starts instead. Returns 1 and
+ * fills out, or 0 and sets out to "". Pure. */
+int bl_splash_error_sentence(int rc, const char *message, int failures, const char *version, char *out,
+                             size_t size);
+
 #endif

@@ -101,3 +101,54 @@ int bl_splash_resolve_path(const char *root, const char *path, const char *fallb
         n = snprintf(out, size, "%s/%s", root, path);
     return n < 0 || (size_t)n >= size ? BL_ETOOBIG : BL_OK;
 }
+
+int bl_splash_count_failure(int rc, int failures)
+{
+    if (rc == BL_OK)
+        return 0;
+    if (rc == BL_ECANCELED || rc == BL_ENETWORK)
+        return failures;
+    return failures < 0 ? 1 : failures >= 1000000 ? failures : failures + 1;
+}
+
+/* The log's message as the end of a sentence: "not enough disk space: it
+ * needs 120 MB" -> "Not enough disk space: it needs 120 MB". */
+static void capitalised(const char *message, char *out, size_t size)
+{
+    size_t len;
+    snprintf(out, size, "%s", message && *message ? message : "unknown error");
+    if (out[0] >= 'a' && out[0] <= 'z')
+        out[0] = (char)(out[0] - 'a' + 'A');
+    len = strlen(out);
+    while (len > 0 && (out[len - 1] == '.' || out[len - 1] == ' '))
+        out[--len] = '\0';
+}
+
+int bl_splash_error_sentence(int rc, const char *message, int failures, const char *version, char *out,
+                             size_t size)
+{
+    char what[200];
+    const char *space = version && *version ? " " : "";
+    if (size == 0)
+        return 0;
+    out[0] = '\0';
+    if (rc == BL_OK || rc == BL_ECANCELED)
+        return 0;
+    /* Told at the third failure in a row and every fifth after: the user
+     * learns it without being held up by the same sentence at every start. */
+    if (rc != BL_ENOSPC &&
+        (failures < BL_SPLASH_FAILURES_TO_SHOW || (failures - BL_SPLASH_FAILURES_TO_SHOW) % 5 != 0))
+        return 0;
+    if (!version)
+        version = "";
+    capitalised(message, what, sizeof what);
+    if (rc == BL_ENOSPC)
+        snprintf(out, size, "%s. Free some space to get the update; starting the installed version%s%s now.", what,
+                 space, version);
+    else
+        snprintf(out, size,
+                 "The update has failed %d times in a row (%s). Starting the installed version%s%s; "
+                 "details are in cache/update.log.",
+                 failures, what, space, version);
+    return 1;
+}
