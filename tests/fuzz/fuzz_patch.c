@@ -1,0 +1,109 @@
+/* libFuzzer: the BSDIFF40 patch reader must never crash, read or write out of
+ * bounds, whatever the patch (CVE-2014-9862 was such a hole in bspatch 4.3).
+ *
+ * Input: two bytes (little endian) give the old file's length L, capped by
+ * what is there; the next L bytes are old, the rest is the patch. The sink
+ * takes at most SINK_CAP bytes, so a patch that claims gigabytes fails fast
+ * instead of running for minutes. Besides the sanitizers' checks, the
+ * reader's own contracts are checked: old is read only inside its size, the
+ * result never runs past the size the header states, and a patch accepted
+ * as valid produced exactly that many bytes. */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "delta.h"
+
+#define SINK_CAP (4u * 1024 * 1024)
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+typedef struct {
+    const uint8_t *data;
+    uint64_t size;
+} bounded;
+
+/* Unlike bl_delta_memory_source, refuses to be trusted: any read outside the
+ * buffer is a bug in the reader, reported as a crash. */
+static int bounded_read_at(void *ctx, uint64_t offset, void *buf, size_t len, bl_error *err)
+{
+    const bounded *b = ctx;
+    (void)err;
+    if (offset > b->size || len > b->size - offset)
+        abort();
+    if (len)
+        memcpy(buf, b->data + offset, len);
+    return BL_OK;
+}
+
+typedef struct {
+    uint64_t written;
+    uint64_t limit; /* the header's new size */
+} counter;
+
+static int count_write(void *ctx, const void *buf, size_t len, bl_error *err)
+{
+    counter *c = ctx;
+    volatile uint8_t sink = 0;
+    size_t i;
+
+    /* Touch every byte so ASan sees a write from a bad buffer. */
+    for (i = 0; i < len; i += 4096)
+        sink ^= ((const uint8_t *)buf)[i];
+    if (len)
+        sink ^= ((const uint8_t *)buf)[len - 1];
+    (void)sink;
+    c->written += len;
+    if (c->written > c->limit)
+        abort(); /* more than the header said */
+    if (c->written > SINK_CAP)
+        return bl_error_set(err, BL_EIO, "fuzz sink full");
+    return BL_OK;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    bounded old_buf, patch_buf;
+    bl_delta_source old_src, patch_src;
+    bl_delta_sink out;
+    counter c = {0, 0};
+    bl_error err;
+    size_t old_len;
+    uint64_t new_size = 0;
+    int rc, size_rc;
+
+    if (size < 2)
+        return 0;
+    old_len = (size_t)data[0] | (size_t)data[1] << 8;
+    data += 2;
+    size -= 2;
+    if (old_len > size)
+        old_len = size;
+    old_buf.data = data;
+    old_buf.size = old_len;
+    patch_buf.data = data + old_len;
+    patch_buf.size = size - old_len;
+    old_src.ctx = &old_buf;
+    old_src.size = old_buf.size;
+    old_src.read_at = bounded_read_at;
+    patch_src.ctx = &patch_buf;
+    patch_src.size = patch_buf.size;
+    patch_src.read_at = bounded_read_at;
+
+    bl_error_clear(&err);
+    size_rc = bl_delta_patch_size(&patch_src, &new_size, &err);
+    c.limit = size_rc == BL_OK ? new_size : 0;
+    out.ctx = &c;
+    out.write = count_write;
+
+    bl_error_clear(&err);
+    rc = bl_delta_patch(&old_src, &patch_src, &out, NULL, &err);
+    if (rc == BL_OK && (size_rc != BL_OK || c.written != new_size))
+        abort(); /* accepted, yet not exactly the size the header states */
+    if (rc != BL_OK && err.msg[0] == '\0')
+        abort(); /* refused without a message a user could act on */
+    if (rc != BL_OK && rc != BL_ECORRUPT && rc != BL_EIO && rc != BL_ETOOBIG)
+        abort(); /* e.g. BL_ENOMEM: a size from the patch was trusted for memory */
+    return 0;
+}
