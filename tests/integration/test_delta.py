@@ -1,0 +1,242 @@
+"""bomiot-release diff / patch as processes: interop both ways with Debian's
+bsdiff/bspatch 4.3 on generated data and on real binaries (byte-identical
+results), exit codes (0 success, 1 failure, 2 usage), and a bad patch refused
+with a clear message and no output file left behind."""
+import os
+import random
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+BUILD = os.environ.get("BL_BUILD_DIR", "build")
+SOURCE = os.environ.get("BL_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
+RELEASE = os.path.join(BUILD, "tools", "bomiot-release")
+BSDIFF = shutil.which("bsdiff")
+BSPATCH = shutil.which("bspatch")
+
+
+def generated_pairs():
+    """(name, old, new): the edits an update makes, on text-like and binary-like data."""
+    rnd = random.Random(20261125)
+    words = [b"launcher", b"update", b"version", b"delta", b"patch", b"\x00\x01\x02", b"\n"]
+    text = b" ".join(rnd.choice(words) for _ in range(120_000))
+    binary = bytes(rnd.getrandbits(8) for _ in range(200_000))
+    blocks = [text[i:i + 4096] for i in range(0, len(text), 4096)]
+    shuffled = blocks[:]
+    rnd.shuffle(shuffled)
+    edited = bytearray(text)
+    for _ in range(300):  # scattered small changes, like relocated addresses
+        i = rnd.randrange(len(edited))
+        edited[i] = (edited[i] + 1) % 256
+    return [
+        ("identical", text, text),
+        ("one byte changed", text, text[:5000] + bytes([text[5000] ^ 0xFF]) + text[5001:]),
+        ("insert", text, text[:100_000] + binary[:30_000] + text[100_000:]),
+        ("delete", text, text[:50_000] + text[250_000:]),
+        ("shuffled blocks", text, b"".join(shuffled)),
+        ("scattered edits", text, bytes(edited)),
+        ("random to random", binary, bytes(rnd.getrandbits(8) for _ in range(150_000))),
+        ("grows from a byte", b"x", text[:70_000]),
+        ("shrinks to a byte", text[:70_000], b"y"),
+    ]
+
+
+def real_binary_pairs():
+    """Different programs and builds present on any machine that builds this
+    project: cmake's tools (one code base, different binaries), our launcher
+    and the test app, and the benchmark corpus's esbuild releases when fetched."""
+    candidates = [
+        ("cmake -> ctest", "/usr/bin/cmake", "/usr/bin/ctest"),
+        ("bsdiff -> bspatch", BSDIFF or "", BSPATCH or ""),
+        ("launcher -> test app", os.path.join(BUILD, "launcher", "bomiot-launcher"),
+         os.path.join(BUILD, "tests", "bl-testapp")),
+        ("esbuild 0.28.1 -> 0.28.2", os.path.join(SOURCE, "bench", "corpus", "esbuild.old"),
+         os.path.join(SOURCE, "bench", "corpus", "esbuild.new")),
+    ]
+    return [(n, o, w) for n, o, w in candidates if os.path.isfile(o) and os.path.isfile(w)]
+
+
+@unittest.skipUnless(BSDIFF and BSPATCH, "Debian's bsdiff is not installed (apt-get install bsdiff)")
+class InteropTest(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="bl-delta-")
+
+    def tearDown(self):
+        shutil.rmtree(self.dir)
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def run_ok(self, *cmd):
+        r = subprocess.run(list(cmd), capture_output=True, timeout=600)
+        self.assertEqual(r.returncode, 0, f"{cmd} failed: {r.stderr.decode(errors='replace')}")
+        return r
+
+    def check_both_ways(self, old_path, new_path):
+        with open(new_path, "rb") as f:
+            new = f.read()
+        ours, theirs = self.path("ours.patch"), self.path("theirs.patch")
+        self.run_ok(RELEASE, "diff", old_path, new_path, ours)
+        self.run_ok(BSDIFF, old_path, new_path, theirs)
+        with open(ours, "rb") as f:
+            self.assertEqual(f.read(8), b"BSDIFF40")
+        runs = [  # (what, command, where the result goes)
+            ("ours through bspatch", (BSPATCH, old_path, self.path("a.out"), ours), self.path("a.out")),
+            ("bsdiff's through ours", (RELEASE, "patch", old_path, theirs, self.path("b.out")),
+             self.path("b.out")),
+            ("ours through ours", (RELEASE, "patch", old_path, ours, self.path("c.out")), self.path("c.out")),
+        ]
+        for what, cmd, out in runs:
+            self.run_ok(*cmd)
+            with open(out, "rb") as f:
+                got = f.read()
+            self.assertEqual(len(got), len(new), what)
+            self.assertTrue(got == new, f"{what}: output differs from new")
+            os.unlink(out)
+        return os.path.getsize(ours), os.path.getsize(theirs)
+
+    def test_generated_data_both_ways(self):
+        for name, old, new in generated_pairs():
+            with self.subTest(name):
+                with open(self.path("old"), "wb") as f:
+                    f.write(old)
+                with open(self.path("new"), "wb") as f:
+                    f.write(new)
+                ours, theirs = self.check_both_ways(self.path("old"), self.path("new"))
+                if name == "identical":
+                    self.assertLess(ours, len(new) // 100)
+
+    def test_real_binaries_both_ways(self):
+        pairs = real_binary_pairs()
+        self.assertTrue(pairs, "no pair of real binaries found")
+        for name, old, new in pairs:
+            with self.subTest(name):
+                ours, theirs = self.check_both_ways(old, new)
+                # Not a benchmark (bench/delta does that): a sanity bound that
+                # the matching found the shared code at all.
+                self.assertLess(ours, os.path.getsize(new), name)
+
+
+class CliTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="bl-delta-cli-")
+        rnd = random.Random(7)
+        cls.old_data = bytes(rnd.getrandbits(8) for _ in range(300_000))
+        cls.new_data = cls.old_data[:120_000] + b"a new function" * 500 + cls.old_data[125_000:]
+        cls.old = os.path.join(cls.dir, "old")
+        cls.new = os.path.join(cls.dir, "new")
+        cls.patch = os.path.join(cls.dir, "good.patch")
+        for path, data in ((cls.old, cls.old_data), (cls.new, cls.new_data)):
+            with open(path, "wb") as f:
+                f.write(data)
+        r = subprocess.run([RELEASE, "diff", cls.old, cls.new, cls.patch], capture_output=True, timeout=120)
+        assert r.returncode == 0, r.stderr
+        with open(cls.patch, "rb") as f:
+            cls.patch_data = f.read()
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.dir)
+
+    def release(self, *args):
+        return subprocess.run([RELEASE, *args], capture_output=True, timeout=120)
+
+    def write(self, name, data):
+        path = os.path.join(self.dir, name)
+        with open(path, "wb") as f:
+            f.write(data)
+        return path
+
+    def expect_refused(self, patch_data, fragment):
+        patch = self.write("bad.patch", patch_data)
+        out = os.path.join(self.dir, "refused.out")
+        if os.path.exists(out):
+            os.unlink(out)
+        r = self.release("patch", self.old, patch, out)
+        err = r.stderr.decode(errors="replace")
+        self.assertEqual(r.returncode, 1, err)
+        self.assertIn("bomiot-release patch:", err)
+        self.assertIn(fragment, err)
+        self.assertFalse(os.path.exists(out), "a refused patch left its output file")
+        self.assertEqual([n for n in os.listdir(self.dir) if "refused.out" in n], [],
+                         "a refused patch left a temporary file beside its output")
+        return err
+
+    def test_success_exits_zero_and_rebuilds_new(self):
+        out = os.path.join(self.dir, "ok.out")
+        r = self.release("patch", self.old, self.patch, out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(out, "rb") as f:
+            self.assertEqual(f.read(), self.new_data)
+        os.unlink(out)
+
+    def test_output_may_name_the_old_file(self):
+        old_copy = self.write("old-copy", self.old_data)
+        r = self.release("patch", old_copy, self.patch, old_copy)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(old_copy, "rb") as f:
+            self.assertEqual(f.read(), self.new_data)
+
+    def test_truncated_patch_refused_everywhere(self):
+        # Inside the header, inside each block, and one byte short of the end.
+        for cut in (0, 7, 31, 40, len(self.patch_data) // 2, len(self.patch_data) - 1):
+            with self.subTest(cut=cut):
+                self.expect_refused(self.patch_data[:cut], "")
+
+    def test_truncated_patch_message_names_the_problem(self):
+        err = self.expect_refused(self.patch_data[:len(self.patch_data) // 2], "bad.patch")
+        self.assertRegex(err, r"block|bytes|truncat|short")
+
+    def test_bad_magic_refused(self):
+        self.expect_refused(b"BSDIFF41" + self.patch_data[8:], "")
+
+    def test_corrupt_bzip2_refused(self):
+        for where in (32 + 4, 32 + 20, len(self.patch_data) - 30):
+            with self.subTest(where=where):
+                data = bytearray(self.patch_data)
+                for i in range(where, min(where + 8, len(data))):
+                    data[i] ^= 0x5A
+                self.expect_refused(bytes(data), "")
+
+    def test_wrong_new_size_refused(self):
+        # The header's new size one larger and one smaller than the control stream.
+        for delta in (1, -1):
+            with self.subTest(delta=delta):
+                data = bytearray(self.patch_data)
+                size = int.from_bytes(data[24:32], "little") + delta
+                data[24:32] = size.to_bytes(8, "little")
+                self.expect_refused(bytes(data), "")
+
+    def test_failed_patch_keeps_an_existing_output(self):
+        out = self.write("existing.out", b"previous contents")
+        bad = self.write("cut.patch", self.patch_data[:100])
+        r = self.release("patch", self.old, bad, out)
+        self.assertEqual(r.returncode, 1)
+        with open(out, "rb") as f:
+            self.assertEqual(f.read(), b"previous contents")
+
+    def test_missing_inputs_fail_with_the_path(self):
+        missing = os.path.join(self.dir, "no-such-file")
+        for args in (("diff", missing, self.new, os.path.join(self.dir, "x.patch")),
+                     ("diff", self.old, missing, os.path.join(self.dir, "x.patch")),
+                     ("patch", missing, self.patch, os.path.join(self.dir, "x.out")),
+                     ("patch", self.old, missing, os.path.join(self.dir, "x.out"))):
+            with self.subTest(args=args[:3]):
+                r = self.release(*args)
+                self.assertEqual(r.returncode, 1, r.stderr)
+                self.assertIn("no-such-file", r.stderr.decode())
+                self.assertFalse(os.path.exists(args[3]))
+
+    def test_usage_errors_exit_two(self):
+        for args in ((), ("diff",), ("diff", self.old, self.new), ("patch", self.old, self.patch),
+                     ("diff", self.old, self.new, "p", "extra"), ("no-such-verb",)):
+            with self.subTest(args=args):
+                r = self.release(*args)
+                self.assertEqual(r.returncode, 2, r.stderr)
+                self.assertIn(b"usage", r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
