@@ -18,6 +18,24 @@
 #define FRAME_NS 33000000ULL /* ~30 frames a second while something moves */
 #define IDLE_WAIT_MS 250
 
+/* SDL starts D-Bus (screensaver, input methods) and, before SDL 2.30, never
+ * shuts it down, so libdbus keeps a buffer for the life of the process. In a
+ * sanitizer build LeakSanitizer would fail every run that showed a splash. */
+#if defined(__SANITIZE_ADDRESS__)
+#define BL_SPLASH_LSAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define BL_SPLASH_LSAN 1
+#endif
+#endif
+#ifdef BL_SPLASH_LSAN
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void)
+{
+    return "leak:libdbus-1.so\n";
+}
+#endif
+
 /* The work on the worker thread. done and wake_event are atomics because the
  * thread may finish before the window (and its wake-up event) exists. */
 typedef struct {
