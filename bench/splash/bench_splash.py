@@ -1,0 +1,109 @@
+"""bench/splash (run through run.sh). Two figures, each over RUNS runs:
+
+first frame: bl-splash-driver, which opens the splash exactly as the
+launcher does (bl_splash_run: the worker starts, then the window opens and
+presents its first frame), reports uv_hrtime() right after the first
+SDL_RenderPresent; subtracted from CLOCK_MONOTONIC read just before the
+spawn, that is what a user waits for the window (process start, dynamic
+linking, SDL and X11 start-up, image and font, first frame). The present is
+synchronous on X11 (SDL's framebuffer update ends in XSync), so the frame
+is on the server when the stamp is taken.
+
+launch overhead: bench-launch (bench/launch) times spawn -> the app's first
+instruction for two installations seeded with 1.0.0 from a signed repository
+(bomiot-release init/add) on a local testserver where 1.0.0 is the newest:
+each launch does the real check at launch (root, timestamp, snapshot,
+targets; nothing to install) with the splash on, and with splash false. The
+runs alternate so drift hits both alike. The app started directly is shown
+for scale."""
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "integration"))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "server"))
+from blrepo import Publisher, seed_install  # noqa: E402
+from blroot import BUILD, Root  # noqa: E402
+from server import TestServer  # noqa: E402
+import test_splash_xvfb as sx  # noqa: E402
+
+BENCH_LAUNCH = os.path.join(BUILD, "bench", "launch", "bench-launch")
+
+
+def summary(values_ms):
+    v = sorted(values_ms)
+    return (f"min {v[0]:7.1f}  median {statistics.median(v):7.1f}  "
+            f"p90 {v[int(len(v) * 0.9) - 1 if len(v) >= 10 else -1]:7.1f}  max {v[-1]:7.1f} ms  ({len(v)} runs)")
+
+
+def first_frame(x, runs):
+    from_spawn, from_main = [], []
+    for _ in range(runs + 1):  # one warm-up run
+        start = time.monotonic_ns()
+        out = subprocess.run([sx.DRIVER, "--root", os.path.join(BUILD, "launcher"), "--mode", "instant"],
+                             env=x.env, capture_output=True, text=True, timeout=60).stdout
+        m = re.search(r"start_ns=(\d+) first_frame_ns=(\d+)", out)
+        if not m or int(m.group(2)) == 0:
+            raise SystemExit(f"no first frame: {out!r}")
+        from_spawn.append((int(m.group(2)) - start) / 1e6)
+        from_main.append((int(m.group(2)) - int(m.group(1))) / 1e6)
+    return from_spawn[1:], from_main[1:]
+
+
+def overhead(x, runs):
+    pub = Publisher()
+    roots = {}
+    server = None
+    try:
+        pub.init()
+        pub.add("1.0.0")
+        server = TestServer(pub.repo)
+        for name, splash in (("splash-on", True), ("splash-off", False)):
+            root = roots[name] = Root()
+            seed_install(root, pub, "1.0.0")
+            root.write_state({"current": "1.0.0"})
+            root.write_config({"update_url": server.url, "update_interval": 0, "splash": splash})
+            os.makedirs(root.p("resources"), exist_ok=True)
+            for f in ("DejaVuSans.ttf", "splash.png"):
+                subprocess.run(["cp", os.path.join(sx.RESOURCES, f), root.p("resources", f)], check=True)
+        env = {k: v for k, v in x.env.items() if not k.startswith("BOMIOT_")}
+        r = subprocess.run([BENCH_LAUNCH, str(runs),
+                            *(f"{n}={roots[n].launcher}" for n in roots),
+                            f"direct={roots['splash-on'].p('versions', '1.0.0', 'bomiot')}"],
+                           env=env, capture_output=True, text=True, timeout=3600)
+        if r.returncode != 0:
+            raise SystemExit(r.stderr)
+        log = roots["splash-on"].log()
+        checks = log.count(" update: checking ")
+        nothing = len(re.findall(r"update: .*(newest|up to date|nothing)", log))
+        return r.stdout, checks, nothing, log.splitlines()[-6:]
+    finally:
+        if server:
+            server.stop()
+        for root in roots.values():
+            root.cleanup()
+        pub.cleanup()
+
+
+def main():
+    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 40
+    x = sx.Xvfb()
+    try:
+        spawn, main_ = first_frame(x, runs)
+        print("first frame, from spawn:       ", summary(spawn))
+        print("first frame, from main():      ", summary(main_))
+        table, checks, nothing, tail = overhead(x, runs)
+        print(table, end="")
+        print(f"(splash-on log: {checks} checks at launch, {nothing} ended with nothing to install; last lines:)")
+        for line in tail:
+            print("   ", line)
+    finally:
+        x.stop()
+
+
+if __name__ == "__main__":
+    main()
