@@ -48,9 +48,10 @@ static int report(progress_line *p, int rc, const bl_error *err)
     return RELEASE_OK;
 }
 
-static int run_diff(int argc, char **argv)
+static int run_diff(const release_env *env, int argc, char **argv)
 {
     progress_line p = {"diff", 0, 0, 0};
+    (void)env;
     bl_delta_options opts = {show_progress, &p};
     bl_error err;
     int rc;
@@ -63,9 +64,10 @@ static int run_diff(int argc, char **argv)
     return report(&p, rc, &err);
 }
 
-static int run_patch(int argc, char **argv)
+static int run_patch(const release_env *env, int argc, char **argv)
 {
     progress_line p = {"patch", 0, 0, 0};
+    (void)env;
     bl_delta_options opts = {show_progress, &p};
     bl_error err;
     int rc;

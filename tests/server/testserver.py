@@ -103,6 +103,8 @@ class Handler(BaseHTTPRequestHandler):
             return
         if kind == "reset":
             n, data = int(rest[0]), self.read("/" + "/".join(rest[1:]))
+            if data is None:
+                return self.send_plain(404, b"not found")
             start = self.range_start(len(data))
             self.send_response(206 if start else 200)
             self.send_header("Content-Length", str(len(data) - start))

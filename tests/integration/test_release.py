@@ -1,0 +1,363 @@
+"""bomiot-release, the publisher's CLI, end to end on real folders: what init
+makes and where the keys go, reproducible archives, the patch and tufup's
+custom fields, key rotation a client follows, verify catching every kind of
+damage, expiry and refresh, rollout, and signatures that securesystemslib
+(the library tufup signs with) accepts."""
+import gzip
+import hashlib
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import tarfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from blrepo import APP, Publisher, app_folder  # noqa: E402
+
+DAY = 86400
+
+
+def load(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def sha256_file(path, opener=open):
+    h = hashlib.sha256()
+    with opener(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+class ReleaseTest(unittest.TestCase):
+    def setUp(self):
+        self.pub = Publisher()
+
+    def tearDown(self):
+        self.pub.cleanup()
+
+    def meta(self, name):
+        return load(os.path.join(self.pub.repo, "metadata", name))
+
+    def targets(self):
+        return self.meta("targets.json")["signed"]["targets"]
+
+    def verify(self, env=None):
+        return self.pub.run("verify", check=False, env=env)
+
+    # ---- init ----
+
+    def test_init_makes_a_repository_and_keeps_the_keys_private(self):
+        r = self.pub.init("--threshold", "root=2", "--expires", "timestamp=3")
+        self.assertIn("resources/root.json", r.stdout)
+        names = sorted(os.listdir(os.path.join(self.pub.repo, "metadata")))
+        self.assertEqual(names, ["1.root.json", "root.json", "snapshot.json", "targets.json", "timestamp.json"])
+        self.assertEqual(os.listdir(os.path.join(self.pub.repo, "targets")), [])
+        root = self.meta("root.json")["signed"]
+        self.assertEqual(root["roles"]["root"]["threshold"], 2)
+        self.assertEqual(len(root["roles"]["root"]["keyids"]), 2)
+        self.assertEqual(self.meta("root.json")["signed"], self.meta("1.root.json")["signed"])
+        self.assertEqual(len(self.meta("1.root.json")["signatures"]), 2)
+        for key in root["keys"].values():
+            self.assertEqual((key["keytype"], key["scheme"]), ("ed25519", "ed25519"))
+            self.assertEqual(len(key["keyval"]["public"]), 64)
+        expires = time.mktime(time.strptime(self.meta("timestamp.json")["signed"]["expires"], "%Y-%m-%dT%H:%M:%SZ"))
+        self.assertAlmostEqual(expires - time.mktime(time.gmtime()), 3 * DAY, delta=120)
+        # private keys: 0600 files in a 0700 folder, none in the repository
+        self.assertEqual(stat.S_IMODE(os.stat(self.pub.keys).st_mode), 0o700)
+        keys = [n for n in os.listdir(self.pub.keys) if n.endswith(".key")]
+        self.assertEqual(len(keys), 5)
+        for name in keys:
+            self.assertEqual(stat.S_IMODE(os.stat(os.path.join(self.pub.keys, name)).st_mode), 0o600)
+        for dirpath, _, files in os.walk(self.pub.repo):
+            for name in files:
+                with open(os.path.join(dirpath, name), "rb") as f:
+                    self.assertNotIn(b"private", f.read())
+        self.assertEqual(self.verify().returncode, 0)
+
+    def test_init_refuses_keys_inside_the_repository_and_a_second_init(self):
+        inside = os.path.join(self.pub.repo, "keys")
+        r = self.pub.run("--keys", inside, "init", "--app", APP, check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("inside the repository", r.stderr)
+        self.pub.init()
+        r = self.pub.run("init", "--app", APP, check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("already holds a repository", r.stderr)
+
+    def test_usage_errors_exit_2(self):
+        for args in (["init"], ["init", "--app", "bad-name"], ["add", "onlyone"], ["frobnicate"],
+                     ["rollout", "1.0.0", "150"], ["init", "--app", "x", "--threshold", "root=3",
+                                                   "--role-keys", "root=2"]):
+            r = self.pub.run(*args, check=False)
+            self.assertEqual(r.returncode, 2, (args, r.stderr))
+            self.assertTrue(r.stderr.strip())
+        r = self.pub.run("--help", check=False)
+        self.assertEqual(r.returncode, 0)
+        for verb in ("init", "add", "rollout", "keys", "sign", "refresh-expiry", "verify", "ls", "diff", "patch"):
+            self.assertIn(verb, r.stdout)
+
+    # ---- add ----
+
+    def test_add_publishes_archive_and_patch_with_tufup_fields(self):
+        self.pub.init()
+        r = self.pub.add("1.0.0")
+        self.assertIn("the first release", r.stdout)
+        r = self.pub.add("1.1.0", "--required")
+        self.assertIn("saving", r.stdout)
+        self.assertIn("bomiot-1.1.0.patch", r.stdout)
+        targets = self.targets()
+        self.assertEqual(sorted(targets), ["bomiot-1.0.0.tar.gz", "bomiot-1.1.0.patch", "bomiot-1.1.0.tar.gz"])
+        for name, entry in targets.items():
+            path = self.pub.target(name)
+            self.assertEqual(entry["length"], os.path.getsize(path))
+            self.assertEqual(entry["hashes"]["sha256"], sha256_file(path))
+        self.assertEqual(targets["bomiot-1.1.0.tar.gz"]["custom"], {"tufup": {"required": True}})
+        self.assertEqual(targets["bomiot-1.0.0.tar.gz"]["custom"], {"tufup": {"required": False}})
+        patch = targets["bomiot-1.1.0.patch"]["custom"]["tufup"]
+        self.assertEqual(patch["tar_hash_algorithm"], "sha256")
+        self.assertEqual(patch["tar_hash"], sha256_file(self.pub.archive("1.1.0"), gzip.open))
+        with gzip.open(self.pub.archive("1.1.0")) as f:
+            self.assertEqual(patch["tar_size"], len(f.read()))
+        # the patch really turns 1.0.0's tar into 1.1.0's
+        work = os.path.join(self.pub.dir, "work")
+        os.makedirs(work)
+        old, out = os.path.join(work, "old.tar"), os.path.join(work, "new.tar")
+        with gzip.open(self.pub.archive("1.0.0")) as src, open(old, "wb") as dst:
+            shutil.copyfileobj(src, dst)
+        self.pub.run("patch", old, self.pub.patch("1.1.0"), out)
+        self.assertEqual(sha256_file(out), patch["tar_hash"])
+        # snapshot and timestamp moved with targets, and the chain verifies
+        self.assertEqual(self.meta("snapshot.json")["signed"]["meta"]["targets.json"]["version"],
+                         self.meta("targets.json")["signed"]["version"])
+        ts = self.meta("timestamp.json")["signed"]["meta"]["snapshot.json"]
+        self.assertEqual(ts["hashes"]["sha256"], sha256_file(os.path.join(self.pub.repo, "metadata", "snapshot.json")))
+        self.assertEqual(self.verify().returncode, 0)
+        listing = self.pub.run("ls").stdout
+        self.assertRegex(listing, r"1\.1\.0 .* yes")
+
+    def test_archives_are_reproducible_and_hold_the_folder(self):
+        self.pub.init()
+        folder = app_folder(self.pub.apps, "1.0.0", files={"sub/dir/a.txt": b"a", "z.txt": b"z"})
+        os.symlink("sub/dir/a.txt", os.path.join(folder, "link"))
+        os.chmod(os.path.join(folder, "z.txt"), 0o640)
+        self.pub.run("add", folder, "1.0.0", "--no-patch")
+        first = sha256_file(self.pub.archive("1.0.0"))
+        # the same tree, made again later with other times, gives the same bytes
+        other = Publisher()
+        try:
+            other.init()
+            time.sleep(1.1)
+            copy = os.path.join(other.apps, "copy")
+            shutil.copytree(folder, copy, symlinks=True)
+            for dirpath, _, files in os.walk(copy):
+                for name in files:
+                    os.utime(os.path.join(dirpath, name), (1, 1), follow_symlinks=False)
+            other.run("add", copy, "1.0.0")
+            self.assertEqual(sha256_file(other.archive("1.0.0")), first)
+        finally:
+            other.cleanup()
+        with tarfile.open(self.pub.archive("1.0.0")) as tar:
+            members = tar.getmembers()
+        names = [m.name for m in members]
+        self.assertEqual(names, sorted(names, key=lambda n: n.split("/")))
+        self.assertIn("sub/dir/a.txt", names)
+        for m in members:
+            self.assertFalse(m.name.startswith("/") or ".." in m.name.split("/"))
+            self.assertEqual((m.mtime, m.uid, m.gid, m.uname, m.gname), (0, 0, 0, "", ""))
+        by_name = {m.name: m for m in members}
+        self.assertTrue(by_name["link"].issym())
+        self.assertEqual(by_name["link"].linkname, "sub/dir/a.txt")
+        self.assertEqual(by_name["z.txt"].mode & 0o777, 0o640)
+        self.assertEqual(by_name[APP].mode & 0o111, 0o111)
+        with open(self.pub.archive("1.0.0"), "rb") as f:
+            header = f.read(10)
+        self.assertEqual(header[4:8], b"\0\0\0\0")  # gzip mtime 0
+        self.assertEqual(header[3] & 0x08, 0)  # no file name
+
+    def test_add_refuses_bad_versions_and_leaves_nothing(self):
+        self.pub.init()
+        self.pub.add("1.0.0")
+        before = sorted(os.listdir(os.path.join(self.pub.repo, "targets")))
+        ts = self.meta("timestamp.json")
+        for version in ("1.0", "1.0.0", "not-a-version", "../1.2"):
+            folder = app_folder(self.pub.apps, "x")
+            r = self.pub.run("add", folder, version, check=False)
+            self.assertEqual(r.returncode, 1, version)
+            self.assertIn("bomiot-release add:", r.stderr)
+        r = self.pub.run("add", os.path.join(self.pub.dir, "missing"), "2.0.0", check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("missing", r.stderr)
+        self.assertEqual(sorted(os.listdir(os.path.join(self.pub.repo, "targets"))), before)
+        self.assertEqual(self.meta("timestamp.json"), ts)
+
+    def test_a_patch_is_made_from_the_highest_lower_version(self):
+        self.pub.init()
+        self.pub.add("1.0.0")
+        self.pub.add("1.10.0")
+        r = self.pub.add("1.2.0")  # a hotfix after a later release: from 1.0.0, not 1.10.0
+        self.assertIn("from 1.0.0", r.stdout)
+        self.assertEqual(self.verify().returncode, 0)
+
+    # ---- rollout, sign, expiry ----
+
+    def test_rollout_is_signed_custom_metadata(self):
+        self.pub.init()
+        self.pub.add("1.0.0")
+        self.pub.add("1.1.0", "--rollout", "10")
+        custom = self.targets()["bomiot-1.1.0.tar.gz"]["custom"]
+        self.assertEqual(custom["user"], {"rollout": 10})
+        version = self.meta("targets.json")["signed"]["version"]
+        r = self.pub.run("rollout", "1.1.0", "0")
+        self.assertIn("halted", r.stdout)
+        self.assertEqual(self.targets()["bomiot-1.1.0.tar.gz"]["custom"]["user"], {"rollout": 0})
+        self.assertEqual(self.meta("targets.json")["signed"]["version"], version + 1)
+        self.assertEqual(self.pub.run("rollout", "9.9.9", "50", check=False).returncode, 1)
+        self.assertIn("0%", self.pub.run("ls").stdout)
+        self.assertEqual(self.verify().returncode, 0)
+
+    def test_expired_metadata_fails_verify_and_refresh_expiry_fixes_it(self):
+        self.pub.init()
+        self.pub.add("1.0.0")
+        later = {"BOMIOT_RELEASE_NOW": str(int(time.time()) + 3 * DAY)}
+        r = self.verify(env=later)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("expired", r.stdout)
+        r = self.pub.run("refresh-expiry", env=later)
+        self.assertIn("timestamp", r.stdout)
+        self.assertNotIn("root", r.stdout)  # a year away: left alone
+        self.assertEqual(self.verify(env=later).returncode, 0)
+        # metadata published already expired (a test of the clients' freeze check)
+        past = {"BOMIOT_RELEASE_NOW": str(int(time.time()) - 10 * DAY)}
+        self.pub.run("sign", "timestamp", env=past)
+        self.assertEqual(self.verify().returncode, 1)
+
+    def test_sign_with_no_role_signs_only_what_needs_it(self):
+        self.pub.init()
+        r = self.pub.run("sign")
+        self.assertIn("nothing needs signing", r.stdout)
+        # a signature stripped by hand: that role (and those listing it) get re-signed
+        path = os.path.join(self.pub.repo, "metadata", "targets.json")
+        doc = load(path)
+        doc["signatures"] = []
+        with open(path, "w") as f:
+            json.dump(doc, f)
+        self.assertEqual(self.verify().returncode, 1)
+        r = self.pub.run("sign")
+        self.assertIn("targets", r.stdout)
+        self.assertNotIn("root", r.stdout)
+        self.assertEqual(self.verify().returncode, 0)
+
+    # ---- keys ----
+
+    def test_key_rotation_writes_roots_a_client_follows(self):
+        self.pub.init("--role-keys", "targets=2", "--threshold", "targets=2")
+        self.pub.add("1.0.0")
+        old_root = self.meta("root.json")["signed"]["roles"]["root"]["keyids"]
+        r = self.pub.run("keys", "rotate", "root")
+        self.assertIn("2.root.json", r.stdout)
+        two = self.meta("2.root.json")
+        signers = {s["keyid"] for s in two["signatures"]}
+        self.assertTrue(set(old_root) <= signers)  # signed by the old root key
+        self.assertTrue(set(two["signed"]["roles"]["root"]["keyids"]) <= signers)  # and the new
+        self.assertTrue(os.path.exists(os.path.join(self.pub.keys, "retired", old_root[0] + ".key")))
+        self.pub.run("keys", "rotate", "timestamp")
+        self.pub.run("keys", "add", "snapshot")
+        targets_keys = self.meta("root.json")["signed"]["roles"]["targets"]["keyids"]
+        r = self.pub.run("keys", "revoke", "targets", targets_keys[0], check=False)
+        self.assertEqual(r.returncode, 1)  # would leave 1 key for a threshold of 2
+        self.assertIn("threshold", r.stderr)
+        self.assertEqual(self.meta("root.json")["signed"]["version"], 4)
+        # a client that trusts only 1.root.json follows 1 -> 4 and accepts the rest
+        r = self.verify()
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("root version 4", r.stdout)
+        self.pub.add("1.1.0")
+        self.assertEqual(self.verify().returncode, 0)
+
+    def test_consistent_snapshots_publish_versioned_and_hashed_names(self):
+        self.pub.init("--consistent-snapshot")
+        self.pub.add("1.0.0")
+        self.pub.add("1.1.0")
+        meta = os.listdir(os.path.join(self.pub.repo, "metadata"))
+        version = self.meta("snapshot.json")["signed"]["version"]
+        self.assertIn(f"{version}.snapshot.json", meta)
+        self.assertIn(f"{self.meta('targets.json')['signed']['version']}.targets.json", meta)
+        digest = self.targets()["bomiot-1.1.0.patch"]["hashes"]["sha256"]
+        self.assertTrue(os.path.exists(self.pub.target(f"{digest}.bomiot-1.1.0.patch")))
+        self.assertEqual(self.verify().returncode, 0)
+
+    # ---- verify catches damage ----
+
+    def test_verify_catches_tampering(self):
+        self.pub.init()
+        self.pub.add("1.0.0")
+        self.pub.add("1.1.0")
+        self.assertEqual(self.verify().returncode, 0)
+        archive = self.pub.archive("1.1.0")
+        with open(archive, "r+b") as f:
+            f.seek(50)
+            b = f.read(1)
+            f.seek(50)
+            f.write(bytes([b[0] ^ 1]))
+        r = self.verify()
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("bomiot-1.1.0.tar.gz", r.stdout)
+        self.assertIn("NOT fit to serve", r.stderr)
+        with open(archive, "r+b") as f:
+            f.seek(50)
+            f.write(b)
+        # metadata changed without the keys: the signature no longer holds
+        path = os.path.join(self.pub.repo, "metadata", "targets.json")
+        doc = load(path)
+        doc["signed"]["targets"]["bomiot-1.1.0.tar.gz"]["length"] += 1
+        with open(path, "w") as f:
+            json.dump(doc, f)
+        r = self.verify()
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("FAIL metadata", r.stdout)
+
+    # ---- the signatures tufup's library accepts ----
+
+    def test_securesystemslib_accepts_every_signature(self):
+        checker = ("import json,sys\n"
+                   "from securesystemslib import keys, formats\n"
+                   "root=json.load(open(sys.argv[1]))['signed']\n"
+                   "n=0\n"
+                   "for path in sys.argv[2:]:\n"
+                   "    doc=json.load(open(path))\n"
+                   "    data=formats.encode_canonical(doc['signed']).encode()\n"
+                   "    for sig in doc['signatures']:\n"
+                   "        k=dict(root['keys'][sig['keyid']]); k['keyid']=sig['keyid']\n"
+                   "        assert keys.verify_signature(k, sig, data), path\n"
+                   "        n+=1\n"
+                   "print(n)\n")
+        python = "/usr/bin/python3"
+        probe = subprocess.run([python, "-c", "import securesystemslib"], capture_output=True)
+        if probe.returncode != 0:
+            self.skipTest("python3-securesystemslib is not installed (scripts/deps.sh installs it)")
+        self.pub.init("--role-keys", "targets=2")
+        self.pub.add("1.0.0")
+        self.pub.add("1.1.0", "--rollout", "25")
+        md = os.path.join(self.pub.repo, "metadata")
+        files = [os.path.join(md, n) for n in ("root.json", "targets.json", "snapshot.json", "timestamp.json")]
+        r = subprocess.run([python, "-c", checker, files[0], *files], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(int(r.stdout), 5)  # root 1, targets 2, snapshot 1, timestamp 1
+        # and a signature over anything else is refused by it too
+        doc = load(files[1])
+        doc["signed"]["version"] += 1
+        bad = os.path.join(self.pub.dir, "bad.json")
+        with open(bad, "w") as f:
+            json.dump(doc, f)
+        r = subprocess.run([python, "-c", checker, files[0], bad], capture_output=True, text=True)
+        self.assertNotEqual(r.returncode, 0)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,241 @@
+"""The update at launch, end to end: repositories made by bomiot-release,
+served over HTTP on 127.0.0.1, the real launcher and the real test app.
+Every path of issue 5: patch, full archive, chain of patches, incremental
+off, a missing or corrupt patch, a corrupt archive, a resumed download, a
+release that crashes on its first run, a hostile archive."""
+import os
+import shutil
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "server"))
+from blrepo import APP, Publisher, seed_install  # noqa: E402
+from blroot import Root, parse_report  # noqa: E402
+from server import TestServer  # noqa: E402
+
+
+class UpdateTest(unittest.TestCase):
+    def setUp(self):
+        self.pub = Publisher()
+        self.pub.init()
+        self.pub.add("1.0.0")
+        self.root = Root()
+        self.report = self.root.p("report.txt")
+        self.requests = os.path.join(self.pub.dir, "requests.log")
+        self.server = TestServer(self.pub.repo, log=self.requests)
+        self.config = {"update_url": self.server.url, "healthy_seconds": 2}
+
+    def tearDown(self):
+        self.server.stop()
+        self.root.cleanup()
+        self.pub.cleanup()
+
+    def start(self, *args, env=None, **config):
+        cfg = dict(self.config)
+        cfg.update(config)
+        self.root.write_config(cfg)
+        r = self.root.run(f"--report={self.report}", *args, env=env, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return r
+
+    def started(self):
+        if not os.path.exists(self.report):
+            return []
+        return [line[len("version="):] for line in parse_report(self.report)["lines"]
+                if line.startswith("version=")]
+
+    def fetched(self):
+        """Target files the launcher asked for, in order."""
+        with open(self.requests) as f:
+            paths = [line.split()[1] for line in f]
+        return [os.path.basename(p) for p in paths if "/targets/" in p]
+
+    def leftovers(self):
+        names = os.listdir(self.root.p("versions"))
+        downloads = self.root.p("cache", "downloads")
+        names += os.listdir(downloads) if os.path.isdir(downloads) else []
+        names += [n for n in os.listdir(self.root.p("cache", "tars")) if not n.endswith(".tar")]
+        return sorted(n for n in names if n.endswith(".partial") or n.endswith(".tmp") or n.endswith(".part"))
+
+    def assert_updated_to(self, version, previous="1.0.0"):
+        self.assertEqual(self.started(), [version])
+        state = self.root.read_state()
+        self.assertEqual(state["current"], version)
+        self.assertEqual(state["previous"], previous)
+        self.assertTrue(os.path.exists(self.root.p("versions", version, ".bomiot-complete")))
+        self.assertEqual(self.leftovers(), [])
+        # The new version's tar is the base of the next patch; older ones go.
+        self.assertEqual(os.listdir(self.root.p("cache", "tars")), [f"{APP}-{version}.tar"])
+
+    def test_a_patch_updates_1_0_to_1_1(self):
+        self.pub.add("1.1.0")
+        seed_install(self.root, self.pub, "1.0.0")
+        self.start()
+        self.assert_updated_to("1.1.0")
+        self.assertEqual(self.fetched(), [f"{APP}-1.1.0.patch"])
+        self.assertIn("installed 1.1.0", self.root.log())
+        # Confirmed by its clean exit: no longer on trial.
+        self.assertFalse(self.root.read_state()["trial"])
+
+    def test_the_installed_files_are_the_release_s_files(self):
+        self.pub.add("1.1.0", files={"lib/module.py": b"print('1.1')\n"})
+        seed_install(self.root, self.pub, "1.0.0")
+        self.start()
+        folder = self.root.p("versions", "1.1.0")
+        for name in ("bomiot", "version.txt", "data.bin", "lib/module.py"):
+            with open(os.path.join(self.pub.apps, "app-1.1.0", name), "rb") as a, \
+                    open(os.path.join(folder, name), "rb") as b:
+                self.assertEqual(a.read(), b.read(), name)
+        self.assertTrue(os.access(os.path.join(folder, "bomiot"), os.X_OK))
+
+    def test_incremental_off_takes_the_full_archive(self):
+        self.pub.add("1.1.0")
+        seed_install(self.root, self.pub, "1.0.0")
+        self.start(incremental_update=False)
+        self.assert_updated_to("1.1.0")
+        self.assertEqual(self.fetched(), [f"{APP}-1.1.0.tar.gz"])
+
+    def test_the_env_turns_incremental_off_too(self):
+        self.pub.add("1.1.0")
+        seed_install(self.root, self.pub, "1.0.0")
+        self.start(env={"BOMIOT_INCREMENTAL_UPDATE": "false"})
+        self.assertEqual(self.fetched(), [f"{APP}-1.1.0.tar.gz"])
+
+    def test_a_chain_of_three_patches(self):
+        for v in ("1.1.0", "1.2.0", "1.3.0"):
+            self.pub.add(v)
+        seed_install(self.root, self.pub, "1.0.0")
+        self.start()
+        self.assert_updated_to("1.3.0")
+        self.assertEqual(self.fetched(), [f"{APP}-{v}.patch" for v in ("1.1.0", "1.2.0", "1.3.0")])
+
+    def test_without_the_current_version_s_tar_the_archive_is_fetched(self):
+        self.pub.add("1.1.0")
+        seed_install(self.root, self.pub, "1.0.0")
+        os.remove(self.root.p("cache", "tars", f"{APP}-1.0.0.tar"))
+        self.start()
+        self.assert_updated_to("1.1.0")
+        self.assertEqual(self.fetched(), [f"{APP}-1.1.0.tar.gz"])
+
+    def test_a_missing_patch_falls_back_to_the_full_archive(self):
+        self.pub.add("1.1.0")
+        seed_install(self.root, self.pub, "1.0.0")
+        os.remove(self.pub.patch("1.1.0"))
+        self.start()
+        self.assert_updated_to("1.1.0")
+        self.assertEqual(self.fetched(), [f"{APP}-1.1.0.patch", f"{APP}-1.1.0.tar.gz"])
+        self.assertIn("downloading the full archive instead", self.root.log())
+
+    def test_a_corrupt_patch_is_rejected_and_the_archive_used(self):
+        self.pub.add("1.1.0")
+        seed_install(self.root, self.pub, "1.0.0")
+        flip_byte(self.pub.patch("1.1.0"), 40)
+        self.start()
+        self.assert_updated_to("1.1.0")
+        self.assertIn("downloading the full archive instead", self.root.log())
+        self.assertIn("1.1.0.patch", self.root.log())
+
+    def test_a_corrupt_cached_tar_is_caught_by_the_tar_hash(self):
+        self.pub.add("1.1.0")
+        seed_install(self.root, self.pub, "1.0.0")
+        flip_byte(self.root.p("cache", "tars", f"{APP}-1.0.0.tar"), 5000)
+        self.start()
+        self.assert_updated_to("1.1.0")
+        self.assertEqual(self.fetched(), [f"{APP}-1.1.0.patch", f"{APP}-1.1.0.tar.gz"])
+        self.assertIn("the patched tar", self.root.log())
+
+    def test_corrupt_patch_and_archive_leave_the_current_version_running(self):
+        self.pub.add("1.1.0")
+        seed_install(self.root, self.pub, "1.0.0")
+        flip_byte(self.pub.patch("1.1.0"), 40)
+        flip_byte(self.pub.archive("1.1.0"), 100)
+        self.start()
+        self.assertEqual(self.started(), ["1.0.0"])
+        self.assertEqual(self.root.read_state()["current"], "1.0.0")
+        self.assertFalse(os.path.exists(self.root.p("versions", "1.1.0")))
+        self.assertEqual(self.leftovers(), [])
+        self.assertIn("starting the installed version 1.0.0", self.root.log())
+        self.assertIn("sha256", self.root.log())
+
+    def test_an_interrupted_download_resumes(self):
+        self.pub.add("1.1.0", data_size=2 * 1024 * 1024)
+        seed_install(self.root, self.pub, "1.0.0")
+        # Every response of the archive is cut after 600 kB: only ranged
+        # requests that go on where the last one stopped can finish it.
+        self.start(incremental_update=False,
+                   update_url=f"{self.server.url}/_fault/reset/600000")
+        self.assert_updated_to("1.1.0")
+        with open(self.requests) as f:
+            ranges = [line.split()[2] for line in f if line.split()[1].endswith(".tar.gz")]
+        self.assertEqual(ranges[0], "-")
+        self.assertTrue(all(r.startswith("bytes=") for r in ranges[1:]), ranges)
+        self.assertGreaterEqual(len(ranges), 2)
+
+    def test_a_dead_server_does_not_keep_the_user_waiting(self):
+        seed_install(self.root, self.pub, "1.0.0")
+        self.start(update_url=f"{self.server.url}/_fault/hold", check_seconds=2)
+        self.assertEqual(self.started(), ["1.0.0"])
+        self.assertIn("starting the installed version 1.0.0", self.root.log())
+
+    def test_already_latest_is_logged(self):
+        seed_install(self.root, self.pub, "1.0.0")
+        self.start()
+        self.assertEqual(self.started(), ["1.0.0"])
+        self.assertEqual(self.fetched(), [])
+
+    def test_a_release_that_crashes_is_rolled_back_and_the_next_one_installed(self):
+        self.pub.add("1.1.0", behaviour=("--crash=segv",))
+        seed_install(self.root, self.pub, "1.0.0")
+        self.start()
+        self.assertEqual(self.started(), ["1.1.0", "1.0.0"])
+        state = self.root.read_state()
+        self.assertEqual(state["current"], "1.0.0")
+        self.assertEqual(state["blocked"], ["1.1.0"])
+        # Started again with no new release: the blocked one is not offered.
+        os.remove(self.report)
+        self.start()
+        self.assertEqual(self.started(), ["1.0.0"])
+        self.assertEqual(self.fetched().count(f"{APP}-1.1.0.patch"), 1)
+        # The fix, 1.2.0, is installed through 1.1.0's patch chain.
+        self.pub.add("1.2.0")
+        os.remove(self.report)
+        self.start()
+        self.assertEqual(self.started(), ["1.2.0"])
+        self.assertEqual(self.root.read_state()["current"], "1.2.0")
+
+    def test_a_release_that_exits_with_an_error_is_rolled_back(self):
+        self.pub.add("1.1.0", behaviour=("--exit=3",))
+        seed_install(self.root, self.pub, "1.0.0")
+        self.start()
+        self.assertEqual(self.started(), ["1.1.0", "1.0.0"])
+        self.assertEqual(self.root.read_state()["blocked"], ["1.1.0"])
+
+    def test_a_symlink_escaping_the_version_folder_is_refused(self):
+        outside = tempfile.mkdtemp(prefix="bl-outside-")
+        self.addCleanup(shutil.rmtree, outside, True)
+        folder = os.path.join(self.pub.apps, "evil")
+        self.pub.add("1.1.0")  # a good release first, so the archive path is tested too
+        shutil.copytree(os.path.join(self.pub.apps, "app-1.1.0"), folder)
+        os.symlink(outside, os.path.join(folder, "escape"))
+        self.pub.run("add", folder, "1.2.0")
+        seed_install(self.root, self.pub, "1.0.0")
+        self.start(incremental_update=False)
+        self.assertIn("escape", self.root.log())
+        self.assertEqual(os.listdir(outside), [])
+        self.assertFalse(os.path.exists(self.root.p("versions", "1.2.0")))
+        self.assertEqual(self.leftovers(), [])
+        self.assertEqual(self.started(), ["1.0.0"])
+
+
+def flip_byte(path, offset):
+    with open(path, "r+b") as f:
+        f.seek(offset)
+        b = f.read(1)
+        f.seek(offset)
+        f.write(bytes([b[0] ^ 0x55]))
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,110 @@
+/* bomiot-release init: a new repository and its keys. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "release.h"
+#include "release_repo.h"
+
+/* "ROLE=N" with 1 <= N <= max into values[role]. */
+static int role_value(const char *text, int max, int values[RELEASE_ROLES])
+{
+    char name[16], *end;
+    const char *eq = strchr(text, '=');
+    long n;
+    int role;
+
+    if (!eq || (size_t)(eq - text) >= sizeof name)
+        return 0;
+    memcpy(name, text, (size_t)(eq - text));
+    name[eq - text] = '\0';
+    n = strtol(eq + 1, &end, 10);
+    if ((role = release_role(name)) < 0 || *end || eq[1] == '\0' || n < 1 || n > max)
+        return 0;
+    values[role] = (int)n;
+    return 1;
+}
+
+static int app_name_ok(const char *app)
+{
+    size_t i;
+    if (!app || !app[0] || strlen(app) >= RELEASE_APP_MAX || app[0] == '.' || app[0] == '-')
+        return 0;
+    for (i = 0; app[i]; i++)
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._", app[i]))
+            return 0; /* '-' would make {app}-{version} ambiguous */
+    return 1;
+}
+
+static int run_init(const release_env *env, int argc, char **argv)
+{
+    int count[RELEASE_ROLES] = {0, 0, 0, 0}, threshold[RELEASE_ROLES] = {0, 0, 0, 0};
+    int consistent = 0, i, role;
+    release_settings settings;
+    release_repo repo;
+    const char *app = NULL;
+    bl_error err;
+    int rc;
+
+    release_settings_default(&settings);
+    for (i = 1; i < argc; i++) {
+        const char *value = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(argv[i], "--consistent-snapshot") == 0) {
+            consistent = 1;
+            continue;
+        }
+        if (!value)
+            return release_usage(&release_verb_init);
+        if (strcmp(argv[i], "--app") == 0)
+            app = value;
+        else if (strcmp(argv[i], "--threshold") == 0 ? !role_value(value, 32, threshold)
+                 : strcmp(argv[i], "--role-keys") == 0 ? !role_value(value, 32, count)
+                 : strcmp(argv[i], "--expires") == 0   ? !role_value(value, 36500, settings.expires_days)
+                                                       : 1) {
+            fprintf(stderr, "bomiot-release init: bad option %s %s\n", argv[i], value);
+            return release_usage(&release_verb_init);
+        }
+        i++;
+    }
+    if (!app_name_ok(app)) {
+        fprintf(stderr, "bomiot-release init: --app NAME is required: letters, digits, '.' and '_' "
+                        "(targets are named NAME-VERSION.tar.gz)\n");
+        return release_usage(&release_verb_init);
+    }
+    snprintf(settings.app, sizeof settings.app, "%s", app);
+    for (role = 0; role < RELEASE_ROLES; role++) {
+        if (!threshold[role])
+            threshold[role] = 1;
+        if (!count[role])
+            count[role] = threshold[role];
+        if (threshold[role] > count[role]) {
+            fprintf(stderr, "bomiot-release init: %s threshold %d is more than its %d keys\n",
+                    release_role_names[role], threshold[role], count[role]);
+            return RELEASE_USAGE;
+        }
+    }
+
+    bl_error_clear(&err);
+    rc = release_repo_create(env, &settings, count, threshold, consistent, &repo, &err);
+    if (rc == BL_OK)
+        rc = release_repo_commit(&repo, &err);
+    release_repo_close(&repo);
+    if (rc != BL_OK) {
+        fprintf(stderr, "bomiot-release init: %s\n", err.msg);
+        return RELEASE_FAILED;
+    }
+    printf("created the repository %s for %s\n", env->repo_dir, app);
+    for (role = 0; role < RELEASE_ROLES; role++)
+        printf("  %-9s %d of %d key%s, metadata expires after %d day%s\n", release_role_names[role],
+               threshold[role], count[role], count[role] == 1 ? "" : "s", settings.expires_days[role],
+               settings.expires_days[role] == 1 ? "" : "s");
+    printf("private keys and settings: %s (keep it safe and out of the repository)\n", env->keys_dir);
+    printf("trusted root: %s/metadata/1.root.json -- ship it with the app as <install>/resources/root.json\n",
+           env->repo_dir);
+    return RELEASE_OK;
+}
+
+const release_verb release_verb_init = {
+    "init",
+    "--app NAME [--threshold ROLE=N]... [--role-keys ROLE=N]... [--expires ROLE=DAYS]... [--consistent-snapshot]",
+    "create a repository and its keys (ROLE: root, targets, snapshot, timestamp)", run_init};

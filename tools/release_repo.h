@@ -1,0 +1,90 @@
+/* The repository as the publisher edits it: the four top-level metadata
+ * documents in memory, changed by the verbs, then signed with the keys
+ * folder's keys and written back in the order that keeps the repository
+ * readable at every moment (targets files first, then root, targets,
+ * snapshot, and timestamp last: a client that reads the old timestamp
+ * still finds what it lists, with consistent snapshots).
+ *
+ *   <repo>/metadata/1.root.json ... N.root.json, root.json (= N)
+ *   <repo>/metadata/timestamp.json, snapshot.json, targets.json
+ *                   (and N.snapshot.json, N.targets.json with consistent snapshots)
+ *   <repo>/targets/<name>  (and <sha256>.<name> with consistent snapshots)
+ *   <keys>/settings.json   the app name and expiry periods
+ *   <keys>/<keyid>.key     private keys (release_keys.h)
+ */
+#ifndef BL_RELEASE_REPO_H
+#define BL_RELEASE_REPO_H
+
+#include <cJSON.h>
+
+#include "error.h"
+#include "fsutil.h"
+#include "release.h"
+#include "trust.h"
+
+#define RELEASE_ROLES 4 /* indexed by enum bl_trust_type */
+#define RELEASE_APP_MAX 64
+
+extern const char *const release_role_names[RELEASE_ROLES]; /* "root", "timestamp", ... */
+
+/* enum bl_trust_type of a role name, or -1. */
+int release_role(const char *name);
+
+typedef struct {
+    char app[RELEASE_APP_MAX]; /* target names are {app}-{version}.tar.gz / .patch */
+    int expires_days[RELEASE_ROLES];
+} release_settings;
+
+/* Defaults: root 365 days, targets 90, snapshot 7, timestamp 1. */
+void release_settings_default(release_settings *s);
+
+typedef struct {
+    const release_env *env;
+    char metadata_dir[BL_FS_PATH_MAX];
+    char targets_dir[BL_FS_PATH_MAX];
+    release_settings settings;
+    cJSON *doc[RELEASE_ROLES]; /* {"signed": ..., "signatures": [...]} */
+    cJSON *old_root;           /* root's "signed" before this run changed it */
+    int touched[RELEASE_ROLES];
+} release_repo;
+
+/* Refuses a keys folder inside (or equal to) the repository folder: the
+ * repository is published whole, and the keys must never be. */
+int release_repo_check_dirs(const release_env *env, bl_error *err);
+
+/* A new repository: settings saved, empty targets, keys generated (count[r]
+ * keys per role with threshold[r]); commit writes it. Fails if the
+ * repository already has metadata. */
+int release_repo_create(const release_env *env, const release_settings *settings, const int count[RELEASE_ROLES],
+                        const int threshold[RELEASE_ROLES], int consistent_snapshot, release_repo *r,
+                        bl_error *err);
+
+/* Loads an existing repository and its settings. */
+int release_repo_open(const release_env *env, release_repo *r, bl_error *err);
+void release_repo_close(release_repo *r);
+
+/* The "signed" part of a role's document, to read or change. */
+cJSON *release_repo_signed(const release_repo *r, int role);
+
+/* Marks role for a new version, expiry and signatures at commit, with the
+ * roles that list it (targets -> snapshot -> timestamp). Changing root's
+ * keys or thresholds: call release_repo_touch(r, BL_TRUST_ROOT) first, so
+ * the new root is signed by the old root keys as well as the new ones. */
+void release_repo_touch(release_repo *r, int role);
+
+/* Signs and writes every touched role. */
+int release_repo_commit(release_repo *r, bl_error *err);
+
+/* The key ids of role in the current root (a cJSON array of strings). */
+const cJSON *release_repo_keyids(const release_repo *r, int role);
+
+/* Where a target lives: <repo>/targets/<name>. */
+int release_repo_target_path(const release_repo *r, const char *name, char *out, size_t size, bl_error *err);
+
+/* Adds (or replaces) a target entry for a file already in targets/: its
+ * length and sha256 from the file, and custom (owned by the entry after the
+ * call; may be NULL). With consistent snapshots, also links the file as
+ * targets/<sha256>.<name>. Touches targets. */
+int release_repo_add_target(release_repo *r, const char *name, cJSON *custom, bl_error *err);
+
+#endif

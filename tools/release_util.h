@@ -1,0 +1,28 @@
+/* Small helpers the verbs share: scratch space, files, numbers for people. */
+#ifndef BL_RELEASE_UTIL_H
+#define BL_RELEASE_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "release.h"
+
+/* A new empty folder for one run's scratch files, under the keys folder (on
+ * the publisher's disk, never in the published repository). */
+int release_util_work_dir(const release_env *env, char *out, size_t size, bl_error *err);
+/* Removes a scratch folder and what is left in it. */
+void release_util_remove_dir(const char *path);
+
+int release_util_file_size(const char *path, uint64_t *size, bl_error *err);
+/* Renames from over to (atomically where the OS can). */
+int release_util_rename(const char *from, const char *to, bl_error *err);
+
+/* "1.5 MB", "312 KB", "87 bytes" (powers of 1000, as file managers show). */
+void release_util_size(uint64_t bytes, char *out, size_t size);
+
+/* A whole percentage 0..100 ("10", "10%"); 1 on success. Whole numbers
+ * only: canonical JSON, which signatures cover, has no fractions. */
+int release_util_percent(const char *text, int *out);
+
+#endif
