@@ -25,7 +25,9 @@ static int fetch_metadata(const bl_repo *repo, const char *file, uint64_t max, c
                           bl_error *err)
 {
     char url[URL_MAX];
-    if ((size_t)snprintf(url, sizeof url, "%s/metadata/%s", repo->base_url, file) >= sizeof url)
+    int n = repo->metadata_url ? snprintf(url, sizeof url, "%s/%s", repo->metadata_url, file)
+                               : snprintf(url, sizeof url, "%s/metadata/%s", repo->base_url, file);
+    if (n < 0 || (size_t)n >= sizeof url)
         return bl_error_set(err, BL_ETOOBIG, "URL too long for %s", file);
     return bl_fetch_memory(repo->fetch, url, max, buf, len, err);
 }
@@ -246,13 +248,15 @@ int bl_repo_download_target(const bl_repo *repo, const bl_trust *t, const bl_tru
 {
     char name[1024], url[URL_MAX];
     bl_digest d;
-    int rc;
+    int rc, n;
 
     if (!bl_trust_target_path_is_safe(target->path))
         return bl_error_set(err, BL_ECORRUPT, "target path '%.200s' is not a safe file name", target->path);
     if ((rc = bl_trust_target_file_name(t, target, name, sizeof name, err)) != BL_OK)
         return rc;
-    if ((size_t)snprintf(url, sizeof url, "%s/targets/%s", repo->base_url, name) >= sizeof url)
+    n = repo->targets_url ? snprintf(url, sizeof url, "%s/%s", repo->targets_url, name)
+                          : snprintf(url, sizeof url, "%s/targets/%s", repo->base_url, name);
+    if (n < 0 || (size_t)n >= sizeof url)
         return bl_error_set(err, BL_ETOOBIG, "URL too long for %s", name);
     rc = bl_fetch_file(repo->fetch, url, path, target->file.length, err);
     if (rc == BL_OK)

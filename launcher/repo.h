@@ -19,6 +19,8 @@
 typedef struct {
     const char *metadata_dir;  /* trusted copies: root.json, timestamp.json, ... */
     const char *base_url;      /* the repository, without a trailing '/' */
+    const char *metadata_url;  /* when set, used instead of <base_url>/metadata */
+    const char *targets_url;   /* when set, used instead of <base_url>/targets */
     const char *shipped_root;  /* used when metadata_dir has no root.json yet; may be NULL */
     int64_t now;               /* UTC seconds, fixed for the whole refresh (TUF 5.1) */
     const bl_fetch_options *fetch;
