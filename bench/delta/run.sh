@@ -1,0 +1,109 @@
+#!/bin/bash
+# bench/delta/run.sh [case ...]: the delta engine against bsdiff 4.3, xdelta3 -9
+# and zstd -19 --long --patch-from, side by side in one run, on the corpus of
+# bench/delta/fetch.sh (esbuild, biome, app: real consecutive releases) plus a
+# 500 MB tar built from it (big: our diff only, for the "under 2 minutes" goal).
+# Cases: esbuild biome app big (default: all). For each tool and case: diff
+# time and peak RSS, patch size, apply time and peak RSS (GNU time), and a
+# check that the applied output equals NEW byte for byte.
+# Environment: BOMIOT_RELEASE (default: a Release build in build/bench-delta),
+# BENCH_TIMEOUT seconds per diff (default 900: bsdiff 4.3 can run for hours;
+# a diff cut off is recorded as "> N s"), BENCH_TOOLS (default
+# "ours bsdiff xdelta3 zstd"). Results: bench/out/delta-<stamp>.tsv.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+cases=${*:-esbuild biome app big}
+tools=${BENCH_TOOLS:-ours bsdiff xdelta3 zstd}
+limit=${BENCH_TIMEOUT:-900}
+corpus=bench/corpus
+out=bench/out
+work=$out/delta-work
+mkdir -p "$out" "$work"
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+tsv=$out/delta-$stamp.tsv
+
+for t in bsdiff bspatch xdelta3 zstd npm; do
+  command -v "$t" >/dev/null || { echo "bench: $t missing (apt-get install bsdiff xdelta3 zstd npm)" >&2; exit 2; }
+done
+bench/delta/fetch.sh >/dev/null
+
+if [ -z "${BOMIOT_RELEASE:-}" ]; then
+  cmake -S . -B build/bench-delta -DCMAKE_BUILD_TYPE=Release -DBL_TESTS=OFF -DBL_SPLASH=OFF >/dev/null
+  cmake --build build/bench-delta -j "$(nproc)" --target bomiot-release >/dev/null
+  BOMIOT_RELEASE=build/bench-delta/tools/bomiot-release
+fi
+br=$BOMIOT_RELEASE
+
+# The 500 MB case: the app tar, biome and esbuild of each side plus the same
+# 80 MB of system libraries on both, tarred into one uncompressed file.
+big_tar() { # $1 = old|new
+  local f=$corpus/big.$1.tar
+  [ -f "$f" ] && return 0
+  local libs
+  libs=$(ls -S /usr/lib/x86_64-linux-gnu/*.so* 2>/dev/null | head -n 40)
+  # shellcheck disable=SC2086
+  tar --owner=0 --group=0 --numeric-owner --mtime=@0 --format=gnu -cf "$f.tmp" \
+      "$corpus/app.$1.tar" "$corpus/biome.$1" "$corpus/esbuild.$1" $libs 2>/dev/null
+  mv "$f.tmp" "$f"
+}
+
+diff_cmd() { # tool old new patch
+  case $1 in
+    ours) echo "$br diff $2 $3 $4" ;;
+    bsdiff) echo "bsdiff $2 $3 $4" ;;
+    xdelta3) echo "xdelta3 -9 -f -e -s $2 $3 $4" ;;
+    zstd) echo "zstd -q -f -19 --long --patch-from=$2 $3 -o $4" ;;
+  esac
+}
+apply_cmd() { # tool old patch out
+  case $1 in
+    ours) echo "$br patch $2 $3 $4" ;;
+    bsdiff) echo "bspatch $2 $4 $3" ;;
+    xdelta3) echo "xdelta3 -f -d -s $2 $3 $4" ;;
+    zstd) echo "zstd -q -f -d --long=31 --patch-from=$2 $3 -o $4" ;;
+  esac
+}
+
+# timed LIMIT CMD...: prints "seconds peak_kb status" (status ok|timeout|failed)
+timed() {
+  local lim=$1; shift
+  local tf=$work/time.txt rc=0
+  /usr/bin/time -f "%e %M" -o "$tf" timeout "$lim" "$@" >/dev/null 2>"$work/stderr.txt" || rc=$?
+  local t m
+  read -r t m < <(tail -n 1 "$tf")
+  if [ "$rc" = 124 ]; then echo "$t $m timeout"
+  elif [ "$rc" != 0 ]; then echo "$t $m failed"
+  else echo "$t $m ok"; fi
+}
+
+printf 'case\ttool\told_bytes\tnew_bytes\tdiff_s\tdiff_peak_kb\tpatch_bytes\tapply_s\tapply_peak_kb\tstatus\n' | tee "$tsv"
+echo "# $(date -u) $(uptime)" >&2
+for c in $cases; do
+  if [ "$c" = big ]; then big_tar old; big_tar new; old=$corpus/big.old.tar; new=$corpus/big.new.tar; ctools=ours
+  elif [ "$c" = app ]; then old=$corpus/app.old.tar; new=$corpus/app.new.tar; ctools=$tools
+  else old=$corpus/$c.old; new=$corpus/$c.new; ctools=$tools; fi
+  for t in $ctools; do
+    patch=$work/$c.$t.patch result=$work/$c.$t.out
+    rm -f "$patch" "$result"
+    sync
+    # shellcheck disable=SC2046
+    read -r dt dm ds < <(timed "$limit" $(diff_cmd "$t" "$old" "$new" "$patch"))
+    echo "# $c $t diff: $ds $dt s $dm KB  [$(diff_cmd "$t" "$old" "$new" "$patch")] load: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+    at=- am=- size=- status=$ds
+    if [ "$ds" = timeout ]; then dt=">$limit"; fi
+    if [ "$ds" = ok ]; then
+      size=$(stat -c %s "$patch")
+      # shellcheck disable=SC2046
+      read -r at am as < <(timed 3600 $(apply_cmd "$t" "$old" "$patch" "$result"))
+      if [ "$as" != ok ]; then status="apply-$as"
+      elif ! cmp -s "$result" "$new"; then status=MISMATCH
+      fi
+      echo "# $c $t apply: $as $at s $am KB  [$(apply_cmd "$t" "$old" "$patch" "$result")]" >&2
+    fi
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$c" "$t" "$(stat -c %s "$old")" \
+      "$(stat -c %s "$new")" "$dt" "$dm" "$size" "$at" "$am" "$status" | tee -a "$tsv"
+    rm -f "$result"
+  done
+done
+echo "# done $(date -u) $(uptime)" >&2
+echo "results: $tsv" >&2
