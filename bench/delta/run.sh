@@ -35,12 +35,17 @@ fi
 br=$BOMIOT_RELEASE
 
 # The 500 MB case: the app tar, biome and esbuild of each side plus the same
-# 80 MB of system libraries on both, tarred into one uncompressed file.
+# 70 MB of system libraries on both, tarred into one uncompressed file.
 big_tar() { # $1 = old|new
   local f=$corpus/big.$1.tar
   [ -f "$f" ] && return 0
-  local libs
-  libs=$(ls -S /usr/lib/x86_64-linux-gnu/*.so* 2>/dev/null | head -n 40)
+  local libs="" total=0 lib
+  for lib in /usr/lib/x86_64-linux-gnu/*.so.*; do
+    if [ ! -f "$lib" ] || [ -L "$lib" ]; then continue; fi
+    libs="$libs $lib"
+    total=$((total + $(stat -c %s "$lib")))
+    [ "$total" -lt 70000000 ] || break
+  done
   # shellcheck disable=SC2086
   tar --owner=0 --group=0 --numeric-owner --mtime=@0 --format=gnu -cf "$f.tmp" \
       "$corpus/app.$1.tar" "$corpus/biome.$1" "$corpus/esbuild.$1" $libs 2>/dev/null
