@@ -1,8 +1,13 @@
 /* libFuzzer: the BSDIFF40 patch reader must never crash, read or write out of
  * bounds, whatever the patch (CVE-2014-9862 was such a hole in bspatch 4.3).
  *
- * Input: two bytes (little endian) give the old file's length L, capped by
- * what is there; the next L bytes are old, the rest is the patch. The sink
+ * Input: a mode byte, then two bytes (little endian) giving the old file's
+ * length L, capped by what is there, and the next L bytes are old. Mode even:
+ * the rest is the patch as it is. Mode odd: the rest is a 24-byte header
+ * tail (the new size as 8 bytes, then three 2-byte lengths) and the control,
+ * diff and extra blocks uncompressed; the harness bzip2s them and writes
+ * the header with their true lengths, so mutations reach the control entries
+ * instead of dying at a bzip2 CRC check. The sink
  * takes at most SINK_CAP bytes, so a patch that claims gigabytes fails fast
  * instead of running for minutes. Besides the sanitizers' checks, the
  * reader's own contracts are checked: old is read only inside its size, the
@@ -12,6 +17,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <bzlib.h>
 
 #include "delta.h"
 
@@ -62,6 +69,59 @@ static int count_write(void *ctx, const void *buf, size_t len, bl_error *err)
     return BL_OK;
 }
 
+static void put_u64(uint8_t *p, uint64_t v)
+{
+    int i;
+    for (i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* Compresses len bytes to out (room for cap); returns the length, 0 on failure. */
+static size_t bz(const uint8_t *in, size_t len, uint8_t *out, size_t cap)
+{
+    unsigned int out_len = (unsigned int)cap;
+    /* blockSize100k 1: any block size decompresses, and this is fast. */
+    if (BZ2_bzBuffToBuffCompress((char *)out, &out_len, (char *)in, (unsigned int)len, 1, 0, 0) != BZ_OK)
+        return 0;
+    return out_len;
+}
+
+/* Mode odd: builds a well-formed container around fuzzed block contents.
+ * Returns a malloc'd patch and its length, or NULL if the input is short. */
+static uint8_t *build_patch(const uint8_t *data, size_t size, size_t *patch_len)
+{
+    size_t lens[3], at = 14, i, cap, used = 32;
+    uint8_t *patch;
+
+    if (size < 14)
+        return NULL;
+    for (i = 0; i < 3; i++) {
+        lens[i] = (size_t)data[8 + 2 * i] | (size_t)data[9 + 2 * i] << 8;
+        if (lens[i] > size - at)
+            lens[i] = size - at;
+        at += lens[i];
+    }
+    cap = 32 + 3 * (size + size / 50 + 700);
+    if (!(patch = malloc(cap)))
+        return NULL;
+    memcpy(patch, "BSDIFF40", 8);
+    memcpy(patch + 24, data, 8); /* the new size, raw: sign and magnitude fuzzed too */
+    at = 14;
+    for (i = 0; i < 3; i++) {
+        size_t n = bz(data + at, lens[i], patch + used, cap - used);
+        if (n == 0) {
+            free(patch);
+            return NULL;
+        }
+        if (i < 2)
+            put_u64(patch + 8 + 8 * i, n);
+        used += n;
+        at += lens[i];
+    }
+    *patch_len = used;
+    return patch;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     bounded old_buf, patch_buf;
@@ -71,19 +131,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     bl_error err;
     size_t old_len;
     uint64_t new_size = 0;
-    int rc, size_rc;
+    uint8_t *built = NULL;
+    size_t built_len = 0;
+    int rc, size_rc, structured;
 
-    if (size < 2)
+    if (size < 3)
         return 0;
-    old_len = (size_t)data[0] | (size_t)data[1] << 8;
-    data += 2;
-    size -= 2;
+    structured = data[0] & 1;
+    old_len = (size_t)data[1] | (size_t)data[2] << 8;
+    data += 3;
+    size -= 3;
     if (old_len > size)
         old_len = size;
     old_buf.data = data;
     old_buf.size = old_len;
     patch_buf.data = data + old_len;
     patch_buf.size = size - old_len;
+    if (structured) {
+        if (!(built = build_patch(patch_buf.data, patch_buf.size, &built_len)))
+            return 0;
+        patch_buf.data = built;
+        patch_buf.size = built_len;
+    }
     old_src.ctx = &old_buf;
     old_src.size = old_buf.size;
     old_src.read_at = bounded_read_at;
@@ -105,5 +174,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort(); /* refused without a message a user could act on */
     if (rc != BL_OK && rc != BL_ECORRUPT && rc != BL_EIO && rc != BL_ETOOBIG)
         abort(); /* e.g. BL_ENOMEM: a size from the patch was trusted for memory */
+    free(built);
     return 0;
 }
