@@ -16,6 +16,9 @@ repository and every kind of bad one:
   /_fault/reset/N/...       send N bytes of the file, then reset the connection
   /_fault/redirect-loop/... 302 to itself
   /_fault/hold/...          accept, read the request, send nothing (until the test ends)
+  /_fault/only/NAME/KIND/[ARG/]...  fault KIND (with its ARG) only for a file named
+                            NAME, every other file served as is (one bad file in a
+                            good repository: an endless timestamp.json, a slow target)
 Every request is appended to --log as "METHOD PATH RANGE" lines, so tests can
 assert the order of requests (TUF clients must fetch in the spec's order).
 """
@@ -28,6 +31,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 COUNTS = {}
+FAULT_ARGS = {"flaky": 1, "slow": 1, "reset": 1}  # faults with an argument before the path
 LOCK = threading.Lock()
 
 
@@ -68,6 +72,11 @@ class Handler(BaseHTTPRequestHandler):
         return self.serve("/".join(parts))
 
     def fault(self, kind, rest):
+        if kind == "only" and len(rest) >= 3:
+            name, inner, args = rest[0], rest[1], rest[2:]
+            if args[-1] == name:
+                return self.fault(inner, args)
+            return self.serve("/" + "/".join(args[FAULT_ARGS.get(inner, 0):]))
         if kind == "404":
             return self.send_plain(404, b"not found")
         if kind == "500":
