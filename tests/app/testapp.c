@@ -5,32 +5,37 @@
  *   --crash=segv|abort
  *   --sleep=MS        sleep before exiting
  *   --wait-signal     wait for SIGTERM, record it, exit 42
- *   --stamp=FILE      write CLOCK_MONOTONIC (ns) at entry, for bench/launch
+ *   --stamp=FILE      write a monotonic clock (ns, uv_hrtime) at entry, for bench/launch
  *   --touch-health    create the file named by BOMIOT_HEALTH_FILE, then go on
  * Its version is the first line of version.txt beside the executable; more
  * arguments may come from extra-args.txt beside it (one per line), so a test
- * can make one installed version misbehave like a bad release. */
+ * can make one installed version misbehave like a bad release.
+ * The OS calls go through libuv so the same file builds for Windows (where
+ * SIGTERM never arrives: a supervisor ends the app with TerminateProcess). */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
-extern char **environ;
+#include <uv.h>
 
-static volatile sig_atomic_t got_term;
-
-static void on_term(int sig)
+static void on_term(uv_signal_t *handle, int sig)
 {
     (void)sig;
-    got_term = 1;
+    *(int *)handle->data = 1;
+    uv_signal_stop(handle);
+}
+
+static const char *last_separator(const char *path)
+{
+    const char *slash = strrchr(path, '/'), *backslash = strrchr(path, '\\');
+    return slash > backslash ? slash : backslash;
 }
 
 static FILE *open_beside(const char *argv0, const char *name)
 {
     char path[4096];
-    const char *slash = strrchr(argv0, '/');
+    const char *slash = last_separator(argv0);
     snprintf(path, sizeof path, "%.*s%s", slash ? (int)(slash - argv0 + 1) : 0, argv0, name);
     return fopen(path, "r");
 }
@@ -50,14 +55,15 @@ static void read_version(const char *argv0, char *out, size_t size)
 static void write_report(const char *file, const char *version, int argc, char **argv)
 {
     char cwd[4096];
-    char **env;
-    int i;
+    size_t cwd_len = sizeof cwd;
+    uv_env_item_t *env = NULL;
+    int i, env_count = 0;
     FILE *f = fopen(file, "a");
     if (!f)
         return;
     fprintf(f, "version=%s\n", version);
-    fprintf(f, "ppid=%ld\n", (long)getppid());
-    fprintf(f, "cwd=%s\n", getcwd(cwd, sizeof cwd) ? cwd : "?");
+    fprintf(f, "ppid=%ld\n", (long)uv_os_getppid());
+    fprintf(f, "cwd=%s\n", uv_cwd(cwd, &cwd_len) == 0 ? cwd : "?");
     fprintf(f, "argc=%d\n", argc);
     for (i = 0; i < argc; i++) /* hex, so any byte in an argument survives the report */
     {
@@ -67,9 +73,12 @@ static void write_report(const char *file, const char *version, int argc, char *
             fprintf(f, "%02x", *p++);
         fprintf(f, "\n");
     }
-    for (env = environ; *env; env++) {
-        if (strncmp(*env, "TESTAPP_", 8) == 0 || strncmp(*env, "BOMIOT_", 7) == 0)
-            fprintf(f, "env=%s\n", *env);
+    if (uv_os_environ(&env, &env_count) == 0) {
+        for (i = 0; i < env_count; i++) {
+            if (strncmp(env[i].name, "TESTAPP_", 8) == 0 || strncmp(env[i].name, "BOMIOT_", 7) == 0)
+                fprintf(f, "env=%s=%s\n", env[i].name, env[i].value);
+        }
+        uv_os_free_environ(env, env_count);
     }
     fclose(f);
 }
@@ -98,14 +107,13 @@ static char **all_args(int argc, char **argv, int *count)
 
 int main(int argc, char **argv)
 {
-    struct timespec entry;
+    uint64_t entry = uv_hrtime();
     char version[128];
     int i, code = 0, wait_signal = 0, touch_health = 0, nargs;
     long sleep_ms = 0;
     const char *crash = NULL, *report = NULL, *stamp = NULL;
     char **args;
 
-    clock_gettime(CLOCK_MONOTONIC, &entry);
     args = all_args(argc, argv, &nargs);
     for (i = 1; i < nargs; i++) {
         if (strncmp(args[i], "--stamp=", 8) == 0)
@@ -126,7 +134,7 @@ int main(int argc, char **argv)
     if (stamp) {
         FILE *f = fopen(stamp, "w");
         if (f) {
-            fprintf(f, "%lld\n", (long long)entry.tv_sec * 1000000000LL + entry.tv_nsec);
+            fprintf(f, "%llu\n", (unsigned long long)entry);
             fclose(f);
         }
         return 0;
@@ -145,7 +153,11 @@ int main(int argc, char **argv)
             fclose(f);
     }
     if (wait_signal) {
-        signal(SIGTERM, on_term);
+        uv_signal_t term;
+        int got_term = 0;
+        uv_signal_init(uv_default_loop(), &term);
+        term.data = &got_term;
+        uv_signal_start(&term, on_term, SIGTERM);
         if (report) { /* tell the test we are ready for the signal */
             FILE *f = fopen(report, "a");
             if (f) {
@@ -154,7 +166,7 @@ int main(int argc, char **argv)
             }
         }
         while (!got_term)
-            pause();
+            uv_run(uv_default_loop(), UV_RUN_ONCE);
         if (report) {
             FILE *f = fopen(report, "a");
             if (f) {
@@ -164,10 +176,8 @@ int main(int argc, char **argv)
         }
         return 42;
     }
-    if (sleep_ms > 0) {
-        struct timespec ts = {sleep_ms / 1000, (sleep_ms % 1000) * 1000000L};
-        nanosleep(&ts, NULL);
-    }
+    if (sleep_ms > 0)
+        uv_sleep((unsigned int)sleep_ms);
     if (crash && strcmp(crash, "segv") == 0)
         raise(SIGSEGV);
     if (crash && strcmp(crash, "abort") == 0)

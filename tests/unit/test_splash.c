@@ -374,9 +374,9 @@ static void test_no_display_runs_the_work_and_says_why(void)
     int work_rc = -1;
 
     /* A CI machine, an SSH session, a service account: nothing to draw on. */
-    unsetenv("DISPLAY");
-    unsetenv("WAYLAND_DISPLAY");
-    unsetenv("SDL_VIDEODRIVER");
+    uv_os_unsetenv("DISPLAY");
+    uv_os_unsetenv("WAYLAND_DISPLAY");
+    uv_os_unsetenv("SDL_VIDEODRIVER");
     memset(&opt, 0, sizeof opt);
     memset(&w, 0, sizeof w);
     w.caller = uv_thread_self();
