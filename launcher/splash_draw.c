@@ -103,9 +103,12 @@ static int error_visible(const bl_progress_view *v, uint64_t now)
            now - v->error_time < (uint64_t)BL_SPLASH_ERROR_SHOW_MS * 1000000ULL;
 }
 
+/* While checking, the bytes are those of one small metadata file after
+ * another: a bar filling and emptying for each would say nothing, so the
+ * check sweeps like any stage whose total is unknown. */
 static int indeterminate(const bl_progress_view *v)
 {
-    return v->total == 0 && v->stage != BL_STAGE_DONE;
+    return (v->total == 0 || v->stage == BL_STAGE_CHECKING) && v->stage != BL_STAGE_DONE;
 }
 
 int bl_splash_draw_animating(const bl_splash *s, const bl_progress_view *v, uint64_t now)
@@ -142,7 +145,7 @@ static void draw_band(bl_splash *s, const bl_progress_view *v, int width, int he
     int show_error = error_visible(v, now), band_h, y;
     const bl_splash_line *message;
 
-    if (v->total > 0 && v->stage != BL_STAGE_DONE)
+    if (!indeterminate(v) && v->stage != BL_STAGE_DONE)
         snprintf(percent, sizeof percent, "%d%%", (int)(v->done >= v->total ? 100 : v->done * 100 / v->total));
     bl_splash_status_text(v, s->title, status, sizeof status);
     set_line(s, &s->title_line, s->title_font, s->title, title_color, 0);

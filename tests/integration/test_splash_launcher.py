@@ -1,10 +1,14 @@
 """The splash in the real launcher: headless paths (no display, a broken SDL
 video driver, the splash turned off) where the app still starts and one log
-line says why, and a window that stays responsive and closable while the
-update at launch is blocked on a server that holds the connection."""
+line says why; a window that stays responsive and closable while the update
+at launch is blocked on a server that holds the connection; and the real
+update's stages (checking, downloading, applying, verifying) photographed
+from a signed repository made by bomiot-release."""
 import json
 import os
+import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -14,6 +18,13 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from blroot import Root, parse_report  # noqa: E402
 import test_splash_xvfb as sx  # noqa: E402  (a module import: its tests do not run twice)
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "server"))
+from server import TestServer  # noqa: E402
+try:
+    from blrepo import Publisher, seed_install  # noqa: E402
+except ImportError:  # the publisher's helpers arrive with bomiot-release
+    Publisher = None
 
 SERVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "server", "testserver.py")
 
@@ -215,6 +226,166 @@ class BlockedUpdateTest(unittest.TestCase):
         self.assertEqual(self.x.windows(), [])
         # a cancel is the user's choice, not a failing update
         self.assertFalse(os.path.exists(self.root.p("cache", "update-failures")))
+
+
+def window_shot(x, window, path):
+    """The window's own pixels (import -window), or None once it is gone."""
+    try:  # import can wait forever on a window being taken down
+        r = subprocess.run(["import", "-window", str(window), path], env=x.env, capture_output=True, timeout=3)
+    except subprocess.TimeoutExpired:
+        return None
+    return path if r.returncode == 0 and os.path.exists(path) else None
+
+
+@unittest.skipIf(sx.missing(), sx.missing())
+@unittest.skipIf(Publisher is None, "tests/integration/blrepo.py (bomiot-release) is not there yet")
+class UpdateStagesTest(unittest.TestCase):
+    """1.0.0 -> 1.1.0 by a patch, every byte served at 400 B/s so the check and
+    the download take seconds, the patch rebuilding a 24 MB tar so applying
+    and verifying take a few hundred ms of CPU. The launcher is photographed
+    while paused (SIGSTOP, screenshot, SIGCONT, 40 ms of running between), so
+    even a short stage is caught and each picture is one whole frame. A shot
+    is told apart by its status line's first word, compared pixel for pixel
+    with the same word drawn by bl-splash-driver at that stage."""
+
+    RATE = 400
+    WORD = (sx.PAD, 70)  # x and width of the status line's first word, in pixels
+
+    @classmethod
+    def setUpClass(cls):
+        cls.x = sx.Xvfb()
+        cls.reference = sx.Image.load(sx.SPLASH_PNG)
+        cls.refs = cls.driver_references()
+        cls.pub = Publisher()
+        cls.pub.init()
+        cls.pub.add("1.0.0", data_size=24 << 20)
+        cls.pub.add("1.1.0", data_size=24 << 20)
+        cls.requests = os.path.join(cls.pub.dir, "requests.log")
+        cls.server = TestServer(cls.pub.repo, log=cls.requests)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+        cls.pub.cleanup()
+        cls.x.stop()
+
+    @classmethod
+    def driver_references(cls):
+        """The driver's window at each stage it scripts, and the rows of the
+        status line (where its checking and applying frames differ)."""
+        d = sx.Driver(cls.x)
+        refs = {}
+        try:
+            for step, stage in (("checking", "checking"), ("downloading-1", "downloading"), ("downloading-2", None),
+                                ("applying", "applying"), ("verifying", "verifying"), ("starting", "starting")):
+                d.at(step)
+                if stage is None:
+                    d.go(step)
+                    continue
+                d.shown(stage=sx.STAGE[step], **({"done": sx.DONE[step]} if step in sx.DONE else {}))
+                path = os.path.join(sx.ARTIFACTS, f"launcher-reference-{stage}.png")
+                refs[stage] = sx.Image.load(window_shot(cls.x, cls.x.wait_window(), path))
+                d.go(step)
+            d.finish()
+        finally:
+            d.cleanup()
+        x0, w = cls.WORD
+        cls.rows = [y for y in range(refs["checking"].height - 90, refs["checking"].height - sx.PAD - 8)
+                    if refs["checking"].row(x0, y, w) != refs["applying"].row(x0, y, w)]
+        if not 8 <= len(cls.rows) <= 24:
+            raise AssertionError(f"status line rows not found: {cls.rows}")
+        return refs
+
+    def classify(self, image):
+        x0, w = self.WORD
+        word = [image.row(x0, y, w) for y in self.rows]
+        for stage, ref in self.refs.items():
+            if word == [ref.row(x0, y, w) for y in self.rows]:
+                return stage
+        return None
+
+    def setUp(self):
+        self.root = Root()
+        seed_install(self.root, self.pub, "1.0.0")
+        self.root.write_state({"current": "1.0.0"})
+        add_resources(self.root)
+        self.report = self.root.p("report.txt")
+
+    def tearDown(self):
+        self.root.cleanup()
+
+    def photograph(self, proc, window, folder):
+        """Shots of the paused launcher until its window goes: [(path, seconds since the first)]."""
+        shots, first = [], time.monotonic()
+        while proc.poll() is None:
+            time.sleep(0.04)
+            try:
+                proc.send_signal(signal.SIGSTOP)
+            except ProcessLookupError:
+                break
+            try:
+                path = window_shot(self.x, window, os.path.join(folder, f"shot-{len(shots):03d}.png"))
+            finally:
+                proc.send_signal(signal.SIGCONT)
+            if path is None and shots:
+                break  # the splash was taken down: the app is starting
+            if path:
+                shots.append((path, time.monotonic() - first))
+        return shots
+
+    def test_update_stages_are_shown_in_order_with_a_growing_bar(self):
+        self.root.write_config({"update_url": f"{self.server.url}/_fault/slow/{self.RATE}", "check_seconds": 60,
+                                "update_interval": 0})
+        env = {k: v for k, v in self.x.env.items() if not k.startswith("BOMIOT_")}
+        proc = subprocess.Popen([self.root.launcher, f"--report={self.report}"], env=env, cwd=self.root.path,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            window = self.x.wait_window(proc=proc)
+            geometry = self.x.geometry(window)
+            self.assertEqual(geometry, ((self.x.width - 560) // 2, (self.x.height - 340) // 2, 560, 340, True))
+            folder = os.path.join(sx.ARTIFACTS, "launcher-update")
+            shutil.rmtree(folder, ignore_errors=True)
+            os.makedirs(folder)
+            shots = self.photograph(proc, window, folder)
+            out, err = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+        self.assertEqual(proc.returncode, 0, err)
+        self.assertEqual(parse_report(self.report)["version"], "1.1.0")
+        self.assertIn("installing 1.1.0: 1 patch(es)", self.root.log())
+
+        seen = []  # (stage, image, path) in time order
+        for path, _ in shots:
+            image = sx.Image.load(path)
+            self.assertLessEqual(image.mismatch(self.reference, 200), 0.002, path)  # the picture, every frame
+            seen.append((self.classify(image), image, path))
+        order = []
+        for stage, _, _ in seen:
+            if stage and (not order or order[-1] != stage):
+                order.append(stage)
+        for stage in ("checking", "downloading", "applying", "verifying"):
+            self.assertIn(stage, order, f"never photographed {stage}: {order} in {len(shots)} shots")
+        position = {stage: order.index(stage) for stage in ("checking", "downloading", "applying", "verifying")}
+        self.assertEqual(sorted(position, key=position.get), ["checking", "downloading", "applying", "verifying"],
+                         order)
+        # the bar follows the bytes of the patch: it never shrinks within the
+        # download and ends fuller than it began
+        widths = [image.bar() for stage, image, _ in seen if stage == "downloading"]
+        self.assertEqual(widths, sorted(widths), widths)
+        self.assertGreater(widths[-1], widths[0], widths)
+        self.assertLessEqual(widths[-1], 560 - 2 * sx.PAD)
+        # while checking the total is unknown: a sweeping segment, no fill from the left
+        for stage, image, path in seen:
+            if stage == "checking":
+                self.assertLessEqual(image.bar_pixels(), (560 - 2 * sx.PAD) * 28 // 100 + 1, path)
+        # keep one shot per stage (and every download shot) under readable names
+        kept = {}
+        for i, (stage, image, path) in enumerate(seen):
+            if stage and (stage == "downloading" or stage not in kept):
+                kept[stage] = path
+                shutil.copy2(path, os.path.join(sx.ARTIFACTS, f"launcher-update-{i:03d}-{stage}.png"))
 
 
 if __name__ == "__main__":
