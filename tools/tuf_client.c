@@ -124,7 +124,12 @@ static int download(const bl_repo *repo, bl_trust *trust, const options *o, bl_e
     remove(path); /* a stale or damaged copy is not a resumable prefix */
     if ((rc = bl_fs_mkdir_p(o->target_dir, err)) != BL_OK)
         return rc;
-    return bl_repo_download_target(repo, trust, target, path, err);
+    rc = bl_repo_download_target(repo, trust, target, path, err);
+    /* the contract: a file under the target's name is a verified one; a
+     * partial download (network failure, slow server) is not kept */
+    if (rc != BL_OK)
+        remove(path);
+    return rc;
 }
 
 int main(int argc, char **argv)
