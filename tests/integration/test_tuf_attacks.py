@@ -160,5 +160,512 @@ class TamperedMetadata(TufCase):
                              updated=["timestamp", "snapshot"])
 
 
+class WrongKey(TufCase):
+    def test_timestamp_signed_by_an_outside_key(self):
+        doc = self.edit.load("timestamp")
+        doc["signed"]["version"] += 1
+        self.edit.save("timestamp", doc, keys=[Key()])
+        self.refresh_refused("bomiot-tuf refresh: timestamp v3: 0 of 1 required signatures by timestamp keys of root v1")
+
+    def test_targets_signed_by_the_snapshot_key(self):
+        doc = self.edit.load("targets")
+        doc["signed"]["targets"]["evil.tar.gz"] = target_entry(b"evil")
+        doc["signed"]["version"] += 1
+        self.edit.save("targets", doc, keys=self.edit.role_keys("snapshot"))
+        self.edit.republish(snapshot_meta={"targets.json": {"version": doc["signed"]["version"]}})
+        self.refresh_refused("bomiot-tuf refresh: targets v3: 0 of 1 required signatures by targets keys of root v1",
+                             updated=["timestamp", "snapshot"])
+
+    def test_root_signed_by_an_outside_key(self):
+        doc = json.loads(self.edit.raw("1.root.json"))
+        doc["signed"]["version"] = 2
+        outsider = Key()
+        doc["signed"]["keys"][outsider.keyid] = outsider.metadata()
+        doc["signed"]["roles"]["root"]["keyids"] = [outsider.keyid]
+        self.edit.write("2.root.json", sign(doc, [outsider]))
+        self.refresh_refused("bomiot-tuf refresh: root v2: 0 of 1 required signatures by root keys of v1")
+
+
+class BelowThreshold(TufCase):
+    init_args = ("--role-keys", "targets=2", "--threshold", "targets=2")
+
+    def setUp(self):
+        super().setUp()
+        self.pub.add("1.1.0", data_size=16 * 1024)
+        self.assertEqual(len(self.edit.load("targets")["signatures"]), 2)
+
+    def test_both_signatures_are_accepted(self):
+        self.refresh_ok()
+        self.assertEqual(self.client.trusted_version("targets"), 3)
+
+    def test_one_of_two_signatures_is_refused(self):
+        self.tamper("targets.json", lambda d: d["signatures"].pop())
+        self.refresh_refused("bomiot-tuf refresh: targets v3: 1 of 2 required signatures by targets keys of root v1",
+                             updated=["timestamp", "snapshot"])
+
+    def test_a_signature_given_twice_counts_once(self):
+        self.tamper("targets.json", lambda d: d["signatures"].__setitem__(1, d["signatures"][0]))
+        keyid = self.edit.load("targets")["signatures"][0]["keyid"]
+        self.refresh_refused(f"bomiot-tuf refresh: targets: key {keyid[:16]} signs twice", updated=["timestamp", "snapshot"])
+
+    def test_a_second_key_of_another_role_does_not_count(self):
+        doc = self.edit.load("targets")
+        sign(doc, self.edit.role_keys("targets")[:1] + self.edit.role_keys("snapshot"))
+        self.edit.write("targets.json", doc)
+        self.refresh_refused("bomiot-tuf refresh: targets v3: 1 of 2 required signatures by targets keys of root v1",
+                             updated=["timestamp", "snapshot"])
+
+
+class Expired(TufCase):
+    def test_expired_timestamp(self):
+        self.sign_roles("timestamp", env=days_ago(2))
+        self.refresh_refused("bomiot-tuf refresh: timestamp v3: expired at ")
+
+    def test_expired_snapshot(self):
+        self.sign_roles("snapshot", env=days_ago(8))
+        self.sign_roles("timestamp")
+        self.refresh_refused("bomiot-tuf refresh: snapshot v3: expired at ", updated=["timestamp"])
+
+    def test_expired_targets(self):
+        self.sign_roles("targets", env=days_ago(91))
+        self.sign_roles("snapshot")
+        self.refresh_refused("bomiot-tuf refresh: targets v3: expired at ", updated=["timestamp", "snapshot"])
+
+    def test_the_time_in_the_message_is_the_expiry(self):
+        self.sign_roles("timestamp", env=days_ago(2))
+        expires = self.edit.load("timestamp")["signed"]["expires"]
+        self.refresh_refused(f"timestamp v3: expired at {expires}")
+
+
+class ExpiredRoot(TufCase):
+    first = False
+
+    def setUp(self):
+        self.pub = Publisher()
+        self.pub.run("init", "--app", APP, env=days_ago(366))
+        self.pub.add("1.0.0", data_size=16 * 1024)
+        self.requests = os.path.join(self.pub.dir, "requests.log")
+        self.server = TestServer(self.pub.repo, log=self.requests)
+        self.client = Client(f"{self.server.url}/metadata", f"{self.server.url}/targets")
+        self.edit = Editor(self.pub)
+
+    def test_an_expired_root_with_no_newer_one_is_refused(self):
+        r = self.client.init(self.pub.trusted_root())
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.refresh_refused("bomiot-tuf refresh: root v1: expired at ")
+        self.assertEqual(self.metadata_requests(), ["2.root.json"])
+
+    def test_an_expired_trusted_root_is_replaced_by_a_fresh_one(self):
+        # TUF 5.3.10: only the final root must be current
+        self.assertEqual(self.client.init(self.pub.trusted_root()).returncode, 0)
+        self.pub.run("keys", "rotate", "root")
+        self.refresh_ok()
+        self.assertEqual(self.client.trusted()["root.json"], self.edit.raw("2.root.json"))
+
+
+class Rollback(TufCase):
+    def test_timestamp_rollback(self):
+        old = self.edit.raw("timestamp.json")
+        self.sign_roles("timestamp")
+        self.refresh_ok()
+        self.edit.write("timestamp.json", old)
+        self.refresh_refused("bomiot-tuf refresh: timestamp: version 2 is older than trusted version 3 (rollback)")
+
+    def test_snapshot_rollback_in_a_new_timestamp(self):
+        old = self.edit.raw("snapshot.json")
+        self.pub.add("1.1.0", data_size=16 * 1024)
+        self.refresh_ok()
+        self.edit.write("snapshot.json", old)
+        timestamp = self.edit.load("timestamp")
+        timestamp["signed"]["version"] += 1
+        timestamp["signed"]["meta"]["snapshot.json"] = {
+            "version": 2, "length": len(old), "hashes": {"sha256": hashlib.sha256(old).hexdigest()}}
+        self.edit.save("timestamp", timestamp)
+        self.refresh_refused("bomiot-tuf refresh: timestamp v4: snapshot version 2 is older than 3 in trusted timestamp "
+                             "(rollback)")
+
+    def test_targets_rollback_in_a_new_snapshot(self):
+        old = self.edit.raw("targets.json")
+        self.pub.add("1.1.0", data_size=16 * 1024)
+        self.refresh_ok()
+        self.edit.write("targets.json", old)
+        self.edit.republish(snapshot_meta={"targets.json": {"version": 2}})
+        self.refresh_refused("bomiot-tuf refresh: snapshot v4: targets.json version 2 is older than 3 in trusted snapshot "
+                             "(rollback)", updated=["timestamp"])
+
+    def test_root_rollback(self):
+        self.pub.run("keys", "rotate", "root")
+        self.refresh_ok()
+        self.assertEqual(self.client.trusted_version("root"), 2)
+        shutil.copy(self.edit.path("2.root.json"), self.edit.path("3.root.json"))
+        self.refresh_refused("bomiot-tuf refresh: root: version 2 is not newer than trusted version 2 (rollback)")
+
+
+class MixAndMatch(TufCase):
+    def test_an_old_snapshot_with_a_new_timestamp(self):
+        old = self.edit.raw("snapshot.json")
+        self.pub.add("1.1.0", data_size=16 * 1024)
+        self.edit.write("snapshot.json", old)
+        self.assertEqual(len(old), len(self.edit.raw("snapshot.json")))  # so the hash is what tells them apart
+        self.refresh_refused("bomiot-tuf refresh: snapshot: sha256 does not match trusted metadata", updated=["timestamp"])
+
+    def test_old_targets_with_a_new_snapshot(self):
+        old = self.edit.raw("targets.json")
+        self.pub.add("1.1.0", data_size=16 * 1024)
+        self.edit.write("targets.json", old)
+        self.refresh_refused("bomiot-tuf refresh: targets: version 2 does not match version 3 in snapshot (mix-and-match)",
+                             updated=["timestamp", "snapshot"])
+
+
+class TargetMismatch(TufCase):
+    def download_refused(self, *reason, **kw):
+        r = self.refused(self.client.download(ARCHIVE, **kw), *reason)
+        self.assertEqual(os.listdir(self.client.targets) if os.path.isdir(self.client.targets) else [], [])
+        return r
+
+    def test_a_good_download(self):
+        r = self.client.download(ARCHIVE)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(os.path.join(self.client.targets, ARCHIVE), "rb") as f:
+            self.assertEqual(f.read(), open(self.pub.archive("1.0.0"), "rb").read())
+
+    def test_a_changed_byte_fails_the_hash(self):
+        with open(self.pub.archive("1.0.0"), "r+b") as f:
+            f.seek(100)
+            b = f.read(1)
+            f.seek(100)
+            f.write(bytes([b[0] ^ 1]))
+        self.download_refused(f"bomiot-tuf download: {ARCHIVE}: sha256 does not match trusted metadata")
+
+    def test_a_longer_file_is_cut_at_the_trusted_length(self):
+        size = os.path.getsize(self.pub.archive("1.0.0"))
+        with open(self.pub.archive("1.0.0"), "ab") as f:
+            f.write(b"\0" * 100000)
+        self.download_refused(f"/targets/{ARCHIVE} is longer than the {size} bytes allowed")
+
+    def test_a_shorter_file_fails_the_length(self):
+        size = os.path.getsize(self.pub.archive("1.0.0"))
+        with open(self.pub.archive("1.0.0"), "r+b") as f:
+            f.truncate(size - 10)
+        self.download_refused(f"got {size - 10} bytes, expected {size}")
+
+
+class EndlessData(TufCase):
+    def only(self, name, fault):
+        return f"{self.server.url}/_fault/only/{name}/{fault}/metadata"
+
+    def test_an_endless_timestamp_stops_at_the_cap(self):
+        start = time.monotonic()
+        self.refresh_refused("/metadata/timestamp.json is longer than the 16384 bytes allowed",
+                             metadata_url=self.only("timestamp.json", "endless"))
+        self.assertLess(time.monotonic() - start, 30)
+
+    def test_an_endless_root_stops_at_the_cap(self):
+        self.refresh_refused("/metadata/2.root.json is longer than the 524288 bytes allowed",
+                             metadata_url=self.only("2.root.json", "endless"))
+
+    def test_an_endless_snapshot_stops_at_its_length(self):
+        self.sign_roles("snapshot")
+        size = len(self.edit.raw("snapshot.json"))
+        self.refresh_refused(f"/metadata/snapshot.json is longer than the {size} bytes allowed",
+                             metadata_url=self.only("snapshot.json", "endless"), updated=["timestamp"])
+
+    def test_an_endless_target_stops_at_its_length(self):
+        size = os.path.getsize(self.pub.archive("1.0.0"))
+        start = time.monotonic()
+        r = self.refused(self.client.download(ARCHIVE, targets_url=f"{self.server.url}/_fault/endless/targets"),
+                         f"/targets/{ARCHIVE} is longer than the {size} bytes allowed")
+        self.assertLess(time.monotonic() - start, 30, r.stderr)
+        self.assertEqual(os.listdir(self.client.targets), [])
+
+
+class SlowRetrieval(TufCase):
+    def test_a_trickling_target_is_given_up_in_bounded_time(self):
+        # 100 bytes/s is under the client's floor of 1 kB/s over 30 s; each
+        # attempt (a first and three resumed ones) is cut, so the whole
+        # download ends in about two minutes instead of never.
+        start = time.monotonic()
+        r = self.refused(self.client.download(ARCHIVE, targets_url=f"{self.server.url}/_fault/slow/100/targets",
+                                              timeout=300), "bomiot-tuf download: ", ARCHIVE)
+        elapsed = time.monotonic() - start
+        self.assertLess(elapsed, 200, r.stderr)
+        self.assertGreater(elapsed, 25, r.stderr)
+        self.assertEqual(os.listdir(self.client.targets), [])
+
+
+class RootRotation(TufCase):
+    def test_the_client_follows_1_to_3(self):
+        self.pub.run("keys", "rotate", "root")
+        self.pub.run("keys", "rotate", "root")
+        self.clear_log()
+        self.refresh_ok()
+        self.assertEqual(self.client.trusted()["root.json"], self.edit.raw("3.root.json"))
+        self.assertEqual(self.metadata_requests(), ["2.root.json", "3.root.json", "4.root.json", "timestamp.json"])
+
+    def test_a_new_timestamp_key_drops_the_cached_timestamp(self):
+        self.pub.run("keys", "rotate", "timestamp")
+        self.sign_roles("timestamp")
+        self.refresh_ok()
+        self.assertEqual(self.client.trusted()["root.json"], self.edit.raw("2.root.json"))
+        self.assertEqual(self.client.trusted()["timestamp.json"], self.edit.raw("timestamp.json"))
+
+    def rotated(self, keep):
+        """2.root.json with only the signatures of keep ('old' or 'new')."""
+        old_ids = set(json.loads(self.edit.raw("1.root.json"))["signed"]["roles"]["root"]["keyids"])
+        self.pub.run("keys", "rotate", "root")
+        doc = json.loads(self.edit.raw("2.root.json"))
+        self.assertEqual(len(doc["signatures"]), 2)
+        doc["signatures"] = [s for s in doc["signatures"] if (s["keyid"] in old_ids) == (keep == "old")]
+        self.edit.write("2.root.json", doc)
+
+    def test_a_new_root_not_signed_by_the_old_keys_is_refused(self):
+        self.rotated(keep="new")
+        self.refresh_refused("bomiot-tuf refresh: root v2: 0 of 1 required signatures by root keys of v1")
+        self.assertEqual(self.client.trusted_version("root"), 1)
+
+    def test_a_new_root_not_signed_by_its_own_keys_is_refused(self):
+        self.rotated(keep="old")
+        self.refresh_refused("bomiot-tuf refresh: root v2: 0 of 1 required signatures by its own root keys")
+        self.assertEqual(self.client.trusted_version("root"), 1)
+
+    def test_a_skipped_root_version_is_refused(self):
+        # correctly signed by the root keys, but version 3 served as 2.root.json
+        doc = json.loads(self.edit.raw("1.root.json"))
+        doc["signed"]["version"] = 3
+        self.edit.write("2.root.json", sign(doc, self.edit.role_keys("root")))
+        self.refresh_refused("bomiot-tuf refresh: root: 2.root.json holds version 3 (versions must not be skipped)")
+
+
+class ConsistentSnapshots(TufCase):
+    init_args = ("--consistent-snapshot",)
+
+    def test_versioned_metadata_and_hashed_target_names(self):
+        # the plain names are removed: a client that asked for them would fail
+        self.pub.add("1.1.0", data_size=16 * 1024)
+        for name in ("snapshot.json", "targets.json"):
+            os.remove(self.edit.path(name))
+        self.clear_log()
+        name = f"{APP}-1.1.0.tar.gz"
+        r = self.client.download(name)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(self.pub.archive("1.1.0"), "rb") as f:
+            data = f.read()
+        self.assertEqual(self.metadata_requests(), ["2.root.json", "timestamp.json", "3.snapshot.json",
+                                                    "3.targets.json"])
+        targets = [p for p in self.log() if "/targets/" in p]
+        self.assertEqual(targets, [f"/targets/{hashlib.sha256(data).hexdigest()}.{name}"])
+        with open(os.path.join(self.client.targets, name), "rb") as f:
+            self.assertEqual(f.read(), data)
+
+    def test_the_plain_target_name_is_not_used(self):
+        os.remove(self.pub.archive("1.0.0"))
+        r = self.client.download(ARCHIVE)
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+
+def plugin_bytes(name):
+    return f"plugin {name}\n".encode() * 100
+
+
+class Delegations(TufCase):
+    """targets delegates plugins/* and plugins/*/* to 'plugins'
+    (terminating), which delegates plugins/extra/* to 'extra'; then */* to
+    'fallback'. A '*' matches within one path segment, as in python-tuf."""
+
+    def setUp(self):
+        super().setUp()
+        self.k_plugins, self.k_extra, self.k_fallback = Key(), Key(), Key()
+        files = {"plugins": ["plugins/a.bin", "other/b.bin"], "extra": ["plugins/extra/c.bin"],
+                 "fallback": ["plugins/d.bin", "misc/e.bin", "misc/deep/f.bin"]}
+        for paths in files.values():
+            for path in paths:
+                full = self.pub.target(path)
+                os.makedirs(os.path.dirname(full), exist_ok=True)
+                with open(full, "wb") as f:
+                    f.write(plugin_bytes(path))
+        entries = {role: {p: target_entry(plugin_bytes(p)) for p in paths} for role, paths in files.items()}
+
+        def delegation(name, key, paths, terminating):
+            return {"name": name, "keyids": [key.keyid], "threshold": 1, "paths": paths, "terminating": terminating}
+
+        targets = self.edit.load("targets")
+        targets["signed"]["delegations"] = {
+            "keys": {self.k_plugins.keyid: self.k_plugins.metadata(), self.k_fallback.keyid: self.k_fallback.metadata()},
+            "roles": [delegation("plugins", self.k_plugins, ["plugins/*", "plugins/*/*"], True),
+                      delegation("fallback", self.k_fallback, ["*/*"], False)]}
+        plugins = delegated_role("plugins", 1, in_days(30), entries["plugins"], {
+            "keys": {self.k_extra.keyid: self.k_extra.metadata()},
+            "roles": [delegation("extra", self.k_extra, ["plugins/extra/*"], False)]})
+        self.roles = {"plugins": (plugins, [self.k_plugins]),
+                      "extra": (delegated_role("extra", 1, in_days(30), entries["extra"]), [self.k_extra]),
+                      "fallback": (delegated_role("fallback", 1, in_days(30), entries["fallback"]), [self.k_fallback])}
+        self.edit.republish(targets=targets, delegated=self.roles)
+        self.clear_log()
+
+    def downloaded(self, path):
+        r = self.client.download(path)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(os.path.join(self.client.targets, self.client.local_name(path)), "rb") as f:
+            self.assertEqual(f.read(), plugin_bytes(path))
+
+    def test_a_target_of_a_delegated_role(self):
+        self.downloaded("plugins/a.bin")
+        self.assertEqual(self.metadata_requests(), ["2.root.json", "timestamp.json", "snapshot.json", "targets.json",
+                                                    "plugins.json"])
+        self.assertEqual([p for p in self.log() if "/targets/" in p], ["/targets/plugins/a.bin"])
+        self.assertEqual(self.client.trusted()["plugins.json"], self.edit.raw("plugins.json"))
+
+    def test_a_target_two_delegations_down(self):
+        self.downloaded("plugins/extra/c.bin")
+        self.assertEqual(self.metadata_requests()[-2:], ["plugins.json", "extra.json"])
+
+    def test_a_target_outside_the_role_s_paths_is_not_trusted(self):
+        # 'plugins' lists other/b.bin but may only speak for plugins/*
+        r = self.refused(self.client.download("other/b.bin"),
+                         "bomiot-tuf download: target other/b.bin is not listed by any trusted targets role")
+        self.assertEqual(self.metadata_requests()[-1:], ["fallback.json"])
+        self.assertNotIn("plugins.json", self.metadata_requests(), r.stderr)
+        self.assertEqual([p for p in self.log() if "/targets/" in p], [])
+
+    def test_a_terminating_delegation_ends_the_search(self):
+        # fallback lists plugins/d.bin, but plugins/* ends at 'plugins'
+        self.refused(self.client.download("plugins/d.bin"),
+                     "bomiot-tuf download: target plugins/d.bin is not listed by any trusted targets role")
+        self.assertIn("plugins.json", self.metadata_requests())
+        self.assertNotIn("fallback.json", self.metadata_requests())
+
+    def test_a_star_stays_within_one_path_segment(self):
+        # fallback (*/*) would list it, but no delegation's pattern matches three segments
+        self.refused(self.client.download("misc/deep/f.bin"),
+                     "bomiot-tuf download: target misc/deep/f.bin is not listed by any trusted targets role")
+        self.assertEqual(self.metadata_requests()[-1:], ["targets.json"])
+
+    def test_a_later_delegation_after_a_non_matching_one(self):
+        self.downloaded("misc/e.bin")
+        self.assertEqual(self.metadata_requests()[-1:], ["fallback.json"])
+
+    def test_a_delegated_role_signed_by_another_key(self):
+        doc, _ = self.roles["plugins"]
+        doc["signed"]["version"] += 1
+        self.edit.republish(delegated={"plugins": (doc, [self.k_extra])})
+        self.refused(self.client.download("plugins/a.bin"),
+                     "bomiot-tuf download: plugins v2: 0 of 1 required signatures by keys targets v3 delegates")
+        self.assertNotIn("plugins.json", self.client.trusted())
+
+    def test_a_delegated_role_rolled_back(self):
+        self.downloaded("plugins/a.bin")
+        old = self.edit.raw("plugins.json")
+        doc, keys = self.roles["plugins"]
+        doc["signed"]["version"] = 2
+        self.edit.republish(delegated={"plugins": (doc, keys)})
+        self.downloaded("plugins/a.bin")
+        self.edit.write("plugins.json", old)
+        self.edit.republish(snapshot_meta={"plugins.json": {"version": 1}})
+        before = self.client.trusted()["plugins.json"]
+        self.refused(self.client.refresh(), "bomiot-tuf refresh: snapshot v5: plugins.json version 1 is older than 2 in trusted "
+                     "snapshot (rollback)")
+        self.assertEqual(self.client.trusted()["plugins.json"], before)
+
+    def test_a_malformed_delegated_role(self):
+        self.edit.write("plugins.json", b'{"signed": {"_type": "targets", ')
+        self.edit.republish(snapshot_meta={"plugins.json": {"version": 2}})
+        self.refused(self.client.download("plugins/a.bin"), "bomiot-tuf download: plugins: JSON: syntax error near offset 31")
+        self.assertNotIn("plugins.json", self.client.trusted())
+
+
+class MalformedJson(TufCase):
+    GARBAGE = b'{"signed": {"_type": "tim'
+
+    def test_malformed_root(self):
+        self.edit.write("2.root.json", self.GARBAGE)
+        self.refresh_refused("bomiot-tuf refresh: root v2: JSON: syntax error near offset 22")
+
+    def test_malformed_timestamp(self):
+        self.edit.write("timestamp.json", self.GARBAGE)
+        self.refresh_refused("bomiot-tuf refresh: timestamp: JSON: syntax error near offset 22")
+
+    def test_malformed_snapshot(self):
+        self.edit.write("snapshot.json", self.GARBAGE)
+        timestamp = self.edit.load("timestamp")
+        timestamp["signed"]["version"] += 1
+        timestamp["signed"]["meta"]["snapshot.json"] = {
+            "version": 3, "length": len(self.GARBAGE), "hashes": {"sha256": hashlib.sha256(self.GARBAGE).hexdigest()}}
+        self.edit.save("timestamp", timestamp)
+        self.refresh_refused("bomiot-tuf refresh: snapshot: JSON: syntax error near offset 22", updated=["timestamp"])
+
+    def test_malformed_targets(self):
+        self.edit.republish(snapshot_meta={"targets.json": {"version": 3}})
+        self.edit.write("targets.json", self.GARBAGE)
+        self.refresh_refused("bomiot-tuf refresh: targets: JSON: syntax error near offset 22",
+                             updated=["timestamp", "snapshot"])
+
+    def test_wrong_types_in_signed_metadata(self):
+        targets = self.edit.load("targets")
+        targets["signed"]["targets"][ARCHIVE]["length"] = "30406"
+        self.edit.republish(targets=targets)
+        self.refresh_refused(f"bomiot-tuf refresh: targets: {ARCHIVE}: 'length' must be an integer >= 0",
+                             updated=["timestamp", "snapshot"])
+
+    def test_a_role_of_the_wrong_type(self):
+        # a correctly signed snapshot served as the timestamp
+        self.edit.write("timestamp.json", self.edit.raw("snapshot.json"))
+        self.refresh_refused("bomiot-tuf refresh: timestamp: is of type 'snapshot', expected 'timestamp'")
+
+
+class UnsafeTargetNames(TufCase):
+    NAMES = ["../evil.bin", "/etc/evil.bin", "a/../../evil.bin"]
+
+    def setUp(self):
+        super().setUp()
+        targets = self.edit.load("targets")
+        for name in self.NAMES:
+            targets["signed"]["targets"][name] = target_entry(b"evil")
+        with open(os.path.join(self.pub.repo, "evil.bin"), "wb") as f:
+            f.write(b"evil")
+        self.edit.republish(targets=targets)
+        self.clear_log()
+
+    def test_each_is_refused_without_a_request(self):
+        for name in self.NAMES:
+            with self.subTest(name=name):
+                self.refused(self.client.download(name),
+                             f"bomiot-tuf download: target path '{name}' is not a safe file name")
+        self.assertEqual([p for p in self.log() if "evil" in p], [])
+        self.assertFalse(os.path.exists(self.client.targets) and os.listdir(self.client.targets))
+        self.assertFalse(os.path.exists(os.path.join(self.client.dir, "evil.bin")))
+
+    def test_the_safe_targets_still_download(self):
+        r = self.client.download(ARCHIVE)
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+
+class RequestOrder(TufCase):
+    first = False
+
+    def test_a_new_client_asks_in_the_spec_s_order(self):
+        self.pub.add("1.0.0", data_size=16 * 1024)
+        self.pub.run("keys", "rotate", "root")
+        self.pub.run("keys", "rotate", "root")
+        r = self.client.download(ARCHIVE)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.log(), ["/metadata/2.root.json", "/metadata/3.root.json", "/metadata/4.root.json",
+                                      "/metadata/timestamp.json", "/metadata/snapshot.json",
+                                      "/metadata/targets.json", f"/targets/{ARCHIVE}"])
+
+    def test_nothing_new_is_one_root_and_one_timestamp(self):
+        self.pub.add("1.0.0", data_size=16 * 1024)
+        self.refresh_ok()
+        self.clear_log()
+        self.refresh_ok()
+        self.assertEqual(self.log(), ["/metadata/2.root.json", "/metadata/timestamp.json"])
+
+    def test_a_matching_file_is_not_downloaded_again(self):
+        self.pub.add("1.0.0", data_size=16 * 1024)
+        self.assertEqual(self.client.download(ARCHIVE).returncode, 0)
+        self.clear_log()
+        self.assertEqual(self.client.download(ARCHIVE).returncode, 0)
+        self.assertEqual([p for p in self.log() if "/targets/" in p], [])
+
+
 if __name__ == "__main__":
     unittest.main()
