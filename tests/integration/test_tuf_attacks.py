@@ -667,5 +667,90 @@ class RequestOrder(TufCase):
         self.assertEqual([p for p in self.log() if "/targets/" in p], [])
 
 
+class LauncherOutcome(unittest.TestCase):
+    """The same attacks seen by the real launcher: 1.0.0 installed, 1.1.0
+    published and then attacked. The update is refused with the reason in
+    the log and the installed version starts as before."""
+
+    def setUp(self):
+        self.pub = Publisher()
+        self.pub.init()
+        self.pub.add("1.0.0", data_size=16 * 1024)
+        self.root = Root()
+        seed_install(self.root, self.pub, "1.0.0")
+        self.report = self.root.p("report.txt")
+        self.server = TestServer(self.pub.repo)
+        self.pub.add("1.1.0", data_size=16 * 1024)
+        self.edit = Editor(self.pub)
+
+    def tearDown(self):
+        self.server.stop()
+        self.root.cleanup()
+        self.pub.cleanup()
+
+    def start(self, **config):
+        cfg = {"update_url": self.server.url, "healthy_seconds": 2}
+        cfg.update(config)
+        self.root.write_config(cfg)
+        r = self.root.run(f"--report={self.report}", timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+    def assert_still_on_1_0(self, *reason):
+        lines = parse_report(self.report)["lines"] if os.path.exists(self.report) else []
+        self.assertEqual([line for line in lines if line.startswith("version=")], ["version=1.0.0"])
+        self.assertFalse(os.path.exists(self.root.p("versions", "1.1.0")))
+        log = self.root.log()
+        self.assertIn("starting the installed version 1.0.0", log)
+        for part in reason:
+            self.assertIn(part, log)
+
+    def test_the_unattacked_repository_updates(self):
+        # the control: without the attack the same set-up installs 1.1.0
+        self.start()
+        self.assertIn("version=1.1.0", parse_report(self.report)["lines"])
+
+    def test_tampered_targets(self):
+        name = f"{APP}-1.1.0.patch"
+        doc = json.loads(self.edit.raw("targets.json"))
+        doc["signed"]["targets"][name]["length"] += 1
+        self.edit.write("targets.json", doc)
+        self.start()
+        self.assert_still_on_1_0("targets v3: 0 of 1 required signatures by targets keys of root v1")
+
+    def test_timestamp_signed_by_an_outside_key(self):
+        doc = self.edit.load("timestamp")
+        doc["signed"]["version"] += 1
+        self.edit.save("timestamp", doc, keys=[Key()])
+        self.start()
+        self.assert_still_on_1_0("timestamp v4: 0 of 1 required signatures by timestamp keys of root v1")
+
+    def test_expired_snapshot(self):
+        self.pub.run("sign", "snapshot", env=days_ago(8))
+        self.pub.run("sign", "timestamp")
+        self.start()
+        self.assert_still_on_1_0("snapshot v4: expired at ")
+
+    def test_a_patch_that_does_not_match_its_hash(self):
+        with open(self.pub.patch("1.1.0"), "r+b") as f:
+            f.seek(50)
+            b = f.read(1)
+            f.seek(50)
+            f.write(bytes([b[0] ^ 1]))
+        with open(self.pub.archive("1.1.0"), "ab") as f:
+            f.write(b"\0")
+        self.start()
+        self.assert_still_on_1_0(f"{APP}-1.1.0.patch: sha256 does not match trusted metadata")
+
+    def test_an_endless_timestamp(self):
+        self.start(update_url=f"{self.server.url}/_fault/only/timestamp.json/endless")
+        self.assert_still_on_1_0("timestamp.json is longer than the 16384 bytes allowed")
+
+    def test_a_trickling_server_within_the_check_time(self):
+        start = time.monotonic()
+        self.start(update_url=f"{self.server.url}/_fault/slow/20", check_seconds=3)
+        self.assertLess(time.monotonic() - start, 30)
+        self.assert_still_on_1_0()
+
+
 if __name__ == "__main__":
     unittest.main()

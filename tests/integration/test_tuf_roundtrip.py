@@ -1,0 +1,80 @@
+"""The round trip of issue 4: bomiot-release publishes three versions one
+after the other, and after each step the launcher's TUF client (bomiot-tuf)
+refreshes over HTTP on 127.0.0.1 and downloads every new target, each
+compared byte for byte with the repository's file."""
+import hashlib
+import json
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "server"))
+from blrepo import APP, Publisher  # noqa: E402
+from server import TestServer  # noqa: E402
+from tufkit import Client  # noqa: E402
+
+VERSIONS = ("1.0.0", "1.1.0", "1.2.0")
+
+
+class RoundTrip(unittest.TestCase):
+    init_args = ()
+
+    def setUp(self):
+        self.pub = Publisher()
+        self.pub.init(*self.init_args)
+        self.requests = os.path.join(self.pub.dir, "requests.log")
+        self.server = TestServer(self.pub.repo, log=self.requests)
+        self.client = Client(f"{self.server.url}/metadata", f"{self.server.url}/targets")
+        r = self.client.init(self.pub.trusted_root())
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+    def tearDown(self):
+        self.server.stop()
+        self.client.cleanup()
+        self.pub.cleanup()
+
+    def published(self):
+        with open(os.path.join(self.pub.repo, "metadata", "targets.json")) as f:
+            return set(json.load(f)["signed"]["targets"])
+
+    def test_three_versions_published_and_fetched(self):
+        seen = set()
+        for i, version in enumerate(VERSIONS):
+            with self.subTest(version=version):
+                self.pub.add(version, data_size=64 * 1024)
+                r = self.client.refresh()
+                self.assertEqual(r.returncode, 0, r.stderr)
+                trusted = self.client.trusted()
+                for role in ("timestamp", "snapshot", "targets"):
+                    with open(os.path.join(self.pub.repo, "metadata", f"{role}.json"), "rb") as f:
+                        self.assertEqual(trusted[f"{role}.json"], f.read(), role)
+                new = self.published() - seen
+                expected = {f"{APP}-{version}.tar.gz"} | ({f"{APP}-{version}.patch"} if i else set())
+                self.assertEqual(new, expected)
+                for name in sorted(new):
+                    r = self.client.download(name)
+                    self.assertEqual(r.returncode, 0, r.stderr)
+                    with open(self.pub.target(name), "rb") as a, \
+                            open(os.path.join(self.client.targets, name), "rb") as b:
+                        self.assertEqual(a.read(), b.read(), name)
+                seen |= new
+        self.assertEqual(sorted(os.listdir(self.client.targets)), sorted(seen))
+        # every target was fetched exactly once: a matching file is not fetched again
+        with open(self.requests) as f:
+            fetched = [line.split()[1] for line in f if "/targets/" in line]
+        self.assertEqual(sorted(fetched), sorted(f"/targets/{self.url_name(n)}" for n in seen))
+
+    def url_name(self, name):
+        if "--consistent-snapshot" not in self.init_args:
+            return name
+        with open(self.pub.target(name), "rb") as f:  # TUF 5.7.3: the hash-prefixed name
+            return f"{hashlib.sha256(f.read()).hexdigest()}.{name}"
+
+
+class RoundTripConsistentSnapshots(RoundTrip):
+    init_args = ("--consistent-snapshot",)
+
+
+if __name__ == "__main__":
+    unittest.main()
