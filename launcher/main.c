@@ -484,14 +484,31 @@ static int count_update_failure(launch *l, int rc)
     return next;
 }
 
+/* An error sentence needs a window even when the work ended too soon for
+ * one to open (a full disk found at once): open it now, unless the splash
+ * is ruled out (then bl_splash_run has said why) or the user closed it. */
+static void splash_for_error(launch *l, int closed_by_user)
+{
+    bl_splash_options opt;
+    bl_error err;
+    char title[64];
+    if (l->splash || closed_by_user)
+        return;
+    splash_options(l, title, sizeof title, &opt);
+    if (bl_splash_possible(&opt) && bl_splash_open(&opt, &l->splash, &err) != BL_OK)
+        bl_log(BL_LOG_WARN, "splash", "%s; continuing without a splash", err.msg);
+}
+
 static void report_update(launch *l, const launch_update *u, int closed_by_user)
 {
     char sentence[256];
     int failures = count_update_failure(l, u->rc);
     if (u->rc != BL_OK) {
         bl_log(BL_LOG_WARN, "update", "%s; starting the installed version %s", u->err.msg, l->state.current);
-        if (bl_splash_error_sentence(u->rc, u->err.msg, failures, l->state.current, sentence, sizeof sentence))
+        if (bl_splash_error_sentence(u->rc, u->err.msg, failures, l->state.current, sentence, sizeof sentence)) {
             bl_progress_error(l->progress, sentence);
+            splash_for_error(l, closed_by_user);
+        }
         return;
     }
     bl_log(BL_LOG_INFO, "update", "%s", u->res.why);

@@ -235,18 +235,36 @@ static void observe(bl_splash *s)
         s->observe(s->observe_ctx, s, &s->stats);
 }
 
-int bl_splash_open(const bl_splash_options *opt, bl_splash **out, bl_error *err)
+/* Why there can be no splash at all (off, no display), or NULL: cheap
+ * checks, made before any waiting or SDL. */
+static const char *ruled_out(const bl_splash_options *opt)
+{
+    if (!opt || !opt->enabled)
+        return "the splash is off (splash in launcher.json or BOMIOT_SPLASH)";
+    if (headless())
+        return "no display (DISPLAY and WAYLAND_DISPLAY unset)";
+    return NULL;
+}
+
+int bl_splash_possible(const bl_splash_options *opt)
+{
+    return ruled_out(opt) == NULL;
+}
+
+/* bl_splash_open; with j, it gives up (BL_OK, *out NULL) when j is done by
+ * the time SDL has started: SDL_Init is most of the cost of a splash, the
+ * window and its first frame are not worth making for work that is over. */
+static int open_splash(const bl_splash_options *opt, job *j, bl_splash **out, bl_error *err)
 {
     bl_progress_view first;
     SDL_Surface *image = NULL;
     bl_splash *s = NULL;
+    const char *why = ruled_out(opt);
     int rc = BL_OK;
 
     *out = NULL;
-    if (!opt || !opt->enabled)
-        return bl_error_set(err, BL_EUNSUPPORTED, "the splash is off (splash in launcher.json or BOMIOT_SPLASH)");
-    if (headless())
-        return bl_error_set(err, BL_EUNSUPPORTED, "no display (DISPLAY and WAYLAND_DISPLAY unset)");
+    if (why)
+        return bl_error_set(err, BL_EUNSUPPORTED, "%s", why);
     if (!(s = calloc(1, sizeof *s)))
         return bl_error_set(err, BL_ENOMEM, "out of memory");
     snprintf(s->title, sizeof s->title, "%s", opt->title ? opt->title : "");
@@ -260,6 +278,8 @@ int bl_splash_open(const bl_splash_options *opt, bl_splash **out, bl_error *err)
         goto cleanup;
     }
     s->sdl_started = 1;
+    if (j && SDL_AtomicGet(&j->done) != 0)
+        goto cleanup; /* rc BL_OK, no window */
     if (!(image = load_image(opt, s))) {
         rc = bl_error_set(err, BL_ENOMEM, "cannot make a background (%s)", SDL_GetError());
         goto cleanup;
@@ -286,6 +306,11 @@ cleanup:
         free(s);
     }
     return rc;
+}
+
+int bl_splash_open(const bl_splash_options *opt, bl_splash **out, bl_error *err)
+{
+    return open_splash(opt, NULL, out, err);
 }
 
 /* The user closed the splash: the update stops, the installed version starts. */
@@ -427,16 +452,31 @@ int bl_splash_run(const bl_splash_options *opt, bl_progress *p, int (*work)(void
     bl_error err;
     job j;
     int rc = BL_OK;
+    const char *why = ruled_out(opt);
+    uint64_t grace_end;
 
     *out = NULL;
     if (!start_job(&j, work, ctx, &thread)) {
         *work_rc = j.rc;
         return BL_OK;
     }
-    if (bl_splash_open(opt, out, &err) != BL_OK) {
-        /* Off by choice or no desktop is normal; a failing desktop is worth a warning. */
-        int expected = !opt || !opt->enabled || headless();
-        bl_log(expected ? BL_LOG_INFO : BL_LOG_WARN, "splash", "%s; continuing without a splash", err.msg);
+    if (why) { /* off by choice or no desktop: normal, said once */
+        bl_log(BL_LOG_INFO, "splash", "%s; continuing without a splash", why);
+        uv_thread_join(&thread);
+        *work_rc = j.rc;
+        return BL_OK;
+    }
+    /* Work that ends at once (nothing to update from a near server) starts
+     * the app without waiting for a window it would take down at once. */
+    grace_end = uv_hrtime() + (uint64_t)BL_SPLASH_GRACE_MS * 1000000ULL;
+    while (SDL_AtomicGet(&j.done) == 0 && uv_hrtime() < grace_end)
+        uv_sleep(1);
+    if (SDL_AtomicGet(&j.done) != 0) {
+        uv_thread_join(&thread);
+    } else if (open_splash(opt, &j, out, &err) != BL_OK) {
+        bl_log(BL_LOG_WARN, "splash", "%s; continuing without a splash", err.msg); /* a failing desktop */
+        uv_thread_join(&thread);
+    } else if (!*out) { /* the work ended while SDL started */
         uv_thread_join(&thread);
     } else {
         rc = run_job(*out, p, &j, &thread);

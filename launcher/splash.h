@@ -15,6 +15,7 @@
  *
  * main.c, in order:
  *   bl_splash_run(&opt, progress, work, ctx, &work_rc, &splash);  worker + window
+ *   (an error sentence and no splash: bl_splash_possible -> bl_splash_open)
  *   bl_progress_stage(progress, BL_STAGE_LAUNCHING, version);
  *   bl_splash_pump(splash, progress, 0);                          show it
  *   supervise mode: on_start  -> bl_splash_linger_start(splash, progress, loop, cfg.splash_linger_ms)
@@ -69,14 +70,28 @@ typedef struct {
  * the build has no SDL. */
 int bl_splash_open(const bl_splash_options *opt, bl_splash **out, bl_error *err);
 
+/* How long work may take before a window is opened for it. Work that ends
+ * sooner (nothing to update from a near server) starts the app without the
+ * cost of a window; longer work gets its first frame about this much later
+ * (bench/RESULTS.md weighs the two). */
+#define BL_SPLASH_GRACE_MS 20
+
 /* The usual entry: starts work(ctx) on a worker thread first (so it does not
- * wait for the window), opens the splash meanwhile (logging one line if it
- * cannot), and shows p until work returns. *out receives the open splash or
- * NULL. Returns BL_ECANCELED if the user closed the splash (p is then
- * cancelled and work was asked to stop), else BL_OK; *work_rc is work's
- * return. The work always runs: without a thread it runs inline. */
+ * wait for the window), and if it has not ended within BL_SPLASH_GRACE_MS,
+ * opens the splash (logging one line if it cannot) and shows p until work
+ * returns. Work that ends in the grace, or while SDL starts, shows nothing.
+ * When the splash is off or there is no display, one line says so at once.
+ * *out receives the open splash or NULL. Returns BL_ECANCELED if the user
+ * closed the splash (p is then cancelled and work was asked to stop), else
+ * BL_OK; *work_rc is work's return. The work always runs: without a thread
+ * it runs inline. */
 int bl_splash_run(const bl_splash_options *opt, bl_progress *p, int (*work)(void *ctx), void *ctx,
                   int *work_rc, bl_splash **out);
+
+/* 0 when opt rules a splash out before trying (off, no display, no SDL2):
+ * a caller that finds no splash after bl_splash_run and then needs one (an
+ * error sentence to show) opens it only when this says it may exist. */
+int bl_splash_possible(const bl_splash_options *opt);
 
 /* The same with a splash already open (or NULL: work runs inline). */
 int bl_splash_run_while(bl_splash *s, bl_progress *p, int (*work)(void *ctx), void *ctx, int *work_rc);

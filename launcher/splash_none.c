@@ -10,6 +10,12 @@ int bl_splash_open(const bl_splash_options *opt, bl_splash **out, bl_error *err)
     return bl_error_set(err, BL_EUNSUPPORTED, "this launcher was built without SDL2 (BL_SPLASH=OFF)");
 }
 
+int bl_splash_possible(const bl_splash_options *opt)
+{
+    (void)opt;
+    return 0;
+}
+
 int bl_splash_run(const bl_splash_options *opt, bl_progress *p, int (*work)(void *ctx), void *ctx, int *work_rc,
                   bl_splash **out)
 {

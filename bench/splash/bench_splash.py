@@ -1,13 +1,15 @@
 """bench/splash (run through run.sh). Two figures, each over RUNS runs:
 
 first frame: bl-splash-driver, which opens the splash exactly as the
-launcher does (bl_splash_run: the worker starts, then the window opens and
-presents its first frame), reports uv_hrtime() right after the first
-SDL_RenderPresent; subtracted from CLOCK_MONOTONIC read just before the
-spawn, that is what a user waits for the window (process start, dynamic
-linking, SDL and X11 start-up, image and font, first frame). The present is
-synchronous on X11 (SDL's framebuffer update ends in XSync), so the frame
-is on the server when the stamp is taken.
+launcher does (bl_splash_run: the worker starts; when it has not ended
+within BL_SPLASH_GRACE_MS the window opens and presents its first frame),
+with a worker that blocks until the frame is there, reports uv_hrtime()
+right after the first SDL_RenderPresent; subtracted from CLOCK_MONOTONIC
+read just before the spawn, that is what a user waits for the window
+(process start, dynamic linking, the grace, SDL and X11 start-up, image and
+font, first frame). The present is synchronous on X11 (SDL's framebuffer
+update ends in XSync), so the frame is on the server when the stamp is
+taken.
 
 launch overhead: bench-launch (bench/launch) times spawn -> the app's first
 instruction for two installations seeded with 1.0.0 from a signed repository
@@ -18,9 +20,11 @@ runs alternate so drift hits both alike. The app started directly is shown
 for scale."""
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -43,9 +47,15 @@ def summary(values_ms):
 def first_frame(x, runs):
     from_spawn, from_main = [], []
     for _ in range(runs + 1):  # one warm-up run
+        gate = tempfile.mkdtemp(prefix="bl-bench-gate-")
+        state = os.path.join(gate, "state")
         start = time.monotonic_ns()
-        out = subprocess.run([sx.DRIVER, "--root", os.path.join(BUILD, "launcher"), "--mode", "instant"],
-                             env=x.env, capture_output=True, text=True, timeout=60).stdout
+        proc = subprocess.Popen([sx.DRIVER, "--root", os.path.join(BUILD, "launcher"), "--mode", "block",
+                                 "--gate", gate, "--state", state], env=x.env, stdout=subprocess.PIPE, text=True)
+        sx.wait_for(lambda: os.path.exists(state), timeout=30, what="the first frame")
+        open(os.path.join(gate, "go-blocked"), "w").close()
+        out = proc.communicate(timeout=60)[0]
+        shutil.rmtree(gate, ignore_errors=True)
         m = re.search(r"start_ns=(\d+) first_frame_ns=(\d+)", out)
         if not m or int(m.group(2)) == 0:
             raise SystemExit(f"no first frame: {out!r}")

@@ -4,7 +4,8 @@
  *     --root DIR       install root (resources/ under it); default "."
  *     --image PATH     splash_image;  --font PATH  the font;  --off  splash off
  *     --title T --version V
- *     --mode stages|block|instant|error   what the worker does (default stages)
+ *     --mode stages|block|instant|error   what the worker does (default stages);
+ *                      instant ends within the grace, so it opens no window
  *     --gate DIR       stages/block: after each step the worker writes DIR/at-NAME
  *                      and waits for DIR/go-NAME, so a test can take a screenshot
  *     --state FILE     rewritten (atomically) after every frame and event batch:
@@ -192,6 +193,13 @@ int main(int argc, char **argv)
         return 1;
 
     rc = bl_splash_run(&opt, d.progress, work, &d, &work_rc, &splash);
+    if (!splash && rc != BL_ECANCELED && bl_splash_possible(&opt)) { /* as main.c: an error needs a window */
+        bl_progress_view v;
+        bl_error err;
+        bl_progress_snapshot(d.progress, &v);
+        if (v.error[0] && bl_splash_open(&opt, &splash, &err) != BL_OK)
+            fprintf(stderr, "bl-splash-driver: %s\n", err.msg);
+    }
     bl_progress_stage(d.progress, BL_STAGE_LAUNCHING, rc == BL_ECANCELED ? "1.1.0" : "1.2.0");
     bl_splash_pump(splash, d.progress, 0);
     if (d.gate && strcmp(d.mode, "stages") == 0) { /* the main thread waits, pumping */

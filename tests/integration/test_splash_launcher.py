@@ -71,8 +71,26 @@ def add_resources(root, trusted_root=None):
 
 
 class HeadlessTest(unittest.TestCase):
-    """No splash never means no app. These need no X server except the broken
-    driver case, which proves a display that SDL cannot use is survived too."""
+    """No splash never means no app. Off and no display are known at once;
+    a display SDL cannot use is found only by trying, which the launcher does
+    only for a check that outlasts the grace (BL_SPLASH_GRACE_MS): those
+    tests hold the check on a server for check_seconds (1 s)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="bl-splash-headless-")
+        cls.trusted_root = signed_root(cls.tmp)
+        cls.server = TestServer(cls.tmp)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def hold_the_check(self):
+        with open(self.root.p("resources", "root.json"), "w") as f:
+            f.write(self.trusted_root)
+        self.root.write_config({"update_url": f"{self.server.url}/_fault/hold/{self.id()}", "check_seconds": 1})
 
     def setUp(self):
         self.root = Root()
@@ -118,6 +136,7 @@ class HeadlessTest(unittest.TestCase):
 
     @unittest.skipIf(sx.missing(), sx.missing())
     def test_broken_video_driver_starts_the_app_and_warns_once(self):
+        self.hold_the_check()
         x = sx.Xvfb()
         try:
             line, r = self.launch({"DISPLAY": x.display, "SDL_VIDEODRIVER": "broken"})
@@ -129,8 +148,19 @@ class HeadlessTest(unittest.TestCase):
         self.assertEqual(r.stderr.count(b" splash: "), 1, r.stderr)
 
     def test_unreachable_display_starts_the_app_and_warns_once(self):
+        self.hold_the_check()
         line, _ = self.launch({"DISPLAY": ":987"})  # named, but no server there
         self.assertIn("SDL cannot use the display", line)
+
+    def test_a_check_that_ends_at_once_does_not_even_try_the_display(self):
+        # no trusted root: the update ends in a millisecond, inside the grace
+        base = {k: v for k, v in os.environ.items() if not k.startswith("BOMIOT_")}
+        base.update({"DISPLAY": ":987"})
+        r = subprocess.run([self.root.launcher, f"--report={self.report}"], env=base, cwd=self.root.path,
+                           capture_output=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(splash_lines(self.root), [])
+        self.assertIn("no trusted root", self.root.log())
 
 
 @unittest.skipIf(sx.missing(), sx.missing())
@@ -226,6 +256,55 @@ class BlockedUpdateTest(unittest.TestCase):
         self.assertEqual(self.x.windows(), [])
         # a cancel is the user's choice, not a failing update
         self.assertFalse(os.path.exists(self.root.p("cache", "update-failures")))
+
+
+@unittest.skipIf(sx.missing(), sx.missing())
+class SplashErrorTest(unittest.TestCase):
+    """The third update in a row that fails: the sentence is shown even
+    though the failure came too fast for the splash to have opened."""
+
+    def setUp(self):
+        self.x = sx.Xvfb()
+        self.root = Root()
+        self.root.add_version("1.0.0")
+        self.root.write_state({"current": "1.0.0"})
+        add_resources(self.root)  # and no root.json: every check fails at once
+        os.makedirs(self.root.p("cache"), exist_ok=True)
+        with open(self.root.p("cache", "update-failures"), "w") as f:
+            f.write("2\n")
+        self.report = self.root.p("report.txt")
+
+    def tearDown(self):
+        self.x.stop()
+        self.root.cleanup()
+
+    def test_a_fast_failure_opens_the_splash_for_its_sentence(self):
+        env = {k: v for k, v in self.x.env.items() if not k.startswith("BOMIOT_")}
+        # the app runs 9 s: the splash stays over it while the sentence needs reading
+        proc = subprocess.Popen([self.root.launcher, f"--report={self.report}", "--sleep=9000"], env=env,
+                                cwd=self.root.path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            window = self.x.wait_window(proc=proc)
+            shown = time.monotonic()
+            path = window_shot(self.x, window, os.path.join(sx.ARTIFACTS, "launcher-error-sentence.png"))
+            shot = sx.Image.load(path)
+            sx.wait_for(lambda: not self.x.windows(), timeout=20, what="the splash to go")
+            gone = time.monotonic()
+            self.assertIsNone(proc.poll())  # it went before the app ended, by itself
+            _, err = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+        self.assertEqual(proc.returncode, 0, err)
+        self.assertGreater(shot.count(sx.ERROR_RGB, 0, 340 - 90, 560, 90), 40)  # the sentence, in its colour
+        # on screen for BL_SPLASH_ERROR_SHOW_MS (5 s), then out of the app's way
+        self.assertGreaterEqual(gone - shown, 4.0)
+        self.assertLess(gone - shown, 8.0)
+        with open(self.root.p("cache", "update-failures")) as f:
+            self.assertEqual(f.read().strip(), "3")
+        self.assertEqual(splash_lines(self.root), [])  # nothing went wrong with the splash itself
+        self.assertEqual(parse_report(self.report)["version"], "1.0.0")
 
 
 def window_shot(x, window, path):

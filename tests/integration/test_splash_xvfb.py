@@ -533,6 +533,13 @@ class SplashDriverTest(unittest.TestCase):
         r = d.finish()
         self.assertEqual(r["result"], "cancelled")
 
+    def test_work_that_ends_within_the_grace_opens_no_window(self):
+        d = self.driver("--mode", "instant", gate=False)
+        r = d.finish()
+        self.assertEqual((r["result"], r["work_rc"], r["first_frame_ns"]), ("ok", 0, 0))
+        self.assertNotIn("splash:", d.log())  # nothing to say: nothing went wrong
+        self.assertFalse(os.path.exists(d.state_path))  # never a frame, never an event
+
     def test_splash_off_opens_no_window_and_still_runs_the_work(self):
         d = self.driver("--off", "--mode", "stages", gate=False)
         r = d.finish()
