@@ -392,6 +392,22 @@ static void test_no_display_runs_the_work_and_says_why(void)
     bl_progress_free(p);
 }
 
+static void test_a_splash_is_ruled_out_when_off_or_without_a_display(void)
+{
+    bl_splash_options opt;
+    memset(&opt, 0, sizeof opt);
+    CHECK_INT(bl_splash_possible(NULL), 0);
+    CHECK_INT(bl_splash_possible(&opt), 0); /* enabled = 0 */
+    opt.enabled = 1;
+    unsetenv("DISPLAY");
+    unsetenv("WAYLAND_DISPLAY");
+    unsetenv("SDL_VIDEODRIVER");
+    CHECK_INT(bl_splash_possible(&opt), 0);
+    setenv("DISPLAY", "", 1); /* set but empty is no display either */
+    CHECK_INT(bl_splash_possible(&opt), 0);
+    unsetenv("DISPLAY");
+}
+
 static void test_run_while_without_a_splash_runs_inline(void)
 {
     work_ctx w;
@@ -433,6 +449,7 @@ int main(void)
     RUN(test_a_path_that_does_not_fit_is_too_big);
     RUN(test_splash_off_runs_the_work_and_opens_nothing);
     RUN(test_no_display_runs_the_work_and_says_why);
+    RUN(test_a_splash_is_ruled_out_when_off_or_without_a_display);
     RUN(test_run_while_without_a_splash_runs_inline);
     return CHECK_DONE();
 }
