@@ -193,10 +193,12 @@ class BlockedUpdateTest(unittest.TestCase):
         self.root.write_state({"current": "1.0.0"})
         add_resources(self.root, self.trusted_root)
         self.root.write_config({"update_url": f"http://127.0.0.1:{self.port}/_fault/hold/{self.id()}",
-                                "check_seconds": 60, "update_interval": 0})
+                                "check_seconds": 60, "update_interval": 0,
+                                "mode": "exec" if "exec_mode" in self.id() else "supervise"})
         self.report = self.root.p("report.txt")
         env = {k: v for k, v in self.x.env.items() if not k.startswith("BOMIOT_")}
-        self.proc = subprocess.Popen([self.root.launcher, f"--report={self.report}"], env=env,
+        args = ["--wait-signal"] if "exec_mode" in self.id() else []
+        self.proc = subprocess.Popen([self.root.launcher, f"--report={self.report}", *args], env=env,
                                      cwd=self.root.path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
     def tearDown(self):
@@ -256,6 +258,25 @@ class BlockedUpdateTest(unittest.TestCase):
         self.assertEqual(self.x.windows(), [])
         # a cancel is the user's choice, not a failing update
         self.assertFalse(os.path.exists(self.root.p("cache", "update-failures")))
+
+    def test_exec_mode_takes_the_window_down_before_the_app_replaces_the_launcher(self):
+        window = self.blocked_window()
+        self.x.close(window)
+        # the app (waiting for a signal) now runs in the launcher's process
+        def ready():
+            try:
+                with open(self.report) as f:
+                    return "ready" in f.read()
+            except FileNotFoundError:
+                return False
+        sx.wait_for(ready, what="the app to start")
+        exe = os.readlink(f"/proc/{self.proc.pid}/exe")
+        self.assertTrue(exe.endswith(os.path.join("versions", "1.0.0", "bomiot")), exe)
+        # no window left behind by a connection the exec inherited
+        self.assertEqual(self.x.windows(), [])
+        self.assertEqual(self.x.run("xdotool", "search", "--name", "^Bomiot$", check=False).stdout.split(), [])
+        self.proc.send_signal(signal.SIGTERM)
+        self.assertEqual(self.proc.wait(timeout=10), 42)
 
 
 @unittest.skipIf(sx.missing(), sx.missing())
