@@ -613,7 +613,7 @@ class MalformedJson(TufCase):
 
 
 class UnsafeTargetNames(TufCase):
-    NAMES = ["../evil.bin", "/etc/evil.bin", "a/../../evil.bin"]
+    NAMES = ["../evil.bin", "/etc/evil.bin", "a/../../evil.bin", "..\\evil.bin", "C:\\evil.bin", "C:evil.bin"]
 
     def setUp(self):
         super().setUp()
