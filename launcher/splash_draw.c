@@ -149,7 +149,10 @@ static void draw_band(bl_splash *s, const bl_progress_view *v, int width, int he
         snprintf(percent, sizeof percent, "%d%%", (int)(v->done >= v->total ? 100 : v->done * 100 / v->total));
     bl_splash_status_text(v, s->title, status, sizeof status);
     set_line(s, &s->title_line, s->title_font, s->title, title_color, 0);
-    set_line(s, &s->version_line, s->text_font, s->version, muted_color, 0);
+    /* once the launch begins, the version shown is the one starting (an
+     * update may have just installed it), which main passes as the detail */
+    set_line(s, &s->version_line, s->text_font,
+             v->stage == BL_STAGE_LAUNCHING && v->detail[0] ? v->detail : s->version, muted_color, 0);
     set_line(s, &s->percent_line, s->text_font, percent, muted_color, 0);
     set_line(s, &s->status_line, s->text_font, status, status_color, 0);
     set_line(s, &s->error_line, s->text_font, show_error ? v->error : "", error_color, inner);

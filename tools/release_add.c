@@ -231,7 +231,7 @@ static int add(const release_env *env, const add_request *req, bl_error *err)
         printf("  patch    targets/%s  %s from %s, %.1f s\n", patch_name, size_text[2], previous,
                (double)(diffed - packed) / 1e9);
         if (patch_size < archive_size)
-            printf("  saving   %.1f%% of the download for installations on %s\n",
+            printf("  saving   %.2f%% of the download for installations on %s\n",
                    100.0 * (double)(archive_size - patch_size) / (double)archive_size, previous);
         else
             printf("  saving   none: the patch is not smaller than the archive, so clients take the archive\n");
