@@ -149,6 +149,9 @@ Section "${APP_NAME}" SecApp
     File /r "${APP_DIR}/*"
     Push "$INSTDIR\versions\${VERSION}.partial"
     Call WriteMarker
+    ; SetOutPath made .partial the installer's current folder, and Windows
+    ; refuses to rename a folder that is a process's current folder.
+    SetOutPath "$INSTDIR"
     ClearErrors
     Rename "$INSTDIR\versions\${VERSION}.partial" "$INSTDIR\versions\${VERSION}"
     ${If} ${Errors}
