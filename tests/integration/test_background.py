@@ -96,16 +96,15 @@ class BackgroundTest(unittest.TestCase):
         # The next start needs no network: the server is gone.
         self.server.stop()
         self.server = None
-        os.remove(self.report)
         stamp = self.root.p("stamp.txt")
         t0 = time.monotonic_ns()
-        r = self.root.run(f"--report={self.report}", f"--stamp={stamp}")
+        r = self.root.run(f"--stamp={stamp}")  # the app writes the clock at entry and exits
         self.assertEqual(r.returncode, 0, r.stderr)
         with open(stamp) as f:
             switch_ms = (int(f.read().split()[0]) - t0) / 1e6
         print(f"\n  start to the staged version's first instruction: {switch_ms:.1f} ms", file=sys.stderr)
-        self.assertEqual(self.started(), ["1.1.0"])
         self.assertIn("switching to 1.1.0, staged in the background", self.root.log())
+        self.assertIn("starting version 1.1.0", self.root.log())
         self.assertFalse(os.path.exists(self.ready))
         state = self.root.read_state()
         self.assertEqual((state["current"], state["previous"], state.get("pending", "")), ("1.1.0", "1.0.0", ""))
