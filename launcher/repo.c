@@ -214,7 +214,7 @@ int bl_repo_find_target(const bl_repo *repo, bl_trust *t, const char *target_pat
 
     *out = NULL;
     for (;;) {
-        char name[BL_TRUST_NAME_MAX + 32], file[3 * BL_TRUST_NAME_MAX + 8];
+        char name[BL_TRUST_NAME_MAX + 32], encoded[3 * sizeof name], file[3 * BL_TRUST_NAME_MAX + 8];
         uint64_t max = 0;
         char *buf = NULL;
         size_t len;
@@ -228,8 +228,11 @@ int bl_repo_find_target(const bl_repo *repo, bl_trust *t, const char *target_pat
         if (lookup.status == BL_TRUST_NOT_FOUND || fetched++ > BL_TRUST_MAX_VISITS)
             return bl_error_set(err, BL_ENOTFOUND, "target %s is not listed by any trusted targets role",
                                 target_path);
-        if ((rc = bl_trust_next_file(t, lookup.role, name, sizeof name, &max, err)) != BL_OK ||
-            (rc = fetch_metadata(repo, name, max, &buf, &len, err)) != BL_OK ||
+        if ((rc = bl_trust_next_file(t, lookup.role, name, sizeof name, &max, err)) != BL_OK)
+            return rc;
+        /* 5.6.7: the role name is URL-encoded in the request ("a/b" is a%2Fb.json) */
+        url_encode(name, encoded, sizeof encoded);
+        if ((rc = fetch_metadata(repo, encoded, max, &buf, &len, err)) != BL_OK ||
             (rc = bl_trust_update_delegated(t, lookup.delegator, lookup.role, buf, len, err)) != BL_OK) {
             free(buf);
             return rc;

@@ -251,7 +251,13 @@ static int role_name_ok(const char *name)
         if (strcmp(name, type_names[i]) == 0)
             return 0;
     }
-    return strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
+    /* any other name is valid TUF: repo.c URL-encodes it for the request
+     * and the file name, so only control characters are refused */
+    for (i = 0; i < n; i++) {
+        if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
+            return 0;
+    }
+    return 1;
 }
 
 static int parse_strings(const cJSON *list, const char *context, const char *name, int hex, char ***out,
@@ -299,8 +305,8 @@ static int parse_delegations(const cJSON *delegations, bl_trust_metadata *md, co
         char context[256];
         if (!cJSON_IsString(name) || !role_name_ok(name->valuestring))
             return bl_error_set(err, BL_ECORRUPT,
-                                "%s: delegated role names must be 1-%d characters of [A-Za-z0-9._-], not a "
-                                "top-level role",
+                                "%s: delegated role names must be 1-%d bytes without control characters or a "
+                                "leading '.', not a top-level role",
                                 what, BL_TRUST_NAME_MAX);
         for (i = 0; i < n; i++) {
             if (strcmp(md->delegations[i].name, name->valuestring) == 0)
