@@ -572,6 +572,67 @@ class Delegations(TufCase):
         self.refused(self.client.download("plugins/a.bin"), "bomiot-tuf download: plugins: JSON: syntax error near offset 31")
         self.assertNotIn("plugins.json", self.client.trusted())
 
+    def test_a_role_dropped_from_the_snapshot(self):
+        self.downloaded("plugins/a.bin")
+        snapshot = self.edit.load("snapshot")
+        del snapshot["signed"]["meta"]["plugins.json"]
+        snapshot["signed"]["version"] += 1
+        data = self.edit.save("snapshot", snapshot)
+        timestamp = self.edit.load("timestamp")
+        timestamp["signed"]["version"] += 1
+        timestamp["signed"]["meta"]["snapshot.json"].update(
+            version=snapshot["signed"]["version"], length=len(data), hashes={"sha256": hashlib.sha256(data).hexdigest()})
+        self.edit.save("timestamp", timestamp)
+        self.refused(self.client.refresh(), "bomiot-tuf refresh: snapshot v4: plugins.json, listed in trusted v3, is "
+                                            "missing (rollback)")
+
+    def test_a_delegation_cycle_ends(self):
+        # extra delegates plugins/extra/* back to plugins and to itself: each role is visited once
+        doc, keys = self.roles["extra"]
+        doc["signed"]["version"] = 2
+        doc["signed"]["delegations"] = {
+            "keys": {self.k_plugins.keyid: self.k_plugins.metadata(), self.k_extra.keyid: self.k_extra.metadata()},
+            "roles": [{"name": "plugins", "keyids": [self.k_plugins.keyid], "threshold": 1,
+                       "paths": ["plugins/extra/*"], "terminating": False},
+                      {"name": "extra", "keyids": [self.k_extra.keyid], "threshold": 1,
+                       "paths": ["plugins/extra/*"], "terminating": False}]}
+        self.edit.republish(delegated={"extra": (doc, keys)})
+        self.refused(self.client.download("plugins/extra/none.bin"),
+                     "bomiot-tuf download: target plugins/extra/none.bin is not listed by any trusted targets role")
+        self.assertEqual(self.metadata_requests()[-2:], ["plugins.json", "extra.json"])
+        self.downloaded("plugins/extra/c.bin")
+
+    def test_a_role_name_that_needs_encoding(self):
+        # TUF 5.6.7: ROLENAME in the URL and in the metadata folder is URL-encoded
+        key = Key()
+        name = "team a/b"
+        targets = self.edit.load("targets")
+        targets["signed"]["delegations"]["keys"][key.keyid] = key.metadata()
+        targets["signed"]["delegations"]["roles"].insert(0, {
+            "name": name, "keyids": [key.keyid], "threshold": 1, "paths": ["team/*"], "terminating": True})
+        path = "team/g.bin"
+        os.makedirs(os.path.dirname(self.pub.target(path)), exist_ok=True)
+        with open(self.pub.target(path), "wb") as f:
+            f.write(plugin_bytes(path))
+        role = delegated_role(name, 1, in_days(30), {path: target_entry(plugin_bytes(path))})
+        self.edit.republish(targets=targets)
+        encoded = "team%20a%2Fb.json"
+        sign(role, [key])
+        self.edit.write(encoded, role)
+        snapshot = self.edit.load("snapshot")
+        snapshot["signed"]["meta"][f"{name}.json"] = {"version": 1}
+        snapshot["signed"]["version"] += 1
+        data = self.edit.save("snapshot", snapshot)
+        timestamp = self.edit.load("timestamp")
+        timestamp["signed"]["version"] += 1
+        timestamp["signed"]["meta"]["snapshot.json"].update(
+            version=snapshot["signed"]["version"], length=len(data), hashes={"sha256": hashlib.sha256(data).hexdigest()})
+        self.edit.save("timestamp", timestamp)
+        self.clear_log()
+        self.downloaded(path)
+        self.assertIn(f"/metadata/{encoded}", self.log())
+        self.assertEqual(self.client.trusted()[encoded], self.edit.raw(encoded))
+
 
 class MalformedJson(TufCase):
     GARBAGE = b'{"signed": {"_type": "tim'
