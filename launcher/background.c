@@ -186,7 +186,14 @@ int bl_background_start(uv_loop_t *loop, const bl_background_options *opt, bl_ba
         schedule(bg);
         bl_log(BL_LOG_INFO, "background", "checking for updates every %lld s", (long long)opt->cfg->update_interval);
     }
-    if (opt->cfg->file_watcher && local_metadata_dir(opt->cfg->update_url, dir, sizeof dir, poll, sizeof poll)) {
+    /* a drop folder where one is configured (an admin copies files in, on
+     * any kind of update_url), else the file:// repository's metadata */
+    if (opt->cfg->file_watcher && opt->cfg->watch_dir[0]) {
+        snprintf(dir, sizeof dir, "%s", opt->cfg->watch_dir);
+        snprintf(poll, sizeof poll, "%s", opt->cfg->watch_dir);
+    }
+    if (opt->cfg->file_watcher &&
+        (opt->cfg->watch_dir[0] || local_metadata_dir(opt->cfg->update_url, dir, sizeof dir, poll, sizeof poll))) {
         bl_watch_options w = {dir, BL_WATCH_DEFAULT_DEBOUNCE_MS, poll, BL_WATCH_DEFAULT_POLL_MS, 1,
                               on_repository_changed, bg};
         if ((rc = bl_watch_start(loop, &w, &bg->watch, err)) != BL_OK)
@@ -195,7 +202,7 @@ int bl_background_start(uv_loop_t *loop, const bl_background_options *opt, bl_ba
             bl_log(BL_LOG_INFO, "background", "watching %s with %s (the poll covers network shares, where events "
                    "do not arrive)", dir, bl_watch_describe(bg->watch));
     } else if (opt->cfg->file_watcher) {
-        bl_log(BL_LOG_INFO, "background", "file_watcher needs a file:// update_url; %s is not one",
+        bl_log(BL_LOG_INFO, "background", "file_watcher needs a file:// update_url or a watch_dir; %s is not one",
                opt->cfg->update_url);
     }
     *out = bg;

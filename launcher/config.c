@@ -56,6 +56,8 @@ static const key_spec keys[BL_CFG_KEY_COUNT] = {
      "the path of a PNG or BMP image, absolute or relative to the install root"},
     {"splash_linger_ms", NULL, KIND_INT, NUM(splash_linger_ms), 0, 60000,
      "milliseconds from 0 to 60000"},
+    {"watch_dir", "BOMIOT_WATCH_DIR", KIND_STRING, STR(watch_dir), 0, 0,
+     "the path of a folder whose changes trigger a check (with file_watcher)"},
 };
 
 static void report(bl_config_report_fn fn, void *ctx, const char *fmt, ...) BL_PRINTF(3, 4);

@@ -35,6 +35,7 @@ enum bl_config_key {
     BL_CFG_SPLASH,
     BL_CFG_SPLASH_IMAGE,
     BL_CFG_SPLASH_LINGER_MS,
+    BL_CFG_WATCH_DIR,
     BL_CFG_KEY_COUNT
 };
 
@@ -58,6 +59,7 @@ typedef struct {
     int splash;               /* show the splash while updating at launch */
     char splash_image[1024];  /* PNG or BMP, absolute or relative to the install root */
     int64_t splash_linger_ms; /* how long the splash stays once the app has started */
+    char watch_dir[1024];     /* a drop folder file_watcher watches ("": the file:// repository) */
     int source[BL_CFG_KEY_COUNT];
     char file_path[1024]; /* the launcher.json that was read, "" if none */
 } bl_config;

@@ -150,6 +150,25 @@ class BackgroundTest(unittest.TestCase):
         wait_for(lambda: "file_watcher needs a file:// update_url" in self.root.log(), 10, "the log line")
         self.stop_app()
 
+    def test_a_drop_folder_triggers_one_check_for_a_burst(self):
+        url = self.serve()
+        drop = self.root.p("drop")
+        os.makedirs(drop)
+        self.start_running_app({"update_url": url, "watch_dir": drop},
+                               {"BOMIOT_UPDATE_INTERVAL": "0", "BOMIOT_FILE_WATCHER": "true"})
+        wait_for(lambda: f"watching {drop}" in self.root.log(), 10, "the watcher")
+        self.pub.add("1.1.0")
+        time.sleep(0.5)
+        self.assertNotIn("checking for updates", self.root.log().split("watching", 1)[1])
+        for i in range(5):  # an admin copies a few files in
+            with open(os.path.join(drop, f"file{i}"), "w") as f:
+                f.write("x")
+            time.sleep(0.05)
+        wait_for(lambda: os.path.exists(self.ready), 60, "the ready file")
+        time.sleep(3)
+        self.assertEqual(self.root.log().count("the repository changed; checking for updates"), 1)
+        self.stop_app()
+
     def test_silent_mode_checks_and_installs_nothing(self):
         url = self.serve()
         self.pub.add("1.1.0")
