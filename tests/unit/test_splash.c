@@ -399,13 +399,13 @@ static void test_a_splash_is_ruled_out_when_off_or_without_a_display(void)
     CHECK_INT(bl_splash_possible(NULL), 0);
     CHECK_INT(bl_splash_possible(&opt), 0); /* enabled = 0 */
     opt.enabled = 1;
-    unsetenv("DISPLAY");
-    unsetenv("WAYLAND_DISPLAY");
-    unsetenv("SDL_VIDEODRIVER");
+    uv_os_unsetenv("DISPLAY");
+    uv_os_unsetenv("WAYLAND_DISPLAY");
+    uv_os_unsetenv("SDL_VIDEODRIVER");
     CHECK_INT(bl_splash_possible(&opt), 0);
-    setenv("DISPLAY", "", 1); /* set but empty is no display either */
+    uv_os_setenv("DISPLAY", ""); /* set but empty is no display either */
     CHECK_INT(bl_splash_possible(&opt), 0);
-    unsetenv("DISPLAY");
+    uv_os_unsetenv("DISPLAY");
 }
 
 static void test_run_while_without_a_splash_runs_inline(void)
