@@ -463,6 +463,69 @@ class ConsistentSnapshots(TufCase):
         self.assertEqual(r.returncode, 0, r.stderr)
 
 
+class ConsistentDelegations(TufCase):
+    init_args = ("--consistent-snapshot",)
+
+    def test_a_delegated_role_is_fetched_by_its_version(self):
+        key, path = Key(), "plugins/a.bin"
+        full = self.pub.target(path)
+        os.makedirs(os.path.dirname(full), exist_ok=True)
+        data = plugin_bytes(path)
+        with open(os.path.join(os.path.dirname(full), f"{hashlib.sha256(data).hexdigest()}.a.bin"), "wb") as f:
+            f.write(data)
+        targets = self.edit.load("targets")
+        targets["signed"]["delegations"] = {"keys": {key.keyid: key.metadata()}, "roles": [
+            {"name": "plugins", "keyids": [key.keyid], "threshold": 1, "paths": ["plugins/*"], "terminating": True}]}
+        role = delegated_role("plugins", 4, in_days(30), {path: target_entry(data)})
+        self.edit.republish(targets=targets, delegated={"plugins": (role, [key])})
+        self.assertFalse(os.path.exists(full))
+        self.clear_log()
+        r = self.client.download(path)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.log()[-2:], ["/metadata/4.plugins.json",
+                                           f"/targets/plugins/{hashlib.sha256(data).hexdigest()}.a.bin"])
+
+
+class KeyChanges(TufCase):
+    init_args = ("--role-keys", "root=3", "--threshold", "root=2")
+
+    def test_a_new_snapshot_key_is_followed(self):
+        self.pub.run("keys", "rotate", "snapshot")
+        self.pub.add("1.1.0", data_size=16 * 1024)
+        self.refresh_ok()
+        for role in ("root", "timestamp", "snapshot", "targets"):
+            self.assertEqual(self.client.trusted()[f"{role}.json"], self.edit.raw(f"{role}.json"), role)
+
+    def test_two_of_three_root_keys_rotate_root(self):
+        self.pub.run("keys", "rotate", "root")
+        self.refresh_ok()
+        self.assertEqual(self.client.trusted()["root.json"], self.edit.raw("2.root.json"))
+
+    def test_one_old_root_key_is_not_enough(self):
+        old_ids = json.loads(self.edit.raw("1.root.json"))["signed"]["roles"]["root"]["keyids"]
+        self.pub.run("keys", "rotate", "root")
+        doc = json.loads(self.edit.raw("2.root.json"))
+        doc["signatures"] = [s for s in doc["signatures"] if s["keyid"] not in old_ids[1:]]
+        self.edit.write("2.root.json", doc)
+        self.refresh_refused("bomiot-tuf refresh: root v2: 1 of 2 required signatures by root keys of v1")
+
+    def test_a_revoked_targets_key_no_longer_signs(self):
+        self.pub.run("keys", "add", "targets")
+        old = self.edit.role_keys("targets")
+        self.assertEqual(len(old), 2)
+        self.pub.run("keys", "revoke", "targets", old[0].keyid)
+        self.refresh_ok()
+        # the holder of the revoked key signs a release: threshold 1, but not by a listed key
+        doc = self.edit.load("targets")
+        doc["signed"]["targets"]["evil.tar.gz"] = target_entry(b"evil")
+        doc["signed"]["version"] += 1
+        self.edit.save("targets", doc, keys=[old[0]])
+        self.edit.republish(snapshot_meta={"targets.json": {"version": doc["signed"]["version"]}})
+        r = self.refresh_refused("bomiot-tuf refresh: targets v", "0 of 1 required signatures by targets keys of root v3",
+                                 updated=["timestamp", "snapshot"])
+        self.assertNotIn("evil", self.client.trusted()["targets.json"].decode(), r.stderr)
+
+
 def plugin_bytes(name):
     return f"plugin {name}\n".encode() * 100
 
@@ -632,6 +695,24 @@ class Delegations(TufCase):
         self.downloaded(path)
         self.assertIn(f"/metadata/{encoded}", self.log())
         self.assertEqual(self.client.trusted()[encoded], self.edit.raw(encoded))
+
+    def test_an_expired_delegated_role(self):
+        doc, keys = self.roles["plugins"]
+        doc["signed"].update(version=2, expires="2020-01-01T00:00:00Z")
+        self.edit.republish(delegated={"plugins": (doc, keys)})
+        self.refused(self.client.download("plugins/a.bin"), "bomiot-tuf download: plugins v2: expired at 2020-01-01T00:00:00Z")
+        self.assertNotIn("plugins.json", self.client.trusted())
+
+    def test_a_delegated_role_that_does_not_match_the_snapshot_s_hash(self):
+        doc, keys = self.roles["plugins"]
+        data = dump(sign(doc, keys))
+        self.edit.republish(snapshot_meta={"plugins.json": {"version": 1, "length": len(data),
+                                                            "hashes": {"sha256": hashlib.sha256(data).hexdigest()}}})
+        self.downloaded("plugins/a.bin")  # the listed bytes are accepted ...
+        self.edit.write("plugins.json", data.replace(b'"version": 1', b'"version": 2'))
+        os.remove(os.path.join(self.client.metadata, "plugins.json"))
+        self.refused(self.client.download("plugins/a.bin"),  # ... other bytes are not
+                     "bomiot-tuf download: plugins: sha256 does not match trusted metadata")
 
 
 class MalformedJson(TufCase):

@@ -95,9 +95,13 @@ class Editor:
         self.pub = pub
         self.dir = os.path.join(pub.repo, "metadata")
         self.keys = {}
-        for name in os.listdir(pub.keys):
-            if name.endswith(".key"):
-                k = Key.from_file(os.path.join(pub.keys, name))
+        self.load_keys()
+
+    def load_keys(self):
+        """The keystore's keys by key id (again after bomiot-release made new ones)."""
+        for name in os.listdir(self.pub.keys):
+            if name.endswith(".key") and name[:-4] not in self.keys:
+                k = Key.from_file(os.path.join(self.pub.keys, name))
                 assert k.keyid == name[:-4], "key ids are sha256 of the key's canonical JSON"
                 self.keys[k.keyid] = k
 
@@ -120,6 +124,8 @@ class Editor:
 
     def role_keys(self, role):
         ids = self.load("root")["signed"]["roles"][role]["keyids"]
+        if any(i not in self.keys for i in ids):
+            self.load_keys()
         return [self.keys[i] for i in ids]
 
     def save(self, role, doc, keys=None):
