@@ -1,0 +1,214 @@
+"""An update through a real nginx with TLS, configured as docs/deploy.md says:
+the repository made by bomiot-release, the server certificate from a private
+CA that the launcher is given as ca_file. The update by patch; a download
+interrupted by killing the launcher and resumed with a Range request on the
+next start; and certificates the launcher must refuse (another CA, expired,
+another name), each leaving the installed version starting."""
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from blrepo import Publisher, seed_install  # noqa: E402
+from blroot import Root, parse_report  # noqa: E402
+from test_nginx_config import (MISSING, NGINX, doc_config, free_port, make_certificates,  # noqa: E402
+                               replace_in_doc, run)
+
+
+def expired_certificate(folder, ca_crt, ca_key):
+    """A server certificate for 127.0.0.1 by the test CA that expired yesterday."""
+    key, csr, crt = (os.path.join(folder, n) for n in ("old.key", "old.csr", "old.pem"))
+    ext = os.path.join(folder, "old.ext")
+    run("openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+        "-keyout", key, "-out", csr, "-subj", "/CN=127.0.0.1")
+    with open(ext, "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n")
+    # `openssl x509 -req` cannot set a start date in the past; `openssl ca` can.
+    conf = os.path.join(folder, "ca.cnf")
+    db = os.path.join(folder, "index.txt")
+    open(db, "w").close()
+    with open(conf, "w") as f:
+        f.write("[ca]\ndefault_ca=test\n[test]\n"
+                f"database={db}\nnew_certs_dir={folder}\nserial={folder}/serial\n"
+                f"certificate={ca_crt}\nprivate_key={ca_key}\ndefault_md=sha256\npolicy=any\n"
+                "copy_extensions=copy\n[any]\ncommonName=supplied\n")
+    with open(os.path.join(folder, "serial"), "w") as f:
+        f.write("1000\n")
+    run("openssl", "ca", "-batch", "-config", conf, "-in", csr, "-out", crt, "-extfile", ext,
+        "-startdate", "20200101000000Z", "-enddate", "20200102000000Z", "-notext")
+    return crt, key
+
+
+@unittest.skipIf(MISSING, f"{', '.join(MISSING)} not installed (scripts/deps.sh installs them)")
+class NginxUpdateTest(unittest.TestCase):
+    """One nginx per test class, one server block per certificate to try."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.proc = None
+        cls.tmp = tempfile.mkdtemp(prefix="bl-nginx-up-")
+        cls.addClassCleanup(shutil.rmtree, cls.tmp, True)
+        cls.addClassCleanup(cls.stop_nginx)
+        os.chmod(cls.tmp, 0o755)  # nginx's workers run as nobody when the tests run as root
+        cls.ca, crt, key = make_certificates(cls.tmp)
+        other = os.path.join(cls.tmp, "other")
+        os.makedirs(other)
+        cls.other_ca, other_crt, other_key = make_certificates(other)
+        old_crt, old_key = expired_certificate(cls.tmp, cls.ca, os.path.join(cls.tmp, "ca.key"))
+
+        cls.pub = Publisher()
+        cls.addClassCleanup(cls.pub.cleanup)
+        cls.pub.init()
+        cls.pub.add("1.0.0", data_size=24 * 1024 * 1024)
+        cls.pub.add("1.1.0", data_size=24 * 1024 * 1024)
+        www = os.path.join(cls.tmp, "www")
+        os.makedirs(www)
+        shutil.copytree(cls.pub.repo, os.path.join(www, "updates"))
+        subprocess.run(["chmod", "-R", "a+rX", www], check=True)
+
+        block = doc_config()
+        for attempt in range(3):
+            cls.ports = {name: free_port() for name in ("good", "other_ca", "expired", "http")}
+            servers = ""
+            for name, (c, k) in (("good", (crt, key)), ("other_ca", (other_crt, other_key)),
+                                 ("expired", (old_crt, old_key))):
+                conf = replace_in_doc(block, r"^\s*listen \[::\]:\d+.*;\n", "")
+                conf = replace_in_doc(conf, r"listen 443 ssl", f"listen 127.0.0.1:{cls.ports[name]} ssl")
+                # the plain-http redirect block once, beside the good server
+                if name == "good":
+                    conf = replace_in_doc(conf, r"listen 80;", f"listen 127.0.0.1:{cls.ports['http']};")
+                else:
+                    conf = replace_in_doc(conf, r"^server \{\n    listen 80;\n(.*\n)*?\}\n", "")
+                conf = replace_in_doc(conf, r"ssl_certificate\s+\S+;", f"ssl_certificate {c};")
+                conf = replace_in_doc(conf, r"ssl_certificate_key\s+\S+;", f"ssl_certificate_key {k};")
+                conf = replace_in_doc(conf, r"root /srv/bomiot;", f"root {www};")
+                conf = replace_in_doc(conf, r"shared:bomiot_tls:", f"shared:bomiot_tls_{name}:")
+                servers += conf
+            temp = "".join(f"    {kind}_temp_path {cls.tmp}/{kind};\n"
+                           for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+            cls.conf = os.path.join(cls.tmp, "nginx.conf")
+            # 8 MB/s per connection: a 24 MB archive takes a few seconds, long
+            # enough to interrupt it in the middle
+            with open(cls.conf, "w") as f:
+                f.write(f"daemon off;\nworker_processes 1;\npid {cls.tmp}/nginx.pid;\n"
+                        f"error_log {cls.tmp}/error.log;\nevents {{ worker_connections 64; }}\n"
+                        f"http {{\n    access_log {cls.tmp}/access.log;\n    limit_rate 8m;\n"
+                        f"{temp}{servers}}}\n")
+            if cls.start_nginx():
+                return
+        raise AssertionError("nginx did not start: " + cls.read(os.path.join(cls.tmp, "error.log")))
+
+    @staticmethod
+    def read(path):
+        try:
+            with open(path) as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
+    @classmethod
+    def start_nginx(cls):
+        cls.proc = subprocess.Popen([NGINX, "-p", cls.tmp, "-e", os.path.join(cls.tmp, "error.log"), "-c", cls.conf],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.time() + 15
+        while time.time() < deadline:
+            if cls.proc.poll() is not None:
+                cls.proc = None
+                return False
+            try:
+                import socket
+                with socket.create_connection(("127.0.0.1", cls.ports["good"]), timeout=0.2):
+                    return True
+            except OSError:
+                time.sleep(0.05)
+        cls.stop_nginx()
+        raise AssertionError("nginx did not listen within 15 s")
+
+    @classmethod
+    def stop_nginx(cls):
+        proc, cls.proc = cls.proc, None
+        if proc is None or proc.poll() is not None:
+            return
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+    def setUp(self):
+        self.root = Root()
+        self.addCleanup(self.root.cleanup)
+        seed_install(self.root, self.pub, "1.0.0")
+        self.report = self.root.p("report.txt")
+
+    def url(self, name="good"):
+        return f"https://127.0.0.1:{self.ports[name]}/updates"
+
+    def started(self):
+        return [line[len("version="):] for line in parse_report(self.report)["lines"]
+                if line.startswith("version=")]
+
+    def access_log(self):
+        return self.read(os.path.join(self.tmp, "access.log"))
+
+    def test_an_update_by_patch_over_tls_with_the_private_ca(self):
+        self.root.write_config({"update_url": self.url(), "ca_file": self.ca})
+        r = self.root.run(f"--report={self.report}")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.started(), ["1.1.0"])
+        self.assertIn("downloading bomiot-1.1.0.patch", self.root.log())
+        self.assertIn("GET /updates/targets/bomiot-1.1.0.patch", self.access_log())
+
+    def test_a_killed_download_resumes_with_a_range_on_the_next_start(self):
+        self.root.write_config({"update_url": self.url(), "ca_file": self.ca, "incremental_update": False,
+                                "check_seconds": 60})
+        partial = self.root.p("cache", "downloads", "bomiot-1.1.0.tar.gz")
+        proc = subprocess.Popen([self.root.launcher, f"--report={self.report}"], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        deadline = time.time() + 60
+        while time.time() < deadline and not (os.path.exists(partial) and os.path.getsize(partial) > 4 << 20):
+            time.sleep(0.02)
+        proc.kill()  # the user's machine dies in the middle of the download
+        proc.wait()
+        got = os.path.getsize(partial)
+        total = os.path.getsize(self.pub.archive("1.1.0"))
+        self.assertLess(got, total, "the download finished before it could be interrupted")
+        self.assertEqual(self.root.read_state()["current"], "1.0.0")
+        r = self.root.run(f"--report={self.report}")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.started(), ["1.1.0"])
+        lines = [line for line in self.access_log().splitlines() if "bomiot-1.1.0.tar.gz" in line]
+        self.assertGreaterEqual(len(lines), 2, lines)
+        self.assertIn('" 206 ', lines[-1])  # the rest only, answered as a range
+        sent = int(lines[-1].split('" 206 ')[1].split()[0])
+        self.assertLess(sent, total)
+        self.assertFalse(os.path.exists(partial))  # used up and cleaned
+
+    def assert_refused(self, name, ca, reason):
+        self.root.write_config({"update_url": self.url(name), "ca_file": ca})
+        r = self.root.run(f"--report={self.report}")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.started(), ["1.0.0"])
+        log = self.root.log()
+        self.assertIn("starting the installed version 1.0.0", log)
+        self.assertRegex(log, reason)
+        self.assertEqual(self.root.read_state()["current"], "1.0.0")
+
+    def test_a_certificate_from_another_ca_is_refused(self):
+        self.assert_refused("other_ca", self.ca, r"(?i)certificate")
+
+    def test_the_system_store_does_not_trust_a_private_ca(self):
+        self.assert_refused("good", "", r"(?i)certificate")
+
+    def test_an_expired_certificate_is_refused(self):
+        self.assert_refused("expired", self.ca, r"(?i)certificate|expired")
+
+
+if __name__ == "__main__":
+    unittest.main()
