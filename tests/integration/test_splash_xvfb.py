@@ -36,10 +36,20 @@ ARTIFACTS = os.path.join(BUILD, "tests", "artifacts", "splash")
 TOOLS = ("xdotool", "xwininfo", "import", "convert")
 
 # What splash_draw.c paints, in image pixels: the bar's fill colour, its
-# padding from the window's edges, and the error sentence's colour.
+# padding from the window's edges, the error sentence's and the status line's colours.
 BAR_RGB = (88, 166, 255)
 PAD = 16
 ERROR_RGB = (255, 150, 128)
+STATUS_RGB = (226, 232, 241)
+
+
+def contrast(a, b):
+    """WCAG contrast ratio of two sRGB colours (1 to 21)."""
+    def luminance(rgb):
+        lin = [c / 255 / 12.92 if c <= 10 else ((c / 255 + 0.055) / 1.055) ** 2.4 for c in rgb]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
 
 
 def missing():
@@ -50,7 +60,7 @@ def missing():
 
 
 class Xvfb:
-    def __init__(self, width=1280, height=800):
+    def __init__(self, width=1280, height=800, dpi=96):
         absent = [t for t in TOOLS if not shutil.which(t)]
         if absent:  # scripts/deps.sh installs them with Xvfb: their absence is a broken setup
             raise RuntimeError(f"missing {', '.join(absent)} (scripts/deps.sh installs x11-utils, "
@@ -58,7 +68,7 @@ class Xvfb:
         self.width, self.height = width, height
         read, write = os.pipe()
         self.proc = subprocess.Popen(
-            ["Xvfb", "-displayfd", str(write), "-screen", "0", f"{width}x{height}x24", "-dpi", "96",
+            ["Xvfb", "-displayfd", str(write), "-screen", "0", f"{width}x{height}x24", "-dpi", str(dpi),
              "-nolisten", "tcp", "-noreset"],
             pass_fds=(write,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         os.close(write)
@@ -547,6 +557,31 @@ class SplashDriverTest(unittest.TestCase):
         lines = [line for line in d.log().splitlines() if "splash:" in line]
         self.assertEqual(len(lines), 1, lines)
         self.assertIn("the splash is off", lines[0])
+
+    def band_is_readable(self, image_path, name):
+        """The text band over a publisher's image: dark whatever the picture,
+        so the white title and light status line stand out on it."""
+        d = self.driver("--image", image_path)
+        self.walk(d, upto="downloading-1")
+        d.shown(stage=2, done=DONE["downloading-1"])
+        geometry = self.x.geometry(self.x.wait_window())
+        shot = self.window_image(self.x.screenshot(self.artifact(name)), geometry)
+        band = [shot.pixel(x, y) for y in range(340 - 86, 340 - 30) for x in range(300, 540, 7)]
+        readable = sum(1 for p in band if contrast(STATUS_RGB, p) >= 4.5)  # WCAG AA for body text
+        self.walk(d)
+        d.finish()
+        self.assertGreater(readable / len(band), 0.9, name)  # the band between the words
+        self.assertGreater(shot.count((255, 255, 255), 0, 340 - 90, 200, 40), 30)  # the title's white
+
+    def test_text_band_stays_dark_on_a_white_image(self):
+        path = os.path.join(self.tmp, "white.png")
+        subprocess.run(["convert", "-size", "560x340", "xc:white", path], check=True)
+        self.band_is_readable(path, "white")
+
+    def test_text_band_stays_dark_on_a_busy_image(self):
+        path = os.path.join(self.tmp, "noise.png")
+        subprocess.run(["convert", "-size", "560x340", "xc:", "+noise", "Random", path], check=True)
+        self.band_is_readable(path, "noise")
 
 
 if __name__ == "__main__":
