@@ -463,6 +463,64 @@ class ConsistentSnapshots(TufCase):
         self.assertEqual(r.returncode, 0, r.stderr)
 
 
+class KeyOddities(TufCase):
+    """Issue 4: keys of schemes we do not verify count as not valid, never a
+    parse failure; duplicate keyids count once."""
+
+    def next_root(self, change):
+        """2.root.json: 1.root.json changed by change(signed), signed by the root key."""
+        doc = json.loads(self.edit.raw("1.root.json"))
+        doc["signed"]["version"] = 2
+        change(doc["signed"])
+        self.edit.write("2.root.json", sign(doc, self.edit.role_keys("root")))
+        return doc
+
+    def test_an_ecdsa_key_and_its_signature_are_ignored(self):
+        ecdsa = {"keytype": "ecdsa", "scheme": "ecdsa-sha2-nistp256",
+                 "keyval": {"public": "-----BEGIN PUBLIC KEY-----\nMFkw...\n-----END PUBLIC KEY-----\n"}}
+        ecdsa_id = hashlib.sha256(json.dumps(ecdsa, sort_keys=True).encode()).hexdigest()
+
+        def add_ecdsa(signed):
+            signed["keys"][ecdsa_id] = ecdsa
+            signed["roles"]["root"]["keyids"].append(ecdsa_id)
+
+        doc = self.next_root(add_ecdsa)
+        doc["signatures"].append({"keyid": ecdsa_id, "sig": "30" * 70})
+        self.edit.write("2.root.json", doc)
+        self.refresh_ok()
+        self.assertEqual(self.client.trusted()["root.json"], self.edit.raw("2.root.json"))
+
+    def test_an_ecdsa_signature_does_not_reach_a_threshold(self):
+        ecdsa = {"keytype": "ecdsa", "scheme": "ecdsa-sha2-nistp256", "keyval": {"public": "04" + "11" * 64}}
+        ecdsa_id = "ab" * 32
+
+        def two_needed(signed):
+            signed["keys"][ecdsa_id] = ecdsa
+            signed["roles"]["root"]["keyids"].append(ecdsa_id)
+            signed["roles"]["root"]["threshold"] = 2
+
+        doc = self.next_root(two_needed)
+        doc["signatures"].append({"keyid": ecdsa_id, "sig": "30" * 70})
+        self.edit.write("2.root.json", doc)
+        self.refresh_refused("bomiot-tuf refresh: root v2: 1 of 2 required signatures by its own root keys")
+
+    def test_a_keyid_listed_twice_counts_once(self):
+        keyid = self.edit.role_keys("targets")[0].keyid
+
+        def twice(signed):
+            signed["roles"]["targets"]["keyids"] = [keyid, keyid]
+            signed["roles"]["targets"]["threshold"] = 2
+
+        self.next_root(twice)
+        # the new root is taken; the cached targets (one signature) is dropped and
+        # the served one, with the same single signature, is refused
+        r = self.refused(self.client.refresh(),
+                         "dropping the cached targets.json: cached targets v2: 1 of 2 required signatures",
+                         "bomiot-tuf refresh: targets v2: 1 of 2 required signatures by targets keys of root v2")
+        self.assertEqual(self.client.trusted()["root.json"], self.edit.raw("2.root.json"), r.stderr)
+        self.assertNotIn("targets.json", self.client.trusted())
+
+
 class ConsistentDelegations(TufCase):
     init_args = ("--consistent-snapshot",)
 
