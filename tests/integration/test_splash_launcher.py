@@ -238,6 +238,7 @@ class BlockedUpdateTest(unittest.TestCase):
         for i in range(3):  # exposed again and again: repainted each time
             self.x.remap(window)
             sx.wait_for(lambda: self.window_shows_image(window, f"exposed-{i}"), what="a repaint")
+        self.assertTrue(self.x.ping(window))  # a window manager would not call it "not responding"
         self.assertIsNone(self.proc.poll())  # still waiting on the server
         self.assertFalse(os.path.exists(self.report))  # and the app not started yet
         self.x.close(window)

@@ -138,38 +138,78 @@ class Xvfb:
         self.run("xdotool", "windowunmap", "--sync", str(window))
         self.run("xdotool", "windowmap", "--sync", str(window))
 
-    def close(self, window):
-        """What a window manager does when the user clicks close."""
+    def _xlib(self):
         x11 = ctypes.CDLL(ctypes.util.find_library("X11"))
         x11.XOpenDisplay.restype = ctypes.c_void_p
         x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
         x11.XInternAtom.restype = ctypes.c_ulong
         x11.XInternAtom.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
         x11.XSendEvent.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int, ctypes.c_long, ctypes.c_void_p]
+        x11.XDefaultRootWindow.restype = ctypes.c_ulong
+        x11.XDefaultRootWindow.argtypes = [ctypes.c_void_p]
+        x11.XSelectInput.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_long]
+        x11.XPending.argtypes = [ctypes.c_void_p]
+        x11.XNextEvent.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
         x11.XFlush.argtypes = [ctypes.c_void_p]
+        x11.XSync.argtypes = [ctypes.c_void_p, ctypes.c_int]
         x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
-
-        class ClientMessage(ctypes.Structure):
-            _fields_ = [("type", ctypes.c_int), ("serial", ctypes.c_ulong), ("send_event", ctypes.c_int),
-                        ("display", ctypes.c_void_p), ("window", ctypes.c_ulong),
-                        ("message_type", ctypes.c_ulong), ("format", ctypes.c_int),
-                        ("data", ctypes.c_long * 5), ("pad", ctypes.c_long * 24)]  # XEvent is 24 longs
         dpy = x11.XOpenDisplay(self.display.encode())
         if not dpy:
             raise RuntimeError(f"cannot open {self.display}")
+        return x11, dpy
+
+    def _protocol_message(self, x11, dpy, window, protocol, time_value):
+        ev = ClientMessage()
+        ev.type = 33  # ClientMessage
+        ev.window = window
+        ev.message_type = x11.XInternAtom(dpy, b"WM_PROTOCOLS", 0)
+        ev.format = 32
+        ev.data[0] = x11.XInternAtom(dpy, protocol, 0)
+        ev.data[1] = time_value
+        ev.data[2] = window
+        if not x11.XSendEvent(dpy, window, 0, 0, ctypes.byref(ev)):
+            raise RuntimeError("XSendEvent failed")
+        x11.XFlush(dpy)
+
+    def close(self, window):
+        """What a window manager does when the user clicks close."""
+        x11, dpy = self._xlib()
         try:
-            ev = ClientMessage()
-            ev.type = 33  # ClientMessage
-            ev.window = window
-            ev.message_type = x11.XInternAtom(dpy, b"WM_PROTOCOLS", 0)
-            ev.format = 32
-            ev.data[0] = x11.XInternAtom(dpy, b"WM_DELETE_WINDOW", 0)
-            ev.data[1] = 0  # CurrentTime
-            if not x11.XSendEvent(dpy, window, 0, 0, ctypes.byref(ev)):
-                raise RuntimeError("XSendEvent failed")
-            x11.XFlush(dpy)
+            self._protocol_message(x11, dpy, window, b"WM_DELETE_WINDOW", 0)
         finally:
             x11.XCloseDisplay(dpy)
+
+    def ping(self, window, timeout=2.0):
+        """_NET_WM_PING, as a window manager asks whether a window is alive
+        (it marks it "not responding" otherwise): True if the window's owner
+        answered on the root window within timeout."""
+        x11, dpy = self._xlib()
+        try:
+            root = x11.XDefaultRootWindow(dpy)
+            # the answer goes to the root with these masks; no window manager runs here to take them
+            x11.XSelectInput(dpy, root, (1 << 19) | (1 << 20))  # SubstructureNotify | SubstructureRedirect
+            x11.XSync(dpy, 0)
+            stamp = 4242 + int(time.monotonic() * 1000) % 100000
+            self._protocol_message(x11, dpy, window, b"_NET_WM_PING", stamp)
+            deadline = time.monotonic() + timeout
+            ev = ClientMessage()
+            while time.monotonic() < deadline:
+                while x11.XPending(dpy):
+                    x11.XNextEvent(dpy, ctypes.byref(ev))
+                    if ev.type == 33 and ev.data[1] == stamp and ev.data[2] == window:
+                        return True
+                time.sleep(0.01)
+            return False
+        finally:
+            x11.XCloseDisplay(dpy)
+
+
+class ClientMessage(ctypes.Structure):
+    """XClientMessageEvent, padded to the size of an XEvent (24 longs)."""
+    _fields_ = [("type", ctypes.c_int), ("serial", ctypes.c_ulong), ("send_event", ctypes.c_int),
+                ("display", ctypes.c_void_p), ("window", ctypes.c_ulong),
+                ("message_type", ctypes.c_ulong), ("format", ctypes.c_int),
+                ("data", ctypes.c_long * 5), ("pad", ctypes.c_long * 24)]
 
 
 class Image:
@@ -526,6 +566,15 @@ class SplashDriverTest(unittest.TestCase):
             d.proc.send_signal(signal.SIGCONT)
         wait_for(lambda: self.window_image(self.x.screenshot(self.artifact("thawed")), self.x.geometry(window))
                  .mismatch(self.reference, 200) < 0.002, what="the repaint after SIGCONT")
+        # a window manager's "are you alive?" is answered, while the work blocks;
+        # a frozen process (the control) does not answer
+        self.assertTrue(self.x.ping(window))
+        d.proc.send_signal(signal.SIGSTOP)
+        try:
+            self.assertFalse(self.x.ping(window, timeout=0.5))
+        finally:
+            d.proc.send_signal(signal.SIGCONT)
+        self.assertTrue(self.x.ping(window))
         # closed by the user: the blocked work is cancelled, the app starts
         self.x.close(window)
         r = d.finish()
