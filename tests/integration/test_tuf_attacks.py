@@ -909,6 +909,24 @@ class LauncherOutcome(unittest.TestCase):
         self.start()
         self.assertIn("version=1.1.0", parse_report(self.report)["lines"])
 
+    def test_a_rotated_root_is_followed_and_kept(self):
+        self.pub.run("keys", "rotate", "root")
+        self.pub.run("keys", "rotate", "targets")
+        self.start()
+        self.assertIn("version=1.1.0", parse_report(self.report)["lines"])
+        with open(self.root.p("cache", "metadata", "root.json"), "rb") as f:
+            self.assertEqual(f.read(), self.edit.raw("3.root.json"))
+
+    def test_a_bad_root_rotation(self):
+        old_ids = json.loads(self.edit.raw("1.root.json"))["signed"]["roles"]["root"]["keyids"]
+        self.pub.run("keys", "rotate", "root")
+        doc = json.loads(self.edit.raw("2.root.json"))
+        doc["signatures"] = [s for s in doc["signatures"] if s["keyid"] not in old_ids]
+        self.edit.write("2.root.json", doc)
+        self.start()
+        self.assert_still_on_1_0("root v2: 0 of 1 required signatures by root keys of v1")
+        self.assertFalse(os.path.exists(self.root.p("cache", "metadata", "root.json")))
+
     def test_tampered_targets(self):
         name = f"{APP}-1.1.0.patch"
         doc = json.loads(self.edit.raw("targets.json"))
@@ -916,6 +934,9 @@ class LauncherOutcome(unittest.TestCase):
         self.edit.write("targets.json", doc)
         self.start()
         self.assert_still_on_1_0("targets v3: 0 of 1 required signatures by targets keys of root v1")
+        # timestamp and snapshot were verified and kept; the tampered targets never was
+        # (the root is still the shipped one, resources/root.json)
+        self.assertEqual(sorted(os.listdir(self.root.p("cache", "metadata"))), ["snapshot.json", "timestamp.json"])
 
     def test_timestamp_signed_by_an_outside_key(self):
         doc = self.edit.load("timestamp")
@@ -923,6 +944,7 @@ class LauncherOutcome(unittest.TestCase):
         self.edit.save("timestamp", doc, keys=[Key()])
         self.start()
         self.assert_still_on_1_0("timestamp v4: 0 of 1 required signatures by timestamp keys of root v1")
+        self.assertEqual(os.listdir(self.root.p("cache", "metadata")), [])
 
     def test_expired_snapshot(self):
         self.pub.run("sign", "snapshot", env=days_ago(8))
