@@ -67,6 +67,10 @@ typedef void (*bl_delta_progress_fn)(void *ctx, int stage, uint64_t done, uint64
 typedef struct {
     bl_delta_progress_fn progress; /* may be NULL */
     void *progress_ctx;
+    /* Applying: sees every output byte, in order, just before it is written,
+     * so a caller can hash the result without reading it back. May be NULL. */
+    void (*observe)(void *ctx, const void *buf, size_t len);
+    void *observe_ctx;
 } bl_delta_options;
 
 /* Writes to patch the BSDIFF40 patch that turns old into new. Old is a whole

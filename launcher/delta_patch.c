@@ -294,6 +294,8 @@ static int flush_out(applier *a, bl_error *err)
 {
     int rc = BL_OK;
 
+    if (a->out_len > 0 && a->opts && a->opts->observe)
+        a->opts->observe(a->opts->observe_ctx, a->out_buf, a->out_len);
     if (a->out_len > 0)
         rc = a->out->write(a->out->ctx, a->out_buf, a->out_len, err);
     a->out_len = 0;

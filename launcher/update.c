@@ -1,5 +1,6 @@
 #include "update.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -244,6 +245,20 @@ static void patch_progress(void *ctx, int stage, uint64_t done, uint64_t total)
     bl_progress_bytes((bl_progress *)ctx, done, total);
 }
 
+/* The patched tar is hashed as the patch writes it: no second read of
+ * hundreds of MB to verify it. */
+typedef struct {
+    crypto_hash_sha256_state sha256;
+    uint64_t size;
+} tar_hasher;
+
+static void hash_output(void *ctx, const void *buf, size_t len)
+{
+    tar_hasher *h = ctx;
+    crypto_hash_sha256_update(&h->sha256, buf, len);
+    h->size += len;
+}
+
 /* Each patch turns the tar of the release before it into its own, which the
  * patch target's custom metadata describes (size and sha256): every step is
  * checked, not only the last. */
@@ -258,8 +273,9 @@ static int apply_patches(updater *u, const bl_plan *plan, const char *partial, c
     for (i = plan->first_patch; i <= plan->last_patch && rc == BL_OK; i++) {
         const bl_trust_target *t = u->patch_of[i];
         bl_trust_tufup info;
-        bl_digest d;
-        bl_delta_options popt = {patch_progress, u->req->progress};
+        tar_hasher h;
+        unsigned char sha256[32];
+        bl_delta_options popt = {patch_progress, u->req->progress, hash_output, &h};
         uint64_t clock;
 
         if ((rc = bl_trust_tufup_info(t, &info, err)) != BL_OK || (rc = download(u, t, patch, sizeof patch, err)) != BL_OK)
@@ -268,21 +284,21 @@ static int apply_patches(updater *u, const bl_plan *plan, const char *partial, c
         bl_update_tar_path(u->req->layout, app, u->releases[i].version, out, sizeof out - 8);
         strcat(out, ".tmp");
         clock = uv_hrtime();
+        crypto_hash_sha256_init(&h.sha256);
+        h.size = 0;
         rc = bl_delta_patch_file(old, patch, out, &popt, err);
         spent(u, PHASE_PATCH, &clock);
         remove(patch);
         if (rc == BL_OK) {
             bl_progress_stage(u->req->progress, BL_STAGE_VERIFYING, u->releases[i].version);
-            rc = bl_digest_file(out, &d, err);
+            crypto_hash_sha256_final(&h.sha256, sha256);
             spent(u, PHASE_VERIFY, &clock);
-        }
-        if (rc == BL_OK) {
             bl_trust_file expected;
             memset(&expected, 0, sizeof expected);
             expected.has_length = expected.has_hashes = expected.has_sha256 = 1;
             expected.length = info.tar_size;
             memcpy(expected.sha256, info.tar_sha256, 32);
-            rc = bl_trust_check_file(&expected, "the patched tar", d.size, d.sha256, NULL, err);
+            rc = bl_trust_check_file(&expected, "the patched tar", h.size, sha256, NULL, err);
         }
         if (i > plan->first_patch)
             remove(old); /* an intermediate tar; the current version's stays until the end */

@@ -52,7 +52,7 @@ static int run_diff(const release_env *env, int argc, char **argv)
 {
     progress_line p = {"diff", 0, 0, 0};
     (void)env;
-    bl_delta_options opts = {show_progress, &p};
+    bl_delta_options opts = {show_progress, &p, NULL, NULL};
     bl_error err;
     int rc;
 
@@ -68,7 +68,7 @@ static int run_patch(const release_env *env, int argc, char **argv)
 {
     progress_line p = {"patch", 0, 0, 0};
     (void)env;
-    bl_delta_options opts = {show_progress, &p};
+    bl_delta_options opts = {show_progress, &p, NULL, NULL};
     bl_error err;
     int rc;
 
