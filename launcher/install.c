@@ -222,3 +222,45 @@ int bl_install_app_path(const bl_layout *layout, const bl_config *cfg, const cha
         return bl_error_set(err, BL_ETOOBIG, "path too long: %s/%s", dir, exe);
     return BL_OK;
 }
+
+typedef struct {
+    const char *dir;
+    const char *prefix; /* only names starting with it; NULL: any name */
+    void (*report)(void *ctx, const char *msg);
+    void *report_ctx;
+} debris_ctx;
+
+static int remove_if_temporary(void *ctx, const char *name, int is_dir)
+{
+    debris_ctx *dc = ctx;
+    char path[BL_PATH_MAX], msg[BL_PATH_MAX + 64];
+    size_t len = strlen(name);
+    int temporary = strstr(name, ".tmp.") != NULL || (len > 4 && strcmp(name + len - 4, ".tmp") == 0);
+
+    if (is_dir || !temporary || (dc->prefix && strncmp(name, dc->prefix, strlen(dc->prefix)) != 0) ||
+        bl_fs_join(path, sizeof path, dc->dir, name) != BL_OK)
+        return 0;
+    if (remove(path) == 0) {
+        snprintf(msg, sizeof msg, "removed %s, left by an interrupted run", path);
+        if (dc->report)
+            dc->report(dc->report_ctx, msg);
+    }
+    return 0;
+}
+
+int bl_install_remove_debris(const bl_layout *layout, void (*report)(void *ctx, const char *msg), void *ctx)
+{
+    char metadata[BL_PATH_MAX], tars[BL_PATH_MAX];
+    debris_ctx dirs[3] = {{layout->root, "state.json.", report, ctx},
+                          {metadata, NULL, report, ctx},
+                          {tars, NULL, report, ctx}};
+    bl_error ignored;
+    int i;
+
+    if (bl_fs_join(metadata, sizeof metadata, layout->cache_dir, "metadata") != BL_OK ||
+        bl_fs_join(tars, sizeof tars, layout->cache_dir, "tars") != BL_OK)
+        return BL_ETOOBIG;
+    for (i = 0; i < 3; i++)
+        bl_fs_list_dir(dirs[i].dir, remove_if_temporary, &dirs[i], &ignored); /* a missing folder holds no debris */
+    return BL_OK;
+}

@@ -61,6 +61,14 @@ int bl_install_mark_complete(const char *version_dir, const char *version, bl_er
 int bl_install_list_complete(const bl_layout *layout, bl_version_list *out, bl_error *err);
 
 /* 1 if list holds exactly this version name. */
+/* Removes the temporary files an interrupted launcher leaves behind: atomic
+ * writes' state.json.tmp.<pid> and cache/metadata/<role>.json.tmp.<pid>, the
+ * patcher's cache/tars/<tar>.tmp.XXXXXX and the unpacker's <tar>.tmp. Their
+ * names change from run to run, so nothing else ever removes them. Only the
+ * lock holder may call it (another launcher's writes look the same); partial
+ * downloads in cache/downloads are kept, a resumed download needs them. */
+int bl_install_remove_debris(const bl_layout *layout, void (*report)(void *ctx, const char *msg), void *ctx);
+
 int bl_install_list_contains(const bl_version_list *list, const char *version);
 
 /* Removes every folder in versions/ that is not a complete version (unmarked,

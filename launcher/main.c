@@ -651,6 +651,8 @@ int main(int argc, char **argv)
     }
     if (l.lock && bl_install_remove_incomplete(&l.layout, log_warning, "install", &err) != BL_OK)
         bl_log(BL_LOG_WARN, "install", "%s", err.msg);
+    if (l.lock)
+        bl_install_remove_debris(&l.layout, log_warning, "install");
 
     rc = choose_version(&l.layout, l.lock != NULL, &l.state, version);
     if (rc != 0) {
