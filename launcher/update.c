@@ -405,6 +405,10 @@ int bl_update_run(const bl_update_request *req, bl_update_result *res, bl_error 
     if (bl_install_is_complete(req->layout, res->version)) {
         res->installed = 1; /* staged earlier, in the background */
         snprintf(res->why, sizeof res->why, "%s was already downloaded and installed", res->version);
+        /* A launcher killed between installing it and pruning left the old
+         * tar behind; only the new one is the base of the next patch. */
+        bl_update_tar_path(req->layout, req->cfg->app_name, res->version, tar, sizeof tar);
+        prune_tars(u, tar);
         goto cleanup;
     }
     bl_update_tar_path(req->layout, req->cfg->app_name, req->state->current, tar, sizeof tar);
