@@ -26,7 +26,6 @@ try:
 except ImportError:  # the publisher's helpers arrive with bomiot-release
     Publisher = None
 
-SERVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "server", "testserver.py")
 
 
 def splash_lines(root):
@@ -79,13 +78,10 @@ class HeadlessTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="bl-splash-headless-")
+        cls.addClassCleanup(shutil.rmtree, cls.tmp, ignore_errors=True)
         cls.trusted_root = signed_root(cls.tmp)
         cls.server = TestServer(cls.tmp)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
-        shutil.rmtree(cls.tmp, ignore_errors=True)
+        cls.addClassCleanup(cls.server.stop)
 
     def hold_the_check(self):
         with open(self.root.p("resources", "root.json"), "w") as f:
@@ -170,22 +166,17 @@ class BlockedUpdateTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
+        # cleanups as each thing exists: a failing setUpClass skips tearDownClass
         cls.x = sx.Xvfb()
+        cls.addClassCleanup(cls.x.stop)
         cls.reference = sx.Image.load(sx.SPLASH_PNG)
         cls.tmp = tempfile.mkdtemp(prefix="bl-splash-srv-")
+        cls.addClassCleanup(shutil.rmtree, cls.tmp, ignore_errors=True)
         cls.trusted_root = signed_root(cls.tmp)
         cls.server_log = os.path.join(cls.tmp, "requests.log")
-        cls.server = subprocess.Popen([sys.executable, SERVER, cls.tmp, "--log", cls.server_log],
-                                      stdout=subprocess.PIPE, text=True)
-        cls.port = int(cls.server.stdout.readline())
-        cls.server.stdout.close()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.kill()
-        cls.server.wait()
-        cls.x.stop()
-        shutil.rmtree(cls.tmp, ignore_errors=True)
+        cls.server = TestServer(cls.tmp, log=cls.server_log)
+        cls.addClassCleanup(cls.server.stop)
+        cls.port = cls.server.port
 
     def setUp(self):
         self.root = Root()
@@ -287,6 +278,7 @@ class SplashErrorTest(unittest.TestCase):
 
     def setUp(self):
         self.x = sx.Xvfb()
+        self.addCleanup(self.x.stop)
         self.root = Root()
         self.root.add_version("1.0.0")
         self.root.write_state({"current": "1.0.0"})
@@ -297,7 +289,6 @@ class SplashErrorTest(unittest.TestCase):
         self.report = self.root.p("report.txt")
 
     def tearDown(self):
-        self.x.stop()
         self.root.cleanup()
 
     def test_a_fast_failure_opens_the_splash_for_its_sentence(self):
@@ -355,20 +346,17 @@ class UpdateStagesTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.x = sx.Xvfb()
+        cls.addClassCleanup(cls.x.stop)
         cls.reference = sx.Image.load(sx.SPLASH_PNG)
         cls.refs = cls.driver_references()
         cls.pub = Publisher()
+        cls.addClassCleanup(cls.pub.cleanup)
         cls.pub.init()
         cls.pub.add("1.0.0", data_size=24 << 20)
         cls.pub.add("1.1.0", data_size=24 << 20)
         cls.requests = os.path.join(cls.pub.dir, "requests.log")
         cls.server = TestServer(cls.pub.repo, log=cls.requests)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
-        cls.pub.cleanup()
-        cls.x.stop()
+        cls.addClassCleanup(cls.server.stop)
 
     @classmethod
     def driver_references(cls):

@@ -376,11 +376,8 @@ class SplashDriverTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.x = Xvfb()
+        cls.addClassCleanup(cls.x.stop)  # also when the rest of setUpClass fails
         cls.reference = Image.load(SPLASH_PNG)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.x.stop()
 
     def setUp(self):
         self.drivers = []
