@@ -7,6 +7,7 @@ PACKAGES="
   libbz2-dev libdivsufsort-dev libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev fonts-dejavu-core
   bsdiff xvfb x11-apps x11-utils imagemagick xdotool python3-securesystemslib
   desktop-file-utils shellcheck nginx-light openssl curl nsis gcc-mingw-w64-x86-64 p7zip-full
+  wine wine64 autoconf automake libtool dpkg-dev
 "
 missing=""
 for p in $PACKAGES; do

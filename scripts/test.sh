@@ -20,3 +20,7 @@ cmake --build build/asan -j "$jobs"
 
 echo "== fuzzing: the patch reader 60 s, the other targets 15 s each =="
 ./tests/fuzz/run.sh 60 15
+
+echo "== Windows: mingw-w64 cross build, unit and Windows tests under Wine =="
+# Skipped (with a line saying so) only where Wine cannot run at all.
+./tests/windows/run.sh build/mingw

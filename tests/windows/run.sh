@@ -1,0 +1,53 @@
+#!/bin/sh
+# The Windows part of the suite: cross-compiles the whole project for 64-bit
+# Windows (mingw-w64, dependencies from installer/windows/deps.sh), then runs
+# its tests under Wine in a Wine prefix made for this run and removed after it:
+# the unit tests as .exe files (CMAKE_CROSSCOMPILING_EMULATOR, wine.sh), and the
+# integration tests registered for Windows (tests/integration/test_windows_*.py:
+# launch, install/switch, rollback, self-update, the NSIS installer).
+#
+#   tests/windows/run.sh [build-dir] [ctest args...]      (default build/mingw)
+#
+# Exits 0 with a "skipped" line only when Wine cannot run a Windows program on
+# this machine at all; any other failure fails.
+set -eu
+cd "$(dirname "$0")/../.."
+build=${1:-build/mingw}
+[ $# -gt 0 ] && shift
+jobs=${BL_JOBS:-2}
+
+wine_bin=$(command -v wine64 || command -v wine || true)
+if [ -z "$wine_bin" ]; then
+  echo "windows: SKIPPED: no wine on this machine (apt-get install wine64)"
+  exit 0
+fi
+
+prefix=$(installer/windows/deps.sh)
+cmake -S . -B "$build" -DCMAKE_TOOLCHAIN_FILE=installer/windows/mingw-toolchain.cmake \
+  -DBL_MINGW_PREFIX="$prefix" -DBL_SPLASH=OFF -DBL_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+nice cmake --build "$build" -j "$jobs"
+
+# One Wine prefix per run: nothing carries over from an earlier run or a
+# user's ~/.wine, and it is gone afterwards.
+WINEPREFIX=$(mktemp -d "${TMPDIR:-/tmp}/bl-wine-XXXXXX")
+export WINEPREFIX WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
+wineserver=$(command -v wineserver || echo /usr/lib/wine/wineserver)
+cleanup() {
+  WINEPREFIX=$WINEPREFIX "$wineserver" -k 2>/dev/null || true
+  rm -rf "$WINEPREFIX"
+}
+trap cleanup EXIT INT TERM
+start=$(date +%s)
+if ! "$wine_bin" wineboot -i >/dev/null 2>&1; then
+  echo "windows: SKIPPED: wine cannot start here ($wine_bin wineboot -i failed)"
+  exit 0
+fi
+"$wineserver" -w
+echo "windows: Wine prefix $WINEPREFIX ready in $(($(date +%s) - start)) s"
+# A persistent wineserver for the run, so each test does not start one, and
+# Wine's own services started now, with no pipe of ctest's: the first Windows
+# program starts them, they inherit its stdout, and ctest would wait for that
+# pipe to close until the test timed out.
+"$wineserver" -p
+"$wine_bin" cmd /c exit 0 </dev/null >/dev/null 2>&1
+(cd "$build" && ctest --output-on-failure "$@")
