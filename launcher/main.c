@@ -291,18 +291,43 @@ static void on_healthy(void *ctx, const char *why)
 
 /* Blocks the current version, goes back, saves. Returns 1 if there is a
  * different version to start now. */
+static void splash_for_error(launch *l, int closed_by_user);
+
+/* The user is told, in the splash, why the version they got is not the one
+ * that failed: the window stays while the previous version starts (its
+ * sentence held long enough to read), and never delays that start. */
+static void splash_rolling_back(launch *l, const char *failed)
+{
+    char sentence[256], title[64];
+    if (!l->progress && !(l->progress = bl_progress_new()))
+        return;
+    snprintf(title, sizeof title, "%s", l->cfg.app_name);
+    if (title[0] >= 'a' && title[0] <= 'z')
+        title[0] = (char)(title[0] - 'a' + 'A');
+    snprintf(sentence, sizeof sentence, "%s %s did not start properly. Going back to %s; details are in "
+             "cache/update.log.", title, failed, l->state.current);
+    bl_progress_stage(l->progress, BL_STAGE_ROLLING_BACK, l->state.current);
+    bl_progress_error(l->progress, sentence);
+    splash_for_error(l, 0);
+    if (l->splash)
+        bl_splash_pump(l->splash, l->progress, 0);
+}
+
 static int roll_back(launch *l, const char *cause)
 {
     bl_version_list complete;
     bl_error err;
-    char why[512];
+    char why[512], failed[sizeof l->state.current];
     int moved;
 
+    snprintf(failed, sizeof failed, "%s", l->state.current);
     if (bl_install_list_complete(&l->layout, &complete, &err) != BL_OK)
         complete.count = 0;
     moved = bl_trial_rollback(&l->state, &complete, why, sizeof why);
     bl_log(BL_LOG_ERROR, "trial", "%s: %s", cause, why);
     save_state(l);
+    if (moved)
+        splash_rolling_back(l, failed);
     return moved;
 }
 

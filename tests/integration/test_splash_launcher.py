@@ -320,6 +320,49 @@ class SplashErrorTest(unittest.TestCase):
         self.assertEqual(parse_report(self.report)["version"], "1.0.0")
 
 
+@unittest.skipIf(sx.missing(), sx.missing())
+class RollbackSplashTest(unittest.TestCase):
+    """A new version that crashes on its first run: the previous version
+    starts at once, and the splash tells the user why it is the old one."""
+
+    def setUp(self):
+        self.x = sx.Xvfb()
+        self.addCleanup(self.x.stop)
+        self.root = Root()
+        self.root.add_version("1.0.0")
+        self.root.add_version("1.1.0", behaviour=("--crash=segv",))
+        self.root.write_state({"current": "1.1.0", "previous": "1.0.0", "trial": True})
+        add_resources(self.root)
+        self.report = self.root.p("report.txt")
+
+    def tearDown(self):
+        self.root.cleanup()
+
+    def test_rolling_back_is_shown_while_the_previous_version_starts(self):
+        env = {k: v for k, v in self.x.env.items() if not k.startswith("BOMIOT_")}
+        env["BOMIOT_UPDATE_INTERVAL"] = "0"
+        proc = subprocess.Popen([self.root.launcher, f"--report={self.report}", "--sleep=9000"], env=env,
+                                cwd=self.root.path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            window = self.x.wait_window(proc=proc)
+            # the previous version is already running under the window
+            sx.wait_for(lambda: os.path.exists(self.report), timeout=10, what="1.0.0 to start")
+            path = window_shot(self.x, window, os.path.join(sx.ARTIFACTS, "launcher-rolling-back.png"))
+            shot = sx.Image.load(path)
+            sx.wait_for(lambda: not self.x.windows(), timeout=20, what="the splash to go")
+            self.assertIsNone(proc.poll())  # it went by itself, before the app ended
+            _, err = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+        self.assertEqual(proc.returncode, 0, err)
+        self.assertGreater(shot.count(sx.ERROR_RGB, 0, 340 - 90, 560, 90), 40)  # the sentence, in its colour
+        self.assertEqual(parse_report(self.report)["version"], "1.0.0")
+        self.assertIn("failed its trial; blocked it and went back to 1.0.0", self.root.log())
+        self.assertEqual(splash_lines(self.root), [])
+
+
 def window_shot(x, window, path):
     """The window's own pixels (import -window), or None once it is gone."""
     try:  # import can wait forever on a window being taken down
