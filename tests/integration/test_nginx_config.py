@@ -66,54 +66,19 @@ def make_certificates(folder):
     return ca_crt, crt, key
 
 
-@unittest.skipIf(MISSING, f"{', '.join(MISSING)} not installed (scripts/deps.sh installs them)")
-class NginxConfigTest(unittest.TestCase):
+class NginxProcess:
+    """An nginx of the test's own (cls.tmp, cls.https) in the foreground."""
+
     @classmethod
-    def setUpClass(cls):
-        cls.proc = None
-        cls.tmp = tempfile.mkdtemp(prefix="bl-nginx-")
-        cls.addClassCleanup(shutil.rmtree, cls.tmp, True)
-        cls.addClassCleanup(cls.stop_nginx)
-        os.chmod(cls.tmp, 0o755)  # nginx's workers run as nobody when the tests run as root
-        cls.ca, crt, key = make_certificates(cls.tmp)
-
-        www = os.path.join(cls.tmp, "www")
-        cls.files = {}
-        for rel, data in (("updates/metadata/1.root.json", b'{"signed": {"_type": "root", "version": 1}}'),
-                          ("updates/metadata/root.json", b'{"signed": {"_type": "root", "version": 1}}'),
-                          ("updates/metadata/timestamp.json", b'{"signed": {"_type": "timestamp"}}'),
-                          ("updates/metadata/targets.json", b'{"signed": {"targets": {%s}}}' % b", ".join(
-                              b'"bomiot-1.%d.0.tar.gz": {"length": 1}' % i for i in range(100))),
-                          ("updates/targets/bomiot-1.0.0.tar.gz", os.urandom(200_000)),
-                          ("updates/targets/bomiot-1.1.0.patch", os.urandom(30_000))):
-            path = os.path.join(www, rel)
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            with open(path, "wb") as f:
-                f.write(data)
-            cls.files[rel] = data
-        subprocess.run(["chmod", "-R", "a+rX", www], check=True)
-
-        server = doc_config()
-        for attempt in range(3):  # a free port may be taken between the check and nginx's bind
-            cls.https, cls.http = free_port(), free_port()
-            conf = server
-            conf = replace_in_doc(conf, r"^\s*listen \[::\]:\d+.*;\n", "")
-            conf = replace_in_doc(conf, r"listen 443 ssl", f"listen 127.0.0.1:{cls.https} ssl")
-            conf = replace_in_doc(conf, r"listen 80;", f"listen 127.0.0.1:{cls.http};")
-            conf = replace_in_doc(conf, r"ssl_certificate\s+\S+;", f"ssl_certificate {crt};")
-            conf = replace_in_doc(conf, r"ssl_certificate_key\s+\S+;", f"ssl_certificate_key {key};")
-            conf = replace_in_doc(conf, r"root /srv/bomiot;", f"root {www};")
-            conf = replace_in_doc(conf, r"shared:bomiot_tls:", f"shared:bomiot_tls_{cls.https}:")
-            temp = "".join(f"    {kind}_temp_path {cls.tmp}/{kind};\n"
-                           for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-            cls.conf = os.path.join(cls.tmp, "nginx.conf")
-            with open(cls.conf, "w") as f:
-                f.write(f"daemon off;\nworker_processes 1;\npid {cls.tmp}/nginx.pid;\n"
-                        f"error_log {cls.tmp}/error.log;\nevents {{ worker_connections 64; }}\n"
-                        f"http {{\n    access_log {cls.tmp}/access.log;\n{temp}{conf}}}\n")
-            if cls.start_nginx():
-                return
-        raise AssertionError("nginx did not start: " + cls.error_log())
+    def write_conf(cls, servers, http_extra=""):
+        """The whole nginx.conf around server blocks, every path in cls.tmp."""
+        temp = "".join(f"    {kind}_temp_path {cls.tmp}/{kind};\n"
+                       for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+        cls.conf = os.path.join(cls.tmp, "nginx.conf")
+        with open(cls.conf, "w") as f:
+            f.write(f"daemon off;\nworker_processes 1;\npid {cls.tmp}/nginx.pid;\n"
+                    f"error_log {cls.tmp}/error.log;\nevents {{ worker_connections 64; }}\n"
+                    f"http {{\n    access_log {cls.tmp}/access.log;\n{http_extra}{temp}{servers}}}\n")
 
     @classmethod
     def nginx_cmd(cls, *extra):
@@ -159,6 +124,51 @@ class NginxConfigTest(unittest.TestCase):
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+
+
+
+@unittest.skipIf(MISSING, f"{', '.join(MISSING)} not installed (scripts/deps.sh installs them)")
+class NginxConfigTest(NginxProcess, unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.proc = None
+        cls.tmp = tempfile.mkdtemp(prefix="bl-nginx-")
+        cls.addClassCleanup(shutil.rmtree, cls.tmp, True)
+        cls.addClassCleanup(cls.stop_nginx)
+        os.chmod(cls.tmp, 0o755)  # nginx's workers run as nobody when the tests run as root
+        cls.ca, crt, key = make_certificates(cls.tmp)
+
+        www = os.path.join(cls.tmp, "www")
+        cls.files = {}
+        for rel, data in (("updates/metadata/1.root.json", b'{"signed": {"_type": "root", "version": 1}}'),
+                          ("updates/metadata/root.json", b'{"signed": {"_type": "root", "version": 1}}'),
+                          ("updates/metadata/timestamp.json", b'{"signed": {"_type": "timestamp"}}'),
+                          ("updates/metadata/targets.json", b'{"signed": {"targets": {%s}}}' % b", ".join(
+                              b'"bomiot-1.%d.0.tar.gz": {"length": 1}' % i for i in range(100))),
+                          ("updates/targets/bomiot-1.0.0.tar.gz", os.urandom(200_000)),
+                          ("updates/targets/bomiot-1.1.0.patch", os.urandom(30_000))):
+            path = os.path.join(www, rel)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "wb") as f:
+                f.write(data)
+            cls.files[rel] = data
+        subprocess.run(["chmod", "-R", "a+rX", www], check=True)
+
+        server = doc_config()
+        for attempt in range(3):  # a free port may be taken between the check and nginx's bind
+            cls.https, cls.http = free_port(), free_port()
+            conf = server
+            conf = replace_in_doc(conf, r"^\s*listen \[::\]:\d+.*;\n", "")
+            conf = replace_in_doc(conf, r"listen 443 ssl", f"listen 127.0.0.1:{cls.https} ssl")
+            conf = replace_in_doc(conf, r"listen 80;", f"listen 127.0.0.1:{cls.http};")
+            conf = replace_in_doc(conf, r"ssl_certificate\s+\S+;", f"ssl_certificate {crt};")
+            conf = replace_in_doc(conf, r"ssl_certificate_key\s+\S+;", f"ssl_certificate_key {key};")
+            conf = replace_in_doc(conf, r"root /srv/bomiot;", f"root {www};")
+            conf = replace_in_doc(conf, r"shared:bomiot_tls:", f"shared:bomiot_tls_{cls.https}:")
+            cls.write_conf(conf)
+            if cls.start_nginx():
+                return
+        raise AssertionError("nginx did not start: " + cls.error_log())
 
     def curl(self, path, *args, scheme="https", out=None):
         """Returns (status, headers dict in lower case, body bytes, verbose stderr)."""

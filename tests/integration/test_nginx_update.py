@@ -6,7 +6,6 @@ next start; and certificates the launcher must refuse (another CA, expired,
 another name), each leaving the installed version starting."""
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -16,7 +15,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 from blrepo import Publisher, seed_install  # noqa: E402
 from blroot import Root, parse_report  # noqa: E402
-from test_nginx_config import (MISSING, NGINX, doc_config, free_port, make_certificates,  # noqa: E402
+from test_nginx_config import (MISSING, NginxProcess, doc_config, free_port, make_certificates,  # noqa: E402
                                replace_in_doc, run)
 
 
@@ -45,7 +44,7 @@ def expired_certificate(folder, ca_crt, ca_key):
 
 
 @unittest.skipIf(MISSING, f"{', '.join(MISSING)} not installed (scripts/deps.sh installs them)")
-class NginxUpdateTest(unittest.TestCase):
+class NginxUpdateTest(NginxProcess, unittest.TestCase):
     """One nginx per test class, one server block per certificate to try."""
 
     @classmethod
@@ -89,16 +88,10 @@ class NginxUpdateTest(unittest.TestCase):
                 conf = replace_in_doc(conf, r"root /srv/bomiot;", f"root {www};")
                 conf = replace_in_doc(conf, r"shared:bomiot_tls:", f"shared:bomiot_tls_{name}:")
                 servers += conf
-            temp = "".join(f"    {kind}_temp_path {cls.tmp}/{kind};\n"
-                           for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-            cls.conf = os.path.join(cls.tmp, "nginx.conf")
+            cls.https = cls.ports["good"]  # what start_nginx waits for
             # 8 MB/s per connection: a 24 MB archive takes a few seconds, long
             # enough to interrupt it in the middle
-            with open(cls.conf, "w") as f:
-                f.write(f"daemon off;\nworker_processes 1;\npid {cls.tmp}/nginx.pid;\n"
-                        f"error_log {cls.tmp}/error.log;\nevents {{ worker_connections 64; }}\n"
-                        f"http {{\n    access_log {cls.tmp}/access.log;\n    limit_rate 8m;\n"
-                        f"{temp}{servers}}}\n")
+            cls.write_conf(servers, "    limit_rate 8m;\n")
             if cls.start_nginx():
                 return
         raise AssertionError("nginx did not start: " + cls.read(os.path.join(cls.tmp, "error.log")))
@@ -110,36 +103,6 @@ class NginxUpdateTest(unittest.TestCase):
                 return f.read()
         except FileNotFoundError:
             return ""
-
-    @classmethod
-    def start_nginx(cls):
-        cls.proc = subprocess.Popen([NGINX, "-p", cls.tmp, "-e", os.path.join(cls.tmp, "error.log"), "-c", cls.conf],
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        deadline = time.time() + 15
-        while time.time() < deadline:
-            if cls.proc.poll() is not None:
-                cls.proc = None
-                return False
-            try:
-                import socket
-                with socket.create_connection(("127.0.0.1", cls.ports["good"]), timeout=0.2):
-                    return True
-            except OSError:
-                time.sleep(0.05)
-        cls.stop_nginx()
-        raise AssertionError("nginx did not listen within 15 s")
-
-    @classmethod
-    def stop_nginx(cls):
-        proc, cls.proc = cls.proc, None
-        if proc is None or proc.poll() is not None:
-            return
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
 
     def setUp(self):
         self.root = Root()
