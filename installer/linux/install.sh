@@ -211,6 +211,15 @@ fi
 
 put_file "$bundle/bomiot-launcher" "$root/bomiot-launcher" 755
 put_file "$bundle/uninstall.sh" "$root/uninstall.sh" 755
+# The trusted root, the splash image and font: replaced with the bundle's,
+# which is as new as the launcher it comes with.
+if [ -d "$bundle/resources" ]; then
+    make_dir "$root/resources"
+    for f in "$bundle/resources"/*; do
+        [ -f "$f" ] || continue
+        put_file "$f" "$root/resources/$(basename "$f")" 644
+    done
+fi
 if [ -f "$bundle/launcher.json" ]; then
     if [ -f "$root/launcher.json" ]; then
         say "kept the existing $root/launcher.json"

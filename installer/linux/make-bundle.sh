@@ -2,9 +2,14 @@
 # Builds the Linux bundle users download:
 #   make-bundle.sh [options] LAUNCHER APP_DIR VERSION OUT.tar.gz
 # OUT.tar.gz holds one folder (named after OUT) with install.sh, uninstall.sh,
-# the launcher, the first version's files in app/, VERSION, the hicolor icons
-# and, if given, launcher.json. Users run: tar xf OUT.tar.gz && OUT/install.sh
+# the launcher, the first version's files in app/, VERSION, the hicolor icons,
+# resources/ (the splash image and font found beside LAUNCHER in resources/,
+# and the trusted root) and, if given, launcher.json.
+# Users run: tar xf OUT.tar.gz && OUT/install.sh
 # Options:
+#   --root FILE      the repository's trusted root (bomiot-release init prints it:
+#                    <repo>/metadata/1.root.json), installed as resources/root.json;
+#                    without it the installed launcher cannot check for updates
 #   --icons DIR      a hicolor tree (<size>/apps/bomiot.png, scalable/apps/bomiot.svg);
 #                    default resources/icons/hicolor
 #   --config FILE    launcher.json installed beside the launcher (if none is there yet)
@@ -16,6 +21,7 @@ here=$(cd "$(dirname "$0")" && pwd -P)
 icons=$here/../../resources/icons/hicolor
 config=""
 wm_class=""
+trusted_root=""
 
 die() {
     echo "$me: $*" >&2
@@ -34,13 +40,18 @@ while [ $# -gt 0 ]; do
         config=$2
         shift
         ;;
+    --root)
+        [ $# -ge 2 ] || die "--root needs a file"
+        trusted_root=$2
+        shift
+        ;;
     --wm-class)
         [ $# -ge 2 ] || die "--wm-class needs a name"
         wm_class=$2
         shift
         ;;
     -h | --help)
-        sed -n '2,13s/^# \{0,1\}//p' "$0"
+        sed -n '2,17s/^# \{0,1\}//p' "$0"
         exit 0
         ;;
     --) shift; break ;;
@@ -64,6 +75,12 @@ if [ -z "$config" ] && [ ! -x "$app/bomiot" ]; then
     die "$app has no executable 'bomiot' (name another one with app_executable in a --config launcher.json)"
 fi
 [ -z "$config" ] || [ -f "$config" ] || die "$config does not exist"
+if [ -n "$trusted_root" ]; then
+    [ -f "$trusted_root" ] || die "$trusted_root does not exist"
+    grep -q '"_type"[[:space:]]*:[[:space:]]*"root"' "$trusted_root" || die "$trusted_root is not TUF root metadata"
+else
+    echo "$me: warning: no --root: the installed launcher will start the app but cannot check for updates" >&2
+fi
 case $wm_class in
 *'
 '*) die "--wm-class must be one line" ;;
@@ -85,6 +102,11 @@ cp -R "$app" "$dest/app"
 printf '%s\n' "$version" >"$dest/VERSION"
 if [ -d "$icons" ]; then cp -R "$icons" "$dest/icons"; fi
 if [ -n "$config" ]; then cp "$config" "$dest/launcher.json"; fi
+# The launcher's resources (the build puts the splash image and font beside it).
+mkdir -p "$dest/resources"
+launcher_resources=$(dirname "$launcher")/resources
+if [ -d "$launcher_resources" ]; then cp "$launcher_resources"/* "$dest/resources/"; fi
+if [ -n "$trusted_root" ]; then cp "$trusted_root" "$dest/resources/root.json"; fi
 if [ -n "$wm_class" ]; then printf '%s\n' "$wm_class" >"$dest/wm-class"; fi
 chmod 755 "$dest/install.sh" "$dest/uninstall.sh" "$dest/bomiot-launcher"
 chmod -R u+rwX,go+rX,go-w "$dest"

@@ -15,6 +15,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
+from blrepo import Publisher  # noqa: E402
 from blroot import LAUNCHER, MARKER, TESTAPP, parse_report  # noqa: E402
 
 SOURCE = os.environ.get("BL_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -112,8 +113,11 @@ class LinuxInstallerTest(unittest.TestCase):
         with open(os.path.join(app, "version.txt"), "w") as f:
             f.write(VERSION + "\n")
         cls.tarball = os.path.join(cls.work, f"bomiot-{VERSION}-linux.tar.gz")
-        r = subprocess.run([os.path.join(INSTALLER, "make-bundle.sh"), "--wm-class", "Bomiot", LAUNCHER, app,
-                            VERSION, cls.tarball], capture_output=True, text=True)
+        cls.pub = Publisher(cls.work)  # the repository whose trusted root the bundle ships
+        cls.pub.init()
+        r = subprocess.run([os.path.join(INSTALLER, "make-bundle.sh"), "--wm-class", "Bomiot",
+                            "--root", cls.pub.trusted_root(), LAUNCHER, app, VERSION, cls.tarball],
+                           capture_output=True, text=True)
         assert r.returncode == 0, r.stderr
         with tarfile.open(cls.tarball) as t:
             cls.members = t.getnames()
@@ -192,6 +196,29 @@ class LinuxInstallerTest(unittest.TestCase):
             self.assertIn(top + name, self.members)
         self.assertEqual(self.read(os.path.join(self.bundle, "VERSION")), VERSION + "\n")
         self.assertTrue(os.access(os.path.join(self.bundle, "install.sh"), os.X_OK))
+
+    def test_bundle_ships_the_trusted_root_and_the_splash_resources(self):
+        top = f"bomiot-{VERSION}-linux/resources/"
+        self.assertIn(top + "root.json", self.members)
+        for name in os.listdir(os.path.join(os.path.dirname(LAUNCHER), "resources")):
+            self.assertIn(top + name, self.members)  # the splash image and font beside the build's launcher
+        r = subprocess.run([os.path.join(INSTALLER, "make-bundle.sh"), LAUNCHER, os.path.join(self.bundle, "app"),
+                            VERSION, os.path.join(self.tmp, "noroot.tar.gz")], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("cannot check for updates", r.stderr)  # a bundle without --root is said to be one
+
+    def test_installed_launcher_trusts_the_shipped_root_and_checks(self):
+        self.install()
+        with open(self.pub.trusted_root(), "rb") as f:
+            self.assertEqual(self.read(self.p("resources", "root.json"), "rb"), f.read())
+        manifest = self.read(self.p("installed-files")).splitlines()
+        self.assertIn(f"file {self.p('resources', 'root.json')}", manifest)
+        r = subprocess.run([self.link], capture_output=True, text=True, timeout=60,
+                           env=clean_env(HOME=self.home, BOMIOT_UPDATE_URL="file://" + self.pub.repo))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        log = self.read(self.p("cache", "update.log"))
+        self.assertNotIn("no trusted root", log)
+        self.assertIn("already up to date at " + VERSION, log)
 
     def test_bundle_builder_rejects_a_bad_version_name(self):
         r = subprocess.run([os.path.join(INSTALLER, "make-bundle.sh"), LAUNCHER, os.path.join(self.bundle, "app"),
