@@ -140,8 +140,19 @@ export CFLAGS="-O2 -I$prefix/include" CPPFLAGS="-I$prefix/include" LDFLAGS="-L$p
 run() { nice -n 10 "$@" >>"$log" 2>&1 || { tail -n 40 "$log" >&2; die "failed: $*"; }; }
 
 fetch() { # $1 = source package; leaves its unpacked, patched tree's path in $srcdir
-  (cd "$work/src" && apt-get source -qq "$1" >>"$log" 2>&1) || { tail -n 20 "$log" >&2; die "apt-get source $1 failed"; }
-  v=$(src_version "$1")
+  # The newest version first; an older one of the same release if the mirror
+  # no longer has it (a security update superseded between apt-get update
+  # and now answers 404). versions.txt in the prefix says what was built.
+  v=""
+  for candidate in $(apt-cache showsrc --only-source "$1" | sed -n 's/^Version: //p' | sort -Vr); do
+    if (cd "$work/src" && apt-get source -qq "$1=$candidate" >>"$log" 2>&1); then
+      v=$candidate
+      break
+    fi
+    say "apt-get source $1=$candidate failed; trying an older version"
+  done
+  [ -n "$v" ] || { tail -n 20 "$log" >&2; die "apt-get source $1 failed"; }
+  echo "built $1=$v" >>"$work/versions.txt"
   upstream=${v#*:}
   upstream=${upstream%-*}
   srcdir=$work/src/$1-$upstream
