@@ -160,6 +160,9 @@ int main(int argc, char **argv)
     if ((rc = bl_fetch_global_init(&err)) != BL_OK)
         goto done;
     bl_fetch_defaults(&fetch);
+    /* one retry: a suite's slow or broken server gets its answer in about a
+     * minute; the launcher keeps more, bounded by its own deadline */
+    fetch.retries = 1;
     trim(o.metadata_url, metadata_url, sizeof metadata_url);
     memset(&repo, 0, sizeof repo);
     repo.metadata_dir = o.metadata_dir;
