@@ -11,8 +11,10 @@
 
 #define WPATH_MAX 32768
 /* Antivirus scanners and the search indexer open new files for a moment;
- * a rename that fails with a sharing violation usually succeeds soon after. */
-#define LOCKED_RETRIES 10
+ * a rename that fails with a sharing violation usually succeeds soon after.
+ * 8 tries, 20 ms doubling: about 5 s in all before the message naming the
+ * file (10 tries waited 20 s, long for a user looking at a splash). */
+#define LOCKED_RETRIES 8
 #define LOCKED_FIRST_DELAY_MS 20
 
 struct bl_plat_lock {
