@@ -1,6 +1,7 @@
 #include "fetch.h"
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@ typedef struct {
     uint64_t offset;   /* bytes already there before it (resume) */
     uint64_t max;      /* offset + received may not pass this; 0: no cap */
     int too_long;
+    int disk_full;     /* writing the file failed with ENOSPC */
     const bl_fetch_options *opt;
     int cancelled, timed_out;
 } sink;
@@ -85,8 +87,10 @@ static size_t on_data(char *data, size_t size, size_t nmemb, void *userdata)
         return 0;
     }
     if (s->file) {
-        if (fwrite(data, 1, n, s->file) != n)
+        if (fwrite(data, 1, n, s->file) != n) {
+            s->disk_full = errno == ENOSPC;
             return 0;
+        }
     } else {
         if (s->len + n + 1 > s->cap) {
             size_t cap = s->cap ? s->cap : 16384;
@@ -178,6 +182,10 @@ static enum outcome judge(CURL *curl, CURLcode rc, const sink *s, const char *ur
     }
     if (s->too_long || rc == CURLE_FILESIZE_EXCEEDED) {
         bl_error_set(err, BL_ELENGTH, "%s is longer than the %llu bytes allowed", url, (unsigned long long)s->max);
+        return FAIL;
+    }
+    if (s->disk_full) { /* curl would only say "Failure writing output to destination" */
+        bl_error_set(err, BL_ENOSPC, "cannot write %s: the disk is full", s->path);
         return FAIL;
     }
     if (rc == CURLE_FILE_COULDNT_READ_FILE || status == 404 || status == 403 || status == 410) {

@@ -192,6 +192,8 @@ static int download(updater *u, const bl_trust_target *target, char *path, size_
            (unsigned long long)target->file.length);
     rc = bl_repo_download_target(&u->repo, u->trust, target, path, err);
     spent(u, PHASE_DOWNLOAD, &t);
+    if (rc == BL_ENOSPC)
+        remove(path); /* a resume is no help on a full disk; the space is */
     return rc;
 }
 
