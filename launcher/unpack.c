@@ -131,6 +131,15 @@ static int prepare_entry(struct archive_entry *entry, const char *dest, bl_error
     return BL_OK;
 }
 
+/* libarchive says "Write failed"; a user needs to hear that the disk is full. */
+static int write_error(struct archive *out, const char *what, const char *name, bl_error *err)
+{
+    const char *why = archive_error_string(out);
+    if (archive_errno(out) == ENOSPC)
+        return bl_error_set(err, BL_ENOSPC, "cannot %s%s: the disk is full", what, name);
+    return bl_error_set(err, BL_EIO, "cannot %s%s: %s", what, name, why ? why : "write failed");
+}
+
 static int copy_data(struct archive *in, struct archive *out, uint64_t *total, const bl_unpack_options *opt,
                      bl_error *err)
 {
@@ -148,11 +157,8 @@ static int copy_data(struct archive *in, struct archive *out, uint64_t *total, c
         if (opt && opt->max_bytes && (*total += size) > opt->max_bytes)
             return bl_error_set(err, BL_ELENGTH, "archive unpacks to more than %llu bytes",
                                 (unsigned long long)opt->max_bytes);
-        if (archive_write_data_block(out, buf, size, offset) != ARCHIVE_OK) {
-            const char *why = archive_error_string(out);
-            int code = archive_errno(out) == ENOSPC ? BL_ENOSPC : BL_EIO;
-            return bl_error_set(err, code, "cannot write the new version: %s", why ? why : "write failed");
-        }
+        if (archive_write_data_block(out, buf, size, offset) != ARCHIVE_OK)
+            return write_error(out, "write the new version", "", err);
         if (opt && opt->progress)
             bl_progress_bytes(opt->progress, *total, opt->max_bytes);
         if (opt && bl_progress_cancelled(opt->progress))
@@ -186,17 +192,13 @@ static int extract_all(struct archive *in, const char *dest, const bl_unpack_opt
         if ((rc = prepare_entry(entry, dest, err)) != BL_OK)
             break;
         if (archive_write_header(out, entry) != ARCHIVE_OK) {
-            int code = archive_errno(out) == ENOSPC ? BL_ENOSPC : BL_EIO;
-            rc = bl_error_set(err, code, "cannot create %s: %s", archive_entry_pathname(entry),
-                              archive_error_string(out));
+            rc = write_error(out, "create ", archive_entry_pathname(entry), err);
             break;
         }
         if (archive_entry_size(entry) > 0 && (rc = copy_data(in, out, &total, opt, err)) != BL_OK)
             break;
         if (archive_write_finish_entry(out) != ARCHIVE_OK) {
-            int code = archive_errno(out) == ENOSPC ? BL_ENOSPC : BL_EIO;
-            rc = bl_error_set(err, code, "cannot finish %s: %s", archive_entry_pathname(entry),
-                              archive_error_string(out));
+            rc = write_error(out, "finish ", archive_entry_pathname(entry), err);
             break;
         }
     }
