@@ -23,8 +23,16 @@ if [ -z "$wine_bin" ]; then
 fi
 
 prefix=$(installer/windows/deps.sh)
+# A build folder configured against another prefix keeps that prefix's
+# pkg-config answers in its cache (include and library paths): start it over.
+# (BL_MINGW_PREFIX itself follows -D; UV_INCLUDEDIR and the like do not.)
+if [ -f "$build/CMakeCache.txt" ] && [ "$(cat "$build/.bl-mingw-prefix" 2>/dev/null)" != "$prefix" ]; then
+  echo "windows: $build was configured for other dependencies; configuring it afresh"
+  rm -rf "$build"
+fi
 cmake -S . -B "$build" -DCMAKE_TOOLCHAIN_FILE=installer/windows/mingw-toolchain.cmake \
   -DBL_MINGW_PREFIX="$prefix" -DBL_SPLASH=OFF -DBL_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+echo "$prefix" >"$build/.bl-mingw-prefix"
 nice cmake --build "$build" -j "$jobs"
 
 # One Wine prefix per run: nothing carries over from an earlier run or a
