@@ -163,6 +163,34 @@ class WindowsInstallerWineTest(unittest.TestCase):
         self.assertNotEqual(self.reg_query(UNINST_KEY)[0], 0)
         shutil.rmtree(self.root)
 
+    def test_all_users_installs_per_machine_and_uninstalls(self):
+        # Wine reports every user as an administrator, so /ALLUSERS needs no prompt.
+        prefix = os.environ["WINEPREFIX"]
+        root = os.path.join(prefix, "drive_c", "Program Files", "Bomiot")
+        start_menu = os.path.join(prefix, "drive_c", "ProgramData", "Microsoft", "Windows", "Start Menu",
+                                  "Programs", "Bomiot.lnk")
+        desktop = os.path.join(self.users, "Public", "Desktop", "Bomiot.lnk")
+        key = UNINST_KEY.replace("HKCU", "HKLM")
+        self.install("/ALLUSERS")
+        self.assertTrue(os.path.isfile(os.path.join(root, "bomiot-launcher.exe")))
+        self.assertTrue(os.path.isfile(os.path.join(root, "versions", "1.0.0", ".bomiot-complete")))
+        self.assertFalse(os.path.exists(self.root), "a per-machine install wrote into the user's folder")
+        for lnk in (start_menu, desktop):
+            self.assertTrue(os.path.isfile(lnk), lnk)
+            self.assertTrue(lnk_target(lnk).lower().endswith(r"\program files\bomiot\bomiot-launcher.exe"),
+                            lnk_target(lnk))
+        code, text = self.reg_query(key)
+        self.assertEqual(code, 0, text)
+        self.assertIn("/ALLUSERS /S", text)  # QuietUninstallString keeps the mode
+        self.assertNotEqual(self.reg_query(UNINST_KEY)[0], 0)
+        uninstaller = os.path.join(root, "uninstall.exe")
+        r = wine(uninstaller, "/ALLUSERS", "/S", timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        wait_for(lambda: not os.path.exists(root), timeout=60, what="the per-machine folder to go")
+        self.assertFalse(os.path.exists(start_menu))
+        self.assertFalse(os.path.exists(desktop))
+        self.assertNotEqual(self.reg_query(key)[0], 0, "the HKLM uninstall key is left")
+
 
 if __name__ == "__main__":
     unittest.main()
