@@ -12,7 +12,7 @@
 #define DEFAULT_IMAGE "resources/splash.png"
 #define DEFAULT_FONT "resources/DejaVuSans.ttf"
 /* fonts-dejavu-core, where a development build finds it without resources/ */
-#define SYSTEM_FONT "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+#define DEBIAN_DEJAVU_FONT "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 #define PLAIN_WIDTH 560
 #define PLAIN_HEIGHT 340
 #define FRAME_NS 33000000ULL /* ~30 frames a second while something moves */
@@ -141,7 +141,7 @@ static void choose_font(const bl_splash_options *opt, bl_splash *s)
 {
     if (bl_splash_resolve_path(opt->root, opt->font_path, DEFAULT_FONT, s->font_path, sizeof s->font_path) != BL_OK ||
         !bl_fs_exists(s->font_path))
-        snprintf(s->font_path, sizeof s->font_path, "%s", SYSTEM_FONT);
+        snprintf(s->font_path, sizeof s->font_path, "%s", DEBIAN_DEJAVU_FONT);
     s->ttf_started = TTF_Init() == 0;
 }
 
