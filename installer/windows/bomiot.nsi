@@ -1,7 +1,13 @@
 ; Bomiot installer for Windows (NSIS 3, built on Linux with Debian's makensis).
 ;
 ;   makensis -DVERSION=1.0.0 -DLAUNCHER_EXE=path/bomiot-launcher.exe -DAPP_DIR=path/app \
-;            -DOUTFILE=out/bomiot-1.0.0-setup.exe [-DCONFIG=launcher.json] [-DICON=bomiot.ico] bomiot.nsi
+;            -DOUTFILE=out/bomiot-1.0.0-setup.exe [-DCONFIG=launcher.json] [-DICON=bomiot.ico] \
+;            [-DTRUSTED_ROOT=repository/metadata/1.root.json] [-DRESOURCES_DIR=build/launcher/resources] bomiot.nsi
+;
+; TRUSTED_ROOT (the repository's first root, printed by bomiot-release init) is
+; installed as resources\root.json: without it the launcher starts the app but
+; cannot check for updates. RESOURCES_DIR's files (the splash image and font)
+; go into resources\ too.
 ;
 ; Per user by default, no elevation: $LOCALAPPDATA\Programs\Bomiot, shortcuts in
 ; the user's Start menu and desktop, the uninstaller under HKCU. /ALLUSERS installs
@@ -130,6 +136,18 @@ Section "${APP_NAME}" SecApp
   ${EndIf}
   File "/oname=${LAUNCHER}" "${LAUNCHER_EXE}"
   File "/oname=bomiot.ico" "${ICON}"
+  ; replaced on every install: as new as the launcher it comes with
+!ifdef TRUSTED_ROOT
+  SetOutPath "$INSTDIR\resources"
+  File "/oname=root.json" "${TRUSTED_ROOT}"
+!else
+  !warning "no TRUSTED_ROOT: the installed launcher cannot check for updates"
+!endif
+!ifdef RESOURCES_DIR
+  SetOutPath "$INSTDIR\resources"
+  File "${RESOURCES_DIR}\*"
+!endif
+  SetOutPath "$INSTDIR"
 !ifdef CONFIG
   ${IfNot} ${FileExists} "$INSTDIR\launcher.json"
     File "/oname=launcher.json" "${CONFIG}"
@@ -269,6 +287,7 @@ Section "Uninstall"
   ; What this installer put there.
   Delete "$INSTDIR\${LAUNCHER}"
   Delete "$INSTDIR\bomiot.ico"
+  RMDir /r "$INSTDIR\resources"
   ReadRegDWORD $R1 SHCTX "${UNINST_KEY}" "BomiotInstalledConfig"
   ${If} $R1 == 1
     Delete "$INSTDIR\launcher.json"

@@ -46,6 +46,9 @@ class WindowsInstallerBuildTest(unittest.TestCase):
             f.write("1.0.0\n")
         with open(os.path.join(cls.app, "lib", "data.bin"), "wb") as f:
             f.write(os.urandom(1000))
+        cls.root_json = os.path.join(cls.tmp, "1.root.json")  # stands for bomiot-release's
+        with open(cls.root_json, "w") as f:
+            f.write('{"signed": {"_type": "root", "version": 1}, "signatures": []}\n')
         cls.config = os.path.join(cls.tmp, "launcher.json")
         with open(cls.config, "w") as f:
             f.write('{"update_url": "https://updates.example.com/updates"}\n')
@@ -55,7 +58,8 @@ class WindowsInstallerBuildTest(unittest.TestCase):
         if os.path.exists(out):
             os.remove(out)
         r = subprocess.run(["makensis", "-WX", "-V2", f"-DVERSION={version}", f"-DLAUNCHER_EXE={self.launcher}",
-                            f"-DAPP_DIR={self.app}", f"-DOUTFILE={out}", *defines, NSI],
+                            f"-DAPP_DIR={self.app}", f"-DOUTFILE={out}", f"-DTRUSTED_ROOT={self.root_json}",
+                            *defines, NSI],
                            capture_output=True, text=True, timeout=300)
         return r, out
 
@@ -84,7 +88,7 @@ class WindowsInstallerBuildTest(unittest.TestCase):
         r, out = self.build("1.0.0", f"-DCONFIG={self.config}")
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         paths = {p.replace("\\", "/") for p in self.listing(out)}
-        for name in ("bomiot-launcher.exe", "bomiot.ico", "launcher.json", "uninstall.exe",
+        for name in ("bomiot-launcher.exe", "bomiot.ico", "launcher.json", "uninstall.exe", "resources/root.json",
                      "versions/1.0.0.partial/bomiot.exe", "versions/1.0.0.partial/version.txt",
                      "versions/1.0.0.partial/lib/data.bin"):
             self.assertIn(name, paths)
@@ -101,6 +105,14 @@ class WindowsInstallerBuildTest(unittest.TestCase):
         r, out = self.build("2.0rc1")
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertIn("versions/2.0rc1.partial/bomiot.exe", {p.replace("\\", "/") for p in self.listing(out)})
+
+    def test_an_installer_without_a_trusted_root_is_a_warning(self):
+        out = os.path.join(self.tmp, "noroot.exe")
+        r = subprocess.run(["makensis", "-WX", "-V2", "-DVERSION=1.0.0", f"-DLAUNCHER_EXE={self.launcher}",
+                            f"-DAPP_DIR={self.app}", f"-DOUTFILE={out}", NSI],
+                           capture_output=True, text=True, timeout=300)
+        self.assertNotEqual(r.returncode, 0)  # -WX: warnings are errors in release builds
+        self.assertIn("cannot check for updates", r.stdout + r.stderr)
 
     def test_missing_version_stops_the_build_with_a_clear_error(self):
         r = subprocess.run(["makensis", "-V2", f"-DLAUNCHER_EXE={self.launcher}", f"-DAPP_DIR={self.app}",

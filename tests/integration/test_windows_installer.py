@@ -54,8 +54,11 @@ class WindowsInstallerWineTest(unittest.TestCase):
         with open(os.path.join(app, "version.txt"), "w") as f:
             f.write("1.0.0\n")
         cls.setup = os.path.join(cls.tmp, "bomiot-1.0.0-setup.exe")
+        cls.root_json = os.path.join(cls.tmp, "1.root.json")  # stands for bomiot-release's
+        with open(cls.root_json, "w") as f:
+            f.write('{"signed": {"_type": "root", "version": 1}, "signatures": []}\n')
         r = subprocess.run(["makensis", "-WX", "-V2", "-DVERSION=1.0.0", f"-DLAUNCHER_EXE={LAUNCHER}",
-                            f"-DAPP_DIR={app}", f"-DOUTFILE={cls.setup}", NSI],
+                            f"-DAPP_DIR={app}", f"-DOUTFILE={cls.setup}", f"-DTRUSTED_ROOT={cls.root_json}", NSI],
                            capture_output=True, text=True, timeout=300)
         assert r.returncode == 0, r.stdout + r.stderr
         prefix = os.environ["WINEPREFIX"]
@@ -103,6 +106,8 @@ class WindowsInstallerWineTest(unittest.TestCase):
 
         self.install()
         self.assertTrue(os.path.isfile(os.path.join(self.root, "bomiot-launcher.exe")))
+        with open(os.path.join(self.root, "resources", "root.json")) as f, open(self.root_json) as g:
+            self.assertEqual(f.read(), g.read())  # the trusted root the launcher checks with
         with open(os.path.join(self.root, "versions", "1.0.0", ".bomiot-complete")) as f:
             self.assertIn('"1.0.0"', f.read())
         self.assertFalse(os.path.exists(os.path.join(self.root, "versions", "1.0.0.partial")))
