@@ -1,6 +1,10 @@
 /* Starting the app: as a supervised child (the launcher waits, passes signals
  * on and reports how the child ended, which later lets it detect a crash on
- * first run), or by replacing the launcher process (exec mode). */
+ * first run), or by replacing the launcher process (exec mode).
+ * On Windows, uv_spawn puts every child it starts (not detached) into libuv's
+ * job object with JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE: the app and the
+ * processes it starts are tracked together and end with the launcher, so no
+ * orphan holds files of a version being replaced. */
 #ifndef BL_SUPERVISE_H
 #define BL_SUPERVISE_H
 
