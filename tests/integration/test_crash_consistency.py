@@ -50,6 +50,46 @@ class SigkillTest(unittest.TestCase):
         self.assertGreaterEqual(phases["download/patch/unpack"], runs // 10, phases)
 
 
+class KnownWindowsTest(unittest.TestCase):
+    """The windows the random kills found, laid out on purpose so each stays
+    covered whatever a sample's seed."""
+
+    def setUp(self):
+        self.scenario = crashkit.Scenario(1 << 20)
+        self.addCleanup(self.scenario.cleanup)
+        self.root = self.scenario.fresh_root()
+        self.scenario.configure(self.root, True)
+
+    def recover(self):
+        p = self.scenario.start(self.root)
+        _, err = p.communicate(timeout=120)
+        self.scenario.check_recovered(self.root, p.returncode, err)
+
+    def test_temporary_files_of_a_killed_run_are_removed(self):
+        debris = [self.root.p("state.json.tmp.4242"),
+                  self.root.p("cache", "tars", f"{crashkit.APP}-1.1.0.tar.tmp.Ab12Cd"),
+                  self.root.p("cache", "tars", f"{crashkit.APP}-1.1.0.tar.tmp")]
+        os.makedirs(self.root.p("cache", "metadata"), exist_ok=True)
+        debris.append(self.root.p("cache", "metadata", "timestamp.json.tmp.4242"))
+        for path in debris:
+            with open(path, "wb") as f:
+                f.write(b"half")
+        self.recover()  # check_debris fails on any of them
+
+    def test_killed_after_installing_before_pruning_the_old_tar(self):
+        # What the kill leaves: 1.1.0 complete in versions/ with its tar,
+        # the old tar not yet pruned, state.json not yet switched.
+        p = self.scenario.start(self.root)
+        p.communicate(timeout=120)
+        shutil.copy(self.scenario.pristine.p("cache", "tars", f"{crashkit.APP}-1.0.0.tar"),
+                    self.root.p("cache", "tars"))
+        state = crashkit.read_state(self.root)
+        state.update(current="1.0.0", trial=False)
+        del state["previous"]
+        self.root.write_state(state)
+        self.recover()  # check_debris: cache/tars holds only 1.1.0's tar
+
+
 @unittest.skipIf(powerloss.available(), f"power loss: {powerloss.available()}")
 class PowerLossTest(unittest.TestCase):
     def setUp(self):
