@@ -15,11 +15,28 @@ struct bl_watch {
     bl_watch_options opt;
     char dir[4096], poll_path[4096];
     char description[128];
+    /* the polled file as it was when the last check started: a poll that
+     * finds it so saw a change the events already reported */
+    int have_checked;
+    uv_stat_t checked;
 };
+
+static int same_file_state(const uv_stat_t *a, const uv_stat_t *b)
+{
+    return a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+           a->st_size == b->st_size && a->st_ino == b->st_ino;
+}
 
 static void on_debounced(uv_timer_t *timer)
 {
     bl_watch *w = timer->data;
+    if (w->poll_started) {
+        uv_fs_t req;
+        w->have_checked = uv_fs_stat(NULL, &req, w->poll_path, NULL) == 0;
+        if (w->have_checked)
+            w->checked = req.statbuf;
+        uv_fs_req_cleanup(&req);
+    }
     w->opt.fn(w->opt.ctx);
 }
 
@@ -39,10 +56,13 @@ static void on_event(uv_fs_event_t *handle, const char *filename, int events, in
 
 static void on_poll(uv_fs_poll_t *handle, int status, const uv_stat_t *prev, const uv_stat_t *curr)
 {
+    bl_watch *w = handle->data;
     (void)prev;
-    (void)curr;
-    (void)status; /* appeared, vanished or changed: all worth a check */
-    restart_debounce(handle->data);
+    /* appeared, vanished or changed: all worth a check, unless the events
+     * already had one made for exactly this state (the poll lags behind) */
+    if (status == 0 && w->have_checked && same_file_state(curr, &w->checked))
+        return;
+    restart_debounce(w);
 }
 
 static void on_closed(uv_handle_t *handle)
