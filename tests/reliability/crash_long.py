@@ -52,7 +52,7 @@ def main():
             if why:
                 print(f"power loss cannot be simulated here: {why}", file=sys.stderr)
                 return 2
-            pl = powerloss.PowerLoss(scenario, image_mb=max(160, int(4 * a.mb) + 96))
+            pl = powerloss.PowerLoss(scenario, image_mb=max(160, int(6 * a.mb) + 128))  # 1.0.0 and its tar, the check's need
             print(f"uninterrupted update on the image: {pl.measure():.3f} s", flush=True)
             env = {"LD_PRELOAD": os.path.abspath(a.preload)} if a.preload else None
         else:
