@@ -271,6 +271,30 @@ class BlockedUpdateTest(unittest.TestCase):
         self.assertEqual(self.proc.wait(timeout=10), 42)
 
 
+def sentence_over_running_app(test, env, shot_name, before_shot=lambda: None):
+    """Starts the launcher with an app that runs 9 s, photographs the splash
+    it shows (after before_shot returns), and waits for the window to go by
+    itself while the app still runs. Returns (shot, seconds on screen)."""
+    proc = subprocess.Popen([test.root.launcher, f"--report={test.report}", "--sleep=9000"], env=env,
+                            cwd=test.root.path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        window = test.x.wait_window(proc=proc)
+        shown = time.monotonic()
+        before_shot()
+        shot = sx.Image.load(window_shot(test.x, window, os.path.join(sx.ARTIFACTS, shot_name)))
+        sx.wait_for(lambda: not test.x.windows(), timeout=20, what="the splash to go")
+        gone = time.monotonic()
+        test.assertIsNone(proc.poll())  # it went before the app ended, by itself
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    test.assertEqual(proc.returncode, 0, err)
+    test.assertGreater(shot.count(sx.ERROR_RGB, 0, 340 - 90, 560, 90), 40)  # the sentence, in its colour
+    return shot, gone - shown
+
+
 @unittest.skipIf(sx.missing(), sx.missing())
 class SplashErrorTest(unittest.TestCase):
     """The third update in a row that fails: the sentence is shown even
@@ -294,26 +318,10 @@ class SplashErrorTest(unittest.TestCase):
     def test_a_fast_failure_opens_the_splash_for_its_sentence(self):
         env = {k: v for k, v in self.x.env.items() if not k.startswith("BOMIOT_")}
         # the app runs 9 s: the splash stays over it while the sentence needs reading
-        proc = subprocess.Popen([self.root.launcher, f"--report={self.report}", "--sleep=9000"], env=env,
-                                cwd=self.root.path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        try:
-            window = self.x.wait_window(proc=proc)
-            shown = time.monotonic()
-            path = window_shot(self.x, window, os.path.join(sx.ARTIFACTS, "launcher-error-sentence.png"))
-            shot = sx.Image.load(path)
-            sx.wait_for(lambda: not self.x.windows(), timeout=20, what="the splash to go")
-            gone = time.monotonic()
-            self.assertIsNone(proc.poll())  # it went before the app ended, by itself
-            _, err = proc.communicate(timeout=60)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.communicate()
-        self.assertEqual(proc.returncode, 0, err)
-        self.assertGreater(shot.count(sx.ERROR_RGB, 0, 340 - 90, 560, 90), 40)  # the sentence, in its colour
+        _, on_screen = sentence_over_running_app(self, env, "launcher-error-sentence.png")
         # on screen for BL_SPLASH_ERROR_SHOW_MS (5 s), then out of the app's way
-        self.assertGreaterEqual(gone - shown, 4.0)
-        self.assertLess(gone - shown, 8.0)
+        self.assertGreaterEqual(on_screen, 4.0)
+        self.assertLess(on_screen, 8.0)
         with open(self.root.p("cache", "update-failures")) as f:
             self.assertEqual(f.read().strip(), "3")
         self.assertEqual(splash_lines(self.root), [])  # nothing went wrong with the splash itself
@@ -341,23 +349,9 @@ class RollbackSplashTest(unittest.TestCase):
     def test_rolling_back_is_shown_while_the_previous_version_starts(self):
         env = {k: v for k, v in self.x.env.items() if not k.startswith("BOMIOT_")}
         env["BOMIOT_UPDATE_INTERVAL"] = "0"
-        proc = subprocess.Popen([self.root.launcher, f"--report={self.report}", "--sleep=9000"], env=env,
-                                cwd=self.root.path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        try:
-            window = self.x.wait_window(proc=proc)
-            # the previous version is already running under the window
-            sx.wait_for(lambda: os.path.exists(self.report), timeout=10, what="1.0.0 to start")
-            path = window_shot(self.x, window, os.path.join(sx.ARTIFACTS, "launcher-rolling-back.png"))
-            shot = sx.Image.load(path)
-            sx.wait_for(lambda: not self.x.windows(), timeout=20, what="the splash to go")
-            self.assertIsNone(proc.poll())  # it went by itself, before the app ended
-            _, err = proc.communicate(timeout=60)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.communicate()
-        self.assertEqual(proc.returncode, 0, err)
-        self.assertGreater(shot.count(sx.ERROR_RGB, 0, 340 - 90, 560, 90), 40)  # the sentence, in its colour
+        # the previous version is already running under the window
+        sentence_over_running_app(self, env, "launcher-rolling-back.png", before_shot=lambda: sx.wait_for(
+            lambda: os.path.exists(self.report), timeout=10, what="1.0.0 to start"))
         self.assertEqual(parse_report(self.report)["version"], "1.0.0")
         self.assertIn("failed its trial; blocked it and went back to 1.0.0", self.root.log())
         self.assertEqual(splash_lines(self.root), [])
