@@ -187,11 +187,12 @@ cleanup:
     return rc;
 }
 
-/* Delegated role names become file names: escape everything but [A-Za-z0-9._-]. */
-static void url_encode(const char *in, char *out, size_t size)
+int bl_repo_url_encode(const char *in, char *out, size_t size)
 {
     static const char hex[] = "0123456789ABCDEF";
     size_t used = 0;
+    if (size == 0)
+        return 0;
     for (; *in && used + 4 < size; in++) {
         unsigned char c = (unsigned char)*in;
         if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
@@ -204,6 +205,7 @@ static void url_encode(const char *in, char *out, size_t size)
         }
     }
     out[used] = '\0';
+    return *in == '\0';
 }
 
 int bl_repo_find_target(const bl_repo *repo, bl_trust *t, const char *target_path, const bl_trust_target **out,
@@ -231,13 +233,13 @@ int bl_repo_find_target(const bl_repo *repo, bl_trust *t, const char *target_pat
         if ((rc = bl_trust_next_file(t, lookup.role, name, sizeof name, &max, err)) != BL_OK)
             return rc;
         /* 5.6.7: the role name is URL-encoded in the request ("a/b" is a%2Fb.json) */
-        url_encode(name, encoded, sizeof encoded);
+        bl_repo_url_encode(name, encoded, sizeof encoded); /* sized to fit any role name */
         if ((rc = fetch_metadata(repo, encoded, max, &buf, &len, err)) != BL_OK ||
             (rc = bl_trust_update_delegated(t, lookup.delegator, lookup.role, buf, len, err)) != BL_OK) {
             free(buf);
             return rc;
         }
-        url_encode(lookup.role, file, sizeof file - 5);
+        bl_repo_url_encode(lookup.role, file, sizeof file - 5);
         strcat(file, ".json");
         rc = persist(repo, file, buf, len, err);
         free(buf);

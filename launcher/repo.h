@@ -44,4 +44,9 @@ int bl_repo_find_target(const bl_repo *repo, bl_trust *t, const char *target_pat
 int bl_repo_download_target(const bl_repo *repo, const bl_trust *t, const bl_trust_target *target,
                             const char *path, bl_error *err);
 
+/* in with every byte outside [A-Za-z0-9._-] percent-encoded ("a/b" is
+ * "a%2Fb"): delegated role names in URLs and file names, and anything else
+ * that must become one plain file name. 0 if it did not fit in size. */
+int bl_repo_url_encode(const char *in, char *out, size_t size);
+
 #endif

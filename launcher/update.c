@@ -8,7 +8,6 @@
 
 #include "apply.h"
 #include "delta.h"
-#include "digest.h"
 #include "fsutil.h"
 #include "log.h"
 #include "plan.h"

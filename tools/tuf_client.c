@@ -80,30 +80,13 @@ static void trim(const char *url, char *out, size_t size)
         out[--n] = '\0';
 }
 
-/* One file name per target path, the same every time: the path with every
- * byte outside [A-Za-z0-9._-] percent-encoded (so "a/b" is "a%2Fb", and no
- * path can name anything outside the target folder). */
+/* One file name per target path, the same every time: the path
+ * percent-encoded (so "a/b" is "a%2Fb", and no path can name anything
+ * outside the target folder). */
 static int local_name(const char *path, char *out, size_t size)
 {
-    static const char hex[] = "0123456789ABCDEF";
-    size_t n = 0;
-    for (; *path; path++) {
-        unsigned char c = (unsigned char)*path;
-        int plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-                    c == '_' || c == '-';
-        if (n + 4 > size)
-            return 0;
-        if (plain) {
-            out[n++] = (char)c;
-        } else {
-            out[n++] = '%';
-            out[n++] = hex[c >> 4];
-            out[n++] = hex[c & 15];
-        }
-    }
-    out[n] = '\0';
     /* "." and ".." would be folders, not files */
-    return n > 0 && strcmp(out, ".") != 0 && strcmp(out, "..") != 0;
+    return path[0] && bl_repo_url_encode(path, out, size) && strcmp(out, ".") != 0 && strcmp(out, "..") != 0;
 }
 
 static int download(const bl_repo *repo, bl_trust *trust, const options *o, bl_error *err)
