@@ -18,8 +18,8 @@
 #include "tarball.h"
 #include "version.h"
 
-#define ARCHIVE_SUFFIX ".tar.gz"
-#define PATCH_SUFFIX ".patch"
+#define ARCHIVE_SUFFIX RELEASE_ARCHIVE_SUFFIX
+#define PATCH_SUFFIX RELEASE_PATCH_SUFFIX
 
 typedef struct {
     FILE *tar, *archive;
@@ -92,22 +92,15 @@ static int find_previous(const release_repo *r, const bl_version *version, char 
     const cJSON *targets = cJSON_GetObjectItemCaseSensitive(release_repo_signed(r, BL_TRUST_TARGETS), "targets");
     const cJSON *t;
     bl_version best, v;
-    size_t app_len = strlen(r->settings.app), suffix_len = strlen(ARCHIVE_SUFFIX);
-    int have = 0;
+    int have = 0, is_patch;
 
     previous[0] = '\0';
     cJSON_ArrayForEach(t, targets)
     {
         const char *name = t->string;
         char text[BL_VERSION_MAX_TEXT];
-        size_t len = strlen(name);
-        if (len <= app_len + 1 + suffix_len || strncmp(name, r->settings.app, app_len) != 0 ||
-            name[app_len] != '-' || strcmp(name + len - suffix_len, ARCHIVE_SUFFIX) != 0 ||
-            len - app_len - 1 - suffix_len >= sizeof text)
-            continue;
-        memcpy(text, name + app_len + 1, len - app_len - 1 - suffix_len);
-        text[len - app_len - 1 - suffix_len] = '\0';
-        if (bl_version_parse(text, &v, NULL) != BL_OK)
+        if (!release_repo_target_version(r, name, text, sizeof text, &is_patch) || is_patch ||
+            bl_version_parse(text, &v, NULL) != BL_OK)
             continue;
         if (bl_version_compare(&v, version) == 0)
             return bl_error_set(err, BL_EINVAL, "version %s is published already (%s)", text, name);

@@ -191,11 +191,39 @@ cJSON *release_repo_signed(const release_repo *r, int role)
     return cJSON_GetObjectItemCaseSensitive(r->doc[role], "signed");
 }
 
-const cJSON *release_repo_keyids(const release_repo *r, int role)
+static const cJSON *keyids_of(const cJSON *root_signed, int role)
 {
-    const cJSON *roles = cJSON_GetObjectItemCaseSensitive(release_repo_signed(r, BL_TRUST_ROOT), "roles");
+    const cJSON *roles = cJSON_GetObjectItemCaseSensitive(root_signed, "roles");
     return cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(roles, release_role_names[role]),
                                             "keyids");
+}
+
+const cJSON *release_repo_keyids(const release_repo *r, int role)
+{
+    return keyids_of(release_repo_signed(r, BL_TRUST_ROOT), role);
+}
+
+int release_repo_target_version(const release_repo *r, const char *name, char *version, size_t size,
+                                int *is_patch)
+{
+    static const char *const suffixes[] = {RELEASE_ARCHIVE_SUFFIX, RELEASE_PATCH_SUFFIX};
+    size_t app_len = strlen(r->settings.app), len = strlen(name), rest_len, i;
+    const char *rest = name + app_len + 1; /* after "{app}-" */
+
+    if (len <= app_len + 1 || strncmp(name, r->settings.app, app_len) != 0 || name[app_len] != '-')
+        return 0;
+    rest_len = len - app_len - 1;
+    for (i = 0; i < 2; i++) {
+        size_t suffix_len = strlen(suffixes[i]);
+        if (rest_len <= suffix_len || strcmp(rest + rest_len - suffix_len, suffixes[i]) != 0 ||
+            rest_len - suffix_len >= size)
+            continue;
+        memcpy(version, rest, rest_len - suffix_len);
+        version[rest_len - suffix_len] = '\0';
+        *is_patch = i == 1;
+        return 1;
+    }
+    return 0;
 }
 
 static cJSON *new_document(int role)
@@ -324,13 +352,6 @@ static uint64_t threshold_of(const cJSON *root_signed, int role)
     const cJSON *t = cJSON_GetObjectItemCaseSensitive(
         cJSON_GetObjectItemCaseSensitive(roles, release_role_names[role]), "threshold");
     return cJSON_IsNumber(t) && t->valuedouble >= 1 ? (uint64_t)t->valuedouble : 1;
-}
-
-static const cJSON *keyids_of(const cJSON *root_signed, int role)
-{
-    const cJSON *roles = cJSON_GetObjectItemCaseSensitive(root_signed, "roles");
-    return cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(roles, release_role_names[role]),
-                                            "keyids");
 }
 
 /* Signs doc with every key of role (per root_signed) the keys folder holds,

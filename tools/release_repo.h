@@ -24,6 +24,8 @@
 
 #define RELEASE_ROLES 4 /* indexed by enum bl_trust_type */
 #define RELEASE_APP_MAX 64
+#define RELEASE_ARCHIVE_SUFFIX ".tar.gz" /* targets {app}-{version}.tar.gz */
+#define RELEASE_PATCH_SUFFIX ".patch"    /* and {app}-{version}.patch */
 
 extern const char *const release_role_names[RELEASE_ROLES]; /* "root", "timestamp", ... */
 
@@ -77,6 +79,12 @@ int release_repo_commit(release_repo *r, bl_error *err);
 
 /* The key ids of role in the current root (a cJSON array of strings). */
 const cJSON *release_repo_keyids(const release_repo *r, int role);
+
+/* The version a target name {app}-{version}.tar.gz or .patch carries, into
+ * version, and which kind it is; 0 for any other name (another app, another
+ * file, a version longer than size). The version is not parsed here. */
+int release_repo_target_version(const release_repo *r, const char *name, char *version, size_t size,
+                                int *is_patch);
 
 /* Where a target lives: <repo>/targets/<name>. */
 int release_repo_target_path(const release_repo *r, const char *name, char *out, size_t size, bl_error *err);

@@ -160,7 +160,7 @@ static int run_ls(const release_env *env, int argc, char **argv)
 {
     release_repo repo;
     listed *rows = NULL;
-    size_t count = 0, i, app_len;
+    size_t count = 0, i;
     const cJSON *t;
     bl_error err;
     int rc = RELEASE_OK;
@@ -174,24 +174,12 @@ static int run_ls(const release_env *env, int argc, char **argv)
         release_repo_close(&repo);
         return RELEASE_FAILED;
     }
-    app_len = strlen(repo.settings.app);
     cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(release_repo_signed(&repo, BL_TRUST_TARGETS), "targets"))
     {
-        const char *name = t->string, *suffix;
         char version[BL_VERSION_MAX_TEXT];
-        size_t len = strlen(name), vlen;
         int is_patch;
-        if (strncmp(name, repo.settings.app, app_len) != 0 || name[app_len] != '-')
+        if (!release_repo_target_version(&repo, t->string, version, sizeof version, &is_patch))
             continue;
-        is_patch = len > 6 && strcmp(name + len - 6, ".patch") == 0;
-        suffix = is_patch ? ".patch" : ".tar.gz";
-        if (len < app_len + 1 + strlen(suffix) || strcmp(name + len - strlen(suffix), suffix) != 0)
-            continue;
-        vlen = len - app_len - 1 - strlen(suffix);
-        if (vlen == 0 || vlen >= sizeof version)
-            continue;
-        memcpy(version, name + app_len + 1, vlen);
-        version[vlen] = '\0';
         for (i = 0; i < count && strcmp(rows[i].version, version) != 0; i++)
             ;
         if (i == count) {
