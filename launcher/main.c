@@ -180,11 +180,16 @@ static void background_off(void *ctx)
  * a version on trial, update_at_launch false) shows no window. Once the app
  * starts, the window stays for splash_linger_ms (or while an error sentence
  * has not been readable long enough) and then goes. */
-static void splash_options(const launch *l, char *title, size_t size, bl_splash_options *opt)
+static void app_title(const launch *l, char *title, size_t size)
 {
     snprintf(title, size, "%s", l->cfg.app_name);
     if (title[0] >= 'a' && title[0] <= 'z') /* "bomiot" is Bomiot to its users */
         title[0] = (char)(title[0] - 'a' + 'A');
+}
+
+static void splash_options(const launch *l, char *title, size_t size, bl_splash_options *opt)
+{
+    app_title(l, title, size);
     memset(opt, 0, sizeof *opt);
     opt->enabled = l->cfg.splash;
     opt->root = l->layout.root;
@@ -289,8 +294,6 @@ static void on_healthy(void *ctx, const char *why)
     prune_versions(l);
 }
 
-/* Blocks the current version, goes back, saves. Returns 1 if there is a
- * different version to start now. */
 static void splash_for_error(launch *l, int closed_by_user);
 
 /* The user is told, in the splash, why the version they got is not the one
@@ -301,9 +304,7 @@ static void splash_rolling_back(launch *l, const char *failed)
     char sentence[256], title[64];
     if (!l->progress && !(l->progress = bl_progress_new()))
         return;
-    snprintf(title, sizeof title, "%s", l->cfg.app_name);
-    if (title[0] >= 'a' && title[0] <= 'z')
-        title[0] = (char)(title[0] - 'a' + 'A');
+    app_title(l, title, sizeof title);
     snprintf(sentence, sizeof sentence, "%s %s did not start properly. Going back to %s; details are in "
              "cache/update.log.", title, failed, l->state.current);
     bl_progress_stage(l->progress, BL_STAGE_ROLLING_BACK, l->state.current);
@@ -313,6 +314,8 @@ static void splash_rolling_back(launch *l, const char *failed)
         bl_splash_pump(l->splash, l->progress, 0);
 }
 
+/* Blocks the current version, goes back, saves. Returns 1 if there is a
+ * different version to start now. */
 static int roll_back(launch *l, const char *cause)
 {
     bl_version_list complete;
