@@ -9,7 +9,7 @@ import subprocess
 import tarfile
 import tempfile
 
-from blroot import BUILD, MARKER, TESTAPP
+from blroot import BUILD, MARKER, write_test_app
 
 RELEASE = os.path.join(BUILD, "tools", "bomiot-release")
 APP = "bomiot"
@@ -22,13 +22,7 @@ def app_folder(parent, version, behaviour=(), data_size=256 * 1024, seed=1, file
     the archive). files: extra {relative path: bytes}."""
     folder = os.path.join(parent, f"app-{version}")
     shutil.rmtree(folder, ignore_errors=True)
-    os.makedirs(folder)
-    shutil.copy2(TESTAPP, os.path.join(folder, APP))
-    with open(os.path.join(folder, "version.txt"), "w") as f:
-        f.write(version + "\n")
-    if behaviour:
-        with open(os.path.join(folder, "extra-args.txt"), "w") as f:
-            f.write("\n".join(behaviour) + "\n")
+    write_test_app(folder, version, APP, behaviour)
     data = bytearray(random.Random(seed).randbytes(data_size))
     change = random.Random(version)
     for _ in range(8):  # a few small edits per version, as a real release makes
@@ -84,6 +78,16 @@ class Publisher:
 
     def trusted_root(self):
         return os.path.join(self.repo, "metadata", "1.root.json")
+
+
+def flip_byte(path, offset, mask=0x55):
+    """Damages one byte of a file in place, as a bad disk or a tampering
+    mirror would; the same call again undoes it."""
+    with open(path, "r+b") as f:
+        f.seek(offset)
+        b = f.read(1)
+        f.seek(offset)
+        f.write(bytes([b[0] ^ mask]))
 
 
 def seed_install(root, publisher, version):

@@ -12,11 +12,30 @@ TESTAPP = os.path.join(BUILD, "tests", "bl-testapp")
 MARKER = ".bomiot-complete"
 
 
+def write_test_app(folder, version, exe="bomiot", behaviour=(), testapp=TESTAPP):
+    """The test app as exe in folder, its version.txt, and extra-args.txt
+    for behaviour: extra test-app arguments this version always acts on,
+    e.g. ("--crash=segv",) for a release that crashes."""
+    os.makedirs(folder, exist_ok=True)
+    shutil.copy2(testapp, os.path.join(folder, exe))
+    with open(os.path.join(folder, "version.txt"), "w") as f:
+        f.write(version + "\n")
+    if behaviour:
+        with open(os.path.join(folder, "extra-args.txt"), "w") as f:
+            f.write("\n".join(behaviour) + "\n")
+
+
 class Root:
-    def __init__(self):
-        self.path = tempfile.mkdtemp(prefix="bl-root-")
-        self.launcher = os.path.join(self.path, "bomiot-launcher")
-        shutil.copy2(LAUNCHER, self.launcher)
+    """An install root; a subclass names other binaries (tests/windows/wineroot.py)."""
+    LAUNCHER = LAUNCHER
+    TESTAPP = TESTAPP
+    EXE = ""  # the platform's executable suffix
+    PREFIX = "bl-root-"
+
+    def __init__(self, name_hint=""):
+        self.path = tempfile.mkdtemp(prefix=self.PREFIX + name_hint)
+        self.launcher = os.path.join(self.path, "bomiot-launcher" + self.EXE)
+        shutil.copy2(self.LAUNCHER, self.launcher)
         os.makedirs(os.path.join(self.path, "versions"))
 
     def cleanup(self):
@@ -25,17 +44,9 @@ class Root:
     def p(self, *parts):
         return os.path.join(self.path, *parts)
 
-    def add_version(self, version, complete=True, exe="bomiot", behaviour=()):
-        """behaviour: extra test-app arguments this version always acts on,
-        e.g. ("--crash=segv",) for a release that crashes."""
+    def add_version(self, version, complete=True, exe=None, behaviour=()):
         folder = self.p("versions", version)
-        os.makedirs(folder, exist_ok=True)
-        shutil.copy2(TESTAPP, os.path.join(folder, exe))
-        with open(os.path.join(folder, "version.txt"), "w") as f:
-            f.write(version + "\n")
-        if behaviour:
-            with open(os.path.join(folder, "extra-args.txt"), "w") as f:
-                f.write("\n".join(behaviour) + "\n")
+        write_test_app(folder, version, exe or "bomiot" + self.EXE, behaviour, self.TESTAPP)
         if complete:
             with open(os.path.join(folder, MARKER), "w") as f:
                 json.dump({"version": version}, f)
@@ -55,7 +66,7 @@ class Root:
 
     def log(self):
         try:
-            with open(self.p("cache", "update.log")) as f:
+            with open(self.p("cache", "update.log"), encoding="utf-8", errors="replace") as f:
                 return f.read()
         except FileNotFoundError:
             return ""
@@ -73,7 +84,7 @@ class Root:
 def parse_report(path):
     """The test app's report: version, cwd, args (decoded from hex), env."""
     out = {"args": [], "env": {}, "lines": []}
-    with open(path) as f:
+    with open(path, encoding="utf-8", errors="replace") as f:
         for line in f.read().splitlines():
             out["lines"].append(line)
             key, _, value = line.partition("=")

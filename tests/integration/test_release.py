@@ -16,7 +16,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from blrepo import APP, Publisher, app_folder  # noqa: E402
+from blrepo import APP, Publisher, app_folder, flip_byte  # noqa: E402
 
 DAY = 86400
 
@@ -300,18 +300,12 @@ class ReleaseTest(unittest.TestCase):
         self.pub.add("1.1.0")
         self.assertEqual(self.verify().returncode, 0)
         archive = self.pub.archive("1.1.0")
-        with open(archive, "r+b") as f:
-            f.seek(50)
-            b = f.read(1)
-            f.seek(50)
-            f.write(bytes([b[0] ^ 1]))
+        flip_byte(archive, 50, 1)
         r = self.verify()
         self.assertEqual(r.returncode, 1)
         self.assertIn("bomiot-1.1.0.tar.gz", r.stdout)
         self.assertIn("NOT fit to serve", r.stderr)
-        with open(archive, "r+b") as f:
-            f.seek(50)
-            f.write(b)
+        flip_byte(archive, 50, 1)  # undone
         # metadata changed without the keys: the signature no longer holds
         path = os.path.join(self.pub.repo, "metadata", "targets.json")
         doc = load(path)

@@ -16,7 +16,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "server"))
-from blrepo import APP, Publisher, seed_install  # noqa: E402
+from blrepo import APP, Publisher, flip_byte, seed_install  # noqa: E402
 from blroot import Root, parse_report  # noqa: E402
 from server import TestServer  # noqa: E402
 from tufkit import Client, Editor, Key, delegated_role, dump, sign, target_entry  # noqa: E402
@@ -330,11 +330,7 @@ class TargetMismatch(TufCase):
             self.assertEqual(f.read(), open(self.pub.archive("1.0.0"), "rb").read())
 
     def test_a_changed_byte_fails_the_hash(self):
-        with open(self.pub.archive("1.0.0"), "r+b") as f:
-            f.seek(100)
-            b = f.read(1)
-            f.seek(100)
-            f.write(bytes([b[0] ^ 1]))
+        flip_byte(self.pub.archive("1.0.0"), 100, 1)
         self.download_refused(f"bomiot-tuf download: {ARCHIVE}: sha256 does not match trusted metadata")
 
     def test_a_longer_file_is_cut_at_the_trusted_length(self):
@@ -953,11 +949,7 @@ class LauncherOutcome(unittest.TestCase):
         self.assert_still_on_1_0("snapshot v4: expired at ")
 
     def test_a_patch_that_does_not_match_its_hash(self):
-        with open(self.pub.patch("1.1.0"), "r+b") as f:
-            f.seek(50)
-            b = f.read(1)
-            f.seek(50)
-            f.write(bytes([b[0] ^ 1]))
+        flip_byte(self.pub.patch("1.1.0"), 50, 1)
         with open(self.pub.archive("1.1.0"), "ab") as f:
             f.write(b"\0")
         self.start()

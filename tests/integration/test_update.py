@@ -11,7 +11,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "server"))
-from blrepo import APP, Publisher, seed_install  # noqa: E402
+from blrepo import APP, Publisher, flip_byte, seed_install  # noqa: E402
 from blroot import Root, parse_report  # noqa: E402
 from server import TestServer  # noqa: E402
 
@@ -227,14 +227,6 @@ class UpdateTest(unittest.TestCase):
         self.assertFalse(os.path.exists(self.root.p("versions", "1.2.0")))
         self.assertEqual(self.leftovers(), [])
         self.assertEqual(self.started(), ["1.0.0"])
-
-
-def flip_byte(path, offset):
-    with open(path, "r+b") as f:
-        f.seek(offset)
-        b = f.read(1)
-        f.seek(offset)
-        f.write(bytes([b[0] ^ 0x55]))
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "server"))
-from blrepo import Publisher, seed_install  # noqa: E402
+from blrepo import Publisher, flip_byte, seed_install  # noqa: E402
 from blroot import BUILD, Root, parse_report  # noqa: E402
 from server import TestServer  # noqa: E402
 
@@ -76,11 +76,7 @@ class ValgrindTest(unittest.TestCase):
 
     def test_corrupt_patch_falls_back_to_the_archive(self):
         seed_install(self.root, self.pub, "1.0.0")
-        with open(self.pub.patch("1.1.0"), "r+b") as f:
-            f.seek(40)
-            b = f.read(1)
-            f.seek(40)
-            f.write(bytes([b[0] ^ 0xFF]))
+        flip_byte(self.pub.patch("1.1.0"), 40, 0xFF)
         r = self.memcheck()
         self.assertEqual(r.returncode, 0)
         self.assertEqual(self.started(), ["1.1.0"])
