@@ -19,7 +19,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "server"))
 from blrepo import APP, Publisher, flip_byte, seed_install  # noqa: E402
 from blroot import Root, parse_report  # noqa: E402
 from server import TestServer  # noqa: E402
-from tufkit import Client, Editor, Key, delegated_role, dump, sign, target_entry  # noqa: E402
+from tufkit import (Client, Editor, Key, ServedRepositoryCase, delegated_role, dump, sign,  # noqa: E402
+                    target_entry)
 
 DAY = 86400
 ARCHIVE = f"{APP}-1.0.0.tar.gz"
@@ -34,29 +35,17 @@ def in_days(n):
     return t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-class TufCase(unittest.TestCase):
-    """A published repository (1.0.0), a server over it that logs requests,
-    and a client initialised with the repository's 1.root.json."""
-    init_args = ()
+class TufCase(ServedRepositoryCase):
+    """A served repository with 1.0.0 published and a client that has
+    refreshed once from it (unless first is False)."""
     first = True  # publish 1.0.0 and refresh once in setUp
 
     def setUp(self):
-        self.pub = Publisher()
-        self.pub.init(*self.init_args)
-        self.requests = os.path.join(self.pub.dir, "requests.log")
-        self.server = TestServer(self.pub.repo, log=self.requests)
-        self.client = Client(f"{self.server.url}/metadata", f"{self.server.url}/targets")
-        r = self.client.init(self.pub.trusted_root())
-        self.assertEqual(r.returncode, 0, r.stderr)
+        super().setUp()
         if self.first:
             self.pub.add("1.0.0", data_size=16 * 1024)
             self.refresh_ok()
         self.edit = Editor(self.pub)
-
-    def tearDown(self):
-        self.server.stop()
-        self.client.cleanup()
-        self.pub.cleanup()
 
     # -- driving the client --
 

@@ -9,31 +9,13 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "server"))
-from blrepo import APP, Publisher  # noqa: E402
-from server import TestServer  # noqa: E402
-from tufkit import Client  # noqa: E402
+from blrepo import APP  # noqa: E402
+from tufkit import ServedRepositoryCase  # noqa: E402
 
 VERSIONS = ("1.0.0", "1.1.0", "1.2.0")
 
 
-class RoundTrip(unittest.TestCase):
-    init_args = ()
-
-    def setUp(self):
-        self.pub = Publisher()
-        self.pub.init(*self.init_args)
-        self.requests = os.path.join(self.pub.dir, "requests.log")
-        self.server = TestServer(self.pub.repo, log=self.requests)
-        self.client = Client(f"{self.server.url}/metadata", f"{self.server.url}/targets")
-        r = self.client.init(self.pub.trusted_root())
-        self.assertEqual(r.returncode, 0, r.stderr)
-
-    def tearDown(self):
-        self.server.stop()
-        self.client.cleanup()
-        self.pub.cleanup()
-
+class RoundTrip(ServedRepositoryCase):
     def published(self):
         with open(os.path.join(self.pub.repo, "metadata", "targets.json")) as f:
             return set(json.load(f)["signed"]["targets"])

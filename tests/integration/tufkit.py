@@ -14,9 +14,14 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
+import unittest
 
-from blroot import BUILD
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "server"))
+from blrepo import Publisher  # noqa: E402
+from blroot import BUILD  # noqa: E402
+from server import TestServer  # noqa: E402
 
 TUF = os.path.join(BUILD, "tools", "bomiot-tuf")
 ROLES = ("root", "timestamp", "snapshot", "targets")
@@ -215,3 +220,24 @@ class Client:
         """The file name bomiot-tuf gives a target path (percent-encoded)."""
         keep = set(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
         return "".join(chr(c) if c in keep else "%%%02X" % c for c in target.encode())
+
+
+class ServedRepositoryCase(unittest.TestCase):
+    """A repository made by bomiot-release (init with init_args, nothing
+    published yet), a server over it that logs requests, and a client
+    initialised with the repository's 1.root.json."""
+    init_args = ()
+
+    def setUp(self):
+        self.pub = Publisher()
+        self.pub.init(*self.init_args)
+        self.requests = os.path.join(self.pub.dir, "requests.log")
+        self.server = TestServer(self.pub.repo, log=self.requests)
+        self.client = Client(f"{self.server.url}/metadata", f"{self.server.url}/targets")
+        r = self.client.init(self.pub.trusted_root())
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+    def tearDown(self):
+        self.server.stop()
+        self.client.cleanup()
+        self.pub.cleanup()
