@@ -66,6 +66,7 @@ static int run_keys(const release_env *env, int argc, char **argv)
     char keyid[RELEASE_KEYID_SIZE], retire[32][RELEASE_KEYID_SIZE];
     int role, rc = BL_OK, retire_count = 0, i, is_add, is_rotate, is_revoke;
     const cJSON *id, *threshold;
+    double root_version;
     release_repo repo;
     bl_error err;
 
@@ -117,10 +118,9 @@ static int run_keys(const release_env *env, int argc, char **argv)
     for (i = 0; i < retire_count; i++)
         printf("%s key %s of %s (moved to %s/retired)\n", is_revoke ? "revoked" : "rotated out", retire[i], argv[2],
                env->keys_dir);
+    root_version = cJSON_GetObjectItemCaseSensitive(release_repo_signed(&repo, BL_TRUST_ROOT), "version")->valuedouble;
     printf("root is now version %.0f (%s/metadata/%.0f.root.json, signed by the old and the new root keys)\n",
-           cJSON_GetObjectItemCaseSensitive(release_repo_signed(&repo, BL_TRUST_ROOT), "version")->valuedouble,
-           env->repo_dir,
-           cJSON_GetObjectItemCaseSensitive(release_repo_signed(&repo, BL_TRUST_ROOT), "version")->valuedouble);
+           root_version, env->repo_dir, root_version);
 cleanup:
     release_repo_close(&repo);
     if (rc != BL_OK) {
