@@ -6,13 +6,19 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "delta.h"
+#include "pipe.h"
+#include "sha256.h"
+
 #define CHUNK (256 * 1024)
+#define PIPE_CHUNK (1024 * 1024) /* the patch hands out 1 MB at a time */
+#define PIPE_CHUNKS 4
 
 typedef struct {
     FILE *in, *tar;
     z_stream z;
     int z_ready, finished, members;
-    crypto_hash_sha256_state hash;
+    bl_sha256 hash;
     uint64_t size;
     unsigned char in_buf[CHUNK], out_buf[CHUNK];
 } inflater;
@@ -61,7 +67,7 @@ static long long next_chunk(void *ctx, const void **buf, bl_error *err)
                 bl_error_set(err, BL_ENOSPC, "cannot write the cached tar (disk full?)");
                 return -1;
             }
-            crypto_hash_sha256_update(&f->hash, f->out_buf, n);
+            bl_sha256_update(&f->hash, f->out_buf, n);
             f->size += n;
             *buf = f->out_buf;
             return (long long)n;
@@ -82,7 +88,7 @@ int bl_apply_archive(const char *archive_gz, const char *tar_path, const char *d
 
     if (!f)
         return bl_error_set(err, BL_ENOMEM, "out of memory");
-    crypto_hash_sha256_init(&f->hash);
+    bl_sha256_init(&f->hash);
     if (!(f->in = fopen(archive_gz, "rb"))) {
         rc = bl_error_set(err, BL_EIO, "cannot open %s", archive_gz);
         goto cleanup;
@@ -113,7 +119,7 @@ int bl_apply_archive(const char *archive_gz, const char *tar_path, const char *d
         rc = bl_error_set(err, BL_ENOSPC, "cannot write %s (disk full?)", tar_path);
     if (rc == BL_OK) {
         digest->size = f->size;
-        crypto_hash_sha256_final(&f->hash, digest->sha256);
+        bl_sha256_final(&f->hash, digest->sha256);
     }
 
 cleanup:
@@ -124,5 +130,115 @@ cleanup:
     if (f->tar && fclose(f->tar) != 0 && rc == BL_OK)
         rc = bl_error_set(err, BL_ENOSPC, "cannot write %s (disk full?)", tar_path);
     free(f);
+    return rc;
+}
+
+/* The patch thread: old and patch are read with positioned reads, the
+ * rebuilt tar goes into the pipe. */
+typedef struct {
+    const char *old_tar, *patch;
+} patch_job;
+
+static int pipe_sink_write(void *ctx, const void *buf, size_t len, bl_error *err)
+{
+    return bl_pipe_write(ctx, buf, len, err);
+}
+
+static int run_patch(void *ctx, bl_pipe *pipe, bl_error *err)
+{
+    const patch_job *job = ctx;
+    bl_delta_file *old_file = NULL, *patch_file = NULL;
+    bl_delta_source old, patch;
+    bl_delta_sink sink = {pipe, pipe_sink_write};
+    int rc;
+
+    if ((rc = bl_delta_file_open(job->old_tar, &old_file, &old, err)) == BL_OK &&
+        (rc = bl_delta_file_open(job->patch, &patch_file, &patch, err)) == BL_OK &&
+        (rc = bl_delta_patch(&old, &patch, &sink, NULL, err)) != BL_OK && rc != BL_ECANCELED)
+        bl_error_prefix(err, "%s: ", job->patch);
+    bl_delta_file_close(old_file);
+    bl_delta_file_close(patch_file);
+    return rc;
+}
+
+/* The reading side: every chunk of the rebuilt tar is cached and hashed
+ * before the unpacker sees it. */
+typedef struct {
+    bl_pipe *pipe;
+    FILE *tar;
+    const char *tar_path;
+    bl_sha256 hash;
+    uint64_t size;
+} patch_reader;
+
+static long long next_patched(void *ctx, const void **buf, bl_error *err)
+{
+    patch_reader *r = ctx;
+    long long n = bl_pipe_read(r->pipe, buf, err);
+
+    if (n > 0) {
+        if (fwrite(*buf, 1, (size_t)n, r->tar) != (size_t)n) {
+            bl_error_set(err, BL_ENOSPC, "cannot write %s (disk full?)", r->tar_path);
+            return -1;
+        }
+        bl_sha256_update(&r->hash, *buf, (size_t)n);
+        r->size += (uint64_t)n;
+    }
+    return n;
+}
+
+int bl_apply_patch(const char *old_tar, const char *patch, const char *tar_path, const char *dest,
+                   const bl_unpack_options *opt, bl_tar_digest *digest, bl_error *err)
+{
+    patch_job job = {old_tar, patch};
+    patch_reader r;
+    bl_error producer;
+    int rc, prc;
+
+    memset(&r, 0, sizeof r);
+    r.tar_path = tar_path;
+    bl_sha256_init(&r.hash);
+    if (!(r.tar = fopen(tar_path, "wb")))
+        return bl_error_set(err, BL_EIO, "cannot create %s", tar_path);
+    if ((rc = bl_pipe_start(PIPE_CHUNK, PIPE_CHUNKS, run_patch, &job, &r.pipe, err)) != BL_OK)
+        goto cleanup;
+    if (dest) {
+        rc = bl_unpack_stream(next_patched, &r, dest, opt, err);
+    } else {
+        rc = BL_OK;
+    }
+    /* The rest of the tar: all of it without an unpacker, and after the
+     * unpacker what follows the tar's end blocks, which the cache keeps. */
+    while (rc == BL_OK) {
+        const void *ignored;
+        bl_error why;
+        long long n;
+        if (opt && bl_progress_cancelled(opt->progress)) {
+            rc = bl_error_set(err, BL_ECANCELED, "patching canceled");
+            break;
+        }
+        memset(&why, 0, sizeof why);
+        if ((n = next_patched(&r, &ignored, &why)) < 0)
+            rc = bl_error_set(err, why.code ? why.code : BL_EIO, "%s", why.msg);
+        else if (n == 0)
+            break;
+        else if (opt && opt->progress && !dest)
+            bl_progress_bytes(opt->progress, r.size, 0);
+    }
+    /* Stops the patch thread if the reading side failed first; its own
+     * failure was already reported through the pipe. */
+    prc = bl_pipe_finish(r.pipe, &producer);
+    if (rc == BL_OK && prc != BL_OK)
+        rc = bl_error_set(err, prc, "%s", producer.msg);
+    if (rc == BL_OK && fflush(r.tar) != 0)
+        rc = bl_error_set(err, BL_ENOSPC, "cannot write %s (disk full?)", tar_path);
+    if (rc == BL_OK) {
+        digest->size = r.size;
+        bl_sha256_final(&r.hash, digest->sha256);
+    }
+
+cleanup:
+    if (fclose(r.tar) != 0 && rc == BL_OK)
+        rc = bl_error_set(err, BL_ENOSPC, "cannot write %s (disk full?)", tar_path);
     return rc;
 }

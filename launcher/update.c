@@ -1,6 +1,5 @@
 #include "update.h"
 
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -239,85 +238,83 @@ static int apply_archive(updater *u, int target, const char *partial, const char
     return rc;
 }
 
-/* The delta engine reports bytes of the rebuilt tar; the splash shows them. */
-static void patch_progress(void *ctx, int stage, uint64_t done, uint64_t total)
+/* The patch header names the size of the tar it rebuilds: a patch that
+ * would not make the trusted size is refused before any of it is applied. */
+static int check_patch_size(const char *patch, uint64_t expected, bl_error *err)
 {
-    (void)stage;
-    bl_progress_bytes((bl_progress *)ctx, done, total);
-}
+    bl_delta_file *f;
+    bl_delta_source src;
+    uint64_t size = 0;
+    int rc;
 
-/* The patched tar is hashed as the patch writes it: no second read of
- * hundreds of MB to verify it. */
-typedef struct {
-    crypto_hash_sha256_state sha256;
-    uint64_t size;
-} tar_hasher;
-
-static void hash_output(void *ctx, const void *buf, size_t len)
-{
-    tar_hasher *h = ctx;
-    crypto_hash_sha256_update(&h->sha256, buf, len);
-    h->size += len;
+    if ((rc = bl_delta_file_open(patch, &f, &src, err)) != BL_OK)
+        return rc;
+    rc = bl_delta_patch_size(&src, &size, err);
+    bl_delta_file_close(f);
+    if (rc == BL_OK && size != expected)
+        rc = bl_error_set(err, BL_ELENGTH, "the patch rebuilds a tar of %llu bytes; the trusted size is %llu",
+                          (unsigned long long)size, (unsigned long long)expected);
+    return rc;
 }
 
 /* Each patch turns the tar of the release before it into its own, which the
  * patch target's custom metadata describes (size and sha256): every step is
- * checked, not only the last. */
+ * checked, not only the last. The last step is one pass (bl_apply_patch):
+ * the rebuilt tar is cached, hashed and unpacked into partial as it comes,
+ * and only then compared with the trusted digest; on a mismatch partial is
+ * removed here, so nothing unverified is ever committed. */
 static int apply_patches(updater *u, const bl_plan *plan, const char *partial, const char *tar_path,
                          bl_error *err)
 {
     char old[BL_FS_PATH_MAX], patch[BL_FS_PATH_MAX], out[BL_FS_PATH_MAX + 8];
     const char *app = u->req->cfg->app_name;
+    bl_unpack_options opt = {0, u->req->progress};
+    bl_error ignored;
     int i, rc = BL_OK;
 
     bl_update_tar_path(u->req->layout, app, u->req->state->current, old, sizeof old);
     for (i = plan->first_patch; i <= plan->last_patch && rc == BL_OK; i++) {
         const bl_trust_target *t = u->patch_of[i];
+        const int last = i == plan->last_patch;
         bl_trust_tufup info;
-        tar_hasher h;
-        unsigned char sha256[32];
-        bl_delta_options popt = {patch_progress, u->req->progress, hash_output, &h};
+        bl_tar_digest digest;
         uint64_t clock;
 
         if ((rc = bl_trust_tufup_info(t, &info, err)) != BL_OK || (rc = download(u, t, patch, sizeof patch, err)) != BL_OK)
             break;
-        bl_progress_stage(u->req->progress, BL_STAGE_APPLYING, t->path);
+        bl_progress_stage(u->req->progress, last ? BL_STAGE_INSTALLING : BL_STAGE_APPLYING,
+                          last ? u->releases[i].version : t->path);
         bl_update_tar_path(u->req->layout, app, u->releases[i].version, out, sizeof out - 8);
         strcat(out, ".tmp");
         clock = uv_hrtime();
-        crypto_hash_sha256_init(&h.sha256);
-        h.size = 0;
-        rc = bl_delta_patch_file(old, patch, out, &popt, err);
-        spent(u, PHASE_PATCH, &clock);
+        rc = check_patch_size(patch, info.tar_size, err);
+        if (rc == BL_OK)
+            rc = bl_apply_patch(old, patch, out, last ? partial : NULL, &opt, &digest, err);
+        /* One pass: patch, hash, cache and (last) unpack. */
+        spent(u, last ? PHASE_UNPACK : PHASE_PATCH, &clock);
         remove(patch);
         if (rc == BL_OK) {
-            bl_progress_stage(u->req->progress, BL_STAGE_VERIFYING, u->releases[i].version);
-            crypto_hash_sha256_final(&h.sha256, sha256);
-            spent(u, PHASE_VERIFY, &clock);
             bl_trust_file expected;
             memset(&expected, 0, sizeof expected);
             expected.has_length = expected.has_hashes = expected.has_sha256 = 1;
             expected.length = info.tar_size;
             memcpy(expected.sha256, info.tar_sha256, 32);
-            rc = bl_trust_check_file(&expected, "the patched tar", h.size, sha256, NULL, err);
+            rc = bl_trust_check_file(&expected, "the patched tar", digest.size, digest.sha256, NULL, err);
+            spent(u, PHASE_VERIFY, &clock);
         }
         if (i > plan->first_patch)
             remove(old); /* an intermediate tar; the current version's stays until the end */
         if (rc != BL_OK) {
             remove(out);
+            if (last)
+                bl_fs_remove_tree(partial, &ignored);
             break;
         }
         snprintf(old, sizeof old, "%s", out);
     }
     if (rc == BL_OK) {
-        bl_unpack_options opt = {0, u->req->progress};
-        uint64_t t = uv_hrtime();
-        bl_progress_stage(u->req->progress, BL_STAGE_INSTALLING, u->releases[plan->target].version);
-        rc = bl_unpack_file(old, partial, &opt, err);
-        spent(u, PHASE_UNPACK, &t);
-        if (rc == BL_OK)
-            rc = bl_plat_replace_file(old, tar_path, err);
-        else
+        rc = bl_plat_replace_file(old, tar_path, err);
+        if (rc != BL_OK)
             remove(old);
     }
     return rc;

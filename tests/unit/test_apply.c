@@ -6,6 +6,8 @@
 
 #include "apply.h"
 #include "check.h"
+#include "delta.h"
+#include "progress.h"
 #include "testutil.h"
 
 /* A small tar in memory (pax), so the test knows its exact bytes. */
@@ -134,6 +136,185 @@ static void test_rejects_what_is_not_gzip(void)
     bl_fs_remove_tree(s.dir, &err);
 }
 
+/* A tar of `files` files whose contents depend on seed, big enough that the
+ * patch streams through the pipe in many chunks (about 100 KB a file). */
+static size_t make_app_tar(unsigned char *buf, size_t cap, int files, unsigned seed, const char *first_name)
+{
+    struct archive *a = archive_write_new();
+    static unsigned char data[100000];
+    size_t used = 0, i;
+    int f;
+    archive_write_set_format_pax_restricted(a);
+    archive_write_open_memory(a, buf, cap, &used);
+    for (f = 0; f < files; f++) {
+        struct archive_entry *e = archive_entry_new();
+        char name[64];
+        for (i = 0; i < sizeof data; i++) /* mostly the same across seeds: a small change */
+            data[i] = (unsigned char)(i * 7 + f + (i % 9973 == 0 ? seed : 0));
+        snprintf(name, sizeof name, "./lib/f%d.so", f);
+        if (f == 0 && first_name)
+            snprintf(name, sizeof name, "%s", first_name);
+        archive_entry_set_pathname(e, name);
+        archive_entry_set_filetype(e, AE_IFREG);
+        archive_entry_set_perm(e, 0755);
+        archive_entry_set_size(e, (la_int64_t)sizeof data);
+        archive_write_header(a, e);
+        archive_write_data(a, data, sizeof data);
+        archive_entry_free(e);
+    }
+    archive_write_close(a);
+    archive_write_free(a);
+    return used;
+}
+
+typedef struct {
+    sandbox s;
+    char old[600], new_tar[600], patch[600];
+    unsigned char *new_data;
+    size_t new_len;
+    const char *first_name; /* new's first entry, when not ./lib/f0.so */
+} patch_case;
+
+/* old -> new as files, and the patch between them. */
+static void patch_case_new(patch_case *c, const char *first_name)
+{
+    size_t cap = 80 * 110000;
+    unsigned char *old_data = malloc(cap);
+    bl_error err;
+    FILE *f;
+    size_t old_len;
+
+    sandbox_new(&c->s);
+    c->first_name = first_name;
+    c->new_data = malloc(cap);
+    old_len = make_app_tar(old_data, cap, 80, 1, NULL);
+    c->new_len = make_app_tar(c->new_data, cap, 80, 2, c->first_name);
+    snprintf(c->old, sizeof c->old, "%s/old.tar", c->s.dir);
+    snprintf(c->new_tar, sizeof c->new_tar, "%s/new.tar", c->s.dir);
+    snprintf(c->patch, sizeof c->patch, "%s/new.patch", c->s.dir);
+    f = fopen(c->old, "wb");
+    fwrite(old_data, 1, old_len, f);
+    fclose(f);
+    f = fopen(c->new_tar, "wb");
+    fwrite(c->new_data, 1, c->new_len, f);
+    fclose(f);
+    CHECK_INT(bl_delta_diff_file(c->old, c->new_tar, c->patch, NULL, &err), BL_OK);
+    free(old_data);
+}
+
+static void patch_case_free(patch_case *c)
+{
+    bl_error err;
+    free(c->new_data);
+    bl_fs_remove_tree(c->s.dir, &err);
+}
+
+static void check_patch_streams(int unpack)
+{
+    patch_case c;
+    unsigned char expected[32];
+    bl_tar_digest d;
+    bl_error err;
+    char *cached = NULL, file[700];
+    size_t cached_len = 0;
+
+    patch_case_new(&c, NULL);
+    CHECK_INT(bl_apply_patch(c.old, c.patch, c.s.tar, unpack ? c.s.dest : NULL, NULL, &d, &err), BL_OK);
+    crypto_hash_sha256(expected, c.new_data, c.new_len);
+    CHECK_INT(d.size, c.new_len);
+    CHECK(memcmp(d.sha256, expected, 32) == 0);
+    CHECK_INT(bl_fs_read_all(c.s.tar, 64 << 20, &cached, &cached_len, &err), BL_OK);
+    CHECK_INT(cached_len, c.new_len);
+    CHECK(cached && memcmp(cached, c.new_data, c.new_len) == 0);
+    snprintf(file, sizeof file, "%s/lib/f79.so", c.s.dest);
+    CHECK_INT(bl_fs_exists(file), unpack);
+    free(cached);
+    patch_case_free(&c);
+}
+
+static void test_a_patch_streams_into_the_cache_and_the_unpacker(void)
+{
+    check_patch_streams(1);
+}
+
+static void test_a_patch_without_unpacking_rebuilds_the_tar(void)
+{
+    check_patch_streams(0);
+}
+
+/* A patch damaged in the middle of its diff block fails with the patch's
+ * own error, after part of the tar was unpacked: the caller removes it. */
+static void test_a_patch_corrupt_midstream_fails_with_its_reason(void)
+{
+    patch_case c;
+    bl_tar_digest d;
+    bl_error err;
+    FILE *f;
+    long size;
+    int unpack;
+
+    patch_case_new(&c, NULL);
+    f = fopen(c.patch, "r+b");
+    fseek(f, 0, SEEK_END);
+    size = ftell(f);
+    fseek(f, size / 2, SEEK_SET);
+    fputc(fgetc(f) ^ 0x55, f);
+    fclose(f);
+    for (unpack = 0; unpack < 2; unpack++) {
+        int rc = bl_apply_patch(c.old, c.patch, c.s.tar, unpack ? c.s.dest : NULL, NULL, &d, &err);
+        CHECK_INT(rc, BL_ECORRUPT); /* bzip2's block CRC, or a bound the patch broke */
+        CHECK_CONTAINS(err.msg, "new.patch");
+    }
+    patch_case_free(&c);
+}
+
+static void test_a_missing_old_tar_is_reported(void)
+{
+    patch_case c;
+    bl_tar_digest d;
+    bl_error err;
+
+    patch_case_new(&c, NULL);
+    remove(c.old);
+    CHECK_INT(bl_apply_patch(c.old, c.patch, c.s.tar, c.s.dest, NULL, &d, &err), BL_ENOTFOUND);
+    CHECK_CONTAINS(err.msg, "old.tar");
+    patch_case_free(&c);
+}
+
+/* Cancel from the UI stops both sides, unpacking or not. */
+static void test_cancel_stops_the_pass(void)
+{
+    patch_case c;
+    bl_tar_digest d;
+    bl_error err;
+    bl_progress *progress = bl_progress_new();
+    bl_unpack_options opt = {0, progress};
+    int unpack;
+
+    patch_case_new(&c, NULL);
+    bl_progress_request_cancel(progress);
+    for (unpack = 0; unpack < 2; unpack++) {
+        CHECK_INT(bl_apply_patch(c.old, c.patch, c.s.tar, unpack ? c.s.dest : NULL, &opt, &d, &err), BL_ECANCELED);
+        CHECK_CONTAINS(err.msg, "canceled");
+    }
+    bl_progress_free(progress);
+    patch_case_free(&c);
+}
+
+/* A tar whose entries would leave the folder is refused while streaming,
+ * and the patch thread is stopped. */
+static void test_the_unpacker_refusing_stops_the_patch(void)
+{
+    patch_case c;
+    bl_tar_digest d;
+    bl_error err;
+
+    patch_case_new(&c, "/tmp/bl-escaped.so");
+    CHECK_INT(bl_apply_patch(c.old, c.patch, c.s.tar, c.s.dest, NULL, &d, &err), BL_ECORRUPT);
+    CHECK_CONTAINS(err.msg, "absolute path");
+    patch_case_free(&c);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -142,5 +323,11 @@ int main(void)
     RUN(test_reads_every_gzip_member);
     RUN(test_rejects_a_truncated_archive);
     RUN(test_rejects_what_is_not_gzip);
+    RUN(test_a_patch_streams_into_the_cache_and_the_unpacker);
+    RUN(test_a_patch_without_unpacking_rebuilds_the_tar);
+    RUN(test_a_patch_corrupt_midstream_fails_with_its_reason);
+    RUN(test_a_missing_old_tar_is_reported);
+    RUN(test_cancel_stops_the_pass);
+    RUN(test_the_unpacker_refusing_stops_the_patch);
     return CHECK_DONE();
 }
