@@ -304,6 +304,16 @@ static int flush_out(applier *a, bl_error *err)
     return rc;
 }
 
+/* dst[i] += old[i]: restrict lets the compiler use vector adds (16-64
+ * bytes at a time), which the loop on the applier's own fields did not get. */
+static void add_bytes(uint8_t *restrict dst, const uint8_t *restrict old, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        dst[i] = (uint8_t)(dst[i] + old[i]);
+}
+
 /* new[i] = old[i] + diff[i] for len bytes; the caller checked both ranges. */
 static int apply_add(applier *a, uint64_t len, bl_error *err)
 {
@@ -311,15 +321,13 @@ static int apply_add(applier *a, uint64_t len, bl_error *err)
         size_t room = WORK_SIZE - a->out_len;
         size_t n = len < room ? (size_t)len : room;
         uint8_t *dst = a->out_buf + a->out_len;
-        size_t i;
         int rc;
 
         if ((rc = prefetch_read(&a->diff, dst, n, err)) != BL_OK)
             return rc;
         if ((rc = a->old->read_at(a->old->ctx, (uint64_t)a->old_pos, a->old_buf, n, err)) != BL_OK)
             return rc;
-        for (i = 0; i < n; i++)
-            dst[i] = (uint8_t)(dst[i] + a->old_buf[i]);
+        add_bytes(dst, a->old_buf, n);
         a->out_len += n;
         a->old_pos += (int64_t)n;
         a->new_pos += n;
