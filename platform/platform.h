@@ -62,4 +62,17 @@ void bl_plat_lower_thread_priority(void);
 const int *bl_plat_forwarded_signals(size_t *count);
 const int *bl_plat_terminal_signals(size_t *count);
 
+/* Gives a launcher built as a GUI program (Windows: WIN32_EXECUTABLE, so a
+ * double-click opens no console window) the console of the program that
+ * started it, if that one has a console (cmd, PowerShell): stdout and stderr
+ * that the parent did not already redirect are reopened on it, so --help,
+ * --version, --print-config and the log reach the terminal. Started from
+ * Explorer there is no such console, and nothing changes. A no-op on POSIX,
+ * where the standard streams are always inherited. Call it first in main. */
+#ifdef _WIN32
+void bl_plat_attach_parent_console(void);
+#else
+static inline void bl_plat_attach_parent_console(void) {}
+#endif
+
 #endif

@@ -1,5 +1,6 @@
 #include "platform.h"
 
+#include <io.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -307,4 +308,37 @@ const int *bl_plat_terminal_signals(size_t *count)
 {
     *count = sizeof terminal / sizeof terminal[0];
     return terminal;
+}
+
+/* The parent's console, for a launcher linked as a GUI program: Windows gives
+ * a GUI program no standard handles unless its parent redirected them (a pipe
+ * or file: those are kept as they are). AttachConsole fails when the parent
+ * has no console (Explorer, a shortcut), and the launcher stays silent, as a
+ * double-clicked program should. The reopened stream also takes its usual
+ * descriptor and standard handle, so the app the launcher starts with
+ * inherited stdio (libuv passes descriptors 0 to 2) writes there too. */
+static void reopen_on_console(FILE *stream, int fd, DWORD which)
+{
+    if (!freopen("CONOUT$", "w", stream))
+        return;
+    if (_fileno(stream) != fd)
+        _dup2(_fileno(stream), fd);
+    SetStdHandle(which, (HANDLE)_get_osfhandle(fd));
+}
+
+static int has_std_handle(DWORD which)
+{
+    HANDLE h = GetStdHandle(which);
+    return h != NULL && h != INVALID_HANDLE_VALUE;
+}
+
+void bl_plat_attach_parent_console(void)
+{
+    int out = has_std_handle(STD_OUTPUT_HANDLE), errs = has_std_handle(STD_ERROR_HANDLE);
+    if ((out && errs) || !AttachConsole(ATTACH_PARENT_PROCESS))
+        return;
+    if (!out)
+        reopen_on_console(stdout, 1, STD_OUTPUT_HANDLE);
+    if (!errs)
+        reopen_on_console(stderr, 2, STD_ERROR_HANDLE);
 }

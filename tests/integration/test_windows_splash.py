@@ -1,0 +1,180 @@
+"""The Windows launcher's splash under Wine: bomiot-launcher.exe (SDL2 linked
+statically, a GUI-subsystem program) opens its window on an X server (Xvfb)
+while the update at launch is held by a server that accepts the connection
+and says nothing, the window shows resources/splash.png, closing it cancels
+the update and the installed version starts; with no display at all the app
+still starts. Screenshots go to <build>/tests/artifacts/splash/windows-*.png.
+
+Wine decides the display once per session: the first program of a Wine
+prefix starts its desktop (explorer.exe), which loads the X11 driver from
+that program's DISPLAY, or a null driver without one; tests/windows/run.sh
+starts the run's session with no display. The windowed tests therefore run
+in a copy of the run's prefix with its own wineserver and the Xvfb's DISPLAY;
+the headless test runs in the run's own session."""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "windows"))
+sys.path.insert(0, os.path.join(HERE, "..", "server"))
+from wineroot import BUILD, WINE, WinRoot, missing, parse_report, wait_for, winpath  # noqa: E402
+import test_splash_xvfb as sx  # noqa: E402  (module imports: their tests do not run here)
+import test_splash_launcher as sl  # noqa: E402
+from server import TestServer  # noqa: E402
+
+RESOURCES = os.path.join(BUILD, "launcher", "resources")
+WHY = missing() or (None if os.path.isfile(os.path.join(RESOURCES, "splash.png")) else
+                    "the Windows build has no splash (configured with -DBL_SPLASH=OFF)")
+WINESERVER = shutil.which("wineserver") or "/usr/lib/wine/wineserver"
+
+
+def add_resources(root, trusted_root):
+    """What an installed launcher has beside it: the build's font and image,
+    and the publisher's trusted root (so the update at launch asks the server)."""
+    os.makedirs(root.p("resources"), exist_ok=True)
+    for name in ("DejaVuSans.ttf", "splash.png"):
+        shutil.copy2(os.path.join(RESOURCES, name), root.p("resources", name))
+    with open(root.p("resources", "root.json"), "w") as f:
+        f.write(trusted_root)
+
+
+def splash_lines(root):
+    return [line for line in root.log().splitlines() if " splash: " in line]
+
+
+class HeldUpdate(unittest.TestCase):
+    """An install root with 1.0.0 whose update at launch waits on a held
+    request (check_seconds long enough that only the user or the time box
+    ends it)."""
+    check_seconds = 60
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="bl-winsplash-")
+        cls.addClassCleanup(shutil.rmtree, cls.tmp, ignore_errors=True)
+        cls.trusted_root = sl.signed_root(cls.tmp)
+        cls.server_log = os.path.join(cls.tmp, "requests.log")
+        cls.server = TestServer(cls.tmp, log=cls.server_log)
+        cls.addClassCleanup(cls.server.stop)
+
+    def setUp(self):
+        self.root = WinRoot()
+        self.addCleanup(self.root.cleanup)
+        self.root.add_version("1.0.0")
+        self.root.write_state({"current": "1.0.0"})
+        add_resources(self.root, self.trusted_root)
+        self.root.write_config({"update_url": f"{self.server.url}/_fault/hold/{self.id()}",
+                                "check_seconds": self.check_seconds, "update_interval": 0})
+        self.report = self.root.p("report.txt")
+
+    def held(self):
+        try:
+            with open(self.server_log) as f:
+                return f"/_fault/hold/{self.id()}/" in f.read()
+        except FileNotFoundError:
+            return False
+
+
+@unittest.skipIf(WHY, WHY)
+@unittest.skipIf(sx.missing(), sx.missing())
+class WindowsSplashTest(HeldUpdate):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.x = sx.Xvfb()
+        cls.addClassCleanup(cls.x.stop)
+        cls.reference = sx.Image.load(sx.SPLASH_PNG)
+        # A Wine session of our own whose desktop has the X11 driver: a copy
+        # of the run's prefix, a persistent wineserver, its services started
+        # now with the Xvfb's DISPLAY (no pipes of ours for them to keep).
+        cls.prefix = os.path.join(cls.tmp, "wineprefix")
+        started = time.monotonic()
+        subprocess.run(["cp", "-a", os.environ["WINEPREFIX"], cls.prefix], check=True)
+        cls.env = dict(cls.x.env, WINEPREFIX=cls.prefix, WINEDEBUG="-all")
+        cls.env = {k: v for k, v in cls.env.items() if not k.startswith("BOMIOT_")}
+        subprocess.run([WINESERVER, "-p"], env=cls.env, check=True)
+        cls.addClassCleanup(subprocess.run, [WINESERVER, "-k"], env=cls.env)
+        subprocess.run([WINE, "cmd", "/c", "exit", "0"], env=cls.env, stdin=subprocess.DEVNULL,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, timeout=120)
+        print(f"\nwindows splash: Wine session with the X11 driver ready in "
+              f"{time.monotonic() - started:.1f} s", file=sys.stderr)
+
+    def start(self, *args):
+        proc = subprocess.Popen([WINE, self.root.launcher, f"--report={winpath(self.report)}", *args],
+                                env=self.env, cwd=self.root.path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.addCleanup(lambda: proc.poll() is None and (proc.kill(), proc.communicate()))
+        return proc
+
+    def shot(self, name):
+        return os.path.join(sx.ARTIFACTS, f"windows-{self.id().split('.')[-1]}-{name}.png")
+
+    def window_shows_image(self, window, name):
+        shot = self.x.screenshot(self.shot(name))
+        x, y, w, h, _ = self.x.geometry(window)
+        return shot.crop(x, y, w, h).mismatch(self.reference, 200) < 0.002
+
+    def test_splash_opens_while_the_update_is_held_and_closing_it_starts_the_app(self):
+        proc = self.start()
+        window = self.x.wait_window(proc=proc, timeout=60)
+        wait_for(self.held, what="the held request")
+        x, y, w, h, mapped = self.x.geometry(window)
+        self.assertTrue(mapped)
+        self.assertEqual((w, h), (560, 340))  # splash.png's size at 96 DPI
+        self.assertEqual((x, y), ((self.x.width - w) // 2, (self.x.height - h) // 2))  # centred
+        wait_for(lambda: self.window_shows_image(window, "checking"), what="the splash image in the window")
+        self.assertIsNone(proc.poll())  # still waiting on the server
+        self.assertFalse(os.path.exists(self.report))  # and the app not started yet
+        closed = time.monotonic()
+        self.x.close(window)
+        out, err = proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, 0, err)
+        self.assertLess(time.monotonic() - closed, 30)  # the close ended the wait, not check_seconds
+        self.assertEqual(parse_report(self.report)["version"], "1.0.0")
+        log = self.root.log()
+        self.assertIn("closed by the user: cancelling the update, starting the installed version", log)
+        self.assertIn("starting version 1.0.0", log)
+        self.assertEqual(self.x.windows(), [])
+
+    def test_the_launcher_is_a_gui_program_that_still_prints_to_its_caller(self):
+        # The PE header's subsystem: 2 is a Windows GUI program (no console
+        # window when started from Explorer), 3 a console program.
+        with open(self.root.launcher, "rb") as f:
+            pe = f.read(4096)
+        optional = int.from_bytes(pe[0x3c:0x40], "little") + 24
+        self.assertEqual(int.from_bytes(pe[optional + 68:optional + 70], "little"), 2)
+        # Output still reaches a caller that redirected its handles (here,
+        # pipes; a console is real Windows' case, see installer/windows/README.md).
+        for arg, want in (("--version", r"^bomiot-launcher \d+\.\d+\.\d+"), ("--help", r"--print-config"),
+                          ("--print-config", r"update_url")):
+            r = subprocess.run([WINE, self.root.launcher, arg], env=self.env, cwd=self.root.path,
+                               capture_output=True, timeout=60)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertRegex(r.stdout.decode(), want)
+
+
+@unittest.skipIf(WHY, WHY)
+class WindowsHeadlessTest(HeldUpdate):
+    """No X display in the run's Wine session: the splash cannot open, one
+    log line says so, and the installed version starts when check_seconds
+    ends the held check."""
+    check_seconds = 2
+
+    def test_no_display_starts_the_app(self):
+        env = {"DISPLAY": "", "WAYLAND_DISPLAY": ""}
+        r = self.root.run(f"--report={winpath(self.report)}", "--exit=3", env=env, timeout=120)
+        self.assertEqual(r.returncode, 3, r.stderr)
+        self.assertTrue(self.held())  # the update at launch did wait on the server
+        self.assertEqual(parse_report(self.report)["version"], "1.0.0")
+        lines = splash_lines(self.root)
+        self.assertEqual(len(lines), 1, self.root.log())
+        self.assertIn("continuing without a splash", lines[0])
+
+
+if __name__ == "__main__":
+    unittest.main()
