@@ -18,6 +18,7 @@ static struct {
     int keep;
     int level;
     int to_stderr;
+    void (*forward)(int level, const char *module, const char *text); /* set in a module */
 } log_state = {.once = UV_ONCE_INIT, .fd = -1, .max_bytes = BL_LOG_DEFAULT_MAX_BYTES,
                .keep = BL_LOG_DEFAULT_KEEP, .level = BL_LOG_INFO, .to_stderr = 1};
 
@@ -179,6 +180,18 @@ void bl_log_set_stderr(int enabled)
     unlock();
 }
 
+void bl_log_forward(void (*sink)(int level, const char *module, const char *text))
+{
+    lock();
+    log_state.forward = sink;
+    unlock();
+}
+
+void bl_log_text(int level, const char *module, const char *text)
+{
+    bl_log(level, module, "%s", text);
+}
+
 void bl_log(int level, const char *module, const char *fmt, ...)
 {
     char line[LINE_MAX_BYTES];
@@ -187,8 +200,17 @@ void bl_log(int level, const char *module, const char *fmt, ...)
     size_t used, stamp_len;
     int n;
     va_list ap;
+    void (*forward)(int, const char *, const char *);
 
     lock();
+    if ((forward = log_state.forward) != NULL) { /* the launcher's log filters and writes */
+        unlock();
+        va_start(ap, fmt);
+        vsnprintf(line, sizeof line, fmt, ap);
+        va_end(ap);
+        forward(level, module, line);
+        return;
+    }
     if (level < log_state.level) {
         unlock();
         return;

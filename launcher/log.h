@@ -25,6 +25,13 @@ void bl_log_set_stderr(int enabled);
 
 void bl_log(int level, const char *module, const char *fmt, ...) BL_PRINTF(3, 4);
 
+/* One line from text as it is (no format): what a module's log forwards to. */
+void bl_log_text(int level, const char *module, const char *text);
+
+/* In a module (module.h): every line goes to sink, the launcher's
+ * bl_log_text, instead of to a file of this copy's own. */
+void bl_log_forward(void (*sink)(int level, const char *module, const char *text));
+
 /* "debug", "info", "warn"/"warning", "error" -> level; BL_EINVAL otherwise. */
 int bl_log_level_parse(const char *text, int *level);
 const char *bl_log_level_name(int level);

@@ -11,7 +11,6 @@
 
 #include "background.h"
 #include "config.h"
-#include "fetch.h"
 #include "fsutil.h"
 #include "install.h"
 #include "log.h"
@@ -24,6 +23,7 @@
 #include "selfupdate.h"
 #include "trial.h"
 #include "update.h"
+#include "update_module.h"
 
 /* Exit codes of the launcher's own failures, in the range shells use for
  * "could not run the command", so they do not look like the app's own. */
@@ -35,7 +35,7 @@ static void print_help(FILE *out)
 {
     fprintf(out,
             "Usage: bomiot-launcher [ARGS...]\n"
-            "       bomiot-launcher --help | --version | --print-config\n"
+            "       bomiot-launcher --help | --version | --print-config | --self-check\n"
             "       bomiot-launcher -- ARGS...\n"
             "\n"
             "Starts the installed Bomiot app from the folder this launcher is in,\n"
@@ -48,6 +48,9 @@ static void print_help(FILE *out)
             "  --version       show the launcher's version\n"
             "  --print-config  show the effective configuration and where each value\n"
             "                  came from (default, launcher.json, environment)\n"
+            "  --self-check    check that the update and splash modules beside the\n"
+            "                  launcher load and belong to it (exit 0), as a\n"
+            "                  self-update does before it switches to a new launcher\n"
             "\n"
             "Configuration: launcher.json beside the launcher, overridden by\n"
             "BOMIOT_UPDATE_URL, BOMIOT_UPDATE_INTERVAL, BOMIOT_AUTO_UPDATE,\n"
@@ -141,6 +144,8 @@ typedef struct {
     bl_plat_lock *lock; /* NULL: another launcher does maintenance */
     char health_file[BL_PATH_MAX];
     char ready_file[BL_PATH_MAX];
+    const bl_update_module *updater; /* loaded by the first update check */
+    bl_error updater_err;             /* why it could not be (code != 0) */
     bl_background *background;
     bl_progress *progress; /* what the splash shows, fed by the update at launch */
     bl_splash *splash;     /* NULL: no update at launch, headless, or closed */
@@ -158,20 +163,50 @@ static void save_state_cb(void *ctx)
     save_state(ctx);
 }
 
+/* A launcher without a trusted root can never trust an update: that is
+ * known without loading the update module for nothing. */
+static int check_trusted_root(const launch *l, bl_error *err)
+{
+    char shipped[BL_PATH_MAX], cached[BL_PATH_MAX];
+    if (bl_fs_join(shipped, sizeof shipped, l->layout.root, BL_UPDATE_SHIPPED_ROOT) != BL_OK ||
+        bl_fs_join(cached, sizeof cached, l->layout.cache_dir, BL_UPDATE_CACHED_ROOT) != BL_OK)
+        return bl_error_set(err, BL_ETOOBIG, "install path too long");
+    if (bl_fs_exists(shipped) || bl_fs_exists(cached))
+        return BL_OK;
+    return bl_error_set(err, BL_ENOTFOUND, "no trusted root: %s is missing (reinstall Bomiot)", shipped);
+}
+
+/* The update module (module.h), loaded on the main thread by the first
+ * update check of this launch; NULL, with l->updater_err saying why, when
+ * there is none. Either way an update fails at once, as an update. */
+static const bl_update_module *updater(launch *l)
+{
+    const void *table;
+    if (!l->updater && !l->updater_err.code && check_trusted_root(l, &l->updater_err) == BL_OK &&
+        bl_module_load(NULL, "update", &table, &l->updater_err) == BL_OK)
+        l->updater = table;
+    return l->updater;
+}
+
 /* While the app runs, the background updater shares the supervising loop. */
 static void background_on(void *ctx, uv_loop_t *loop)
 {
     launch *l = ctx;
     bl_background_options opt = {&l->layout, &l->cfg, &l->state, save_state_cb, l, l->ready_file};
     bl_error err;
-    if (bl_background_start(loop, &opt, &l->background, &err) != BL_OK)
+    if (l->cfg.update_interval <= 0 && !l->cfg.file_watcher)
+        return; /* nothing runs in the background (background.c): no module to load */
+    if (!updater(l))
+        bl_log(BL_LOG_INFO, "background", "no updates while the app runs: %s", l->updater_err.msg);
+    else if (l->updater->background_start(loop, &opt, &l->background, &err) != BL_OK)
         bl_log(BL_LOG_WARN, "background", "%s", err.msg);
 }
 
 static void background_off(void *ctx)
 {
     launch *l = ctx;
-    bl_background_stop(l->background);
+    if (l->background)
+        l->updater->background_stop(l->background);
     l->background = NULL;
 }
 
@@ -482,7 +517,7 @@ static int update_work(void *ctx)
     req.now = now.tv_sec;
     req.check_deadline = uv_hrtime() + (uint64_t)l->cfg.check_seconds * 1000000000ull;
     req.install = l->cfg.auto_update;
-    u->rc = bl_update_run(&req, &u->res, &u->err);
+    u->rc = l->updater->update_run(&req, &u->res, &u->err);
     return u->rc;
 }
 
@@ -569,6 +604,12 @@ static void update_at_launch(launch *l)
     memset(&u, 0, sizeof u);
     u.l = l;
     l->progress = bl_progress_new(); /* NULL: a splash that shows no progress */
+    if (!updater(l)) { /* no module or no root: an update that failed at once */
+        u.rc = l->updater_err.code;
+        u.err = l->updater_err;
+        report_update(l, &u, 0);
+        return;
+    }
     splash_options(l, title, sizeof title, &opt);
     bl_log(BL_LOG_INFO, "update", "checking %s", l->cfg.update_url);
     rc = bl_splash_run(&opt, l->progress, update_work, &u, &work_rc, &l->splash);
@@ -640,15 +681,21 @@ int main(int argc, char **argv)
         printf("bomiot-launcher %s\n", BL_VERSION_STRING);
         return 0;
     }
+    if (argc > 1 && strcmp(argv[1], "--self-check") == 0) { /* what a self-update asks of a new launcher */
+        const void *table;
+        if (bl_module_load(NULL, "update", &table, &err) != BL_OK || bl_splash_check_module(NULL, &err) != BL_OK) {
+            fprintf(stderr, "bomiot-launcher: %s\n", err.msg);
+            return EXIT_LAUNCHER_FAILED;
+        }
+        printf("bomiot-launcher %s: modules fit\n", BL_VERSION_STRING);
+        return 0;
+    }
     if (argc > 1 && strcmp(argv[1], "--") == 0) { /* everything after goes to the app */
         argv[1] = argv[0];
         app_argv = argv + 1;
     }
 
     memset(&l, 0, sizeof l);
-    /* libcurl wants its global set-up before any thread exists. */
-    if (bl_fetch_global_init(&err) != BL_OK)
-        fprintf(stderr, "bomiot-launcher: %s; updates are off for this start\n", err.msg);
     if (locate_root(exe, root, sizeof root, &err) != BL_OK || bl_install_layout(root, &l.layout, &err) != BL_OK ||
         bl_fs_join(l.health_file, sizeof l.health_file, l.layout.cache_dir, "app-healthy") != BL_OK ||
         bl_fs_join(l.ready_file, sizeof l.ready_file, l.layout.cache_dir, "update-ready") != BL_OK) {

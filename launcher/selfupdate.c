@@ -7,6 +7,7 @@
 
 #include "fsutil.h"
 #include "log.h"
+#include "module.h"
 #include "platform.h"
 #include "supervise.h"
 
@@ -75,22 +76,22 @@ cleanup:
     return same;
 }
 
-/* Copies the candidate beside the running launcher, executable and on disk. */
-static int stage(const paths *p, bl_error *err)
+/* Copies from to a new file to, executable and on disk. */
+static int copy_durably(const char *from, const char *to, bl_error *err)
 {
     uv_fs_t req;
     uv_file fd;
     int rc;
 
-    uv_fs_unlink(NULL, &req, p->staged, NULL);
+    uv_fs_unlink(NULL, &req, to, NULL);
     uv_fs_req_cleanup(&req);
-    rc = uv_fs_copyfile(NULL, &req, p->candidate, p->staged, 0, NULL);
+    rc = uv_fs_copyfile(NULL, &req, from, to, 0, NULL);
     uv_fs_req_cleanup(&req);
     if (rc == 0) {
-        rc = uv_fs_chmod(NULL, &req, p->staged, 0755, NULL);
+        rc = uv_fs_chmod(NULL, &req, to, 0755, NULL);
         uv_fs_req_cleanup(&req);
     }
-    if (rc == 0 && (fd = uv_fs_open(NULL, &req, p->staged, UV_FS_O_RDWR, 0, NULL)) >= 0) {
+    if (rc == 0 && (fd = uv_fs_open(NULL, &req, to, UV_FS_O_RDWR, 0, NULL)) >= 0) {
         uv_fs_req_cleanup(&req);
         rc = uv_fs_fsync(NULL, &req, fd, NULL);
         uv_fs_req_cleanup(&req);
@@ -98,9 +99,54 @@ static int stage(const paths *p, bl_error *err)
     }
     uv_fs_req_cleanup(&req);
     if (rc != 0)
-        return bl_error_set(err, rc == UV_ENOSPC ? BL_ENOSPC : BL_EIO, "cannot copy the new launcher to %s: %s",
-                            p->staged, uv_strerror(rc));
+        return bl_error_set(err, rc == UV_ENOSPC ? BL_ENOSPC : BL_EIO, "cannot copy %s to %s: %s", from, to,
+                            uv_strerror(rc));
     return BL_OK;
+}
+
+/* The modules the new launcher loads (module.h) come with it in the version
+ * folder, named after its version: they go beside the running launcher
+ * first, where the old launcher's own (other names) stay in use until it is
+ * gone. A module already there under the same name belongs to a launcher of
+ * the same version and stays: overwriting it would bet the running
+ * launcher's updates on a file its --self-check has not seen. */
+typedef struct {
+    const char *from_dir, *to_dir;
+    int rc;
+    bl_error *err;
+} module_copy;
+
+static int copy_module(void *ctx, const char *name, int is_dir)
+{
+    module_copy *c = ctx;
+    char from[BL_PATH_MAX], to[BL_PATH_MAX], tmp[BL_PATH_MAX + 8];
+    if (is_dir || !bl_module_is_file(name))
+        return 0;
+    if (bl_fs_join(from, sizeof from, c->from_dir, name) != BL_OK || bl_fs_join(to, sizeof to, c->to_dir, name) != BL_OK) {
+        c->rc = bl_error_set(c->err, BL_ETOOBIG, "install path too long");
+        return c->rc;
+    }
+    if (bl_fs_exists(to))
+        return 0;
+    bl_log(BL_LOG_INFO, "selfupdate", "copying the module %s beside the launcher", name);
+    snprintf(tmp, sizeof tmp, "%s.new", to);
+    if ((c->rc = copy_durably(from, tmp, c->err)) != BL_OK ||
+        (c->rc = bl_plat_replace_file(tmp, to, c->err)) != BL_OK) {
+        remove(tmp);
+        return c->rc;
+    }
+    return 0;
+}
+
+static int stage(const bl_layout *layout, const char *version, const paths *p, bl_error *err)
+{
+    char dir[BL_PATH_MAX];
+    module_copy c = {dir, layout->root, BL_OK, err};
+    int rc;
+    if ((rc = bl_install_version_dir(layout, version, dir, sizeof dir, err)) != BL_OK ||
+        (rc = bl_fs_list_dir(dir, copy_module, &c, err)) != BL_OK)
+        return rc;
+    return copy_durably(p->candidate, p->staged, err);
 }
 
 typedef struct {
@@ -126,10 +172,11 @@ static void smoke_timeout(uv_timer_t *timer)
     uv_process_kill(&s->process, SIGKILL);
 }
 
-/* The new launcher must at least load, link and answer --version. */
+/* The new launcher must at least load, link, find modules that fit it and
+ * say so (--self-check). */
 static int smoke_test(const char *exe, bl_error *err)
 {
-    char *args[] = {(char *)exe, "--version", NULL};
+    char *args[] = {(char *)exe, "--self-check", NULL};
     uv_loop_t loop;
     uv_process_options_t options;
     smoke s;
@@ -156,15 +203,31 @@ static int smoke_test(const char *exe, bl_error *err)
     if (rc != 0)
         return bl_error_set(err, BL_EIO, "the new launcher cannot be started: %s", uv_strerror(rc));
     if (s.signal || s.code != 0)
-        return bl_error_set(err, BL_ECORRUPT, "the new launcher failed its check (--version %s %d)",
+        return bl_error_set(err, BL_ECORRUPT, "the new launcher failed its check (--self-check %s %d)",
                             s.signal ? "died of signal" : "exited with", s.signal ? s.signal : s.code);
     return BL_OK;
+}
+
+/* Modules of another launcher version than this one: what a self-update
+ * left of the launcher it replaced. */
+static int remove_stale_module(void *ctx, const char *name, int is_dir)
+{
+    const bl_layout *layout = ctx;
+    char path[BL_PATH_MAX], update[128], splash[128];
+    bl_error err;
+    bl_module_file_name("update", update, sizeof update);
+    bl_module_file_name("splash", splash, sizeof splash);
+    if (!is_dir && bl_module_is_file(name) && strcmp(name, update) != 0 && strcmp(name, splash) != 0 &&
+        bl_fs_join(path, sizeof path, layout->root, name) == BL_OK && bl_fs_remove_tree(path, &err) == BL_OK)
+        bl_log(BL_LOG_INFO, "selfupdate", "removed %s, a module of the launcher this one replaced", name);
+    return 0;
 }
 
 void bl_selfupdate_cleanup(const bl_layout *layout)
 {
     char path[BL_PATH_MAX];
     bl_error err;
+    bl_fs_list_dir(layout->root, remove_stale_module, (void *)layout, &err);
     if (bl_fs_join(path, sizeof path, layout->root, LAUNCHER_NAME ".old" BL_EXE_SUFFIX) == BL_OK)
         bl_fs_remove_tree(path, &err);
     if (bl_fs_join(path, sizeof path, layout->root, LAUNCHER_NAME ".new" BL_EXE_SUFFIX) == BL_OK)
@@ -183,7 +246,7 @@ int bl_selfupdate_apply(const bl_layout *layout, const char *exe, const char *ve
     if (!bl_fs_exists(p.candidate) || same_content(p.candidate, exe))
         return BL_OK;
     bl_log(BL_LOG_INFO, "selfupdate", "version %s carries a new launcher; installing it", version);
-    if ((rc = stage(&p, err)) != BL_OK || (rc = smoke_test(p.staged, err)) != BL_OK ||
+    if ((rc = stage(layout, version, &p, err)) != BL_OK || (rc = smoke_test(p.staged, err)) != BL_OK ||
         (rc = bl_plat_swap_running_exe(p.staged, exe, p.backup, err)) != BL_OK) {
         bl_selfupdate_cleanup(layout);
         return rc;

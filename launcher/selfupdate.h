@@ -1,12 +1,15 @@
 /* Updating the launcher itself. A release may carry a new launcher as
- * `bomiot-launcher[.exe]` at the top of its version folder. Once that version
- * is confirmed (never while on trial: a release that crashes must not leave
- * its launcher behind), the next start copies it beside the running one,
- * checks that it runs (`--version` within a few seconds), swaps it in keeping
- * the old one as a backup, and restarts into it with the same arguments
- * (POSIX: execv, same process; Windows: a new process, the old .exe renamed
- * aside and deleted at a later start). If the new launcher cannot be started,
- * the old one is put back and this start goes on with it. */
+ * `bomiot-launcher[.exe]` at the top of its version folder, with the modules
+ * it loads (module.h: bomiot-update-<v>.so, bomiot-splash-<v>.so, named after
+ * its version). Once that version is confirmed (never while on trial: a
+ * release that crashes must not leave its launcher behind), the next start
+ * copies the modules and then the launcher beside the running one, checks
+ * that it runs and that its modules fit it (`--self-check` within a few
+ * seconds), swaps it in keeping the old one as a backup, and restarts into
+ * it with the same arguments (POSIX: execv, same process; Windows: a new
+ * process, the old .exe renamed aside and deleted at a later start). If the
+ * new launcher cannot be started, the old one is put back and this start
+ * goes on with it; the old launcher's modules go at a later start. */
 #ifndef BL_SELFUPDATE_H
 #define BL_SELFUPDATE_H
 

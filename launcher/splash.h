@@ -8,10 +8,13 @@
  * window moves, repaints, closes) while the work blocks on the network.
  * Closing the splash cancels the work through the bl_progress.
  *
+ * SDL2 lives in the splash module (splash_module.h), loaded only when a
+ * window will open: a launch that shows none does not pay for SDL.
+ *
  * No splash never means no app: when the splash is turned off, there is no
- * display, SDL fails, or the launcher was built without SDL2 (-DBL_SPLASH=OFF),
- * one line is logged and every call below goes on headless (they all accept a
- * NULL bl_splash, which runs the work inline).
+ * display, the module is missing, SDL fails, or the launcher was built without
+ * SDL2 (-DBL_SPLASH=OFF), one line is logged and every call below goes on
+ * headless (they all accept a NULL bl_splash, which runs the work inline).
  *
  * main.c, in order:
  *   bl_splash_run(&opt, progress, work, ctx, &work_rc, &splash);  worker + window
@@ -59,15 +62,18 @@ typedef struct {
     const char *version;    /* the installed version, "1.1.0" */
     /* Optional: called on the main thread after every frame and every batch
      * of events. Tests and the benchmark watch the window through it. */
-    void (*observe)(void *ctx, const bl_splash *splash, const bl_splash_stats *stats);
+    void (*observe)(void *ctx, const bl_splash_stats *stats);
     void *observe_ctx;
+    /* Where the splash module is (module.h); NULL: beside the running
+     * executable, which is where the launcher's is installed. */
+    const char *module_dir;
 } bl_splash_options;
 
 /* Opens the window and presents its first frame before returning. A missing
  * or unreadable image gives a plain background, a missing font a splash
  * without text (one warning each). BL_EUNSUPPORTED with the reason in err
- * (not logged: the caller logs it once) when disabled, headless, SDL fails or
- * the build has no SDL. */
+ * (not logged: the caller logs it once) when disabled, headless, the module
+ * cannot be loaded, SDL fails or the build has no SDL. */
 int bl_splash_open(const bl_splash_options *opt, bl_splash **out, bl_error *err);
 
 /* How long work may take before a window is opened for it. Work that ends
@@ -110,6 +116,11 @@ uint32_t bl_splash_hold_ms(const bl_splash *s, const bl_progress *p, uint32_t li
  * loop is closed (the supervise on_stop hook). p must outlive the linger. */
 int bl_splash_linger_start(bl_splash *s, bl_progress *p, uv_loop_t *loop, uint32_t linger_ms, bl_error *err);
 void bl_splash_linger_stop(bl_splash *s);
+
+/* BL_OK when the splash module this launcher would load from dir (NULL:
+ * beside it) is there and fits it, or the build has no splash. Loads it
+ * without opening anything: the self-update's check of a new launcher. */
+int bl_splash_check_module(const char *dir, bl_error *err);
 
 /* Takes the window down and frees s (NULL is fine). */
 void bl_splash_close(bl_splash *s);

@@ -34,7 +34,7 @@ static void free_line(bl_splash_line *line)
 
 /* Fonts are opened at the drawn size (not scaled afterwards) so HiDPI text is
  * as sharp as the screen allows. */
-static void ensure_fonts(bl_splash *s, int drawn_width, double scale)
+static void ensure_fonts(bl_splash_window *s, int drawn_width, double scale)
 {
     if (!s->ttf_started || s->fonts_for_width == drawn_width)
         return;
@@ -56,7 +56,7 @@ static void ensure_fonts(bl_splash *s, int drawn_width, double scale)
 }
 
 /* Renders text into line's texture unless it already shows exactly that. */
-static void set_line(bl_splash *s, bl_splash_line *line, TTF_Font *font, const char *text, SDL_Color color,
+static void set_line(bl_splash_window *s, bl_splash_line *line, TTF_Font *font, const char *text, SDL_Color color,
                      int wrap_width)
 {
     SDL_Surface *surface;
@@ -80,7 +80,7 @@ static void set_line(bl_splash *s, bl_splash_line *line, TTF_Font *font, const c
 }
 
 /* Draws line at (x, y), cut at max_width rather than spilling off the band. */
-static void put_line(bl_splash *s, const bl_splash_line *line, int x, int y, int max_width)
+static void put_line(bl_splash_window *s, const bl_splash_line *line, int x, int y, int max_width)
 {
     SDL_Rect src = {0, 0, line->width, line->height}, dst = {x, y, line->width, line->height};
     if (!line->texture || max_width <= 0)
@@ -90,7 +90,7 @@ static void put_line(bl_splash *s, const bl_splash_line *line, int x, int y, int
     SDL_RenderCopy(s->renderer, line->texture, &src, &dst);
 }
 
-static void fill(bl_splash *s, int x, int y, int w, int h, Uint8 r, Uint8 g, Uint8 b, Uint8 a)
+static void fill(bl_splash_window *s, int x, int y, int w, int h, Uint8 r, Uint8 g, Uint8 b, Uint8 a)
 {
     SDL_Rect rect = {x, y, w, h};
     SDL_SetRenderDrawColor(s->renderer, r, g, b, a);
@@ -111,14 +111,14 @@ static int indeterminate(const bl_progress_view *v)
     return (v->total == 0 || v->stage == BL_STAGE_CHECKING) && v->stage != BL_STAGE_DONE;
 }
 
-int bl_splash_draw_animating(const bl_splash *s, const bl_progress_view *v, uint64_t now)
+int bl_splash_draw_animating(const bl_splash_window *s, const bl_progress_view *v, uint64_t now)
 {
     return indeterminate(v) || error_visible(v, now) != s->error_shown;
 }
 
 /* The bar: a faint track, filled with done/total, or a segment sweeping
  * across it while the total is unknown (checking, starting). */
-static void draw_bar(bl_splash *s, const bl_progress_view *v, int x, int y, int w, int h, uint64_t now)
+static void draw_bar(bl_splash_window *s, const bl_progress_view *v, int x, int y, int w, int h, uint64_t now)
 {
     fill(s, x, y, w, h, 255, 255, 255, 40);
     if (!indeterminate(v)) {
@@ -138,7 +138,7 @@ static void draw_bar(bl_splash *s, const bl_progress_view *v, int x, int y, int 
     }
 }
 
-static void draw_band(bl_splash *s, const bl_progress_view *v, int width, int height, double scale, uint64_t now)
+static void draw_band(bl_splash_window *s, const bl_progress_view *v, int width, int height, double scale, uint64_t now)
 {
     char status[320], percent[16] = "";
     int pad = px(scale, PAD), bar_h = px(scale, BAR_HEIGHT), inner = width - 2 * pad;
@@ -180,7 +180,7 @@ static void draw_band(bl_splash *s, const bl_progress_view *v, int width, int he
     s->error_shown = show_error;
 }
 
-void bl_splash_draw_frame(bl_splash *s, const bl_progress_view *v, uint64_t now)
+void bl_splash_draw_frame(bl_splash_window *s, const bl_progress_view *v, uint64_t now)
 {
     int width = 0, height = 0;
     double scale;
@@ -207,7 +207,7 @@ void bl_splash_draw_frame(bl_splash *s, const bl_progress_view *v, uint64_t now)
     s->dirty = 0;
 }
 
-void bl_splash_draw_free(bl_splash *s)
+void bl_splash_draw_free(bl_splash_window *s)
 {
     free_line(&s->title_line);
     free_line(&s->version_line);

@@ -8,7 +8,7 @@
 #include <SDL_ttf.h>
 
 #include "fsutil.h"
-#include "splash.h"
+#include "splash_module.h"
 
 /* A line of text rendered once and redrawn from its texture until it changes. */
 typedef struct {
@@ -19,7 +19,7 @@ typedef struct {
     int width, height;
 } bl_splash_line;
 
-struct bl_splash {
+struct bl_splash_window {
     SDL_Window *window;
     SDL_Renderer *renderer;
     SDL_Texture *background; /* the image, or a generated plain one */
@@ -30,7 +30,7 @@ struct bl_splash {
     char title[64], version[64];
     bl_splash_line title_line, version_line, percent_line, status_line, error_line;
     bl_splash_stats stats;
-    void (*observe)(void *ctx, const bl_splash *splash, const bl_splash_stats *stats);
+    void (*observe)(void *ctx, const bl_splash_stats *stats);
     void *observe_ctx;
     uint64_t last_frame_ns;
     int dirty;        /* exposed or resized: draw now */
@@ -44,13 +44,13 @@ struct bl_splash {
 };
 
 /* Presents one frame showing v at time now (uv_hrtime()). */
-void bl_splash_draw_frame(bl_splash *s, const bl_progress_view *v, uint64_t now);
+void bl_splash_draw_frame(bl_splash_window *s, const bl_progress_view *v, uint64_t now);
 
 /* 1 while v needs frames even when it does not change (an indeterminate
  * bar, an error that will expire). */
-int bl_splash_draw_animating(const bl_splash *s, const bl_progress_view *v, uint64_t now);
+int bl_splash_draw_animating(const bl_splash_window *s, const bl_progress_view *v, uint64_t now);
 
 /* Frees the textures and fonts the frames made. */
-void bl_splash_draw_free(bl_splash *s);
+void bl_splash_draw_free(bl_splash_window *s);
 
 #endif

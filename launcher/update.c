@@ -73,7 +73,7 @@ static int setup(updater *u, bl_error *err)
     if (bl_fs_join(u->metadata_dir, sizeof u->metadata_dir, l->cache_dir, "metadata") != BL_OK ||
         bl_fs_join(u->downloads_dir, sizeof u->downloads_dir, l->cache_dir, "downloads") != BL_OK ||
         bl_fs_join(u->tars_dir, sizeof u->tars_dir, l->cache_dir, "tars") != BL_OK ||
-        bl_fs_join(u->shipped_root, sizeof u->shipped_root, l->root, "resources/root.json") != BL_OK)
+        bl_fs_join(u->shipped_root, sizeof u->shipped_root, l->root, BL_UPDATE_SHIPPED_ROOT) != BL_OK)
         return bl_error_set(err, BL_ETOOBIG, "install path too long");
     if ((rc = bl_fs_mkdir_p(u->downloads_dir, err)) != BL_OK || (rc = bl_fs_mkdir_p(u->tars_dir, err)) != BL_OK)
         return rc;

@@ -16,6 +16,12 @@
 #include "progress.h"
 #include "state.h"
 
+/* The trusted root an update starts from: the one the installer shipped
+ * (under the install root), or the newer one a past update trusted (under
+ * the cache). */
+#define BL_UPDATE_SHIPPED_ROOT "resources/root.json"
+#define BL_UPDATE_CACHED_ROOT "metadata/root.json"
+
 typedef struct {
     const bl_layout *layout;
     const bl_config *cfg;

@@ -75,4 +75,10 @@ void bl_plat_attach_parent_console(void);
 static inline void bl_plat_attach_parent_console(void) {}
 #endif
 
+/* 1 when this session can show a window: always on Windows and macOS, where
+ * a user who starts an app has a desktop; on X11/Wayland systems only when
+ * DISPLAY or WAYLAND_DISPLAY names a server (or SDL_VIDEODRIVER picks a
+ * driver), since a splash tried without one would fail, or slowly. */
+int bl_plat_has_desktop(void);
+
 #endif

@@ -97,7 +97,7 @@ echo
 echo "== 3. install 1.0.0 as an installer would"
 inst="$demo/install"
 mkdir -p "$inst/versions/1.0.0" "$inst/resources" "$inst/cache/tars"
-cp "$build/launcher/bomiot-launcher" "$inst/"
+cp "$build/launcher/bomiot-launcher" "$build"/launcher/bomiot-*.so "$inst/" # with its modules
 cp "$build/launcher/resources/"* "$inst/resources/"
 cp "$demo/repository/metadata/1.root.json" "$inst/resources/root.json" # the trusted root
 tar -xzf "$demo/repository/targets/bomiot-1.0.0.tar.gz" -C "$inst/versions/1.0.0"

@@ -12,7 +12,7 @@ cmake --build $build -j "$(nproc)" --target bomiot-launcher bl-testapp bench-lau
 make_root() { # $1 = folder, $2 = mode
   rm -rf "$1"
   mkdir -p "$1/versions/1.0.0"
-  cp $build/launcher/bomiot-launcher "$1/"
+  cp $build/launcher/bomiot-launcher $build/launcher/bomiot-*.so "$1/"
   cp $build/tests/bl-testapp "$1/versions/1.0.0/bomiot"
   echo '{"version": "1.0.0"}' > "$1/versions/1.0.0/.bomiot-complete"
   echo "{\"current\": \"1.0.0\"}" > "$1/state.json"

@@ -209,6 +209,11 @@ if command -v flock >/dev/null 2>&1; then
     flock -w 5 9 || say "Bomiot is running; installing beside it"
 fi
 
+# Its modules first (launcher/module.h): a launcher never runs without them.
+for f in "$bundle"/bomiot-*.so; do
+    [ -f "$f" ] || continue
+    put_file "$f" "$root/$(basename "$f")" 755
+done
 put_file "$bundle/bomiot-launcher" "$root/bomiot-launcher" 755
 put_file "$bundle/uninstall.sh" "$root/uninstall.sh" 755
 # The trusted root, the splash image and font: replaced with the bundle's,

@@ -98,6 +98,10 @@ dest=$work/$name
 mkdir -p "$dest"
 cp "$here/install.sh" "$here/uninstall.sh" "$dest/"
 cp "$launcher" "$dest/bomiot-launcher"
+# The modules it loads from beside itself (launcher/module.h), when it has any.
+for module in "$(dirname "$launcher")"/bomiot-*.so; do
+    if [ -f "$module" ]; then cp "$module" "$dest/"; fi
+done
 cp -R "$app" "$dest/app"
 printf '%s\n' "$version" >"$dest/VERSION"
 if [ -d "$icons" ]; then cp -R "$icons" "$dest/icons"; fi

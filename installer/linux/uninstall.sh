@@ -88,6 +88,9 @@ ours_outside() {
 if [ "$keep_data" = 0 ]; then
     rm -rf "${root:?}/versions" "${root:?}/cache"
     rm -f "$root/state.json" "$root"/state.json.tmp.* "$root/bomiot-launcher.old" "$root/bomiot-launcher.new"
+    # modules a self-update brought with a newer launcher
+    rm -f "$root"/bomiot-update-*.so "$root"/bomiot-splash-*.so "$root"/bomiot-update-*.so.new \
+        "$root"/bomiot-splash-*.so.new
 fi
 
 # --- what install.sh made: files and links, then folders, deepest first ------

@@ -250,3 +250,13 @@ const int *bl_plat_terminal_signals(size_t *count)
     *count = sizeof terminal / sizeof terminal[0];
     return terminal;
 }
+
+int bl_plat_has_desktop(void)
+{
+#ifdef __APPLE__
+    return 1;
+#else
+    const char *display = getenv("DISPLAY"), *wayland = getenv("WAYLAND_DISPLAY");
+    return (display && *display) || (wayland && *wayland) || getenv("SDL_VIDEODRIVER") != NULL;
+#endif
+}

@@ -342,3 +342,8 @@ void bl_plat_attach_parent_console(void)
     if (!errs)
         reopen_on_console(stderr, 2, STD_ERROR_HANDLE);
 }
+
+int bl_plat_has_desktop(void)
+{
+    return 1;
+}

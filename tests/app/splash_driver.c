@@ -96,12 +96,11 @@ static int work(void *ctx)
     return stages(d);
 }
 
-static void observe(void *ctx, const bl_splash *splash, const bl_splash_stats *st)
+static void observe(void *ctx, const bl_splash_stats *st)
 {
     driver *d = ctx;
     char tmp[BL_FS_PATH_MAX + 8];
     FILE *f;
-    (void)splash;
     d->first_frame_ns = st->first_frame_ns;
     if (!d->state)
         return;

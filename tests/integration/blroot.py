@@ -25,6 +25,17 @@ def write_test_app(folder, version, exe="bomiot", behaviour=(), testapp=TESTAPP)
             f.write("\n".join(behaviour) + "\n")
 
 
+def install_launcher(launcher, folder, name):
+    """Copies the launcher into folder as name, with the modules it loads from
+    beside itself (launcher/module.h: bomiot-update-<v>.so, bomiot-splash-<v>.so;
+    none in a build with built-in modules)."""
+    shutil.copy2(launcher, os.path.join(folder, name))
+    here = os.path.dirname(launcher)
+    for f in sorted(os.listdir(here)):
+        if f.startswith("bomiot-") and f.endswith(".so"):
+            shutil.copy2(os.path.join(here, f), os.path.join(folder, f))
+
+
 class Root:
     """An install root; a subclass names other binaries (tests/windows/wineroot.py)."""
     LAUNCHER = LAUNCHER
@@ -35,7 +46,7 @@ class Root:
     def __init__(self, name_hint=""):
         self.path = tempfile.mkdtemp(prefix=self.PREFIX + name_hint)
         self.launcher = os.path.join(self.path, "bomiot-launcher" + self.EXE)
-        shutil.copy2(self.LAUNCHER, self.launcher)
+        install_launcher(self.LAUNCHER, self.path, os.path.basename(self.launcher))
         os.makedirs(os.path.join(self.path, "versions"))
 
     def cleanup(self):

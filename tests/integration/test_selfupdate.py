@@ -1,5 +1,6 @@
 """The launcher replaces itself with the one a confirmed release carries,
 and re-executes into it (POSIX: same process, execv)."""
+import glob
 import os
 import shutil
 import subprocess
@@ -64,7 +65,7 @@ class SelfUpdateTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(parse_report(self.report)["version"], "1.1.0")
         self.assertEqual(self.launcher_bytes(), self.old_bytes)
-        self.assertIn("the new launcher failed its check (--version exited with 3); keeping the current launcher",
+        self.assertIn("the new launcher failed its check (--self-check exited with 3); keeping the current launcher",
                       self.root.log())
         self.assertEqual(self.leftovers(), [])
 
@@ -74,6 +75,31 @@ class SelfUpdateTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(self.launcher_bytes(), self.old_bytes)
         self.assertIn("keeping the current launcher", self.root.log())
+
+    def modules(self):
+        return sorted(n for n in os.listdir(self.root.path) if n.startswith("bomiot-") and n.endswith(".so"))
+
+    @unittest.skipUnless(glob.glob(os.path.join(os.path.dirname(Root.LAUNCHER), "bomiot-update-*.so")),
+                         "a build with built-in modules")
+    def test_modules_come_with_the_new_launcher_and_old_ones_go(self):
+        mine = self.modules()
+        self.assertEqual(len(mine), 2)  # update and splash, as the build made them
+        self.release_with_launcher("1.1.0", self.old_bytes + b"\0bomiot-launcher test build 2\0")
+        folder = self.root.p("versions", "1.1.0")
+        # what a later launcher's release carries: its modules, named after its version
+        shutil.copy2(self.root.p(mine[0]), os.path.join(folder, "bomiot-update-9.9.9.so"))
+        with open(self.root.p("bomiot-splash-0.0.1.so"), "wb") as f:  # an older launcher's, left behind
+            f.write(b"old")
+        r = self.root.run(f"--report={self.report}")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        log = self.root.log()
+        self.assertIn("copying the module bomiot-update-9.9.9.so beside the launcher", log)
+        self.assertIn("running the launcher from version 1.1.0", log)
+        # the launcher now running is of this build: what is not its own goes
+        self.assertIn("removed bomiot-update-9.9.9.so, a module of the launcher this one replaced", log)
+        self.assertIn("removed bomiot-splash-0.0.1.so, a module of the launcher this one replaced", log)
+        self.assertEqual(self.modules(), mine)
+        self.assertEqual(parse_report(self.report)["version"], "1.1.0")
 
     def test_a_version_on_trial_does_not_replace_the_launcher(self):
         self.release_with_launcher("1.1.0", self.old_bytes + b"\0v2", trial=True)

@@ -92,7 +92,9 @@ class HeadlessTest(unittest.TestCase):
         self.root = Root()
         self.root.add_version("1.0.0")
         self.root.write_state({"current": "1.0.0"})
-        add_resources(self.root)
+        # a check that runs (a trusted root) and fails at once (nothing published)
+        add_resources(self.root, self.trusted_root)
+        self.root.write_config({"update_url": f"{self.server.url}/nothing-here"})
         self.report = self.root.p("report.txt")
 
     def tearDown(self):
@@ -149,7 +151,8 @@ class HeadlessTest(unittest.TestCase):
         self.assertIn("SDL cannot use the display", line)
 
     def test_a_check_that_ends_at_once_does_not_even_try_the_display(self):
-        # no trusted root: the update ends in a millisecond, inside the grace
+        # no trusted root: the update fails before it starts, nothing is loaded
+        os.remove(self.root.p("resources", "root.json"))
         base = {k: v for k, v in os.environ.items() if not k.startswith("BOMIOT_")}
         base.update({"DISPLAY": ":987"})
         r = subprocess.run([self.root.launcher, f"--report={self.report}"], env=base, cwd=self.root.path,
