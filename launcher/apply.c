@@ -1,5 +1,6 @@
 #include "apply.h"
 
+#include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -178,7 +179,8 @@ static long long next_patched(void *ctx, const void **buf, bl_error *err)
 
     if (n > 0) {
         if (fwrite(*buf, 1, (size_t)n, r->tar) != (size_t)n) {
-            bl_error_set(err, BL_ENOSPC, "cannot write %s (disk full?)", r->tar_path);
+            bl_error_set(err, errno == ENOSPC ? BL_ENOSPC : BL_EIO, "cannot write %s: %s", r->tar_path,
+                         strerror(errno));
             return -1;
         }
         bl_sha256_update(&r->hash, *buf, (size_t)n);
@@ -231,7 +233,7 @@ int bl_apply_patch(const char *old_tar, const char *patch, const char *tar_path,
     if (rc == BL_OK && prc != BL_OK)
         rc = bl_error_set(err, prc, "%s", producer.msg);
     if (rc == BL_OK && fflush(r.tar) != 0)
-        rc = bl_error_set(err, BL_ENOSPC, "cannot write %s (disk full?)", tar_path);
+        rc = bl_error_set(err, errno == ENOSPC ? BL_ENOSPC : BL_EIO, "cannot write %s: %s", tar_path, strerror(errno));
     if (rc == BL_OK) {
         digest->size = r.size;
         bl_sha256_final(&r.hash, digest->sha256);
@@ -239,6 +241,6 @@ int bl_apply_patch(const char *old_tar, const char *patch, const char *tar_path,
 
 cleanup:
     if (fclose(r.tar) != 0 && rc == BL_OK)
-        rc = bl_error_set(err, BL_ENOSPC, "cannot write %s (disk full?)", tar_path);
+        rc = bl_error_set(err, errno == ENOSPC ? BL_ENOSPC : BL_EIO, "cannot write %s: %s", tar_path, strerror(errno));
     return rc;
 }

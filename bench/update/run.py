@@ -6,10 +6,13 @@ patch, verify, unpack and commit times) and the launcher's peak memory.
 The floor it is compared with: reading and writing the app folder once
 (cp -a and a sync, as the update ends with its own flush).
 
-  bench/update/run.py [--size-mb 300] [--runs 3] [--keep]
+  bench/update/run.py [--size-mb 300] [--runs 3] [--keep] [--cold] [--only patch]
 
-Builds a Release tree in build/bench, the apps and the repository in
-bench/out/update (gitignored). Prints a Markdown table for bench/RESULTS.md."""
+Builds a Release tree in build/bench (or $BL_BENCH_BUILD), the apps and the
+repository in bench/out/update (gitignored). Prints a Markdown table for
+bench/RESULTS.md. --cold drops the page cache (root only: sync and
+/proc/sys/vm/drop_caches) before each floor copy and each launcher run, so
+both read the old tar / app folder from the disk."""
 import argparse
 import os
 import random
@@ -21,7 +24,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.normpath(os.path.join(HERE, "..", ".."))
-BUILD = os.path.join(SRC, "build", "bench")
+BUILD = os.environ.get("BL_BENCH_BUILD") or os.path.join(SRC, "build", "bench")
 OUT = os.path.join(SRC, "bench", "out", "update")
 os.environ["BL_BUILD_DIR"] = BUILD
 sys.path.insert(0, os.path.join(SRC, "tests", "integration"))
@@ -94,9 +97,17 @@ def timed(cmd, **kw):
     return time.monotonic() - t
 
 
-def floor_seconds(folder):
+def drop_caches():
+    subprocess.run(["sync"], check=True)
+    with open("/proc/sys/vm/drop_caches", "w") as f:
+        f.write("3\n")
+
+
+def floor_seconds(folder, cold=False):
     dst = folder + ".copy"
     shutil.rmtree(dst, ignore_errors=True)
+    if cold:
+        drop_caches()
     s = timed(["sh", "-c", f"cp -a '{folder}' '{dst}' && sync -f '{dst}'"])
     shutil.rmtree(dst)
     return s
@@ -113,24 +124,28 @@ def parse_phases(log):
     raise SystemExit("the launcher did not install 1.1.0:\n" + log)
 
 
-def one_run(pub, server_url, incremental):
+def one_run(pub, server_url, incremental, cold=False):
     root = Root()
     try:
         seed_install(root, pub, "1.0.0")
         root.write_config({"update_url": server_url, "incremental_update": incremental, "healthy_seconds": 1})
         subprocess.run(["sync"], check=True)
+        if cold:
+            drop_caches()
         stamp = root.p("stamp.txt")
         env = dict(os.environ, BOMIOT_SPLASH="false")
         t0 = time.monotonic_ns()
-        r = subprocess.run(["/usr/bin/time", "-f", "maxrss_kb=%M", root.launcher, f"--stamp={stamp}"],
+        r = subprocess.run(["/usr/bin/time", "-f", "cpu_s=%U+%S maxrss_kb=%M", root.launcher, f"--stamp={stamp}"],
                            env=env, capture_output=True, text=True, timeout=1800)
         if r.returncode != 0:
             raise SystemExit(f"launcher failed: {r.stderr}\n{root.log()}")
         with open(stamp) as f:
             first_instruction = (int(f.read().split()[0]) - t0) / 1e9
         rss_mb = int(r.stderr.strip().rsplit("maxrss_kb=", 1)[1]) / 1024
+        user, sys_s = r.stderr.strip().rsplit("cpu_s=", 1)[1].split()[0].split("+")
         total, phases = parse_phases(root.log())
-        return {"end_to_end": first_instruction, "rss_mb": rss_mb, "update": total, **phases}
+        return {"end_to_end": first_instruction, "rss_mb": rss_mb, "cpu": float(user) + float(sys_s),
+                "update": total, **phases}
     finally:
         root.cleanup()
 
@@ -140,6 +155,8 @@ def main():
     ap.add_argument("--size-mb", type=int, default=300)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--keep", action="store_true", help="reuse bench/out/update if it is there")
+    ap.add_argument("--cold", action="store_true", help="drop the page cache before each timed copy and run")
+    ap.add_argument("--only", choices=("patch", "full archive"), help="one method only")
     args = ap.parse_args()
     build()
     os.makedirs(OUT, exist_ok=True)
@@ -163,17 +180,21 @@ def main():
     archive = os.path.getsize(pub.archive("1.1.0"))
     patch = os.path.getsize(pub.patch("1.1.0"))
     app_dir = os.path.join(OUT, "app-1.1.0")
-    floor = statistics.median(floor_seconds(app_dir) for _ in range(args.runs))
+    floor = statistics.median(floor_seconds(app_dir, args.cold) for _ in range(args.runs))
     print(f"app {args.size_mb} MB; archive {archive / 2**20:.1f} MB; patch {patch / 2**20:.2f} MB; "
-          f"floor (cp -a + sync) {floor:.2f} s; load {os.getloadavg()[0]:.2f}")
+          f"floor (cp -a + sync{', cold cache' if args.cold else ''}) {floor:.2f} s; "
+          f"load {os.getloadavg()[0]:.2f}; build {BUILD}")
     with TestServer(pub.repo) as server:
         for name, incremental in (("patch", True), ("full archive", False)):
-            runs = [one_run(pub, server.url, incremental) for _ in range(args.runs)]
+            if args.only and args.only != name:
+                continue
+            runs = [one_run(pub, server.url, incremental, args.cold) for _ in range(args.runs)]
             med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
             local = med["update"] - med["download"] - med["metadata"]
             print(f"| {name} | {med['end_to_end']:.2f} | {med['metadata']:.2f} | {med['download']:.2f} | "
                   f"{med['patch']:.2f} | {med['verify']:.2f} | {med['unpack']:.2f} | {med['commit']:.2f} | "
-                  f"{local:.2f} ({local / floor:.2f}x floor) | {med['rss_mb']:.1f} |")
+                  f"{local:.2f} ({local / floor:.2f}x floor) | {med['rss_mb']:.1f} | {med['cpu']:.2f} | "
+                  f"load {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":
