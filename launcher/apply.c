@@ -163,21 +163,28 @@ static int run_patch(void *ctx, bl_pipe *pipe, bl_error *err)
 }
 
 /* The reading side: every chunk of the rebuilt tar is cached and hashed
- * before the unpacker sees it. */
+ * before the unpacker sees it. Progress is bytes of the tar against the
+ * size its patch names, and cancel is polled here, so both work the same
+ * with and without the unpacker. */
 typedef struct {
     bl_pipe *pipe;
     FILE *tar;
     const char *tar_path;
     bl_sha256 hash;
-    uint64_t size;
+    uint64_t size, total;
+    bl_progress *progress;
 } patch_reader;
 
 static long long next_patched(void *ctx, const void **buf, bl_error *err)
 {
     patch_reader *r = ctx;
-    long long n = bl_pipe_read(r->pipe, buf, err);
+    long long n;
 
-    if (n > 0) {
+    if (bl_progress_cancelled(r->progress)) {
+        bl_error_set(err, BL_ECANCELED, "patching canceled");
+        return -1;
+    }
+    if ((n = bl_pipe_read(r->pipe, buf, err)) > 0) {
         if (fwrite(*buf, 1, (size_t)n, r->tar) != (size_t)n) {
             bl_error_set(err, errno == ENOSPC ? BL_ENOSPC : BL_EIO, "cannot write %s: %s", r->tar_path,
                          strerror(errno));
@@ -185,27 +192,49 @@ static long long next_patched(void *ctx, const void **buf, bl_error *err)
         }
         bl_sha256_update(&r->hash, *buf, (size_t)n);
         r->size += (uint64_t)n;
+        bl_progress_bytes(r->progress, r->size, r->total);
     }
     return n;
+}
+
+/* The size the patch's header names, for progress only (0 if unreadable:
+ * the patch thread reports why). */
+static uint64_t patched_size(const char *patch)
+{
+    bl_delta_file *f;
+    bl_delta_source src;
+    bl_error ignored;
+    uint64_t size = 0;
+
+    if (bl_delta_file_open(patch, &f, &src, &ignored) == BL_OK) {
+        if (bl_delta_patch_size(&src, &size, &ignored) != BL_OK)
+            size = 0;
+        bl_delta_file_close(f);
+    }
+    return size;
 }
 
 int bl_apply_patch(const char *old_tar, const char *patch, const char *tar_path, const char *dest,
                    const bl_unpack_options *opt, bl_tar_digest *digest, bl_error *err)
 {
     patch_job job = {old_tar, patch};
+    /* The unpacker reports nothing itself: the reader does, in tar bytes. */
+    bl_unpack_options unpack_opt = {opt ? opt->max_bytes : 0, NULL};
     patch_reader r;
     bl_error producer;
     int rc, prc;
 
     memset(&r, 0, sizeof r);
     r.tar_path = tar_path;
+    r.progress = opt ? opt->progress : NULL;
+    r.total = patched_size(patch);
     bl_sha256_init(&r.hash);
     if (!(r.tar = fopen(tar_path, "wb")))
         return bl_error_set(err, BL_EIO, "cannot create %s", tar_path);
     if ((rc = bl_pipe_start(PIPE_CHUNK, PIPE_CHUNKS, run_patch, &job, &r.pipe, err)) != BL_OK)
         goto cleanup;
     if (dest) {
-        rc = bl_unpack_stream(next_patched, &r, dest, opt, err);
+        rc = bl_unpack_stream(next_patched, &r, dest, &unpack_opt, err);
     } else {
         rc = BL_OK;
     }
@@ -215,17 +244,11 @@ int bl_apply_patch(const char *old_tar, const char *patch, const char *tar_path,
         const void *ignored;
         bl_error why;
         long long n;
-        if (opt && bl_progress_cancelled(opt->progress)) {
-            rc = bl_error_set(err, BL_ECANCELED, "patching canceled");
-            break;
-        }
         memset(&why, 0, sizeof why);
         if ((n = next_patched(&r, &ignored, &why)) < 0)
             rc = bl_error_set(err, why.code ? why.code : BL_EIO, "%s", why.msg);
         else if (n == 0)
             break;
-        else if (opt && opt->progress && !dest)
-            bl_progress_bytes(opt->progress, r.size, 0);
     }
     /* Stops the patch thread if the reading side failed first; its own
      * failure was already reported through the pipe. */

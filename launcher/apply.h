@@ -28,8 +28,9 @@ int bl_apply_archive(const char *archive_gz, const char *tar_path, const char *d
  * the result: the caller compares digest with trusted metadata and removes
  * tar_path and dest on a mismatch, before anything is committed. The
  * unpacker's own checks (no path out of dest, no devices) hold for any
- * bytes. opt->progress is polled for cancel also when dest is NULL. On
- * failure both may be partial: the caller removes them. */
+ * bytes. opt->progress gets bytes of the tar against the size the patch
+ * names and is polled for cancel, with or without dest. On failure both
+ * may be partial: the caller removes them. */
 int bl_apply_patch(const char *old_tar, const char *patch, const char *tar_path, const char *dest,
                    const bl_unpack_options *opt, bl_tar_digest *digest, bl_error *err);
 

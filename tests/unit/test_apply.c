@@ -217,9 +217,16 @@ static void check_patch_streams(int unpack)
     bl_error err;
     char *cached = NULL, file[700];
     size_t cached_len = 0;
+    bl_progress *progress = bl_progress_new();
+    bl_unpack_options opt = {0, progress};
+    bl_progress_view view;
 
     patch_case_new(&c, NULL);
-    CHECK_INT(bl_apply_patch(c.old, c.patch, c.s.tar, unpack ? c.s.dest : NULL, NULL, &d, &err), BL_OK);
+    CHECK_INT(bl_apply_patch(c.old, c.patch, c.s.tar, unpack ? c.s.dest : NULL, &opt, &d, &err), BL_OK);
+    bl_progress_snapshot(progress, &view); /* the bar ends full, in bytes of the tar */
+    CHECK_INT(view.done, c.new_len);
+    CHECK_INT(view.total, c.new_len);
+    bl_progress_free(progress);
     crypto_hash_sha256(expected, c.new_data, c.new_len);
     CHECK_INT(d.size, c.new_len);
     CHECK(memcmp(d.sha256, expected, 32) == 0);
