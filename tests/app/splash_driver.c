@@ -61,6 +61,7 @@ static int stages(driver *d)
         {"downloading-2", BL_STAGE_DOWNLOADING, 26200000},
         {"applying", BL_STAGE_APPLYING, 0},
         {"verifying", BL_STAGE_VERIFYING, 0},
+        {"installing", BL_STAGE_INSTALLING, 0},
     };
     const uint64_t total = 40100000;
     size_t i;

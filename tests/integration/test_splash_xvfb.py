@@ -365,9 +365,10 @@ class Driver:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-STEPS = ("checking", "downloading-1", "downloading-2", "applying", "verifying", "starting")
+STEPS = ("checking", "downloading-1", "downloading-2", "applying", "verifying", "installing", "starting")
 TOTAL = 40100000  # the driver's download: 9.6 MB, then 26.2 MB of 40.1 MB
-STAGE = {"checking": 1, "downloading-1": 2, "downloading-2": 2, "applying": 3, "verifying": 4, "starting": 6}
+STAGE = {"checking": 1, "downloading-1": 2, "downloading-2": 2, "applying": 3, "verifying": 4, "installing": 5,
+         "starting": 6}
 DONE = {"downloading-1": 9600000, "downloading-2": 26200000}
 
 
@@ -453,7 +454,7 @@ class SplashDriverTest(unittest.TestCase):
         self.assertGreater(second, first + 150)
         # the total is unknown while checking, applying, starting: a segment
         # sweeps (never more than 28% of the bar) instead of a fill
-        for step in ("checking", "applying", "verifying", "starting"):
+        for step in ("checking", "applying", "verifying", "installing", "starting"):
             self.assertLessEqual(win[step].bar_pixels(), inner * 28 // 100 + 1, step)
         # every stage drew its own status line: no two shots have the same band
         bands = {k: v.crop(0, 340 - 90, 560, 90).data for k, v in win.items()}
