@@ -5,12 +5,15 @@ and says nothing, the window shows resources/splash.png, closing it cancels
 the update and the installed version starts; with no display at all the app
 still starts. Screenshots go to <build>/tests/artifacts/splash/windows-*.png.
 
-Wine decides the display once per session: the first program of a Wine
-prefix starts its desktop (explorer.exe), which loads the X11 driver from
-that program's DISPLAY, or a null driver without one; tests/windows/run.sh
-starts the run's session with no display. The windowed tests therefore run
-in a copy of the run's prefix with its own wineserver and the Xvfb's DISPLAY;
-the headless test runs in the run's own session."""
+Wine decides the desktop once per session: the first program of a Wine
+prefix starts explorer.exe, which takes the screen's size and monitors from
+that program's DISPLAY, or makes a 1024x768 desktop of the null driver
+without one, as in the run's session (tests/windows/run.sh starts it with no
+display). A window opened later with DISPLAY set does show on that X server,
+but placed for the session's desktop (seen: centred on 1024x768 on a
+1280x800 Xvfb). The windowed tests therefore run in a copy of the run's
+prefix with their own wineserver and the Xvfb's DISPLAY from the start; the
+headless test runs in the run's own session with DISPLAY empty."""
 import os
 import shutil
 import subprocess
@@ -80,9 +83,27 @@ class HeldUpdate(unittest.TestCase):
             return False
 
 
-@unittest.skipIf(WHY, WHY)
-@unittest.skipIf(sx.missing(), sx.missing())
-class WindowsSplashTest(HeldUpdate):
+_desktop_prefix = []  # the copy of the run's Wine prefix the windowed tests share
+
+
+def desktop_prefix():
+    """A copy of the run's Wine prefix (about 0.7 GB, a second or two),
+    made once for this file and removed after it."""
+    if not _desktop_prefix:
+        folder = tempfile.mkdtemp(prefix="bl-winsplash-prefix-")
+        unittest.addModuleCleanup(shutil.rmtree, folder, ignore_errors=True)
+        subprocess.run(["cp", "-a", os.environ["WINEPREFIX"], os.path.join(folder, "prefix")], check=True)
+        _desktop_prefix.append(os.path.join(folder, "prefix"))
+    return _desktop_prefix[0]
+
+
+class WineDesktop(HeldUpdate):
+    """A Wine session of our own whose desktop has the X11 driver, on an
+    Xvfb: the prefix's copy, a persistent wineserver for this class, its
+    services started at once with the Xvfb's DISPLAY (no pipes of ours for
+    them to keep open), the Windows desktop's DPI set to dpi (LogPixels,
+    what the display settings' scale writes: 96 is 100 %, 192 is 200 %)."""
+    dpi = 96
 
     @classmethod
     def setUpClass(cls):
@@ -90,19 +111,16 @@ class WindowsSplashTest(HeldUpdate):
         cls.x = sx.Xvfb()
         cls.addClassCleanup(cls.x.stop)
         cls.reference = sx.Image.load(sx.SPLASH_PNG)
-        # A Wine session of our own whose desktop has the X11 driver: a copy
-        # of the run's prefix, a persistent wineserver, its services started
-        # now with the Xvfb's DISPLAY (no pipes of ours for them to keep).
-        cls.prefix = os.path.join(cls.tmp, "wineprefix")
         started = time.monotonic()
-        subprocess.run(["cp", "-a", os.environ["WINEPREFIX"], cls.prefix], check=True)
+        cls.prefix = desktop_prefix()
         cls.env = dict(cls.x.env, WINEPREFIX=cls.prefix, WINEDEBUG="-all")
         cls.env = {k: v for k, v in cls.env.items() if not k.startswith("BOMIOT_")}
         subprocess.run([WINESERVER, "-p"], env=cls.env, check=True)
         cls.addClassCleanup(subprocess.run, [WINESERVER, "-k"], env=cls.env)
-        subprocess.run([WINE, "cmd", "/c", "exit", "0"], env=cls.env, stdin=subprocess.DEVNULL,
+        subprocess.run([WINE, "reg", "add", "HKCU\\Control Panel\\Desktop", "/v", "LogPixels", "/t", "REG_DWORD",
+                        "/d", str(cls.dpi), "/f"], env=cls.env, stdin=subprocess.DEVNULL,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, timeout=120)
-        print(f"\nwindows splash: Wine session with the X11 driver ready in "
+        print(f"\nwindows splash: Wine session at {cls.dpi} DPI with the X11 driver ready in "
               f"{time.monotonic() - started:.1f} s", file=sys.stderr)
 
     def start(self, *args):
@@ -117,22 +135,32 @@ class WindowsSplashTest(HeldUpdate):
     def window_shows_image(self, window, name):
         shot = self.x.screenshot(self.shot(name))
         x, y, w, h, _ = self.x.geometry(window)
-        return shot.crop(x, y, w, h).mismatch(self.reference, 200) < 0.002
+        scale = self.dpi // 96
+        if scale == 1:
+            return shot.crop(x, y, w, h).mismatch(self.reference, 200) < 0.002
+        # drawn at twice the size from the same image: filtered, so compared loosely
+        return shot.crop(x, y, w, h).scaled_down(scale).mismatch(self.reference, 200, tolerance=40) < 0.05
 
-    def test_splash_opens_while_the_update_is_held_and_closing_it_starts_the_app(self):
+    def held_splash(self):
+        """The launcher started, its window up (at the screen's centre, the
+        image's size times the desktop's scale) while the check is held."""
         proc = self.start()
         window = self.x.wait_window(proc=proc, timeout=60)
         wait_for(self.held, what="the held request")
         x, y, w, h, mapped = self.x.geometry(window)
         self.assertTrue(mapped)
-        self.assertEqual((w, h), (560, 340))  # splash.png's size at 96 DPI
-        self.assertEqual((x, y), ((self.x.width - w) // 2, (self.x.height - h) // 2))  # centred
+        scale = self.dpi // 96
+        self.assertEqual((w, h), (560 * scale, 340 * scale))
+        self.assertEqual((x, y), ((self.x.width - w) // 2, (self.x.height - h) // 2))
         wait_for(lambda: self.window_shows_image(window, "checking"), what="the splash image in the window")
         self.assertIsNone(proc.poll())  # still waiting on the server
         self.assertFalse(os.path.exists(self.report))  # and the app not started yet
+        return proc, window
+
+    def close_and_check_the_app_started(self, proc, window):
         closed = time.monotonic()
         self.x.close(window)
-        out, err = proc.communicate(timeout=60)
+        _, err = proc.communicate(timeout=60)
         self.assertEqual(proc.returncode, 0, err)
         self.assertLess(time.monotonic() - closed, 30)  # the close ended the wait, not check_seconds
         self.assertEqual(parse_report(self.report)["version"], "1.0.0")
@@ -141,6 +169,15 @@ class WindowsSplashTest(HeldUpdate):
         self.assertIn("starting version 1.0.0", log)
         self.assertEqual(self.x.windows(), [])
 
+
+@unittest.skipIf(WHY, WHY)
+@unittest.skipIf(sx.missing(), sx.missing())
+class WindowsSplashTest(WineDesktop):
+
+    def test_splash_opens_while_the_update_is_held_and_closing_it_starts_the_app(self):
+        proc, window = self.held_splash()
+        self.close_and_check_the_app_started(proc, window)
+
     def test_the_launcher_is_a_gui_program_that_still_prints_to_its_caller(self):
         # The PE header's subsystem: 2 is a Windows GUI program (no console
         # window when started from Explorer), 3 a console program.
@@ -148,6 +185,12 @@ class WindowsSplashTest(HeldUpdate):
             pe = f.read(4096)
         optional = int.from_bytes(pe[0x3c:0x40], "little") + 24
         self.assertEqual(int.from_bytes(pe[optional + 68:optional + 70], "little"), 2)
+        # Its manifest declares it DPI aware per monitor. Wine reports the
+        # desktop's DPI to any program (WindowsSplashHiDpiTest), so only real
+        # Windows shows what this changes: a sharp window, not a stretched one.
+        with open(self.root.launcher, "rb") as f:
+            exe = f.read()
+        self.assertTrue(b">PerMonitorV2, PerMonitor</dpiAwareness>" in exe, "no dpiAwareness in the manifest")
         # Output still reaches a caller that redirected its handles (here,
         # pipes; a console is real Windows' case, see installer/windows/README.md).
         for arg, want in (("--version", r"^bomiot-launcher \d+\.\d+\.\d+"), ("--help", r"--print-config"),
@@ -156,6 +199,20 @@ class WindowsSplashTest(HeldUpdate):
                                capture_output=True, timeout=60)
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertRegex(r.stdout.decode(), want)
+
+
+@unittest.skipIf(WHY, WHY)
+@unittest.skipIf(sx.missing(), sx.missing())
+class WindowsSplashHiDpiTest(WineDesktop):
+    """Windows at 200 %: the splash reads the desktop's DPI and draws its
+    window at twice the size itself. (On real Windows only a DPI-aware
+    program is told the real DPI, which utf8.manifest declares; Wine tells
+    every program, so this test cannot show the manifest's part.)"""
+    dpi = 192
+
+    def test_splash_is_twice_the_size_at_200_percent(self):
+        proc, window = self.held_splash()
+        self.close_and_check_the_app_started(proc, window)
 
 
 @unittest.skipIf(WHY, WHY)
