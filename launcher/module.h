@@ -34,9 +34,9 @@ typedef struct {
  * table of functions, or NULL with err filled. Called once per process. */
 typedef const void *(*bl_module_entry)(const bl_module_host *host, bl_error *err);
 
-#if defined(__GNUC__)
-#define BL_MODULE_EXPORT __attribute__((visibility("default")))
-#else
+/* The build defines it where modules are shared objects (visible entries
+ * in objects compiled hidden); built in, entries are plain functions. */
+#ifndef BL_MODULE_EXPORT
 #define BL_MODULE_EXPORT
 #endif
 
