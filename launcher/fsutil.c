@@ -45,6 +45,16 @@ int bl_fs_free_bytes(const char *path, uint64_t *out, bl_error *err)
     return BL_OK;
 }
 
+uint64_t bl_fs_file_size(const char *path)
+{
+    uv_fs_t req;
+    uint64_t size = 0;
+    if (uv_fs_stat(NULL, &req, path, NULL) == 0 && (req.statbuf.st_mode & S_IFMT) == S_IFREG)
+        size = req.statbuf.st_size;
+    uv_fs_req_cleanup(&req);
+    return size;
+}
+
 static int lstat_path(const char *path, uv_stat_t *st)
 {
     uv_fs_t req;

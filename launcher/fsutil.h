@@ -33,6 +33,9 @@ int bl_fs_list_dir(const char *path, bl_fs_entry_fn fn, void *ctx, bl_error *err
 /* Bytes available to this user on the file system holding path. */
 int bl_fs_free_bytes(const char *path, uint64_t *out, bl_error *err);
 
+/* The size of the regular file at path; 0 when there is none. */
+uint64_t bl_fs_file_size(const char *path);
+
 /* out = a + "/" + b; BL_ETOOBIG if it does not fit. */
 int bl_fs_join(char *out, size_t size, const char *a, const char *b);
 

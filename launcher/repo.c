@@ -248,12 +248,29 @@ int bl_repo_find_target(const bl_repo *repo, bl_trust *t, const char *target_pat
     }
 }
 
+/* Downloads (resuming what path holds) and checks length and hashes; bytes
+ * that fail the check are removed, never resumed from. */
+static int fetch_and_check(const bl_repo *repo, const char *url, const bl_trust_target *target,
+                           const char *path, bl_error *err)
+{
+    bl_digest d;
+    int rc = bl_fetch_file(repo->fetch, url, path, target->file.length, err);
+    if (rc == BL_OK)
+        rc = bl_digest_file(path, &d, err);
+    if (rc == BL_OK)
+        rc = bl_trust_check_file(&target->file, target->path, d.size, d.sha256, d.sha512, err);
+    if (rc == BL_EHASH || rc == BL_ELENGTH) {
+        bl_error ignored;
+        bl_fs_remove_tree(path, &ignored);
+    }
+    return rc;
+}
+
 int bl_repo_download_target(const bl_repo *repo, const bl_trust *t, const bl_trust_target *target,
                             const char *path, bl_error *err)
 {
     char name[1024], url[URL_MAX];
-    bl_digest d;
-    int rc, n;
+    int rc, n, resumed;
 
     if (!bl_trust_target_path_is_safe(target->path))
         return bl_error_set(err, BL_ECORRUPT, "target path '%.200s' is not a safe file name", target->path);
@@ -263,14 +280,13 @@ int bl_repo_download_target(const bl_repo *repo, const bl_trust *t, const bl_tru
                           : snprintf(url, sizeof url, "%s/targets/%s", repo->base_url, name);
     if (n < 0 || (size_t)n >= sizeof url)
         return bl_error_set(err, BL_ETOOBIG, "URL too long for %s", name);
-    rc = bl_fetch_file(repo->fetch, url, path, target->file.length, err);
-    if (rc == BL_OK)
-        rc = bl_digest_file(path, &d, err);
-    if (rc == BL_OK)
-        rc = bl_trust_check_file(&target->file, target->path, d.size, d.sha256, d.sha512, err);
-    if (rc == BL_EHASH || rc == BL_ELENGTH) {
-        bl_error ignored;
-        bl_fs_remove_tree(path, &ignored); /* never resume from bytes that failed the check */
+    resumed = bl_fs_file_size(path) > 0;
+    rc = fetch_and_check(repo, url, target, path, err);
+    if (resumed && (rc == BL_EHASH || rc == BL_ELENGTH)) {
+        /* The bytes kept from an earlier, interrupted start can be what was
+         * wrong (a power cut, a disk error): one fresh download, now. */
+        bl_log(BL_LOG_WARN, "update", "%s; downloading %s again from the start", err->msg, target->path);
+        rc = fetch_and_check(repo, url, target, path, err);
     }
     return rc;
 }

@@ -195,16 +195,34 @@ static int download(updater *u, const bl_trust_target *target, char *path, size_
     return rc;
 }
 
-/* Enough room for the downloads, the new tar, and the unpacked version (about
- * the tar's size again), plus a margin; tar sizes are estimated from the
- * archive when no patch tells them. */
+/* Bytes of target already in downloads/ (an interrupted download, resumed
+ * from there): they need no new room. */
+static uint64_t downloaded_part(const updater *u, const bl_trust_target *target)
+{
+    char path[BL_PATH_MAX];
+    uint64_t have;
+    if (!target || bl_fs_join(path, sizeof path, u->downloads_dir, target->path) != BL_OK)
+        return 0;
+    have = bl_fs_file_size(path);
+    return have < target->file.length ? have : target->file.length;
+}
+
+/* Enough room for what is left to download, the new tar, and the unpacked
+ * version (about the tar's size again), plus a margin; tar sizes are
+ * estimated from the archive when no patch tells them. */
 static int check_disk(updater *u, const bl_plan *plan, bl_error *err)
 {
-    uint64_t free_bytes, tar = u->releases[plan->target].archive_length * 4, need;
+    uint64_t free_bytes, tar = u->releases[plan->target].archive_length * 4, need, have = 0;
     bl_trust_tufup info;
+    int i;
     if (u->patch_of[plan->target] && bl_trust_tufup_info(u->patch_of[plan->target], &info, NULL) == BL_OK)
         tar = info.tar_size;
-    need = plan->download_bytes + 2 * tar + DISK_MARGIN;
+    if (plan->method == BL_PLAN_ARCHIVE)
+        have = downloaded_part(u, u->archive_of[plan->target]);
+    else
+        for (i = plan->first_patch; i <= plan->last_patch; i++)
+            have += downloaded_part(u, u->patch_of[i]);
+    need = plan->download_bytes - (have < plan->download_bytes ? have : plan->download_bytes) + 2 * tar + DISK_MARGIN;
     if (bl_fs_free_bytes(u->req->layout->root, &free_bytes, err) != BL_OK)
         return BL_OK; /* cannot tell: let the writes report a full disk */
     if (free_bytes < need)

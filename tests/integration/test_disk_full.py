@@ -175,6 +175,25 @@ class DiskFullTest(unittest.TestCase):
                 self.assertNotIn("downloading", log.split("checking")[-1])
                 os.remove(self.filler)
 
+    def test_a_resumed_download_needs_room_only_for_the_rest(self):
+        # 90% of the archive is already downloaded (an earlier start was cut
+        # off): the check counts only the rest, so an update that fits is not
+        # refused on a disk too full for the whole archive again.
+        have = self.archive_size * 9 // 10
+        downloads = self.root.p("cache", "downloads")
+        os.makedirs(downloads, exist_ok=True)
+        with open(self.pub.archive("1.1.0"), "rb") as f, \
+                open(os.path.join(downloads, f"{APP}-1.1.0.tar.gz"), "wb") as out:
+            out.write(f.read(have))
+        margin = 64 << 20  # DISK_MARGIN in update.c
+        self.fill(self.archive_size - have + 2 * self.tar_size + margin + (256 << 10))
+        r = self.start(blind_check=False, incremental=False)
+        log = self.root.log()
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn("not enough disk space", log)
+        self.assertEqual(self.started(), ["1.1.0"], log)
+        self.assertEqual(self.leftovers(installed=True), [])
+
     # Real ENOSPC at each write stage, the check out of the way.
 
     def test_enospc_during_the_download(self):

@@ -173,6 +173,26 @@ class UpdateTest(unittest.TestCase):
         self.assertTrue(all(r.startswith("bytes=") for r in ranges[1:]), ranges)
         self.assertGreaterEqual(len(ranges), 2)
 
+    def test_a_partial_download_that_was_damaged_is_downloaded_again_at_once(self):
+        self.pub.add("1.1.0", data_size=2 * 1024 * 1024)
+        seed_install(self.root, self.pub, "1.0.0")
+        # What a power cut can leave: the first half of the archive kept for
+        # a resume, with bytes that are not the published ones.
+        with open(self.pub.archive("1.1.0"), "rb") as f:
+            half = bytearray(f.read(os.path.getsize(self.pub.archive("1.1.0")) // 2))
+        half[1000:2000] = b"\0" * 1000
+        os.makedirs(self.root.p("cache", "downloads"), exist_ok=True)
+        with open(self.root.p("cache", "downloads", f"{APP}-1.1.0.tar.gz"), "wb") as f:
+            f.write(half)
+        self.start(incremental_update=False)
+        self.assert_updated_to("1.1.0")  # in this start, not the next
+        self.assertIn(f"downloading {APP}-1.1.0.tar.gz again from the start", self.root.log())
+        with open(self.requests) as f:
+            ranges = [line.split()[2] for line in f if line.split()[1].endswith(".tar.gz")]
+        self.assertEqual(len(ranges), 2, ranges)
+        self.assertTrue(ranges[0].startswith("bytes="), ranges)  # the resume
+        self.assertEqual(ranges[1], "-")  # then the whole file
+
     def test_a_dead_server_does_not_keep_the_user_waiting(self):
         seed_install(self.root, self.pub, "1.0.0")
         self.start(update_url=f"{self.server.url}/_fault/hold", check_seconds=2)

@@ -65,7 +65,7 @@ def main():
                 break
             try:
                 if a.power_loss:
-                    run = pl.cut_once(rng, cut_env=env)
+                    run = pl.cut_once(rng, cut_env=env, keep_failed=a.keep_failed)
                     if run is None:
                         continue  # a torn snapshot, counted in pl.torn
                     outcomes[json.dumps(run["after"], sort_keys=True)] += 1

@@ -143,7 +143,7 @@ class PowerLoss:
         self.duration = sorted(times)[len(times) // 2]
         return self.duration
 
-    def cut_once(self, rng, incremental=None, cut_env=None):
+    def cut_once(self, rng, incremental=None, cut_env=None, keep_failed=None):
         """Update, SIGKILL at a random moment, snapshot the device; then check
         the snapshot and start it again. Returns the run's description, or
         None when the snapshot was torn (counted in self.torn). cut_env: extra
@@ -201,6 +201,10 @@ class PowerLoss:
             _, err = p.communicate(timeout=600)
             self.s.check_recovered(root, p.returncode, err, tar_durable=False)
         except crashkit.Violation as v:
+            if keep_failed:  # the recovered root as the failed start left it (the image is reused)
+                dest = tempfile.mkdtemp(prefix="powerloss-", dir=keep_failed)
+                shutil.copytree(root.path, os.path.join(dest, "root"), symlinks=True,
+                                ignore=shutil.ignore_patterns("*.tar", "*.tar.gz", "data.bin"))
             raise crashkit.Violation(f"{v} (run {run})") from None
         finally:
             m.close()
