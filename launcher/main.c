@@ -673,6 +673,7 @@ int main(int argc, char **argv)
     bl_error err;
     int rc;
 
+    bl_plat_attach_parent_console();
     if (argc > 1 && strcmp(argv[1], "--help") == 0) {
         print_help(stdout);
         return 0;

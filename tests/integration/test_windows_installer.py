@@ -57,8 +57,13 @@ class WindowsInstallerWineTest(unittest.TestCase):
         cls.root_json = os.path.join(cls.tmp, "1.root.json")  # stands for bomiot-release's
         with open(cls.root_json, "w") as f:
             f.write('{"signed": {"_type": "root", "version": 1}, "signatures": []}\n')
+        # A build with the splash has its image and font in resources/ beside
+        # the launcher; the installer ships them as a release would.
+        cls.resources = os.path.join(os.path.dirname(LAUNCHER), "resources")
+        extra = [f"-DRESOURCES_DIR={cls.resources}"] if os.path.isdir(cls.resources) else []
         r = subprocess.run(["makensis", "-WX", "-V2", "-DVERSION=1.0.0", f"-DLAUNCHER_EXE={LAUNCHER}",
-                            f"-DAPP_DIR={app}", f"-DOUTFILE={cls.setup}", f"-DTRUSTED_ROOT={cls.root_json}", NSI],
+                            f"-DAPP_DIR={app}", f"-DOUTFILE={cls.setup}", f"-DTRUSTED_ROOT={cls.root_json}",
+                            *extra, NSI],
                            capture_output=True, text=True, timeout=300)
         assert r.returncode == 0, r.stdout + r.stderr
         prefix = os.environ["WINEPREFIX"]
@@ -108,6 +113,11 @@ class WindowsInstallerWineTest(unittest.TestCase):
         self.assertTrue(os.path.isfile(os.path.join(self.root, "bomiot-launcher.exe")))
         with open(os.path.join(self.root, "resources", "root.json")) as f, open(self.root_json) as g:
             self.assertEqual(f.read(), g.read())  # the trusted root the launcher checks with
+        if os.path.isdir(self.resources):
+            for name in os.listdir(self.resources):  # the splash's image and font
+                with open(os.path.join(self.root, "resources", name), "rb") as f, \
+                        open(os.path.join(self.resources, name), "rb") as g:
+                    self.assertEqual(f.read(), g.read(), name)
         with open(os.path.join(self.root, "versions", "1.0.0", ".bomiot-complete")) as f:
             self.assertIn('"1.0.0"', f.read())
         self.assertFalse(os.path.exists(os.path.join(self.root, "versions", "1.0.0.partial")))

@@ -258,14 +258,16 @@ static void test_a_patch_corrupt_midstream_fails_with_its_reason(void)
     bl_error err;
     FILE *f;
     long size;
-    int unpack;
+    int unpack, byte;
 
     patch_case_new(&c, NULL);
     f = fopen(c.patch, "r+b");
     fseek(f, 0, SEEK_END);
     size = ftell(f);
     fseek(f, size / 2, SEEK_SET);
-    fputc(fgetc(f) ^ 0x55, f);
+    byte = fgetc(f);
+    fseek(f, size / 2, SEEK_SET); /* C requires a seek between reading and writing */
+    fputc(byte ^ 0x55, f);
     fclose(f);
     for (unpack = 0; unpack < 2; unpack++) {
         int rc = bl_apply_patch(c.old, c.patch, c.s.tar, unpack ? c.s.dest : NULL, NULL, &d, &err);
