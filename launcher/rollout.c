@@ -1,23 +1,24 @@
 #include "rollout.h"
 
-#include <sodium.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <uv.h>
 
+#include "sha256.h"
+
 unsigned bl_rollout_bucket(const char *install_id, const char *version)
 {
-    crypto_hash_sha256_state st;
-    unsigned char digest[crypto_hash_sha256_BYTES];
+    bl_sha256 st;
+    unsigned char digest[32];
     uint64_t n = 0;
     int i;
 
-    crypto_hash_sha256_init(&st);
-    crypto_hash_sha256_update(&st, (const unsigned char *)install_id, strlen(install_id));
-    crypto_hash_sha256_update(&st, (const unsigned char *)":", 1);
-    crypto_hash_sha256_update(&st, (const unsigned char *)version, strlen(version));
-    crypto_hash_sha256_final(&st, digest);
+    bl_sha256_init(&st);
+    bl_sha256_update(&st, install_id, strlen(install_id));
+    bl_sha256_update(&st, ":", 1);
+    bl_sha256_update(&st, version, strlen(version));
+    bl_sha256_final(&st, digest);
     for (i = 0; i < 8; i++)
         n = (n << 8) | digest[i];
     return (unsigned)(n % 10000);
