@@ -19,8 +19,12 @@
 
 /* Where an update's time goes, logged with its result (and read by
  * bench/update). */
-enum { PHASE_CHECK, PHASE_DOWNLOAD, PHASE_PATCH, PHASE_VERIFY, PHASE_UNPACK, PHASE_COMMIT, PHASE_COUNT };
-static const char *const phase_names[PHASE_COUNT] = {"metadata", "download", "patch", "verify", "unpack", "commit"};
+/* PHASE_INSTALL is the one pass that makes the new version: gunzip or the
+ * chain's last patch, hashed, cached and unpacked as it comes. PHASE_PATCH
+ * is the patches before it in a chain, PHASE_VERIFY the check of each
+ * patched tar's hash. */
+enum { PHASE_CHECK, PHASE_DOWNLOAD, PHASE_PATCH, PHASE_VERIFY, PHASE_INSTALL, PHASE_COMMIT, PHASE_COUNT };
+static const char *const phase_names[PHASE_COUNT] = {"metadata", "download", "patch", "verify", "install", "commit"};
 
 typedef struct {
     const bl_update_request *req;
@@ -53,8 +57,9 @@ static void describe_time(const updater *u, char *out, size_t size)
         total += u->spent_ns[i];
     used = (size_t)snprintf(out, size, "%.2f s:", (double)total / 1e9);
     for (i = 0; i < PHASE_COUNT && used < size; i++)
-        used += (size_t)snprintf(out + used, size - used, " %s %.2f%s", phase_names[i],
-                                 (double)u->spent_ns[i] / 1e9, i + 1 < PHASE_COUNT ? "," : "");
+        if (u->spent_ns[i]) /* a phase this update did not go through is not named */
+            used += (size_t)snprintf(out + used, size - used, "%s %s %.2f", used > 0 && out[used - 1] == ':' ? "" : ",",
+                                     phase_names[i], (double)u->spent_ns[i] / 1e9);
 }
 
 int bl_update_tar_path(const bl_layout *layout, const char *app, const char *version, char *out, size_t size)
@@ -247,7 +252,7 @@ static int apply_archive(updater *u, int target, const char *partial, const char
     bl_progress_stage(u->req->progress, BL_STAGE_INSTALLING, u->releases[target].version);
     t = uv_hrtime();
     rc = bl_apply_archive(archive, tmp, partial, &opt, &digest, err);
-    spent(u, PHASE_UNPACK, &t); /* one pass: gunzip, hash and unpack */
+    spent(u, PHASE_INSTALL, &t); /* one pass: gunzip, hash and unpack */
     if (rc == BL_OK)
         rc = bl_plat_replace_file(tmp, tar_path, err);
     else
@@ -309,7 +314,7 @@ static int apply_patches(updater *u, const bl_plan *plan, const char *partial, c
         if (rc == BL_OK)
             rc = bl_apply_patch(old, patch, out, last ? partial : NULL, &opt, &digest, err);
         /* One pass: patch, hash, cache and (last) unpack. */
-        spent(u, last ? PHASE_UNPACK : PHASE_PATCH, &clock);
+        spent(u, last ? PHASE_INSTALL : PHASE_PATCH, &clock);
         remove(patch);
         if (rc == BL_OK) {
             bl_trust_file expected;
