@@ -7,6 +7,8 @@
 #include <string.h>
 #include <uv.h>
 
+#include "fsutil.h"
+
 #define DEFAULT_CONNECT_TIMEOUT_MS 10000
 #define DEFAULT_MIN_RATE_WINDOW_S 30
 #define DEFAULT_BACKOFF_MS 250
@@ -277,16 +279,6 @@ int bl_fetch_memory(const bl_fetch_options *opt, const char *url, uint64_t max, 
     }
 }
 
-static uint64_t size_of(const char *path)
-{
-    uv_fs_t req;
-    uint64_t size = 0;
-    if (uv_fs_stat(NULL, &req, path, NULL) == 0)
-        size = req.statbuf.st_size;
-    uv_fs_req_cleanup(&req);
-    return size;
-}
-
 int bl_fetch_file(const bl_fetch_options *opt, const char *url, const char *path, uint64_t exact_length,
                   bl_error *err)
 {
@@ -297,7 +289,7 @@ int bl_fetch_file(const bl_fetch_options *opt, const char *url, const char *path
     for (attempt = 0;; attempt++) {
         sink s;
         long retry_after = 0;
-        uint64_t have = size_of(path);
+        uint64_t have = bl_fs_file_size(path);
         CURL *curl;
         CURLcode rc;
         enum outcome o;
@@ -327,7 +319,7 @@ int bl_fetch_file(const bl_fetch_options *opt, const char *url, const char *path
         curl_easy_cleanup(curl);
         closed = s.file ? fclose(s.file) : -1;
         if (o == DONE) {
-            uint64_t got = size_of(path);
+            uint64_t got = bl_fs_file_size(path);
             if (closed != 0)
                 return bl_error_set(err, BL_ENOSPC, "cannot write %s (disk full?)", path);
             if (exact_length && got != exact_length)

@@ -51,15 +51,19 @@ static void spent(updater *u, int phase, uint64_t *start)
 static void describe_time(const updater *u, char *out, size_t size)
 {
     uint64_t total = 0;
+    const char *sep = "";
     size_t used;
     int i;
     for (i = 0; i < PHASE_COUNT; i++)
         total += u->spent_ns[i];
     used = (size_t)snprintf(out, size, "%.2f s:", (double)total / 1e9);
-    for (i = 0; i < PHASE_COUNT && used < size; i++)
-        if (u->spent_ns[i]) /* a phase this update did not go through is not named */
-            used += (size_t)snprintf(out + used, size - used, "%s %s %.2f", used > 0 && out[used - 1] == ':' ? "" : ",",
-                                     phase_names[i], (double)u->spent_ns[i] / 1e9);
+    for (i = 0; i < PHASE_COUNT && used < size; i++) {
+        if (!u->spent_ns[i])
+            continue; /* a phase this update did not go through is not named */
+        used += (size_t)snprintf(out + used, size - used, "%s %s %.2f", sep, phase_names[i],
+                                 (double)u->spent_ns[i] / 1e9);
+        sep = ",";
+    }
 }
 
 int bl_update_tar_path(const bl_layout *layout, const char *app, const char *version, char *out, size_t size)

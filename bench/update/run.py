@@ -35,6 +35,7 @@ from blroot import Root  # noqa: E402
 from server import TestServer  # noqa: E402
 
 FILE_MB = 1.5
+PHASES = ("metadata", "download", "patch", "verify", "install", "commit")  # update.c's phase_names
 
 
 def build():
@@ -191,10 +192,8 @@ def main():
                 continue
             runs = [one_run(pub, server.url, incremental, args.cold) for _ in range(args.runs)]
             # The launcher names only the phases an update went through.
-            keys = set().union(*runs)
+            keys = set().union(PHASES, *runs)
             med = {k: statistics.median(r.get(k, 0.0) for r in runs) for k in keys}
-            med.update({k: 0.0 for k in ("metadata", "download", "patch", "verify", "install", "commit")
-                        if k not in med})
             local = med["update"] - med["download"] - med["metadata"]
             print(f"| {name} | {med['end_to_end']:.2f} | {med['metadata']:.2f} | {med['download']:.2f} | "
                   f"{med['patch']:.2f} | {med['verify']:.2f} | {med['install']:.2f} | {med['commit']:.2f} | "
