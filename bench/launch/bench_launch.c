@@ -2,7 +2,8 @@
  * first instruction. For each run it reads CLOCK_MONOTONIC, spawns the
  * command with --stamp=FILE appended, and subtracts from the time the app
  * (tests/app/testapp.c) wrote at the top of main(). Runs alternate between
- * the commands so drift affects them alike.
+ * the commands, in a random order each round, so drift and the command
+ * before affect them alike.
  *   bench-launch RUNS NAME=COMMAND [NAME=COMMAND...]
  * Prints min, median, p90 and mean per command, in microseconds. */
 #include <spawn.h>
@@ -63,6 +64,7 @@ int main(int argc, char **argv)
     const char *names[MAX_COMMANDS], *commands[MAX_COMMANDS];
     long long *samples[MAX_COMMANDS];
     char stamp_file[256];
+    unsigned long long seed = 1;
     int runs, n = 0, i, r;
 
     if (argc < 3) {
@@ -87,7 +89,24 @@ int main(int argc, char **argv)
     for (i = 0; i < n; i++) /* warm the page cache */
         one_run(commands[i], stamp_file);
     for (r = 0; r < runs; r++) {
-        for (i = 0; i < n; i++) {
+        /* Each round runs the commands in a new random order (a fixed seed:
+         * the same orders every time). A command's time depends on the one
+         * before it (a supervising launcher's exit still being reaped on
+         * the other core, say: up to 0.2 ms here), so each must follow
+         * every other equally often. */
+        int order[MAX_COMMANDS], k;
+        for (k = 0; k < n; k++)
+            order[k] = k;
+        for (k = n - 1; k > 0; k--) {
+            int j, t;
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            j = (int)((seed >> 33) % (unsigned long long)(k + 1));
+            t = order[k];
+            order[k] = order[j];
+            order[j] = t;
+        }
+        for (k = 0; k < n; k++) {
+            i = order[k];
             samples[i][r] = one_run(commands[i], stamp_file);
             if (samples[i][r] < 0) {
                 fprintf(stderr, "%s: run %d failed\n", names[i], r);
