@@ -13,7 +13,7 @@
 #define HEALTH_POLL_MS 100
 
 typedef struct {
-    uv_process_t process;
+    bl_plat_child *child;
     uv_signal_t forwarded[MAX_SIGNALS];
     uv_signal_t terminal[MAX_SIGNALS];
     uv_timer_t healthy_timer, health_poll;
@@ -28,9 +28,9 @@ typedef struct {
 
 static void close_all(supervisor *sv);
 
-static void on_app_exit(uv_process_t *process, int64_t exit_status, int term_signal)
+static void on_app_exit(void *ctx, int64_t exit_status, int term_signal)
 {
-    supervisor *sv = process->data;
+    supervisor *sv = ctx;
     sv->status->exit_code = (int)exit_status;
     sv->status->term_signal = term_signal;
     sv->status->ran_ms = (uv_hrtime() - sv->started) / 1000000;
@@ -69,7 +69,7 @@ static void on_forwarded_signal(uv_signal_t *handle, int signum)
 {
     supervisor *sv = handle->data;
     if (!sv->exited)
-        uv_process_kill(&sv->process, signum);
+        bl_plat_child_kill(sv->child, signum);
 }
 
 /* The terminal delivers Ctrl+C to the whole foreground process group, app
@@ -92,7 +92,9 @@ static void close_all(supervisor *sv)
         uv_close((uv_handle_t *)&sv->health_poll, NULL);
         sv->timers_started = 0;
     }
-    uv_close((uv_handle_t *)&sv->process, NULL);
+    if (sv->child)
+        bl_plat_child_close(sv->child);
+    sv->child = NULL;
     sv->forwarded_count = sv->terminal_count = 0;
 }
 
@@ -160,13 +162,10 @@ int bl_supervise_run(const char *app, char *const argv[], const bl_supervise_wat
                      const bl_supervise_hooks *hooks, bl_app_status *status, bl_error *err)
 {
     uv_loop_t loop;
-    uv_process_options_t options;
-    uv_stdio_container_t stdio[3];
     supervisor sv;
     int rc;
 
     memset(&sv, 0, sizeof sv);
-    memset(&options, 0, sizeof options);
     memset(status, 0, sizeof *status);
     sv.status = status;
     sv.watch = watch;
@@ -181,23 +180,16 @@ int bl_supervise_run(const char *app, char *const argv[], const bl_supervise_wat
         rc = bl_error_set(err, BL_EIO, "cannot watch signals");
         goto cleanup;
     }
-    stdio_inherit(stdio);
-    options.file = app;
-    options.args = (char **)argv;
-    options.exit_cb = on_app_exit;
-    options.stdio = stdio;
-    options.stdio_count = 3;
-    /* cwd and env NULL: the app inherits the user's working folder and environment. */
-    sv.process.data = &sv;
+    /* The app inherits the user's standard streams, working folder and environment. */
     sv.started = uv_hrtime();
-    rc = uv_spawn(&loop, &sv.process, &options);
+    rc = bl_plat_child_spawn(&loop, app, argv, on_app_exit, &sv, &sv.child);
     if (rc != 0) {
         int code = rc == UV_ENOENT ? BL_ENOTFOUND : BL_EIO;
         rc = bl_error_set(err, code, "cannot start %s: %s", app, uv_strerror(rc));
         close_all(&sv);
         goto cleanup;
     }
-    bl_log(BL_LOG_INFO, "supervise", "started %s (pid %d)", app, sv.process.pid);
+    bl_log(BL_LOG_INFO, "supervise", "started %s (pid %d)", app, bl_plat_child_pid(sv.child));
     start_watch(&loop, &sv);
     if (hooks && hooks->on_start)
         hooks->on_start(hooks->ctx, &loop);

@@ -6,6 +6,8 @@
 #define BL_PLATFORM_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
 
 #include "error.h"
 
@@ -55,6 +57,24 @@ void bl_plat_die_by_signal(int signum);
 /* Lowers the calling thread's CPU priority for good (background staging must
  * not slow the app down). Best effort: failures are ignored. */
 void bl_plat_lower_thread_priority(void);
+
+/* A child process (the app under supervision) with the launcher's standard
+ * streams, working folder and environment, its signal dispositions and mask
+ * reset to the defaults, and its end reported on a libuv loop. POSIX starts
+ * it with posix_spawn: no copy of the launcher's address space, which fork
+ * (libuv's uv_spawn) pays for in page-table copies and copy-on-write faults
+ * (about 1 ms here: bench/RESULTS.md); Windows with uv_spawn. */
+typedef struct bl_plat_child bl_plat_child;
+/* exit_status is the exit code, or 0 with term_signal set when a signal ended it. */
+typedef void (*bl_plat_child_exit_cb)(void *ctx, int64_t exit_status, int term_signal);
+/* Returns 0 or a libuv error code (UV_ENOENT: no such program). */
+int bl_plat_child_spawn(uv_loop_t *loop, const char *app, char *const argv[],
+                        bl_plat_child_exit_cb on_exit, void *ctx, bl_plat_child **out);
+int bl_plat_child_pid(const bl_plat_child *child);
+/* Sends signum; after the exit was reported, does nothing. */
+void bl_plat_child_kill(bl_plat_child *child, int signum);
+/* Stops watching and frees the child once the loop runs again. */
+void bl_plat_child_close(bl_plat_child *child);
 
 /* Signals a supervising launcher passes on to the app. Terminal signals
  * (Ctrl+C, Ctrl+\) are not among them: the terminal already sends them to the

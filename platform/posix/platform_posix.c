@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 struct bl_plat_lock {
@@ -234,6 +236,108 @@ void bl_plat_lower_thread_priority(void)
     /* On Linux, nice values belong to threads. */
     setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
 #endif
+}
+
+extern char **environ;
+
+struct bl_plat_child {
+    uv_signal_t sigchld;
+    pid_t pid;
+    int exited;
+    bl_plat_child_exit_cb on_exit;
+    void *ctx;
+};
+
+/* SIGCHLD from any child: reap ours if it is the one that ended. */
+static void on_sigchld(uv_signal_t *handle, int signum)
+{
+    bl_plat_child *child = handle->data;
+    int status;
+    pid_t pid;
+
+    (void)signum;
+    if (child->exited)
+        return;
+    do
+        pid = waitpid(child->pid, &status, WNOHANG);
+    while (pid < 0 && errno == EINTR);
+    if (pid != child->pid || !(WIFEXITED(status) || WIFSIGNALED(status)))
+        return;
+    child->exited = 1;
+    uv_signal_stop(handle);
+    child->on_exit(child->ctx, WIFEXITED(status) ? WEXITSTATUS(status) : 0,
+                   WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+static void free_child(uv_handle_t *handle)
+{
+    free(handle->data);
+}
+
+int bl_plat_child_spawn(uv_loop_t *loop, const char *app, char *const argv[],
+                        bl_plat_child_exit_cb on_exit, void *ctx, bl_plat_child **out)
+{
+    bl_plat_child *child = calloc(1, sizeof *child);
+    posix_spawnattr_t attr;
+    sigset_t all, none;
+    int fd, rc;
+
+    *out = NULL;
+    if (!child)
+        return UV_ENOMEM;
+    child->on_exit = on_exit;
+    child->ctx = ctx;
+    child->sigchld.data = child;
+    /* Watching before the spawn: a child that ends at once is not missed. */
+    if ((rc = uv_signal_init(loop, &child->sigchld)) != 0) {
+        free(child);
+        return rc;
+    }
+    if ((rc = uv_signal_start(&child->sigchld, on_sigchld, SIGCHLD)) != 0) {
+        uv_close((uv_handle_t *)&child->sigchld, free_child);
+        return rc;
+    }
+    /* What uv_spawn gives a child: blocking standard streams (the flag
+     * belongs to the open file, shared with the launcher, which does not
+     * read or write them as a stream), every signal at its default, none
+     * blocked. (glibc starts its own two internal signals ignored; it sets
+     * them up again when it needs them.) */
+    for (fd = 0; fd < 3; fd++) {
+        int flags = fcntl(fd, F_GETFL);
+        if (flags >= 0 && (flags & O_NONBLOCK))
+            fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+    }
+    sigfillset(&all);
+    sigemptyset(&none);
+    if ((rc = posix_spawnattr_init(&attr)) == 0) {
+        posix_spawnattr_setsigdefault(&attr, &all);
+        posix_spawnattr_setsigmask(&attr, &none);
+        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+        rc = posix_spawn(&child->pid, app, NULL, &attr, argv, environ);
+        posix_spawnattr_destroy(&attr);
+    }
+    if (rc != 0) {
+        uv_close((uv_handle_t *)&child->sigchld, free_child);
+        return uv_translate_sys_error(rc);
+    }
+    *out = child;
+    return 0;
+}
+
+int bl_plat_child_pid(const bl_plat_child *child)
+{
+    return (int)child->pid;
+}
+
+void bl_plat_child_kill(bl_plat_child *child, int signum)
+{
+    if (!child->exited) /* once reaped, the pid may be another process's */
+        kill(child->pid, signum);
+}
+
+void bl_plat_child_close(bl_plat_child *child)
+{
+    uv_close((uv_handle_t *)&child->sigchld, free_child);
 }
 
 static const int forwarded[] = {SIGTERM, SIGHUP, SIGUSR1, SIGUSR2};

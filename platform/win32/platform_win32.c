@@ -295,6 +295,74 @@ void bl_plat_lower_thread_priority(void)
     SetThreadPriority(GetCurrentThread(), THREAD_PRIORITY_BELOW_NORMAL);
 }
 
+struct bl_plat_child {
+    uv_process_t process;
+    int exited;
+    bl_plat_child_exit_cb on_exit;
+    void *ctx;
+};
+
+static void on_child_exit(uv_process_t *process, int64_t exit_status, int term_signal)
+{
+    bl_plat_child *child = process->data;
+    child->exited = 1;
+    child->on_exit(child->ctx, exit_status, term_signal);
+}
+
+static void free_child(uv_handle_t *handle)
+{
+    free(handle->data);
+}
+
+/* CreateProcess has no fork to avoid: libuv's uv_spawn is the whole job. */
+int bl_plat_child_spawn(uv_loop_t *loop, const char *app, char *const argv[],
+                        bl_plat_child_exit_cb on_exit, void *ctx, bl_plat_child **out)
+{
+    bl_plat_child *child = calloc(1, sizeof *child);
+    uv_process_options_t options;
+    uv_stdio_container_t stdio[3];
+    int fd, rc;
+
+    *out = NULL;
+    if (!child)
+        return UV_ENOMEM;
+    memset(&options, 0, sizeof options);
+    for (fd = 0; fd < 3; fd++) {
+        stdio[fd].flags = UV_INHERIT_FD;
+        stdio[fd].data.fd = fd;
+    }
+    options.file = app;
+    options.args = (char **)argv;
+    options.exit_cb = on_child_exit;
+    options.stdio = stdio;
+    options.stdio_count = 3;
+    child->on_exit = on_exit;
+    child->ctx = ctx;
+    child->process.data = child;
+    if ((rc = uv_spawn(loop, &child->process, &options)) != 0) {
+        uv_close((uv_handle_t *)&child->process, free_child);
+        return rc;
+    }
+    *out = child;
+    return 0;
+}
+
+int bl_plat_child_pid(const bl_plat_child *child)
+{
+    return child->process.pid;
+}
+
+void bl_plat_child_kill(bl_plat_child *child, int signum)
+{
+    if (!child->exited)
+        uv_process_kill(&child->process, signum);
+}
+
+void bl_plat_child_close(bl_plat_child *child)
+{
+    uv_close((uv_handle_t *)&child->process, free_child);
+}
+
 static const int forwarded[] = {SIGTERM};
 static const int terminal[] = {SIGINT, SIGBREAK};
 

@@ -73,6 +73,18 @@ static void write_report(const char *file, const char *version, int argc, char *
             fprintf(f, "%02x", *p++);
         fprintf(f, "\n");
     }
+#ifdef __linux__
+    { /* the signals it started with ignored and blocked (hex masks) */
+        char line[256];
+        FILE *status = fopen("/proc/self/status", "r");
+        while (status && fgets(line, sizeof line, status)) {
+            if (strncmp(line, "SigIgn:", 7) == 0 || strncmp(line, "SigBlk:", 7) == 0)
+                fprintf(f, "%.6s=%s", line, line + 8 + strspn(line + 8, " \t"));
+        }
+        if (status)
+            fclose(status);
+    }
+#endif
     if (uv_os_environ(&env, &env_count) == 0) {
         for (i = 0; i < env_count; i++) {
             if (strncmp(env[i].name, "TESTAPP_", 8) == 0 || strncmp(env[i].name, "BOMIOT_", 7) == 0)

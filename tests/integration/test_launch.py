@@ -76,6 +76,33 @@ class LaunchTest(unittest.TestCase):
         self.assertEqual(r.returncode, -signal.SIGABRT)
         self.assertIn("killed by signal 6", self.root.log())
 
+    def test_supervised_app_starts_with_default_signals_like_a_fresh_process(self):
+        # The launcher started with SIGHUP ignored and SIGUSR1 blocked (as a
+        # parent may leave them): the app it supervises starts with every
+        # signal at its default and none blocked, whatever the launcher
+        # itself set up to forward and survive signals.
+        def ignore_and_block():
+            signal.signal(signal.SIGHUP, signal.SIG_IGN)
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})
+        self.root.add_version("1.0.0")
+        r = self.start("--exit=3", preexec_fn=ignore_and_block)
+        self.assertEqual(r.returncode, 3, r.stderr)
+        rep = self.app_report()
+        ignored, blocked = int(rep["SigIgn"], 16), int(rep["SigBlk"], 16)
+        # valid_signals() leaves out glibc's own two (32, 33), which glibc's
+        # posix_spawn starts ignored and glibc sets up again when it uses them.
+        for sig in signal.valid_signals():
+            self.assertFalse(ignored & (1 << (sig - 1)), f"signal {sig} ignored: {rep['lines']}")
+            self.assertFalse(blocked & (1 << (sig - 1)), f"signal {sig} blocked: {rep['lines']}")
+
+    def test_a_missing_app_is_reported_and_the_launcher_fails(self):
+        self.root.add_version("1.0.0")
+        os.unlink(self.root.p("versions", "1.0.0", "bomiot"))
+        r = self.start()
+        self.assertNotEqual(r.returncode, 0)
+        self.assertFalse(os.path.exists(self.report))
+        self.assertIn("bomiot", self.root.log())
+
     def wait_for_line(self, text, timeout=10):
         deadline = time.time() + timeout
         while time.time() < deadline:
