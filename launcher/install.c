@@ -7,26 +7,34 @@
 #include "fsutil.h"
 #include "platform.h"
 
-static int join(char *out, const char *a, const char *b, bl_error *err)
+/* Appends dir/name (or dir alone) to the layout's text; *out points to it. */
+static int add_path(bl_layout *l, const char **out, const char *dir, const char *name, bl_error *err)
 {
-    if (bl_fs_join(out, BL_PATH_MAX, a, b) != BL_OK)
-        return bl_error_set(err, BL_ETOOBIG, "path too long: %s/%s", a, b);
+    char *dst = l->text + l->used; /* 7 paths of under BL_PATH_MAX bytes each always fit */
+
+    if (name ? bl_fs_join(dst, BL_PATH_MAX, dir, name) != BL_OK
+             : snprintf(dst, BL_PATH_MAX, "%s", dir) >= BL_PATH_MAX)
+        return bl_error_set(err, BL_ETOOBIG, "install folder path too long: %s", dir);
+    *out = dst;
+    l->used += strlen(dst) + 1;
     return BL_OK;
 }
 
 int bl_install_layout(const char *root, bl_layout *out, bl_error *err)
 {
     int rc;
-    memset(out, 0, sizeof *out);
-    if (strlen(root) >= sizeof out->root)
-        return bl_error_set(err, BL_ETOOBIG, "install folder path too long: %s", root);
-    strcpy(out->root, root);
-    if ((rc = join(out->versions_dir, root, "versions", err)) != BL_OK ||
-        (rc = join(out->cache_dir, root, "cache", err)) != BL_OK ||
-        (rc = join(out->state_path, root, "state.json", err)) != BL_OK ||
-        (rc = join(out->config_path, root, "launcher.json", err)) != BL_OK ||
-        (rc = join(out->log_path, out->cache_dir, "update.log", err)) != BL_OK ||
-        (rc = join(out->lock_path, out->cache_dir, "launcher.lock", err)) != BL_OK)
+
+    /* Not zeroed whole: 28 kB of page faults for nothing. */
+    out->used = 0;
+    out->root = out->versions_dir = out->cache_dir = out->state_path = "";
+    out->config_path = out->log_path = out->lock_path = "";
+    if ((rc = add_path(out, &out->root, root, NULL, err)) != BL_OK ||
+        (rc = add_path(out, &out->versions_dir, root, "versions", err)) != BL_OK ||
+        (rc = add_path(out, &out->cache_dir, root, "cache", err)) != BL_OK ||
+        (rc = add_path(out, &out->state_path, root, "state.json", err)) != BL_OK ||
+        (rc = add_path(out, &out->config_path, root, "launcher.json", err)) != BL_OK ||
+        (rc = add_path(out, &out->log_path, out->cache_dir, "update.log", err)) != BL_OK ||
+        (rc = add_path(out, &out->lock_path, out->cache_dir, "launcher.lock", err)) != BL_OK)
         return rc;
     return BL_OK;
 }

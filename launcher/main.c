@@ -4,6 +4,7 @@
  * the app. Later steps (trust, plan, fetch, delta, unpack, switch) slot in
  * between the lock and the start. Nothing below may stop the installed app
  * from starting: every failure before the start is logged and worked around. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,20 +137,29 @@ static int choose_version(const bl_layout *layout, int have_lock, bl_state *stat
     return 0;
 }
 
-/* Everything one launch works with; lives on main's stack. */
+/* Everything one launch works with; lives on main's stack. The path buffers
+ * come last and are not zeroed (launch_init): every page of the stack first
+ * touched is a page fault, ~10 us on a virtual machine, and the app waits
+ * for each (bench/RESULTS.md, launch overhead). */
 typedef struct {
-    bl_layout layout;
-    bl_config cfg;
-    bl_state state;
     bl_plat_lock *lock; /* NULL: another launcher does maintenance */
-    char health_file[BL_PATH_MAX];
-    char ready_file[BL_PATH_MAX];
     const bl_update_module *updater; /* loaded by the first update check */
     bl_error updater_err;             /* why it could not be (code != 0) */
     bl_background *background;
     bl_progress *progress; /* what the splash shows, fed by the update at launch */
     bl_splash *splash;     /* NULL: no update at launch, headless, or closed */
+    bl_config cfg;
+    bl_state state;
+    char health_file[BL_PATH_MAX];
+    char ready_file[BL_PATH_MAX];
+    bl_layout layout;
 } launch;
+
+static void launch_init(launch *l)
+{
+    memset(l, 0, offsetof(launch, health_file));
+    l->health_file[0] = l->ready_file[0] = '\0';
+}
 
 static void save_state(launch *l)
 {
@@ -665,9 +675,64 @@ static int finish(launch *l, int result)
     return result;
 }
 
+/* One launch from its root to the app. */
+static int launch_app(launch *l, char *exe, int argc, char **argv, char **app_argv)
+{
+    char root[BL_PATH_MAX], version[BL_VERSION_MAX_TEXT];
+    bl_error err;
+    int rc;
+
+    if (locate_root(exe, root, sizeof root, &err) != BL_OK || bl_install_layout(root, &l->layout, &err) != BL_OK ||
+        bl_fs_join(l->health_file, sizeof l->health_file, l->layout.cache_dir, "app-healthy") != BL_OK ||
+        bl_fs_join(l->ready_file, sizeof l->ready_file, l->layout.cache_dir, "update-ready") != BL_OK) {
+        fprintf(stderr, "bomiot-launcher: %s\n", err.msg);
+        return EXIT_LAUNCHER_FAILED;
+    }
+    /* A read-only install (or a full disk) must not stop the app: without a
+     * log file, lines go to stderr. */
+    if (bl_fs_mkdir_p(l->layout.cache_dir, &err) != BL_OK ||
+        bl_log_open(l->layout.log_path, BL_LOG_DEFAULT_MAX_BYTES, BL_LOG_DEFAULT_KEEP, &err) != BL_OK)
+        bl_log(BL_LOG_WARN, "log", "%s; logging to stderr only", err.msg);
+
+    load_config(&l->layout, &l->cfg);
+    if (argc > 1 && strcmp(argv[1], "--print-config") == 0) {
+        printf("%-20s %s\n", "install root", l->layout.root);
+        printf("%-20s %s\n", "config file", l->layout.config_path);
+        printf("%-20s %s\n\n", "log", l->layout.log_path);
+        bl_config_print(&l->cfg, stdout);
+        return 0;
+    }
+    bl_log(BL_LOG_INFO, "launch", "bomiot-launcher %s in %s", BL_VERSION_STRING, l->layout.root);
+
+    /* One launcher per installation does maintenance (and, later, updates);
+     * a second one started by a double double-click just starts the app. */
+    if (take_lock(l, &err) != BL_OK) {
+        bl_log(BL_LOG_INFO, "launch", "%s; starting the installed version without maintenance", err.msg);
+        l->lock = NULL;
+    }
+    if (l->lock && bl_install_remove_incomplete(&l->layout, log_warning, "install", &err) != BL_OK)
+        bl_log(BL_LOG_WARN, "install", "%s", err.msg);
+    if (l->lock)
+        bl_install_remove_debris(&l->layout, log_warning, "install");
+
+    rc = choose_version(&l->layout, l->lock != NULL, &l->state, version);
+    if (rc != 0) {
+        bl_plat_lock_release(l->lock);
+        bl_log_close();
+        return rc;
+    }
+    ensure_install_id(l);
+    switch_to_pending(l);
+    update_at_launch(l);
+    count_trial_start(l);
+    if (update_launcher(l, exe, argv))
+        return finish(l, 0);
+    return finish(l, run_app(l, app_argv));
+}
+
 int main(int argc, char **argv)
 {
-    char exe[BL_PATH_MAX], root[BL_PATH_MAX], version[BL_VERSION_MAX_TEXT];
+    char exe[BL_PATH_MAX];
     char **app_argv = argv;
     launch l;
     bl_error err;
@@ -696,51 +761,7 @@ int main(int argc, char **argv)
         app_argv = argv + 1;
     }
 
-    memset(&l, 0, sizeof l);
-    if (locate_root(exe, root, sizeof root, &err) != BL_OK || bl_install_layout(root, &l.layout, &err) != BL_OK ||
-        bl_fs_join(l.health_file, sizeof l.health_file, l.layout.cache_dir, "app-healthy") != BL_OK ||
-        bl_fs_join(l.ready_file, sizeof l.ready_file, l.layout.cache_dir, "update-ready") != BL_OK) {
-        fprintf(stderr, "bomiot-launcher: %s\n", err.msg);
-        return EXIT_LAUNCHER_FAILED;
-    }
-    /* A read-only install (or a full disk) must not stop the app: without a
-     * log file, lines go to stderr. */
-    if (bl_fs_mkdir_p(l.layout.cache_dir, &err) != BL_OK ||
-        bl_log_open(l.layout.log_path, BL_LOG_DEFAULT_MAX_BYTES, BL_LOG_DEFAULT_KEEP, &err) != BL_OK)
-        bl_log(BL_LOG_WARN, "log", "%s; logging to stderr only", err.msg);
-
-    load_config(&l.layout, &l.cfg);
-    if (argc > 1 && strcmp(argv[1], "--print-config") == 0) {
-        printf("%-20s %s\n", "install root", l.layout.root);
-        printf("%-20s %s\n", "config file", l.layout.config_path);
-        printf("%-20s %s\n\n", "log", l.layout.log_path);
-        bl_config_print(&l.cfg, stdout);
-        return 0;
-    }
-    bl_log(BL_LOG_INFO, "launch", "bomiot-launcher %s in %s", BL_VERSION_STRING, l.layout.root);
-
-    /* One launcher per installation does maintenance (and, later, updates);
-     * a second one started by a double double-click just starts the app. */
-    if (take_lock(&l, &err) != BL_OK) {
-        bl_log(BL_LOG_INFO, "launch", "%s; starting the installed version without maintenance", err.msg);
-        l.lock = NULL;
-    }
-    if (l.lock && bl_install_remove_incomplete(&l.layout, log_warning, "install", &err) != BL_OK)
-        bl_log(BL_LOG_WARN, "install", "%s", err.msg);
-    if (l.lock)
-        bl_install_remove_debris(&l.layout, log_warning, "install");
-
-    rc = choose_version(&l.layout, l.lock != NULL, &l.state, version);
-    if (rc != 0) {
-        bl_plat_lock_release(l.lock);
-        bl_log_close();
-        return rc;
-    }
-    ensure_install_id(&l);
-    switch_to_pending(&l);
-    update_at_launch(&l);
-    count_trial_start(&l);
-    if (update_launcher(&l, exe, argv))
-        return finish(&l, 0);
-    return finish(&l, run_app(&l, app_argv));
+    launch_init(&l);
+    rc = launch_app(&l, exe, argc, argv, app_argv);
+    return rc;
 }

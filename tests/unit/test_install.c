@@ -1,4 +1,5 @@
 #include <stdlib.h>
+#include <string.h>
 
 #include "check.h"
 #include "install.h"
@@ -36,11 +37,37 @@ static void test_layout_names_every_path(void)
     bl_layout l;
     bl_error err;
     CHECK_INT(bl_install_layout("/opt/bomiot", &l, &err), BL_OK);
+    CHECK_STR(l.root, "/opt/bomiot");
     CHECK_STR(l.versions_dir, "/opt/bomiot/versions");
+    CHECK_STR(l.cache_dir, "/opt/bomiot/cache");
     CHECK_STR(l.state_path, "/opt/bomiot/state.json");
     CHECK_STR(l.config_path, "/opt/bomiot/launcher.json");
     CHECK_STR(l.log_path, "/opt/bomiot/cache/update.log");
     CHECK_STR(l.lock_path, "/opt/bomiot/cache/launcher.lock");
+}
+
+/* The paths are packed into one buffer: the longest root that fits one path
+ * still gives every path whole, and a longer one is refused by name. */
+static void test_layout_takes_long_roots_whole_and_refuses_longer_ones(void)
+{
+    static bl_layout l;
+    static char root[BL_PATH_MAX + 1];
+    size_t longest = BL_PATH_MAX - 1 - strlen("/cache/launcher.lock");
+    bl_error err;
+
+    memset(root, 'r', sizeof root - 1);
+    root[0] = '/';
+    root[longest] = '\0';
+    CHECK_INT(bl_install_layout(root, &l, &err), BL_OK);
+    CHECK_INT((int)strlen(l.lock_path), BL_PATH_MAX - 1);
+    CHECK(strncmp(l.lock_path, root, longest) == 0);
+    CHECK_STR(l.lock_path + longest, "/cache/launcher.lock");
+    CHECK_STR(l.root, root);
+    root[longest] = 'r';
+    root[longest + 1] = '\0';
+    CHECK_INT(bl_install_layout(root, &l, &err), BL_ETOOBIG);
+    CHECK(strstr(err.msg, "install folder path too long") != NULL);
+    CHECK_STR(l.lock_path, "");
 }
 
 static void test_only_marked_folders_count_as_complete(void)
@@ -187,6 +214,7 @@ int main(void)
     RUN(test_commit_makes_a_partial_folder_a_complete_version);
     RUN(test_reports_free_space);
     RUN(test_layout_names_every_path);
+    RUN(test_layout_takes_long_roots_whole_and_refuses_longer_ones);
     RUN(test_only_marked_folders_count_as_complete);
     RUN(test_removes_incomplete_and_partial_folders_only);
     RUN(test_missing_versions_folder_means_nothing_installed);
