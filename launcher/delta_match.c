@@ -10,7 +10,8 @@
  * both ends of its interval; the search never reads new outside the range
  * being matched, so ranges can be matched on separate threads; after a
  * position with no better match, the scan skips a quarter of the match it
- * found instead of searching again at the very next byte. */
+ * found, at least 8 bytes, instead of searching again at the very next
+ * byte. */
 #include "delta_match.h"
 
 #include <stdlib.h>
@@ -18,8 +19,15 @@
 
 #include <divsufsort.h>
 #include <divsufsort64.h>
+#include <uv.h>
 
 #define BUCKETS 65536
+#define BUCKETS3 (1u << 24)
+/* An old this big gets the three-byte prefix table too (64 MiB, at most a
+ * quarter of old): the search starts in an interval 256 times smaller, which
+ * saves the binary search's first steps, each a cache miss or two. */
+#define PREFIX3_MIN_OLD (256LL << 20)
+#define MIN_SKIP 8
 
 static int64_t sa_at(const bl_delta_index *index, int64_t i)
 {
@@ -33,12 +41,49 @@ static unsigned suffix_key(const uint8_t *old, int64_t size, int64_t p)
     return p + 1 < size ? (unsigned)old[p] << 8 | old[p + 1] : (unsigned)old[p] << 8;
 }
 
-int bl_delta_index_build(bl_delta_index *index, const uint8_t *old, int64_t old_size,
-                         bl_error *err)
+int bl_delta_index_prefix_bytes(int64_t old_size)
 {
-    int64_t p, sum = 0;
+    return old_size >= PREFIX3_MIN_OLD && old_size <= INT32_MAX ? 3 : 2;
+}
+
+/* Counts every suffix under its two-byte (and three-byte) prefix, then turns
+ * the counts into where each prefix starts in the suffix array. Reads old
+ * only: runs on a second thread while the first sorts. */
+static void count_prefixes(void *arg)
+{
+    bl_delta_index *index = arg;
+    const uint8_t *old = index->old;
+    int64_t p, n = index->old_size, sum = 0;
+    uint32_t sum3 = 0;
     unsigned k;
-    int rc = BL_OK;
+
+    for (p = 0; p < n; p++)
+        index->bucket[suffix_key(old, n, p) + 1]++;
+    for (k = 0; k <= BUCKETS; k++) {
+        sum += index->bucket[k];
+        index->bucket[k] = sum;
+    }
+    if (!index->bucket3)
+        return;
+    for (p = 0; p < n; p++) {
+        unsigned key = (unsigned)old[p] << 16;
+        if (p + 1 < n)
+            key |= (unsigned)old[p + 1] << 8;
+        if (p + 2 < n)
+            key |= old[p + 2];
+        index->bucket3[key + 1]++;
+    }
+    for (k = 0; k <= BUCKETS3; k++) {
+        sum3 += index->bucket3[k];
+        index->bucket3[k] = sum3;
+    }
+}
+
+int bl_delta_index_build(bl_delta_index *index, const uint8_t *old, int64_t old_size,
+                         int prefix_bytes, bl_error *err)
+{
+    uv_thread_t counter;
+    int rc = BL_OK, counting = 0;
 
     memset(index, 0, sizeof *index);
     index->old = old;
@@ -50,28 +95,29 @@ int bl_delta_index_build(bl_delta_index *index, const uint8_t *old, int64_t old_
     if ((uint64_t)old_size > SIZE_MAX / sizeof(int64_t))
         return bl_error_set(err, BL_ETOOBIG, "old file of %lld bytes is too big for this build",
                             (long long)old_size);
+    if (prefix_bytes == 3 && old_size <= INT32_MAX &&
+        !(index->bucket3 = calloc(BUCKETS3 + 1, sizeof *index->bucket3)))
+        return bl_error_set(err, BL_ENOMEM, "out of memory for the prefix table (64 MiB)");
+    if (uv_thread_create(&counter, count_prefixes, index) == 0)
+        counting = 1;
     if (old_size <= INT32_MAX) {
         if (!(index->sa32 = malloc((size_t)old_size * sizeof *index->sa32)))
-            return bl_error_set(err, BL_ENOMEM, "out of memory for the suffix array (%lld bytes)",
-                                (long long)old_size * 4);
-        if (divsufsort(old, index->sa32, (saidx_t)old_size) != 0)
+            rc = bl_error_set(err, BL_ENOMEM, "out of memory for the suffix array (%lld bytes)",
+                              (long long)old_size * 4);
+        else if (divsufsort(old, index->sa32, (saidx_t)old_size) != 0)
             rc = bl_error_set(err, BL_ENOMEM, "suffix sorting failed");
     } else {
         if (!(index->sa64 = malloc((size_t)old_size * sizeof *index->sa64)))
-            return bl_error_set(err, BL_ENOMEM, "out of memory for the suffix array (%lld bytes)",
-                                (long long)old_size * 8);
-        if (divsufsort64(old, index->sa64, (saidx64_t)old_size) != 0)
+            rc = bl_error_set(err, BL_ENOMEM, "out of memory for the suffix array (%lld bytes)",
+                              (long long)old_size * 8);
+        else if (divsufsort64(old, index->sa64, (saidx64_t)old_size) != 0)
             rc = bl_error_set(err, BL_ENOMEM, "suffix sorting failed");
     }
-    if (rc != BL_OK)
-        return rc;
-    for (p = 0; p < old_size; p++)
-        index->bucket[suffix_key(old, old_size, p) + 1]++;
-    for (k = 0; k <= BUCKETS; k++) {
-        sum += index->bucket[k];
-        index->bucket[k] = sum;
-    }
-    return BL_OK;
+    if (counting)
+        uv_thread_join(&counter);
+    else
+        count_prefixes(index);
+    return rc;
 }
 
 void bl_delta_index_free(bl_delta_index *index)
@@ -79,6 +125,7 @@ void bl_delta_index_free(bl_delta_index *index)
     free(index->sa32);
     free(index->sa64);
     free(index->bucket);
+    free(index->bucket3);
     memset(index, 0, sizeof *index);
 }
 
@@ -107,23 +154,43 @@ static int64_t match_len(const uint8_t *a, int64_t alen, const uint8_t *b, int64
     return i;
 }
 
-/* The longest match of q[0..len) in old: bsdiff's binary search, inside the
- * query's bucket, comparing only past the prefix common to both ends. */
-static int64_t search(const bl_delta_index *index, const uint8_t *q, int64_t len, int64_t *pos)
+/* The suffix array interval [st, en] of the suffixes that start with q's
+ * first three bytes (with the three-byte table) or two; 0 if there are none. */
+static int prefix_interval(const bl_delta_index *index, const uint8_t *q, int64_t len, int64_t *st,
+                           int64_t *en)
+{
+    if (index->bucket3 && len >= 3) {
+        unsigned k = (unsigned)q[0] << 16 | (unsigned)q[1] << 8 | q[2];
+        if (index->bucket3[k + 1] > index->bucket3[k]) {
+            *st = index->bucket3[k];
+            *en = (int64_t)index->bucket3[k + 1] - 1;
+            return 1;
+        }
+    }
+    if (len >= 2) {
+        unsigned k = (unsigned)q[0] << 8 | q[1];
+        if (index->bucket[k + 1] > index->bucket[k]) {
+            *st = index->bucket[k];
+            *en = index->bucket[k + 1] - 1;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* bsdiff's binary search, inside the query's prefix interval, comparing only
+ * past the prefix common to both ends. */
+int64_t bl_delta_index_search(const bl_delta_index *index, const uint8_t *q, int64_t len,
+                              int64_t *pos)
 {
     const uint8_t *old = index->old;
     int64_t n = index->old_size, st, en, lst, len_en;
-    unsigned k;
 
     *pos = 0;
     if (len == 0 || n == 0)
         return 0;
-    k = len >= 2 ? (unsigned)q[0] << 8 | q[1] : 0;
-    if (len >= 2 && index->bucket[k + 1] > index->bucket[k]) {
-        st = index->bucket[k];
-        en = index->bucket[k + 1] - 1;
-    } else {
-        k = (unsigned)q[0] << 8;
+    if (!prefix_interval(index, q, len, &st, &en)) { /* at most q's first byte matches */
+        unsigned k = (unsigned)q[0] << 8;
         if (index->bucket[k + 256] == index->bucket[k])
             return 0;
         *pos = sa_at(index, index->bucket[k]);
@@ -247,7 +314,7 @@ int bl_delta_match_range(const bl_delta_index *index, const uint8_t *new_data, i
         int64_t old_score = 0, scsc, skip;
 
         for (scsc = m.scan += m.len; m.scan < new_len; m.scan++) {
-            m.len = search(index, new_data + m.scan, new_len - m.scan, &m.pos);
+            m.len = bl_delta_index_search(index, new_data + m.scan, new_len - m.scan, &m.pos);
             for (; scsc < m.scan + m.len; scsc++)
                 old_score += aligned(&m, scsc);
             if ((m.len == old_score && m.len != 0) || m.len > old_score + 8)
@@ -255,11 +322,17 @@ int bl_delta_match_range(const bl_delta_index *index, const uint8_t *new_data, i
             old_score -= aligned(&m, m.scan);
             /* No better match here, and the next positions would mostly find
              * the same short match shifted by one: skip a quarter of its
-             * length. A long match starting in between is still found, a
-             * few bytes late, and extend() takes those bytes back. Where old
-             * and new differ every few bytes (code whose offsets moved) this
-             * halves the searches for a patch ~0.2-0.4% bigger. */
-            for (skip = m.len >> 2; skip > 0 && m.scan + 1 < scsc; skip--) {
+             * length, and at least MIN_SKIP bytes (within what was scored).
+             * A long match starting in between is still found, a few bytes
+             * late, and extend() takes those bytes back. Where old and new
+             * differ every few bytes (code whose offsets moved, new text)
+             * this quarters the searches, and the patch is no bigger: the
+             * short matches bsdiff 4.3 switches to at every byte were not
+             * worth their control entries (bench/RESULTS.md). */
+            skip = m.len >> 2;
+            if (skip < MIN_SKIP)
+                skip = MIN_SKIP;
+            for (; skip > 0 && m.scan + 1 < scsc; skip--) {
                 m.scan++;
                 old_score -= aligned(&m, m.scan);
             }

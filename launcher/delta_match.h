@@ -9,13 +9,16 @@
 #include "error.h"
 
 /* Suffix array of old (4 bytes an entry under 2 GiB, 8 beyond) and where each
- * two-byte prefix starts in it. */
+ * two-byte prefix starts in it; for a big old, each three-byte prefix too.
+ * A suffix shorter than the prefix counts as if padded with zero bytes,
+ * which keeps the prefixes in suffix order. */
 typedef struct {
     const uint8_t *old;
     int64_t old_size;
     int32_t *sa32;
     int64_t *sa64;
-    int64_t *bucket; /* 65537 entries */
+    int64_t *bucket;   /* 65537 entries */
+    uint32_t *bucket3; /* 2^24 + 1 entries, or NULL */
 } bl_delta_index;
 
 /* One control entry with an absolute old position: add `add` bytes of diff
@@ -31,8 +34,14 @@ typedef struct {
     size_t n, cap;
 } bl_delta_entries;
 
+/* 3 where the three-byte table pays for itself (a big old under 2 GiB), else 2. */
+int bl_delta_index_prefix_bytes(int64_t old_size);
+/* prefix_bytes: 2, or 3 for the three-byte table as well (ignored past 2 GiB). */
 int bl_delta_index_build(bl_delta_index *index, const uint8_t *old, int64_t old_size,
-                         bl_error *err);
+                         int prefix_bytes, bl_error *err);
+/* The longest match of q[0..len) in old: its length, and where in *pos. */
+int64_t bl_delta_index_search(const bl_delta_index *index, const uint8_t *q, int64_t len,
+                              int64_t *pos);
 void bl_delta_index_free(bl_delta_index *index);
 
 /* Appends to out the entries that cover new_data[0, new_len) exactly: a

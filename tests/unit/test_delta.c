@@ -9,6 +9,7 @@
 
 #include "check.h"
 #include "delta.h"
+#include "delta_match.h"
 
 /* ---- buffers, sources and sinks ---- */
 
@@ -766,8 +767,80 @@ static void test_rejects_truncation_anywhere(void)
     free(nw);
 }
 
+/* ---- the match search ---- */
+
+/* The longest match of q in old, the slow and obvious way. */
+static int64_t brute_longest(const uint8_t *old, int64_t n, const uint8_t *q, int64_t len)
+{
+    int64_t p, best = 0;
+    for (p = 0; p < n; p++) {
+        int64_t l = 0;
+        while (l < len && p + l < n && old[p + l] == q[l])
+            l++;
+        if (l > best)
+            best = l;
+    }
+    return best;
+}
+
+/* The three-byte prefix table only narrows where the binary search starts:
+ * with it or without, the search finds a longest match, as long as a brute
+ * force one, at a place where old really holds it. Old is made to be hard:
+ * few distinct bytes, zero runs (short suffixes padded with zeros share
+ * their prefix), repeats, and a tail of 0 and 1 bytes. */
+static void test_search_finds_a_longest_match_with_either_prefix_table(void)
+{
+    enum { N = 20000, QUERIES = 3000 };
+    static uint8_t old[N], q[64];
+    bl_delta_index two, three;
+    uint32_t x = 12345;
+    int64_t i;
+    int t, bad = 0;
+    bl_error err;
+
+    for (i = 0; i < N; i++) {
+        x = x * 1103515245u + 12345u;
+        old[i] = (uint8_t)((x >> 16) % 5);
+        if (i % 1000 < 40)
+            old[i] = 0;
+    }
+    memcpy(old + 9000, old + 2000, 3000); /* a long repeat */
+    old[N - 2] = 1;
+    old[N - 1] = 0;
+    CHECK_INT(bl_delta_index_build(&two, old, N, 2, &err), BL_OK);
+    CHECK_INT(bl_delta_index_build(&three, old, N, 3, &err), BL_OK);
+    CHECK(two.bucket3 == NULL);
+    CHECK(three.bucket3 != NULL);
+    for (t = 0; t < QUERIES; t++) {
+        int64_t len = 1 + t % 40, expected, got2, got3, pos2, pos3;
+        for (i = 0; i < len; i++) { /* a piece of old, changed a little, or random */
+            x = x * 1103515245u + 12345u;
+            q[i] = t % 3 ? old[(t * 7 + i) % N] : (uint8_t)((x >> 16) % 6);
+        }
+        if (t % 5 == 0)
+            q[len / 2] ^= 1;
+        expected = brute_longest(old, N, q, len);
+        got2 = bl_delta_index_search(&two, q, len, &pos2);
+        got3 = bl_delta_index_search(&three, q, len, &pos3);
+        if (got2 != expected || got3 != expected || memcmp(old + pos2, q, (size_t)got2) != 0 ||
+            memcmp(old + pos3, q, (size_t)got3) != 0 || pos3 + got3 > N) {
+            if (bad++ < 5)
+                fprintf(stderr, "  query %d (len %lld): expected %lld, two %lld at %lld, three %lld at %lld\n",
+                        t, (long long)len, (long long)expected, (long long)got2, (long long)pos2,
+                        (long long)got3, (long long)pos3);
+        }
+    }
+    CHECK_INT(bad, 0);
+    CHECK_INT(bl_delta_index_prefix_bytes(100 << 20), 2);
+    CHECK_INT(bl_delta_index_prefix_bytes(300LL << 20), 3);
+    CHECK_INT(bl_delta_index_prefix_bytes(3LL << 30), 2); /* past 2 GiB: 64-bit entries, no table */
+    bl_delta_index_free(&two);
+    bl_delta_index_free(&three);
+}
+
 int main(void)
 {
+    RUN(test_search_finds_a_longest_match_with_either_prefix_table);
     RUN(test_empty_old_and_new);
     RUN(test_empty_old);
     RUN(test_empty_new);
