@@ -46,9 +46,12 @@ int bl_delta_index_prefix_bytes(int64_t old_size)
     return old_size >= PREFIX3_MIN_OLD && old_size <= INT32_MAX ? 3 : 2;
 }
 
-/* Counts every suffix under its two-byte (and three-byte) prefix, then turns
- * the counts into where each prefix starts in the suffix array. Reads old
- * only: runs on a second thread while the first sorts. */
+/* Counts every suffix under its two-byte (or three-byte) prefix, then turns
+ * the counts into where each prefix starts in the suffix array. With the
+ * three-byte table, the two-byte one is read off it: two-byte prefix k
+ * starts where three-byte prefix k << 8 does (short suffixes are padded
+ * with zeros in both), so old is read once. Reads old only: runs on a
+ * second thread while the first sorts. */
 static void count_prefixes(void *arg)
 {
     bl_delta_index *index = arg;
@@ -57,14 +60,15 @@ static void count_prefixes(void *arg)
     uint32_t sum3 = 0;
     unsigned k;
 
-    for (p = 0; p < n; p++)
-        index->bucket[suffix_key(old, n, p) + 1]++;
-    for (k = 0; k <= BUCKETS; k++) {
-        sum += index->bucket[k];
-        index->bucket[k] = sum;
-    }
-    if (!index->bucket3)
+    if (!index->bucket3) {
+        for (p = 0; p < n; p++)
+            index->bucket[suffix_key(old, n, p) + 1]++;
+        for (k = 0; k <= BUCKETS; k++) {
+            sum += index->bucket[k];
+            index->bucket[k] = sum;
+        }
         return;
+    }
     for (p = 0; p < n; p++) {
         unsigned key = (unsigned)old[p] << 16;
         if (p + 1 < n)
@@ -77,6 +81,8 @@ static void count_prefixes(void *arg)
         sum3 += index->bucket3[k];
         index->bucket3[k] = sum3;
     }
+    for (k = 0; k <= BUCKETS; k++)
+        index->bucket[k] = index->bucket3[(size_t)k << 8];
 }
 
 int bl_delta_index_build(bl_delta_index *index, const uint8_t *old, int64_t old_size,
