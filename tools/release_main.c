@@ -1,5 +1,6 @@
 /* bomiot-release: reads the global options, then dispatches to a verb. A new
- * verb is a new file defining a release_verb and one line in the table. */
+ * verb is a new file defining a release_verb and one line in a table: this
+ * file's for the delta verbs, release_repo_verbs.c's for the others. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,24 +8,24 @@
 
 #include "release.h"
 
-static const release_verb *const verbs[] = {
-    &release_verb_init,   &release_verb_add,  &release_verb_rollout,
-    &release_verb_keys,   &release_verb_sign, &release_verb_refresh_expiry,
-    &release_verb_verify, &release_verb_ls,   &release_verb_diff,
-    &release_verb_patch,
-};
+/* diff and patch, here: the repository verbs come from release_repo_verbs(). */
+static const release_verb *const delta_verbs[] = {&release_verb_diff, &release_verb_patch};
 
-#define VERB_COUNT (sizeof verbs / sizeof verbs[0])
+#define DELTA_VERB_COUNT (sizeof delta_verbs / sizeof delta_verbs[0])
 
-int release_usage(const release_verb *verb)
+static void list(FILE *out, const release_verb *const *verbs, size_t count)
 {
-    fprintf(stderr, "usage: bomiot-release [--repo DIR] [--keys DIR] %s %s\n", verb->name, verb->args);
-    return RELEASE_USAGE;
+    size_t i;
+
+    for (i = 0; i < count; i++)
+        fprintf(out, "  %-14s %s\n                 %s\n", verbs[i]->name, verbs[i]->args, verbs[i]->summary);
 }
 
 static void help(FILE *out)
 {
-    size_t i;
+    const release_verb *const *repo_verbs;
+    size_t repo_count;
+    bl_error err;
 
     fprintf(out,
             "usage: bomiot-release [--repo DIR] [--keys DIR] <command> [args]\n\n"
@@ -36,9 +37,36 @@ static void help(FILE *out)
             "  --keys DIR  the private keys and settings, never inside the repository\n"
             "              (default ./keystore, env BOMIOT_RELEASE_KEYS)\n\n"
             "commands:\n");
-    for (i = 0; i < VERB_COUNT; i++)
-        fprintf(out, "  %-14s %s\n                 %s\n", verbs[i]->name, verbs[i]->args, verbs[i]->summary);
+    bl_error_clear(&err);
+    if (release_repo_verbs(&repo_verbs, &repo_count, &err) == BL_OK)
+        list(out, repo_verbs, repo_count);
+    list(out, delta_verbs, DELTA_VERB_COUNT);
+    if (err.code)
+        fprintf(out, "\nonly diff and patch can run: %s\n", err.msg);
     fprintf(out, "\nexit status: 0 success, 1 failure (the reason on stderr), 2 usage.\n");
+}
+
+/* Runs the verb argv[0]. */
+static int run(const release_env *env, int argc, char **argv)
+{
+    const release_verb *const *repo_verbs;
+    size_t repo_count, v;
+    bl_error err;
+
+    for (v = 0; v < DELTA_VERB_COUNT; v++)
+        if (strcmp(argv[0], delta_verbs[v]->name) == 0)
+            return delta_verbs[v]->run(env, argc, argv);
+    bl_error_clear(&err);
+    if (release_repo_verbs(&repo_verbs, &repo_count, &err) != BL_OK) {
+        fprintf(stderr, "bomiot-release: cannot run '%s': %s\n", argv[0], err.msg);
+        return RELEASE_FAILED;
+    }
+    for (v = 0; v < repo_count; v++)
+        if (strcmp(argv[0], repo_verbs[v]->name) == 0)
+            return repo_verbs[v]->run(env, argc, argv);
+    fprintf(stderr, "bomiot-release: unknown command '%s'\n", argv[0]);
+    help(stderr);
+    return RELEASE_USAGE;
 }
 
 /* BOMIOT_RELEASE_NOW=<unix seconds> replaces the clock for "expires", so a
@@ -67,7 +95,6 @@ int main(int argc, char **argv)
     release_env env;
     const char *value;
     int i = 1;
-    size_t v;
 
     env.repo_dir = (value = getenv("BOMIOT_RELEASE_REPO")) && *value ? value : "repository";
     env.keys_dir = (value = getenv("BOMIOT_RELEASE_KEYS")) && *value ? value : "keystore";
@@ -98,10 +125,5 @@ int main(int argc, char **argv)
         help(stdout);
         return RELEASE_OK;
     }
-    for (v = 0; v < VERB_COUNT; v++)
-        if (strcmp(argv[i], verbs[v]->name) == 0)
-            return verbs[v]->run(&env, argc - i, argv + i);
-    fprintf(stderr, "bomiot-release: unknown command '%s'\n", argv[i]);
-    help(stderr);
-    return RELEASE_USAGE;
+    return run(&env, argc - i, argv + i);
 }

@@ -2,6 +2,7 @@
 bsdiff/bspatch 4.3 on generated data and on real binaries (byte-identical
 results), exit codes (0 success, 1 failure, 2 usage), and a bad patch refused
 with a clear message and no output file left behind."""
+import glob
 import os
 import random
 import shutil
@@ -236,6 +237,108 @@ class CliTest(unittest.TestCase):
                 r = self.release(*args)
                 self.assertEqual(r.returncode, 2, r.stderr)
                 self.assertIn(b"usage", r.stderr)
+
+
+REPO_MODULES = [n for n in os.listdir(os.path.dirname(RELEASE))
+                if n.startswith("bomiot-release-repo-")] if os.path.isdir(os.path.dirname(RELEASE)) else []
+
+
+@unittest.skipUnless(REPO_MODULES, "a build with the repository verbs built in")
+class RepoModuleTest(unittest.TestCase):
+    """diff and patch run without the repository verbs' module and its
+    libraries (libcurl, libarchive, libsodium); the other verbs load it, and
+    say which file they need when it cannot be used."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="bl-release-module-")
+        self.old = os.path.join(self.dir, "old")
+        self.new = os.path.join(self.dir, "new")
+        with open(self.old, "wb") as f:
+            f.write(b"the launcher, version one\n" * 4000)
+        with open(self.new, "wb") as f:
+            f.write(b"the launcher, version two\n" * 4000)
+
+    def tearDown(self):
+        shutil.rmtree(self.dir)
+
+    def loaded_libraries(self, tool, *args):
+        """The shared objects the dynamic loader opened for one real run
+        (glibc's LD_DEBUG=files), and the run."""
+        r = subprocess.run([tool, *args], capture_output=True, timeout=60, cwd=self.dir,
+                           env=dict(os.environ, LD_DEBUG="files"))
+        opened = {line.split("file=")[1].split()[0] for line in r.stderr.decode(errors="replace").splitlines()
+                  if "file=" in line and ("needed by" in line or "dynamically loaded by" in line)}
+        return opened, r
+
+    def test_diff_and_patch_load_only_the_delta_engine_libraries(self):
+        patch = os.path.join(self.dir, "p")
+        for args in (("diff", self.old, self.new, patch), ("patch", self.old, patch, os.path.join(self.dir, "out"))):
+            with self.subTest(verb=args[0]):
+                opened, r = self.loaded_libraries(RELEASE, *args)
+                self.assertEqual(r.returncode, 0, r.stderr[-2000:])
+                self.assertTrue(any(n.startswith("libbz2") for n in opened), opened)
+                for heavy in ("libcurl", "libarchive", "libsodium", "libcjson", "bomiot-release-repo"):
+                    self.assertFalse([n for n in opened if heavy in n], f"{args[0]} loaded {heavy}: {sorted(opened)}")
+        with open(os.path.join(self.dir, "out"), "rb") as f, open(self.new, "rb") as g:
+            self.assertEqual(f.read(), g.read())
+
+    def test_a_repository_verb_loads_the_module(self):
+        opened, r = self.loaded_libraries(RELEASE, "--repo", "r", "--keys", "k", "init", "--app", "demo")
+        self.assertEqual(r.returncode, 0, r.stderr[-2000:])
+        self.assertTrue([n for n in opened if "bomiot-release-repo-" in n], sorted(opened))
+        self.assertTrue([n for n in opened if "libcurl" in n], sorted(opened))
+        self.assertTrue(os.path.isfile(os.path.join(self.dir, "r", "metadata", "1.root.json")))
+
+    def copy_tool(self, module_bytes=None):
+        """bomiot-release alone in a folder, with module_bytes as its module."""
+        here = os.path.join(self.dir, "alone")
+        os.makedirs(here)
+        tool = os.path.join(here, "bomiot-release")
+        shutil.copy2(RELEASE, tool)
+        if module_bytes is not None:
+            with open(os.path.join(here, REPO_MODULES[0]), "wb") as f:
+                f.write(module_bytes)
+        return tool
+
+    def test_without_the_module_diff_and_patch_still_run_and_the_rest_say_why(self):
+        tool = self.copy_tool()
+        patch = os.path.join(self.dir, "p")
+        r = subprocess.run([tool, "diff", self.old, self.new, patch], capture_output=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = subprocess.run([tool, "patch", self.old, patch, os.path.join(self.dir, "out")], capture_output=True,
+                           timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = subprocess.run([tool, "--repo", "r", "--keys", "k", "init", "--app", "demo"], capture_output=True,
+                           timeout=60, cwd=self.dir)
+        err = r.stderr.decode()
+        self.assertEqual(r.returncode, 1, err)
+        self.assertIn("bomiot-release: cannot run 'init': cannot load ", err)
+        self.assertIn(REPO_MODULES[0], err)
+        self.assertFalse(os.path.exists(os.path.join(self.dir, "r")))
+        r = subprocess.run([tool, "--help"], capture_output=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        out = r.stdout.decode()
+        self.assertIn("  diff ", out)
+        self.assertNotIn("  init ", out)
+        self.assertIn("only diff and patch can run: cannot load ", out)
+
+    def test_a_file_that_is_not_the_module_is_named_and_refused(self):
+        # Another shared object in the module's place: the launcher's update module.
+        update = glob.glob(os.path.join(BUILD, "launcher", "bomiot-update-*.so"))
+        self.assertEqual(len(update), 1, update)
+        with open(update[0], "rb") as f:
+            shared_object = f.read()
+        for what, data, fragment in (("a shared object without the entry", shared_object,
+                                      "is not bomiot-release's module"),
+                                     ("not a shared object", b"not an ELF file", "cannot load ")):
+            with self.subTest(what=what):
+                shutil.rmtree(os.path.join(self.dir, "alone"), ignore_errors=True)
+                tool = self.copy_tool(data)
+                r = subprocess.run([tool, "ls"], capture_output=True, timeout=60, cwd=self.dir)
+                err = r.stderr.decode()
+                self.assertEqual(r.returncode, 1, err)
+                self.assertIn(fragment, err)
+                self.assertIn(REPO_MODULES[0], err)
 
 
 if __name__ == "__main__":
