@@ -38,6 +38,16 @@
  * 2 in 5 did as well, 3 in 5 no better than half, 1 in 3 or 1 in 4 worse). */
 #define EXTEND_SCORE_MATCH 7
 #define EXTEND_SCORE_LENGTH 3
+/* Where old holds new's next bytes in several places, the search's answer is
+ * one of them, as good as any for those bytes; best_place() looks at up to
+ * CANDIDATES of them on each side of it in the suffix array and keeps the
+ * one that agrees with most of the LOOKAHEAD bytes that follow. That
+ * alignment goes on matching, so fewer control entries follow and the diff
+ * block holds more zeros: esbuild's patch 1.7% smaller, biome's 1.9%
+ * (bench/RESULTS.md; 16 to 256 candidates, 64 to 256 bytes: all within
+ * 0.3% of these). */
+#define CANDIDATES 64
+#define LOOKAHEAD 64
 
 static int64_t sa_at(const bl_delta_index *index, int64_t i)
 {
@@ -195,21 +205,23 @@ static int prefix_interval(const bl_delta_index *index, const uint8_t *q, int64_
 }
 
 /* bsdiff's binary search, inside the query's prefix interval, comparing only
- * past the prefix common to both ends. */
-int64_t bl_delta_index_search(const bl_delta_index *index, const uint8_t *q, int64_t len,
-                              int64_t *pos)
+ * past the prefix common to both ends. *at is the match's place in the
+ * suffix array. */
+static int64_t search(const bl_delta_index *index, const uint8_t *q, int64_t len, int64_t *pos,
+                      int64_t *at)
 {
     const uint8_t *old = index->old;
     int64_t n = index->old_size, st, en, lst, len_en;
 
-    *pos = 0;
+    *pos = *at = 0;
     if (len == 0 || n == 0)
         return 0;
     if (!prefix_interval(index, q, len, &st, &en)) { /* at most q's first byte matches */
         unsigned k = (unsigned)q[0] << 8;
         if (index->bucket[k + 256] == index->bucket[k])
             return 0;
-        *pos = sa_at(index, index->bucket[k]);
+        *at = index->bucket[k];
+        *pos = sa_at(index, *at);
         return 1;
     }
     lst = match_len(old + sa_at(index, st), n - sa_at(index, st), q, len);
@@ -228,11 +240,61 @@ int64_t bl_delta_index_search(const bl_delta_index *index, const uint8_t *q, int
         }
     }
     if (lst > len_en) {
+        *at = st;
         *pos = sa_at(index, st);
         return lst;
     }
+    *at = en;
     *pos = sa_at(index, en);
     return len_en;
+}
+
+int64_t bl_delta_index_search(const bl_delta_index *index, const uint8_t *q, int64_t len,
+                              int64_t *pos)
+{
+    int64_t at;
+    return search(index, q, len, pos, &at);
+}
+
+/* How many of the LOOKAHEAD bytes of new after a match of len bytes at
+ * new[scan..] agree with old at pos + len. */
+static int64_t agree_after(const bl_delta_index *index, const uint8_t *nw, int64_t new_len,
+                           int64_t scan, int64_t len, int64_t pos)
+{
+    int64_t i, end = len + LOOKAHEAD, count = 0;
+
+    if (end > new_len - scan)
+        end = new_len - scan;
+    if (end > index->old_size - pos)
+        end = index->old_size - pos;
+    for (i = len; i < end; i++)
+        count += index->old[pos + i] == nw[scan + i];
+    return count;
+}
+
+/* Of the places in old that hold the same len bytes as new[scan..] (the
+ * suffix array's neighbours of at, up to CANDIDATES on each side), the one
+ * that agrees with most of what follows in new; pos (at) on a tie. */
+static int64_t best_place(const bl_delta_index *index, const uint8_t *nw, int64_t new_len,
+                          int64_t scan, int64_t len, int64_t at, int64_t pos)
+{
+    int64_t best = pos, best_score = agree_after(index, nw, new_len, scan, len, pos);
+    int dir;
+
+    for (dir = -1; dir <= 1; dir += 2) {
+        int64_t j = at + dir, k;
+        for (k = 0; k < CANDIDATES && j >= 0 && j < index->old_size; k++, j += dir) {
+            int64_t p = sa_at(index, j), score;
+            if (match_len(index->old + p, index->old_size - p, nw + scan, len) < len)
+                break;
+            score = agree_after(index, nw, new_len, scan, len, p);
+            if (score > best_score) {
+                best = p;
+                best_score = score;
+            }
+        }
+    }
+    return best;
 }
 
 static int push_entry(bl_delta_entries *out, int64_t old_pos, int64_t add, int64_t copy,
@@ -330,10 +392,10 @@ int bl_delta_match_range(const bl_delta_index *index, const uint8_t *new_data, i
     m.new_data = new_data;
     m.end = new_len;
     while (m.scan < new_len) {
-        int64_t old_score = 0, scsc, skip;
+        int64_t old_score = 0, scsc, skip, at = 0;
 
         for (scsc = m.scan += m.len; m.scan < new_len; m.scan++) {
-            m.len = bl_delta_index_search(index, new_data + m.scan, new_len - m.scan, &m.pos);
+            m.len = search(index, new_data + m.scan, new_len - m.scan, &m.pos, &at);
             for (; scsc < m.scan + m.len; scsc++)
                 old_score += aligned(&m, scsc);
             if ((m.len == old_score && m.len != 0) || m.len > old_score + 8)
@@ -358,6 +420,8 @@ int bl_delta_match_range(const bl_delta_index *index, const uint8_t *new_data, i
         }
         if (m.len != old_score || m.scan == new_len) {
             int64_t lenf, lenb;
+            if (m.scan < new_len && m.len > 0)
+                m.pos = best_place(index, new_data, new_len, m.scan, m.len, at, m.pos);
             extend(&m, &lenf, &lenb);
             rc = push_entry(out, m.last_pos, lenf, (m.scan - lenb) - (m.last_scan + lenf), err);
             if (rc != BL_OK)

@@ -840,9 +840,49 @@ static void test_search_finds_a_longest_match_with_either_prefix_table(void)
     bl_delta_index_free(&three);
 }
 
+/* Where old holds new's next bytes in two places, the match goes to the one
+ * whose following bytes go on agreeing with new's, though the search alone
+ * answers the other. */
+static void test_match_takes_the_place_that_goes_on_agreeing(void)
+{
+    enum { SEQ = 40, TAIL = 400, PAD = 50, PLACE = SEQ + 1 + TAIL, N = PAD + 2 * PLACE + PAD };
+    static uint8_t old[N], nw[PLACE];
+    const int64_t bad = PAD, good = PAD + PLACE;
+    bl_delta_index index;
+    bl_delta_entries entries = {0};
+    bl_error err;
+    uint32_t x = 7;
+    int64_t pos, i;
+
+    for (i = 0; i < N; i++) {
+        x = x * 1103515245u + 12345u;
+        old[i] = (uint8_t)(x >> 16);
+    }
+    memcpy(old + good, old + bad, SEQ); /* the same SEQ bytes in both places */
+    old[bad + SEQ] = 0x90;              /* then a byte that sorts the bad place after new */
+    old[good + SEQ] = 0x10;             /* and the good one before it */
+    memcpy(nw, old + good, PLACE);
+    nw[SEQ] = 0x50;
+    for (i = SEQ + 1; i < PLACE; i += 10) /* what follows agrees with the good place, mostly */
+        nw[i] ^= 0xFF;
+    CHECK_INT(bl_delta_index_build(&index, old, N, 2, &err), BL_OK);
+    CHECK_INT(bl_delta_index_search(&index, nw, PLACE, &pos), SEQ);
+    CHECK(pos == bad); /* the search's own answer: the setup holds */
+    CHECK_INT(bl_delta_match_range(&index, nw, PLACE, &entries, &err), BL_OK);
+    CHECK(entries.n == 2);
+    if (entries.n == 2) {
+        CHECK(entries.v[1].old_pos == good);
+        CHECK(entries.v[1].add == PLACE); /* all of new as differences, nothing extra */
+        CHECK(entries.v[1].copy == 0);
+    }
+    free(entries.v);
+    bl_delta_index_free(&index);
+}
+
 int main(void)
 {
     RUN(test_search_finds_a_longest_match_with_either_prefix_table);
+    RUN(test_match_takes_the_place_that_goes_on_agreeing);
     RUN(test_empty_old_and_new);
     RUN(test_empty_old);
     RUN(test_empty_new);
