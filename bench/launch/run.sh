@@ -1,21 +1,23 @@
 #!/bin/sh
 # bench/launch: the wait from starting a command to the app's first
 # instruction, for the app started directly and through the launcher in both
-# modes, and for the least an exec-ing launcher costs (bench-exec-floor, a
-# program that only execs the app). Usage: bench/launch/run.sh [RUNS]
-# (default 2000)
+# modes, and for the least an exec-ing launcher costs: bench-exec-floor, a
+# program that only execs the app, and bench-exec-floor-json, which first
+# reads launcher.json and state.json with cJSON, takes a lock and logs a
+# line. Usage: bench/launch/run.sh [RUNS] (default 2000)
 set -eu
 cd "$(dirname "$0")/../.."
 runs=${1:-2000}
 build=build/bench
 cmake -S . -B $build -DCMAKE_BUILD_TYPE=Release -DBL_TESTS=ON >/dev/null
-cmake --build $build -j "$(nproc)" --target bomiot-launcher bl-testapp bench-launch bench-exec-floor >/dev/null
+cmake --build $build -j "$(nproc)" --target bomiot-launcher bl-testapp bench-launch bench-exec-floor \
+  bench-exec-floor-json >/dev/null
 
 make_root() { # $1 = folder, $2 = mode
   rm -rf "$1"
   mkdir -p "$1/versions/1.0.0"
   cp $build/launcher/bomiot-launcher $build/launcher/bomiot-*.so "$1/"
-  cp $build/bench/launch/bench-exec-floor "$1/"
+  cp $build/bench/launch/bench-exec-floor $build/bench/launch/bench-exec-floor-json "$1/"
   cp $build/tests/bl-testapp "$1/versions/1.0.0/bomiot"
   echo '{"version": "1.0.0"}' > "$1/versions/1.0.0/.bomiot-complete"
   echo "{\"current\": \"1.0.0\"}" > "$1/state.json"
@@ -29,6 +31,7 @@ make_root "$tmp/exec" exec
 $build/bench/launch/bench-launch "$runs" \
   "direct=$tmp/exec/versions/1.0.0/bomiot" \
   "floor=$tmp/exec/bench-exec-floor" \
+  "floor-json=$tmp/exec/bench-exec-floor-json" \
   "exec=$tmp/exec/bomiot-launcher" \
   "supervise=$tmp/supervise/bomiot-launcher"
 rm -rf "$tmp"
