@@ -18,8 +18,10 @@
  * of them. Each slice starts without the alignment the previous one ended
  * on, which costs patch size at every boundary (1 MiB slices made the app
  * tar's patch 5% bigger than one range did), while a few dozen slices are
- * enough to keep two threads busy. */
-#define MIN_SLICE (1024 * 1024)
+ * enough to keep two threads busy. Each thread holds one slice: for a new
+ * under 32 MiB, 512 KiB slices instead of 1 MiB take up to 1 MiB off the
+ * peak (esbuild: 1 MiB, for 94 bytes more of its 466 kB patch). */
+#define MIN_SLICE (512 * 1024)
 #define MAX_SLICES 32
 #define CHUNK (1024 * 1024)
 #define WORKERS 2

@@ -312,7 +312,8 @@ static void test_random_data(void)
 static void test_sizes_around_thread_splits(void)
 {
     static const size_t mib = 1024 * 1024;
-    const size_t sizes[] = {mib - 1, mib, mib + 1, 2 * mib - 1, 2 * mib + 1, 5 * mib + 3};
+    const size_t sizes[] = {mib / 2 - 1, mib / 2, mib / 2 + 1, mib - 1,         mib,
+                            mib + 1,     2 * mib - 1, 2 * mib + 1, 5 * mib + 3};
     size_t k;
 
     for (k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
@@ -320,7 +321,7 @@ static void test_sizes_around_thread_splits(void)
         uint8_t *old = structured_bytes(n + 100), *nw = malloc(n);
 
         memcpy(nw, old + 100, n);
-        for (i = mib - 3; i < n; i += mib)
+        for (i = mib / 2 - 3; i < n; i += mib / 2)
             nw[i] ^= 0xff, nw[i + 2 < n ? i + 2 : i] ^= 0x0f;
         round_trip(old, n + 100, nw, n);
         round_trip(old, n, nw, n);
