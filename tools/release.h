@@ -1,5 +1,6 @@
 /* bomiot-release: the publisher's command-line tool. Each verb lives in its
- * own file and is listed once in release_main.c's table. */
+ * own file and is listed once in a table: release_main.c's (diff, patch) or
+ * release_repo_verbs.c's (the rest). */
 #ifndef BL_RELEASE_H
 #define BL_RELEASE_H
 

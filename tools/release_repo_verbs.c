@@ -10,8 +10,8 @@
 #endif
 
 const release_verb *const release_repo_table[] = {
-    &release_verb_init, &release_verb_add,            &release_verb_rollout,
-    &release_verb_keys, &release_verb_sign,           &release_verb_refresh_expiry,
+    &release_verb_init,   &release_verb_add,  &release_verb_rollout,
+    &release_verb_keys,   &release_verb_sign, &release_verb_refresh_expiry,
     &release_verb_verify, &release_verb_ls,
 };
 
