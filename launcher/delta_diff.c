@@ -2,15 +2,15 @@
  * then compress the control, diff and extra blocks, the diff block on a
  * second thread. Slices are fixed by the sizes alone, so the patch is the
  * same on any machine. New is read a slice or a chunk at a time, never held
- * whole; the diff and extra bytes are computed as they are compressed. */
+ * whole; the diff and extra bytes are computed as they are compressed (the
+ * extra block's held a bzip2 block at a time while its blocks are chosen). */
 #include "delta.h"
 
-#include <bzlib.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uv.h>
 
+#include "delta_bzip2.h"
 #include "delta_format.h"
 #include "delta_match.h"
 
@@ -25,14 +25,15 @@
 #define MAX_SLICES 32
 #define CHUNK (1024 * 1024)
 #define WORKERS 2
-
-/* A bzip2 stream compressed into a growing buffer. */
-typedef struct {
-    bz_stream bz;
-    int opened;
-    uint8_t *out;
-    size_t len, cap;
-} compressor;
+/* bzip2's block size for each block of the patch (delta_bzip2.h says why
+ * block sizes matter). The diff block, mostly runs of zeros with sparse
+ * differences, codes smaller in 100 kB blocks than in 900 kB ones: biome's
+ * 3.6% (6510858 -> 6275110 bytes), esbuild's 5.0%; choosing its blocks
+ * as the extra block's are would take 0.6% more off biome's for four times
+ * its 2 s of coding. The control block codes best in 900 kB blocks (5.5%
+ * bigger in 100 kB ones). The extra block gets its blocks chosen. */
+#define CONTROL_LEVEL 9
+#define DIFF_LEVEL 1
 
 typedef struct {
     const bl_delta_index *index;
@@ -49,7 +50,7 @@ typedef struct {
     bl_error err;
     uv_mutex_t lock;
     const bl_delta_options *opts;
-    compressor control, diff, extra;
+    bl_delta_bzip2 control, diff, extra;
     int diff_rc;
     bl_error diff_err;
 } differ;
@@ -58,51 +59,6 @@ static void progress(const differ *d, int stage, uint64_t done, uint64_t total)
 {
     if (d->opts && d->opts->progress)
         d->opts->progress(d->opts->progress_ctx, stage, done, total);
-}
-
-static int compressor_open(compressor *c, bl_error *err)
-{
-    memset(c, 0, sizeof *c);
-    /* Level 9, as bsdiff 4.3 writes it. */
-    if (BZ2_bzCompressInit(&c->bz, 9, 0, 0) != BZ_OK)
-        return bl_error_set(err, BL_ENOMEM, "out of memory for a bzip2 compressor");
-    c->opened = 1;
-    return BL_OK;
-}
-
-static void compressor_close(compressor *c)
-{
-    if (c->opened)
-        BZ2_bzCompressEnd(&c->bz);
-    free(c->out);
-    memset(c, 0, sizeof *c);
-}
-
-/* Feeds len bytes (BZ_RUN) or ends the stream (BZ_FINISH, len 0). */
-static int compressor_put(compressor *c, const uint8_t *buf, size_t len, int action,
-                          bl_error *err)
-{
-    c->bz.next_in = (char *)buf;
-    c->bz.avail_in = (unsigned)len;
-    for (;;) {
-        int r;
-        if (c->cap - c->len < 64 * 1024) {
-            size_t cap = c->cap ? c->cap * 2 : 256 * 1024;
-            uint8_t *out = realloc(c->out, cap);
-            if (!out)
-                return bl_error_set(err, BL_ENOMEM, "out of memory for the patch");
-            c->out = out;
-            c->cap = cap;
-        }
-        c->bz.next_out = (char *)c->out + c->len;
-        c->bz.avail_out = (unsigned)(c->cap - c->len > UINT_MAX ? UINT_MAX : c->cap - c->len);
-        r = BZ2_bzCompress(&c->bz, action);
-        c->len = (size_t)((uint8_t *)c->bz.next_out - c->out);
-        if (r == BZ_STREAM_END || (r == BZ_RUN_OK && c->bz.avail_in == 0))
-            return BL_OK;
-        if (r != BZ_RUN_OK && r != BZ_FINISH_OK)
-            return bl_error_set(err, BL_ENOMEM, "bzip2 compression failed (%d)", r);
-    }
 }
 
 /* Takes slices until none is left; on a failure records it and stops. */
@@ -229,12 +185,12 @@ static int compress_control(differ *d, bl_error *err)
         bl_delta_put_int(buf + used + 16, seek);
         used += 24;
         if (used == sizeof buf || i + 1 == d->all.n) {
-            if ((rc = compressor_put(&d->control, buf, used, BZ_RUN, err)) != BL_OK)
+            if ((rc = bl_delta_bzip2_put(&d->control, buf, used, err)) != BL_OK)
                 return rc;
             used = 0;
         }
     }
-    return compressor_put(&d->control, NULL, 0, BZ_FINISH, err);
+    return bl_delta_bzip2_finish(&d->control, err);
 }
 
 static int compress_diff(differ *d, bl_error *err)
@@ -263,16 +219,16 @@ static int compress_diff(differ *d, bl_error *err)
             used += n;
             j += (int64_t)n;
             if (used == CHUNK) {
-                rc = compressor_put(&d->diff, buf, used, BZ_RUN, err);
+                rc = bl_delta_bzip2_put(&d->diff, buf, used, err);
                 used = 0;
             }
         }
         new_pos += e->add + e->copy;
     }
     if (rc == BL_OK && used > 0)
-        rc = compressor_put(&d->diff, buf, used, BZ_RUN, err);
+        rc = bl_delta_bzip2_put(&d->diff, buf, used, err);
     if (rc == BL_OK)
-        rc = compressor_put(&d->diff, NULL, 0, BZ_FINISH, err);
+        rc = bl_delta_bzip2_finish(&d->diff, err);
 
 cleanup:
     free(buf);
@@ -298,7 +254,7 @@ static int compress_extra(differ *d, bl_error *err)
             size_t n = e->copy - j < CHUNK ? (size_t)(e->copy - j) : CHUNK;
             const uint8_t *nw;
             if ((rc = new_bytes(&reader, (uint64_t)(new_pos + j), n, &nw, err)) == BL_OK)
-                rc = compressor_put(&d->extra, nw, n, BZ_RUN, err);
+                rc = bl_delta_bzip2_put(&d->extra, nw, n, err);
             j += (int64_t)n;
         }
         new_pos += e->copy;
@@ -306,7 +262,7 @@ static int compress_extra(differ *d, bl_error *err)
             progress(d, BL_DELTA_COMPRESSING, (uint64_t)new_pos, (uint64_t)d->new_size);
     }
     if (rc == BL_OK)
-        rc = compressor_put(&d->extra, NULL, 0, BZ_FINISH, err);
+        rc = bl_delta_bzip2_finish(&d->extra, err);
     free(window);
     return rc;
 }
@@ -322,9 +278,9 @@ static int compress_all(differ *d, bl_error *err)
     uv_thread_t helper;
     int rc;
 
-    if ((rc = compressor_open(&d->control, err)) != BL_OK ||
-        (rc = compressor_open(&d->diff, err)) != BL_OK ||
-        (rc = compressor_open(&d->extra, err)) != BL_OK)
+    if ((rc = bl_delta_bzip2_open(&d->control, CONTROL_LEVEL, 0, err)) != BL_OK ||
+        (rc = bl_delta_bzip2_open(&d->diff, DIFF_LEVEL, 0, err)) != BL_OK ||
+        (rc = bl_delta_bzip2_open(&d->extra, 9, 1, err)) != BL_OK)
         return rc;
     if ((rc = compress_control(d, err)) != BL_OK)
         return rc;
@@ -402,9 +358,9 @@ cleanup:
     for (i = 0; i < WORKERS; i++)
         free(d->slice_buf[i]);
     free(d->all.v);
-    compressor_close(&d->control);
-    compressor_close(&d->diff);
-    compressor_close(&d->extra);
+    bl_delta_bzip2_close(&d->control);
+    bl_delta_bzip2_close(&d->diff);
+    bl_delta_bzip2_close(&d->extra);
     if (lock_ready)
         uv_mutex_destroy(&d->lock);
     free(d);
