@@ -21,12 +21,11 @@ static void list(FILE *out, const release_verb *const *verbs, size_t count)
         fprintf(out, "  %-14s %s\n                 %s\n", verbs[i]->name, verbs[i]->args, verbs[i]->summary);
 }
 
-static void help(FILE *out)
+/* The usage, with the repository verbs as loaded (NULL: none, and why in
+ * err). */
+static void usage(FILE *out, const release_verb *const *repo_verbs, size_t repo_count,
+                  const bl_error *err)
 {
-    const release_verb *const *repo_verbs;
-    size_t repo_count;
-    bl_error err;
-
     fprintf(out,
             "usage: bomiot-release [--repo DIR] [--keys DIR] <command> [args]\n\n"
             "Publishes Bomiot releases into a signed update repository (TUF metadata and\n"
@@ -37,13 +36,24 @@ static void help(FILE *out)
             "  --keys DIR  the private keys and settings, never inside the repository\n"
             "              (default ./keystore, env BOMIOT_RELEASE_KEYS)\n\n"
             "commands:\n");
-    bl_error_clear(&err);
-    if (release_repo_verbs(&repo_verbs, &repo_count, &err) == BL_OK)
+    if (repo_verbs)
         list(out, repo_verbs, repo_count);
     list(out, delta_verbs, DELTA_VERB_COUNT);
-    if (err.code)
-        fprintf(out, "\nonly diff and patch can run: %s\n", err.msg);
+    if (!repo_verbs)
+        fprintf(out, "\nonly diff and patch can run: %s\n", err->msg);
     fprintf(out, "\nexit status: 0 success, 1 failure (the reason on stderr), 2 usage.\n");
+}
+
+static void help(FILE *out)
+{
+    const release_verb *const *repo_verbs;
+    size_t repo_count = 0;
+    bl_error err;
+
+    bl_error_clear(&err);
+    if (release_repo_verbs(&repo_verbs, &repo_count, &err) != BL_OK)
+        repo_verbs = NULL;
+    usage(out, repo_verbs, repo_count, &err);
 }
 
 /* Runs the verb argv[0]. */
@@ -65,7 +75,7 @@ static int run(const release_env *env, int argc, char **argv)
         if (strcmp(argv[0], repo_verbs[v]->name) == 0)
             return repo_verbs[v]->run(env, argc, argv);
     fprintf(stderr, "bomiot-release: unknown command '%s'\n", argv[0]);
-    help(stderr);
+    usage(stderr, repo_verbs, repo_count, &err);
     return RELEASE_USAGE;
 }
 
