@@ -35,7 +35,7 @@ typedef struct {
 
 /* level: bzip2's 1 to 9 (blocks of 100 to 900 kB). choose_blocks: take the
  * input in the blocks bzip2 -9 would make, then split each in halves, and
- * the halves in halves, as long as that makes it smaller (about four times
+ * the halves in halves, as long as that makes it smaller (about five times
  * the work of coding it once, and up to one block of input held). */
 int bl_delta_bzip2_open(bl_delta_bzip2 *c, int level, int choose_blocks, bl_error *err);
 int bl_delta_bzip2_put(bl_delta_bzip2 *c, const uint8_t *buf, size_t len, bl_error *err);
