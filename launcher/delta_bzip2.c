@@ -35,7 +35,6 @@ int bl_delta_bzip2_open(bl_delta_bzip2 *c, int level, int choose_blocks, bl_erro
     c->opened = 1;
     if (!choose_blocks)
         return BL_OK;
-    c->choose = 1;
     if (BZ2_bzCompressInit(&c->trial, 9, 0, 0) != BZ_OK)
         return bl_error_set(err, BL_ENOMEM, "out of memory for a bzip2 compressor");
     c->trial_opened = 1;
@@ -144,6 +143,13 @@ static int code_segment(bl_delta_bzip2 *c, const uint8_t *data, size_t len, bl_e
     return BL_OK;
 }
 
+/* What a run of n equal bytes becomes in bzip2's first pass: itself up to
+ * 3 bytes, 4 bytes and a count from 4 to 255. */
+static size_t run_bytes(size_t n)
+{
+    return n < 4 ? n : 5;
+}
+
 /* How many of buf's len bytes still fit in the segment, counted as bzip2's
  * first pass counts them; the run in progress is counted as it would end. */
 static size_t segment_room(bl_delta_bzip2 *c, const uint8_t *buf, size_t len)
@@ -151,16 +157,14 @@ static size_t segment_room(bl_delta_bzip2 *c, const uint8_t *buf, size_t len)
     size_t i;
 
     for (i = 0; i < len; i++) {
-        size_t run_cost = c->run_len < 4 ? c->run_len : 5;
         if (c->run_len > 0 && buf[i] == c->run_byte && c->run_len < 255) {
-            size_t longer = c->run_len + 1 < 4 ? c->run_len + 1 : 5;
-            if (c->rle_len + longer > SEGMENT_RLE)
+            if (c->rle_len + run_bytes(c->run_len + 1) > SEGMENT_RLE)
                 break;
             c->run_len++;
         } else {
-            if (c->rle_len + run_cost + 1 > SEGMENT_RLE)
+            if (c->rle_len + run_bytes(c->run_len) + 1 > SEGMENT_RLE)
                 break;
-            c->rle_len += run_cost;
+            c->rle_len += run_bytes(c->run_len);
             c->run_byte = buf[i];
             c->run_len = 1;
         }
@@ -196,7 +200,7 @@ static int end_segment(bl_delta_bzip2 *c, bl_error *err)
 
 int bl_delta_bzip2_put(bl_delta_bzip2 *c, const uint8_t *buf, size_t len, bl_error *err)
 {
-    if (!c->choose)
+    if (!c->trial_opened) /* no block choice */
         return code(c, buf, len, BZ_RUN, err);
     while (len > 0) {
         size_t n = segment_room(c, buf, len);
@@ -213,6 +217,6 @@ int bl_delta_bzip2_put(bl_delta_bzip2 *c, const uint8_t *buf, size_t len, bl_err
 
 int bl_delta_bzip2_finish(bl_delta_bzip2 *c, bl_error *err)
 {
-    int rc = c->choose ? end_segment(c, err) : BL_OK;
+    int rc = c->trial_opened ? end_segment(c, err) : BL_OK;
     return rc == BL_OK ? code(c, NULL, 0, BZ_FINISH, err) : rc;
 }

@@ -21,9 +21,8 @@ typedef struct {
     int opened;
     uint8_t *out;
     size_t len, cap;
-    /* With block choice: the input not yet coded, and a second stream that
-     * codes trial blocks only to count their bytes. */
-    int choose;
+    /* With block choice (trial_opened): a second stream that codes trial
+     * blocks only to count their bytes, and the input not yet coded. */
     bz_stream trial;
     int trial_opened;
     uint8_t *pending;

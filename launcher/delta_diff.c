@@ -34,6 +34,7 @@
  * bigger in 100 kB ones). The extra block gets its blocks chosen. */
 #define CONTROL_LEVEL 9
 #define DIFF_LEVEL 1
+#define EXTRA_LEVEL 9
 
 typedef struct {
     const bl_delta_index *index;
@@ -280,7 +281,7 @@ static int compress_all(differ *d, bl_error *err)
 
     if ((rc = bl_delta_bzip2_open(&d->control, CONTROL_LEVEL, 0, err)) != BL_OK ||
         (rc = bl_delta_bzip2_open(&d->diff, DIFF_LEVEL, 0, err)) != BL_OK ||
-        (rc = bl_delta_bzip2_open(&d->extra, 9, 1, err)) != BL_OK)
+        (rc = bl_delta_bzip2_open(&d->extra, EXTRA_LEVEL, 1, err)) != BL_OK)
         return rc;
     if ((rc = compress_control(d, err)) != BL_OK)
         return rc;
