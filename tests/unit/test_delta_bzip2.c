@@ -67,6 +67,26 @@ static uint8_t *code_all(const uint8_t *data, size_t len, size_t step, int level
     return out;
 }
 
+/* The same data coded in 900 kB blocks and with its blocks chosen. */
+typedef struct {
+    uint8_t *plain, *chosen;
+    size_t plain_len, chosen_len;
+} both_ways;
+
+static int code_both_ways(const uint8_t *data, size_t len, size_t step, both_ways *out)
+{
+    out->plain = code_all(data, len, step, 9, 0, &out->plain_len);
+    out->chosen = code_all(data, len, step, 9, 1, &out->chosen_len);
+    CHECK(out->plain && out->chosen);
+    return out->plain && out->chosen;
+}
+
+static void free_both_ways(both_ways *b)
+{
+    free(b->plain);
+    free(b->chosen);
+}
+
 static int decodes_to(const uint8_t *stream, size_t stream_len, const uint8_t *data, size_t len)
 {
     unsigned out_len = (unsigned)len + 1;
@@ -100,70 +120,61 @@ static int count_blocks(const uint8_t *stream, size_t len)
 
 static void test_chosen_blocks_decode_to_the_input(void)
 {
-    size_t len = 1600 * 1000, plain_len = 0, chosen_len = 0;
+    size_t len = 1600 * 1000;
     uint8_t *data = changing_data(len, 40 * 1000);
-    uint8_t *plain = code_all(data, len, 4096, 9, 0, &plain_len);
-    /* Odd pieces cross the 700 kB segments anywhere. */
-    uint8_t *chosen = code_all(data, len, 77777, 9, 1, &chosen_len);
+    both_ways b;
 
-    CHECK(plain && chosen);
-    if (plain && chosen) {
-        CHECK(decodes_to(plain, plain_len, data, len));
-        CHECK(decodes_to(chosen, chosen_len, data, len));
+    /* Odd pieces cross the segments anywhere. */
+    if (code_both_ways(data, len, 77777, &b)) {
+        CHECK(decodes_to(b.plain, b.plain_len, data, len));
+        CHECK(decodes_to(b.chosen, b.chosen_len, data, len));
         /* 1.6 MB that bzip2's run-length pass cannot shorten: two 900 kB
          * blocks; chosen, a block or a few for each 40 kB piece. */
-        CHECK(count_blocks(plain, plain_len) <= 2);
-        CHECK(count_blocks(chosen, chosen_len) > 3);
-        CHECK(chosen_len < plain_len);
+        CHECK(count_blocks(b.plain, b.plain_len) <= 2);
+        CHECK(count_blocks(b.chosen, b.chosen_len) > 3);
+        CHECK(b.chosen_len < b.plain_len);
         fprintf(stderr, "  changing statistics: %zu bytes in 900 kB blocks, %zu chosen (%d blocks)\n",
-                plain_len, chosen_len, count_blocks(chosen, chosen_len));
+                b.plain_len, b.chosen_len, count_blocks(b.chosen, b.chosen_len));
     }
     free(data);
-    free(plain);
-    free(chosen);
+    free_both_ways(&b);
 }
 
 static void test_choosing_never_costs_more_than_a_byte_a_block(void)
 {
-    size_t len = 600 * 1000, plain_len = 0, chosen_len = 0, i;
-    uint8_t *data = malloc(len), *plain = NULL, *chosen = NULL;
+    size_t len = 600 * 1000, i;
+    uint8_t *data = malloc(len);
+    both_ways b;
 
     /* One statistic throughout: splitting it only adds tables. */
     for (i = 0; data && i < len; i++)
         data[i] = (uint8_t)("ABCDEFGH"[rng() % 8]);
-    plain = code_all(data, len, len, 9, 0, &plain_len);
-    chosen = code_all(data, len, len, 9, 1, &chosen_len);
-    CHECK(plain && chosen);
-    if (plain && chosen) {
-        CHECK(decodes_to(chosen, chosen_len, data, len));
-        CHECK_INT(count_blocks(chosen, chosen_len), 1);
-        CHECK(chosen_len <= plain_len + 1);
+    if (code_both_ways(data, len, len, &b)) {
+        CHECK(decodes_to(b.chosen, b.chosen_len, data, len));
+        CHECK_INT(count_blocks(b.chosen, b.chosen_len), 1);
+        CHECK(b.chosen_len <= b.plain_len + 1);
     }
     free(data);
-    free(plain);
-    free(chosen);
+    free_both_ways(&b);
 }
 
 /* 5 MB of runs of 300 equal bytes is 170 kB after bzip2's run-length pass:
  * one block for bzip2 -9, so one segment to choose in, not six. */
 static void test_runs_count_as_bzip2_counts_them(void)
 {
-    size_t len = 5000 * 1000, plain_len = 0, chosen_len = 0, i;
-    uint8_t *data = malloc(len), *plain = NULL, *chosen = NULL;
+    size_t len = 5000 * 1000, i;
+    uint8_t *data = malloc(len);
+    both_ways b;
 
     for (i = 0; data && i < len; i++)
         data[i] = (uint8_t)(i / 300 * 7);
-    plain = code_all(data, len, 65536, 9, 0, &plain_len);
-    chosen = code_all(data, len, 65536, 9, 1, &chosen_len);
-    CHECK(plain && chosen);
-    if (plain && chosen) {
-        CHECK(decodes_to(chosen, chosen_len, data, len));
-        CHECK_INT(count_blocks(plain, plain_len), 1);
-        CHECK(chosen_len <= plain_len + (size_t)count_blocks(chosen, chosen_len));
+    if (code_both_ways(data, len, 65536, &b)) {
+        CHECK(decodes_to(b.chosen, b.chosen_len, data, len));
+        CHECK_INT(count_blocks(b.plain, b.plain_len), 1);
+        CHECK(b.chosen_len <= b.plain_len + (size_t)count_blocks(b.chosen, b.chosen_len));
     }
     free(data);
-    free(plain);
-    free(chosen);
+    free_both_ways(&b);
 }
 
 static void test_empty_and_tiny_inputs(void)
