@@ -411,16 +411,19 @@ int bl_delta_match_range(const bl_delta_index *index, const uint8_t *new_data, i
             old_score -= aligned(&m, m.scan);
             /* No better match here, and the next positions would mostly find
              * the same short match shifted by one: skip a quarter of its
-             * length, and at least MIN_SKIP bytes (within what was scored).
-             * A long match starting in between is still found, a few bytes
-             * late, and extend() takes those bytes back. Where old and new
-             * differ every few bytes (code whose offsets moved, new text)
-             * this quarters the searches, and the patch is no bigger: the
-             * short matches bsdiff 4.3 switches to at every byte were not
-             * worth their control entries (bench/RESULTS.md). */
+             * length, and at least MIN_SKIP bytes, scoring the alignment
+             * over the bytes skipped. A long match starting in between is
+             * still found, a few bytes late, and extend() takes those bytes
+             * back. Where old and new differ every few bytes (code whose
+             * offsets moved, new text) this saves most of the searches, and
+             * the patch is no bigger: the short matches bsdiff 4.3 switches
+             * to at every byte were not worth their control entries
+             * (bench/RESULTS.md). */
             skip = m.len >> 2;
             if (skip < MIN_SKIP)
                 skip = MIN_SKIP;
+            for (; scsc <= m.scan + skip && scsc < new_len; scsc++)
+                old_score += aligned(&m, scsc);
             for (; skip > 0 && m.scan + 1 < scsc; skip--) {
                 m.scan++;
                 old_score -= aligned(&m, m.scan);
