@@ -7,14 +7,17 @@
  * x, y, z: add x diff bytes to old bytes, copy y extra bytes, seek old by z),
  * diff and extra.
  *
- * Making a patch (bl_delta_diff): old and new are whole buffers. The suffix
- * array of old comes from libdivsufsort, 4 bytes an entry while old is under
- * 2 GiB, 8 bytes beyond (divsufsort64). Memory: n + m for the inputs (n old,
- * m new), 4n for the suffix array (8n past 2 GiB), plus the control triples
- * (24 bytes a match), the compressed patch and two bzip2 compressors (~16 MB),
- * so about 5n + m + patch + 16 MB in all; bsdiff 4.3 needs 9n + 3m and more.
- * Two threads search the two halves of new, then compress the diff and the
- * extra blocks side by side. The output does not depend on thread timing.
+ * Making a patch (bl_delta_diff): old is a whole buffer, new is read through
+ * a callback a slice at a time. The suffix array of old comes from
+ * libdivsufsort, 4 bytes an entry while old is under 2 GiB, 8 bytes beyond
+ * (divsufsort64); while it sorts, a second thread builds a filter of old's
+ * 8-byte strings (n/8 to n/4 bytes). Memory: n for old (n old, m new), 4n for
+ * the suffix array (8n past 2 GiB), the filter, two slices of new (m/32 and
+ * at least 512 KiB each), the control triples (24 bytes a match), the
+ * compressed patch and two bzip2 compressors (~16 MB): about 5.2n + m/16 +
+ * patch + 16 MB in all; bsdiff 4.3 needs 9n + 3m and more. Two threads match
+ * slices of new, then compress the diff and the extra blocks side by side.
+ * The output does not depend on thread timing.
  *
  * Applying a patch (bl_delta_patch) streams: old is read at random through
  * a callback, the three blocks are decompressed as they are needed (the diff

@@ -28,6 +28,13 @@
  * saves the binary search's first steps, each a cache miss or two. */
 #define PREFIX3_MIN_OLD (256LL << 20)
 #define MIN_SKIP 8
+/* bsdiff takes a match only if it beats the current alignment by more than
+ * 8 bytes, so a position whose next STRING bytes are nowhere in old (its
+ * longest match is shorter) is passed over without a search, as after a
+ * search that found a short match. A filter of old's strings tells such
+ * positions at one cache miss where a search costs a dozen: on biome it
+ * stops 2.2 M of 5.3 M searches, the patch within 0.01%. */
+#define STRING 8
 /* How far a match is extended into bytes that only partly agree: while
  * EXTEND_SCORE_MATCH * agreeing - EXTEND_SCORE_LENGTH * length grows, i.e.
  * while more than 3 bytes in 7 agree (bsdiff 4.3: 2 and 1, more than half).
@@ -70,11 +77,9 @@ int bl_delta_index_prefix_bytes(int64_t old_size)
  * the counts into where each prefix starts in the suffix array. With the
  * three-byte table, the two-byte one is read off it: two-byte prefix k
  * starts where three-byte prefix k << 8 does (short suffixes are padded
- * with zeros in both), so old is read once. Reads old only: runs on a
- * second thread while the first sorts. */
-static void count_prefixes(void *arg)
+ * with zeros in both), so old is read once. */
+static void count_prefixes(bl_delta_index *index)
 {
-    bl_delta_index *index = arg;
     const uint8_t *old = index->old;
     int64_t p, n = index->old_size, sum = 0;
     uint32_t sum3 = 0;
@@ -105,11 +110,57 @@ static void count_prefixes(void *arg)
         index->bucket[k] = index->bucket3[(size_t)k << 8];
 }
 
+/* The filter's size in bits: the least power of two not under old's size,
+ * so one to two bits a position (biome's 98 MB: 16 MiB). On biome, half as
+ * many bits let 17% more searches through (3.7 M against 3.1 M), twice as
+ * many stop 10% more for 16 MiB more. */
+static unsigned strings8_log2(int64_t old_size)
+{
+    unsigned log2 = 6;
+    while (log2 < 62 && ((int64_t)1 << log2) < old_size)
+        log2++;
+    return log2;
+}
+
+static uint64_t string8_bit(const uint8_t *s, unsigned log2)
+{
+    uint64_t x;
+    memcpy(&x, s, 8);
+    return (x * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - log2); /* Fibonacci hashing */
+}
+
+static void mark_strings8(bl_delta_index *index)
+{
+    int64_t p;
+
+    for (p = 0; p + STRING <= index->old_size; p++) {
+        uint64_t bit = string8_bit(index->old + p, index->strings8_log2);
+        index->strings8[bit >> 6] |= UINT64_C(1) << (bit & 63);
+    }
+}
+
+int bl_delta_index_may_hold8(const bl_delta_index *index, const uint8_t *q, int64_t len)
+{
+    uint64_t bit;
+
+    if (len < STRING || !index->strings8)
+        return 1;
+    bit = string8_bit(q, index->strings8_log2);
+    return (int)(index->strings8[bit >> 6] >> (bit & 63) & 1);
+}
+
+/* The second thread's share while the first sorts: it reads old only. */
+static void index_helper(void *arg)
+{
+    count_prefixes(arg);
+    mark_strings8(arg);
+}
+
 int bl_delta_index_build(bl_delta_index *index, const uint8_t *old, int64_t old_size,
                          int prefix_bytes, bl_error *err)
 {
-    uv_thread_t counter;
-    int rc = BL_OK, counting = 0;
+    uv_thread_t helper;
+    int rc = BL_OK, helping = 0;
 
     memset(index, 0, sizeof *index);
     index->old = old;
@@ -124,8 +175,12 @@ int bl_delta_index_build(bl_delta_index *index, const uint8_t *old, int64_t old_
     if (prefix_bytes == 3 && old_size <= INT32_MAX &&
         !(index->bucket3 = calloc(BUCKETS3 + 1, sizeof *index->bucket3)))
         return bl_error_set(err, BL_ENOMEM, "out of memory for the prefix table (64 MiB)");
-    if (uv_thread_create(&counter, count_prefixes, index) == 0)
-        counting = 1;
+    index->strings8_log2 = strings8_log2(old_size);
+    if (!(index->strings8 = calloc((size_t)1 << (index->strings8_log2 - 6), sizeof(uint64_t))))
+        return bl_error_set(err, BL_ENOMEM, "out of memory for the string filter (%llu bytes)",
+                            (unsigned long long)1 << (index->strings8_log2 - 3));
+    if (uv_thread_create(&helper, index_helper, index) == 0)
+        helping = 1;
     if (old_size <= INT32_MAX) {
         if (!(index->sa32 = malloc((size_t)old_size * sizeof *index->sa32)))
             rc = bl_error_set(err, BL_ENOMEM, "out of memory for the suffix array (%lld bytes)",
@@ -139,10 +194,10 @@ int bl_delta_index_build(bl_delta_index *index, const uint8_t *old, int64_t old_
         else if (divsufsort64(old, index->sa64, (saidx64_t)old_size) != 0)
             rc = bl_error_set(err, BL_ENOMEM, "suffix sorting failed");
     }
-    if (counting)
-        uv_thread_join(&counter);
+    if (helping)
+        uv_thread_join(&helper);
     else
-        count_prefixes(index);
+        index_helper(index);
     return rc;
 }
 
@@ -152,6 +207,7 @@ void bl_delta_index_free(bl_delta_index *index)
     free(index->sa64);
     free(index->bucket);
     free(index->bucket3);
+    free(index->strings8);
     memset(index, 0, sizeof *index);
 }
 
@@ -403,7 +459,10 @@ int bl_delta_match_range(const bl_delta_index *index, const uint8_t *new_data, i
         int64_t old_score = 0, scsc, skip, at = 0;
 
         for (scsc = m.scan += m.len; m.scan < new_len; m.scan++) {
-            m.len = search(index, new_data + m.scan, new_len - m.scan, &m.pos, &at);
+            if (bl_delta_index_may_hold8(index, new_data + m.scan, new_len - m.scan))
+                m.len = search(index, new_data + m.scan, new_len - m.scan, &m.pos, &at);
+            else
+                m.len = 0; /* no match to take here: skip as after a short one */
             for (; scsc < m.scan + m.len; scsc++)
                 old_score += aligned(&m, scsc);
             if ((m.len == old_score && m.len != 0) || m.len > old_score + 8)

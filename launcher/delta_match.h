@@ -19,6 +19,11 @@ typedef struct {
     int64_t *sa64;
     int64_t *bucket;   /* 65537 entries */
     uint32_t *bucket3; /* 2^24 + 1 entries, or NULL */
+    /* A bit for the hash of each 8-byte string of old (one to two bits a
+     * position): where new's next 8 bytes hash to a clear bit, they are
+     * nowhere in old, and the search need not run (delta_match.c). */
+    uint64_t *strings8;
+    unsigned strings8_log2; /* the bits number 2^strings8_log2 */
 } bl_delta_index;
 
 /* One control entry with an absolute old position: add `add` bytes of diff
@@ -42,6 +47,9 @@ int bl_delta_index_build(bl_delta_index *index, const uint8_t *old, int64_t old_
 /* The longest match of q[0..len) in old: its length, and where in *pos. */
 int64_t bl_delta_index_search(const bl_delta_index *index, const uint8_t *q, int64_t len,
                               int64_t *pos);
+/* 0 when old surely does not hold q's first 8 bytes; 1 when it may (and
+ * always when len < 8). */
+int bl_delta_index_may_hold8(const bl_delta_index *index, const uint8_t *q, int64_t len);
 void bl_delta_index_free(bl_delta_index *index);
 
 /* Appends to out the entries that cover new_data[0, new_len) exactly: a

@@ -841,6 +841,45 @@ static void test_search_finds_a_longest_match_with_either_prefix_table(void)
     bl_delta_index_free(&three);
 }
 
+/* The filter of old's 8-byte strings may let a string through that old does
+ * not hold (two hash to one bit), but never stops one that old holds: that
+ * would hide a match. Strings old does not hold are mostly stopped, and a
+ * query under 8 bytes always goes through to the search. */
+static void test_string_filter_never_stops_a_string_of_old(void)
+{
+    enum { N = 300000, OTHERS = 20000 };
+    static uint8_t old[N];
+    uint8_t q[8];
+    bl_delta_index index;
+    uint32_t x = 777;
+    int64_t i;
+    int missed = 0, stopped = 0, t;
+    bl_error err;
+
+    for (i = 0; i < N; i++) {
+        x = x * 1103515245u + 12345u;
+        old[i] = (uint8_t)(x >> 16);
+        if (i % 4096 < 300)
+            old[i] = 0; /* runs: one string at many places */
+    }
+    CHECK_INT(bl_delta_index_build(&index, old, N, 2, &err), BL_OK);
+    CHECK(index.strings8 != NULL);
+    for (i = 0; i + 8 <= N; i++)
+        missed += !bl_delta_index_may_hold8(&index, old + i, 8);
+    CHECK_INT(missed, 0);
+    for (t = 0; t < OTHERS; t++) { /* random strings: old holds none of them */
+        for (i = 0; i < 8; i++) {
+            x = x * 1103515245u + 12345u;
+            q[i] = (uint8_t)(x >> 16) | 0x80;
+        }
+        stopped += !bl_delta_index_may_hold8(&index, q, 8);
+    }
+    /* about 280 k strings in 2^19 bits: about 40% of the bits set */
+    CHECK(stopped > OTHERS / 2);
+    CHECK_INT(bl_delta_index_may_hold8(&index, q, 7), 1);
+    bl_delta_index_free(&index);
+}
+
 /* Where old holds new's next bytes in two places, the match goes to the one
  * whose following bytes go on agreeing with new's, though the search alone
  * answers the other. */
@@ -883,6 +922,7 @@ static void test_match_takes_the_place_that_goes_on_agreeing(void)
 int main(void)
 {
     RUN(test_search_finds_a_longest_match_with_either_prefix_table);
+    RUN(test_string_filter_never_stops_a_string_of_old);
     RUN(test_match_takes_the_place_that_goes_on_agreeing);
     RUN(test_empty_old_and_new);
     RUN(test_empty_old);
