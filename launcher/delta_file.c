@@ -7,6 +7,8 @@
 #include <string.h>
 #include <uv.h>
 
+#include "platform.h"
+
 struct bl_delta_file {
     uv_file fd;
     const char *path;
@@ -131,8 +133,10 @@ static int load(const char *path, uint8_t **data, uint64_t *size, bl_error *err)
     else if (!(*data = malloc(src.size ? (size_t)src.size : 1)))
         rc = bl_error_set(err, BL_ENOMEM, "out of memory for %s (%llu bytes)", path,
                           (unsigned long long)src.size);
-    else
+    else {
+        bl_plat_prefer_huge_pages(*data, (size_t)src.size); /* searched at random */
         rc = read_at(f, 0, *data, (size_t)src.size, err);
+    }
     bl_delta_file_close(f);
     if (rc != BL_OK) {
         free(*data);

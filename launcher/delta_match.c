@@ -21,6 +21,8 @@
 #include <divsufsort64.h>
 #include <uv.h>
 
+#include "platform.h"
+
 #define BUCKETS 65536
 #define BUCKETS3 (1u << 24)
 /* An old this big gets the three-byte prefix table too (64 MiB, at most a
@@ -179,20 +181,27 @@ int bl_delta_index_build(bl_delta_index *index, const uint8_t *old, int64_t old_
     if (!(index->strings8 = calloc((size_t)1 << (index->strings8_log2 - 6), sizeof(uint64_t))))
         return bl_error_set(err, BL_ENOMEM, "out of memory for the string filter (%llu bytes)",
                             (unsigned long long)1 << (index->strings8_log2 - 3));
+    bl_plat_prefer_huge_pages(index->strings8, (size_t)1 << (index->strings8_log2 - 3));
     if (uv_thread_create(&helper, index_helper, index) == 0)
         helping = 1;
     if (old_size <= INT32_MAX) {
         if (!(index->sa32 = malloc((size_t)old_size * sizeof *index->sa32)))
             rc = bl_error_set(err, BL_ENOMEM, "out of memory for the suffix array (%lld bytes)",
                               (long long)old_size * 4);
-        else if (divsufsort(old, index->sa32, (saidx_t)old_size) != 0)
-            rc = bl_error_set(err, BL_ENOMEM, "suffix sorting failed");
+        else {
+            bl_plat_prefer_huge_pages(index->sa32, (size_t)old_size * sizeof *index->sa32);
+            if (divsufsort(old, index->sa32, (saidx_t)old_size) != 0)
+                rc = bl_error_set(err, BL_ENOMEM, "suffix sorting failed");
+        }
     } else {
         if (!(index->sa64 = malloc((size_t)old_size * sizeof *index->sa64)))
             rc = bl_error_set(err, BL_ENOMEM, "out of memory for the suffix array (%lld bytes)",
                               (long long)old_size * 8);
-        else if (divsufsort64(old, index->sa64, (saidx64_t)old_size) != 0)
-            rc = bl_error_set(err, BL_ENOMEM, "suffix sorting failed");
+        else {
+            bl_plat_prefer_huge_pages(index->sa64, (size_t)old_size * sizeof *index->sa64);
+            if (divsufsort64(old, index->sa64, (saidx64_t)old_size) != 0)
+                rc = bl_error_set(err, BL_ENOMEM, "suffix sorting failed");
+        }
     }
     if (helping)
         uv_thread_join(&helper);

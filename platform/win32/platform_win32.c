@@ -295,6 +295,14 @@ void bl_plat_lower_thread_priority(void)
     SetThreadPriority(GetCurrentThread(), THREAD_PRIORITY_BELOW_NORMAL);
 }
 
+void bl_plat_prefer_huge_pages(void *p, size_t size)
+{
+    /* Large pages need the "Lock pages in memory" privilege and an
+     * allocation of their own (VirtualAlloc with MEM_LARGE_PAGES). */
+    (void)p;
+    (void)size;
+}
+
 struct bl_plat_child {
     uv_process_t process;
     int exited;

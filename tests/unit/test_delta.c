@@ -4,6 +4,7 @@
  * from libbz2), independently of the engine's own writer. */
 #include <bzlib.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -880,6 +881,59 @@ static void test_string_filter_never_stops_a_string_of_old(void)
     bl_delta_index_free(&index);
 }
 
+/* VmFlags of the mapping that holds p in /proc/self/smaps, or "" where there
+ * is no such file (not Linux). */
+static void mapping_flags(const void *p, char *flags, size_t size)
+{
+    FILE *f = fopen("/proc/self/smaps", "r");
+    char line[512];
+    int inside = 0;
+
+    flags[0] = '\0';
+    if (!f)
+        return;
+    while (fgets(line, sizeof line, f)) {
+        unsigned long long lo, hi;
+        if (sscanf(line, "%llx-%llx ", &lo, &hi) == 2)
+            inside = (uintptr_t)p >= lo && (uintptr_t)p < hi;
+        else if (inside && strncmp(line, "VmFlags:", 8) == 0) {
+            snprintf(flags, size, "%s", line + 8);
+            break;
+        }
+    }
+    fclose(f);
+}
+
+/* The suffix array is searched at random: on Linux it asks for transparent
+ * huge pages (madvise mode grants them only on request), unless the system
+ * has them turned off. */
+static void test_suffix_array_asks_for_huge_pages(void)
+{
+    enum { N = 16 << 20 };
+    uint8_t *old = calloc(N, 1);
+    FILE *thp = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+    char mode[128] = "", flags[512];
+    bl_delta_index index;
+    bl_error err;
+
+    CHECK(old != NULL);
+    if (thp) {
+        if (!fgets(mode, sizeof mode, thp))
+            mode[0] = '\0';
+        fclose(thp);
+    }
+    if (!old || !thp || strstr(mode, "[never]")) {
+        fprintf(stderr, "  (no transparent huge pages here: nothing to check)\n");
+        free(old);
+        return;
+    }
+    CHECK_INT(bl_delta_index_build(&index, old, N, 2, &err), BL_OK);
+    mapping_flags(index.sa32 + N / 2, flags, sizeof flags);
+    CHECK(strstr(flags, " hg") != NULL);
+    bl_delta_index_free(&index);
+    free(old);
+}
+
 /* Where old holds new's next bytes in two places, the match goes to the one
  * whose following bytes go on agreeing with new's, though the search alone
  * answers the other. */
@@ -923,6 +977,7 @@ int main(void)
 {
     RUN(test_search_finds_a_longest_match_with_either_prefix_table);
     RUN(test_string_filter_never_stops_a_string_of_old);
+    RUN(test_suffix_array_asks_for_huge_pages);
     RUN(test_match_takes_the_place_that_goes_on_agreeing);
     RUN(test_empty_old_and_new);
     RUN(test_empty_old);
