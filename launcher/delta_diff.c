@@ -1,6 +1,7 @@
-/* Making a patch: suffix-sort old, match slices of new on two threads,
- * then compress the control, diff and extra blocks, the diff block on a
- * second thread. Slices are fixed by the sizes alone, so the patch is the
+/* Making a patch: suffix-sort old (a filter of its strings built on a
+ * second thread meanwhile), match slices of new on two threads, then
+ * compress the extra block on one thread, the diff and control blocks on
+ * another. Slices are fixed by the sizes alone, so the patch is the
  * same on any machine. New is read a slice or a chunk at a time, never held
  * whole; the diff and extra bytes are computed as they are compressed (the
  * extra block's held a bzip2 block at a time while its blocks are chosen). */
@@ -161,13 +162,11 @@ static int new_bytes(new_reader *r, uint64_t pos, size_t len, const uint8_t **ou
     return BL_OK;
 }
 
-/* The control block: each entry's seek takes old to where the next entry
- * reads. Entries that neither add nor copy are dropped, except the first. */
-static int compress_control(differ *d, bl_error *err)
+/* Entries that neither add nor copy are dropped, except the first; one that
+ * only copies stays where old is, for the shortest seek. */
+static void compact_entries(differ *d)
 {
-    uint8_t buf[24 * 1024];
-    size_t i, used = 0, kept = 0;
-    int rc;
+    size_t i, kept = 0;
 
     for (i = 0; i < d->all.n; i++) {
         bl_delta_entry e = d->all.v[i];
@@ -178,6 +177,16 @@ static int compress_control(differ *d, bl_error *err)
         d->all.v[kept++] = e;
     }
     d->all.n = kept;
+}
+
+/* The control block: each entry's seek takes old to where the next entry
+ * reads. */
+static int compress_control(differ *d, bl_error *err)
+{
+    uint8_t buf[24 * 1024];
+    size_t i, used = 0;
+    int rc;
+
     for (i = 0; i < d->all.n; i++) {
         const bl_delta_entry *e = &d->all.v[i];
         int64_t seek = i + 1 < d->all.n ? d->all.v[i + 1].old_pos - (e->old_pos + e->add) : 0;
@@ -268,10 +277,13 @@ static int compress_extra(differ *d, bl_error *err)
     return rc;
 }
 
+/* The diff block, then the control block (the extra block's coding is the
+ * longer one: biome 2.1 s against 1.6 + 0.2). */
 static void diff_helper(void *arg)
 {
     differ *d = arg;
-    d->diff_rc = compress_diff(d, &d->diff_err);
+    if ((d->diff_rc = compress_diff(d, &d->diff_err)) == BL_OK)
+        d->diff_rc = compress_control(d, &d->diff_err);
 }
 
 static int compress_all(differ *d, bl_error *err)
@@ -283,8 +295,7 @@ static int compress_all(differ *d, bl_error *err)
         (rc = bl_delta_bzip2_open(&d->diff, DIFF_LEVEL, 0, err)) != BL_OK ||
         (rc = bl_delta_bzip2_open(&d->extra, EXTRA_LEVEL, 1, err)) != BL_OK)
         return rc;
-    if ((rc = compress_control(d, err)) != BL_OK)
-        return rc;
+    compact_entries(d);
     if (uv_thread_create(&helper, diff_helper, d) != 0) {
         diff_helper(d);
         rc = compress_extra(d, err);
