@@ -11,7 +11,7 @@
  * a callback a slice at a time. The suffix array of old comes from
  * libdivsufsort, 4 bytes an entry while old is under 2 GiB, 8 bytes beyond
  * (divsufsort64); while it sorts, a second thread builds a filter of old's
- * 8-byte strings (n/8 to n/4 bytes). Memory: n for old (n old, m new), 4n for
+ * 8-byte strings (n/8 to n/4 bytes, for an old of 64 MiB or more). Memory: n for old (n old, m new), 4n for
  * the suffix array (8n past 2 GiB), the filter, two slices of new (m/32 and
  * at least 512 KiB each), the control triples (24 bytes a match), the
  * compressed patch and two bzip2 compressors (~16 MB): about 5.2n + m/16 +

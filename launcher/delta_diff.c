@@ -351,7 +351,9 @@ int bl_delta_diff(const uint8_t *old, uint64_t old_size, const bl_delta_source *
     lock_ready = 1;
     progress(d, BL_DELTA_SORTING, 0, old_size);
     if ((rc = bl_delta_index_build(&index, old, (int64_t)old_size,
-                                   bl_delta_index_prefix_bytes((int64_t)old_size), err)) != BL_OK)
+                                   bl_delta_index_prefix_bytes((int64_t)old_size),
+                                   bl_delta_index_filters_strings((int64_t)old_size), err)) !=
+        BL_OK)
         goto cleanup;
     progress(d, BL_DELTA_SORTING, old_size, old_size);
     if ((rc = match_all(d, err)) != BL_OK)

@@ -20,8 +20,8 @@ typedef struct {
     int64_t *bucket;   /* 65537 entries */
     uint32_t *bucket3; /* 2^24 + 1 entries, or NULL */
     /* A bit for the hash of each 8-byte string of old (one to two bits a
-     * position): where new's next 8 bytes hash to a clear bit, they are
-     * nowhere in old, and the search need not run (delta_match.c). */
+     * position), or NULL: where new's next 8 bytes hash to a clear bit, they
+     * are nowhere in old, and the search need not run (delta_match.c). */
     uint64_t *strings8;
     unsigned strings8_log2; /* the bits number 2^strings8_log2 */
 } bl_delta_index;
@@ -41,9 +41,12 @@ typedef struct {
 
 /* 3 where the three-byte table pays for itself (a big old under 2 GiB), else 2. */
 int bl_delta_index_prefix_bytes(int64_t old_size);
-/* prefix_bytes: 2, or 3 for the three-byte table as well (ignored past 2 GiB). */
+/* 1 where the filter of 8-byte strings pays for itself (old of 64 MiB or more). */
+int bl_delta_index_filters_strings(int64_t old_size);
+/* prefix_bytes: 2, or 3 for the three-byte table as well (ignored past 2 GiB);
+ * filter_strings: 1 to build the filter of old's 8-byte strings. */
 int bl_delta_index_build(bl_delta_index *index, const uint8_t *old, int64_t old_size,
-                         int prefix_bytes, bl_error *err);
+                         int prefix_bytes, int filter_strings, bl_error *err);
 /* The longest match of q[0..len) in old: its length, and where in *pos. */
 int64_t bl_delta_index_search(const bl_delta_index *index, const uint8_t *q, int64_t len,
                               int64_t *pos);

@@ -809,8 +809,8 @@ static void test_search_finds_a_longest_match_with_either_prefix_table(void)
     memcpy(old + 9000, old + 2000, 3000); /* a long repeat */
     old[N - 2] = 1;
     old[N - 1] = 0;
-    CHECK_INT(bl_delta_index_build(&two, old, N, 2, &err), BL_OK);
-    CHECK_INT(bl_delta_index_build(&three, old, N, 3, &err), BL_OK);
+    CHECK_INT(bl_delta_index_build(&two, old, N, 2, 0, &err), BL_OK);
+    CHECK_INT(bl_delta_index_build(&three, old, N, 3, 1, &err), BL_OK);
     CHECK(two.bucket3 == NULL);
     CHECK(three.bucket3 != NULL);
     /* The two-byte table read off the three-byte one is the one counted. */
@@ -863,7 +863,7 @@ static void test_string_filter_never_stops_a_string_of_old(void)
         if (i % 4096 < 300)
             old[i] = 0; /* runs: one string at many places */
     }
-    CHECK_INT(bl_delta_index_build(&index, old, N, 2, &err), BL_OK);
+    CHECK_INT(bl_delta_index_build(&index, old, N, 2, 1, &err), BL_OK);
     CHECK(index.strings8 != NULL);
     for (i = 0; i + 8 <= N; i++)
         missed += !bl_delta_index_may_hold8(&index, old + i, 8);
@@ -879,6 +879,13 @@ static void test_string_filter_never_stops_a_string_of_old(void)
     CHECK(stopped > OTHERS / 2);
     CHECK_INT(bl_delta_index_may_hold8(&index, q, 7), 1);
     bl_delta_index_free(&index);
+    /* Without the filter every query goes to the search. */
+    CHECK_INT(bl_delta_index_build(&index, old, N, 2, 0, &err), BL_OK);
+    CHECK(index.strings8 == NULL);
+    CHECK_INT(bl_delta_index_may_hold8(&index, q, 8), 1);
+    bl_delta_index_free(&index);
+    CHECK_INT(bl_delta_index_filters_strings(11 << 20), 0);
+    CHECK_INT(bl_delta_index_filters_strings(98 << 20), 1);
 }
 
 /* VmFlags of the mapping that holds p in /proc/self/smaps, or "" where there
@@ -927,7 +934,7 @@ static void test_suffix_array_asks_for_huge_pages(void)
         free(old);
         return;
     }
-    CHECK_INT(bl_delta_index_build(&index, old, N, 2, &err), BL_OK);
+    CHECK_INT(bl_delta_index_build(&index, old, N, 2, 0, &err), BL_OK);
     mapping_flags(index.sa32 + N / 2, flags, sizeof flags);
     CHECK(strstr(flags, " hg") != NULL);
     bl_delta_index_free(&index);
@@ -959,7 +966,7 @@ static void test_match_takes_the_place_that_goes_on_agreeing(void)
     nw[SEQ] = 0x50;
     for (i = SEQ + 1; i < PLACE; i += 10) /* what follows agrees with the good place, mostly */
         nw[i] ^= 0xFF;
-    CHECK_INT(bl_delta_index_build(&index, old, N, 2, &err), BL_OK);
+    CHECK_INT(bl_delta_index_build(&index, old, N, 2, 0, &err), BL_OK);
     CHECK_INT(bl_delta_index_search(&index, nw, PLACE, &pos), SEQ);
     CHECK(pos == bad); /* the search's own answer: the setup holds */
     CHECK_INT(bl_delta_match_range(&index, nw, PLACE, &entries, &err), BL_OK);
