@@ -568,6 +568,7 @@ static void splash_for_error(launch *l, int closed_by_user)
     if (l->splash || closed_by_user)
         return;
     splash_options(l, title, sizeof title, &opt);
+    opt.first_frame = l->progress; /* the sentence from the first frame on */
     if (bl_splash_possible(&opt) && bl_splash_open(&opt, &l->splash, &err) != BL_OK)
         bl_log(BL_LOG_WARN, "splash", "%s; continuing without a splash", err.msg);
 }

@@ -67,6 +67,10 @@ typedef struct {
     /* Where the splash module is (module.h); NULL: beside the running
      * executable, which is where the launcher's is installed. */
     const char *module_dir;
+    /* Optional: what the first frame shows, for a window opened to show a
+     * sentence already in the progress (not a flash of "Preparing..."
+     * before it). NULL: the start of an update. */
+    const bl_progress *first_frame;
 } bl_splash_options;
 
 /* Opens the window and presents its first frame before returning. A missing

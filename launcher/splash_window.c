@@ -227,6 +227,8 @@ static int open_window(const bl_splash_options *opt, bl_splash_job *j, bl_splash
         goto cleanup;
 
     memset(&first, 0, sizeof first);
+    if (opt->first_frame)
+        bl_progress_snapshot(opt->first_frame, &first);
     bl_splash_draw_frame(s, &first, uv_hrtime());
     update_geometry(s);
     if (!s->stats.has_font)
