@@ -11,7 +11,8 @@
  * being matched, so ranges can be matched on separate threads; after a
  * position with no better match, the scan skips a quarter of the match it
  * found, at least 8 bytes, instead of searching again at the very next
- * byte. */
+ * byte; a position whose next 8 bytes old does not hold (a filter of old's
+ * 8-byte strings says so) is skipped the same way without a search. */
 #include "delta_match.h"
 
 #include <stdlib.h>
@@ -31,15 +32,14 @@
 #define PREFIX3_MIN_OLD (256LL << 20)
 #define MIN_SKIP 8
 /* bsdiff takes a match only if it beats the current alignment by more than
- * 8 bytes, so a position whose next STRING bytes are nowhere in old (its
- * longest match is shorter) is passed over without a search, as after a
- * search that found a short match. A filter of old's strings tells such
+ * 8 bytes, so a position whose next 8 bytes are nowhere in old (its longest
+ * match is shorter) is passed over without a search, as after a search
+ * that found a short match. A filter of old's strings tells such
  * positions at one cache miss where a search costs a dozen: on biome it
  * stops 2.2 M of 5.3 M searches, the patch within 0.01%. A smaller old sits
  * largely in the cache, where a search is cheaper: on esbuild's 11 MB the
  * filter saved 5% of the time and cost 0.6% of patch size and 2 MiB, so only
  * an old of STRINGS8_MIN_OLD or more gets one. */
-#define STRING 8
 #define STRINGS8_MIN_OLD (64LL << 20)
 /* How far a match is extended into bytes that only partly agree: while
  * EXTEND_SCORE_MATCH * agreeing - EXTEND_SCORE_LENGTH * length grows, i.e.
@@ -141,7 +141,7 @@ static void mark_strings8(bl_delta_index *index)
 
     if (!index->strings8)
         return;
-    for (p = 0; p + STRING <= index->old_size; p++) {
+    for (p = 0; p + 8 <= index->old_size; p++) {
         uint64_t bit = string8_bit(index->old + p, index->strings8_log2);
         index->strings8[bit >> 6] |= UINT64_C(1) << (bit & 63);
     }
@@ -151,7 +151,7 @@ int bl_delta_index_may_hold8(const bl_delta_index *index, const uint8_t *q, int6
 {
     uint64_t bit;
 
-    if (len < STRING || !index->strings8)
+    if (len < 8 || !index->strings8)
         return 1;
     bit = string8_bit(q, index->strings8_log2);
     return (int)(index->strings8[bit >> 6] >> (bit & 63) & 1);
