@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <uv.h>
 
-#include "error.h"
+#include "base/error.h"
 
 #ifdef _WIN32
 #define BL_EXE_SUFFIX ".exe"

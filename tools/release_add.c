@@ -10,13 +10,13 @@
 #include <string.h>
 #include <uv.h>
 
-#include "delta.h"
+#include "delta/delta.h"
 #include "gzip.h"
 #include "release.h"
 #include "release_repo.h"
 #include "release_util.h"
 #include "tarball.h"
-#include "version.h"
+#include "start/version.h"
 
 #define ARCHIVE_SUFFIX RELEASE_ARCHIVE_SUFFIX
 #define PATCH_SUFFIX RELEASE_PATCH_SUFFIX

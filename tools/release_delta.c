@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <uv.h>
 
-#include "delta.h"
+#include "delta/delta.h"
 #include "release.h"
 
 typedef struct {

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <uv.h>
 
-#include "fsutil.h"
+#include "base/fsutil.h"
 #include "platform.h"
 
 #define KEY_FILE_MAX 4096

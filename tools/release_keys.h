@@ -7,8 +7,8 @@
 
 #include <cJSON.h>
 
-#include "error.h"
-#include "trust.h"
+#include "base/error.h"
+#include "tuf/trust.h"
 
 #define RELEASE_KEYID_SIZE 65 /* hex SHA-256 and NUL */
 

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <uv.h>
 
-#include "digest.h"
+#include "update/digest.h"
 #include "platform.h"
 #include "release_keys.h"
 

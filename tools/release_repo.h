@@ -17,10 +17,10 @@
 
 #include <cJSON.h>
 
-#include "error.h"
-#include "fsutil.h"
+#include "base/error.h"
+#include "base/fsutil.h"
 #include "release.h"
-#include "trust.h"
+#include "tuf/trust.h"
 
 #define RELEASE_ROLES 4 /* indexed by enum bl_trust_type */
 #define RELEASE_APP_MAX 64

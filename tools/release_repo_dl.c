@@ -1,8 +1,8 @@
 /* The repository verbs from their module beside bomiot-release (release.h). */
 #include <string.h>
 
-#include "dl.h"
-#include "fsutil.h"
+#include "base/dl.h"
+#include "base/fsutil.h"
 #include "release.h"
 
 /* RELEASE_REPO_MODULE, from the build: the module's file name. */

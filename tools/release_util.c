@@ -5,7 +5,7 @@
 #include <string.h>
 #include <uv.h>
 
-#include "fsutil.h"
+#include "base/fsutil.h"
 
 int release_util_work_dir(const release_env *env, char *out, size_t size, bl_error *err)
 {

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "error.h"
+#include "base/error.h"
 #include "release.h"
 
 /* A new empty folder for one run's scratch files, under the keys folder (on

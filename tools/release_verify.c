@@ -7,14 +7,14 @@
 #include <string.h>
 #include <uv.h>
 
-#include "delta.h"
-#include "digest.h"
-#include "log.h"
+#include "delta/delta.h"
+#include "update/digest.h"
+#include "start/log.h"
 #include "release.h"
 #include "release_repo.h"
 #include "release_util.h"
-#include "repo.h"
-#include "version.h"
+#include "update/repo.h"
+#include "start/version.h"
 
 typedef struct {
     int problems, targets;

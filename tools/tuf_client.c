@@ -7,18 +7,18 @@
  *              --target-base-url URL --target-dir DIR download
  *
  * Exit 0 only when everything succeeded, 1 otherwise (the reason on stderr),
- * 2 for usage. It is the launcher's own code (launcher/repo.c over trust.h
+ * 2 for usage. It is the launcher's own code (launcher/update/repo.c over trust.h
  * and fetch.h), so what a suite finds here holds for the launcher. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uv.h>
 
-#include "digest.h"
-#include "fetch.h"
-#include "fsutil.h"
-#include "log.h"
-#include "repo.h"
+#include "update/digest.h"
+#include "update/fetch.h"
+#include "base/fsutil.h"
+#include "start/log.h"
+#include "update/repo.h"
 
 enum { OK = 0, FAILED = 1, USAGE = 2 };
 

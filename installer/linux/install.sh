@@ -12,7 +12,7 @@
 # working install (the entry points at DIR/opt/bomiot) without root powers:
 # for tests and for relocated installs.
 #
-# The first version goes in the way the launcher installs one (launcher/install.c):
+# The first version goes in the way the launcher installs one (launcher/start/install.c):
 # copied into versions/<v>.partial, flushed, `.bomiot-complete` written last,
 # renamed to versions/<v>. Running it again over an installation is safe: it
 # keeps state.json, cache/ and every installed version (a newer one stays the
@@ -209,7 +209,7 @@ if command -v flock >/dev/null 2>&1; then
     flock -w 5 9 || say "Bomiot is running; installing beside it"
 fi
 
-# Its modules first (launcher/module.h): a launcher never runs without them.
+# Its modules first (launcher/start/module.h): a launcher never runs without them.
 for f in "$bundle"/bomiot-*.so; do
     [ -f "$f" ] || continue
     put_file "$f" "$root/$(basename "$f")" 755

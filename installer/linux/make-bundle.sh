@@ -98,7 +98,7 @@ dest=$work/$name
 mkdir -p "$dest"
 cp "$here/install.sh" "$here/uninstall.sh" "$dest/"
 cp "$launcher" "$dest/bomiot-launcher"
-# The modules it loads from beside itself (launcher/module.h), when it has any.
+# The modules it loads from beside itself (launcher/start/module.h), when it has any.
 for module in "$(dirname "$launcher")"/bomiot-*.so; do
     if [ -f "$module" ]; then cp "$module" "$dest/"; fi
 done

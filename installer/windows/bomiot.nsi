@@ -18,7 +18,7 @@
 ;
 ; The install root is the launcher's (see README.md, "Install layout"): the first
 ; version goes into versions\<v>.partial, .bomiot-complete is written last and the
-; folder renamed to versions\<v>, as launcher/install.c does. Installing again
+; folder renamed to versions\<v>, as launcher/start/install.c does. Installing again
 ; keeps state.json, cache\ and every installed version, replaces the launcher, and
 ; adds the version if it is missing. The uninstaller removes exactly what this
 ; installer put there plus what the launcher made in the root (versions\, cache\,

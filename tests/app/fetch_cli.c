@@ -1,4 +1,4 @@
-/* bl-fetch: drives launcher/fetch.c from tests (and by hand).
+/* bl-fetch: drives launcher/update/fetch.c from tests (and by hand).
  *   bl-fetch memory URL MAX [DEADLINE_MS]   prints the body's length and sha256
  *   bl-fetch file URL PATH LENGTH            downloads (resuming) into PATH
  * Options by environment: BL_FETCH_CA (CA file), BL_FETCH_MIN_RATE and
@@ -10,7 +10,7 @@
 #include <string.h>
 #include <uv.h>
 
-#include "fetch.h"
+#include "update/fetch.h"
 
 static void print_sha256(const char *data, size_t len)
 {

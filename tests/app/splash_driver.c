@@ -18,10 +18,10 @@
 #include <string.h>
 #include <uv.h>
 
-#include "error.h"
-#include "fsutil.h"
-#include "log.h"
-#include "splash.h"
+#include "base/error.h"
+#include "base/fsutil.h"
+#include "start/log.h"
+#include "start/splash.h"
 
 typedef struct {
     const char *mode, *gate, *state;

@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "config.h"
+#include "start/config.h"
 
 static void ignore(void *ctx, const char *message)
 {

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "canonjson.h"
-#include "trust.h"
+#include "tuf/canonjson.h"
+#include "tuf/trust.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -20,7 +20,7 @@
 
 #include <bzlib.h>
 
-#include "delta.h"
+#include "delta/delta.h"
 
 #define SINK_CAP (4u * 1024 * 1024)
 

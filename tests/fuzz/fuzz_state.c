@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "state.h"
+#include "start/state.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "unpack.h"
+#include "update/unpack.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

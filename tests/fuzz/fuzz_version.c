@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "version.h"
+#include "start/version.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -27,7 +27,7 @@ def write_test_app(folder, version, exe="bomiot", behaviour=(), testapp=TESTAPP)
 
 def install_launcher(launcher, folder, name):
     """Copies the launcher into folder as name, with the modules it loads from
-    beside itself (launcher/module.h: bomiot-update-<v>.so, bomiot-splash-<v>.so;
+    beside itself (launcher/start/module.h: bomiot-update-<v>.so, bomiot-splash-<v>.so;
     none in a build with built-in modules)."""
     shutil.copy2(launcher, os.path.join(folder, name))
     here = os.path.dirname(launcher)

@@ -202,7 +202,7 @@ class BackgroundTest(unittest.TestCase):
         state = {"current": "1.0.0", "install_id": install_id}
         self.root.write_state(state)
         digest = hashlib.sha256(f"{install_id}:1.1.0".encode()).digest()
-        bucket = int.from_bytes(digest[:8], "big") % 10000  # launcher/rollout.h
+        bucket = int.from_bytes(digest[:8], "big") % 10000  # launcher/start/rollout.h
         # whole percentages (signed metadata has no fractions): the largest
         # that leaves this bucket out, and the next, which takes it in
         below, above = bucket // 100, bucket // 100 + 1

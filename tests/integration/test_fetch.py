@@ -1,4 +1,4 @@
-"""launcher/fetch.c against a real HTTP server on 127.0.0.1 with faults."""
+"""launcher/update/fetch.c against a real HTTP server on 127.0.0.1 with faults."""
 import hashlib
 import os
 import shutil

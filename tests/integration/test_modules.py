@@ -1,4 +1,4 @@
-"""The launcher's modules (launcher/module.h): what a launch loads, and what
+"""The launcher's modules (launcher/start/module.h): what a launch loads, and what
 happens when a module is missing or is not one. A launch that checks for no
 update loads neither libcurl nor SDL2; a missing or foreign module costs the
 updates of that start, never the app."""

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <uv.h>
 
-#include "fsutil.h"
-#include "install.h"
+#include "base/fsutil.h"
+#include "start/install.h"
 
 /* Creates a new empty folder under $TMPDIR (or /tmp) and writes its path. */
 static inline int test_make_dir(char *out, size_t size)

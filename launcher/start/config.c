@@ -1,0 +1,374 @@
+#include "config.h"
+
+#include <cJSON.h>
+#include <ctype.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/fsutil.h"
+#include "log.h"
+#include "platform.h"
+
+#define CONFIG_FILE_MAX (256 * 1024)
+
+enum value_kind { KIND_STRING, KIND_BOOL, KIND_INT, KIND_LOG_LEVEL, KIND_MODE };
+
+typedef struct {
+    const char *name;     /* key in launcher.json */
+    const char *env;      /* overriding variable, or NULL */
+    enum value_kind kind;
+    size_t offset;        /* into bl_config */
+    size_t size;          /* for strings: the buffer size */
+    int64_t min, max;     /* for integers */
+    const char *expected; /* what a user must write, for messages */
+} key_spec;
+
+#define STR(field) offsetof(bl_config, field), sizeof(((bl_config *)0)->field)
+#define NUM(field) offsetof(bl_config, field), 0
+
+/* Indexed by enum bl_config_key. */
+static const key_spec keys[BL_CFG_KEY_COUNT] = {
+    {"update_url", "BOMIOT_UPDATE_URL", KIND_STRING, STR(update_url), 0, 0,
+     "an http://, https:// or file:// URL"},
+    {"update_interval", "BOMIOT_UPDATE_INTERVAL", KIND_INT, NUM(update_interval), 0, 30 * 86400,
+     "seconds from 0 (off) to 2592000"},
+    {"auto_update", "BOMIOT_AUTO_UPDATE", KIND_BOOL, NUM(auto_update), 0, 0, "true or false"},
+    {"incremental_update", "BOMIOT_INCREMENTAL_UPDATE", KIND_BOOL, NUM(incremental_update), 0, 0,
+     "true or false"},
+    {"file_watcher", "BOMIOT_FILE_WATCHER", KIND_BOOL, NUM(file_watcher), 0, 0, "true or false"},
+    {"app_name", NULL, KIND_STRING, STR(app_name), 0, 0,
+     "a name of letters, digits, '_' and '-'"},
+    {"app_executable", NULL, KIND_STRING, STR(app_executable), 0, 0,
+     "a relative path inside the version folder, without '..'"},
+    {"keep_versions", NULL, KIND_INT, NUM(keep_versions), 1, 100, "an integer from 1 to 100"},
+    {"log_level", NULL, KIND_LOG_LEVEL, NUM(log_level), 0, 0, "debug, info, warn or error"},
+    {"mode", NULL, KIND_MODE, NUM(mode), 0, 0, "supervise or exec"},
+    {"healthy_seconds", NULL, KIND_INT, NUM(healthy_seconds), 1, 3600, "seconds from 1 to 3600"},
+    {"trial_attempts", NULL, KIND_INT, NUM(trial_attempts), 1, 100, "an integer from 1 to 100"},
+    {"channel", "BOMIOT_CHANNEL", KIND_STRING, STR(channel), 0, 0, "stable or beta"},
+    {"check_seconds", NULL, KIND_INT, NUM(check_seconds), 1, 600, "seconds from 1 to 600"},
+    {"update_at_launch", NULL, KIND_BOOL, NUM(update_at_launch), 0, 0, "true or false"},
+    {"ca_file", NULL, KIND_STRING, STR(ca_file), 0, 0, "the path of a PEM file of CA certificates"},
+    {"splash", "BOMIOT_SPLASH", KIND_BOOL, NUM(splash), 0, 0, "true or false"},
+    {"splash_image", NULL, KIND_STRING, STR(splash_image), 0, 0,
+     "the path of a PNG or BMP image, absolute or relative to the install root"},
+    {"splash_linger_ms", NULL, KIND_INT, NUM(splash_linger_ms), 0, 60000,
+     "milliseconds from 0 to 60000"},
+    {"watch_dir", "BOMIOT_WATCH_DIR", KIND_STRING, STR(watch_dir), 0, 0,
+     "the path of a folder whose changes trigger a check (with file_watcher)"},
+};
+
+static void report(bl_config_report_fn fn, void *ctx, const char *fmt, ...) BL_PRINTF(3, 4);
+
+static void report(bl_config_report_fn fn, void *ctx, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    if (!fn)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    fn(ctx, msg);
+}
+
+void bl_config_defaults(bl_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    snprintf(cfg->update_url, sizeof cfg->update_url, "http://localhost:8000/updates");
+    cfg->update_interval = 3600;
+    cfg->auto_update = 1;
+    cfg->incremental_update = 1;
+    cfg->file_watcher = 0;
+    snprintf(cfg->app_name, sizeof cfg->app_name, "bomiot");
+    snprintf(cfg->app_executable, sizeof cfg->app_executable, "bomiot%s", BL_EXE_SUFFIX);
+    cfg->keep_versions = 2;
+    cfg->log_level = BL_LOG_INFO;
+    cfg->mode = BL_MODE_SUPERVISE;
+    cfg->healthy_seconds = 10;
+    cfg->trial_attempts = 2;
+    snprintf(cfg->channel, sizeof cfg->channel, "stable");
+    cfg->check_seconds = 5;
+    cfg->update_at_launch = 1;
+    cfg->splash = 1;
+    snprintf(cfg->splash_image, sizeof cfg->splash_image, "resources/splash.png");
+    cfg->splash_linger_ms = 0;
+}
+
+static int is_valid_url(const char *s)
+{
+    return (strncmp(s, "http://", 7) == 0 && s[7]) || (strncmp(s, "https://", 8) == 0 && s[8]) ||
+           (strncmp(s, "file://", 7) == 0 && s[7]);
+}
+
+static int is_valid_app_name(const char *s)
+{
+    size_t n = strlen(s);
+    return n > 0 && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == n;
+}
+
+/* The app executable must stay inside its version folder. */
+static int is_valid_relative_path(const char *s)
+{
+    const char *part = s;
+    if (!*s || *s == '/' || *s == '\\' || strchr(s, ':'))
+        return 0;
+    while (*part) {
+        size_t n = strcspn(part, "/\\");
+        if (n == 0 || (n == 1 && part[0] == '.') || (n == 2 && part[0] == '.' && part[1] == '.'))
+            return 0;
+        part += n;
+        if (*part)
+            part++;
+    }
+    return part[-1] != '/' && part[-1] != '\\';
+}
+
+static int equals_ignoring_case(const char *a, const char *b)
+{
+    while (*a && tolower((unsigned char)*a) == tolower((unsigned char)*b)) {
+        a++;
+        b++;
+    }
+    return *a == '\0' && *b == '\0';
+}
+
+static int parse_bool_text(const char *s, int *out)
+{
+    static const char *truths[] = {"true", "1", "yes", "on"};
+    static const char *lies[] = {"false", "0", "no", "off"};
+    size_t i;
+    for (i = 0; i < 4; i++) {
+        if (equals_ignoring_case(s, truths[i]))
+            return *out = 1, 1;
+        if (equals_ignoring_case(s, lies[i]))
+            return *out = 0, 1;
+    }
+    return 0;
+}
+
+static int parse_int_text(const char *s, int64_t *out)
+{
+    char *end;
+    long long v;
+    if (!isdigit((unsigned char)*s) && *s != '-')
+        return 0;
+    v = strtoll(s, &end, 10);
+    if (*end != '\0' || end == s)
+        return 0;
+    *out = v;
+    return 1;
+}
+
+/* Stores a textual value (from the environment, or a JSON string) for key k.
+ * Returns 1 if it was valid and stored. */
+static int store_text(bl_config *cfg, int k, const char *text)
+{
+    const key_spec *spec = &keys[k];
+    char *base = (char *)cfg;
+    int64_t number;
+    int flag;
+
+    switch (spec->kind) {
+    case KIND_STRING:
+        if (strlen(text) >= spec->size)
+            return 0;
+        if ((k == BL_CFG_UPDATE_URL && !is_valid_url(text)) ||
+            (k == BL_CFG_APP_NAME && !is_valid_app_name(text)) ||
+            (k == BL_CFG_APP_EXECUTABLE && !is_valid_relative_path(text)) ||
+            (k == BL_CFG_CHANNEL && strcmp(text, "stable") != 0 && strcmp(text, "beta") != 0) ||
+            (k == BL_CFG_SPLASH_IMAGE && !*text))
+            return 0;
+        memcpy(base + spec->offset, text, strlen(text) + 1);
+        return 1;
+    case KIND_BOOL:
+        if (!parse_bool_text(text, &flag))
+            return 0;
+        *(int *)(base + spec->offset) = flag;
+        return 1;
+    case KIND_INT:
+        if (!parse_int_text(text, &number) || number < spec->min || number > spec->max)
+            return 0;
+        *(int64_t *)(base + spec->offset) = number;
+        return 1;
+    case KIND_LOG_LEVEL:
+        return bl_log_level_parse(text, (int *)(base + spec->offset)) == BL_OK;
+    case KIND_MODE:
+        if (strcmp(text, "supervise") == 0)
+            cfg->mode = BL_MODE_SUPERVISE;
+        else if (strcmp(text, "exec") == 0)
+            cfg->mode = BL_MODE_EXEC;
+        else
+            return 0;
+        return 1;
+    }
+    return 0;
+}
+
+/* JSON values: strings go through store_text; booleans and integers are also
+ * accepted as JSON literals, the natural way to write them in a file. */
+static int store_json(bl_config *cfg, int k, const cJSON *item, char *shown, size_t shown_size)
+{
+    const key_spec *spec = &keys[k];
+    char *printed;
+
+    printed = cJSON_PrintUnformatted(item);
+    snprintf(shown, shown_size, "%.60s%s", printed ? printed : "?",
+             printed && strlen(printed) > 60 ? "..." : "");
+    free(printed);
+
+    if (cJSON_IsString(item)) /* "3600" and "false" read as the environment's would */
+        return store_text(cfg, k, item->valuestring);
+    if (cJSON_IsBool(item) && spec->kind == KIND_BOOL) {
+        *(int *)((char *)cfg + spec->offset) = cJSON_IsTrue(item);
+        return 1;
+    }
+    if (cJSON_IsNumber(item) && spec->kind == KIND_INT) {
+        double d = item->valuedouble; /* valueint saturates; check the double */
+        if (d != floor(d) || d < (double)spec->min || d > (double)spec->max)
+            return 0;
+        *(int64_t *)((char *)cfg + spec->offset) = (int64_t)d;
+        return 1;
+    }
+    return 0;
+}
+
+static int find_key(const char *name)
+{
+    int k;
+    for (k = 0; k < BL_CFG_KEY_COUNT; k++) {
+        if (strcmp(keys[k].name, name) == 0)
+            return k;
+    }
+    return -1;
+}
+
+static void describe_current(const bl_config *cfg, int k, char *out, size_t size);
+
+int bl_config_apply_json(bl_config *cfg, const char *text, size_t len, const char *label,
+                         bl_config_report_fn fn, void *ctx)
+{
+    cJSON *root = cJSON_ParseWithLength(text, len);
+    const cJSON *item;
+    char shown[80], current[300];
+
+    if (!root || !cJSON_IsObject(root)) {
+        const char *where = root ? NULL : cJSON_GetErrorPtr();
+        size_t offset = where && where >= text && where <= text + len ? (size_t)(where - text) : 0;
+        if (!root)
+            report(fn, ctx, "%s: not valid JSON (error near byte %zu); using defaults for every key",
+                   label, offset);
+        else
+            report(fn, ctx, "%s: expected a JSON object {...}; using defaults for every key", label);
+        cJSON_Delete(root);
+        return BL_ECORRUPT;
+    }
+    snprintf(cfg->file_path, sizeof cfg->file_path, "%s", label);
+    cJSON_ArrayForEach(item, root) {
+        int k = find_key(item->string);
+        if (k < 0) {
+            report(fn, ctx, "%s: unknown key '%s' ignored", label, item->string);
+            continue;
+        }
+        if (store_json(cfg, k, item, shown, sizeof shown)) {
+            cfg->source[k] = BL_SOURCE_FILE;
+        } else {
+            describe_current(cfg, k, current, sizeof current);
+            report(fn, ctx, "%s: '%s' must be %s, got %s; using %s", label, keys[k].name,
+                   keys[k].expected, shown, current);
+        }
+    }
+    cJSON_Delete(root);
+    return BL_OK;
+}
+
+void bl_config_apply_env(bl_config *cfg, bl_config_getenv_fn get, void *get_ctx,
+                         bl_config_report_fn fn, void *ctx)
+{
+    char current[300];
+    int k;
+    for (k = 0; k < BL_CFG_KEY_COUNT; k++) {
+        const char *value;
+        if (!keys[k].env || !(value = get(get_ctx, keys[k].env)))
+            continue;
+        if (store_text(cfg, k, value)) {
+            cfg->source[k] = BL_SOURCE_ENV;
+        } else {
+            describe_current(cfg, k, current, sizeof current);
+            report(fn, ctx, "environment: %s must be %s, got \"%.60s\"; using %s", keys[k].env,
+                   keys[k].expected, value, current);
+        }
+    }
+}
+
+int bl_config_load_file(bl_config *cfg, const char *path, bl_config_report_fn fn, void *ctx)
+{
+    char *text = NULL;
+    size_t len = 0;
+    bl_error err;
+    int rc;
+
+    rc = bl_fs_read_all(path, CONFIG_FILE_MAX, &text, &len, &err);
+    if (rc == BL_ENOTFOUND)
+        return BL_OK;
+    if (rc != BL_OK) {
+        report(fn, ctx, "%s; using defaults", err.msg);
+        return rc;
+    }
+    rc = bl_config_apply_json(cfg, text, len, path, fn, ctx);
+    free(text);
+    return rc;
+}
+
+static void describe_current(const bl_config *cfg, int k, char *out, size_t size)
+{
+    const char *base = (const char *)cfg;
+    const key_spec *spec = &keys[k];
+    switch (spec->kind) {
+    case KIND_STRING:
+        snprintf(out, size, "\"%s\"", base + spec->offset);
+        break;
+    case KIND_BOOL:
+        snprintf(out, size, "%s", *(const int *)(base + spec->offset) ? "true" : "false");
+        break;
+    case KIND_INT:
+        snprintf(out, size, "%lld", (long long)*(const int64_t *)(base + spec->offset));
+        break;
+    case KIND_LOG_LEVEL:
+        snprintf(out, size, "%s", bl_log_level_name(cfg->log_level));
+        break;
+    case KIND_MODE:
+        snprintf(out, size, "%s", cfg->mode == BL_MODE_EXEC ? "exec" : "supervise");
+        break;
+    }
+}
+
+void bl_config_print(const bl_config *cfg, FILE *out)
+{
+    char value[300];
+    int k;
+    for (k = 0; k < BL_CFG_KEY_COUNT; k++) {
+        describe_current(cfg, k, value, sizeof value);
+        if (keys[k].kind == KIND_LOG_LEVEL) /* print as it is written */
+            for (char *p = value; *p; p++)
+                *p = (char)tolower((unsigned char)*p);
+        if (cfg->source[k] == BL_SOURCE_ENV)
+            fprintf(out, "%-20s %-40s (environment %s)\n", keys[k].name, value, keys[k].env);
+        else if (cfg->source[k] == BL_SOURCE_FILE)
+            fprintf(out, "%-20s %-40s (%s)\n", keys[k].name, value, cfg->file_path);
+        else
+            fprintf(out, "%-20s %-40s (default)\n", keys[k].name, value);
+    }
+}
+
+const char *bl_config_key_name(int key)
+{
+    return key >= 0 && key < BL_CFG_KEY_COUNT ? keys[key].name : NULL;
+}
+
+const char *bl_config_env_name(int key)
+{
+    return key >= 0 && key < BL_CFG_KEY_COUNT ? keys[key].env : NULL;
+}

@@ -1,0 +1,95 @@
+/* Effective configuration: built-in defaults, then launcher.json beside the
+ * executable, then the BOMIOT_* environment variables of today's Python
+ * system (same names, same defaults). Each value remembers where it came from.
+ * A malformed file or value is reported once and the key keeps its previous
+ * value: a broken config never stops the installed app from starting. */
+#ifndef BL_CONFIG_H
+#define BL_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "base/error.h"
+
+enum bl_launch_mode { BL_MODE_SUPERVISE = 0, BL_MODE_EXEC };
+enum bl_config_source { BL_SOURCE_DEFAULT = 0, BL_SOURCE_FILE, BL_SOURCE_ENV };
+
+enum bl_config_key {
+    BL_CFG_UPDATE_URL = 0,
+    BL_CFG_UPDATE_INTERVAL,
+    BL_CFG_AUTO_UPDATE,
+    BL_CFG_INCREMENTAL_UPDATE,
+    BL_CFG_FILE_WATCHER,
+    BL_CFG_APP_NAME,
+    BL_CFG_APP_EXECUTABLE,
+    BL_CFG_KEEP_VERSIONS,
+    BL_CFG_LOG_LEVEL,
+    BL_CFG_MODE,
+    BL_CFG_HEALTHY_SECONDS,
+    BL_CFG_TRIAL_ATTEMPTS,
+    BL_CFG_CHANNEL,
+    BL_CFG_CHECK_SECONDS,
+    BL_CFG_UPDATE_AT_LAUNCH,
+    BL_CFG_CA_FILE,
+    BL_CFG_SPLASH,
+    BL_CFG_SPLASH_IMAGE,
+    BL_CFG_SPLASH_LINGER_MS,
+    BL_CFG_WATCH_DIR,
+    BL_CFG_KEY_COUNT
+};
+
+typedef struct {
+    char update_url[1024];
+    int64_t update_interval; /* seconds between checks; 0 disables */
+    int auto_update;
+    int incremental_update;
+    int file_watcher;
+    char app_name[64];        /* names targets {app}-{version}.tar.gz */
+    char app_executable[256]; /* path inside versions/<v>/, platform suffix added */
+    int64_t keep_versions;    /* installed versions kept, the running one included */
+    int log_level;            /* enum bl_log_level */
+    int mode;                 /* enum bl_launch_mode */
+    int64_t healthy_seconds;  /* a new version that runs this long is confirmed */
+    int64_t trial_attempts;   /* unconfirmed starts of a new version before rollback */
+    char channel[16];         /* "stable", or "beta" which also offers pre-releases */
+    int64_t check_seconds;    /* time box of the update check at launch */
+    int update_at_launch;     /* install at launch (with the splash), or only stage in the background */
+    char ca_file[1024];       /* extra CA for https, "" for the system's */
+    int splash;               /* show the splash while updating at launch */
+    char splash_image[1024];  /* PNG or BMP, absolute or relative to the install root */
+    int64_t splash_linger_ms; /* how long the splash stays once the app has started */
+    char watch_dir[1024];     /* a drop folder file_watcher watches ("": the file:// repository) */
+    int source[BL_CFG_KEY_COUNT];
+    char file_path[1024]; /* the launcher.json that was read, "" if none */
+} bl_config;
+
+/* Receives one message per problem ("launcher.json: 'keep_versions' must be an
+ * integer from 1 to 100, got \"two\"; using 2"). */
+typedef void (*bl_config_report_fn)(void *ctx, const char *message);
+
+/* Looks a variable up; tests pass their own, main passes getenv. */
+typedef const char *(*bl_config_getenv_fn)(void *ctx, const char *name);
+
+void bl_config_defaults(bl_config *cfg);
+
+/* Applies a launcher.json text. label names it in messages and --print-config.
+ * Returns BL_ECORRUPT if the text is not a JSON object (nothing applied);
+ * bad keys are reported and skipped, the rest applied. */
+int bl_config_apply_json(bl_config *cfg, const char *text, size_t len, const char *label,
+                         bl_config_report_fn report, void *ctx);
+
+/* Applies the BOMIOT_* variables that are set. */
+void bl_config_apply_env(bl_config *cfg, bl_config_getenv_fn get, void *get_ctx,
+                         bl_config_report_fn report, void *ctx);
+
+/* Reads path if it exists (a missing file is not a problem) and applies it. */
+int bl_config_load_file(bl_config *cfg, const char *path, bl_config_report_fn report, void *ctx);
+
+/* The effective config, one key a line, with where each value came from. */
+void bl_config_print(const bl_config *cfg, FILE *out);
+
+const char *bl_config_key_name(int key);
+const char *bl_config_env_name(int key); /* NULL when no variable overrides it */
+
+#endif

@@ -1,0 +1,768 @@
+/* bomiot-launcher: the entry point a user's icon points to.
+ * The path reads top to bottom: locate the install root, open the log, read
+ * the config, take the lock, clean up, pick the version from state.json, start
+ * the app. Later steps (trust, plan, fetch, delta, unpack, switch) slot in
+ * between the lock and the start. Nothing below may stop the installed app
+ * from starting: every failure before the start is logged and worked around. */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "update/background.h"
+#include "config.h"
+#include "base/fsutil.h"
+#include "install.h"
+#include "log.h"
+#include "platform.h"
+#include "progress.h"
+#include "splash.h"
+#include "state.h"
+#include "supervise.h"
+#include "rollout.h"
+#include "selfupdate.h"
+#include "trial.h"
+#include "update/update.h"
+#include "update/update_module.h"
+
+/* Exit codes of the launcher's own failures, in the range shells use for
+ * "could not run the command", so they do not look like the app's own. */
+#define EXIT_LAUNCHER_FAILED 125
+#define EXIT_APP_NOT_RUNNABLE 126
+#define EXIT_NOTHING_INSTALLED 127
+
+static void print_help(FILE *out)
+{
+    fprintf(out,
+            "Usage: bomiot-launcher [ARGS...]\n"
+            "       bomiot-launcher --help | --version | --print-config | --self-check\n"
+            "       bomiot-launcher -- ARGS...\n"
+            "\n"
+            "Starts the installed Bomiot app from the folder this launcher is in,\n"
+            "passing ARGS, the working folder and the environment through unchanged,\n"
+            "and exits with the app's exit code.\n"
+            "\n"
+            "Launcher options are recognised only as the first argument; everything\n"
+            "else, and everything after a leading --, goes to the app.\n"
+            "  --help          show this help\n"
+            "  --version       show the launcher's version\n"
+            "  --print-config  show the effective configuration and where each value\n"
+            "                  came from (default, launcher.json, environment)\n"
+            "  --self-check    check that the update and splash modules beside the\n"
+            "                  launcher load and belong to it (exit 0), as a\n"
+            "                  self-update does before it switches to a new launcher\n"
+            "\n"
+            "Configuration: launcher.json beside the launcher, overridden by\n"
+            "BOMIOT_UPDATE_URL, BOMIOT_UPDATE_INTERVAL, BOMIOT_AUTO_UPDATE,\n"
+            "BOMIOT_INCREMENTAL_UPDATE and BOMIOT_FILE_WATCHER.\n"
+            "Log: cache/update.log beside the launcher.\n"
+            "\n"
+            "Exit status: the app's; if the app died of a signal, the same signal;\n"
+            "%d the launcher failed, %d the app could not be started, %d no version\n"
+            "is installed.\n",
+            EXIT_LAUNCHER_FAILED, EXIT_APP_NOT_RUNNABLE, EXIT_NOTHING_INSTALLED);
+}
+
+static void log_warning(void *ctx, const char *message)
+{
+    bl_log(BL_LOG_WARN, (const char *)ctx, "%s", message);
+}
+
+static const char *env_lookup(void *ctx, const char *name)
+{
+    (void)ctx;
+    return getenv(name);
+}
+
+/* The install root is the folder of the launcher's real executable, so a
+ * shortcut or a symlink in ~/.local/bin finds the same installation. */
+static int locate_root(char *exe, char *root, size_t size, bl_error *err)
+{
+    size_t len = BL_PATH_MAX;
+    int rc = uv_exepath(exe, &len);
+    if (rc != 0)
+        return bl_error_set(err, BL_EIO, "cannot find the launcher's own path: %s", uv_strerror(rc));
+    return bl_fs_dirname(exe, root, size) == BL_OK ? BL_OK
+                                                   : bl_error_set(err, BL_ETOOBIG, "path too long: %s", exe);
+}
+
+static void load_config(const bl_layout *layout, bl_config *cfg)
+{
+    bl_config_defaults(cfg);
+    bl_config_load_file(cfg, layout->config_path, log_warning, "config");
+    bl_config_apply_env(cfg, env_lookup, NULL, log_warning, "config");
+    bl_log_set_level(cfg->log_level);
+}
+
+/* Reads state.json, recovering from what versions/ holds when it is missing,
+ * corrupt or names a version that is not there. Only the lock holder writes
+ * the recovered state back. */
+static int choose_version(const bl_layout *layout, int have_lock, bl_state *state, char *version)
+{
+    bl_version_list complete;
+    bl_error err;
+    char why[512];
+    int state_ok, rc;
+
+    rc = bl_state_load(layout->state_path, state, &err);
+    state_ok = rc == BL_OK;
+    if (rc == BL_ENOTFOUND)
+        bl_log(BL_LOG_INFO, "state", "no state.json yet");
+    else if (rc != BL_OK)
+        bl_log(BL_LOG_WARN, "state", "%s; recovering from the installed versions", err.msg);
+    if (!state_ok)
+        bl_state_init(state);
+
+    if (bl_install_list_complete(layout, &complete, &err) != BL_OK) {
+        bl_log(BL_LOG_ERROR, "install", "%s", err.msg);
+        return EXIT_NOTHING_INSTALLED;
+    }
+    if (bl_install_pick(state, state_ok, &complete, version, why, sizeof why) != BL_OK) {
+        bl_log(BL_LOG_ERROR, "install", "%s in %s; reinstall Bomiot", why, layout->versions_dir);
+        return EXIT_NOTHING_INSTALLED;
+    }
+    if (why[0]) {
+        /* No state.json is the normal first start after an installer. */
+        bl_log(rc == BL_ENOTFOUND ? BL_LOG_INFO : BL_LOG_WARN, "state", "%s", why);
+        if (strcmp(state->current, version) != 0 && state->current[0] &&
+            bl_version_is_safe_name(state->current))
+            snprintf(state->previous, sizeof state->previous, "%s", state->current);
+        snprintf(state->current, sizeof state->current, "%s", version);
+        state->trial = 0;
+        state->attempts = 0;
+        if (have_lock && bl_state_save(layout->state_path, state, &err) != BL_OK)
+            bl_log(BL_LOG_WARN, "state", "could not save the recovered state: %s", err.msg);
+    }
+    return 0;
+}
+
+/* Everything one launch works with; lives on main's stack. The path buffers
+ * come last and are not zeroed (launch_init): every page of the stack first
+ * touched is a page fault, ~10 us on a virtual machine, and the app waits
+ * for each (bench/RESULTS.md, launch overhead). */
+typedef struct {
+    bl_plat_lock *lock; /* NULL: another launcher does maintenance */
+    const bl_update_module *updater; /* loaded by the first update check */
+    bl_error updater_err;             /* why it could not be (code != 0) */
+    bl_background *background;
+    bl_progress *progress; /* what the splash shows, fed by the update at launch */
+    bl_splash *splash;     /* NULL: no update at launch, headless, or closed */
+    bl_config cfg;
+    bl_state state;
+    char health_file[BL_PATH_MAX];
+    char ready_file[BL_PATH_MAX];
+    bl_layout layout;
+} launch;
+
+static void launch_init(launch *l)
+{
+    memset(l, 0, offsetof(launch, health_file));
+    l->health_file[0] = l->ready_file[0] = '\0';
+}
+
+static void save_state(launch *l)
+{
+    bl_error err;
+    if (l->lock && bl_state_save(l->layout.state_path, &l->state, &err) != BL_OK)
+        bl_log(BL_LOG_WARN, "state", "could not save state: %s", err.msg);
+}
+
+static void save_state_cb(void *ctx)
+{
+    save_state(ctx);
+}
+
+/* A launcher without a trusted root can never trust an update: that is
+ * known without loading the update module for nothing. */
+static int check_trusted_root(const launch *l, bl_error *err)
+{
+    char shipped[BL_PATH_MAX], cached[BL_PATH_MAX];
+    if (bl_fs_join(shipped, sizeof shipped, l->layout.root, BL_UPDATE_SHIPPED_ROOT) != BL_OK ||
+        bl_fs_join(cached, sizeof cached, l->layout.cache_dir, BL_UPDATE_CACHED_ROOT) != BL_OK)
+        return bl_error_set(err, BL_ETOOBIG, "install path too long");
+    if (bl_fs_exists(shipped) || bl_fs_exists(cached))
+        return BL_OK;
+    return bl_error_set(err, BL_ENOTFOUND, "no trusted root: %s is missing (reinstall Bomiot)", shipped);
+}
+
+/* The update module (module.h), loaded on the main thread by the first
+ * update check of this launch; NULL, with l->updater_err saying why, when
+ * there is none. Either way an update fails at once, as an update. */
+static const bl_update_module *updater(launch *l)
+{
+    const void *table;
+    if (!l->updater && !l->updater_err.code && check_trusted_root(l, &l->updater_err) == BL_OK &&
+        bl_module_load(NULL, "update", &table, &l->updater_err) == BL_OK)
+        l->updater = table;
+    return l->updater;
+}
+
+/* While the app runs, the background updater shares the supervising loop. */
+static void background_on(void *ctx, uv_loop_t *loop)
+{
+    launch *l = ctx;
+    bl_background_options opt = {&l->layout, &l->cfg, &l->state, save_state_cb, l, l->ready_file};
+    bl_error err;
+    if (l->cfg.update_interval <= 0 && !l->cfg.file_watcher)
+        return; /* nothing runs in the background (background.c): no module to load */
+    if (!updater(l))
+        bl_log(BL_LOG_INFO, "background", "no updates while the app runs: %s", l->updater_err.msg);
+    else if (l->updater->background_start(loop, &opt, &l->background, &err) != BL_OK)
+        bl_log(BL_LOG_WARN, "background", "%s", err.msg);
+}
+
+static void background_off(void *ctx)
+{
+    launch *l = ctx;
+    if (l->background)
+        l->updater->background_stop(l->background);
+    l->background = NULL;
+}
+
+/* The splash glue. The splash is opened only by the update at launch (see
+ * update_at_launch): a launch without one (another launcher holds the lock,
+ * a version on trial, update_at_launch false) shows no window. Once the app
+ * starts, the window stays for splash_linger_ms (or while an error sentence
+ * has not been readable long enough) and then goes. */
+static void app_title(const launch *l, char *title, size_t size)
+{
+    snprintf(title, size, "%s", l->cfg.app_name);
+    if (title[0] >= 'a' && title[0] <= 'z') /* "bomiot" is Bomiot to its users */
+        title[0] = (char)(title[0] - 'a' + 'A');
+}
+
+static void splash_options(const launch *l, char *title, size_t size, bl_splash_options *opt)
+{
+    app_title(l, title, size);
+    memset(opt, 0, sizeof *opt);
+    opt->enabled = l->cfg.splash;
+    opt->root = l->layout.root;
+    opt->image_path = l->cfg.splash_image;
+    opt->title = title;
+    opt->version = l->state.current;
+}
+
+/* Says which version is starting, before the spawn or the exec. */
+static void splash_launching(launch *l)
+{
+    if (!l->splash)
+        return;
+    bl_progress_stage(l->progress, BL_STAGE_LAUNCHING, l->state.current);
+    bl_splash_pump(l->splash, l->progress, 0);
+}
+
+static void splash_close(launch *l)
+{
+    bl_splash_close(l->splash);
+    l->splash = NULL;
+}
+
+/* Exec mode: the window cannot outlive the launcher's process image, so it
+ * stays for its hold time (0 unless splash_linger_ms or an error) first. */
+static void splash_hold_then_close(launch *l)
+{
+    uint32_t linger = (uint32_t)l->cfg.splash_linger_ms;
+    bl_splash_pump(l->splash, l->progress, bl_splash_hold_ms(l->splash, l->progress, linger));
+    splash_close(l);
+}
+
+/* Supervise mode: the app runs on the loop; the splash lingers there and the
+ * background updater shares it (with the lock only). Both hooks compose. */
+static void app_started(void *ctx, uv_loop_t *loop)
+{
+    launch *l = ctx;
+    bl_error err;
+    if (l->splash &&
+        bl_splash_linger_start(l->splash, l->progress, loop, (uint32_t)l->cfg.splash_linger_ms, &err) != BL_OK)
+        bl_log(BL_LOG_WARN, "splash", "%s", err.msg);
+    if (l->lock)
+        background_on(l, loop);
+}
+
+static void app_stopped(void *ctx)
+{
+    launch *l = ctx;
+    bl_splash_linger_stop(l->splash);
+    if (l->lock)
+        background_off(l);
+}
+
+/* A version staged in the background while the app ran last time takes over
+ * now: no network, milliseconds. */
+static void switch_to_pending(launch *l)
+{
+    char pending[BL_VERSION_MAX_TEXT];
+    bl_error err;
+    if (!l->lock || !l->state.pending[0] || l->state.trial)
+        return;
+    snprintf(pending, sizeof pending, "%s", l->state.pending);
+    l->state.pending[0] = '\0';
+    if (!bl_install_is_complete(&l->layout, pending) || bl_state_is_blocked(&l->state, pending) ||
+        bl_version_compare_text(pending, l->state.current) <= 0) {
+        bl_log(BL_LOG_WARN, "update", "the staged version %s is gone, blocked or not newer; ignoring it", pending);
+    } else {
+        bl_log(BL_LOG_INFO, "update", "switching to %s, staged in the background", pending);
+        bl_trial_begin(&l->state, pending);
+    }
+    save_state(l);
+    bl_fs_remove_tree(l->ready_file, &err);
+}
+
+static void prune_versions(launch *l)
+{
+    char prunable[BL_INSTALL_MAX_VERSIONS][BL_VERSION_MAX_TEXT];
+    char dir[BL_PATH_MAX];
+    bl_version_list complete;
+    bl_error err;
+    int i, n;
+
+    if (!l->lock || bl_install_list_complete(&l->layout, &complete, &err) != BL_OK)
+        return;
+    n = bl_trial_prunable(&l->state, &complete, (int)l->cfg.keep_versions, prunable, BL_INSTALL_MAX_VERSIONS);
+    for (i = 0; i < n; i++) {
+        if (bl_install_version_dir(&l->layout, prunable[i], dir, sizeof dir, &err) != BL_OK ||
+            bl_fs_remove_tree(dir, &err) != BL_OK)
+            bl_log(BL_LOG_WARN, "install", "could not remove old version %s: %s", prunable[i], err.msg);
+        else
+            bl_log(BL_LOG_INFO, "install", "removed old version %s (keep_versions %lld)", prunable[i],
+                   (long long)l->cfg.keep_versions);
+    }
+}
+
+static void on_healthy(void *ctx, const char *why)
+{
+    launch *l = ctx;
+    bl_log(BL_LOG_INFO, "trial", "version %s confirmed: %s", l->state.current, why);
+    bl_trial_confirm(&l->state);
+    save_state(l);
+    prune_versions(l);
+}
+
+static void splash_for_error(launch *l, int closed_by_user);
+
+/* The user is told, in the splash, why the version they got is not the one
+ * that failed: the window stays while the previous version starts (its
+ * sentence held long enough to read), and never delays that start. */
+static void splash_rolling_back(launch *l, const char *failed)
+{
+    char sentence[256], title[64];
+    if (!l->progress && !(l->progress = bl_progress_new()))
+        return;
+    app_title(l, title, sizeof title);
+    snprintf(sentence, sizeof sentence, "%s %s did not start properly. Going back to %s; details are in "
+             "cache/update.log.", title, failed, l->state.current);
+    bl_progress_stage(l->progress, BL_STAGE_ROLLING_BACK, l->state.current);
+    bl_progress_error(l->progress, sentence);
+    splash_for_error(l, 0);
+    if (l->splash)
+        bl_splash_pump(l->splash, l->progress, 0);
+}
+
+/* Blocks the current version, goes back, saves. Returns 1 if there is a
+ * different version to start now. */
+static int roll_back(launch *l, const char *cause)
+{
+    bl_version_list complete;
+    bl_error err;
+    char why[512], failed[sizeof l->state.current];
+    int moved;
+
+    snprintf(failed, sizeof failed, "%s", l->state.current);
+    if (bl_install_list_complete(&l->layout, &complete, &err) != BL_OK)
+        complete.count = 0;
+    moved = bl_trial_rollback(&l->state, &complete, why, sizeof why);
+    bl_log(BL_LOG_ERROR, "trial", "%s: %s", cause, why);
+    save_state(l);
+    if (moved)
+        splash_rolling_back(l, failed);
+    return moved;
+}
+
+/* Every installation draws its own staged-rollout bucket, once. */
+static void ensure_install_id(launch *l)
+{
+    bl_error err;
+    if (l->state.install_id[0] || !l->lock)
+        return;
+    if (bl_rollout_new_id(l->state.install_id, sizeof l->state.install_id, &err) != BL_OK) {
+        bl_log(BL_LOG_WARN, "state", "%s", err.msg);
+        return;
+    }
+    save_state(l);
+}
+
+/* A version on trial counts its starts, so a launcher killed during the trial
+ * (power loss) still rolls a bad release back after trial_attempts starts. */
+static void count_trial_start(launch *l)
+{
+    char cause[128];
+    if (!l->state.trial || !l->lock)
+        return;
+    if (bl_trial_count_start(&l->state, (int)l->cfg.trial_attempts)) {
+        snprintf(cause, sizeof cause, "version %s was started %d times without being confirmed",
+                 l->state.current, l->state.attempts);
+        roll_back(l, cause);
+        return;
+    }
+    bl_log(BL_LOG_INFO, "trial", "version %s on trial, start %d of %lld", l->state.current, l->state.attempts,
+           (long long)l->cfg.trial_attempts);
+    save_state(l);
+}
+
+static int app_path_for(const launch *l, const char *version, char *app, size_t size)
+{
+    bl_error err;
+    if (bl_install_app_path(&l->layout, &l->cfg, version, app, size, &err) != BL_OK) {
+        bl_log(BL_LOG_ERROR, "launch", "%s", err.msg);
+        return EXIT_LAUNCHER_FAILED;
+    }
+    if (!bl_fs_exists(app)) {
+        bl_log(BL_LOG_ERROR, "launch", "version %s has no app executable %s (check app_executable in launcher.json)",
+               version, app);
+        return EXIT_APP_NOT_RUNNABLE;
+    }
+    return 0;
+}
+
+static int exec_app(launch *l, const char *app, char **argv)
+{
+    bl_error err;
+    int rc;
+    bl_log(BL_LOG_INFO, "launch", "exec %s", app);
+    splash_hold_then_close(l);
+    bl_plat_lock_release(l->lock);
+    l->lock = NULL;
+    bl_log_close();
+    rc = bl_plat_exec(app, argv, &err);
+    if (rc == BL_EUNSUPPORTED) /* Windows: start it and step aside */
+        rc = bl_supervise_spawn_detached(app, argv, &err);
+    if (rc == BL_OK)
+        return 0;
+    bl_log(BL_LOG_ERROR, "launch", "%s", err.msg);
+    return rc == BL_ENOTFOUND ? EXIT_NOTHING_INSTALLED : EXIT_APP_NOT_RUNNABLE;
+}
+
+/* Starts the current version and reports how it ended. A version on trial is
+ * always supervised, whatever the mode: its crash must be seen. If it crashes,
+ * it is rolled back and the previous version started at once, so the user
+ * loses one start and nothing else. */
+static int run_app(launch *l, char **argv)
+{
+    char app[BL_PATH_MAX];
+    bl_supervise_watch watch;
+    bl_supervise_hooks hooks = {app_started, app_stopped, l};
+    bl_app_status status;
+    bl_error err;
+    int rc, on_trial;
+
+    uv_os_setenv(BL_READY_FILE_ENV, l->ready_file); /* where the app learns an update is staged */
+
+    for (;;) {
+        if ((rc = app_path_for(l, l->state.current, app, sizeof app)) != 0)
+            return rc;
+        argv[0] = app;
+        on_trial = l->state.trial && l->lock;
+        bl_log(BL_LOG_INFO, "launch", "starting version %s%s", l->state.current, on_trial ? " (on trial)" : "");
+        splash_launching(l);
+        if (l->cfg.mode == BL_MODE_EXEC && !on_trial)
+            return exec_app(l, app, argv);
+
+        watch.healthy_ms = (uint64_t)l->cfg.healthy_seconds * 1000;
+        watch.health_file = l->health_file;
+        watch.on_healthy = on_healthy;
+        watch.ctx = l;
+        if (bl_supervise_run(app, argv, on_trial ? &watch : NULL, l->lock || l->splash ? &hooks : NULL, &status, &err) !=
+            BL_OK) {
+            bl_log(BL_LOG_ERROR, "launch", "%s", err.msg);
+            if (on_trial && roll_back(l, "the new version could not be started"))
+                continue;
+            return EXIT_APP_NOT_RUNNABLE;
+        }
+        if (on_trial && !status.confirmed) {
+            if (bl_trial_judge_exit(status.exit_code, status.term_signal, status.ran_ms, watch.healthy_ms) ==
+                BL_TRIAL_CRASHED) {
+                char cause[160];
+                snprintf(cause, sizeof cause, "version %s %s %d after %llu ms on its first run",
+                         l->state.current, status.term_signal ? "died of signal" : "exited with code",
+                         status.term_signal ? status.term_signal : status.exit_code,
+                         (unsigned long long)status.ran_ms);
+                if (roll_back(l, cause))
+                    continue;
+            } else {
+                on_healthy(l, "it exited normally");
+            }
+        }
+        if (status.term_signal) {
+            bl_log(BL_LOG_WARN, "supervise", "the app was killed by signal %d", status.term_signal);
+            return -status.term_signal;
+        }
+        bl_log(BL_LOG_INFO, "supervise", "the app exited with code %d", status.exit_code);
+        return status.exit_code;
+    }
+}
+
+/* The update at launch runs on the splash's worker thread; the main thread
+ * keeps the window alive meanwhile and reads the outcome afterwards. */
+typedef struct {
+    launch *l;
+    bl_update_result res;
+    bl_error err;
+    int rc;
+} launch_update;
+
+static int update_work(void *ctx)
+{
+    launch_update *u = ctx;
+    launch *l = u->l;
+    bl_update_request req;
+    uv_timeval64_t now;
+
+    memset(&req, 0, sizeof req);
+    uv_gettimeofday(&now);
+    req.layout = &l->layout;
+    req.cfg = &l->cfg;
+    req.state = &l->state;
+    req.progress = l->progress;
+    req.now = now.tv_sec;
+    req.check_deadline = uv_hrtime() + (uint64_t)l->cfg.check_seconds * 1000000000ull;
+    req.install = l->cfg.auto_update;
+    u->rc = l->updater->update_run(&req, &u->res, &u->err);
+    return u->rc;
+}
+
+/* cache/update-failures counts updates at launch that failed in a row, so an
+ * update that keeps failing is shown to the user, not only logged. */
+static int count_update_failure(launch *l, int rc)
+{
+    char path[BL_PATH_MAX], text[32] = "";
+    int failures = 0, next;
+    FILE *f;
+    if (bl_fs_join(path, sizeof path, l->layout.cache_dir, "update-failures") != BL_OK)
+        return 0;
+    if ((f = fopen(path, "r"))) {
+        if (fgets(text, sizeof text, f))
+            failures = atoi(text);
+        fclose(f);
+    }
+    next = bl_splash_count_failure(rc, failures);
+    if (next == failures)
+        return failures;
+    if (next == 0)
+        remove(path);
+    else if ((f = fopen(path, "w"))) {
+        fprintf(f, "%d\n", next);
+        fclose(f);
+    }
+    return next;
+}
+
+/* An error sentence needs a window even when the work ended too soon for
+ * one to open (a full disk found at once): open it now, unless the splash
+ * is ruled out (then bl_splash_run has said why) or the user closed it. */
+static void splash_for_error(launch *l, int closed_by_user)
+{
+    bl_splash_options opt;
+    bl_error err;
+    char title[64];
+    if (l->splash || closed_by_user)
+        return;
+    splash_options(l, title, sizeof title, &opt);
+    opt.first_frame = l->progress; /* the sentence from the first frame on */
+    if (bl_splash_possible(&opt) && bl_splash_open(&opt, &l->splash, &err) != BL_OK)
+        bl_log(BL_LOG_WARN, "splash", "%s; continuing without a splash", err.msg);
+}
+
+static void report_update(launch *l, const launch_update *u, int closed_by_user)
+{
+    char sentence[256];
+    int failures = count_update_failure(l, u->rc);
+    if (u->rc != BL_OK) {
+        bl_log(BL_LOG_WARN, "update", "%s; starting the installed version %s", u->err.msg, l->state.current);
+        if (bl_splash_error_sentence(u->rc, u->err.msg, failures, l->state.current, sentence, sizeof sentence)) {
+            bl_progress_error(l->progress, sentence);
+            splash_for_error(l, closed_by_user);
+        }
+        return;
+    }
+    bl_log(BL_LOG_INFO, "update", "%s", u->res.why);
+    if (!u->res.installed)
+        return;
+    if (closed_by_user) { /* it finished as the user closed the splash: honour the close */
+        bl_log(BL_LOG_INFO, "update", "%s is installed but the splash was closed; it starts next time",
+               u->res.version);
+        snprintf(l->state.pending, sizeof l->state.pending, "%s", u->res.version);
+    } else {
+        bl_trial_begin(&l->state, u->res.version);
+    }
+    save_state(l);
+}
+
+/* The update at launch, with the splash: when this launcher holds the lock,
+ * the current version is not on trial (it is judged first), and the config
+ * asks for it. The worker starts before the window opens, so a quick check
+ * waits on nothing; closing the window cancels the update. Whatever happens,
+ * the installed app starts afterwards. */
+static void update_at_launch(launch *l)
+{
+    bl_splash_options opt;
+    launch_update u;
+    char title[64];
+    int rc, work_rc;
+
+    if (!l->lock || l->state.trial || !l->cfg.update_at_launch)
+        return;
+    memset(&u, 0, sizeof u);
+    u.l = l;
+    l->progress = bl_progress_new(); /* NULL: a splash that shows no progress */
+    if (!updater(l)) { /* no module or no root: an update that failed at once */
+        u.rc = l->updater_err.code;
+        u.err = l->updater_err;
+        report_update(l, &u, 0);
+        return;
+    }
+    splash_options(l, title, sizeof title, &opt);
+    bl_log(BL_LOG_INFO, "update", "checking %s", l->cfg.update_url);
+    rc = bl_splash_run(&opt, l->progress, update_work, &u, &work_rc, &l->splash);
+    report_update(l, &u, rc == BL_ECANCELED);
+}
+
+/* A launcher restarted by a self-update may find its predecessor still
+ * exiting (Windows): it waits a moment for the lock rather than skip its work. */
+static int take_lock(launch *l, bl_error *err)
+{
+    int tries = getenv(BL_SELFUPDATE_ENV) ? 30 : 1;
+    int rc = BL_EBUSY;
+    while (tries-- > 0 && (rc = bl_plat_lock_try(l->layout.lock_path, &l->lock, err)) == BL_EBUSY && tries > 0)
+        uv_sleep(100);
+    return rc;
+}
+
+/* A confirmed version may carry a newer launcher (see selfupdate.h). Returns 1
+ * when a new launcher process has taken over and this one must exit. */
+static int update_launcher(launch *l, const char *exe, char **argv)
+{
+    bl_error err;
+    int handed_over = 0;
+    if (!l->lock || l->state.trial)
+        return 0;
+    if (getenv(BL_SELFUPDATE_ENV)) { /* we are the new launcher: it runs */
+        bl_log(BL_LOG_INFO, "selfupdate", "running the launcher from version %s", getenv(BL_SELFUPDATE_ENV));
+        uv_os_unsetenv(BL_SELFUPDATE_ENV);
+        bl_selfupdate_cleanup(&l->layout);
+        return 0;
+    }
+    bl_selfupdate_cleanup(&l->layout);
+    /* The lock's descriptor is close-on-exec: the restarted launcher takes it anew. */
+    if (bl_selfupdate_apply(&l->layout, exe, l->state.current, argv, &handed_over, &err) != BL_OK)
+        bl_log(BL_LOG_ERROR, "selfupdate", "%s; keeping the current launcher", err.msg);
+    return handed_over;
+}
+
+/* Ends the launcher as the app ended: with its exit code (result >= 0), or
+ * by its signal (result = -signal). */
+static int finish(launch *l, int result)
+{
+    splash_close(l);
+    bl_progress_free(l->progress);
+    l->progress = NULL;
+    bl_plat_lock_release(l->lock);
+    l->lock = NULL;
+    bl_log_close();
+    if (result < 0) {
+        bl_plat_die_by_signal(-result);
+        return 128 - result;
+    }
+    return result;
+}
+
+/* One launch from its root to the app. */
+static int launch_app(launch *l, char *exe, int argc, char **argv, char **app_argv)
+{
+    char root[BL_PATH_MAX], version[BL_VERSION_MAX_TEXT];
+    bl_error err;
+    int rc;
+
+    if (locate_root(exe, root, sizeof root, &err) != BL_OK || bl_install_layout(root, &l->layout, &err) != BL_OK ||
+        bl_fs_join(l->health_file, sizeof l->health_file, l->layout.cache_dir, "app-healthy") != BL_OK ||
+        bl_fs_join(l->ready_file, sizeof l->ready_file, l->layout.cache_dir, "update-ready") != BL_OK) {
+        fprintf(stderr, "bomiot-launcher: %s\n", err.msg);
+        return EXIT_LAUNCHER_FAILED;
+    }
+    /* A read-only install (or a full disk) must not stop the app: without a
+     * log file, lines go to stderr. */
+    if (bl_fs_mkdir_p(l->layout.cache_dir, &err) != BL_OK ||
+        bl_log_open(l->layout.log_path, BL_LOG_DEFAULT_MAX_BYTES, BL_LOG_DEFAULT_KEEP, &err) != BL_OK)
+        bl_log(BL_LOG_WARN, "log", "%s; logging to stderr only", err.msg);
+
+    load_config(&l->layout, &l->cfg);
+    if (argc > 1 && strcmp(argv[1], "--print-config") == 0) {
+        printf("%-20s %s\n", "install root", l->layout.root);
+        printf("%-20s %s\n", "config file", l->layout.config_path);
+        printf("%-20s %s\n\n", "log", l->layout.log_path);
+        bl_config_print(&l->cfg, stdout);
+        return 0;
+    }
+    bl_log(BL_LOG_INFO, "launch", "bomiot-launcher %s in %s", BL_VERSION_STRING, l->layout.root);
+
+    /* One launcher per installation does maintenance (and, later, updates);
+     * a second one started by a double double-click just starts the app. */
+    if (take_lock(l, &err) != BL_OK) {
+        bl_log(BL_LOG_INFO, "launch", "%s; starting the installed version without maintenance", err.msg);
+        l->lock = NULL;
+    }
+    if (l->lock && bl_install_remove_incomplete(&l->layout, log_warning, "install", &err) != BL_OK)
+        bl_log(BL_LOG_WARN, "install", "%s", err.msg);
+    if (l->lock)
+        bl_install_remove_debris(&l->layout, log_warning, "install");
+
+    rc = choose_version(&l->layout, l->lock != NULL, &l->state, version);
+    if (rc != 0) {
+        bl_plat_lock_release(l->lock);
+        bl_log_close();
+        return rc;
+    }
+    ensure_install_id(l);
+    switch_to_pending(l);
+    update_at_launch(l);
+    count_trial_start(l);
+    if (update_launcher(l, exe, argv))
+        return finish(l, 0);
+    return finish(l, run_app(l, app_argv));
+}
+
+int main(int argc, char **argv)
+{
+    char exe[BL_PATH_MAX];
+    char **app_argv = argv;
+    launch l;
+    bl_error err;
+    int rc;
+
+    bl_plat_attach_parent_console();
+    if (argc > 1 && strcmp(argv[1], "--help") == 0) {
+        print_help(stdout);
+        return 0;
+    }
+    if (argc > 1 && strcmp(argv[1], "--version") == 0) {
+        printf("bomiot-launcher %s\n", BL_VERSION_STRING);
+        return 0;
+    }
+    if (argc > 1 && strcmp(argv[1], "--self-check") == 0) { /* what a self-update asks of a new launcher */
+        const void *table;
+        if (bl_module_load(NULL, "update", &table, &err) != BL_OK || bl_splash_check_module(NULL, &err) != BL_OK) {
+            fprintf(stderr, "bomiot-launcher: %s\n", err.msg);
+            return EXIT_LAUNCHER_FAILED;
+        }
+        printf("bomiot-launcher %s: modules fit\n", BL_VERSION_STRING);
+        return 0;
+    }
+    if (argc > 1 && strcmp(argv[1], "--") == 0) { /* everything after goes to the app */
+        argv[1] = argv[0];
+        app_argv = argv + 1;
+    }
+
+    launch_init(&l);
+    rc = launch_app(&l, exe, argc, argv, app_argv);
+    return rc;
+}

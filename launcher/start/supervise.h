@@ -1,0 +1,57 @@
+/* Starting the app: as a supervised child (the launcher waits, passes signals
+ * on and reports how the child ended, which later lets it detect a crash on
+ * first run), or by replacing the launcher process (exec mode).
+ * On Windows, uv_spawn puts every child it starts (not detached) into libuv's
+ * job object with JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE: the app and the
+ * processes it starts are tracked together and end with the launcher, so no
+ * orphan holds files of a version being replaced. */
+#ifndef BL_SUPERVISE_H
+#define BL_SUPERVISE_H
+
+#include "base/error.h"
+
+#include <stdint.h>
+#include <uv.h>
+
+/* The variable that names the health file to the app. An app on trial may
+ * create that file once it is up (its main window shown, its server
+ * listening) to be confirmed before the healthy time is over. */
+#define BL_HEALTH_FILE_ENV "BOMIOT_HEALTH_FILE"
+
+typedef struct {
+    int exit_code;   /* valid when term_signal == 0 */
+    int term_signal; /* the signal that killed the app, 0 if it exited */
+    uint64_t ran_ms; /* from spawn to exit */
+    int confirmed;   /* on_healthy was called */
+} bl_app_status;
+
+/* Watching a version on trial. on_healthy runs once, on the calling thread,
+ * when the app has run healthy_ms or created health_file, while it keeps
+ * running. */
+typedef struct {
+    uint64_t healthy_ms;
+    const char *health_file;
+    void (*on_healthy)(void *ctx, const char *why);
+    void *ctx;
+} bl_supervise_watch;
+
+/* Work that lives as long as the app runs, on the supervising loop (the
+ * background updater): on_start after the spawn, on_stop when the app has
+ * exited; on_stop must close every handle on_start opened. */
+typedef struct {
+    void (*on_start)(void *ctx, uv_loop_t *loop);
+    void (*on_stop)(void *ctx);
+    void *ctx;
+} bl_supervise_hooks;
+
+/* Spawns app (argv[0] should be its path; argv NULL-terminated) with the
+ * launcher's working directory, environment and standard streams, passes
+ * bl_plat_forwarded_signals() on to it, and waits for it to end. watch may be
+ * NULL (no trial). */
+int bl_supervise_run(const char *app, char *const argv[], const bl_supervise_watch *watch,
+                     const bl_supervise_hooks *hooks, bl_app_status *status, bl_error *err);
+
+/* Starts app detached and returns at once (exec mode where the OS has no exec). */
+int bl_supervise_spawn_detached(const char *app, char *const argv[], bl_error *err);
+
+#endif

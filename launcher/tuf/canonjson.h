@@ -1,0 +1,41 @@
+/* JSON as TUF metadata needs it: a strict parser that accepts only what
+ * securesystemslib itself could read back and sign (so a document cannot mean
+ * two things to two parsers), and the OLPC canonical form that signatures are
+ * made over, byte for byte as securesystemslib's encode_canonical writes it:
+ * no whitespace, object keys sorted by UTF-8 byte order (= code point order),
+ * strings with only '\' and '"' escaped and everything else raw, integers
+ * exact, true/false/null; floats are not representable and are rejected. */
+#ifndef BL_CANONJSON_H
+#define BL_CANONJSON_H
+
+#include <stddef.h>
+
+#include <cJSON.h>
+
+#include "base/error.h"
+
+/* Deepest nesting of arrays and objects accepted; metadata needs about 6. */
+#define BL_CANONJSON_MAX_DEPTH 32
+
+/* Integers must satisfy |x| < 2^53: beyond that a double cannot hold them
+ * exactly, so cJSON would silently change the signed value. */
+#define BL_CANONJSON_MAX_INT 9007199254740991.0 /* 2^53 - 1 */
+
+/* Parses len bytes of text (no NUL terminator needed) into a cJSON tree the
+ * caller frees with cJSON_Delete. Rejects, with BL_ECORRUPT and where: input
+ * longer than max_len (BL_ETOOBIG), invalid UTF-8, a NUL byte or "\u0000",
+ * raw control characters in strings, numbers with a fraction or exponent or
+ * |x| >= 2^53, duplicate keys in an object, nesting deeper than
+ * BL_CANONJSON_MAX_DEPTH, and anything after the value but whitespace. */
+int bl_canonjson_parse(const char *text, size_t len, size_t max_len, cJSON **out, bl_error *err);
+
+/* Writes the canonical form of value into a NUL-terminated buffer the caller
+ * frees; *out_len excludes the NUL. BL_EINVAL for what has no canonical form
+ * (a non-integer or too large number, raw JSON, invalid UTF-8, too deep). */
+int bl_canonjson_encode(const cJSON *value, char **out, size_t *out_len, bl_error *err);
+
+/* Reads an integer 0 <= x <= 2^53-1 from a number item (through valuedouble:
+ * cJSON's valueint saturates at INT_MAX). Returns 0 when item is not one. */
+int bl_canonjson_get_uint(const cJSON *item, unsigned long long *out);
+
+#endif

@@ -1,0 +1,269 @@
+#include "apply.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "delta/delta.h"
+#include "pipe.h"
+#include "start/sha256.h"
+
+#define CHUNK (256 * 1024)
+#define PIPE_CHUNK (1024 * 1024) /* the patch hands out 1 MB at a time */
+#define PIPE_CHUNKS 4
+
+typedef struct {
+    FILE *in, *tar;
+    z_stream z;
+    int z_ready, finished, members;
+    bl_sha256 hash;
+    uint64_t size;
+    unsigned char in_buf[CHUNK], out_buf[CHUNK];
+} inflater;
+
+/* bl_unpack_read_fn: the next chunk of the decompressed tar, which is also
+ * appended to the cached tar and hashed. */
+static long long next_chunk(void *ctx, const void **buf, bl_error *err)
+{
+    inflater *f = ctx;
+    for (;;) {
+        int zrc;
+        if (f->finished)
+            return 0;
+        if (f->z.avail_in == 0) {
+            size_t n = fread(f->in_buf, 1, sizeof f->in_buf, f->in);
+            if (n == 0) {
+                if (ferror(f->in)) {
+                    bl_error_set(err, BL_EIO, "cannot read the archive");
+                    return -1;
+                }
+                /* End of input: fine only right after a complete gzip member. */
+                if (f->z.total_in == 0 && f->members > 0) {
+                    f->finished = 1;
+                    return 0;
+                }
+                bl_error_set(err, BL_ECORRUPT, "the archive is truncated");
+                return -1;
+            }
+            f->z.next_in = f->in_buf;
+            f->z.avail_in = (uInt)n;
+        }
+        f->z.next_out = f->out_buf;
+        f->z.avail_out = sizeof f->out_buf;
+        zrc = inflate(&f->z, Z_NO_FLUSH);
+        if (zrc != Z_OK && zrc != Z_STREAM_END && !(zrc == Z_BUF_ERROR && f->z.avail_out > 0)) {
+            bl_error_set(err, BL_ECORRUPT, "the archive is not valid gzip: %s", f->z.msg ? f->z.msg : "error");
+            return -1;
+        }
+        if (zrc == Z_STREAM_END) {
+            f->members++;
+            inflateReset(&f->z); /* another gzip member may follow */
+        }
+        if (f->z.avail_out < sizeof f->out_buf) {
+            size_t n = sizeof f->out_buf - f->z.avail_out;
+            if (fwrite(f->out_buf, 1, n, f->tar) != n) {
+                bl_error_set(err, BL_ENOSPC, "cannot write the cached tar (disk full?)");
+                return -1;
+            }
+            bl_sha256_update(&f->hash, f->out_buf, n);
+            f->size += n;
+            *buf = f->out_buf;
+            return (long long)n;
+        }
+    }
+}
+
+void bl_apply_hex(const unsigned char sha256[32], char *out)
+{
+    sodium_bin2hex(out, 65, sha256, 32);
+}
+
+int bl_apply_archive(const char *archive_gz, const char *tar_path, const char *dest,
+                     const bl_unpack_options *opt, bl_tar_digest *digest, bl_error *err)
+{
+    inflater *f = calloc(1, sizeof *f);
+    int rc;
+
+    if (!f)
+        return bl_error_set(err, BL_ENOMEM, "out of memory");
+    bl_sha256_init(&f->hash);
+    if (!(f->in = fopen(archive_gz, "rb"))) {
+        rc = bl_error_set(err, BL_EIO, "cannot open %s", archive_gz);
+        goto cleanup;
+    }
+    if (!(f->tar = fopen(tar_path, "wb"))) {
+        rc = bl_error_set(err, BL_EIO, "cannot create %s", tar_path);
+        goto cleanup;
+    }
+    if (inflateInit2(&f->z, 16 + MAX_WBITS) != Z_OK) { /* 16: gzip header */
+        rc = bl_error_set(err, BL_ENOMEM, "cannot start gzip decoding");
+        goto cleanup;
+    }
+    f->z_ready = 1;
+    rc = bl_unpack_stream(next_chunk, f, dest, opt, err);
+    if (rc == BL_OK) {
+        /* libarchive stops at the tar's end blocks; the cached tar needs the rest too. */
+        const void *ignored;
+        bl_error drain;
+        long long n;
+        while ((n = next_chunk(f, &ignored, &drain)) > 0)
+            ;
+        if (n < 0)
+            rc = bl_error_set(err, drain.code, "%s", drain.msg);
+    }
+    /* Not flushed to disk on purpose: the cached tar only saves a download
+     * next time, and its digest is checked before it is patched. */
+    if (rc == BL_OK && fflush(f->tar) != 0)
+        rc = bl_error_set(err, BL_ENOSPC, "cannot write %s (disk full?)", tar_path);
+    if (rc == BL_OK) {
+        digest->size = f->size;
+        bl_sha256_final(&f->hash, digest->sha256);
+    }
+
+cleanup:
+    if (f->z_ready)
+        inflateEnd(&f->z);
+    if (f->in)
+        fclose(f->in);
+    if (f->tar && fclose(f->tar) != 0 && rc == BL_OK)
+        rc = bl_error_set(err, BL_ENOSPC, "cannot write %s (disk full?)", tar_path);
+    free(f);
+    return rc;
+}
+
+/* The patch thread: old and patch are read with positioned reads, the
+ * rebuilt tar goes into the pipe. */
+typedef struct {
+    const char *old_tar, *patch;
+} patch_job;
+
+static int pipe_sink_write(void *ctx, const void *buf, size_t len, bl_error *err)
+{
+    return bl_pipe_write(ctx, buf, len, err);
+}
+
+static int run_patch(void *ctx, bl_pipe *pipe, bl_error *err)
+{
+    const patch_job *job = ctx;
+    bl_delta_file *old_file = NULL, *patch_file = NULL;
+    bl_delta_source old, patch;
+    bl_delta_sink sink = {pipe, pipe_sink_write};
+    int rc;
+
+    if ((rc = bl_delta_file_open(job->old_tar, &old_file, &old, err)) == BL_OK &&
+        (rc = bl_delta_file_open(job->patch, &patch_file, &patch, err)) == BL_OK &&
+        (rc = bl_delta_patch(&old, &patch, &sink, NULL, err)) != BL_OK && rc != BL_ECANCELED)
+        bl_error_prefix(err, "%s: ", job->patch);
+    bl_delta_file_close(old_file);
+    bl_delta_file_close(patch_file);
+    return rc;
+}
+
+/* The reading side: every chunk of the rebuilt tar is cached and hashed
+ * before the unpacker sees it. Progress is bytes of the tar against the
+ * size its patch names, and cancel is polled here, so both work the same
+ * with and without the unpacker. */
+typedef struct {
+    bl_pipe *pipe;
+    FILE *tar;
+    const char *tar_path;
+    bl_sha256 hash;
+    uint64_t size, total;
+    bl_progress *progress;
+} patch_reader;
+
+static long long next_patched(void *ctx, const void **buf, bl_error *err)
+{
+    patch_reader *r = ctx;
+    long long n;
+
+    if (bl_progress_cancelled(r->progress)) {
+        bl_error_set(err, BL_ECANCELED, "patching canceled");
+        return -1;
+    }
+    if ((n = bl_pipe_read(r->pipe, buf, err)) > 0) {
+        if (fwrite(*buf, 1, (size_t)n, r->tar) != (size_t)n) {
+            bl_error_set(err, errno == ENOSPC ? BL_ENOSPC : BL_EIO, "cannot write %s: %s", r->tar_path,
+                         strerror(errno));
+            return -1;
+        }
+        bl_sha256_update(&r->hash, *buf, (size_t)n);
+        r->size += (uint64_t)n;
+        bl_progress_bytes(r->progress, r->size, r->total);
+    }
+    return n;
+}
+
+/* The size the patch's header names, for progress only (0 if unreadable:
+ * the patch thread reports why). */
+static uint64_t patched_size(const char *patch)
+{
+    bl_delta_file *f;
+    bl_delta_source src;
+    bl_error ignored;
+    uint64_t size = 0;
+
+    if (bl_delta_file_open(patch, &f, &src, &ignored) == BL_OK) {
+        if (bl_delta_patch_size(&src, &size, &ignored) != BL_OK)
+            size = 0;
+        bl_delta_file_close(f);
+    }
+    return size;
+}
+
+int bl_apply_patch(const char *old_tar, const char *patch, const char *tar_path, const char *dest,
+                   const bl_unpack_options *opt, bl_tar_digest *digest, bl_error *err)
+{
+    patch_job job = {old_tar, patch};
+    /* The unpacker reports nothing itself: the reader does, in tar bytes. */
+    bl_unpack_options unpack_opt = {opt ? opt->max_bytes : 0, NULL};
+    patch_reader r;
+    bl_error producer;
+    int rc, prc;
+
+    memset(&r, 0, sizeof r);
+    r.tar_path = tar_path;
+    r.progress = opt ? opt->progress : NULL;
+    r.total = patched_size(patch);
+    bl_sha256_init(&r.hash);
+    if (!(r.tar = fopen(tar_path, "wb")))
+        return bl_error_set(err, BL_EIO, "cannot create %s", tar_path);
+    if ((rc = bl_pipe_start(PIPE_CHUNK, PIPE_CHUNKS, run_patch, &job, &r.pipe, err)) != BL_OK)
+        goto cleanup;
+    if (dest) {
+        rc = bl_unpack_stream(next_patched, &r, dest, &unpack_opt, err);
+    } else {
+        rc = BL_OK;
+    }
+    /* The rest of the tar: all of it without an unpacker, and after the
+     * unpacker what follows the tar's end blocks, which the cache keeps. */
+    while (rc == BL_OK) {
+        const void *ignored;
+        bl_error why;
+        long long n;
+        memset(&why, 0, sizeof why);
+        if ((n = next_patched(&r, &ignored, &why)) < 0)
+            rc = bl_error_set(err, why.code ? why.code : BL_EIO, "%s", why.msg);
+        else if (n == 0)
+            break;
+    }
+    /* Stops the patch thread if the reading side failed first; its own
+     * failure was already reported through the pipe. */
+    prc = bl_pipe_finish(r.pipe, &producer);
+    if (rc == BL_OK && prc != BL_OK)
+        rc = bl_error_set(err, prc, "%s", producer.msg);
+    if (rc == BL_OK && fflush(r.tar) != 0)
+        rc = bl_error_set(err, errno == ENOSPC ? BL_ENOSPC : BL_EIO, "cannot write %s: %s", tar_path, strerror(errno));
+    if (rc == BL_OK) {
+        digest->size = r.size;
+        bl_sha256_final(&r.hash, digest->sha256);
+    }
+
+cleanup:
+    if (fclose(r.tar) != 0 && rc == BL_OK)
+        rc = bl_error_set(err, errno == ENOSPC ? BL_ENOSPC : BL_EIO, "cannot write %s: %s", tar_path, strerror(errno));
+    return rc;
+}

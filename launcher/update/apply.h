@@ -1,0 +1,40 @@
+/* Turning a verified full archive, or a patch of the cached tar, into an
+ * installed version in one pass: the tar ({app}-{version}.tar) goes to the
+ * cache, where the next update patches it, and the same bytes stream into
+ * the unpacker; the tar's length and SHA-256 are computed on the way. */
+#ifndef BL_APPLY_H
+#define BL_APPLY_H
+
+#include <stdint.h>
+
+#include "base/error.h"
+#include "unpack.h"
+
+typedef struct {
+    uint64_t size;
+    unsigned char sha256[32];
+} bl_tar_digest;
+
+/* archive_gz: gzip (any number of members) of a tar. Writes tar_path and
+ * unpacks into dest (which must not exist). On failure both may be partial:
+ * the caller removes them. */
+int bl_apply_archive(const char *archive_gz, const char *tar_path, const char *dest,
+                     const bl_unpack_options *opt, bl_tar_digest *digest, bl_error *err);
+
+/* Rebuilds a tar from old_tar and a BSDIFF40 patch on a second thread
+ * (bl_delta_patch, which decompresses the diff block on a third) and streams
+ * it through a 4 MB pipe into tar_path and, when dest is not NULL, into the
+ * unpacker, which writes dest (which must not exist). Nothing here trusts
+ * the result: the caller compares digest with trusted metadata and removes
+ * tar_path and dest on a mismatch, before anything is committed. The
+ * unpacker's own checks (no path out of dest, no devices) hold for any
+ * bytes. opt->progress gets bytes of the tar against the size the patch
+ * names and is polled for cancel, with or without dest. On failure both
+ * may be partial: the caller removes them. */
+int bl_apply_patch(const char *old_tar, const char *patch, const char *tar_path, const char *dest,
+                   const bl_unpack_options *opt, bl_tar_digest *digest, bl_error *err);
+
+/* Lower-case hex of a digest; out must hold 65 bytes. */
+void bl_apply_hex(const unsigned char sha256[32], char *out);
+
+#endif

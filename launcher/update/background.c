@@ -1,0 +1,224 @@
+#include "background.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "start/log.h"
+#include "platform.h"
+#include "start/progress.h"
+#include "update.h"
+#include "watch.h"
+
+/* A check in the background may take its time, but not forever. */
+#define CHECK_BUDGET_NS (60ull * 1000000000ull)
+
+struct bl_background {
+    bl_background_options opt;
+    uv_timer_t timer;
+    uv_async_t done;
+    uv_thread_t thread;
+    bl_watch *watch;
+    bl_progress *progress; /* only for cancel */
+    int timer_on, running, again, stopping, open_handles;
+    /* the worker's input and output, owned by it while running */
+    bl_state snapshot;
+    bl_update_result result;
+    bl_error error;
+    int rc;
+};
+
+static void check_now(bl_background *bg);
+
+uint64_t bl_background_delay_ms(int64_t interval_s, uint32_t random)
+{
+    /* +-10%: a fleet started together drifts apart within a few checks. */
+    double spread = ((double)random / 4294967295.0 - 0.5) * 0.2;
+    return (uint64_t)((double)interval_s * 1000.0 * (1.0 + spread));
+}
+
+static void on_timer(uv_timer_t *timer)
+{
+    bl_log(BL_LOG_INFO, "background", "time for the periodic check for updates");
+    check_now(timer->data);
+}
+
+static void schedule(bl_background *bg)
+{
+    uint32_t r = 0;
+    if (!bg->timer_on || bg->stopping)
+        return;
+    uv_random(NULL, NULL, &r, sizeof r, 0, NULL);
+    uv_timer_start(&bg->timer, on_timer, bl_background_delay_ms(bg->opt.cfg->update_interval, r), 0);
+}
+
+static void on_repository_changed(void *ctx)
+{
+    bl_log(BL_LOG_INFO, "background", "the repository changed; checking for updates");
+    check_now(ctx);
+}
+
+static void maybe_free(bl_background *bg)
+{
+    if (bg->stopping && !bg->running && bg->open_handles == 0) {
+        bl_progress_free(bg->progress);
+        free(bg);
+    }
+}
+
+static void on_closed(uv_handle_t *handle)
+{
+    bl_background *bg = handle->data;
+    bg->open_handles--;
+    maybe_free(bg);
+}
+
+/* The worker thread: a full update that installs into versions/ but does not
+ * switch; it only reads the snapshot of the state it was given. */
+static void work(void *arg)
+{
+    bl_background *bg = arg;
+    bl_update_request req;
+    uv_timeval64_t now;
+
+    bl_plat_lower_thread_priority();
+    memset(&req, 0, sizeof req);
+    uv_gettimeofday(&now);
+    req.layout = bg->opt.layout;
+    req.cfg = bg->opt.cfg;
+    req.state = &bg->snapshot;
+    req.progress = bg->progress;
+    req.now = now.tv_sec;
+    req.check_deadline = uv_hrtime() + CHECK_BUDGET_NS;
+    req.install = bg->opt.cfg->auto_update;
+    bg->rc = bl_update_run(&req, &bg->result, &bg->error);
+    uv_async_send(&bg->done);
+}
+
+static void write_ready_file(bl_background *bg, const char *version)
+{
+    char text[BL_VERSION_MAX_TEXT + 2];
+    bl_error err;
+    int n = snprintf(text, sizeof text, "%s\n", version);
+    if (bl_plat_write_file_atomic(bg->opt.ready_file, text, (size_t)n, &err) != BL_OK)
+        bl_log(BL_LOG_WARN, "background", "cannot tell the app: %s", err.msg);
+}
+
+/* Back on the loop thread: record what the worker staged. */
+static void on_done(uv_async_t *async)
+{
+    bl_background *bg = async->data;
+    bl_state *state = bg->opt.state;
+
+    uv_thread_join(&bg->thread);
+    bg->running = 0;
+    if (bg->stopping) {
+        uv_close((uv_handle_t *)&bg->done, on_closed);
+        return;
+    }
+    if (bg->rc != BL_OK) {
+        bl_log(BL_LOG_WARN, "background", "update check failed: %s", bg->error.msg);
+    } else if (bg->result.installed && strcmp(bg->result.version, state->current) != 0) {
+        snprintf(state->pending, sizeof state->pending, "%s", bg->result.version);
+        bg->opt.save_state(bg->opt.save_ctx);
+        write_ready_file(bg, bg->result.version);
+        bl_log(BL_LOG_INFO, "background", "%s; it starts at the next launch", bg->result.why);
+    } else {
+        bl_log(BL_LOG_INFO, "background", "%s", bg->result.why[0] ? bg->result.why : "nothing to do");
+    }
+    if (bg->again) { /* something changed while we were busy */
+        bg->again = 0;
+        check_now(bg);
+        return;
+    }
+    schedule(bg);
+}
+
+static void check_now(bl_background *bg)
+{
+    if (bg->stopping)
+        return;
+    if (bg->running) {
+        bg->again = 1;
+        return;
+    }
+    if (bg->opt.state->pending[0] || bg->opt.state->trial)
+        return; /* one staged version at a time; a version on trial is judged first */
+    bg->snapshot = *bg->opt.state;
+    bg->running = 1;
+    if (uv_thread_create(&bg->thread, work, bg) != 0) {
+        bg->running = 0;
+        bl_log(BL_LOG_WARN, "background", "cannot start the update thread");
+        schedule(bg);
+    }
+}
+
+/* file:///path/to/repo -> /path/to/repo/metadata (and its timestamp.json). */
+static int local_metadata_dir(const char *url, char *dir, size_t dsize, char *poll, size_t psize)
+{
+    if (strncmp(url, "file://", 7) != 0)
+        return 0;
+    return (size_t)snprintf(dir, dsize, "%s/metadata", url + 7) < dsize &&
+           (size_t)snprintf(poll, psize, "%s/metadata/timestamp.json", url + 7) < psize;
+}
+
+int bl_background_start(uv_loop_t *loop, const bl_background_options *opt, bl_background **out, bl_error *err)
+{
+    char dir[4096], poll[4200];
+    bl_background *bg;
+    int rc;
+
+    *out = NULL;
+    if (opt->cfg->update_interval <= 0 && !opt->cfg->file_watcher)
+        return BL_OK;
+    if (!(bg = calloc(1, sizeof *bg)) || !(bg->progress = bl_progress_new())) {
+        free(bg);
+        return bl_error_set(err, BL_ENOMEM, "out of memory");
+    }
+    bg->opt = *opt;
+    uv_async_init(loop, &bg->done, on_done);
+    bg->done.data = bg;
+    uv_timer_init(loop, &bg->timer);
+    bg->timer.data = bg;
+    bg->open_handles = 2;
+    if (opt->cfg->update_interval > 0) {
+        bg->timer_on = 1;
+        schedule(bg);
+        bl_log(BL_LOG_INFO, "background", "checking for updates every %lld s", (long long)opt->cfg->update_interval);
+    }
+    /* a drop folder where one is configured (an admin copies files in, on
+     * any kind of update_url), else the file:// repository's metadata */
+    if (opt->cfg->file_watcher && opt->cfg->watch_dir[0]) {
+        snprintf(dir, sizeof dir, "%s", opt->cfg->watch_dir);
+        snprintf(poll, sizeof poll, "%s", opt->cfg->watch_dir);
+    }
+    if (opt->cfg->file_watcher &&
+        (opt->cfg->watch_dir[0] || local_metadata_dir(opt->cfg->update_url, dir, sizeof dir, poll, sizeof poll))) {
+        bl_watch_options w = {dir, BL_WATCH_DEFAULT_DEBOUNCE_MS, poll, BL_WATCH_DEFAULT_POLL_MS, 1,
+                              on_repository_changed, bg};
+        if ((rc = bl_watch_start(loop, &w, &bg->watch, err)) != BL_OK)
+            bl_log(BL_LOG_WARN, "background", "%s", err->msg);
+        else
+            bl_log(BL_LOG_INFO, "background", "watching %s with %s (the poll covers network shares, where events "
+                   "do not arrive)", dir, bl_watch_describe(bg->watch));
+    } else if (opt->cfg->file_watcher) {
+        bl_log(BL_LOG_INFO, "background", "file_watcher needs a file:// update_url or a watch_dir; %s is not one",
+               opt->cfg->update_url);
+    }
+    *out = bg;
+    return BL_OK;
+}
+
+void bl_background_stop(bl_background *bg)
+{
+    if (!bg)
+        return;
+    bg->stopping = 1;
+    bl_progress_request_cancel(bg->progress);
+    bl_watch_stop(bg->watch);
+    uv_close((uv_handle_t *)&bg->timer, on_closed);
+    /* A running worker still signals done (it was asked to cancel): on_done
+     * closes the handle then, and the loop lives until it has. */
+    if (!bg->running)
+        uv_close((uv_handle_t *)&bg->done, on_closed);
+}

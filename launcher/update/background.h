@@ -1,0 +1,42 @@
+/* Updates while the app runs: a check every update_interval seconds (with
+ * jitter, so a fleet does not hit the server at the same second) and, with
+ * file_watcher on and a file:// repository, a check when its metadata
+ * changes. A check stages the next version fully (download, patch, verify,
+ * unpack into versions/<new>) on a low-priority thread, records it as the
+ * state's pending version, and writes the ready file the app can watch
+ * (BOMIOT_UPDATE_READY_FILE); the switch happens at the next start. */
+#ifndef BL_BACKGROUND_H
+#define BL_BACKGROUND_H
+
+#include <uv.h>
+
+#include "start/config.h"
+#include "base/error.h"
+#include "start/install.h"
+#include "start/state.h"
+
+#define BL_READY_FILE_ENV "BOMIOT_UPDATE_READY_FILE"
+
+typedef struct {
+    const bl_layout *layout;
+    const bl_config *cfg;
+    bl_state *state;                 /* the launcher's; changed only on the loop thread */
+    void (*save_state)(void *ctx);   /* persists *state */
+    void *save_ctx;
+    const char *ready_file;
+} bl_background_options;
+
+typedef struct bl_background bl_background;
+
+/* Starts the timer and the watcher (whichever the config asks for) on loop.
+ * *out is NULL when neither is on. */
+int bl_background_start(uv_loop_t *loop, const bl_background_options *opt, bl_background **out, bl_error *err);
+
+/* Cancels a check in progress, closes everything; frees itself once the
+ * loop has run the close callbacks and the worker has returned. */
+void bl_background_stop(bl_background *bg);
+
+/* Pure: the delay before the next check, interval_s +-10%, from a random u32. */
+uint64_t bl_background_delay_ms(int64_t interval_s, uint32_t random);
+
+#endif

@@ -1,0 +1,19 @@
+/* Length and hashes of a file, read once in streaming fashion, for checking
+ * a downloaded target (hundreds of MB) against its trusted metadata
+ * (bl_trust_check_file compares them). */
+#ifndef BL_DIGEST_H
+#define BL_DIGEST_H
+
+#include <stdint.h>
+
+#include "base/error.h"
+
+typedef struct {
+    uint64_t size;
+    unsigned char sha256[32];
+    unsigned char sha512[64];
+} bl_digest;
+
+int bl_digest_file(const char *path, bl_digest *out, bl_error *err);
+
+#endif

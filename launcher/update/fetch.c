@@ -1,0 +1,333 @@
+#include "fetch.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "base/fsutil.h"
+
+#define DEFAULT_CONNECT_TIMEOUT_MS 10000
+#define DEFAULT_MIN_RATE_WINDOW_S 30
+#define DEFAULT_BACKOFF_MS 250
+#define MAX_BACKOFF_MS 8000
+#define MAX_REDIRECTS 5
+
+/* Where received bytes go: a growing buffer, or a file. */
+typedef struct {
+    char *buf;
+    size_t len, cap;
+    FILE *file;
+    const char *path;  /* of file, to start it over */
+    CURL *curl;
+    int looked;        /* the status was checked at the first byte */
+    int discard;       /* an error page: not part of the file */
+    uint64_t received; /* in this transfer */
+    uint64_t offset;   /* bytes already there before it (resume) */
+    uint64_t max;      /* offset + received may not pass this; 0: no cap */
+    int too_long;
+    int disk_full;     /* writing the file failed with ENOSPC */
+    const bl_fetch_options *opt;
+    int cancelled, timed_out;
+} sink;
+
+int bl_fetch_global_init(bl_error *err)
+{
+    CURLcode rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+    if (rc != CURLE_OK)
+        return bl_error_set(err, BL_ENETWORK, "cannot start libcurl: %s", curl_easy_strerror(rc));
+    return BL_OK;
+}
+
+void bl_fetch_global_cleanup(void)
+{
+    curl_global_cleanup();
+}
+
+void bl_fetch_defaults(bl_fetch_options *opt)
+{
+    memset(opt, 0, sizeof *opt);
+    opt->connect_timeout_ms = DEFAULT_CONNECT_TIMEOUT_MS;
+    opt->min_bytes_per_second = 1024;
+    opt->min_rate_window_s = DEFAULT_MIN_RATE_WINDOW_S;
+    opt->retries = 3;
+    opt->first_backoff_ms = DEFAULT_BACKOFF_MS;
+}
+
+/* At the first byte: an error page is never written, and a server that
+ * answers a Range request with the whole file (200) restarts the file. */
+static int look_at_status(sink *s)
+{
+    long status = 0;
+    s->looked = 1;
+    curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &status);
+    s->discard = status >= 300;
+    if (s->file && s->offset && status == 200) {
+        fclose(s->file);
+        s->file = fopen(s->path, "wb");
+        s->offset = 0;
+        if (!s->file)
+            return -1;
+    }
+    return 0;
+}
+
+static size_t on_data(char *data, size_t size, size_t nmemb, void *userdata)
+{
+    sink *s = userdata;
+    size_t n = size * nmemb;
+
+    if (!s->looked && look_at_status(s) != 0)
+        return 0;
+    if (s->discard)
+        return n;
+    /* Endless data: stop at the trusted length, whatever the server says. */
+    if (s->max && (s->offset + s->received + n > s->max)) {
+        s->too_long = 1;
+        return 0;
+    }
+    if (s->file) {
+        if (fwrite(data, 1, n, s->file) != n) {
+            s->disk_full = errno == ENOSPC;
+            return 0;
+        }
+    } else {
+        if (s->len + n + 1 > s->cap) {
+            size_t cap = s->cap ? s->cap : 16384;
+            char *bigger;
+            while (cap < s->len + n + 1)
+                cap *= 2;
+            bigger = realloc(s->buf, cap);
+            if (!bigger)
+                return 0;
+            s->buf = bigger;
+            s->cap = cap;
+        }
+        memcpy(s->buf + s->len, data, n);
+        s->len += n;
+        s->buf[s->len] = '\0';
+    }
+    s->received += n;
+    return n;
+}
+
+static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+    sink *s = userdata;
+    (void)ultotal;
+    (void)ulnow;
+    if (s->opt->progress) {
+        uint64_t total = s->max ? s->max : (dltotal > 0 ? s->offset + (uint64_t)dltotal : 0);
+        bl_progress_bytes(s->opt->progress, s->offset + (uint64_t)dlnow, total);
+    }
+    if (bl_progress_cancelled(s->opt->progress)) {
+        s->cancelled = 1;
+        return 1;
+    }
+    if (s->opt->deadline && uv_hrtime() > s->opt->deadline) {
+        s->timed_out = 1;
+        return 1;
+    }
+    return 0;
+}
+
+static CURL *new_handle(const bl_fetch_options *opt, const char *url, sink *s, char *errbuf)
+{
+    CURL *curl = curl_easy_init();
+    if (!curl)
+        return NULL;
+    s->curl = curl;
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https,file");
+    curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(curl, CURLOPT_MAXREDIRS, (long)MAX_REDIRECTS);
+    curl_easy_setopt(curl, CURLOPT_FAILONERROR, 0L);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, opt->connect_timeout_ms);
+    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, opt->min_bytes_per_second);
+    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, opt->min_rate_window_s);
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (opt->ca_file)
+        curl_easy_setopt(curl, CURLOPT_CAINFO, opt->ca_file);
+    curl_easy_setopt(curl, CURLOPT_USERAGENT, "bomiot-launcher/" BL_VERSION_STRING);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, s);
+    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, s);
+    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+    if (s->max)
+        curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)s->max);
+    return curl;
+}
+
+enum outcome { DONE, RETRY, FAIL };
+
+/* Classifies one attempt; fills err on FAIL (and on RETRY, in case it is the last). */
+static enum outcome judge(CURL *curl, CURLcode rc, const sink *s, const char *url, const char *errbuf,
+                          long *retry_after_s, bl_error *err)
+{
+    long status = 0;
+    curl_off_t retry_after = 0;
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    if (s->cancelled) {
+        bl_error_set(err, BL_ECANCELED, "download of %s canceled", url);
+        return FAIL;
+    }
+    if (s->timed_out) {
+        bl_error_set(err, BL_ENETWORK, "%s: the time budget for the update check ran out", url);
+        return FAIL;
+    }
+    if (s->too_long || rc == CURLE_FILESIZE_EXCEEDED) {
+        bl_error_set(err, BL_ELENGTH, "%s is longer than the %llu bytes allowed", url, (unsigned long long)s->max);
+        return FAIL;
+    }
+    if (s->disk_full) { /* curl would only say "Failure writing output to destination" */
+        bl_error_set(err, BL_ENOSPC, "cannot write %s: the disk is full", s->path);
+        return FAIL;
+    }
+    if (rc == CURLE_FILE_COULDNT_READ_FILE || status == 404 || status == 403 || status == 410) {
+        bl_error_set(err, BL_ENOTFOUND, "%s: not found%s", url, status ? "" : " (no such file)");
+        return FAIL;
+    }
+    if (rc != CURLE_OK) {
+        bl_error_set(err, BL_ENETWORK, "%s: %s", url, errbuf[0] ? errbuf : curl_easy_strerror(rc));
+        switch (rc) {
+        case CURLE_SSL_CACERT_BADFILE:
+        case CURLE_PEER_FAILED_VERIFICATION:
+        case CURLE_SSL_CONNECT_ERROR:
+        case CURLE_UNSUPPORTED_PROTOCOL:
+        case CURLE_URL_MALFORMAT:
+        case CURLE_TOO_MANY_REDIRECTS:
+        case CURLE_WRITE_ERROR:
+            return FAIL; /* retrying changes nothing */
+        default:
+            return RETRY;
+        }
+    }
+    if (status == 429 || status >= 500) {
+        if (curl_easy_getinfo(curl, CURLINFO_RETRY_AFTER, &retry_after) == CURLE_OK && retry_after > 0)
+            *retry_after_s = (long)retry_after;
+        bl_error_set(err, BL_ENETWORK, "%s: the server answered HTTP %ld", url, status);
+        return RETRY;
+    }
+    if (status >= 300 && status != 0) {
+        bl_error_set(err, BL_ENETWORK, "%s: the server answered HTTP %ld", url, status);
+        return FAIL;
+    }
+    return DONE;
+}
+
+/* Waits before the next attempt, unless the budget or a cancel says stop. */
+static int back_off(const bl_fetch_options *opt, int attempt, long retry_after_s)
+{
+    uint64_t ms = opt->first_backoff_ms ? opt->first_backoff_ms : DEFAULT_BACKOFF_MS;
+    uint64_t waited = 0;
+    int i;
+    for (i = 0; i < attempt && ms < MAX_BACKOFF_MS; i++)
+        ms *= 2;
+    if (retry_after_s > 0 && (uint64_t)retry_after_s * 1000 <= MAX_BACKOFF_MS * 4)
+        ms = (uint64_t)retry_after_s * 1000;
+    while (waited < ms) {
+        if (bl_progress_cancelled(opt->progress) || (opt->deadline && uv_hrtime() > opt->deadline))
+            return 0;
+        uv_sleep(50);
+        waited += 50;
+    }
+    return 1;
+}
+
+int bl_fetch_memory(const bl_fetch_options *opt, const char *url, uint64_t max, char **out, size_t *len,
+                    bl_error *err)
+{
+    char errbuf[CURL_ERROR_SIZE];
+    bl_error last;
+    int attempt;
+
+    *out = NULL;
+    *len = 0;
+    for (attempt = 0;; attempt++) {
+        sink s;
+        long retry_after = 0;
+        CURL *curl;
+        CURLcode rc;
+        enum outcome o;
+
+        memset(&s, 0, sizeof s);
+        s.max = max;
+        s.opt = opt;
+        errbuf[0] = '\0';
+        if (!(curl = new_handle(opt, url, &s, errbuf)))
+            return bl_error_set(err, BL_ENOMEM, "out of memory");
+        rc = curl_easy_perform(curl);
+        o = judge(curl, rc, &s, url, errbuf, &retry_after, &last);
+        curl_easy_cleanup(curl);
+        if (o == DONE) {
+            if (!s.buf && !(s.buf = calloc(1, 1)))
+                return bl_error_set(err, BL_ENOMEM, "out of memory");
+            *out = s.buf;
+            *len = s.len;
+            return BL_OK;
+        }
+        free(s.buf);
+        if (o == FAIL || attempt >= opt->retries || !back_off(opt, attempt, retry_after))
+            return bl_error_set(err, last.code, "%s", last.msg);
+    }
+}
+
+int bl_fetch_file(const bl_fetch_options *opt, const char *url, const char *path, uint64_t exact_length,
+                  bl_error *err)
+{
+    char errbuf[CURL_ERROR_SIZE];
+    bl_error last;
+    int attempt;
+
+    for (attempt = 0;; attempt++) {
+        sink s;
+        long retry_after = 0;
+        uint64_t have = bl_fs_file_size(path);
+        CURL *curl;
+        CURLcode rc;
+        enum outcome o;
+        int closed;
+
+        if (exact_length && have == exact_length)
+            return BL_OK; /* the caller verifies the hash */
+        if (exact_length && have > exact_length)
+            have = 0; /* not a prefix of this file: start over */
+        memset(&s, 0, sizeof s);
+        s.max = exact_length;
+        s.offset = have;
+        s.opt = opt;
+        s.path = path;
+        errbuf[0] = '\0';
+        s.file = fopen(path, have ? "ab" : "wb");
+        if (!s.file)
+            return bl_error_set(err, BL_EIO, "cannot write %s", path);
+        if (!(curl = new_handle(opt, url, &s, errbuf))) {
+            fclose(s.file);
+            return bl_error_set(err, BL_ENOMEM, "out of memory");
+        }
+        if (have)
+            curl_easy_setopt(curl, CURLOPT_RESUME_FROM_LARGE, (curl_off_t)have);
+        rc = curl_easy_perform(curl);
+        o = judge(curl, rc, &s, url, errbuf, &retry_after, &last);
+        curl_easy_cleanup(curl);
+        closed = s.file ? fclose(s.file) : -1;
+        if (o == DONE) {
+            uint64_t got = bl_fs_file_size(path);
+            if (closed != 0)
+                return bl_error_set(err, BL_ENOSPC, "cannot write %s (disk full?)", path);
+            if (exact_length && got != exact_length)
+                return bl_error_set(err, BL_ELENGTH, "%s: got %llu bytes, expected %llu", url,
+                                    (unsigned long long)got, (unsigned long long)exact_length);
+            return BL_OK;
+        }
+        if (o == FAIL || attempt >= opt->retries || !back_off(opt, attempt, retry_after))
+            return bl_error_set(err, last.code, "%s", last.msg);
+    }
+}

@@ -1,0 +1,47 @@
+/* Downloads over http://, https:// and file:// with libcurl. Never reads more
+ * than the caller allows (the length trusted metadata gives, or a fixed cap
+ * for metadata whose length is not known yet), gives up on a server that
+ * trickles below a minimum rate, retries transient failures with backoff,
+ * resumes an interrupted file download with a Range request, and stops when
+ * the user cancels or the time budget runs out. Certificate checks are always
+ * on; proxies come from the usual environment variables (libcurl's default).
+ * Redirects stay on http(s): a server can never redirect to file://. */
+#ifndef BL_FETCH_H
+#define BL_FETCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/error.h"
+#include "start/progress.h"
+
+typedef struct {
+    const char *ca_file;         /* extra trust anchor for https; NULL: the system's */
+    long connect_timeout_ms;     /* 0: 10 s */
+    long min_bytes_per_second;   /* slower than this ... */
+    long min_rate_window_s;      /* ... for this long aborts (slow retrieval); 0: 30 s */
+    uint64_t deadline;           /* uv_hrtime() after which to give up; 0: none */
+    int retries;                 /* extra attempts on transient failures */
+    uint64_t first_backoff_ms;   /* 0: 250 ms, doubled each retry */
+    bl_progress *progress;       /* optional: bytes, cancel */
+} bl_fetch_options;
+
+/* Call once before any other thread exists (main). */
+int bl_fetch_global_init(bl_error *err);
+void bl_fetch_global_cleanup(void);
+
+void bl_fetch_defaults(bl_fetch_options *opt);
+
+/* GETs url into a NUL-terminated buffer the caller frees. More than max bytes
+ * is BL_ELENGTH; HTTP 404/403 (or a missing file://) is BL_ENOTFOUND, which a
+ * TUF client needs to tell "no newer root" from a failure. */
+int bl_fetch_memory(const bl_fetch_options *opt, const char *url, uint64_t max, char **out, size_t *len,
+                    bl_error *err);
+
+/* GETs url into path. If path already holds a prefix of the file (an earlier
+ * interrupted download), only the rest is requested. exact_length > 0 makes
+ * any other final size an error (BL_ELENGTH) and caps what is read. */
+int bl_fetch_file(const bl_fetch_options *opt, const char *url, const char *path, uint64_t exact_length,
+                  bl_error *err);
+
+#endif

@@ -1,0 +1,155 @@
+#include "plan.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "start/rollout.h"
+
+static int ends_with(const char *s, size_t n, const char *suffix)
+{
+    size_t k = strlen(suffix);
+    return n >= k && memcmp(s + n - k, suffix, k) == 0;
+}
+
+int bl_plan_parse_target_name(const char *name, const char *app, char *version, size_t size)
+{
+    size_t n = strlen(name), a = strlen(app), vlen;
+    int kind;
+
+    if (ends_with(name, n, ".tar.gz")) {
+        kind = BL_TARGET_ARCHIVE;
+        n -= 7;
+    } else if (ends_with(name, n, ".patch")) {
+        kind = BL_TARGET_PATCH;
+        n -= 6;
+    } else {
+        return BL_TARGET_OTHER;
+    }
+    /* "{app}-": the app name itself may contain '-', so match it exactly. */
+    if (n <= a + 1 || memcmp(name, app, a) != 0 || name[a] != '-')
+        return BL_TARGET_OTHER;
+    vlen = n - a - 1;
+    if (vlen >= size)
+        return BL_TARGET_OTHER;
+    memcpy(version, name + a + 1, vlen);
+    version[vlen] = '\0';
+    return bl_version_is_safe_name(version) ? kind : BL_TARGET_OTHER;
+}
+
+static int compare_releases(const void *a, const void *b)
+{
+    return bl_version_compare_text(((const bl_release *)a)->version, ((const bl_release *)b)->version);
+}
+
+void bl_plan_sort(bl_release *releases, int *count)
+{
+    int i, kept = 0;
+    for (i = 0; i < *count; i++) {
+        if (bl_version_is_safe_name(releases[i].version))
+            releases[kept++] = releases[i];
+    }
+    *count = kept;
+    qsort(releases, (size_t)kept, sizeof *releases, compare_releases);
+}
+
+static int is_prerelease(const char *version)
+{
+    bl_version v;
+    return bl_version_parse(version, &v, NULL) == BL_OK && bl_version_is_prerelease(&v);
+}
+
+int bl_plan_target(const bl_release *releases, int count, const char *current, int allow_prerelease,
+                   const bl_state *state, char *why, size_t why_size)
+{
+    int i, stop = count, best = -1, skipped_blocked = 0, skipped_rollout = 0;
+
+    /* tufup: a required release must be installed before anything after it. */
+    for (i = 0; i < count; i++) {
+        if (releases[i].required && bl_version_compare_text(releases[i].version, current) > 0) {
+            stop = i + 1;
+            break;
+        }
+    }
+    for (i = 0; i < stop; i++) {
+        const bl_release *r = &releases[i];
+        if (bl_version_compare_text(r->version, current) <= 0 || !r->has_archive)
+            continue;
+        if (!allow_prerelease && is_prerelease(r->version))
+            continue;
+        if (bl_state_is_blocked(state, r->version)) {
+            skipped_blocked++;
+            continue;
+        }
+        if (!bl_rollout_takes(state->install_id, r->version, r->rollout)) {
+            skipped_rollout++;
+            continue;
+        }
+        best = i;
+    }
+    if (best < 0) {
+        snprintf(why, why_size, "already up to date at %s%s%s", current,
+                 skipped_blocked ? " (newer versions are blocked after failing their trial)" : "",
+                 skipped_rollout ? " (a newer release is rolling out to other installations first)" : "");
+        return -1;
+    }
+    snprintf(why, why_size, "%s is newer than %s%s", releases[best].version, current,
+             stop < count ? " (a required release, installed before later ones)" : "");
+    return best;
+}
+
+static int index_of(const bl_release *releases, int count, const char *version)
+{
+    int i;
+    for (i = 0; i < count; i++) {
+        if (bl_version_compare_text(releases[i].version, version) == 0)
+            return i;
+    }
+    return -1;
+}
+
+void bl_plan_path(const bl_release *releases, int count, const char *current, int target, int incremental,
+                  int have_current_tar, bl_plan *plan)
+{
+    const bl_release *t = &releases[target];
+    int from = index_of(releases, count, current);
+    uint64_t patch_bytes = 0;
+    int i;
+
+    memset(plan, 0, sizeof *plan);
+    plan->target = target;
+    plan->method = BL_PLAN_ARCHIVE;
+    plan->download_bytes = t->archive_length;
+    if (!incremental) {
+        snprintf(plan->why, sizeof plan->why, "full archive (incremental updates are off)");
+        return;
+    }
+    if (!have_current_tar) {
+        snprintf(plan->why, sizeof plan->why, "full archive (no cached copy of %s to patch)", current);
+        return;
+    }
+    if (from < 0 || from >= target) {
+        snprintf(plan->why, sizeof plan->why, "full archive (%s is not a release of this repository)", current);
+        return;
+    }
+    for (i = from + 1; i <= target; i++) {
+        if (!releases[i].has_patch) {
+            snprintf(plan->why, sizeof plan->why, "full archive (no patch to %s)", releases[i].version);
+            return;
+        }
+        if (releases[i].patch_length > UINT64_MAX - patch_bytes)
+            return;
+        patch_bytes += releases[i].patch_length;
+    }
+    if (patch_bytes >= t->archive_length) {
+        snprintf(plan->why, sizeof plan->why, "full archive (%llu bytes) is smaller than %d patch(es) (%llu bytes)",
+                 (unsigned long long)t->archive_length, target - from, (unsigned long long)patch_bytes);
+        return;
+    }
+    plan->method = BL_PLAN_PATCHES;
+    plan->first_patch = from + 1;
+    plan->last_patch = target;
+    plan->download_bytes = patch_bytes;
+    snprintf(plan->why, sizeof plan->why, "%d patch(es), %llu bytes instead of %llu for the full archive",
+             target - from, (unsigned long long)patch_bytes, (unsigned long long)t->archive_length);
+}

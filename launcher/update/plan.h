@@ -1,0 +1,65 @@
+/* Choosing what to install and how, as pure functions over what the trusted
+ * targets metadata lists. tufup's repository holds, per release V, the full
+ * archive {app}-V.tar.gz and (except the first) the patch {app}-V.patch from
+ * the previous release's uncompressed tar to V's. So the way from the current
+ * version C to a target T is either T's archive, or the patches of every
+ * release after C up to T, applied in order to C's tar. */
+#ifndef BL_PLAN_H
+#define BL_PLAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "start/state.h"
+#include "start/version.h"
+
+#define BL_PLAN_MAX_RELEASES 512
+
+typedef struct {
+    char version[BL_VERSION_MAX_TEXT];
+    int has_archive;
+    uint64_t archive_length;
+    int has_patch;
+    uint64_t patch_length;
+    int required;   /* tufup: a client stops here before going further */
+    double rollout; /* percent of installations offered this release (100: all) */
+} bl_release;
+
+enum bl_plan_method { BL_PLAN_NOTHING = 0, BL_PLAN_ARCHIVE, BL_PLAN_PATCHES };
+
+typedef struct {
+    int method;                  /* enum bl_plan_method */
+    int target;                  /* index into the releases */
+    int first_patch, last_patch; /* indices of the patch chain, inclusive */
+    uint64_t download_bytes;
+    char why[256]; /* a sentence for the log */
+} bl_plan;
+
+enum bl_target_kind { BL_TARGET_OTHER = 0, BL_TARGET_ARCHIVE, BL_TARGET_PATCH };
+
+/* Reads a tufup target name, {app}-{version}.tar.gz or {app}-{version}.patch
+ * (tufup: ^[\w-]+-(.+)(\.tar\.gz|\.patch)$), for this app. Returns the kind,
+ * and the version (a safe folder name) in version; BL_TARGET_OTHER for
+ * anything else, including other apps' targets and unsafe versions. */
+int bl_plan_parse_target_name(const char *name, const char *app, char *version, size_t size);
+
+/* Sorts releases by version, oldest first, dropping invalid versions. */
+void bl_plan_sort(bl_release *releases, int *count);
+
+/* Picks the target among sorted releases: the newest one above current that
+ * the channel offers (pre-releases only when allow_prerelease), that has an
+ * archive, that this installation is in the rollout of (state->install_id),
+ * that is not blocked, and not beyond the first required release above
+ * current. Returns its index, or -1 with why filled. */
+int bl_plan_target(const bl_release *releases, int count, const char *current, int allow_prerelease,
+                   const bl_state *state, char *why, size_t why_size);
+
+/* Chooses the cheapest verified way to target: the patch chain when
+ * incremental is on, the current version's tar is available, every release
+ * between current (exclusive) and target (inclusive) has a patch, the chain
+ * starts right after current (current itself must be a listed release) and
+ * costs fewer bytes than the archive; else the archive. */
+void bl_plan_path(const bl_release *releases, int count, const char *current, int target, int incremental,
+                  int have_current_tar, bl_plan *plan);
+
+#endif

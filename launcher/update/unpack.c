@@ -1,0 +1,281 @@
+#include "unpack.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <uv.h>
+
+#include "base/fsutil.h"
+#include "platform.h"
+
+#define READ_BLOCK (256 * 1024)
+#define MAX_DEPTH 256
+
+int bl_unpack_check_name(const char *name, char *out, size_t size, bl_error *err)
+{
+    const char *p = name;
+    size_t used = 0;
+
+    if (name[0] == '/' || name[0] == '\\' || (name[0] && name[1] == ':'))
+        return bl_error_set(err, BL_ECORRUPT, "archive entry '%.200s' has an absolute path", name);
+    while (*p) {
+        size_t n = strcspn(p, "/");
+        if (memchr(p, '\\', n))
+            return bl_error_set(err, BL_ECORRUPT, "archive entry '%.200s' contains a backslash", name);
+        if (n == 2 && p[0] == '.' && p[1] == '.')
+            return bl_error_set(err, BL_ECORRUPT, "archive entry '%.200s' leaves the folder ('..')", name);
+        if (n > 0 && !(n == 1 && p[0] == '.')) { /* skip empty and "." parts */
+            if (used + n + 2 > size)
+                return bl_error_set(err, BL_ETOOBIG, "archive entry name too long: '%.200s'", name);
+            if (used)
+                out[used++] = '/';
+            memcpy(out + used, p, n);
+            used += n;
+        }
+        p += n;
+        if (*p == '/')
+            p++;
+    }
+    out[used] = '\0';
+    return BL_OK;
+}
+
+int bl_unpack_link_stays_inside(const char *name, const char *target)
+{
+    int depth = 0;
+    const char *p;
+
+    if (!target[0] || target[0] == '/' || target[0] == '\\' || (target[1] == ':'))
+        return 0;
+    /* The link lives in name's folder: start at that depth. */
+    for (p = name; *p; p++)
+        depth += *p == '/';
+    p = target;
+    while (*p) {
+        size_t n = strcspn(p, "/");
+        if (memchr(p, '\\', n))
+            return 0;
+        if (n == 2 && p[0] == '.' && p[1] == '.') {
+            if (--depth < 0)
+                return 0;
+        } else if (n > 0 && !(n == 1 && p[0] == '.')) {
+            depth++;
+        }
+        p += n;
+        if (*p == '/')
+            p++;
+    }
+    return 1;
+}
+
+typedef struct {
+    bl_unpack_read_fn read;
+    void *ctx;
+    bl_error err; /* the reader's own failure */
+    int failed;
+} source;
+
+static la_ssize_t source_read(struct archive *a, void *data, const void **buf)
+{
+    source *src = data;
+    long long n = src->read(src->ctx, buf, &src->err);
+    if (n < 0) {
+        src->failed = 1;
+        archive_set_error(a, EIO, "the update stream failed");
+        return -1;
+    }
+    return (la_ssize_t)n;
+}
+
+/* Checks one entry and points it into dest. */
+static int prepare_entry(struct archive_entry *entry, const char *dest, bl_error *err)
+{
+    char rel[4096], full[4096 + 64];
+    const char *name = archive_entry_pathname(entry);
+    const char *hardlink = archive_entry_hardlink(entry);
+    unsigned int type = (unsigned int)archive_entry_filetype(entry);
+    int rc;
+
+    if (!name)
+        return bl_error_set(err, BL_ECORRUPT, "archive entry without a name");
+    if ((rc = bl_unpack_check_name(name, rel, sizeof rel, err)) != BL_OK)
+        return rc;
+    /* Hard links come without a file type: their target decides. */
+    if (!hardlink && type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK)
+        return bl_error_set(err, BL_ECORRUPT, "archive entry '%.200s' is a device, fifo or socket", name);
+    if (type == AE_IFLNK) {
+        const char *target = archive_entry_symlink(entry);
+        if (!target || !bl_unpack_link_stays_inside(rel, target))
+            return bl_error_set(err, BL_ECORRUPT, "archive entry '%.200s' links outside the folder (to '%.200s')",
+                                name, target ? target : "");
+    }
+    if (hardlink) {
+        char link_rel[4096];
+        if ((rc = bl_unpack_check_name(hardlink, link_rel, sizeof link_rel, err)) != BL_OK)
+            return rc;
+        if ((size_t)snprintf(full, sizeof full, "%s/%s", dest, link_rel) >= sizeof full)
+            return bl_error_set(err, BL_ETOOBIG, "path too long: %s/%s", dest, link_rel);
+        archive_entry_set_hardlink(entry, full);
+    }
+    if (rel[0] == '\0')
+        snprintf(full, sizeof full, "%s", dest);
+    else if ((size_t)snprintf(full, sizeof full, "%s/%s", dest, rel) >= sizeof full)
+        return bl_error_set(err, BL_ETOOBIG, "path too long: %s/%s", dest, rel);
+    archive_entry_set_pathname(entry, full);
+    /* Keep rwx for user/group/other; never setuid, setgid or sticky. */
+    archive_entry_set_perm(entry, archive_entry_perm(entry) & 0777);
+    archive_entry_set_uid(entry, 0);
+    archive_entry_set_gid(entry, 0);
+    return BL_OK;
+}
+
+/* libarchive says "Write failed"; a user needs to hear that the disk is full. */
+static int write_error(struct archive *out, const char *what, const char *name, bl_error *err)
+{
+    const char *why = archive_error_string(out);
+    if (archive_errno(out) == ENOSPC)
+        return bl_error_set(err, BL_ENOSPC, "cannot %s%s: the disk is full", what, name);
+    return bl_error_set(err, BL_EIO, "cannot %s%s: %s", what, name, why ? why : "write failed");
+}
+
+static int copy_data(struct archive *in, struct archive *out, uint64_t *total, const bl_unpack_options *opt,
+                     bl_error *err)
+{
+    const void *buf;
+    size_t size;
+    la_int64_t offset;
+    int r;
+
+    for (;;) {
+        r = archive_read_data_block(in, &buf, &size, &offset);
+        if (r == ARCHIVE_EOF)
+            return BL_OK;
+        if (r != ARCHIVE_OK)
+            return bl_error_set(err, BL_ECORRUPT, "archive is damaged: %s", archive_error_string(in));
+        if (opt && opt->max_bytes && (*total += size) > opt->max_bytes)
+            return bl_error_set(err, BL_ELENGTH, "archive unpacks to more than %llu bytes",
+                                (unsigned long long)opt->max_bytes);
+        if (archive_write_data_block(out, buf, size, offset) != ARCHIVE_OK)
+            return write_error(out, "write the new version", "", err);
+        if (opt && opt->progress)
+            bl_progress_bytes(opt->progress, *total, opt->max_bytes);
+        if (opt && bl_progress_cancelled(opt->progress))
+            return bl_error_set(err, BL_ECANCELED, "unpacking canceled");
+    }
+}
+
+static int extract_all(struct archive *in, const char *dest, const bl_unpack_options *opt, bl_error *err)
+{
+    /* Names are checked and made absolute under dest by prepare_entry, so
+     * libarchive's NOABSOLUTEPATHS would refuse them all; its SYMLINKS check
+     * still stops a write through a link the archive made earlier. */
+    const int flags = ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
+                      ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_UNLINK;
+    struct archive *out = archive_write_disk_new();
+    struct archive_entry *entry;
+    uint64_t total = 0;
+    int r, rc = BL_OK;
+
+    if (!out)
+        return bl_error_set(err, BL_ENOMEM, "out of memory");
+    archive_write_disk_set_options(out, flags);
+    for (;;) {
+        r = archive_read_next_header(in, &entry);
+        if (r == ARCHIVE_EOF)
+            break;
+        if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
+            rc = bl_error_set(err, BL_ECORRUPT, "archive is damaged: %s", archive_error_string(in));
+            break;
+        }
+        if ((rc = prepare_entry(entry, dest, err)) != BL_OK)
+            break;
+        if (archive_write_header(out, entry) != ARCHIVE_OK) {
+            rc = write_error(out, "create ", archive_entry_pathname(entry), err);
+            break;
+        }
+        if (archive_entry_size(entry) > 0 && (rc = copy_data(in, out, &total, opt, err)) != BL_OK)
+            break;
+        if (archive_write_finish_entry(out) != ARCHIVE_OK) {
+            rc = write_error(out, "finish ", archive_entry_pathname(entry), err);
+            break;
+        }
+    }
+    /* close applies deferred directory times and permissions */
+    if (archive_write_close(out) != ARCHIVE_OK && rc == BL_OK)
+        rc = bl_error_set(err, BL_EIO, "cannot finish the new version: %s", archive_error_string(out));
+    archive_write_free(out);
+    return rc;
+}
+
+static int unpack(struct archive *in, const char *dest, const bl_unpack_options *opt, bl_error *err)
+{
+    char real[4096];
+    uv_fs_t req;
+    int rc;
+
+    if (bl_fs_exists(dest))
+        return bl_error_set(err, BL_EINVAL, "%s already exists", dest);
+    if ((rc = bl_fs_mkdir_p(dest, err)) != BL_OK)
+        return rc;
+    /* Without links in the prefix (macOS: /tmp -> /private/tmp), libarchive's
+     * symlink check judges only what the archive itself creates. */
+    rc = uv_fs_realpath(NULL, &req, dest, NULL);
+    if (rc == 0)
+        snprintf(real, sizeof real, "%s", (const char *)req.ptr);
+    uv_fs_req_cleanup(&req);
+    if (rc != 0)
+        return bl_error_set(err, BL_EIO, "cannot resolve %s: %s", dest, uv_strerror(rc));
+    if ((rc = extract_all(in, real, opt, err)) != BL_OK)
+        return rc;
+    /* The completion marker goes in after this: the files must be on disk first. */
+    return bl_plat_sync_tree(dest, err);
+}
+
+static struct archive *new_reader(void)
+{
+    struct archive *in = archive_read_new();
+    if (in) {
+        archive_read_support_filter_gzip(in);
+        archive_read_support_filter_none(in);
+        archive_read_support_format_tar(in); /* ustar, pax (Python's tarfile), gnu */
+    }
+    return in;
+}
+
+int bl_unpack_stream(bl_unpack_read_fn read, void *ctx, const char *dest, const bl_unpack_options *opt,
+                     bl_error *err)
+{
+    struct archive *in = new_reader();
+    source src;
+    int rc;
+
+    memset(&src, 0, sizeof src);
+    src.read = read;
+    src.ctx = ctx;
+    if (!in)
+        return bl_error_set(err, BL_ENOMEM, "out of memory");
+    if (archive_read_open(in, &src, NULL, source_read, NULL) != ARCHIVE_OK)
+        rc = bl_error_set(err, BL_ECORRUPT, "not an archive: %s", archive_error_string(in));
+    else
+        rc = unpack(in, dest, opt, err);
+    archive_read_free(in);
+    if (rc != BL_OK && src.failed) /* the source's reason, not libarchive's echo of it */
+        rc = bl_error_set(err, src.err.code ? src.err.code : BL_EIO, "%s", src.err.msg);
+    return rc;
+}
+
+int bl_unpack_file(const char *archive_path, const char *dest, const bl_unpack_options *opt, bl_error *err)
+{
+    struct archive *in = new_reader();
+    int rc;
+    if (!in)
+        return bl_error_set(err, BL_ENOMEM, "out of memory");
+    if (archive_read_open_filename(in, archive_path, READ_BLOCK) != ARCHIVE_OK)
+        rc = bl_error_set(err, BL_ECORRUPT, "cannot read %s: %s", archive_path, archive_error_string(in));
+    else
+        rc = unpack(in, dest, opt, err);
+    archive_read_free(in);
+    return rc;
+}

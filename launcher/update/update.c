@@ -1,0 +1,453 @@
+#include "update.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "apply.h"
+#include "delta/delta.h"
+#include "base/fsutil.h"
+#include "start/log.h"
+#include "plan.h"
+#include "platform.h"
+#include "repo.h"
+#include "unpack.h"
+
+/* Room kept free beyond what an update needs, so it never fills the disk. */
+#define DISK_MARGIN (64ull * 1024 * 1024)
+
+/* Where an update's time goes, logged with its result (and read by
+ * bench/update). */
+/* PHASE_INSTALL is the one pass that makes the new version: gunzip or the
+ * chain's last patch, hashed, cached and unpacked as it comes. PHASE_PATCH
+ * is the patches before it in a chain, PHASE_VERIFY the check of each
+ * patched tar's hash. */
+enum { PHASE_CHECK, PHASE_DOWNLOAD, PHASE_PATCH, PHASE_VERIFY, PHASE_INSTALL, PHASE_COMMIT, PHASE_COUNT };
+static const char *const phase_names[PHASE_COUNT] = {"metadata", "download", "patch", "verify", "install", "commit"};
+
+typedef struct {
+    const bl_update_request *req;
+    uint64_t spent_ns[PHASE_COUNT];
+    bl_repo repo;
+    bl_fetch_options fetch;
+    bl_trust *trust;
+    bl_release releases[BL_PLAN_MAX_RELEASES];
+    const bl_trust_target *archive_of[BL_PLAN_MAX_RELEASES];
+    const bl_trust_target *patch_of[BL_PLAN_MAX_RELEASES];
+    int count;
+    char metadata_dir[BL_FS_PATH_MAX], downloads_dir[BL_FS_PATH_MAX], tars_dir[BL_FS_PATH_MAX];
+    char shipped_root[BL_FS_PATH_MAX];
+} updater;
+
+/* Adds the time since *start to a phase and restarts the clock. */
+static void spent(updater *u, int phase, uint64_t *start)
+{
+    uint64_t now = uv_hrtime();
+    u->spent_ns[phase] += now - *start;
+    *start = now;
+}
+
+static void describe_time(const updater *u, char *out, size_t size)
+{
+    uint64_t total = 0;
+    const char *sep = "";
+    size_t used;
+    int i;
+    for (i = 0; i < PHASE_COUNT; i++)
+        total += u->spent_ns[i];
+    used = (size_t)snprintf(out, size, "%.2f s:", (double)total / 1e9);
+    for (i = 0; i < PHASE_COUNT && used < size; i++) {
+        if (!u->spent_ns[i])
+            continue; /* a phase this update did not go through is not named */
+        used += (size_t)snprintf(out + used, size - used, "%s %s %.2f", sep, phase_names[i],
+                                 (double)u->spent_ns[i] / 1e9);
+        sep = ",";
+    }
+}
+
+int bl_update_tar_path(const bl_layout *layout, const char *app, const char *version, char *out, size_t size)
+{
+    char dir[BL_FS_PATH_MAX], name[2 * BL_VERSION_MAX_TEXT + 80];
+    if ((size_t)snprintf(name, sizeof name, "%s-%s.tar", app, version) >= sizeof name ||
+        bl_fs_join(dir, sizeof dir, layout->cache_dir, "tars") != BL_OK)
+        return BL_ETOOBIG;
+    return bl_fs_join(out, size, dir, name);
+}
+
+static int setup(updater *u, bl_error *err)
+{
+    const bl_layout *l = u->req->layout;
+    int rc;
+    if (bl_fs_join(u->metadata_dir, sizeof u->metadata_dir, l->cache_dir, "metadata") != BL_OK ||
+        bl_fs_join(u->downloads_dir, sizeof u->downloads_dir, l->cache_dir, "downloads") != BL_OK ||
+        bl_fs_join(u->tars_dir, sizeof u->tars_dir, l->cache_dir, "tars") != BL_OK ||
+        bl_fs_join(u->shipped_root, sizeof u->shipped_root, l->root, BL_UPDATE_SHIPPED_ROOT) != BL_OK)
+        return bl_error_set(err, BL_ETOOBIG, "install path too long");
+    if ((rc = bl_fs_mkdir_p(u->downloads_dir, err)) != BL_OK || (rc = bl_fs_mkdir_p(u->tars_dir, err)) != BL_OK)
+        return rc;
+    bl_fetch_defaults(&u->fetch);
+    u->fetch.ca_file = u->req->cfg->ca_file[0] ? u->req->cfg->ca_file : NULL;
+    u->fetch.progress = u->req->progress;
+    u->repo.metadata_dir = u->metadata_dir;
+    u->repo.base_url = u->req->cfg->update_url;
+    u->repo.shipped_root = u->shipped_root;
+    u->repo.now = u->req->now;
+    u->repo.fetch = &u->fetch;
+    return BL_OK;
+}
+
+/* The publisher's staged rollout, {"user": {"rollout": 10}} in an archive's
+ * custom metadata; 100 when absent. */
+static double rollout_of(const bl_trust_tufup *info)
+{
+    const cJSON *r = info->user ? cJSON_GetObjectItemCaseSensitive(info->user, "rollout") : NULL;
+    if (!cJSON_IsNumber(r) || r->valuedouble > 100.0)
+        return 100.0;
+    return r->valuedouble < 0.0 ? 0.0 : r->valuedouble;
+}
+
+static bl_release *release_for(updater *u, const char *version, int *index)
+{
+    int i;
+    for (i = 0; i < u->count; i++) {
+        if (strcmp(u->releases[i].version, version) == 0)
+            break;
+    }
+    if (i == u->count) {
+        if (u->count == BL_PLAN_MAX_RELEASES)
+            return NULL;
+        memset(&u->releases[i], 0, sizeof u->releases[i]);
+        snprintf(u->releases[i].version, sizeof u->releases[i].version, "%s", version);
+        u->releases[i].rollout = 100.0;
+        u->archive_of[i] = u->patch_of[i] = NULL;
+        u->count++;
+    }
+    *index = i;
+    return &u->releases[i];
+}
+
+/* Releases of this app from the trusted top-level targets (tufup lists them all there). */
+static int collect_releases(updater *u, bl_error *err)
+{
+    const bl_trust_metadata *targets;
+    size_t i;
+    int rc = bl_trust_targets(u->trust, &targets, err);
+    if (rc != BL_OK)
+        return rc;
+    for (i = 0; i < targets->target_count; i++) {
+        const bl_trust_target *t = &targets->targets[i];
+        char version[BL_VERSION_MAX_TEXT];
+        bl_trust_tufup info;
+        bl_release *r;
+        bl_error why;
+        int index, kind = bl_plan_parse_target_name(t->path, u->req->cfg->app_name, version, sizeof version);
+        if (kind == BL_TARGET_OTHER)
+            continue;
+        if (bl_trust_tufup_info(t, &info, &why) != BL_OK) {
+            bl_log(BL_LOG_WARN, "update", "ignoring target %s: %s", t->path, why.msg);
+            continue;
+        }
+        if (!(r = release_for(u, version, &index)))
+            break;
+        if (kind == BL_TARGET_ARCHIVE) {
+            r->has_archive = 1;
+            r->archive_length = t->file.length;
+            r->required = info.required;
+            r->rollout = rollout_of(&info);
+            u->archive_of[index] = t;
+        } else {
+            r->has_patch = 1;
+            r->patch_length = t->file.length;
+            u->patch_of[index] = t;
+        }
+    }
+    return BL_OK;
+}
+
+/* plan.c sorts releases; the target pointers must follow. */
+static void sort_releases(updater *u)
+{
+    const bl_trust_target *archives[BL_PLAN_MAX_RELEASES], *patches[BL_PLAN_MAX_RELEASES];
+    char versions[BL_PLAN_MAX_RELEASES][BL_VERSION_MAX_TEXT];
+    int i, j, n = u->count;
+    for (i = 0; i < n; i++) {
+        strcpy(versions[i], u->releases[i].version);
+        archives[i] = u->archive_of[i];
+        patches[i] = u->patch_of[i];
+    }
+    bl_plan_sort(u->releases, &u->count);
+    for (i = 0; i < u->count; i++) {
+        for (j = 0; j < n && strcmp(versions[j], u->releases[i].version) != 0; j++)
+            ;
+        u->archive_of[i] = j < n ? archives[j] : NULL;
+        u->patch_of[i] = j < n ? patches[j] : NULL;
+    }
+}
+
+static int download(updater *u, const bl_trust_target *target, char *path, size_t size, bl_error *err)
+{
+    char detail[160];
+    uint64_t t;
+    int rc;
+    if (bl_fs_join(path, size, u->downloads_dir, target->path) != BL_OK)
+        return bl_error_set(err, BL_ETOOBIG, "path too long for %s", target->path);
+    snprintf(detail, sizeof detail, "%s", target->path);
+    bl_progress_stage(u->req->progress, BL_STAGE_DOWNLOADING, detail);
+    t = uv_hrtime();
+    bl_log(BL_LOG_INFO, "update", "downloading %s (%llu bytes)", target->path,
+           (unsigned long long)target->file.length);
+    rc = bl_repo_download_target(&u->repo, u->trust, target, path, err);
+    spent(u, PHASE_DOWNLOAD, &t);
+    if (rc == BL_ENOSPC)
+        remove(path); /* a resume is no help on a full disk; the space is */
+    return rc;
+}
+
+/* Bytes of target already in downloads/ (an interrupted download, resumed
+ * from there): they need no new room. */
+static uint64_t downloaded_part(const updater *u, const bl_trust_target *target)
+{
+    char path[BL_PATH_MAX];
+    uint64_t have;
+    if (!target || bl_fs_join(path, sizeof path, u->downloads_dir, target->path) != BL_OK)
+        return 0;
+    have = bl_fs_file_size(path);
+    return have < target->file.length ? have : target->file.length;
+}
+
+/* Enough room for what is left to download, the new tar, and the unpacked
+ * version (about the tar's size again), plus a margin; tar sizes are
+ * estimated from the archive when no patch tells them. */
+static int check_disk(updater *u, const bl_plan *plan, bl_error *err)
+{
+    uint64_t free_bytes, tar = u->releases[plan->target].archive_length * 4, need, have = 0;
+    bl_trust_tufup info;
+    int i;
+    if (u->patch_of[plan->target] && bl_trust_tufup_info(u->patch_of[plan->target], &info, NULL) == BL_OK)
+        tar = info.tar_size;
+    if (plan->method == BL_PLAN_ARCHIVE)
+        have = downloaded_part(u, u->archive_of[plan->target]);
+    else
+        for (i = plan->first_patch; i <= plan->last_patch; i++)
+            have += downloaded_part(u, u->patch_of[i]);
+    need = plan->download_bytes - (have < plan->download_bytes ? have : plan->download_bytes) + 2 * tar + DISK_MARGIN;
+    if (bl_fs_free_bytes(u->req->layout->root, &free_bytes, err) != BL_OK)
+        return BL_OK; /* cannot tell: let the writes report a full disk */
+    if (free_bytes < need)
+        return bl_error_set(err, BL_ENOSPC,
+                            "not enough disk space for the update: it needs %llu MB, %llu MB are free in %s",
+                            (unsigned long long)(need >> 20), (unsigned long long)(free_bytes >> 20),
+                            u->req->layout->root);
+    return BL_OK;
+}
+
+static int apply_archive(updater *u, int target, const char *partial, const char *tar_path, bl_error *err)
+{
+    char archive[BL_FS_PATH_MAX], tmp[BL_FS_PATH_MAX + 8];
+    bl_unpack_options opt = {0, u->req->progress};
+    bl_tar_digest digest;
+    uint64_t t;
+    int rc;
+
+    if ((rc = download(u, u->archive_of[target], archive, sizeof archive, err)) != BL_OK)
+        return rc;
+    snprintf(tmp, sizeof tmp, "%s.tmp", tar_path);
+    bl_progress_stage(u->req->progress, BL_STAGE_INSTALLING, u->releases[target].version);
+    t = uv_hrtime();
+    rc = bl_apply_archive(archive, tmp, partial, &opt, &digest, err);
+    spent(u, PHASE_INSTALL, &t); /* one pass: gunzip, hash and unpack */
+    if (rc == BL_OK)
+        rc = bl_plat_replace_file(tmp, tar_path, err);
+    else
+        remove(tmp);
+    remove(archive);
+    return rc;
+}
+
+/* The patch header names the size of the tar it rebuilds: a patch that
+ * would not make the trusted size is refused before any of it is applied. */
+static int check_patch_size(const char *patch, uint64_t expected, bl_error *err)
+{
+    bl_delta_file *f;
+    bl_delta_source src;
+    uint64_t size = 0;
+    int rc;
+
+    if ((rc = bl_delta_file_open(patch, &f, &src, err)) != BL_OK)
+        return rc;
+    rc = bl_delta_patch_size(&src, &size, err);
+    bl_delta_file_close(f);
+    if (rc == BL_OK && size != expected)
+        rc = bl_error_set(err, BL_ELENGTH, "the patch rebuilds a tar of %llu bytes; the trusted size is %llu",
+                          (unsigned long long)size, (unsigned long long)expected);
+    return rc;
+}
+
+/* Each patch turns the tar of the release before it into its own, which the
+ * patch target's custom metadata describes (size and sha256): every step is
+ * checked, not only the last. The last step is one pass (bl_apply_patch):
+ * the rebuilt tar is cached, hashed and unpacked into partial as it comes,
+ * and only then compared with the trusted digest; on a mismatch partial is
+ * removed here, so nothing unverified is ever committed. */
+static int apply_patches(updater *u, const bl_plan *plan, const char *partial, const char *tar_path,
+                         bl_error *err)
+{
+    char old[BL_FS_PATH_MAX], patch[BL_FS_PATH_MAX], out[BL_FS_PATH_MAX + 8];
+    const char *app = u->req->cfg->app_name;
+    bl_unpack_options opt = {0, u->req->progress};
+    bl_error ignored;
+    int i, rc = BL_OK;
+
+    bl_update_tar_path(u->req->layout, app, u->req->state->current, old, sizeof old);
+    for (i = plan->first_patch; i <= plan->last_patch && rc == BL_OK; i++) {
+        const bl_trust_target *t = u->patch_of[i];
+        const int last = i == plan->last_patch;
+        bl_trust_tufup info;
+        bl_tar_digest digest;
+        uint64_t clock;
+
+        if ((rc = bl_trust_tufup_info(t, &info, err)) != BL_OK || (rc = download(u, t, patch, sizeof patch, err)) != BL_OK)
+            break;
+        bl_progress_stage(u->req->progress, last ? BL_STAGE_INSTALLING : BL_STAGE_APPLYING,
+                          last ? u->releases[i].version : t->path);
+        bl_update_tar_path(u->req->layout, app, u->releases[i].version, out, sizeof out - 8);
+        strcat(out, ".tmp");
+        clock = uv_hrtime();
+        rc = check_patch_size(patch, info.tar_size, err);
+        if (rc == BL_OK)
+            rc = bl_apply_patch(old, patch, out, last ? partial : NULL, &opt, &digest, err);
+        /* One pass: patch, hash, cache and (last) unpack. */
+        spent(u, last ? PHASE_INSTALL : PHASE_PATCH, &clock);
+        remove(patch);
+        if (rc == BL_OK) {
+            bl_trust_file expected;
+            memset(&expected, 0, sizeof expected);
+            expected.has_length = expected.has_hashes = expected.has_sha256 = 1;
+            expected.length = info.tar_size;
+            memcpy(expected.sha256, info.tar_sha256, 32);
+            rc = bl_trust_check_file(&expected, "the patched tar", digest.size, digest.sha256, NULL, err);
+            spent(u, PHASE_VERIFY, &clock);
+        }
+        if (i > plan->first_patch)
+            remove(old); /* an intermediate tar; the current version's stays until the end */
+        if (rc != BL_OK) {
+            remove(out);
+            if (last)
+                bl_fs_remove_tree(partial, &ignored);
+            break;
+        }
+        snprintf(old, sizeof old, "%s", out);
+    }
+    if (rc == BL_OK) {
+        rc = bl_plat_replace_file(old, tar_path, err);
+        if (rc != BL_OK)
+            remove(old);
+    }
+    return rc;
+}
+
+/* Only the new version's tar is worth keeping: the next update patches it. */
+static void prune_tars(updater *u, const char *keep)
+{
+    char path[BL_FS_PATH_MAX];
+    bl_update_tar_path(u->req->layout, u->req->cfg->app_name, u->req->state->current, path, sizeof path);
+    if (strcmp(path, keep) != 0)
+        remove(path);
+}
+
+static int install(updater *u, const bl_plan *plan, bl_error *err)
+{
+    const char *version = u->releases[plan->target].version;
+    char partial[BL_FS_PATH_MAX], tar_path[BL_FS_PATH_MAX];
+    bl_error ignored;
+    int rc;
+
+    if ((rc = bl_install_partial_dir(u->req->layout, version, partial, sizeof partial, err)) != BL_OK ||
+        (rc = bl_update_tar_path(u->req->layout, u->req->cfg->app_name, version, tar_path, sizeof tar_path)) != BL_OK)
+        return rc;
+    bl_fs_remove_tree(partial, &ignored); /* debris of an earlier attempt */
+    if (plan->method == BL_PLAN_PATCHES) {
+        rc = apply_patches(u, plan, partial, tar_path, err);
+        if (rc != BL_OK && rc != BL_ECANCELED && rc != BL_ENOSPC) {
+            bl_log(BL_LOG_WARN, "update", "patching failed (%s); downloading the full archive instead", err->msg);
+            bl_fs_remove_tree(partial, &ignored);
+            rc = apply_archive(u, plan->target, partial, tar_path, err);
+        }
+    } else {
+        rc = apply_archive(u, plan->target, partial, tar_path, err);
+    }
+    if (rc == BL_OK) {
+        uint64_t t = uv_hrtime();
+        rc = bl_install_commit(u->req->layout, version, err);
+        spent(u, PHASE_COMMIT, &t);
+    }
+    if (rc != BL_OK) {
+        bl_fs_remove_tree(partial, &ignored);
+        return rc;
+    }
+    prune_tars(u, tar_path);
+    return BL_OK;
+}
+
+int bl_update_run(const bl_update_request *req, bl_update_result *res, bl_error *err)
+{
+    updater *u = calloc(1, sizeof *u);
+    char tar[BL_FS_PATH_MAX], timing[160];
+    bl_plan plan;
+    uint64_t start;
+    int rc, target;
+
+    memset(res, 0, sizeof *res);
+    if (!u)
+        return bl_error_set(err, BL_ENOMEM, "out of memory");
+    u->req = req;
+    if ((rc = setup(u, err)) != BL_OK)
+        goto cleanup;
+    bl_progress_stage(req->progress, BL_STAGE_CHECKING, req->cfg->update_url);
+    /* The check is time-boxed and retried once: a dead server must not hold
+     * the user up. Downloads then show progress and may take their time. */
+    u->fetch.deadline = req->check_deadline;
+    u->fetch.retries = 1;
+    start = uv_hrtime();
+    rc = bl_repo_refresh(&u->repo, &u->trust, err);
+    spent(u, PHASE_CHECK, &start);
+    u->fetch.deadline = 0;
+    u->fetch.retries = 3;
+    if (rc != BL_OK || (rc = collect_releases(u, err)) != BL_OK)
+        goto cleanup;
+    sort_releases(u);
+    target = bl_plan_target(u->releases, u->count, req->state->current, strcmp(req->cfg->channel, "beta") == 0,
+                            req->state, res->why, sizeof res->why);
+    if (target < 0)
+        goto cleanup;
+    snprintf(res->version, sizeof res->version, "%s", u->releases[target].version);
+    if (!req->install) {
+        snprintf(res->why, sizeof res->why, "%s is available; automatic updates are off, so it is not installed",
+                 res->version);
+        goto cleanup;
+    }
+    if (bl_install_is_complete(req->layout, res->version)) {
+        res->installed = 1; /* staged earlier, in the background */
+        snprintf(res->why, sizeof res->why, "%s was already downloaded and installed", res->version);
+        /* A launcher killed between installing it and pruning left the old
+         * tar behind; only the new one is the base of the next patch. */
+        bl_update_tar_path(req->layout, req->cfg->app_name, res->version, tar, sizeof tar);
+        prune_tars(u, tar);
+        goto cleanup;
+    }
+    bl_update_tar_path(req->layout, req->cfg->app_name, req->state->current, tar, sizeof tar);
+    bl_plan_path(u->releases, u->count, req->state->current, target, req->cfg->incremental_update,
+                 bl_fs_exists(tar), &plan);
+    bl_log(BL_LOG_INFO, "update", "installing %s: %s", res->version, plan.why);
+    if ((rc = check_disk(u, &plan, err)) != BL_OK || (rc = install(u, &plan, err)) != BL_OK)
+        goto cleanup;
+    res->installed = 1;
+    describe_time(u, timing, sizeof timing);
+    snprintf(res->why, sizeof res->why, "installed %s in %s", res->version, timing);
+
+cleanup:
+    bl_trust_free(u->trust);
+    free(u);
+    return rc;
+}

@@ -1,0 +1,1018 @@
+/* The delta engine: round trips on generated data, and every class of
+ * malformed patch refused with BL_ECORRUPT before any byte is read or written
+ * out of bounds. Hostile patches are built here by hand (header, bzip2 blocks
+ * from libbz2), independently of the engine's own writer. */
+#include <bzlib.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "delta/delta.h"
+#include "delta/delta_match.h"
+
+/* ---- buffers, sources and sinks ---- */
+
+typedef struct {
+    uint8_t *data;
+    size_t len, cap;
+    size_t limit; /* 0: none; else writing past it fails (the test's guard) */
+} buffer;
+
+static int buffer_write(void *ctx, const void *data, size_t len, bl_error *err)
+{
+    buffer *b = ctx;
+
+    if (b->limit && len > b->limit - b->len)
+        return bl_error_set(err, BL_EIO, "sink overflow: %zu bytes past %zu", len, b->len);
+    if (len > b->cap - b->len) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap - b->len < len)
+            cap *= 2;
+        b->data = realloc(b->data, cap);
+        if (!b->data)
+            return bl_error_set(err, BL_ENOMEM, "test out of memory");
+        b->cap = cap;
+    }
+    if (len)
+        memcpy(b->data + b->len, data, len);
+    b->len += len;
+    return BL_OK;
+}
+
+static void buffer_free(buffer *b)
+{
+    free(b->data);
+    memset(b, 0, sizeof *b);
+}
+
+/* A source that refuses (and remembers) any read outside its bytes. */
+typedef struct {
+    const uint8_t *data;
+    uint64_t size;
+    volatile int out_of_bounds;
+} checked;
+
+static int checked_read_at(void *ctx, uint64_t offset, void *buf, size_t len, bl_error *err)
+{
+    checked *c = ctx;
+
+    if (offset > c->size || len > c->size - offset) {
+        c->out_of_bounds = 1;
+        return bl_error_set(err, BL_EINVAL, "read of %zu bytes at %llu outside %llu", len,
+                            (unsigned long long)offset, (unsigned long long)c->size);
+    }
+    memcpy(buf, c->data + offset, len);
+    return BL_OK;
+}
+
+static bl_delta_source checked_source(checked *c, const uint8_t *data, uint64_t size)
+{
+    bl_delta_source src;
+
+    c->data = data;
+    c->size = size;
+    c->out_of_bounds = 0;
+    src.ctx = c;
+    src.size = size;
+    src.read_at = checked_read_at;
+    return src;
+}
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+
+static uint64_t rng(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return rng_state;
+}
+
+static uint8_t *random_bytes(size_t n)
+{
+    uint8_t *p = malloc(n ? n : 1);
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        p[i] = (uint8_t)rng();
+    return p;
+}
+
+/* Text-like and code-like bytes: words from a small vocabulary, so matches
+ * exist at many lengths, as in a binary or a tar. */
+static uint8_t *structured_bytes(size_t n)
+{
+    static const char *const words[] = {"mov ", "call ", "ret\n", "push rbp\n", "\x00\x00\x00",
+                                        "\xff\xfe", "lea rax,[rip+", "0x4010", "jmp ", "nop\n"};
+    uint8_t *p = malloc(n ? n : 1);
+    size_t i = 0;
+
+    while (i < n) {
+        const char *w = words[rng() % 10];
+        size_t len = strlen(w) ? strlen(w) : 1;
+        if (rng() % 7 == 0) {
+            p[i++] = (uint8_t)rng();
+            continue;
+        }
+        if (len > n - i)
+            len = n - i;
+        memcpy(p + i, w, len);
+        i += len;
+    }
+    return p;
+}
+
+/* ---- running the engine ---- */
+
+static int make_patch(const uint8_t *old, size_t old_len, const uint8_t *nw, size_t new_len,
+                      buffer *patch)
+{
+    bl_delta_source new_src;
+    bl_delta_sink sink = {patch, buffer_write};
+    bl_error err;
+    int rc;
+
+    bl_error_clear(&err);
+    memset(patch, 0, sizeof *patch);
+    bl_delta_memory_source(&new_src, nw, new_len);
+    rc = bl_delta_diff(old, old_len, &new_src, &sink, NULL, &err);
+    if (rc != BL_OK)
+        fprintf(stderr, "  diff failed: %s\n", err.msg);
+    return rc;
+}
+
+/* Applies patch to old through bounds-checking sources; out gets at most
+ * out_limit bytes (0: no limit). */
+static int apply_patch(const uint8_t *old, size_t old_len, const uint8_t *patch,
+                       size_t patch_len, buffer *out, size_t out_limit, bl_error *err)
+{
+    checked old_check, patch_check;
+    bl_delta_source old_src = checked_source(&old_check, old, old_len);
+    bl_delta_source patch_src = checked_source(&patch_check, patch, patch_len);
+    bl_delta_sink sink = {out, buffer_write};
+    int rc;
+
+    bl_error_clear(err);
+    memset(out, 0, sizeof *out);
+    out->limit = out_limit;
+    rc = bl_delta_patch(&old_src, &patch_src, &sink, NULL, err);
+    CHECK(!old_check.out_of_bounds);
+    CHECK(!patch_check.out_of_bounds);
+    return rc;
+}
+
+static void round_trip(const uint8_t *old, size_t old_len, const uint8_t *nw, size_t new_len)
+{
+    buffer patch, out;
+    bl_delta_source patch_src;
+    bl_error err;
+    uint64_t size = 12345;
+
+    CHECK_INT(make_patch(old, old_len, nw, new_len, &patch), BL_OK);
+    CHECK(patch.len >= BL_DELTA_HEADER_SIZE);
+    CHECK(patch.len >= 8 && memcmp(patch.data, "BSDIFF40", 8) == 0);
+    bl_delta_memory_source(&patch_src, patch.data, patch.len);
+    CHECK_INT(bl_delta_patch_size(&patch_src, &size, &err), BL_OK);
+    CHECK_INT(size, new_len);
+    CHECK_INT(apply_patch(old, old_len, patch.data, patch.len, &out, new_len, &err), BL_OK);
+    if (err.code)
+        fprintf(stderr, "  patch failed: %s\n", err.msg);
+    CHECK_INT(out.len, new_len);
+    CHECK(out.len == new_len && (new_len == 0 || memcmp(out.data, nw, new_len) == 0));
+    buffer_free(&patch);
+    buffer_free(&out);
+}
+
+/* ---- round trips ---- */
+
+static void test_empty_old_and_new(void)
+{
+    round_trip((const uint8_t *)"", 0, (const uint8_t *)"", 0);
+}
+
+static void test_empty_old(void)
+{
+    uint8_t *nw = structured_bytes(100000);
+    round_trip((const uint8_t *)"", 0, nw, 100000);
+    round_trip((const uint8_t *)"", 0, (const uint8_t *)"x", 1);
+    free(nw);
+}
+
+static void test_empty_new(void)
+{
+    uint8_t *old = structured_bytes(100000);
+    round_trip(old, 100000, (const uint8_t *)"", 0);
+    free(old);
+}
+
+static void test_one_byte_files(void)
+{
+    round_trip((const uint8_t *)"a", 1, (const uint8_t *)"a", 1);
+    round_trip((const uint8_t *)"a", 1, (const uint8_t *)"b", 1);
+    round_trip((const uint8_t *)"ab", 2, (const uint8_t *)"ba", 2);
+}
+
+static void test_identical_is_small(void)
+{
+    size_t n = 3 * 1024 * 1024 + 17;
+    uint8_t *data = structured_bytes(n);
+    buffer patch;
+
+    round_trip(data, n, data, n);
+    CHECK_INT(make_patch(data, n, data, n, &patch), BL_OK);
+    CHECK(patch.len < 2000); /* all zeros in the diff block, nothing extra */
+    buffer_free(&patch);
+    free(data);
+}
+
+static void test_one_byte_changed(void)
+{
+    size_t n = 200000;
+    uint8_t *old = structured_bytes(n), *nw = malloc(n);
+    buffer patch;
+
+    memcpy(nw, old, n);
+    nw[n / 2] ^= 0x5a;
+    round_trip(old, n, nw, n);
+    CHECK_INT(make_patch(old, n, nw, n, &patch), BL_OK);
+    CHECK(patch.len < 1000);
+    buffer_free(&patch);
+    nw[n / 2] = old[n / 2];
+    nw[0] ^= 1;
+    nw[n - 1] ^= 1;
+    round_trip(old, n, nw, n);
+    free(old);
+    free(nw);
+}
+
+static void test_inserts_and_deletes(void)
+{
+    size_t n = 300000, i;
+    uint8_t *old = structured_bytes(n), *nw = malloc(n + 64 * 1000);
+    uint8_t *insert = random_bytes(64);
+    size_t len = 0;
+
+    /* 64 random bytes inserted every 5000 bytes */
+    for (i = 0; i < n; i += 5000) {
+        size_t take = n - i < 5000 ? n - i : 5000;
+        memcpy(nw + len, old + i, take);
+        len += take;
+        memcpy(nw + len, insert, 64);
+        len += 64;
+    }
+    round_trip(old, n, nw, len);
+    /* the other way round: deletes */
+    round_trip(nw, len, old, n);
+    /* insert at the very start and delete the tail */
+    memcpy(nw, insert, 64);
+    memcpy(nw + 64, old, n - 1000);
+    round_trip(old, n, nw, 64 + n - 1000);
+    free(old);
+    free(nw);
+    free(insert);
+}
+
+static void test_shuffled_blocks(void)
+{
+    size_t block = 4096, blocks = 300, i, n = block * blocks;
+    uint8_t *old = structured_bytes(n), *nw = malloc(n);
+    size_t *order = malloc(blocks * sizeof *order);
+
+    for (i = 0; i < blocks; i++)
+        order[i] = i;
+    for (i = blocks - 1; i > 0; i--) {
+        size_t j = rng() % (i + 1), t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+    }
+    for (i = 0; i < blocks; i++)
+        memcpy(nw + i * block, old + order[i] * block, block);
+    round_trip(old, n, nw, n);
+    free(old);
+    free(nw);
+    free(order);
+}
+
+static void test_random_data(void)
+{
+    uint8_t *old = random_bytes(150000), *nw = random_bytes(170000);
+
+    round_trip(old, 150000, nw, 170000);
+    /* random new sharing a random middle with old */
+    memcpy(nw + 10000, old + 40000, 100000);
+    round_trip(old, 150000, nw, 170000);
+    free(old);
+    free(nw);
+}
+
+/* The diff matches new in 1 MiB slices on two threads; the reader works in
+ * 1 MiB chunks with a 4-chunk ring for the diff block. Sizes on and around
+ * those edges, with changes near the edges. */
+static void test_sizes_around_thread_splits(void)
+{
+    static const size_t mib = 1024 * 1024;
+    const size_t sizes[] = {mib / 2 - 1, mib / 2, mib / 2 + 1, mib - 1,         mib,
+                            mib + 1,     2 * mib - 1, 2 * mib + 1, 5 * mib + 3};
+    size_t k;
+
+    for (k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        size_t n = sizes[k], i;
+        uint8_t *old = structured_bytes(n + 100), *nw = malloc(n);
+
+        memcpy(nw, old + 100, n);
+        for (i = mib / 2 - 3; i < n; i += mib / 2)
+            nw[i] ^= 0xff, nw[i + 2 < n ? i + 2 : i] ^= 0x0f;
+        round_trip(old, n + 100, nw, n);
+        round_trip(old, n, nw, n);
+        free(old);
+        free(nw);
+    }
+}
+
+static void test_patch_is_deterministic(void)
+{
+    size_t n = 3 * 1024 * 1024;
+    uint8_t *old = structured_bytes(n), *nw = structured_bytes(n);
+    buffer a, b;
+
+    memcpy(nw + 1000, old, n / 2);
+    CHECK_INT(make_patch(old, n, nw, n, &a), BL_OK);
+    CHECK_INT(make_patch(old, n, nw, n, &b), BL_OK);
+    CHECK(a.len == b.len && memcmp(a.data, b.data, a.len) == 0);
+    buffer_free(&a);
+    buffer_free(&b);
+    free(old);
+    free(nw);
+}
+
+/* ---- hand-made patches ---- */
+
+/* Sign-magnitude little-endian, as bsdiff 4.3 writes it; neg_zero gives -0. */
+static void put_int(uint8_t *buf, int64_t value)
+{
+    uint64_t m = value < 0 ? (uint64_t)0 - (uint64_t)value : (uint64_t)value;
+    int i;
+
+    for (i = 0; i < 8; i++, m >>= 8)
+        buf[i] = (uint8_t)m;
+    if (value < 0)
+        buf[7] |= 0x80;
+}
+
+static void put_raw_negative(uint8_t *buf, uint64_t magnitude)
+{
+    put_int(buf, (int64_t)magnitude);
+    buf[7] |= 0x80;
+}
+
+static size_t bz(const uint8_t *in, size_t len, uint8_t *out, size_t cap)
+{
+    unsigned out_len = (unsigned)cap;
+    int rc = BZ2_bzBuffToBuffCompress((char *)out, &out_len, (char *)in, (unsigned)len, 9, 0, 0);
+    CHECK_INT(rc, BZ_OK);
+    return out_len;
+}
+
+typedef struct {
+    int64_t ctrl[3 * 64];
+    size_t entries;
+    uint8_t ctrl_raw[2048]; /* used instead of ctrl when ctrl_raw_len > 0 */
+    size_t ctrl_raw_len;
+    uint8_t diff[4096], extra[4096];
+    size_t diff_len, extra_len;
+    int64_t new_size;
+} recipe;
+
+typedef struct {
+    uint8_t data[16384];
+    size_t len;
+    size_t control_at, control_len, diff_at, diff_len, extra_at, extra_len;
+} made;
+
+static void build(const recipe *r, made *m)
+{
+    uint8_t raw[24 * 64];
+    size_t i, raw_len = 0;
+
+    if (r->ctrl_raw_len) {
+        memcpy(raw, r->ctrl_raw, r->ctrl_raw_len);
+        raw_len = r->ctrl_raw_len;
+    } else {
+        for (i = 0; i < r->entries * 3; i++, raw_len += 8)
+            put_int(raw + raw_len, r->ctrl[i]);
+    }
+    memset(m, 0, sizeof *m);
+    m->control_at = 32;
+    m->control_len = bz(raw, raw_len, m->data + 32, 4096);
+    m->diff_at = m->control_at + m->control_len;
+    m->diff_len = bz(r->diff, r->diff_len, m->data + m->diff_at, 4096);
+    m->extra_at = m->diff_at + m->diff_len;
+    m->extra_len = bz(r->extra, r->extra_len, m->data + m->extra_at, 4096);
+    m->len = m->extra_at + m->extra_len;
+    memcpy(m->data, "BSDIFF40", 8);
+    put_int(m->data + 8, (int64_t)m->control_len);
+    put_int(m->data + 16, (int64_t)m->diff_len);
+    put_int(m->data + 24, r->new_size);
+}
+
+static const uint8_t test_old[16] = "0123456789abcdef";
+
+/* A valid recipe: new = "0123" + 1 on each byte, then "XYZ", then old[8..12). */
+static void valid_recipe(recipe *r)
+{
+    static const int64_t ctrl[] = {4, 3, 4, 4, 0, 0};
+    memset(r, 0, sizeof *r);
+    memcpy(r->ctrl, ctrl, sizeof ctrl);
+    r->entries = 2;
+    memset(r->diff, 1, 4);
+    memset(r->diff + 4, 0, 4);
+    r->diff_len = 8;
+    memcpy(r->extra, "XYZ", 3);
+    r->extra_len = 3;
+    r->new_size = 11;
+}
+
+/* Applies and expects BL_ECORRUPT with a message containing fragment, with
+ * nothing written past the header's size. */
+static void expect_corrupt(const uint8_t *patch, size_t len, uint64_t limit, const char *fragment)
+{
+    buffer out;
+    bl_error err;
+    int rc = apply_patch(test_old, sizeof test_old, patch, len, &out, limit ? limit : 1, &err);
+
+    CHECK_INT(rc, BL_ECORRUPT);
+    CHECK_CONTAINS(err.msg, fragment);
+    CHECK(out.len <= limit);
+    buffer_free(&out);
+}
+
+static void expect_recipe_corrupt(const recipe *r, const char *fragment)
+{
+    made m;
+    build(r, &m);
+    expect_corrupt(m.data, m.len, r->new_size > 0 && r->new_size < 1000 ? (uint64_t)r->new_size : 0,
+                   fragment);
+}
+
+static void test_hand_made_patch_applies(void)
+{
+    recipe r;
+    made m;
+    buffer out;
+    bl_error err;
+
+    valid_recipe(&r);
+    build(&r, &m);
+    CHECK_INT(apply_patch(test_old, sizeof test_old, m.data, m.len, &out, 11, &err), BL_OK);
+    CHECK_INT(out.len, 11);
+    CHECK(out.len == 11 && memcmp(out.data, "1234XYZ89ab", 11) == 0);
+    buffer_free(&out);
+}
+
+static void test_rejects_bad_header(void)
+{
+    recipe r;
+    made m;
+
+    expect_corrupt((const uint8_t *)"", 0, 0, "shorter than the 32-byte");
+    expect_corrupt((const uint8_t *)"BSDIFF40", 8, 0, "shorter than the 32-byte");
+    valid_recipe(&r);
+    build(&r, &m);
+    expect_corrupt(m.data, 31, 0, "shorter than the 32-byte");
+    memcpy(m.data, "BSDIFF41", 8);
+    expect_corrupt(m.data, m.len, 0, "bad magic");
+    memcpy(m.data, "BSDIFF40", 8);
+    put_int(m.data + 8, -1);
+    expect_corrupt(m.data, m.len, 0, "negative size");
+    build(&r, &m);
+    put_int(m.data + 16, -5);
+    expect_corrupt(m.data, m.len, 0, "negative size");
+    build(&r, &m);
+    put_raw_negative(m.data + 24, 11);
+    expect_corrupt(m.data, m.len, 0, "negative size");
+    build(&r, &m);
+    put_int(m.data + 8, INT64_MAX);
+    expect_corrupt(m.data, m.len, 0, "only");
+    build(&r, &m);
+    put_int(m.data + 8, (int64_t)(m.len - 32)); /* control fits, control + diff do not */
+    expect_corrupt(m.data, m.len, 0, "only");
+    build(&r, &m);
+    put_int(m.data + 16, INT64_MAX); /* control + diff overflow */
+    expect_corrupt(m.data, m.len, 0, "only");
+}
+
+static void test_patch_size_reads_header(void)
+{
+    recipe r;
+    made m;
+    bl_delta_source src;
+    bl_error err;
+    uint64_t size = 0;
+
+    valid_recipe(&r);
+    build(&r, &m);
+    bl_delta_memory_source(&src, m.data, m.len);
+    CHECK_INT(bl_delta_patch_size(&src, &size, &err), BL_OK);
+    CHECK_INT(size, 11);
+    bl_delta_memory_source(&src, m.data, 20);
+    CHECK_INT(bl_delta_patch_size(&src, &size, &err), BL_ECORRUPT);
+    put_raw_negative(m.data + 24, 3);
+    bl_delta_memory_source(&src, m.data, m.len);
+    CHECK_INT(bl_delta_patch_size(&src, &size, &err), BL_ECORRUPT);
+    m.data[0] = 'X';
+    CHECK_INT(bl_delta_patch_size(&src, &size, &err), BL_ECORRUPT);
+    CHECK_CONTAINS(err.msg, "bad magic");
+}
+
+static void test_rejects_negative_lengths_in_control(void)
+{
+    recipe r;
+
+    valid_recipe(&r);
+    r.ctrl[0] = -1;
+    expect_recipe_corrupt(&r, "negative length");
+    valid_recipe(&r);
+    r.ctrl[1] = -3;
+    expect_recipe_corrupt(&r, "negative length");
+    valid_recipe(&r);
+    r.ctrl[4] = INT64_MIN + 1;
+    expect_recipe_corrupt(&r, "negative length");
+}
+
+/* CVE-2014-9862: entries that write past new. */
+static void test_rejects_entries_past_new(void)
+{
+    recipe r;
+
+    valid_recipe(&r);
+    r.new_size = 6; /* first entry alone writes 7 */
+    expect_recipe_corrupt(&r, "past the new size");
+    valid_recipe(&r);
+    r.ctrl[0] = 12; /* add past new */
+    expect_recipe_corrupt(&r, "past the new size");
+    valid_recipe(&r);
+    r.ctrl[1] = 1000; /* copy past new */
+    expect_recipe_corrupt(&r, "past the new size");
+    valid_recipe(&r);
+    r.ctrl[0] = INT64_MAX; /* add + copy overflow */
+    r.ctrl[1] = INT64_MAX;
+    expect_recipe_corrupt(&r, "past the new size");
+    valid_recipe(&r);
+    r.ctrl[1] = 2;
+    r.ctrl[4] = INT64_MAX - 1;
+    expect_recipe_corrupt(&r, "past the new size");
+}
+
+static void test_rejects_entries_past_old(void)
+{
+    recipe r;
+
+    valid_recipe(&r);
+    r.ctrl[2] = 9; /* second entry would read old[13..17) */
+    expect_recipe_corrupt(&r, "outside the old file");
+    valid_recipe(&r);
+    r.ctrl[2] = -9; /* before the start: old[-5..-1) */
+    expect_recipe_corrupt(&r, "outside the old file");
+    valid_recipe(&r);
+    r.ctrl[2] = INT64_MAX - 10; /* far past the end */
+    expect_recipe_corrupt(&r, "outside the old file");
+    valid_recipe(&r);
+    r.ctrl[2] = -INT64_MAX; /* far before the start */
+    expect_recipe_corrupt(&r, "outside the old file");
+    valid_recipe(&r);
+    r.ctrl[2] = INT64_MAX; /* 4 + INT64_MAX overflows */
+    expect_recipe_corrupt(&r, "seeks old out of range");
+    valid_recipe(&r);
+    r.ctrl[2] = -INT64_MAX; /* then -INT64_MAX again: below INT64_MIN */
+    r.ctrl[3] = 0;
+    r.ctrl[4] = 1;
+    r.ctrl[5] = -INT64_MAX;
+    r.ctrl[6] = 4;
+    r.ctrl[7] = 0;
+    r.ctrl[8] = 0;
+    r.entries = 3;
+    r.extra_len = 4;
+    r.extra[3] = 'W';
+    r.new_size = 12;
+    expect_recipe_corrupt(&r, "seeks old out of range");
+    valid_recipe(&r);
+    r.ctrl[0] = 17; /* add longer than old */
+    r.new_size = 20;
+    expect_recipe_corrupt(&r, "outside the old file");
+}
+
+static void test_rejects_blocks_shorter_than_entries(void)
+{
+    recipe r;
+
+    valid_recipe(&r);
+    r.diff_len = 6; /* second entry adds 4, only 2 left */
+    expect_recipe_corrupt(&r, "diff block ends before");
+    valid_recipe(&r);
+    r.extra_len = 2;
+    expect_recipe_corrupt(&r, "extra block ends before");
+    valid_recipe(&r);
+    r.entries = 1; /* control ends, new is not complete */
+    expect_recipe_corrupt(&r, "control block ends before");
+    valid_recipe(&r);
+    r.ctrl_raw_len = 24 + 10; /* a partial entry */
+    put_int(r.ctrl_raw, 4);
+    put_int(r.ctrl_raw + 8, 3);
+    put_int(r.ctrl_raw + 16, 4);
+    expect_recipe_corrupt(&r, "control block ends before");
+}
+
+/* A result longer than the header says is refused (entries past new, above);
+ * here, blocks with data the entries leave unused. */
+static void test_rejects_unused_block_data(void)
+{
+    recipe r;
+
+    valid_recipe(&r);
+    r.diff_len = 9;
+    expect_recipe_corrupt(&r, "diff block holds more data");
+    valid_recipe(&r);
+    r.extra_len = 4;
+    expect_recipe_corrupt(&r, "extra block holds more data");
+    valid_recipe(&r);
+    r.ctrl[6] = 0; /* a third entry after new is complete */
+    r.ctrl[7] = 0;
+    r.ctrl[8] = 0;
+    r.entries = 3;
+    expect_recipe_corrupt(&r, "control block holds more data");
+    valid_recipe(&r);
+    r.new_size = 0; /* nothing to write, but entries */
+    expect_recipe_corrupt(&r, "control block holds more data");
+}
+
+static void test_rejects_endless_idle_entries(void)
+{
+    recipe r;
+    size_t i;
+
+    valid_recipe(&r);
+    for (i = 0; i < 40; i++) {
+        r.ctrl[3 * i] = 0;
+        r.ctrl[3 * i + 1] = 0;
+        r.ctrl[3 * i + 2] = 1;
+    }
+    r.entries = 40;
+    expect_recipe_corrupt(&r, "write nothing");
+}
+
+static void test_rejects_bad_bzip2(void)
+{
+    recipe r;
+    made m;
+    uint8_t copy[16384 + 64];
+    size_t at;
+
+    valid_recipe(&r);
+    build(&r, &m);
+    /* truncated: each block cut short, header adjusted so the ranges fit */
+    memcpy(copy, m.data, m.len);
+    put_int(copy + 8, (int64_t)m.control_len - 5);
+    memmove(copy + m.control_at + m.control_len - 5, m.data + m.diff_at, m.len - m.diff_at);
+    expect_corrupt(copy, m.len - 5, 11, "control block");
+    memcpy(copy, m.data, m.len);
+    put_int(copy + 16, (int64_t)m.diff_len - 5);
+    memmove(copy + m.diff_at + m.diff_len - 5, m.data + m.extra_at, m.len - m.extra_at);
+    expect_corrupt(copy, m.len - 5, 11, "diff block");
+    expect_corrupt(m.data, m.len - 5, 11, "extra block");
+    expect_corrupt(m.data, m.extra_at + 1, 11, "extra block");
+    /* an empty block where data is needed */
+    memcpy(copy, m.data, m.len);
+    expect_corrupt(copy, m.extra_at, 11, "extra block ends before");
+    /* corrupt: a flipped byte inside each block's compressed data */
+    for (at = 0; at < 3; at++) {
+        size_t start = at == 0 ? m.control_at : at == 1 ? m.diff_at : m.extra_at;
+        size_t len = at == 0 ? m.control_len : at == 1 ? m.diff_len : m.extra_len;
+        const char *name = at == 0 ? "control block" : at == 1 ? "diff block" : "extra block";
+        size_t pos;
+        for (pos = start + 4; pos < start + len; pos += 3) {
+            buffer out;
+            bl_error err;
+            int rc;
+            memcpy(copy, m.data, m.len);
+            copy[pos] ^= 0x21;
+            rc = apply_patch(test_old, sizeof test_old, copy, m.len, &out, 11, &err);
+            /* a flip may still decode to the same bytes (a padding bit); it
+             * must never be anything but success with the right result or a
+             * corrupt-patch error naming the block */
+            if (rc == BL_OK) {
+                CHECK(out.len == 11 && memcmp(out.data, "1234XYZ89ab", 11) == 0);
+            } else {
+                CHECK_INT(rc, BL_ECORRUPT);
+                if (!strstr(err.msg, name) && !strstr(err.msg, "control entr") &&
+                    !strstr(err.msg, "past") && !strstr(err.msg, "outside") &&
+                    !strstr(err.msg, "negative") && !strstr(err.msg, "nothing"))
+                    CHECK_CONTAINS(err.msg, name);
+            }
+            buffer_free(&out);
+        }
+    }
+    /* not bzip2 at all */
+    memcpy(copy, m.data, m.len);
+    memcpy(copy + m.control_at, "PK\x03\x04", 4);
+    expect_corrupt(copy, m.len, 11, "not valid bzip2");
+    /* trailing bytes after each block's stream */
+    memcpy(copy, m.data, m.len);
+    copy[m.len] = 0;
+    expect_corrupt(copy, m.len + 1, 11, "extra block has 1 bytes after");
+    memcpy(copy, m.data, m.extra_at);
+    copy[m.extra_at] = 'Z';
+    memcpy(copy + m.extra_at + 1, m.data + m.extra_at, m.extra_len);
+    put_int(copy + 16, (int64_t)m.diff_len + 1);
+    expect_corrupt(copy, m.len + 1, 11, "diff block has 1 bytes after");
+    memcpy(copy, m.data, m.diff_at);
+    memcpy(copy + m.diff_at, "\0\0", 2);
+    memcpy(copy + m.diff_at + 2, m.data + m.diff_at, m.len - m.diff_at);
+    put_int(copy + 8, (int64_t)m.control_len + 2);
+    expect_corrupt(copy, m.len + 2, 11, "control block has 2 bytes after");
+    /* a second bzip2 stream after the first is trailing data too */
+    memcpy(copy, m.data, m.len);
+    memcpy(copy + m.len, m.data + m.extra_at, m.extra_len);
+    expect_corrupt(copy, m.len + m.extra_len, 11, "extra block has");
+}
+
+/* Blocks bigger than one read of the reader (64 KiB) and than one chunk of
+ * the diff ring (1 MiB), cut anywhere, always fail cleanly. */
+static void test_rejects_truncation_anywhere(void)
+{
+    size_t n = 2 * 1024 * 1024 + 5000, cut;
+    uint8_t *old = random_bytes(n), *nw = malloc(n);
+    buffer patch, out;
+    bl_error err;
+    size_t i;
+
+    memcpy(nw, old, n);
+    for (i = 0; i < n; i += 997)
+        nw[i] = (uint8_t)rng();
+    CHECK_INT(make_patch(old, n, nw, n, &patch), BL_OK);
+    for (cut = 0; cut < patch.len; cut += patch.len / 23 + 1) {
+        CHECK_INT(apply_patch(old, n, patch.data, cut, &out, n, &err), BL_ECORRUPT);
+        buffer_free(&out);
+    }
+    CHECK_INT(apply_patch(old, n, patch.data, patch.len - 1, &out, n, &err), BL_ECORRUPT);
+    buffer_free(&out);
+    CHECK_INT(apply_patch(old, n, patch.data, patch.len, &out, n, &err), BL_OK);
+    CHECK(out.len == n && memcmp(out.data, nw, n) == 0);
+    buffer_free(&out);
+    /* the same patch against an old file one byte shorter reads past it */
+    CHECK_INT(apply_patch(old, n - 1, patch.data, patch.len, &out, n, &err), BL_ECORRUPT);
+    CHECK_CONTAINS(err.msg, "outside the old file");
+    buffer_free(&out);
+    buffer_free(&patch);
+    free(old);
+    free(nw);
+}
+
+/* ---- the match search ---- */
+
+/* The longest match of q in old, the slow and obvious way. */
+static int64_t brute_longest(const uint8_t *old, int64_t n, const uint8_t *q, int64_t len)
+{
+    int64_t p, best = 0;
+    for (p = 0; p < n; p++) {
+        int64_t l = 0;
+        while (l < len && p + l < n && old[p + l] == q[l])
+            l++;
+        if (l > best)
+            best = l;
+    }
+    return best;
+}
+
+/* The three-byte prefix table only narrows where the binary search starts:
+ * with it or without, the search finds a longest match, as long as a brute
+ * force one, at a place where old really holds it. Old is made to be hard:
+ * few distinct bytes, zero runs (short suffixes padded with zeros share
+ * their prefix), repeats, and a tail of 0 and 1 bytes. */
+static void test_search_finds_a_longest_match_with_either_prefix_table(void)
+{
+    enum { N = 20000, QUERIES = 3000 };
+    static uint8_t old[N], q[64];
+    bl_delta_index two, three;
+    uint32_t x = 12345;
+    int64_t i;
+    int t, bad = 0;
+    bl_error err;
+
+    for (i = 0; i < N; i++) {
+        x = x * 1103515245u + 12345u;
+        old[i] = (uint8_t)((x >> 16) % 5);
+        if (i % 1000 < 40)
+            old[i] = 0;
+    }
+    memcpy(old + 9000, old + 2000, 3000); /* a long repeat */
+    old[N - 2] = 1;
+    old[N - 1] = 0;
+    CHECK_INT(bl_delta_index_build(&two, old, N, 2, 0, &err), BL_OK);
+    CHECK_INT(bl_delta_index_build(&three, old, N, 3, 1, &err), BL_OK);
+    CHECK(two.bucket3 == NULL);
+    CHECK(three.bucket3 != NULL);
+    /* The two-byte table read off the three-byte one is the one counted. */
+    CHECK(memcmp(two.bucket, three.bucket, 65537 * sizeof *two.bucket) == 0);
+    for (t = 0; t < QUERIES; t++) {
+        int64_t len = 1 + t % 40, expected, got2, got3, pos2, pos3;
+        for (i = 0; i < len; i++) { /* a piece of old, changed a little, or random */
+            x = x * 1103515245u + 12345u;
+            q[i] = t % 3 ? old[(t * 7 + i) % N] : (uint8_t)((x >> 16) % 6);
+        }
+        if (t % 5 == 0)
+            q[len / 2] ^= 1;
+        expected = brute_longest(old, N, q, len);
+        got2 = bl_delta_index_search(&two, q, len, &pos2);
+        got3 = bl_delta_index_search(&three, q, len, &pos3);
+        if (got2 != expected || got3 != expected || memcmp(old + pos2, q, (size_t)got2) != 0 ||
+            memcmp(old + pos3, q, (size_t)got3) != 0 || pos3 + got3 > N) {
+            if (bad++ < 5)
+                fprintf(stderr, "  query %d (len %lld): expected %lld, two %lld at %lld, three %lld at %lld\n",
+                        t, (long long)len, (long long)expected, (long long)got2, (long long)pos2,
+                        (long long)got3, (long long)pos3);
+        }
+    }
+    CHECK_INT(bad, 0);
+    CHECK_INT(bl_delta_index_prefix_bytes(100 << 20), 2);
+    CHECK_INT(bl_delta_index_prefix_bytes(300LL << 20), 3);
+    CHECK_INT(bl_delta_index_prefix_bytes(3LL << 30), 2); /* past 2 GiB: 64-bit entries, no table */
+    bl_delta_index_free(&two);
+    bl_delta_index_free(&three);
+}
+
+/* The filter of old's 8-byte strings may let a string through that old does
+ * not hold (two hash to one bit), but never stops one that old holds: that
+ * would hide a match. Strings old does not hold are mostly stopped, and a
+ * query under 8 bytes always goes through to the search. */
+static void test_string_filter_never_stops_a_string_of_old(void)
+{
+    enum { N = 300000, OTHERS = 20000 };
+    static uint8_t old[N];
+    uint8_t q[8];
+    bl_delta_index index;
+    uint32_t x = 777;
+    int64_t i;
+    int missed = 0, stopped = 0, t;
+    bl_error err;
+
+    for (i = 0; i < N; i++) {
+        x = x * 1103515245u + 12345u;
+        old[i] = (uint8_t)(x >> 16);
+        if (i % 4096 < 300)
+            old[i] = 0; /* runs: one string at many places */
+    }
+    CHECK_INT(bl_delta_index_build(&index, old, N, 2, 1, &err), BL_OK);
+    CHECK(index.strings8 != NULL);
+    for (i = 0; i + 8 <= N; i++)
+        missed += !bl_delta_index_may_hold8(&index, old + i, 8);
+    CHECK_INT(missed, 0);
+    for (t = 0; t < OTHERS; t++) { /* random strings: old holds none of them */
+        for (i = 0; i < 8; i++) {
+            x = x * 1103515245u + 12345u;
+            q[i] = (uint8_t)(x >> 16) | 0x80;
+        }
+        stopped += !bl_delta_index_may_hold8(&index, q, 8);
+    }
+    /* about 280 k strings in 2^19 bits: about 40% of the bits set */
+    CHECK(stopped > OTHERS / 2);
+    CHECK_INT(bl_delta_index_may_hold8(&index, q, 7), 1);
+    bl_delta_index_free(&index);
+    /* Without the filter every query goes to the search. */
+    CHECK_INT(bl_delta_index_build(&index, old, N, 2, 0, &err), BL_OK);
+    CHECK(index.strings8 == NULL);
+    CHECK_INT(bl_delta_index_may_hold8(&index, q, 8), 1);
+    bl_delta_index_free(&index);
+    CHECK_INT(bl_delta_index_filters_strings(11 << 20), 0);
+    CHECK_INT(bl_delta_index_filters_strings(98 << 20), 1);
+}
+
+#if defined(__linux__) /* what bl_plat_prefer_huge_pages does elsewhere is nothing */
+/* VmFlags of the mapping that holds p in /proc/self/smaps, or "". */
+static void mapping_flags(const void *p, char *flags, size_t size)
+{
+    FILE *f = fopen("/proc/self/smaps", "r");
+    char line[512];
+    int inside = 0;
+
+    flags[0] = '\0';
+    if (!f)
+        return;
+    while (fgets(line, sizeof line, f)) {
+        unsigned long long lo, hi;
+        if (sscanf(line, "%llx-%llx ", &lo, &hi) == 2)
+            inside = (uintptr_t)p >= lo && (uintptr_t)p < hi;
+        else if (inside && strncmp(line, "VmFlags:", 8) == 0) {
+            snprintf(flags, size, "%s", line + 8);
+            break;
+        }
+    }
+    fclose(f);
+}
+
+/* The suffix array is searched at random: on Linux it asks for transparent
+ * huge pages (madvise mode grants them only on request), unless the system
+ * has them turned off. */
+static void test_suffix_array_asks_for_huge_pages(void)
+{
+    enum { N = 16 << 20 };
+    uint8_t *old = calloc(N, 1);
+    FILE *thp = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+    char mode[128] = "", flags[512];
+    bl_delta_index index;
+    bl_error err;
+
+    CHECK(old != NULL);
+    if (thp) {
+        if (!fgets(mode, sizeof mode, thp))
+            mode[0] = '\0';
+        fclose(thp);
+    }
+    if (!old || !thp || strstr(mode, "[never]")) {
+        fprintf(stderr, "  (no transparent huge pages here: nothing to check)\n");
+        free(old);
+        return;
+    }
+    CHECK_INT(bl_delta_index_build(&index, old, N, 2, 0, &err), BL_OK);
+    mapping_flags(index.sa32 + N / 2, flags, sizeof flags);
+    CHECK(strstr(flags, " hg") != NULL);
+    bl_delta_index_free(&index);
+    free(old);
+}
+#else
+static void test_suffix_array_asks_for_huge_pages(void)
+{
+    fprintf(stderr, "  (not Linux: no huge pages are asked for, nothing to check)\n");
+}
+#endif
+
+/* Where old holds new's next bytes in two places, the match goes to the one
+ * whose following bytes go on agreeing with new's, though the search alone
+ * answers the other. */
+static void test_match_takes_the_place_that_goes_on_agreeing(void)
+{
+    enum { SEQ = 40, TAIL = 400, PAD = 50, PLACE = SEQ + 1 + TAIL, N = PAD + 2 * PLACE + PAD };
+    static uint8_t old[N], nw[PLACE];
+    const int64_t bad = PAD, good = PAD + PLACE;
+    bl_delta_index index;
+    bl_delta_entries entries = {0};
+    bl_error err;
+    uint32_t x = 7;
+    int64_t pos, i;
+
+    for (i = 0; i < N; i++) {
+        x = x * 1103515245u + 12345u;
+        old[i] = (uint8_t)(x >> 16);
+    }
+    memcpy(old + good, old + bad, SEQ); /* the same SEQ bytes in both places */
+    old[bad + SEQ] = 0x90;              /* then a byte that sorts the bad place after new */
+    old[good + SEQ] = 0x10;             /* and the good one before it */
+    memcpy(nw, old + good, PLACE);
+    nw[SEQ] = 0x50;
+    for (i = SEQ + 1; i < PLACE; i += 10) /* what follows agrees with the good place, mostly */
+        nw[i] ^= 0xFF;
+    CHECK_INT(bl_delta_index_build(&index, old, N, 2, 0, &err), BL_OK);
+    CHECK_INT(bl_delta_index_search(&index, nw, PLACE, &pos), SEQ);
+    CHECK(pos == bad); /* the search's own answer: the setup holds */
+    CHECK_INT(bl_delta_match_range(&index, nw, PLACE, &entries, &err), BL_OK);
+    CHECK(entries.n == 2);
+    if (entries.n == 2) {
+        CHECK(entries.v[1].old_pos == good);
+        CHECK(entries.v[1].add == PLACE); /* all of new as differences, nothing extra */
+        CHECK(entries.v[1].copy == 0);
+    }
+    free(entries.v);
+    bl_delta_index_free(&index);
+}
+
+int main(void)
+{
+    RUN(test_search_finds_a_longest_match_with_either_prefix_table);
+    RUN(test_string_filter_never_stops_a_string_of_old);
+    RUN(test_suffix_array_asks_for_huge_pages);
+    RUN(test_match_takes_the_place_that_goes_on_agreeing);
+    RUN(test_empty_old_and_new);
+    RUN(test_empty_old);
+    RUN(test_empty_new);
+    RUN(test_one_byte_files);
+    RUN(test_identical_is_small);
+    RUN(test_one_byte_changed);
+    RUN(test_inserts_and_deletes);
+    RUN(test_shuffled_blocks);
+    RUN(test_random_data);
+    RUN(test_sizes_around_thread_splits);
+    RUN(test_patch_is_deterministic);
+    RUN(test_hand_made_patch_applies);
+    RUN(test_rejects_bad_header);
+    RUN(test_patch_size_reads_header);
+    RUN(test_rejects_negative_lengths_in_control);
+    RUN(test_rejects_entries_past_new);
+    RUN(test_rejects_entries_past_old);
+    RUN(test_rejects_blocks_shorter_than_entries);
+    RUN(test_rejects_unused_block_data);
+    RUN(test_rejects_endless_idle_entries);
+    RUN(test_rejects_bad_bzip2);
+    RUN(test_rejects_truncation_anywhere);
+    return CHECK_DONE();
+}

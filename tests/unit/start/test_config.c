@@ -1,0 +1,253 @@
+#include <stdlib.h>
+
+#include "check.h"
+#include "start/config.h"
+#include "start/log.h"
+#include "platform.h"
+
+/* Collects reported problems so each test can assert on them. */
+typedef struct {
+    int count;
+    char last[512];
+} reports;
+
+static void collect(void *ctx, const char *message)
+{
+    reports *r = ctx;
+    r->count++;
+    snprintf(r->last, sizeof r->last, "%s", message);
+}
+
+/* A fake environment: NULL-terminated name/value pairs. */
+static const char *fake_getenv(void *ctx, const char *name)
+{
+    const char **pairs = ctx;
+    for (; pairs[0]; pairs += 2) {
+        if (strcmp(pairs[0], name) == 0)
+            return pairs[1];
+    }
+    return NULL;
+}
+
+static int apply(bl_config *cfg, const char *json, reports *r)
+{
+    return bl_config_apply_json(cfg, json, strlen(json), "launcher.json", collect, r);
+}
+
+static void test_defaults_match_the_python_system(void)
+{
+    bl_config cfg;
+    bl_config_defaults(&cfg);
+    CHECK_STR(cfg.update_url, "http://localhost:8000/updates");
+    CHECK_INT(cfg.update_interval, 3600);
+    CHECK_INT(cfg.auto_update, 1);
+    CHECK_INT(cfg.incremental_update, 1);
+    CHECK_INT(cfg.file_watcher, 0);
+    CHECK_STR(cfg.app_name, "bomiot");
+    CHECK_STR(cfg.app_executable, "bomiot" BL_EXE_SUFFIX);
+    CHECK_INT(cfg.keep_versions, 2);
+    CHECK_INT(cfg.log_level, BL_LOG_INFO);
+    CHECK_INT(cfg.mode, BL_MODE_SUPERVISE);
+    CHECK_INT(cfg.healthy_seconds, 10);
+    CHECK_INT(cfg.trial_attempts, 2);
+    CHECK_STR(cfg.channel, "stable");
+    CHECK_INT(cfg.check_seconds, 5);
+    CHECK_INT(cfg.update_at_launch, 1);
+    CHECK_STR(cfg.ca_file, "");
+    CHECK_INT(cfg.splash, 1);
+    CHECK_STR(cfg.splash_image, "resources/splash.png");
+    CHECK_INT(cfg.splash_linger_ms, 0);
+    CHECK_INT(cfg.source[BL_CFG_UPDATE_URL], BL_SOURCE_DEFAULT);
+}
+
+static void test_file_values_apply_and_remember_their_source(void)
+{
+    bl_config cfg;
+    reports r = {0};
+    bl_config_defaults(&cfg);
+    CHECK_INT(apply(&cfg,
+                    "{\"update_url\": \"https://updates.example.com/bomiot\", \"update_interval\": 60,"
+                    " \"auto_update\": false, \"keep_versions\": 3, \"log_level\": \"debug\","
+                    " \"mode\": \"exec\", \"app_executable\": \"bin/bomiot\"}",
+                    &r),
+              BL_OK);
+    CHECK_INT(r.count, 0);
+    CHECK_STR(cfg.update_url, "https://updates.example.com/bomiot");
+    CHECK_INT(cfg.update_interval, 60);
+    CHECK_INT(cfg.auto_update, 0);
+    CHECK_INT(cfg.keep_versions, 3);
+    CHECK_INT(cfg.log_level, BL_LOG_DEBUG);
+    CHECK_INT(cfg.mode, BL_MODE_EXEC);
+    CHECK_STR(cfg.app_executable, "bin/bomiot");
+    CHECK_INT(cfg.source[BL_CFG_UPDATE_INTERVAL], BL_SOURCE_FILE);
+    CHECK_INT(cfg.source[BL_CFG_FILE_WATCHER], BL_SOURCE_DEFAULT);
+}
+
+static void test_environment_overrides_the_file(void)
+{
+    bl_config cfg;
+    reports r = {0};
+    const char *env[] = {"BOMIOT_UPDATE_URL", "file:///media/usb/updates", "BOMIOT_UPDATE_INTERVAL", "0",
+                         "BOMIOT_AUTO_UPDATE", "FALSE", "BOMIOT_INCREMENTAL_UPDATE", "no",
+                         "BOMIOT_FILE_WATCHER", "1", NULL};
+    bl_config_defaults(&cfg);
+    apply(&cfg, "{\"update_url\": \"https://a.example/u\", \"update_interval\": 60}", &r);
+    bl_config_apply_env(&cfg, fake_getenv, env, collect, &r);
+    CHECK_INT(r.count, 0);
+    CHECK_STR(cfg.update_url, "file:///media/usb/updates");
+    CHECK_INT(cfg.update_interval, 0);
+    CHECK_INT(cfg.auto_update, 0);
+    CHECK_INT(cfg.incremental_update, 0);
+    CHECK_INT(cfg.file_watcher, 1);
+    CHECK_INT(cfg.source[BL_CFG_UPDATE_URL], BL_SOURCE_ENV);
+}
+
+static void test_malformed_file_is_reported_and_defaults_kept(void)
+{
+    bl_config cfg;
+    reports r = {0};
+    bl_config_defaults(&cfg);
+    CHECK_INT(apply(&cfg, "{\"update_interval\": 60,", &r), BL_ECORRUPT);
+    CHECK_INT(r.count, 1);
+    CHECK_CONTAINS(r.last, "launcher.json: not valid JSON");
+    CHECK_INT(cfg.update_interval, 3600);
+    r.count = 0;
+    CHECK_INT(apply(&cfg, "[1, 2]", &r), BL_ECORRUPT);
+    CHECK_CONTAINS(r.last, "expected a JSON object");
+}
+
+static void test_each_bad_value_names_file_key_and_expectation(void)
+{
+    static const struct {
+        const char *json, *fragment;
+    } cases[] = {
+        {"{\"update_url\": \"ftp://x\"}", "'update_url' must be an http://, https:// or file:// URL, got \"ftp://x\"; using \"http://localhost:8000/updates\""},
+        {"{\"update_url\": 5}", "'update_url' must be"},
+        {"{\"update_interval\": -1}", "'update_interval' must be seconds from 0 (off) to 2592000, got -1; using 3600"},
+        {"{\"update_interval\": 1.5}", "'update_interval' must be"},
+        {"{\"update_interval\": 1e300}", "'update_interval' must be"},
+        {"{\"update_interval\": \"soon\"}", "got \"soon\""},
+        {"{\"auto_update\": \"maybe\"}", "'auto_update' must be true or false"},
+        {"{\"auto_update\": 1}", "'auto_update' must be true or false"},
+        {"{\"keep_versions\": 0}", "'keep_versions' must be an integer from 1 to 100, got 0; using 2"},
+        {"{\"log_level\": \"loud\"}", "'log_level' must be debug, info, warn or error"},
+        {"{\"mode\": \"fork\"}", "'mode' must be supervise or exec"},
+        {"{\"healthy_seconds\": 0}", "'healthy_seconds' must be seconds from 1 to 3600, got 0; using 10"},
+        {"{\"channel\": \"nightly\"}", "'channel' must be stable or beta, got \"nightly\"; using \"stable\""},
+        {"{\"check_seconds\": 0}", "'check_seconds' must be seconds from 1 to 600"},
+        {"{\"trial_attempts\": 1000}", "'trial_attempts' must be an integer from 1 to 100, got 1000; using 2"},
+        {"{\"app_name\": \"bo miot\"}", "'app_name' must be a name of letters"},
+        {"{\"app_executable\": \"../evil\"}", "'app_executable' must be a relative path"},
+        {"{\"app_executable\": \"/bin/sh\"}", "'app_executable' must be a relative path"},
+        {"{\"app_executable\": \"C:\\\\evil.exe\"}", "'app_executable' must be a relative path"},
+        {"{\"app_executable\": \"bin/\"}", "'app_executable' must be a relative path"},
+        {"{\"splash\": \"sometimes\"}", "'splash' must be true or false"},
+        {"{\"splash_image\": \"\"}", "'splash_image' must be the path of a PNG or BMP image"},
+        {"{\"splash_linger_ms\": 60001}", "'splash_linger_ms' must be milliseconds from 0 to 60000, got 60001; using 0"},
+        {"{\"updte_url\": \"http://x\"}", "unknown key 'updte_url' ignored"},
+    };
+    size_t i;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        bl_config cfg, defaults;
+        reports r = {0};
+        bl_config_defaults(&cfg);
+        bl_config_defaults(&defaults);
+        CHECK_INT(apply(&cfg, cases[i].json, &r), BL_OK);
+        CHECK_INT(r.count, 1);
+        CHECK_CONTAINS(r.last, cases[i].fragment);
+        CHECK_CONTAINS(r.last, "launcher.json: ");
+        CHECK(memcmp(&cfg, &defaults, offsetof(bl_config, source)) == 0);
+    }
+}
+
+static void test_bad_environment_value_keeps_the_file_value(void)
+{
+    bl_config cfg;
+    reports r = {0};
+    const char *env[] = {"BOMIOT_UPDATE_INTERVAL", "hourly", "BOMIOT_AUTO_UPDATE", "", NULL};
+    bl_config_defaults(&cfg);
+    apply(&cfg, "{\"update_interval\": 60}", &r);
+    bl_config_apply_env(&cfg, fake_getenv, env, collect, &r);
+    CHECK_INT(r.count, 2);
+    CHECK_INT(cfg.update_interval, 60);
+    CHECK_INT(cfg.source[BL_CFG_UPDATE_INTERVAL], BL_SOURCE_FILE);
+    CHECK_INT(cfg.auto_update, 1);
+    CHECK_CONTAINS(r.last, "environment: BOMIOT_AUTO_UPDATE must be true or false");
+}
+
+static void test_numbers_may_be_written_as_strings(void)
+{
+    bl_config cfg;
+    reports r = {0};
+    bl_config_defaults(&cfg);
+    apply(&cfg, "{\"update_interval\": \"120\", \"file_watcher\": \"true\"}", &r);
+    CHECK_INT(r.count, 0);
+    CHECK_INT(cfg.update_interval, 120);
+    CHECK_INT(cfg.file_watcher, 1);
+}
+
+static void test_print_shows_value_and_source(void)
+{
+    bl_config cfg;
+    reports r = {0};
+    const char *env[] = {"BOMIOT_FILE_WATCHER", "true", NULL};
+    char out[4096] = "";
+    FILE *f = tmpfile();
+    size_t n;
+    bl_config_defaults(&cfg);
+    apply(&cfg, "{\"keep_versions\": 4}", &r);
+    bl_config_apply_env(&cfg, fake_getenv, env, collect, &r);
+    bl_config_print(&cfg, f);
+    rewind(f);
+    n = fread(out, 1, sizeof out - 1, f);
+    out[n] = '\0';
+    fclose(f);
+    CHECK_CONTAINS(out, "update_url");
+    CHECK_CONTAINS(out, "http://localhost:8000/updates");
+    CHECK_CONTAINS(out, "(default)");
+    CHECK_CONTAINS(out, "(launcher.json)");
+    CHECK_CONTAINS(out, "(environment BOMIOT_FILE_WATCHER)");
+}
+
+static void test_splash_keys_from_the_file_and_the_environment(void)
+{
+    bl_config cfg;
+    reports r = {0};
+    const char *env[] = {"BOMIOT_SPLASH", "false", NULL};
+    bl_config_defaults(&cfg);
+    apply(&cfg, "{\"splash\": true, \"splash_image\": \"/opt/brand/splash.bmp\", \"splash_linger_ms\": 2500}", &r);
+    CHECK_INT(r.count, 0);
+    CHECK_INT(cfg.splash, 1);
+    CHECK_STR(cfg.splash_image, "/opt/brand/splash.bmp");
+    CHECK_INT(cfg.splash_linger_ms, 2500);
+    bl_config_apply_env(&cfg, fake_getenv, env, collect, &r);
+    CHECK_INT(r.count, 0);
+    CHECK_INT(cfg.splash, 0);
+    CHECK_INT(cfg.source[BL_CFG_SPLASH], BL_SOURCE_ENV);
+    CHECK_STR(bl_config_env_name(BL_CFG_SPLASH), "BOMIOT_SPLASH");
+    CHECK(bl_config_env_name(BL_CFG_SPLASH_IMAGE) == NULL);
+}
+
+static void test_missing_file_is_not_a_problem(void)
+{
+    bl_config cfg;
+    reports r = {0};
+    bl_config_defaults(&cfg);
+    CHECK_INT(bl_config_load_file(&cfg, "/nonexistent/launcher.json", collect, &r), BL_OK);
+    CHECK_INT(r.count, 0);
+}
+
+int main(void)
+{
+    RUN(test_defaults_match_the_python_system);
+    RUN(test_file_values_apply_and_remember_their_source);
+    RUN(test_environment_overrides_the_file);
+    RUN(test_malformed_file_is_reported_and_defaults_kept);
+    RUN(test_each_bad_value_names_file_key_and_expectation);
+    RUN(test_bad_environment_value_keeps_the_file_value);
+    RUN(test_numbers_may_be_written_as_strings);
+    RUN(test_print_shows_value_and_source);
+    RUN(test_splash_keys_from_the_file_and_the_environment);
+    RUN(test_missing_file_is_not_a_problem);
+    return CHECK_DONE();
+}

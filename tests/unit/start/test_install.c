@@ -1,0 +1,226 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "start/install.h"
+#include "platform.h"
+#include "testutil.h"
+
+static void make_version(const bl_layout *layout, const char *name, int complete)
+{
+    char dir[BL_PATH_MAX], file[BL_PATH_MAX];
+    bl_error err;
+    bl_fs_join(dir, sizeof dir, layout->versions_dir, name);
+    bl_fs_mkdir_p(dir, &err);
+    bl_fs_join(file, sizeof file, dir, "bomiot");
+    test_write_file(file, "app");
+    if (complete)
+        bl_install_mark_complete(dir, name, &err);
+}
+
+static void new_layout(bl_layout *layout)
+{
+    char root[512];
+    bl_error err;
+    test_make_dir(root, sizeof root);
+    bl_install_layout(root, layout, &err);
+}
+
+static void count_reports(void *ctx, const char *msg)
+{
+    (void)msg;
+    (*(int *)ctx)++;
+}
+
+static void test_layout_names_every_path(void)
+{
+    bl_layout l;
+    bl_error err;
+    CHECK_INT(bl_install_layout("/opt/bomiot", &l, &err), BL_OK);
+    CHECK_STR(l.root, "/opt/bomiot");
+    CHECK_STR(l.versions_dir, "/opt/bomiot/versions");
+    CHECK_STR(l.cache_dir, "/opt/bomiot/cache");
+    CHECK_STR(l.state_path, "/opt/bomiot/state.json");
+    CHECK_STR(l.config_path, "/opt/bomiot/launcher.json");
+    CHECK_STR(l.log_path, "/opt/bomiot/cache/update.log");
+    CHECK_STR(l.lock_path, "/opt/bomiot/cache/launcher.lock");
+}
+
+/* The paths are packed into one buffer: the longest root that fits one path
+ * still gives every path whole, and a longer one is refused by name. */
+static void test_layout_takes_long_roots_whole_and_refuses_longer_ones(void)
+{
+    static bl_layout l;
+    static char root[BL_PATH_MAX + 1];
+    size_t longest = BL_PATH_MAX - 1 - strlen("/cache/launcher.lock");
+    bl_error err;
+
+    memset(root, 'r', sizeof root - 1);
+    root[0] = '/';
+    root[longest] = '\0';
+    CHECK_INT(bl_install_layout(root, &l, &err), BL_OK);
+    CHECK_INT((int)strlen(l.lock_path), BL_PATH_MAX - 1);
+    CHECK(strncmp(l.lock_path, root, longest) == 0);
+    CHECK_STR(l.lock_path + longest, "/cache/launcher.lock");
+    CHECK_STR(l.root, root);
+    root[longest] = 'r';
+    root[longest + 1] = '\0';
+    CHECK_INT(bl_install_layout(root, &l, &err), BL_ETOOBIG);
+    CHECK(strstr(err.msg, "install folder path too long") != NULL);
+    CHECK_STR(l.lock_path, "");
+}
+
+static void test_only_marked_folders_count_as_complete(void)
+{
+    bl_layout l;
+    bl_version_list list;
+    bl_error err;
+    new_layout(&l);
+    make_version(&l, "1.0.0", 1);
+    make_version(&l, "1.10.0", 1);
+    make_version(&l, "1.9.0", 1);
+    make_version(&l, "2.0.0", 0);
+    CHECK(bl_install_is_complete(&l, "1.0.0"));
+    CHECK(!bl_install_is_complete(&l, "2.0.0"));
+    CHECK_INT(bl_install_list_complete(&l, &list, &err), BL_OK);
+    CHECK_INT(list.count, 3);
+    CHECK_STR(list.names[0], "1.0.0");
+    CHECK_STR(list.names[1], "1.9.0");
+    CHECK_STR(list.names[2], "1.10.0");
+    bl_fs_remove_tree(l.root, &err);
+}
+
+static void test_removes_incomplete_and_partial_folders_only(void)
+{
+    bl_layout l;
+    bl_error err;
+    char path[BL_PATH_MAX];
+    int reported = 0;
+    new_layout(&l);
+    make_version(&l, "1.0.0", 1);
+    make_version(&l, "1.1.0", 0);
+    make_version(&l, "1.2.0.partial", 0);
+    make_version(&l, "notes", 0);
+    CHECK_INT(bl_install_remove_incomplete(&l, count_reports, &reported, &err), BL_OK);
+    CHECK_INT(reported, 3);
+    bl_fs_join(path, sizeof path, l.versions_dir, "1.0.0/bomiot");
+    CHECK(bl_fs_exists(path));
+    bl_fs_join(path, sizeof path, l.versions_dir, "1.1.0");
+    CHECK(!bl_fs_exists(path));
+    bl_fs_join(path, sizeof path, l.versions_dir, "1.2.0.partial");
+    CHECK(!bl_fs_exists(path));
+    bl_fs_remove_tree(l.root, &err);
+}
+
+static void test_missing_versions_folder_means_nothing_installed(void)
+{
+    bl_layout l;
+    bl_version_list list;
+    bl_error err;
+    new_layout(&l);
+    CHECK_INT(bl_install_list_complete(&l, &list, &err), BL_OK);
+    CHECK_INT(list.count, 0);
+    CHECK_INT(bl_install_remove_incomplete(&l, NULL, NULL, &err), BL_OK);
+    bl_fs_remove_tree(l.root, &err);
+}
+
+static void test_pick_prefers_the_state_current_version(void)
+{
+    const char *names[] = {"1.0.0", "1.1.0"};
+    bl_version_list list = test_version_list(2, names);
+    bl_state s;
+    char picked[64], why[256];
+    bl_state_init(&s);
+    strcpy(s.current, "1.0.0");
+    CHECK_INT(bl_install_pick(&s, 1, &list, picked, why, sizeof why), BL_OK);
+    CHECK_STR(picked, "1.0.0");
+    CHECK_STR(why, "");
+}
+
+static void test_pick_recovers_the_newest_complete_version(void)
+{
+    const char *names[] = {"1.0.0", "1.1.0", "1.2.0"};
+    bl_version_list list = test_version_list(3, names);
+    bl_state s;
+    char picked[64], why[256];
+    bl_state_init(&s);
+    CHECK_INT(bl_install_pick(&s, 0, &list, picked, why, sizeof why), BL_OK);
+    CHECK_STR(picked, "1.2.0");
+    CHECK_CONTAINS(why, "state.json was missing or unreadable");
+    strcpy(s.current, "1.3.0"); /* names a version that is not there */
+    bl_state_block(&s, "1.2.0");
+    CHECK_INT(bl_install_pick(&s, 1, &list, picked, why, sizeof why), BL_OK);
+    CHECK_STR(picked, "1.1.0");
+    CHECK_CONTAINS(why, "current version 1.3.0 is not installed completely");
+}
+
+static void test_pick_starts_something_even_if_all_are_blocked(void)
+{
+    const char *names[] = {"1.0.0"};
+    bl_version_list list = test_version_list(1, names);
+    bl_state s;
+    char picked[64], why[256];
+    bl_state_init(&s);
+    bl_state_block(&s, "1.0.0");
+    CHECK_INT(bl_install_pick(&s, 0, &list, picked, why, sizeof why), BL_OK);
+    CHECK_STR(picked, "1.0.0");
+    list.count = 0;
+    CHECK_INT(bl_install_pick(&s, 0, &list, picked, why, sizeof why), BL_ENOTFOUND);
+}
+
+static void test_app_path_stays_inside_the_version_folder(void)
+{
+    bl_layout l;
+    bl_config cfg;
+    bl_error err;
+    char path[BL_PATH_MAX];
+    bl_install_layout("/opt/b", &l, &err);
+    bl_config_defaults(&cfg);
+    CHECK_INT(bl_install_app_path(&l, &cfg, "1.0", path, sizeof path, &err), BL_OK);
+    CHECK_STR(path, "/opt/b/versions/1.0/bomiot" BL_EXE_SUFFIX);
+    CHECK_INT(bl_install_app_path(&l, &cfg, "../..", path, sizeof path, &err), BL_EINVAL);
+}
+
+static void test_commit_makes_a_partial_folder_a_complete_version(void)
+{
+    bl_layout l;
+    bl_error err;
+    char partial[BL_PATH_MAX], file[BL_PATH_MAX];
+    new_layout(&l);
+    CHECK_INT(bl_install_partial_dir(&l, "2.0.0", partial, sizeof partial, &err), BL_OK);
+    CHECK_CONTAINS(partial, "/versions/2.0.0.partial");
+    bl_fs_mkdir_p(partial, &err);
+    bl_fs_join(file, sizeof file, partial, "bomiot");
+    test_write_file(file, "app");
+    CHECK(!bl_install_is_complete(&l, "2.0.0"));
+    CHECK_INT(bl_install_commit(&l, "2.0.0", &err), BL_OK);
+    CHECK(bl_install_is_complete(&l, "2.0.0"));
+    CHECK(!bl_fs_exists(partial));
+    CHECK_INT(bl_install_commit(&l, "2.0.0", &err), BL_EINVAL); /* never over an installed version */
+    bl_fs_remove_tree(l.root, &err);
+}
+
+static void test_reports_free_space(void)
+{
+    uint64_t free_bytes = 0;
+    bl_error err;
+    CHECK_INT(bl_fs_free_bytes("/", &free_bytes, &err), BL_OK);
+    CHECK(free_bytes > 0);
+    CHECK_INT(bl_fs_free_bytes("/nonexistent/x", &free_bytes, &err), BL_EIO);
+}
+
+int main(void)
+{
+    RUN(test_commit_makes_a_partial_folder_a_complete_version);
+    RUN(test_reports_free_space);
+    RUN(test_layout_names_every_path);
+    RUN(test_layout_takes_long_roots_whole_and_refuses_longer_ones);
+    RUN(test_only_marked_folders_count_as_complete);
+    RUN(test_removes_incomplete_and_partial_folders_only);
+    RUN(test_missing_versions_folder_means_nothing_installed);
+    RUN(test_pick_prefers_the_state_current_version);
+    RUN(test_pick_recovers_the_newest_complete_version);
+    RUN(test_pick_starts_something_even_if_all_are_blocked);
+    RUN(test_app_path_stays_inside_the_version_folder);
+    return CHECK_DONE();
+}

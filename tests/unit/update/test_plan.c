@@ -1,0 +1,155 @@
+#include "check.h"
+#include "update/plan.h"
+
+static bl_release rel(const char *version, uint64_t archive, uint64_t patch)
+{
+    bl_release r;
+    memset(&r, 0, sizeof r);
+    strcpy(r.version, version);
+    r.has_archive = archive > 0;
+    r.archive_length = archive;
+    r.has_patch = patch > 0;
+    r.patch_length = patch;
+    r.rollout = 100.0;
+    return r;
+}
+
+static void test_sorts_by_pep440_and_drops_bad_versions(void)
+{
+    bl_release r[4] = {rel("1.10.0", 1, 0), rel("1.9.0", 1, 0), rel("../x", 1, 0), rel("1.9.0rc1", 1, 0)};
+    int n = 4;
+    bl_plan_sort(r, &n);
+    CHECK_INT(n, 3);
+    CHECK_STR(r[0].version, "1.9.0rc1");
+    CHECK_STR(r[1].version, "1.9.0");
+    CHECK_STR(r[2].version, "1.10.0");
+}
+
+static void test_target_is_the_newest_offered_version(void)
+{
+    bl_release r[] = {rel("1.0.0", 100, 0), rel("1.1.0", 100, 5), rel("1.2.0", 100, 5), rel("1.3.0rc1", 100, 5)};
+    bl_state s;
+    char why[256];
+    bl_state_init(&s);
+    CHECK_INT(bl_plan_target(r, 4, "1.0.0", 0, &s, why, sizeof why), 2);
+    CHECK_STR(why, "1.2.0 is newer than 1.0.0");
+    CHECK_INT(bl_plan_target(r, 4, "1.0.0", 1, &s, why, sizeof why), 3);
+}
+
+static void test_target_skips_blocked_versions(void)
+{
+    bl_release r[] = {rel("1.0.0", 100, 0), rel("1.1.0", 100, 5), rel("1.2.0", 100, 5)};
+    bl_state s;
+    char why[256];
+    bl_state_init(&s);
+    bl_state_block(&s, "1.2.0");
+    CHECK_INT(bl_plan_target(r, 3, "1.0.0", 0, &s, why, sizeof why), 1);
+    CHECK_INT(bl_plan_target(r, 3, "1.1.0", 0, &s, why, sizeof why), -1);
+    CHECK_CONTAINS(why, "already up to date at 1.1.0 (newer versions are blocked");
+}
+
+static void test_target_stops_at_a_required_release(void)
+{
+    bl_release r[] = {rel("1.0.0", 100, 0), rel("1.1.0", 100, 5), rel("1.2.0", 100, 5)};
+    bl_state s;
+    char why[256];
+    bl_state_init(&s);
+    r[1].required = 1;
+    CHECK_INT(bl_plan_target(r, 3, "1.0.0", 0, &s, why, sizeof why), 1);
+    CHECK_CONTAINS(why, "required release");
+    CHECK_INT(bl_plan_target(r, 3, "1.1.0", 0, &s, why, sizeof why), 2); /* past it now */
+}
+
+static void test_target_respects_the_rollout(void)
+{
+    bl_release r[] = {rel("1.0.0", 100, 0), rel("1.1.0", 100, 5), rel("1.2.0", 100, 5)};
+    bl_state s;
+    char why[256];
+    bl_state_init(&s);
+    strcpy(s.install_id, "00000000000000000000000000000001");
+    r[2].rollout = 0.0; /* halted */
+    CHECK_INT(bl_plan_target(r, 3, "1.0.0", 0, &s, why, sizeof why), 1);
+    CHECK_INT(bl_plan_target(r, 3, "1.1.0", 0, &s, why, sizeof why), -1);
+    CHECK_CONTAINS(why, "rolling out to other installations first");
+    r[2].rollout = 100.0;
+    CHECK_INT(bl_plan_target(r, 3, "1.1.0", 0, &s, why, sizeof why), 2);
+}
+
+static void test_already_latest(void)
+{
+    bl_release r[] = {rel("1.0.0", 100, 0)};
+    bl_state s;
+    char why[256];
+    bl_state_init(&s);
+    CHECK_INT(bl_plan_target(r, 1, "1.0.0", 0, &s, why, sizeof why), -1);
+    CHECK_STR(why, "already up to date at 1.0.0");
+}
+
+static void test_path_prefers_a_cheaper_patch_chain(void)
+{
+    bl_release r[] = {rel("1.0.0", 100, 0), rel("1.1.0", 100, 5), rel("1.2.0", 100, 7), rel("1.3.0", 100, 9)};
+    bl_plan p;
+    bl_plan_path(r, 4, "1.0.0", 3, 1, 1, &p);
+    CHECK_INT(p.method, BL_PLAN_PATCHES);
+    CHECK_INT(p.first_patch, 1);
+    CHECK_INT(p.last_patch, 3);
+    CHECK_INT(p.download_bytes, 21);
+    CHECK_STR(p.why, "3 patch(es), 21 bytes instead of 100 for the full archive");
+}
+
+static void test_path_falls_back_to_the_archive(void)
+{
+    bl_release r[] = {rel("1.0.0", 100, 0), rel("1.1.0", 100, 0), rel("1.2.0", 100, 7), rel("1.3.0", 30, 40)};
+    bl_plan p;
+    bl_plan_path(r, 4, "1.1.0", 2, 0, 1, &p);
+    CHECK_INT(p.method, BL_PLAN_ARCHIVE);
+    CHECK_CONTAINS(p.why, "incremental updates are off");
+    bl_plan_path(r, 4, "1.1.0", 2, 1, 0, &p);
+    CHECK_CONTAINS(p.why, "no cached copy of 1.1.0");
+    bl_plan_path(r, 4, "1.0.0", 2, 1, 1, &p);
+    CHECK_CONTAINS(p.why, "no patch to 1.1.0");
+    bl_plan_path(r, 4, "0.9.0", 2, 1, 1, &p);
+    CHECK_CONTAINS(p.why, "0.9.0 is not a release of this repository");
+    bl_plan_path(r, 4, "1.2.0", 3, 1, 1, &p);
+    CHECK_INT(p.method, BL_PLAN_ARCHIVE);
+    CHECK_INT(p.download_bytes, 30);
+    CHECK_CONTAINS(p.why, "is smaller than 1 patch(es)");
+}
+
+static void test_parses_tufup_target_names(void)
+{
+    char v[64];
+    CHECK_INT(bl_plan_parse_target_name("bomiot-1.2.0.tar.gz", "bomiot", v, sizeof v), BL_TARGET_ARCHIVE);
+    CHECK_STR(v, "1.2.0");
+    CHECK_INT(bl_plan_parse_target_name("bomiot-1.3.0rc1.patch", "bomiot", v, sizeof v), BL_TARGET_PATCH);
+    CHECK_STR(v, "1.3.0rc1");
+    CHECK_INT(bl_plan_parse_target_name("my-app-2.0.tar.gz", "my-app", v, sizeof v), BL_TARGET_ARCHIVE);
+    CHECK_STR(v, "2.0");
+}
+
+static void test_ignores_other_targets_and_unsafe_versions(void)
+{
+    char v[64];
+    CHECK_INT(bl_plan_parse_target_name("other-1.0.tar.gz", "bomiot", v, sizeof v), BL_TARGET_OTHER);
+    CHECK_INT(bl_plan_parse_target_name("bomiotx-1.0.tar.gz", "bomiot", v, sizeof v), BL_TARGET_OTHER);
+    CHECK_INT(bl_plan_parse_target_name("bomiot-1.0.zip", "bomiot", v, sizeof v), BL_TARGET_OTHER);
+    CHECK_INT(bl_plan_parse_target_name("bomiot-.tar.gz", "bomiot", v, sizeof v), BL_TARGET_OTHER);
+    CHECK_INT(bl_plan_parse_target_name("bomiot-../../x.tar.gz", "bomiot", v, sizeof v), BL_TARGET_OTHER);
+    CHECK_INT(bl_plan_parse_target_name("bomiot-1.0/x.patch", "bomiot", v, sizeof v), BL_TARGET_OTHER);
+    CHECK_INT(bl_plan_parse_target_name("bomiot-latest.tar.gz", "bomiot", v, sizeof v), BL_TARGET_OTHER);
+}
+
+int main(void)
+{
+    RUN(test_parses_tufup_target_names);
+    RUN(test_ignores_other_targets_and_unsafe_versions);
+    RUN(test_sorts_by_pep440_and_drops_bad_versions);
+    RUN(test_target_is_the_newest_offered_version);
+    RUN(test_target_skips_blocked_versions);
+    RUN(test_target_stops_at_a_required_release);
+    RUN(test_target_respects_the_rollout);
+    RUN(test_already_latest);
+    RUN(test_path_prefers_a_cheaper_patch_chain);
+    RUN(test_path_falls_back_to_the_archive);
+    return CHECK_DONE();
+}
