@@ -141,10 +141,10 @@ typedef struct {
 
 static int add(const release_env *env, const add_request *req, bl_error *err)
 {
-    char work[BL_FS_PATH_MAX], new_tar[BL_FS_PATH_MAX], old_tar[BL_FS_PATH_MAX];
-    char archive_name[160], patch_name[160], archive_tmp[BL_FS_PATH_MAX], patch_tmp[BL_FS_PATH_MAX];
-    char archive_path[BL_FS_PATH_MAX], patch_path[BL_FS_PATH_MAX], previous[BL_VERSION_MAX_TEXT];
-    char previous_archive[BL_FS_PATH_MAX], size_text[3][32];
+    char work[BL_PATH_MAX], new_tar[BL_PATH_MAX], old_tar[BL_PATH_MAX];
+    char archive_name[160], patch_name[160], archive_tmp[BL_PATH_MAX], patch_tmp[BL_PATH_MAX];
+    char archive_path[BL_PATH_MAX], patch_path[BL_PATH_MAX], previous[BL_VERSION_MAX_TEXT];
+    char previous_archive[BL_PATH_MAX], size_text[3][32];
     unsigned char tar_sha256[32];
     uint64_t tar_size = 0, archive_size = 0, patch_size = 0;
     bl_tarball_stats stats;

@@ -41,7 +41,7 @@ int release_keys_prepare(const char *keys_dir, bl_error *err)
  * others, not even for a moment), then renames it into place. */
 static int write_private(const char *path, const char *text, bl_error *err)
 {
-    char tmp[BL_FS_PATH_MAX];
+    char tmp[BL_PATH_MAX];
     uv_fs_t req;
     uv_buf_t buf;
     int fd, r;
@@ -80,7 +80,7 @@ int release_keys_generate(const char *keys_dir, char keyid[RELEASE_KEYID_SIZE], 
     unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
     unsigned char seed[crypto_sign_SEEDBYTES];
     char pk_hex[2 * sizeof pk + 1], seed_hex[2 * sizeof seed + 1];
-    char path[BL_FS_PATH_MAX], text[512];
+    char path[BL_PATH_MAX], text[512];
     int rc;
 
     if ((rc = bl_trust_init(err)) != BL_OK)
@@ -120,7 +120,7 @@ static int hex_field(const cJSON *keyval, const char *name, unsigned char *out, 
 /* Reads a key file; fills pk, and sk when not NULL. */
 static int read_key(const char *keys_dir, const char *keyid, unsigned char pk[32], unsigned char *sk, bl_error *err)
 {
-    char path[BL_FS_PATH_MAX], id[RELEASE_KEYID_SIZE];
+    char path[BL_PATH_MAX], id[RELEASE_KEYID_SIZE];
     unsigned char seed[crypto_sign_SEEDBYTES], derived_pk[crypto_sign_PUBLICKEYBYTES];
     unsigned char derived_sk[crypto_sign_SECRETKEYBYTES];
     char *text = NULL;
@@ -192,7 +192,7 @@ int release_keys_public_json(const char *keys_dir, const char *keyid, cJSON **ou
 
 int release_keys_retire(const char *keys_dir, const char *keyid, bl_error *err)
 {
-    char path[BL_FS_PATH_MAX], retired[BL_FS_PATH_MAX], to[BL_FS_PATH_MAX];
+    char path[BL_PATH_MAX], retired[BL_PATH_MAX], to[BL_PATH_MAX];
     uv_fs_t req;
     int rc, r;
 

@@ -39,7 +39,7 @@ void release_settings_default(release_settings *s)
  * separately with realpath once the folders exist). */
 static int absolute(const char *path, char *out, size_t size, bl_error *err)
 {
-    char joined[BL_FS_PATH_MAX], *parts[512], *save = NULL, *p;
+    char joined[BL_PATH_MAX], *parts[512], *save = NULL, *p;
     size_t cwd_len = sizeof joined, n = 0, i, len = 0;
     int r;
 
@@ -85,7 +85,7 @@ static int inside(const char *child, const char *parent)
 
 int release_repo_check_dirs(const release_env *env, bl_error *err)
 {
-    char repo[BL_FS_PATH_MAX], keys[BL_FS_PATH_MAX];
+    char repo[BL_PATH_MAX], keys[BL_PATH_MAX];
     uv_fs_t req;
     int rc;
 
@@ -126,7 +126,7 @@ static int settings_path(const release_env *env, char *out, size_t size, bl_erro
 
 static int settings_save(const release_env *env, const release_settings *s, bl_error *err)
 {
-    char path[BL_FS_PATH_MAX], *text = NULL;
+    char path[BL_PATH_MAX], *text = NULL;
     cJSON *doc = cJSON_CreateObject(), *days;
     int rc, i;
 
@@ -149,7 +149,7 @@ cleanup:
 
 static int settings_load(const release_env *env, release_settings *s, bl_error *err)
 {
-    char path[BL_FS_PATH_MAX], *text = NULL;
+    char path[BL_PATH_MAX], *text = NULL;
     size_t len;
     cJSON *doc = NULL;
     const cJSON *app, *days, *day;
@@ -258,7 +258,7 @@ int release_repo_create(const release_env *env, const release_settings *settings
                         const int threshold[RELEASE_ROLES], int consistent_snapshot, release_repo *r,
                         bl_error *err)
 {
-    char path[BL_FS_PATH_MAX], keyid[RELEASE_KEYID_SIZE];
+    char path[BL_PATH_MAX], keyid[RELEASE_KEYID_SIZE];
     cJSON *root, *keys, *roles, *entry, *ids, *public_key;
     int rc, role, i;
 
@@ -298,7 +298,7 @@ int release_repo_create(const release_env *env, const release_settings *settings
 
 static int load_document(release_repo *r, int role, bl_error *err)
 {
-    char path[BL_FS_PATH_MAX], name[64], *text = NULL;
+    char path[BL_PATH_MAX], name[64], *text = NULL;
     size_t len;
     int rc;
 
@@ -395,7 +395,7 @@ static int sign_as(release_repo *r, cJSON *doc, const cJSON *root_signed, int ro
 
 static int write_json(const char *dir, const char *name, const cJSON *doc, char **text_out, bl_error *err)
 {
-    char path[BL_FS_PATH_MAX], *text = cJSON_Print(doc);
+    char path[BL_PATH_MAX], *text = cJSON_Print(doc);
     int rc;
 
     if (!text)
@@ -508,7 +508,7 @@ int release_repo_commit(release_repo *r, bl_error *err)
             rc = commit_role(r, role, snapshot_text, role == BL_TRUST_SNAPSHOT ? &snapshot_text : NULL, err);
         else if (role == BL_TRUST_SNAPSHOT && r->touched[BL_TRUST_TIMESTAMP]) {
             /* the timestamp lists the snapshot's length and hash: read it as published */
-            char path[BL_FS_PATH_MAX];
+            char path[BL_PATH_MAX];
             size_t len;
             if (bl_fs_join(path, sizeof path, r->metadata_dir, "snapshot.json") != BL_OK)
                 rc = bl_error_set(err, BL_ETOOBIG, "path too long: %s", r->metadata_dir);
@@ -540,7 +540,7 @@ int release_repo_target_path(const release_repo *r, const char *name, char *out,
  * a hard link (no extra space), or a copy where links are not possible. */
 static int link_hashed(const release_repo *r, const char *path, const char *name, const char *hex, bl_error *err)
 {
-    char hashed[BL_FS_PATH_MAX], base[160];
+    char hashed[BL_PATH_MAX], base[160];
     uv_fs_t req;
     int rc;
 
@@ -562,7 +562,7 @@ static int link_hashed(const release_repo *r, const char *path, const char *name
 
 int release_repo_add_target(release_repo *r, const char *name, cJSON *custom, bl_error *err)
 {
-    char path[BL_FS_PATH_MAX], hex[65];
+    char path[BL_PATH_MAX], hex[65];
     cJSON *targets = cJSON_GetObjectItemCaseSensitive(release_repo_signed(r, BL_TRUST_TARGETS), "targets");
     cJSON *entry, *hashes;
     bl_digest digest;

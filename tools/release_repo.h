@@ -42,8 +42,8 @@ void release_settings_default(release_settings *s);
 
 typedef struct {
     const release_env *env;
-    char metadata_dir[BL_FS_PATH_MAX];
-    char targets_dir[BL_FS_PATH_MAX];
+    char metadata_dir[BL_PATH_MAX];
+    char targets_dir[BL_PATH_MAX];
     release_settings settings;
     cJSON *doc[RELEASE_ROLES]; /* {"signed": ..., "signatures": [...]} */
     cJSON *old_root;           /* root's "signed" before this run changed it */

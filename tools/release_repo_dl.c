@@ -9,7 +9,7 @@
 
 int release_repo_verbs(const release_verb *const **verbs, size_t *count, bl_error *err)
 {
-    char path[BL_FS_PATH_MAX], abi[RELEASE_ABI_MAX];
+    char path[BL_PATH_MAX], abi[RELEASE_ABI_MAX];
     release_repo_entry_fn entry;
     void *symbol;
     int rc;

@@ -9,7 +9,7 @@
 
 int release_util_work_dir(const release_env *env, char *out, size_t size, bl_error *err)
 {
-    char base[BL_FS_PATH_MAX];
+    char base[BL_PATH_MAX];
     uv_fs_t req;
     int r, rc;
 

@@ -45,7 +45,7 @@ static void check_patch_header(const char *path, const char *name, const bl_trus
 
 static void check_target(const char *repo_dir, const bl_trust *trust, const bl_trust_target *target, tally *t)
 {
-    char file_name[512], path[BL_FS_PATH_MAX];
+    char file_name[512], path[BL_PATH_MAX];
     bl_trust_tufup info;
     bl_digest digest;
     bl_error err;
@@ -68,7 +68,7 @@ static void check_target(const char *repo_dir, const bl_trust *trust, const bl_t
 
 static int run_verify(const release_env *env, int argc, char **argv)
 {
-    char abs_repo[BL_FS_PATH_MAX], url[BL_FS_PATH_MAX + 16], shipped[BL_FS_PATH_MAX], work[BL_FS_PATH_MAX];
+    char abs_repo[BL_PATH_MAX], url[BL_PATH_MAX + 16], shipped[BL_PATH_MAX], work[BL_PATH_MAX];
     const bl_trust_metadata *targets;
     bl_fetch_options fetch;
     bl_trust *trust = NULL;

@@ -184,7 +184,7 @@ cleanup:
 static int walk(writer *w, const char *dir, const char *prefix, int depth)
 {
     name_list list = {NULL, 0, 0};
-    char path[BL_FS_PATH_MAX], name[BL_FS_PATH_MAX];
+    char path[BL_PATH_MAX], name[BL_PATH_MAX];
     size_t i;
     int rc;
 

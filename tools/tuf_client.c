@@ -91,7 +91,7 @@ static int local_name(const char *path, char *out, size_t size)
 
 static int download(const bl_repo *repo, bl_trust *trust, const options *o, bl_error *err)
 {
-    char name[2048], path[BL_FS_PATH_MAX];
+    char name[2048], path[BL_PATH_MAX];
     const bl_trust_target *target;
     bl_digest d;
     int rc;

@@ -8,7 +8,7 @@
 int bl_dl_symbol(const char *dir, const char *file, const char *symbol, const char *what,
                  void **address, char *path, size_t path_size, bl_error *err)
 {
-    char exe[BL_FS_PATH_MAX], here[BL_FS_PATH_MAX];
+    char exe[BL_PATH_MAX], here[BL_PATH_MAX];
     size_t len = sizeof exe;
     uv_lib_t lib;
     int rc;

@@ -8,7 +8,7 @@
 
 #include "error.h"
 
-#define BL_FS_PATH_MAX 4096
+#define BL_PATH_MAX 4096
 
 /* Reads a whole file of at most max bytes into a NUL-terminated buffer the
  * caller frees. BL_ENOTFOUND if missing, BL_ETOOBIG if larger than max. */

@@ -26,7 +26,7 @@ struct bl_splash_window {
     int base_width, base_height; /* the window's size at scale 1 */
     TTF_Font *title_font, *text_font;
     int fonts_for_width; /* the drawn width the fonts were sized for */
-    char font_path[BL_FS_PATH_MAX];
+    char font_path[BL_PATH_MAX];
     char title[64], version[64];
     bl_splash_line title_line, version_line, percent_line, status_line, error_line;
     bl_splash_stats stats;

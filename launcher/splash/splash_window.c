@@ -84,7 +84,7 @@ static SDL_Surface *plain_background(void)
  * plain background, with one warning saying why. */
 static SDL_Surface *load_image(const bl_splash_options *opt, bl_splash_window *s)
 {
-    char path[BL_FS_PATH_MAX];
+    char path[BL_PATH_MAX];
     SDL_Surface *image = NULL;
     if (bl_splash_resolve_path(opt->root, opt->image_path, DEFAULT_IMAGE, path, sizeof path) == BL_OK &&
         !(image = IMG_Load(path)))

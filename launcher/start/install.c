@@ -7,67 +7,13 @@
 #include "base/fsutil.h"
 #include "platform.h"
 
-/* Appends dir/name (or dir alone) to the layout's text; *out points to it. */
-static int add_path(bl_layout *l, const char **out, const char *dir, const char *name, bl_error *err)
-{
-    char *dst = l->text + l->used; /* 7 paths of under BL_PATH_MAX bytes each always fit */
-
-    if (name ? bl_fs_join(dst, BL_PATH_MAX, dir, name) != BL_OK
-             : snprintf(dst, BL_PATH_MAX, "%s", dir) >= BL_PATH_MAX)
-        return bl_error_set(err, BL_ETOOBIG, "install folder path too long: %s", dir);
-    *out = dst;
-    l->used += strlen(dst) + 1;
-    return BL_OK;
-}
-
-int bl_install_layout(const char *root, bl_layout *out, bl_error *err)
-{
-    int rc;
-
-    /* Not zeroed whole: 28 kB of page faults for nothing. */
-    out->used = 0;
-    out->root = out->versions_dir = out->cache_dir = out->state_path = "";
-    out->config_path = out->log_path = out->lock_path = "";
-    if ((rc = add_path(out, &out->root, root, NULL, err)) != BL_OK ||
-        (rc = add_path(out, &out->versions_dir, root, "versions", err)) != BL_OK ||
-        (rc = add_path(out, &out->cache_dir, root, "cache", err)) != BL_OK ||
-        (rc = add_path(out, &out->state_path, root, "state.json", err)) != BL_OK ||
-        (rc = add_path(out, &out->config_path, root, "launcher.json", err)) != BL_OK ||
-        (rc = add_path(out, &out->log_path, out->cache_dir, "update.log", err)) != BL_OK ||
-        (rc = add_path(out, &out->lock_path, out->cache_dir, "launcher.lock", err)) != BL_OK)
-        return rc;
-    return BL_OK;
-}
-
-int bl_install_version_dir(const bl_layout *layout, const char *version, char *out, size_t size,
-                           bl_error *err)
-{
-    if (!bl_version_is_safe_name(version))
-        return bl_error_set(err, BL_EINVAL, "'%.64s' is not a valid version folder name", version);
-    if (bl_fs_join(out, size, layout->versions_dir, version) != BL_OK)
-        return bl_error_set(err, BL_ETOOBIG, "path too long for version %s", version);
-    return BL_OK;
-}
-
-int bl_install_partial_dir(const bl_layout *layout, const char *version, char *out, size_t size,
-                           bl_error *err)
-{
-    char dir[BL_PATH_MAX];
-    int rc = bl_install_version_dir(layout, version, dir, sizeof dir, err);
-    if (rc != BL_OK)
-        return rc;
-    if ((size_t)snprintf(out, size, "%s%s", dir, BL_INSTALL_PARTIAL_SUFFIX) >= size)
-        return bl_error_set(err, BL_ETOOBIG, "path too long: %s", dir);
-    return BL_OK;
-}
-
 int bl_install_commit(const bl_layout *layout, const char *version, bl_error *err)
 {
     char partial[BL_PATH_MAX], final[BL_PATH_MAX];
     int rc;
 
-    if ((rc = bl_install_partial_dir(layout, version, partial, sizeof partial, err)) != BL_OK ||
-        (rc = bl_install_version_dir(layout, version, final, sizeof final, err)) != BL_OK)
+    if ((rc = bl_layout_partial_dir(layout, version, partial, sizeof partial, err)) != BL_OK ||
+        (rc = bl_layout_version_dir(layout, version, final, sizeof final, err)) != BL_OK)
         return rc;
     if (bl_fs_exists(final))
         return bl_error_set(err, BL_EINVAL, "version %s is already installed", version);
@@ -80,7 +26,7 @@ int bl_install_commit(const bl_layout *layout, const char *version, bl_error *er
 int bl_install_is_complete(const bl_layout *layout, const char *version)
 {
     char dir[BL_PATH_MAX], marker[BL_PATH_MAX];
-    return bl_install_version_dir(layout, version, dir, sizeof dir, NULL) == BL_OK &&
+    return bl_layout_version_dir(layout, version, dir, sizeof dir, NULL) == BL_OK &&
            bl_fs_join(marker, sizeof marker, dir, BL_INSTALL_MARKER) == BL_OK && bl_fs_is_dir(dir) &&
            bl_fs_exists(marker);
 }
@@ -213,24 +159,6 @@ int bl_install_pick(const bl_state *state, int state_ok, const bl_version_list *
     return BL_OK;
 }
 
-int bl_install_app_path(const bl_layout *layout, const bl_config *cfg, const char *version,
-                        char *out, size_t size, bl_error *err)
-{
-    char dir[BL_PATH_MAX], exe[300];
-    size_t n = strlen(cfg->app_executable), sn = strlen(BL_EXE_SUFFIX);
-    int rc = bl_install_version_dir(layout, version, dir, sizeof dir, err);
-    if (rc != BL_OK)
-        return rc;
-    /* "bomiot" in a shared launcher.json means bomiot.exe on Windows. */
-    if (sn > 0 && (n < sn || strcmp(cfg->app_executable + n - sn, BL_EXE_SUFFIX) != 0))
-        snprintf(exe, sizeof exe, "%s%s", cfg->app_executable, BL_EXE_SUFFIX);
-    else
-        snprintf(exe, sizeof exe, "%s", cfg->app_executable);
-    if (bl_fs_join(out, size, dir, exe) != BL_OK)
-        return bl_error_set(err, BL_ETOOBIG, "path too long: %s/%s", dir, exe);
-    return BL_OK;
-}
-
 typedef struct {
     const char *dir;
     const char *prefix; /* only names starting with it; NULL: any name */
@@ -258,16 +186,12 @@ static int remove_if_temporary(void *ctx, const char *name, int is_dir)
 
 int bl_install_remove_debris(const bl_layout *layout, void (*report)(void *ctx, const char *msg), void *ctx)
 {
-    char metadata[BL_PATH_MAX], tars[BL_PATH_MAX];
     debris_ctx dirs[3] = {{layout->root, "state.json.", report, ctx},
-                          {metadata, NULL, report, ctx},
-                          {tars, NULL, report, ctx}};
+                          {layout->metadata_dir, NULL, report, ctx},
+                          {layout->tars_dir, NULL, report, ctx}};
     bl_error ignored;
     int i;
 
-    if (bl_fs_join(metadata, sizeof metadata, layout->cache_dir, "metadata") != BL_OK ||
-        bl_fs_join(tars, sizeof tars, layout->cache_dir, "tars") != BL_OK)
-        return BL_ETOOBIG;
     for (i = 0; i < 3; i++)
         bl_fs_list_dir(dirs[i].dir, remove_if_temporary, &dirs[i], &ignored); /* a missing folder holds no debris */
     return BL_OK;

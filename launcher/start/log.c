@@ -6,14 +6,15 @@
 #include <string.h>
 #include <uv.h>
 
+#include "base/fsutil.h"
+
 #define LINE_MAX_BYTES 2048
-#define PATH_MAX_BYTES 4096
 
 static struct {
     uv_once_t once;
     uv_mutex_t mutex;
     uv_file fd; /* -1 when closed */
-    char path[PATH_MAX_BYTES];
+    char path[BL_PATH_MAX];
     uint64_t max_bytes;
     int keep;
     int level;
@@ -100,7 +101,7 @@ static uint64_t size_locked(void)
 /* update.log.(k) -> update.log.(k+1), oldest dropped, update.log -> .1. */
 static void rotate_locked(void)
 {
-    char from[PATH_MAX_BYTES + 16], to[PATH_MAX_BYTES + 16];
+    char from[BL_PATH_MAX + 16], to[BL_PATH_MAX + 16];
     uv_fs_t req;
     int k;
 

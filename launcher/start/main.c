@@ -137,31 +137,28 @@ static int choose_version(const bl_layout *layout, int have_lock, bl_state *stat
     return 0;
 }
 
-/* Everything one launch works with; lives on main's stack. The path buffers
- * come last and are not zeroed (launch_init): every page of the stack first
+/* Everything one launch works with; lives on main's stack. The layout's path
+ * text comes last and is not zeroed (launch_init): every page of the stack first
  * touched is a page fault, ~10 us on a virtual machine, and the app waits
  * for each (bench/RESULTS.md, launch overhead). */
 typedef struct {
     bl_plat_lock *lock; /* NULL: another launcher does maintenance */
-    const bl_update_module *updater; /* loaded by the first update check */
-    bl_error updater_err;             /* why it could not be (code != 0) */
+    const bl_update_module *update_module; /* loaded by the first update check */
+    bl_error update_module_err; /* why it could not be (code != 0) */
     bl_background *background;
     bl_progress *progress; /* what the splash shows, fed by the update at launch */
     bl_splash *splash;     /* NULL: no update at launch, headless, or closed */
     bl_config cfg;
     bl_state state;
-    char health_file[BL_PATH_MAX];
-    char ready_file[BL_PATH_MAX];
     bl_layout layout;
-} launch;
+} launch_context;
 
-static void launch_init(launch *l)
+static void launch_init(launch_context *l)
 {
-    memset(l, 0, offsetof(launch, health_file));
-    l->health_file[0] = l->ready_file[0] = '\0';
+    memset(l, 0, offsetof(launch_context, layout));
 }
 
-static void save_state(launch *l)
+static void save_state(launch_context *l)
 {
     bl_error err;
     if (l->lock && bl_state_save(l->layout.state_path, &l->state, &err) != BL_OK)
@@ -175,48 +172,44 @@ static void save_state_cb(void *ctx)
 
 /* A launcher without a trusted root can never trust an update: that is
  * known without loading the update module for nothing. */
-static int check_trusted_root(const launch *l, bl_error *err)
+static int check_trusted_root(const launch_context *l, bl_error *err)
 {
-    char shipped[BL_PATH_MAX], cached[BL_PATH_MAX];
-    if (bl_fs_join(shipped, sizeof shipped, l->layout.root, BL_UPDATE_SHIPPED_ROOT) != BL_OK ||
-        bl_fs_join(cached, sizeof cached, l->layout.cache_dir, BL_UPDATE_CACHED_ROOT) != BL_OK)
-        return bl_error_set(err, BL_ETOOBIG, "install path too long");
-    if (bl_fs_exists(shipped) || bl_fs_exists(cached))
+    if (bl_fs_exists(l->layout.shipped_root) || bl_fs_exists(l->layout.cached_root))
         return BL_OK;
-    return bl_error_set(err, BL_ENOTFOUND, "no trusted root: %s is missing (reinstall Bomiot)", shipped);
+    return bl_error_set(err, BL_ENOTFOUND, "no trusted root: %s is missing (reinstall Bomiot)", l->layout.shipped_root);
 }
 
 /* The update module (module.h), loaded on the main thread by the first
- * update check of this launch; NULL, with l->updater_err saying why, when
+ * update check of this launch; NULL, with l->update_module_err saying why, when
  * there is none. Either way an update fails at once, as an update. */
-static const bl_update_module *updater(launch *l)
+static const bl_update_module *load_update_module(launch_context *l)
 {
     const void *table;
-    if (!l->updater && !l->updater_err.code && check_trusted_root(l, &l->updater_err) == BL_OK &&
-        bl_module_load(NULL, "update", &table, &l->updater_err) == BL_OK)
-        l->updater = table;
-    return l->updater;
+    if (!l->update_module && !l->update_module_err.code && check_trusted_root(l, &l->update_module_err) == BL_OK &&
+        bl_module_load(NULL, "update", &table, &l->update_module_err) == BL_OK)
+        l->update_module = table;
+    return l->update_module;
 }
 
 /* While the app runs, the background updater shares the supervising loop. */
 static void background_on(void *ctx, uv_loop_t *loop)
 {
-    launch *l = ctx;
-    bl_background_options opt = {&l->layout, &l->cfg, &l->state, save_state_cb, l, l->ready_file};
+    launch_context *l = ctx;
+    bl_background_options opt = {&l->layout, &l->cfg, &l->state, save_state_cb, l};
     bl_error err;
     if (l->cfg.update_interval <= 0 && !l->cfg.file_watcher)
         return; /* nothing runs in the background (background.c): no module to load */
-    if (!updater(l))
-        bl_log(BL_LOG_INFO, "background", "no updates while the app runs: %s", l->updater_err.msg);
-    else if (l->updater->background_start(loop, &opt, &l->background, &err) != BL_OK)
+    if (!load_update_module(l))
+        bl_log(BL_LOG_INFO, "background", "no updates while the app runs: %s", l->update_module_err.msg);
+    else if (l->update_module->background_start(loop, &opt, &l->background, &err) != BL_OK)
         bl_log(BL_LOG_WARN, "background", "%s", err.msg);
 }
 
 static void background_off(void *ctx)
 {
-    launch *l = ctx;
+    launch_context *l = ctx;
     if (l->background)
-        l->updater->background_stop(l->background);
+        l->update_module->background_stop(l->background);
     l->background = NULL;
 }
 
@@ -225,14 +218,14 @@ static void background_off(void *ctx)
  * a version on trial, update_at_launch false) shows no window. Once the app
  * starts, the window stays for splash_linger_ms (or while an error sentence
  * has not been readable long enough) and then goes. */
-static void app_title(const launch *l, char *title, size_t size)
+static void app_title(const launch_context *l, char *title, size_t size)
 {
     snprintf(title, size, "%s", l->cfg.app_name);
     if (title[0] >= 'a' && title[0] <= 'z') /* "bomiot" is Bomiot to its users */
         title[0] = (char)(title[0] - 'a' + 'A');
 }
 
-static void splash_options(const launch *l, char *title, size_t size, bl_splash_options *opt)
+static void splash_options(const launch_context *l, char *title, size_t size, bl_splash_options *opt)
 {
     app_title(l, title, size);
     memset(opt, 0, sizeof *opt);
@@ -244,7 +237,7 @@ static void splash_options(const launch *l, char *title, size_t size, bl_splash_
 }
 
 /* Says which version is starting, before the spawn or the exec. */
-static void splash_launching(launch *l)
+static void splash_launching(launch_context *l)
 {
     if (!l->splash)
         return;
@@ -252,7 +245,7 @@ static void splash_launching(launch *l)
     bl_splash_pump(l->splash, l->progress, 0);
 }
 
-static void splash_close(launch *l)
+static void splash_close(launch_context *l)
 {
     bl_splash_close(l->splash);
     l->splash = NULL;
@@ -260,7 +253,7 @@ static void splash_close(launch *l)
 
 /* Exec mode: the window cannot outlive the launcher's process image, so it
  * stays for its hold time (0 unless splash_linger_ms or an error) first. */
-static void splash_hold_then_close(launch *l)
+static void splash_hold_then_close(launch_context *l)
 {
     uint32_t linger = (uint32_t)l->cfg.splash_linger_ms;
     bl_splash_pump(l->splash, l->progress, bl_splash_hold_ms(l->splash, l->progress, linger));
@@ -271,7 +264,7 @@ static void splash_hold_then_close(launch *l)
  * background updater shares it (with the lock only). Both hooks compose. */
 static void app_started(void *ctx, uv_loop_t *loop)
 {
-    launch *l = ctx;
+    launch_context *l = ctx;
     bl_error err;
     if (l->splash &&
         bl_splash_linger_start(l->splash, l->progress, loop, (uint32_t)l->cfg.splash_linger_ms, &err) != BL_OK)
@@ -282,7 +275,7 @@ static void app_started(void *ctx, uv_loop_t *loop)
 
 static void app_stopped(void *ctx)
 {
-    launch *l = ctx;
+    launch_context *l = ctx;
     bl_splash_linger_stop(l->splash);
     if (l->lock)
         background_off(l);
@@ -290,7 +283,7 @@ static void app_stopped(void *ctx)
 
 /* A version staged in the background while the app ran last time takes over
  * now: no network, milliseconds. */
-static void switch_to_pending(launch *l)
+static void switch_to_pending(launch_context *l)
 {
     char pending[BL_VERSION_MAX_TEXT];
     bl_error err;
@@ -306,10 +299,10 @@ static void switch_to_pending(launch *l)
         bl_trial_begin(&l->state, pending);
     }
     save_state(l);
-    bl_fs_remove_tree(l->ready_file, &err);
+    bl_fs_remove_tree(l->layout.ready_file, &err);
 }
 
-static void prune_versions(launch *l)
+static void prune_versions(launch_context *l)
 {
     char prunable[BL_INSTALL_MAX_VERSIONS][BL_VERSION_MAX_TEXT];
     char dir[BL_PATH_MAX];
@@ -321,7 +314,7 @@ static void prune_versions(launch *l)
         return;
     n = bl_trial_prunable(&l->state, &complete, (int)l->cfg.keep_versions, prunable, BL_INSTALL_MAX_VERSIONS);
     for (i = 0; i < n; i++) {
-        if (bl_install_version_dir(&l->layout, prunable[i], dir, sizeof dir, &err) != BL_OK ||
+        if (bl_layout_version_dir(&l->layout, prunable[i], dir, sizeof dir, &err) != BL_OK ||
             bl_fs_remove_tree(dir, &err) != BL_OK)
             bl_log(BL_LOG_WARN, "install", "could not remove old version %s: %s", prunable[i], err.msg);
         else
@@ -332,19 +325,19 @@ static void prune_versions(launch *l)
 
 static void on_healthy(void *ctx, const char *why)
 {
-    launch *l = ctx;
+    launch_context *l = ctx;
     bl_log(BL_LOG_INFO, "trial", "version %s confirmed: %s", l->state.current, why);
     bl_trial_confirm(&l->state);
     save_state(l);
     prune_versions(l);
 }
 
-static void splash_for_error(launch *l, int closed_by_user);
+static void splash_for_error(launch_context *l, int closed_by_user);
 
 /* The user is told, in the splash, why the version they got is not the one
  * that failed: the window stays while the previous version starts (its
  * sentence held long enough to read), and never delays that start. */
-static void splash_rolling_back(launch *l, const char *failed)
+static void splash_rolling_back(launch_context *l, const char *failed)
 {
     char sentence[256], title[64];
     if (!l->progress && !(l->progress = bl_progress_new()))
@@ -361,7 +354,7 @@ static void splash_rolling_back(launch *l, const char *failed)
 
 /* Blocks the current version, goes back, saves. Returns 1 if there is a
  * different version to start now. */
-static int roll_back(launch *l, const char *cause)
+static int roll_back(launch_context *l, const char *cause)
 {
     bl_version_list complete;
     bl_error err;
@@ -380,7 +373,7 @@ static int roll_back(launch *l, const char *cause)
 }
 
 /* Every installation draws its own staged-rollout bucket, once. */
-static void ensure_install_id(launch *l)
+static void ensure_install_id(launch_context *l)
 {
     bl_error err;
     if (l->state.install_id[0] || !l->lock)
@@ -394,7 +387,7 @@ static void ensure_install_id(launch *l)
 
 /* A version on trial counts its starts, so a launcher killed during the trial
  * (power loss) still rolls a bad release back after trial_attempts starts. */
-static void count_trial_start(launch *l)
+static void count_trial_start(launch_context *l)
 {
     char cause[128];
     if (!l->state.trial || !l->lock)
@@ -410,10 +403,10 @@ static void count_trial_start(launch *l)
     save_state(l);
 }
 
-static int app_path_for(const launch *l, const char *version, char *app, size_t size)
+static int app_path_for(const launch_context *l, const char *version, char *app, size_t size)
 {
     bl_error err;
-    if (bl_install_app_path(&l->layout, &l->cfg, version, app, size, &err) != BL_OK) {
+    if (bl_layout_app_path(&l->layout, l->cfg.app_executable, version, app, size, &err) != BL_OK) {
         bl_log(BL_LOG_ERROR, "launch", "%s", err.msg);
         return EXIT_LAUNCHER_FAILED;
     }
@@ -425,7 +418,7 @@ static int app_path_for(const launch *l, const char *version, char *app, size_t 
     return 0;
 }
 
-static int exec_app(launch *l, const char *app, char **argv)
+static int exec_app(launch_context *l, const char *app, char **argv)
 {
     bl_error err;
     int rc;
@@ -447,7 +440,7 @@ static int exec_app(launch *l, const char *app, char **argv)
  * always supervised, whatever the mode: its crash must be seen. If it crashes,
  * it is rolled back and the previous version started at once, so the user
  * loses one start and nothing else. */
-static int run_app(launch *l, char **argv)
+static int run_app(launch_context *l, char **argv)
 {
     char app[BL_PATH_MAX];
     bl_supervise_watch watch;
@@ -456,7 +449,7 @@ static int run_app(launch *l, char **argv)
     bl_error err;
     int rc, on_trial;
 
-    uv_os_setenv(BL_READY_FILE_ENV, l->ready_file); /* where the app learns an update is staged */
+    uv_os_setenv(BL_READY_FILE_ENV, l->layout.ready_file); /* where the app learns an update is staged */
 
     for (;;) {
         if ((rc = app_path_for(l, l->state.current, app, sizeof app)) != 0)
@@ -469,7 +462,7 @@ static int run_app(launch *l, char **argv)
             return exec_app(l, app, argv);
 
         watch.healthy_ms = (uint64_t)l->cfg.healthy_seconds * 1000;
-        watch.health_file = l->health_file;
+        watch.health_file = l->layout.health_file;
         watch.on_healthy = on_healthy;
         watch.ctx = l;
         if (bl_supervise_run(app, argv, on_trial ? &watch : NULL, l->lock || l->splash ? &hooks : NULL, &status, &err) !=
@@ -505,7 +498,7 @@ static int run_app(launch *l, char **argv)
 /* The update at launch runs on the splash's worker thread; the main thread
  * keeps the window alive meanwhile and reads the outcome afterwards. */
 typedef struct {
-    launch *l;
+    launch_context *l;
     bl_update_result res;
     bl_error err;
     int rc;
@@ -514,7 +507,7 @@ typedef struct {
 static int update_work(void *ctx)
 {
     launch_update *u = ctx;
-    launch *l = u->l;
+    launch_context *l = u->l;
     bl_update_request req;
     uv_timeval64_t now;
 
@@ -527,19 +520,18 @@ static int update_work(void *ctx)
     req.now = now.tv_sec;
     req.check_deadline = uv_hrtime() + (uint64_t)l->cfg.check_seconds * 1000000000ull;
     req.install = l->cfg.auto_update;
-    u->rc = l->updater->update_run(&req, &u->res, &u->err);
+    u->rc = l->update_module->update_run(&req, &u->res, &u->err);
     return u->rc;
 }
 
 /* cache/update-failures counts updates at launch that failed in a row, so an
  * update that keeps failing is shown to the user, not only logged. */
-static int count_update_failure(launch *l, int rc)
+static int count_update_failure(launch_context *l, int rc)
 {
-    char path[BL_PATH_MAX], text[32] = "";
+    const char *path = l->layout.failures_path;
+    char text[32] = "";
     int failures = 0, next;
     FILE *f;
-    if (bl_fs_join(path, sizeof path, l->layout.cache_dir, "update-failures") != BL_OK)
-        return 0;
     if ((f = fopen(path, "r"))) {
         if (fgets(text, sizeof text, f))
             failures = atoi(text);
@@ -560,7 +552,7 @@ static int count_update_failure(launch *l, int rc)
 /* An error sentence needs a window even when the work ended too soon for
  * one to open (a full disk found at once): open it now, unless the splash
  * is ruled out (then bl_splash_run has said why) or the user closed it. */
-static void splash_for_error(launch *l, int closed_by_user)
+static void splash_for_error(launch_context *l, int closed_by_user)
 {
     bl_splash_options opt;
     bl_error err;
@@ -573,7 +565,7 @@ static void splash_for_error(launch *l, int closed_by_user)
         bl_log(BL_LOG_WARN, "splash", "%s; continuing without a splash", err.msg);
 }
 
-static void report_update(launch *l, const launch_update *u, int closed_by_user)
+static void report_update(launch_context *l, const launch_update *u, int closed_by_user)
 {
     char sentence[256];
     int failures = count_update_failure(l, u->rc);
@@ -603,7 +595,7 @@ static void report_update(launch *l, const launch_update *u, int closed_by_user)
  * asks for it. The worker starts before the window opens, so a quick check
  * waits on nothing; closing the window cancels the update. Whatever happens,
  * the installed app starts afterwards. */
-static void update_at_launch(launch *l)
+static void update_at_launch(launch_context *l)
 {
     bl_splash_options opt;
     launch_update u;
@@ -615,9 +607,9 @@ static void update_at_launch(launch *l)
     memset(&u, 0, sizeof u);
     u.l = l;
     l->progress = bl_progress_new(); /* NULL: a splash that shows no progress */
-    if (!updater(l)) { /* no module or no root: an update that failed at once */
-        u.rc = l->updater_err.code;
-        u.err = l->updater_err;
+    if (!load_update_module(l)) { /* no module or no root: an update that failed at once */
+        u.rc = l->update_module_err.code;
+        u.err = l->update_module_err;
         report_update(l, &u, 0);
         return;
     }
@@ -629,7 +621,7 @@ static void update_at_launch(launch *l)
 
 /* A launcher restarted by a self-update may find its predecessor still
  * exiting (Windows): it waits a moment for the lock rather than skip its work. */
-static int take_lock(launch *l, bl_error *err)
+static int take_lock(launch_context *l, bl_error *err)
 {
     int tries = getenv(BL_SELFUPDATE_ENV) ? 30 : 1;
     int rc = BL_EBUSY;
@@ -640,7 +632,7 @@ static int take_lock(launch *l, bl_error *err)
 
 /* A confirmed version may carry a newer launcher (see selfupdate.h). Returns 1
  * when a new launcher process has taken over and this one must exit. */
-static int update_launcher(launch *l, const char *exe, char **argv)
+static int update_launcher(launch_context *l, const char *exe, char **argv)
 {
     bl_error err;
     int handed_over = 0;
@@ -661,7 +653,7 @@ static int update_launcher(launch *l, const char *exe, char **argv)
 
 /* Ends the launcher as the app ended: with its exit code (result >= 0), or
  * by its signal (result = -signal). */
-static int finish(launch *l, int result)
+static int finish(launch_context *l, int result)
 {
     splash_close(l);
     bl_progress_free(l->progress);
@@ -677,15 +669,13 @@ static int finish(launch *l, int result)
 }
 
 /* One launch from its root to the app. */
-static int launch_app(launch *l, char *exe, int argc, char **argv, char **app_argv)
+static int launch_app(launch_context *l, char *exe, int argc, char **argv, char **app_argv)
 {
     char root[BL_PATH_MAX], version[BL_VERSION_MAX_TEXT];
     bl_error err;
     int rc;
 
-    if (locate_root(exe, root, sizeof root, &err) != BL_OK || bl_install_layout(root, &l->layout, &err) != BL_OK ||
-        bl_fs_join(l->health_file, sizeof l->health_file, l->layout.cache_dir, "app-healthy") != BL_OK ||
-        bl_fs_join(l->ready_file, sizeof l->ready_file, l->layout.cache_dir, "update-ready") != BL_OK) {
+    if (locate_root(exe, root, sizeof root, &err) != BL_OK || bl_layout_init(root, &l->layout, &err) != BL_OK) {
         fprintf(stderr, "bomiot-launcher: %s\n", err.msg);
         return EXIT_LAUNCHER_FAILED;
     }
@@ -735,7 +725,7 @@ int main(int argc, char **argv)
 {
     char exe[BL_PATH_MAX];
     char **app_argv = argv;
-    launch l;
+    launch_context l;
     bl_error err;
     int rc;
 

@@ -9,7 +9,7 @@
 
 int bl_module_load(const char *dir, const char *name, const void **ops, bl_error *err)
 {
-    char file[128], path[BL_FS_PATH_MAX], entry_name[64], abi[BL_MODULE_ABI_MAX];
+    char file[128], path[BL_PATH_MAX], entry_name[64], abi[BL_MODULE_ABI_MAX];
     bl_module_host host = {abi, bl_log_text};
     bl_module_entry entry;
     void *symbol;

@@ -11,28 +11,8 @@
 #include "platform.h"
 #include "supervise.h"
 
-#define LAUNCHER_NAME "bomiot-launcher"
 #define SMOKE_TEST_MS 5000
 #define COMPARE_CHUNK 65536
-
-typedef struct {
-    char candidate[BL_PATH_MAX]; /* in the version folder */
-    char staged[BL_PATH_MAX];    /* copied beside the running launcher */
-    char backup[BL_PATH_MAX];    /* the old launcher, kept until the new one runs */
-} paths;
-
-static int make_paths(const bl_layout *layout, const char *version, paths *p, bl_error *err)
-{
-    char dir[BL_PATH_MAX];
-    int rc = bl_install_version_dir(layout, version, dir, sizeof dir, err);
-    if (rc != BL_OK)
-        return rc;
-    if (bl_fs_join(p->candidate, sizeof p->candidate, dir, LAUNCHER_NAME BL_EXE_SUFFIX) != BL_OK ||
-        bl_fs_join(p->staged, sizeof p->staged, layout->root, LAUNCHER_NAME ".new" BL_EXE_SUFFIX) != BL_OK ||
-        bl_fs_join(p->backup, sizeof p->backup, layout->root, LAUNCHER_NAME ".old" BL_EXE_SUFFIX) != BL_OK)
-        return bl_error_set(err, BL_ETOOBIG, "install path too long");
-    return BL_OK;
-}
 
 static int read_chunk(uv_file fd, char *buf, size_t size, int64_t offset)
 {
@@ -43,15 +23,18 @@ static int read_chunk(uv_file fd, char *buf, size_t size, int64_t offset)
     return n;
 }
 
-/* 1 when both files hold the same bytes. */
+/* 1 when both files hold the same bytes. Out of memory it says 1: the
+ * launcher stays as it is for this start rather than be swapped half-checked. */
 static int same_content(const char *a, const char *b)
 {
-    static char buf_a[COMPARE_CHUNK], buf_b[COMPARE_CHUNK];
+    char *buf_a = malloc(2 * COMPARE_CHUNK), *buf_b = buf_a + COMPARE_CHUNK;
     uv_fs_t req;
     uv_file fa, fb;
     int64_t offset = 0;
     int same = 1, na, nb;
 
+    if (!buf_a)
+        return 1;
     fa = uv_fs_open(NULL, &req, a, UV_FS_O_RDONLY, 0, NULL);
     uv_fs_req_cleanup(&req);
     fb = uv_fs_open(NULL, &req, b, UV_FS_O_RDONLY, 0, NULL);
@@ -61,8 +44,8 @@ static int same_content(const char *a, const char *b)
         goto cleanup;
     }
     do {
-        na = read_chunk(fa, buf_a, sizeof buf_a, offset);
-        nb = read_chunk(fb, buf_b, sizeof buf_b, offset);
+        na = read_chunk(fa, buf_a, COMPARE_CHUNK, offset);
+        nb = read_chunk(fb, buf_b, COMPARE_CHUNK, offset);
         if (na != nb || na < 0 || memcmp(buf_a, buf_b, (size_t)na) != 0)
             same = 0;
         offset += na > 0 ? na : 0;
@@ -73,6 +56,7 @@ cleanup:
         uv_fs_close(NULL, &req, fa, NULL), uv_fs_req_cleanup(&req);
     if (fb >= 0)
         uv_fs_close(NULL, &req, fb, NULL), uv_fs_req_cleanup(&req);
+    free(buf_a);
     return same;
 }
 
@@ -138,15 +122,17 @@ static int copy_module(void *ctx, const char *name, int is_dir)
     return 0;
 }
 
-static int stage(const bl_layout *layout, const char *version, const paths *p, bl_error *err)
+/* Copies the version's modules and its launcher (candidate) beside the
+ * running launcher, the launcher as bomiot-launcher.new. */
+static int stage(const bl_layout *layout, const char *version, const char *candidate, bl_error *err)
 {
     char dir[BL_PATH_MAX];
     module_copy c = {dir, layout->root, BL_OK, err};
     int rc;
-    if ((rc = bl_install_version_dir(layout, version, dir, sizeof dir, err)) != BL_OK ||
+    if ((rc = bl_layout_version_dir(layout, version, dir, sizeof dir, err)) != BL_OK ||
         (rc = bl_fs_list_dir(dir, copy_module, &c, err)) != BL_OK)
         return rc;
-    return copy_durably(p->candidate, p->staged, err);
+    return copy_durably(candidate, layout->staged_launcher, err);
 }
 
 typedef struct {
@@ -225,29 +211,26 @@ static int remove_stale_module(void *ctx, const char *name, int is_dir)
 
 void bl_selfupdate_cleanup(const bl_layout *layout)
 {
-    char path[BL_PATH_MAX];
     bl_error err;
     bl_fs_list_dir(layout->root, remove_stale_module, (void *)layout, &err);
-    if (bl_fs_join(path, sizeof path, layout->root, LAUNCHER_NAME ".old" BL_EXE_SUFFIX) == BL_OK)
-        bl_fs_remove_tree(path, &err);
-    if (bl_fs_join(path, sizeof path, layout->root, LAUNCHER_NAME ".new" BL_EXE_SUFFIX) == BL_OK)
-        bl_fs_remove_tree(path, &err);
+    bl_fs_remove_tree(layout->old_launcher, &err);
+    bl_fs_remove_tree(layout->staged_launcher, &err);
 }
 
 int bl_selfupdate_apply(const bl_layout *layout, const char *exe, const char *version, char **argv,
                         int *handed_over, bl_error *err)
 {
-    paths p;
+    char candidate[BL_PATH_MAX]; /* the version's own launcher */
     int rc;
 
     *handed_over = 0;
-    if ((rc = make_paths(layout, version, &p, err)) != BL_OK)
+    if ((rc = bl_layout_app_path(layout, BL_LAYOUT_LAUNCHER, version, candidate, sizeof candidate, err)) != BL_OK)
         return rc;
-    if (!bl_fs_exists(p.candidate) || same_content(p.candidate, exe))
+    if (!bl_fs_exists(candidate) || same_content(candidate, exe))
         return BL_OK;
     bl_log(BL_LOG_INFO, "selfupdate", "version %s carries a new launcher; installing it", version);
-    if ((rc = stage(layout, version, &p, err)) != BL_OK || (rc = smoke_test(p.staged, err)) != BL_OK ||
-        (rc = bl_plat_swap_running_exe(p.staged, exe, p.backup, err)) != BL_OK) {
+    if ((rc = stage(layout, version, candidate, err)) != BL_OK || (rc = smoke_test(layout->staged_launcher, err)) != BL_OK ||
+        (rc = bl_plat_swap_running_exe(layout->staged_launcher, exe, layout->old_launcher, err)) != BL_OK) {
         bl_selfupdate_cleanup(layout);
         return rc;
     }
@@ -263,7 +246,7 @@ int bl_selfupdate_apply(const bl_layout *layout, const char *exe, const char *ve
     }
     /* exec failed: put the old launcher back and carry on with this one */
     uv_os_unsetenv(BL_SELFUPDATE_ENV);
-    if (bl_plat_replace_file(p.backup, exe, NULL) != BL_OK)
-        bl_log(BL_LOG_ERROR, "selfupdate", "could not restore the old launcher from %s", p.backup);
+    if (bl_plat_replace_file(layout->old_launcher, exe, NULL) != BL_OK)
+        bl_log(BL_LOG_ERROR, "selfupdate", "could not restore the old launcher from %s", layout->old_launcher);
     return rc;
 }

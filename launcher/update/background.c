@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/fsutil.h"
 #include "start/log.h"
 #include "platform.h"
 #include "start/progress.h"
@@ -100,7 +101,7 @@ static void write_ready_file(bl_background *bg, const char *version)
     char text[BL_VERSION_MAX_TEXT + 2];
     bl_error err;
     int n = snprintf(text, sizeof text, "%s\n", version);
-    if (bl_plat_write_file_atomic(bg->opt.ready_file, text, (size_t)n, &err) != BL_OK)
+    if (bl_plat_write_file_atomic(bg->opt.layout->ready_file, text, (size_t)n, &err) != BL_OK)
         bl_log(BL_LOG_WARN, "background", "cannot tell the app: %s", err.msg);
 }
 
@@ -164,7 +165,7 @@ static int local_metadata_dir(const char *url, char *dir, size_t dsize, char *po
 
 int bl_background_start(uv_loop_t *loop, const bl_background_options *opt, bl_background **out, bl_error *err)
 {
-    char dir[4096], poll[4200];
+    char dir[BL_PATH_MAX], poll[BL_PATH_MAX];
     bl_background *bg;
     int rc;
 

@@ -23,7 +23,6 @@ typedef struct {
     bl_state *state;                 /* the launcher's; changed only on the loop thread */
     void (*save_state)(void *ctx);   /* persists *state */
     void *save_ctx;
-    const char *ready_file;
 } bl_background_options;
 
 typedef struct bl_background bl_background;

@@ -35,7 +35,7 @@ static int fetch_metadata(const bl_repo *repo, const char *file, uint64_t max, c
 /* TUF 5.3.8 and friends: a verified file replaces the trusted copy atomically. */
 static int persist(const bl_repo *repo, const char *file, const char *buf, size_t len, bl_error *err)
 {
-    char path[BL_FS_PATH_MAX];
+    char path[BL_PATH_MAX];
     int rc = metadata_path(repo, file, path, sizeof path, err);
     if (rc == BL_OK)
         rc = bl_plat_write_file_atomic(path, buf, len, err);
@@ -44,7 +44,7 @@ static int persist(const bl_repo *repo, const char *file, const char *buf, size_
 
 static int read_trusted(const bl_repo *repo, const char *file, size_t max, char **buf, size_t *len, bl_error *err)
 {
-    char path[BL_FS_PATH_MAX];
+    char path[BL_PATH_MAX];
     int rc = metadata_path(repo, file, path, sizeof path, err);
     return rc == BL_OK ? bl_fs_read_all(path, max, buf, len, err) : rc;
 }
@@ -115,7 +115,7 @@ static void load_cached(const bl_repo *repo, bl_trust *t)
 {
     int type;
     for (type = BL_TRUST_TIMESTAMP; type <= BL_TRUST_TARGETS; type++) {
-        char file[32], path[BL_FS_PATH_MAX];
+        char file[32], path[BL_PATH_MAX];
         char *buf = NULL;
         size_t len;
         bl_error err;

@@ -92,7 +92,7 @@ static la_ssize_t source_read(struct archive *a, void *data, const void **buf)
 /* Checks one entry and points it into dest. */
 static int prepare_entry(struct archive_entry *entry, const char *dest, bl_error *err)
 {
-    char rel[4096], full[4096 + 64];
+    char rel[BL_PATH_MAX], full[BL_PATH_MAX + 64];
     const char *name = archive_entry_pathname(entry);
     const char *hardlink = archive_entry_hardlink(entry);
     unsigned int type = (unsigned int)archive_entry_filetype(entry);
@@ -112,7 +112,7 @@ static int prepare_entry(struct archive_entry *entry, const char *dest, bl_error
                                 name, target ? target : "");
     }
     if (hardlink) {
-        char link_rel[4096];
+        char link_rel[BL_PATH_MAX];
         if ((rc = bl_unpack_check_name(hardlink, link_rel, sizeof link_rel, err)) != BL_OK)
             return rc;
         if ((size_t)snprintf(full, sizeof full, "%s/%s", dest, link_rel) >= sizeof full)
@@ -211,7 +211,7 @@ static int extract_all(struct archive *in, const char *dest, const bl_unpack_opt
 
 static int unpack(struct archive *in, const char *dest, const bl_unpack_options *opt, bl_error *err)
 {
-    char real[4096];
+    char real[BL_PATH_MAX];
     uv_fs_t req;
     int rc;
 

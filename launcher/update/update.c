@@ -36,8 +36,6 @@ typedef struct {
     const bl_trust_target *archive_of[BL_PLAN_MAX_RELEASES];
     const bl_trust_target *patch_of[BL_PLAN_MAX_RELEASES];
     int count;
-    char metadata_dir[BL_FS_PATH_MAX], downloads_dir[BL_FS_PATH_MAX], tars_dir[BL_FS_PATH_MAX];
-    char shipped_root[BL_FS_PATH_MAX];
 } updater;
 
 /* Adds the time since *start to a phase and restarts the clock. */
@@ -66,32 +64,18 @@ static void describe_time(const updater *u, char *out, size_t size)
     }
 }
 
-int bl_update_tar_path(const bl_layout *layout, const char *app, const char *version, char *out, size_t size)
-{
-    char dir[BL_FS_PATH_MAX], name[2 * BL_VERSION_MAX_TEXT + 80];
-    if ((size_t)snprintf(name, sizeof name, "%s-%s.tar", app, version) >= sizeof name ||
-        bl_fs_join(dir, sizeof dir, layout->cache_dir, "tars") != BL_OK)
-        return BL_ETOOBIG;
-    return bl_fs_join(out, size, dir, name);
-}
-
 static int setup(updater *u, bl_error *err)
 {
     const bl_layout *l = u->req->layout;
     int rc;
-    if (bl_fs_join(u->metadata_dir, sizeof u->metadata_dir, l->cache_dir, "metadata") != BL_OK ||
-        bl_fs_join(u->downloads_dir, sizeof u->downloads_dir, l->cache_dir, "downloads") != BL_OK ||
-        bl_fs_join(u->tars_dir, sizeof u->tars_dir, l->cache_dir, "tars") != BL_OK ||
-        bl_fs_join(u->shipped_root, sizeof u->shipped_root, l->root, BL_UPDATE_SHIPPED_ROOT) != BL_OK)
-        return bl_error_set(err, BL_ETOOBIG, "install path too long");
-    if ((rc = bl_fs_mkdir_p(u->downloads_dir, err)) != BL_OK || (rc = bl_fs_mkdir_p(u->tars_dir, err)) != BL_OK)
+    if ((rc = bl_fs_mkdir_p(l->downloads_dir, err)) != BL_OK || (rc = bl_fs_mkdir_p(l->tars_dir, err)) != BL_OK)
         return rc;
     bl_fetch_defaults(&u->fetch);
     u->fetch.ca_file = u->req->cfg->ca_file[0] ? u->req->cfg->ca_file : NULL;
     u->fetch.progress = u->req->progress;
-    u->repo.metadata_dir = u->metadata_dir;
+    u->repo.metadata_dir = l->metadata_dir;
     u->repo.base_url = u->req->cfg->update_url;
-    u->repo.shipped_root = u->shipped_root;
+    u->repo.shipped_root = l->shipped_root;
     u->repo.now = u->req->now;
     u->repo.fetch = &u->fetch;
     return BL_OK;
@@ -190,7 +174,7 @@ static int download(updater *u, const bl_trust_target *target, char *path, size_
     char detail[160];
     uint64_t t;
     int rc;
-    if (bl_fs_join(path, size, u->downloads_dir, target->path) != BL_OK)
+    if (bl_fs_join(path, size, u->req->layout->downloads_dir, target->path) != BL_OK)
         return bl_error_set(err, BL_ETOOBIG, "path too long for %s", target->path);
     snprintf(detail, sizeof detail, "%s", target->path);
     bl_progress_stage(u->req->progress, BL_STAGE_DOWNLOADING, detail);
@@ -210,7 +194,7 @@ static uint64_t downloaded_part(const updater *u, const bl_trust_target *target)
 {
     char path[BL_PATH_MAX];
     uint64_t have;
-    if (!target || bl_fs_join(path, sizeof path, u->downloads_dir, target->path) != BL_OK)
+    if (!target || bl_fs_join(path, sizeof path, u->req->layout->downloads_dir, target->path) != BL_OK)
         return 0;
     have = bl_fs_file_size(path);
     return have < target->file.length ? have : target->file.length;
@@ -244,7 +228,7 @@ static int check_disk(updater *u, const bl_plan *plan, bl_error *err)
 
 static int apply_archive(updater *u, int target, const char *partial, const char *tar_path, bl_error *err)
 {
-    char archive[BL_FS_PATH_MAX], tmp[BL_FS_PATH_MAX + 8];
+    char archive[BL_PATH_MAX], tmp[BL_PATH_MAX + 8];
     bl_unpack_options opt = {0, u->req->progress};
     bl_tar_digest digest;
     uint64_t t;
@@ -293,13 +277,14 @@ static int check_patch_size(const char *patch, uint64_t expected, bl_error *err)
 static int apply_patches(updater *u, const bl_plan *plan, const char *partial, const char *tar_path,
                          bl_error *err)
 {
-    char old[BL_FS_PATH_MAX], patch[BL_FS_PATH_MAX], out[BL_FS_PATH_MAX + 8];
+    char old[BL_PATH_MAX], patch[BL_PATH_MAX], out[BL_PATH_MAX + 8];
     const char *app = u->req->cfg->app_name;
     bl_unpack_options opt = {0, u->req->progress};
     bl_error ignored;
-    int i, rc = BL_OK;
+    int i, rc;
 
-    bl_update_tar_path(u->req->layout, app, u->req->state->current, old, sizeof old);
+    if ((rc = bl_layout_tar_path(u->req->layout, app, u->req->state->current, old, sizeof old, err)) != BL_OK)
+        return rc;
     for (i = plan->first_patch; i <= plan->last_patch && rc == BL_OK; i++) {
         const bl_trust_target *t = u->patch_of[i];
         const int last = i == plan->last_patch;
@@ -307,11 +292,12 @@ static int apply_patches(updater *u, const bl_plan *plan, const char *partial, c
         bl_tar_digest digest;
         uint64_t clock;
 
-        if ((rc = bl_trust_tufup_info(t, &info, err)) != BL_OK || (rc = download(u, t, patch, sizeof patch, err)) != BL_OK)
+        if ((rc = bl_trust_tufup_info(t, &info, err)) != BL_OK ||
+            (rc = bl_layout_tar_path(u->req->layout, app, u->releases[i].version, out, sizeof out - 8, err)) != BL_OK ||
+            (rc = download(u, t, patch, sizeof patch, err)) != BL_OK)
             break;
         bl_progress_stage(u->req->progress, last ? BL_STAGE_INSTALLING : BL_STAGE_APPLYING,
                           last ? u->releases[i].version : t->path);
-        bl_update_tar_path(u->req->layout, app, u->releases[i].version, out, sizeof out - 8);
         strcat(out, ".tmp");
         clock = uv_hrtime();
         rc = check_patch_size(patch, info.tar_size, err);
@@ -350,21 +336,22 @@ static int apply_patches(updater *u, const bl_plan *plan, const char *partial, c
 /* Only the new version's tar is worth keeping: the next update patches it. */
 static void prune_tars(updater *u, const char *keep)
 {
-    char path[BL_FS_PATH_MAX];
-    bl_update_tar_path(u->req->layout, u->req->cfg->app_name, u->req->state->current, path, sizeof path);
-    if (strcmp(path, keep) != 0)
+    char path[BL_PATH_MAX];
+    if (bl_layout_tar_path(u->req->layout, u->req->cfg->app_name, u->req->state->current, path, sizeof path, NULL) ==
+            BL_OK &&
+        strcmp(path, keep) != 0)
         remove(path);
 }
 
 static int install(updater *u, const bl_plan *plan, bl_error *err)
 {
     const char *version = u->releases[plan->target].version;
-    char partial[BL_FS_PATH_MAX], tar_path[BL_FS_PATH_MAX];
+    char partial[BL_PATH_MAX], tar_path[BL_PATH_MAX];
     bl_error ignored;
     int rc;
 
-    if ((rc = bl_install_partial_dir(u->req->layout, version, partial, sizeof partial, err)) != BL_OK ||
-        (rc = bl_update_tar_path(u->req->layout, u->req->cfg->app_name, version, tar_path, sizeof tar_path)) != BL_OK)
+    if ((rc = bl_layout_partial_dir(u->req->layout, version, partial, sizeof partial, err)) != BL_OK ||
+        (rc = bl_layout_tar_path(u->req->layout, u->req->cfg->app_name, version, tar_path, sizeof tar_path, err)) != BL_OK)
         return rc;
     bl_fs_remove_tree(partial, &ignored); /* debris of an earlier attempt */
     if (plan->method == BL_PLAN_PATCHES) {
@@ -393,7 +380,7 @@ static int install(updater *u, const bl_plan *plan, bl_error *err)
 int bl_update_run(const bl_update_request *req, bl_update_result *res, bl_error *err)
 {
     updater *u = calloc(1, sizeof *u);
-    char tar[BL_FS_PATH_MAX], timing[160];
+    char tar[BL_PATH_MAX], timing[160];
     bl_plan plan;
     uint64_t start;
     int rc, target;
@@ -432,11 +419,12 @@ int bl_update_run(const bl_update_request *req, bl_update_result *res, bl_error 
         snprintf(res->why, sizeof res->why, "%s was already downloaded and installed", res->version);
         /* A launcher killed between installing it and pruning left the old
          * tar behind; only the new one is the base of the next patch. */
-        bl_update_tar_path(req->layout, req->cfg->app_name, res->version, tar, sizeof tar);
-        prune_tars(u, tar);
+        if (bl_layout_tar_path(req->layout, req->cfg->app_name, res->version, tar, sizeof tar, NULL) == BL_OK)
+            prune_tars(u, tar);
         goto cleanup;
     }
-    bl_update_tar_path(req->layout, req->cfg->app_name, req->state->current, tar, sizeof tar);
+    if ((rc = bl_layout_tar_path(req->layout, req->cfg->app_name, req->state->current, tar, sizeof tar, err)) != BL_OK)
+        goto cleanup;
     bl_plan_path(u->releases, u->count, req->state->current, target, req->cfg->incremental_update,
                  bl_fs_exists(tar), &plan);
     bl_log(BL_LOG_INFO, "update", "installing %s: %s", res->version, plan.why);

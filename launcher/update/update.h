@@ -16,12 +16,6 @@
 #include "start/progress.h"
 #include "start/state.h"
 
-/* The trusted root an update starts from: the one the installer shipped
- * (under the install root), or the newer one a past update trusted (under
- * the cache). */
-#define BL_UPDATE_SHIPPED_ROOT "resources/root.json"
-#define BL_UPDATE_CACHED_ROOT "metadata/root.json"
-
 typedef struct {
     const bl_layout *layout;
     const bl_config *cfg;
@@ -39,8 +33,5 @@ typedef struct {
 } bl_update_result;
 
 int bl_update_run(const bl_update_request *req, bl_update_result *res, bl_error *err);
-
-/* Where the cached tar of a version lives: cache/tars/{app}-{version}.tar. */
-int bl_update_tar_path(const bl_layout *layout, const char *app, const char *version, char *out, size_t size);
 
 #endif

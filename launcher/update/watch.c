@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/fsutil.h"
 #include "start/log.h"
 
 struct bl_watch {
@@ -13,7 +14,7 @@ struct bl_watch {
     int event_inited, poll_inited, event_started, poll_started;
     int open_handles;
     bl_watch_options opt;
-    char dir[4096], poll_path[4096];
+    char dir[BL_PATH_MAX], poll_path[BL_PATH_MAX];
     char description[128];
     /* the polled file as it was when the last check started: a poll that
      * finds it so saw a change the events already reported */

@@ -32,7 +32,7 @@ typedef struct {
 /* Writes DIR/at-NAME, then waits for DIR/go-NAME (or a cancel). */
 static int gate(driver *d, const char *name)
 {
-    char path[BL_FS_PATH_MAX];
+    char path[BL_PATH_MAX];
     FILE *f;
     if (!d->gate)
         return BL_OK;
@@ -100,7 +100,7 @@ static int work(void *ctx)
 static void observe(void *ctx, const bl_splash_stats *st)
 {
     driver *d = ctx;
-    char tmp[BL_FS_PATH_MAX + 8];
+    char tmp[BL_PATH_MAX + 8];
     FILE *f;
     d->first_frame_ns = st->first_frame_ns;
     if (!d->state)
@@ -203,7 +203,7 @@ int main(int argc, char **argv)
     bl_progress_stage(d.progress, BL_STAGE_LAUNCHING, rc == BL_ECANCELED ? "1.1.0" : "1.2.0");
     bl_splash_pump(splash, d.progress, 0);
     if (d.gate && strcmp(d.mode, "stages") == 0) { /* the main thread waits, pumping */
-        char at[BL_FS_PATH_MAX], go[BL_FS_PATH_MAX];
+        char at[BL_PATH_MAX], go[BL_PATH_MAX];
         FILE *f;
         snprintf(at, sizeof at, "%s/at-starting", d.gate);
         snprintf(go, sizeof go, "%s/go-starting", d.gate);

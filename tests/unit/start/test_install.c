@@ -23,51 +23,13 @@ static void new_layout(bl_layout *layout)
     char root[512];
     bl_error err;
     test_make_dir(root, sizeof root);
-    bl_install_layout(root, layout, &err);
+    bl_layout_init(root, layout, &err);
 }
 
 static void count_reports(void *ctx, const char *msg)
 {
     (void)msg;
     (*(int *)ctx)++;
-}
-
-static void test_layout_names_every_path(void)
-{
-    bl_layout l;
-    bl_error err;
-    CHECK_INT(bl_install_layout("/opt/bomiot", &l, &err), BL_OK);
-    CHECK_STR(l.root, "/opt/bomiot");
-    CHECK_STR(l.versions_dir, "/opt/bomiot/versions");
-    CHECK_STR(l.cache_dir, "/opt/bomiot/cache");
-    CHECK_STR(l.state_path, "/opt/bomiot/state.json");
-    CHECK_STR(l.config_path, "/opt/bomiot/launcher.json");
-    CHECK_STR(l.log_path, "/opt/bomiot/cache/update.log");
-    CHECK_STR(l.lock_path, "/opt/bomiot/cache/launcher.lock");
-}
-
-/* The paths are packed into one buffer: the longest root that fits one path
- * still gives every path whole, and a longer one is refused by name. */
-static void test_layout_takes_long_roots_whole_and_refuses_longer_ones(void)
-{
-    static bl_layout l;
-    static char root[BL_PATH_MAX + 1];
-    size_t longest = BL_PATH_MAX - 1 - strlen("/cache/launcher.lock");
-    bl_error err;
-
-    memset(root, 'r', sizeof root - 1);
-    root[0] = '/';
-    root[longest] = '\0';
-    CHECK_INT(bl_install_layout(root, &l, &err), BL_OK);
-    CHECK_INT((int)strlen(l.lock_path), BL_PATH_MAX - 1);
-    CHECK(strncmp(l.lock_path, root, longest) == 0);
-    CHECK_STR(l.lock_path + longest, "/cache/launcher.lock");
-    CHECK_STR(l.root, root);
-    root[longest] = 'r';
-    root[longest + 1] = '\0';
-    CHECK_INT(bl_install_layout(root, &l, &err), BL_ETOOBIG);
-    CHECK(strstr(err.msg, "install folder path too long") != NULL);
-    CHECK_STR(l.lock_path, "");
 }
 
 static void test_only_marked_folders_count_as_complete(void)
@@ -168,26 +130,13 @@ static void test_pick_starts_something_even_if_all_are_blocked(void)
     CHECK_INT(bl_install_pick(&s, 0, &list, picked, why, sizeof why), BL_ENOTFOUND);
 }
 
-static void test_app_path_stays_inside_the_version_folder(void)
-{
-    bl_layout l;
-    bl_config cfg;
-    bl_error err;
-    char path[BL_PATH_MAX];
-    bl_install_layout("/opt/b", &l, &err);
-    bl_config_defaults(&cfg);
-    CHECK_INT(bl_install_app_path(&l, &cfg, "1.0", path, sizeof path, &err), BL_OK);
-    CHECK_STR(path, "/opt/b/versions/1.0/bomiot" BL_EXE_SUFFIX);
-    CHECK_INT(bl_install_app_path(&l, &cfg, "../..", path, sizeof path, &err), BL_EINVAL);
-}
-
 static void test_commit_makes_a_partial_folder_a_complete_version(void)
 {
     bl_layout l;
     bl_error err;
     char partial[BL_PATH_MAX], file[BL_PATH_MAX];
     new_layout(&l);
-    CHECK_INT(bl_install_partial_dir(&l, "2.0.0", partial, sizeof partial, &err), BL_OK);
+    CHECK_INT(bl_layout_partial_dir(&l, "2.0.0", partial, sizeof partial, &err), BL_OK);
     CHECK_CONTAINS(partial, "/versions/2.0.0.partial");
     bl_fs_mkdir_p(partial, &err);
     bl_fs_join(file, sizeof file, partial, "bomiot");
@@ -213,14 +162,11 @@ int main(void)
 {
     RUN(test_commit_makes_a_partial_folder_a_complete_version);
     RUN(test_reports_free_space);
-    RUN(test_layout_names_every_path);
-    RUN(test_layout_takes_long_roots_whole_and_refuses_longer_ones);
     RUN(test_only_marked_folders_count_as_complete);
     RUN(test_removes_incomplete_and_partial_folders_only);
     RUN(test_missing_versions_folder_means_nothing_installed);
     RUN(test_pick_prefers_the_state_current_version);
     RUN(test_pick_recovers_the_newest_complete_version);
     RUN(test_pick_starts_something_even_if_all_are_blocked);
-    RUN(test_app_path_stays_inside_the_version_folder);
     return CHECK_DONE();
 }
