@@ -1,9 +1,13 @@
 /* bomiot-launcher: the entry point a user's icon points to.
- * The path reads top to bottom: locate the install root, open the log, read
- * the config, take the lock, clean up, pick the version from state.json, start
- * the app. Later steps (trust, plan, fetch, delta, unpack, switch) slot in
- * between the lock and the start. Nothing below may stop the installed app
- * from starting: every failure before the start is logged and worked around. */
+ * The path reads top to bottom in launch_app: locate the install root, open
+ * the log, read the config, take the lock, clean up, pick the version from
+ * state.json, switch to a version staged in the background, update at launch
+ * (the update module: trust, plan, fetch, delta, unpack, behind the splash),
+ * count a trial start, replace the launcher itself if the version carries a
+ * new one, then start the app and supervise it (rollback of a version that
+ * crashes on trial, background updates while it runs). Nothing here may stop
+ * the installed app from starting: every failure before the start is logged
+ * and worked around. */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -695,8 +699,8 @@ static int launch_app(launch_context *l, char *exe, int argc, char **argv, char 
     }
     bl_log(BL_LOG_INFO, "launch", "bomiot-launcher %s in %s", BL_VERSION_STRING, l->layout.root);
 
-    /* One launcher per installation does maintenance (and, later, updates);
-     * a second one started by a double double-click just starts the app. */
+    /* One launcher per installation does maintenance and updates; a second
+     * one started by a double double-click just starts the app. */
     if (take_lock(l, &err) != BL_OK) {
         bl_log(BL_LOG_INFO, "launch", "%s; starting the installed version without maintenance", err.msg);
         l->lock = NULL;
