@@ -282,6 +282,28 @@ class LaunchTest(unittest.TestCase):
         for name, key in keys.items():
             self.assertRegex(out, rf"(?m)^{key}\s+\"?{re.escape(env[name])}\"?\s+\(environment {name}\)$")
 
+    def test_readme_configuration_table_agrees_with_the_program(self):
+        with open(os.path.join(SOURCE, "README.md")) as f:
+            readme = f.read()
+        section = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+        rows = {}  # key: (variable, default), from "| `key` | `VAR` | `default` ... | meaning |"
+        for m in re.finditer(r"(?m)^\| `(\w+)` \|(.*?)\|(.*?)\|.*\|$", section):
+            rows[m.group(1)] = (m.group(2).strip().strip("`"), m.group(3).strip())
+        variables = {}
+        for name, (key, _) in help_variables(self.root.run("--help").stdout.decode()).items():
+            variables[key] = name
+        defaults = re.findall(r"(?m)^(\w+)\s+\"?(.*?)\"?\s+\(default\)$",
+                              self.root.run("--print-config").stdout.decode())
+        self.assertTrue(defaults)
+        self.assertEqual(sorted(rows), sorted(key for key, _ in defaults))
+        for key, value in defaults:
+            variable, default = rows[key]
+            self.assertEqual(variable, variables.get(key, ""), key)
+            if value:
+                self.assertTrue(default.startswith(f"`{value}`"), f"{key}: README {default}, launcher {value}")
+            else:
+                self.assertIn(default, ("", "(none)"), key)
+
     # --- lock and log -------------------------------------------------------
 
     def test_second_launcher_starts_the_app_but_does_no_maintenance(self):
