@@ -139,93 +139,119 @@ typedef struct {
     int rollout, required, no_patch;
 } add_request;
 
-static int add(const release_env *env, const add_request *req, bl_error *err)
-{
-    char work[BL_PATH_MAX], new_tar[BL_PATH_MAX], old_tar[BL_PATH_MAX];
-    char archive_name[160], patch_name[160], archive_tmp[BL_PATH_MAX], patch_tmp[BL_PATH_MAX];
-    char archive_path[BL_PATH_MAX], patch_path[BL_PATH_MAX], previous[BL_VERSION_MAX_TEXT];
-    char previous_archive[BL_PATH_MAX], size_text[3][32];
+/* One run of add: its files and how far it got, so that a failure removes
+ * exactly what this run put in the repository. */
+typedef struct {
+    char work[BL_PATH_MAX]; /* scratch folder beside the keys */
+    char new_tar[BL_PATH_MAX], old_tar[BL_PATH_MAX];
+    char archive_name[160], patch_name[160];
+    char archive_path[BL_PATH_MAX], patch_path[BL_PATH_MAX];
+    char archive_tmp[BL_PATH_MAX], patch_tmp[BL_PATH_MAX]; /* .partial, in targets/ */
+    char previous[BL_VERSION_MAX_TEXT]; /* the patch's base, "" for the first release */
     unsigned char tar_sha256[32];
-    uint64_t tar_size = 0, archive_size = 0, patch_size = 0;
+    uint64_t tar_size, archive_size, patch_size;
     bl_tarball_stats stats;
-    bl_version version;
-    release_repo repo;
-    uint64_t started = uv_hrtime(), packed, diffed = 0;
-    int rc, made_patch = 0, renamed = 0, committing = 0;
+    uint64_t started, packed, diffed; /* uv_hrtime() */
+    int made_patch, renamed, committing;
+} add_run;
 
-    memset(&repo, 0, sizeof repo);
-    work[0] = new_tar[0] = old_tar[0] = archive_tmp[0] = patch_tmp[0] = '\0';
-    if ((rc = bl_version_parse(req->version, &version, err)) != BL_OK || !bl_version_is_safe_name(req->version)) {
-        if (rc == BL_OK)
-            rc = bl_error_set(err, BL_EINVAL, "'%s' cannot be a version name", req->version);
-        return rc;
-    }
-    if ((rc = release_repo_open(env, &repo, err)) != BL_OK ||
-        (rc = find_previous(&repo, &version, previous, sizeof previous, err)) != BL_OK)
-        goto cleanup;
-    snprintf(archive_name, sizeof archive_name, "%s-%s%s", repo.settings.app, req->version, ARCHIVE_SUFFIX);
-    snprintf(patch_name, sizeof patch_name, "%s-%s%s", repo.settings.app, req->version, PATCH_SUFFIX);
-    if ((rc = release_repo_target_path(&repo, archive_name, archive_path, sizeof archive_path, err)) != BL_OK ||
-        (rc = release_repo_target_path(&repo, patch_name, patch_path, sizeof patch_path, err)) != BL_OK)
-        goto cleanup;
+/* Names the targets of version and their paths in targets/ (final and
+ * .partial), and makes the scratch folder: with the keys, never in the
+ * published folder. Fills run; err on a path too long or a folder not made. */
+static int prepare_files(const release_env *env, const release_repo *repo, const char *version, add_run *run,
+                         bl_error *err)
+{
+    int rc;
 
-    /* scratch space with the keys, never in the published folder */
-    if ((rc = release_util_work_dir(env, work, sizeof work, err)) != BL_OK)
-        goto cleanup;
-    snprintf(new_tar, sizeof new_tar, "%s/new.tar", work);
-    snprintf(old_tar, sizeof old_tar, "%s/old.tar", work);
-    if (snprintf(archive_tmp, sizeof archive_tmp, "%s.partial", archive_path) >= (int)sizeof archive_tmp ||
-        snprintf(patch_tmp, sizeof patch_tmp, "%s.partial", patch_path) >= (int)sizeof patch_tmp) {
-        rc = bl_error_set(err, BL_ETOOBIG, "path too long: %s", patch_path);
-        goto cleanup;
-    }
-
-    fprintf(stderr, "packing %s ...\n", req->app_dir);
-    if ((rc = pack(req->app_dir, new_tar, archive_tmp, &tar_size, tar_sha256, &archive_size, &stats, err)) != BL_OK)
-        goto cleanup;
-    packed = uv_hrtime();
-    if (previous[0] && !req->no_patch) {
-        char previous_name[160];
-        snprintf(previous_name, sizeof previous_name, "%s-%s%s", repo.settings.app, previous, ARCHIVE_SUFFIX);
-        fprintf(stderr, "making the patch from %s ...\n", previous);
-        if ((rc = release_repo_target_path(&repo, previous_name, previous_archive, sizeof previous_archive, err)) !=
-                BL_OK ||
-            (rc = bl_gzip_decompress_file(previous_archive, old_tar, err)) != BL_OK ||
-            (rc = bl_delta_diff_file(old_tar, new_tar, patch_tmp, NULL, err)) != BL_OK ||
-            (rc = release_util_file_size(patch_tmp, &patch_size, err)) != BL_OK)
-            goto cleanup;
-        made_patch = 1;
-        diffed = uv_hrtime();
-    }
-
-    if ((rc = release_util_rename(archive_tmp, archive_path, err)) != BL_OK)
-        goto cleanup;
-    renamed = 1;
-    if (made_patch && (rc = release_util_rename(patch_tmp, patch_path, err)) != BL_OK)
-        goto cleanup;
-    renamed = 2;
-    if ((rc = release_repo_add_target(&repo, archive_name, archive_custom(req->rollout, req->required), err)) !=
+    snprintf(run->archive_name, sizeof run->archive_name, "%s-%s%s", repo->settings.app, version, ARCHIVE_SUFFIX);
+    snprintf(run->patch_name, sizeof run->patch_name, "%s-%s%s", repo->settings.app, version, PATCH_SUFFIX);
+    if ((rc = release_repo_target_path(repo, run->archive_name, run->archive_path, sizeof run->archive_path, err)) !=
             BL_OK ||
-        (made_patch &&
-         (rc = release_repo_add_target(&repo, patch_name, patch_custom(tar_size, tar_sha256), err)) != BL_OK))
-        goto cleanup;
-    committing = 1;
-    if ((rc = release_repo_commit(&repo, err)) != BL_OK)
-        goto cleanup;
+        (rc = release_repo_target_path(repo, run->patch_name, run->patch_path, sizeof run->patch_path, err)) != BL_OK)
+        return rc;
+    if ((rc = release_util_work_dir(env, run->work, sizeof run->work, err)) != BL_OK)
+        return rc;
+    if (snprintf(run->new_tar, sizeof run->new_tar, "%s/new.tar", run->work) >= (int)sizeof run->new_tar ||
+        snprintf(run->old_tar, sizeof run->old_tar, "%s/old.tar", run->work) >= (int)sizeof run->old_tar) {
+        run->new_tar[0] = run->old_tar[0] = '\0'; /* a cut path names another file: remove nothing */
+        return bl_error_set(err, BL_ETOOBIG, "path too long: %s", run->work);
+    }
+    if (snprintf(run->archive_tmp, sizeof run->archive_tmp, "%s.partial", run->archive_path) >=
+            (int)sizeof run->archive_tmp ||
+        snprintf(run->patch_tmp, sizeof run->patch_tmp, "%s.partial", run->patch_path) >= (int)sizeof run->patch_tmp)
+        return bl_error_set(err, BL_ETOOBIG, "path too long: %s", run->patch_path);
+    return BL_OK;
+}
 
-    printf("added %s %s (%llu files, %llu folders, %llu links)\n", repo.settings.app, req->version,
-           (unsigned long long)stats.files, (unsigned long long)stats.folders, (unsigned long long)stats.links);
-    release_util_size(archive_size, size_text[0], sizeof size_text[0]);
-    release_util_size(tar_size, size_text[1], sizeof size_text[1]);
-    printf("  archive  targets/%s  %s (tar %s), %.1f s\n", archive_name, size_text[0], size_text[1],
-           (double)(packed - started) / 1e9);
-    if (made_patch) {
-        release_util_size(patch_size, size_text[2], sizeof size_text[2]);
-        printf("  patch    targets/%s  %s from %s, %.1f s\n", patch_name, size_text[2], previous,
-               (double)(diffed - packed) / 1e9);
-        if (patch_size < archive_size)
+/* The patch from run->previous: its archive gunzipped into old_tar, diffed
+ * against new_tar into patch_tmp, patch_size set. Sets made_patch on success. */
+static int make_patch(const release_repo *repo, add_run *run, bl_error *err)
+{
+    char previous_name[160], previous_archive[BL_PATH_MAX];
+    int rc;
+
+    snprintf(previous_name, sizeof previous_name, "%s-%s%s", repo->settings.app, run->previous, ARCHIVE_SUFFIX);
+    fprintf(stderr, "making the patch from %s ...\n", run->previous);
+    if ((rc = release_repo_target_path(repo, previous_name, previous_archive, sizeof previous_archive, err)) !=
+            BL_OK ||
+        (rc = bl_gzip_decompress_file(previous_archive, run->old_tar, err)) != BL_OK ||
+        (rc = bl_delta_diff_file(run->old_tar, run->new_tar, run->patch_tmp, NULL, err)) != BL_OK ||
+        (rc = release_util_file_size(run->patch_tmp, &run->patch_size, err)) != BL_OK)
+        return rc;
+    run->made_patch = 1;
+    return BL_OK;
+}
+
+/* Renames the .partial files to their target names, counting in run->renamed
+ * (1: the archive, 2: the patch too, if any) what a failure must remove. */
+static int move_into_targets(add_run *run, bl_error *err)
+{
+    int rc;
+
+    if ((rc = release_util_rename(run->archive_tmp, run->archive_path, err)) != BL_OK)
+        return rc;
+    run->renamed = 1;
+    if (run->made_patch && (rc = release_util_rename(run->patch_tmp, run->patch_path, err)) != BL_OK)
+        return rc;
+    run->renamed = 2;
+    return BL_OK;
+}
+
+/* Lists the archive (rollout, required) and the patch (the new tar's size and
+ * hash, which tufup checks after patching) in targets, in memory. */
+static int list_targets(release_repo *repo, const add_request *req, const add_run *run, bl_error *err)
+{
+    int rc;
+
+    if ((rc = release_repo_add_target(repo, run->archive_name, archive_custom(req->rollout, req->required), err)) !=
+        BL_OK)
+        return rc;
+    if (run->made_patch &&
+        (rc = release_repo_add_target(repo, run->patch_name, patch_custom(run->tar_size, run->tar_sha256), err)) !=
+            BL_OK)
+        return rc;
+    return BL_OK;
+}
+
+/* What was published, with sizes and times, on stdout. */
+static void print_summary(const release_repo *repo, const add_request *req, const add_run *run)
+{
+    char size_text[3][32];
+
+    printf("added %s %s (%llu files, %llu folders, %llu links)\n", repo->settings.app, req->version,
+           (unsigned long long)run->stats.files, (unsigned long long)run->stats.folders,
+           (unsigned long long)run->stats.links);
+    release_util_size(run->archive_size, size_text[0], sizeof size_text[0]);
+    release_util_size(run->tar_size, size_text[1], sizeof size_text[1]);
+    printf("  archive  targets/%s  %s (tar %s), %.1f s\n", run->archive_name, size_text[0], size_text[1],
+           (double)(run->packed - run->started) / 1e9);
+    if (run->made_patch) {
+        release_util_size(run->patch_size, size_text[2], sizeof size_text[2]);
+        printf("  patch    targets/%s  %s from %s, %.1f s\n", run->patch_name, size_text[2], run->previous,
+               (double)(run->diffed - run->packed) / 1e9);
+        if (run->patch_size < run->archive_size)
             printf("  saving   %.2f%% of the download for installations on %s\n",
-                   100.0 * (double)(archive_size - patch_size) / (double)archive_size, previous);
+                   100.0 * (double)(run->archive_size - run->patch_size) / (double)run->archive_size, run->previous);
         else
             printf("  saving   none: the patch is not smaller than the archive, so clients take the archive\n");
     } else {
@@ -235,25 +261,73 @@ static int add(const release_env *env, const add_request *req, bl_error *err)
         printf("  rollout  %d%% of installations\n", req->rollout);
     if (req->required)
         printf("  required yes\n");
+}
 
-cleanup:
+/* Removes the scratch files and folder; after a failure (rc != BL_OK) also
+ * what this run put in targets/, unless the commit had begun. */
+static void remove_files(const add_run *run, int rc)
+{
     if (rc != BL_OK) {
         /* the targets were not listed: remove what this run put in the folder */
-        if (archive_tmp[0])
-            remove(archive_tmp);
-        if (patch_tmp[0])
-            remove(patch_tmp);
-        if (!committing && renamed >= 1)
-            remove(archive_path);
-        if (!committing && renamed >= 2 && made_patch)
-            remove(patch_path);
+        if (run->archive_tmp[0])
+            remove(run->archive_tmp);
+        if (run->patch_tmp[0])
+            remove(run->patch_tmp);
+        if (!run->committing && run->renamed >= 1)
+            remove(run->archive_path);
+        if (!run->committing && run->renamed >= 2 && run->made_patch)
+            remove(run->patch_path);
     }
-    if (new_tar[0])
-        remove(new_tar);
-    if (old_tar[0])
-        remove(old_tar);
-    if (work[0])
-        release_util_remove_dir(work);
+    if (run->new_tar[0])
+        remove(run->new_tar);
+    if (run->old_tar[0])
+        remove(run->old_tar);
+    if (run->work[0])
+        release_util_remove_dir(run->work);
+}
+
+/* Publishes req->app_dir as req->version: pack, patch from the previous
+ * version, move into targets/, list, sign. err says which step failed; the
+ * repository is left as it was unless the commit had begun. */
+static int add(const release_env *env, const add_request *req, bl_error *err)
+{
+    add_run run;
+    bl_version version;
+    release_repo repo;
+    int rc;
+
+    memset(&repo, 0, sizeof repo);
+    memset(&run, 0, sizeof run);
+    run.started = uv_hrtime();
+    if ((rc = bl_version_parse(req->version, &version, err)) != BL_OK || !bl_version_is_safe_name(req->version)) {
+        if (rc == BL_OK)
+            rc = bl_error_set(err, BL_EINVAL, "'%s' cannot be a version name", req->version);
+        return rc;
+    }
+    if ((rc = release_repo_open(env, &repo, err)) != BL_OK ||
+        (rc = find_previous(&repo, &version, run.previous, sizeof run.previous, err)) != BL_OK ||
+        (rc = prepare_files(env, &repo, req->version, &run, err)) != BL_OK)
+        goto cleanup;
+
+    fprintf(stderr, "packing %s ...\n", req->app_dir);
+    if ((rc = pack(req->app_dir, run.new_tar, run.archive_tmp, &run.tar_size, run.tar_sha256, &run.archive_size,
+                   &run.stats, err)) != BL_OK)
+        goto cleanup;
+    run.packed = uv_hrtime();
+    if (run.previous[0] && !req->no_patch) {
+        if ((rc = make_patch(&repo, &run, err)) != BL_OK)
+            goto cleanup;
+        run.diffed = uv_hrtime();
+    }
+    if ((rc = move_into_targets(&run, err)) != BL_OK || (rc = list_targets(&repo, req, &run, err)) != BL_OK)
+        goto cleanup;
+    run.committing = 1;
+    if ((rc = release_repo_commit(&repo, err)) != BL_OK) /* signs and writes the metadata */
+        goto cleanup;
+    print_summary(&repo, req, &run);
+
+cleanup:
+    remove_files(&run, rc);
     release_repo_close(&repo);
     return rc;
 }

@@ -1,4 +1,6 @@
-/* Small helpers the verbs share: scratch space, files, numbers for people. */
+/* Small helpers the repository verbs share (in their module only; release.c
+ * is what the tool and the module both hold): scratch space, files, numbers
+ * for people. */
 #ifndef BL_RELEASE_UTIL_H
 #define BL_RELEASE_UTIL_H
 

@@ -23,6 +23,7 @@ typedef struct {
     size_t size;          /* for strings: the buffer size */
     int64_t min, max;     /* for integers */
     const char *expected; /* what a user must write, for messages */
+    const char *summary;  /* what the key does, one line; --help shows those with a variable */
 } key_spec;
 
 #define STR(field) offsetof(bl_config, field), sizeof(((bl_config *)0)->field)
@@ -31,33 +32,48 @@ typedef struct {
 /* Indexed by enum bl_config_key. */
 static const key_spec keys[BL_CFG_KEY_COUNT] = {
     {"update_url", "BOMIOT_UPDATE_URL", KIND_STRING, STR(update_url), 0, 0,
-     "an http://, https:// or file:// URL"},
+     "an http://, https:// or file:// URL", "update repository: http://, https:// or file://"},
     {"update_interval", "BOMIOT_UPDATE_INTERVAL", KIND_INT, NUM(update_interval), 0, 30 * 86400,
-     "seconds from 0 (off) to 2592000"},
-    {"auto_update", "BOMIOT_AUTO_UPDATE", KIND_BOOL, NUM(auto_update), 0, 0, "true or false"},
+     "seconds from 0 (off) to 2592000", "seconds between checks while the app runs; 0: none"},
+    {"auto_update", "BOMIOT_AUTO_UPDATE", KIND_BOOL, NUM(auto_update), 0, 0, "true or false",
+     "install updates automatically"},
     {"incremental_update", "BOMIOT_INCREMENTAL_UPDATE", KIND_BOOL, NUM(incremental_update), 0, 0,
-     "true or false"},
-    {"file_watcher", "BOMIOT_FILE_WATCHER", KIND_BOOL, NUM(file_watcher), 0, 0, "true or false"},
-    {"app_name", NULL, KIND_STRING, STR(app_name), 0, 0,
-     "a name of letters, digits, '_' and '-'"},
+     "true or false", "prefer bsdiff patches over full archives"},
+    {"file_watcher", "BOMIOT_FILE_WATCHER", KIND_BOOL, NUM(file_watcher), 0, 0, "true or false",
+     "check when a file:// repository (or watch_dir) changes"},
+    {"app_name", NULL, KIND_STRING, STR(app_name), 0, 0, "a name of letters, digits, '_' and '-'",
+     "names the targets {app}-{version}.tar.gz and .patch"},
     {"app_executable", NULL, KIND_STRING, STR(app_executable), 0, 0,
-     "a relative path inside the version folder, without '..'"},
-    {"keep_versions", NULL, KIND_INT, NUM(keep_versions), 1, 100, "an integer from 1 to 100"},
-    {"log_level", NULL, KIND_LOG_LEVEL, NUM(log_level), 0, 0, "debug, info, warn or error"},
-    {"mode", NULL, KIND_MODE, NUM(mode), 0, 0, "supervise or exec"},
-    {"healthy_seconds", NULL, KIND_INT, NUM(healthy_seconds), 1, 3600, "seconds from 1 to 3600"},
-    {"trial_attempts", NULL, KIND_INT, NUM(trial_attempts), 1, 100, "an integer from 1 to 100"},
-    {"channel", "BOMIOT_CHANNEL", KIND_STRING, STR(channel), 0, 0, "stable or beta"},
-    {"check_seconds", NULL, KIND_INT, NUM(check_seconds), 1, 600, "seconds from 1 to 600"},
-    {"update_at_launch", NULL, KIND_BOOL, NUM(update_at_launch), 0, 0, "true or false"},
-    {"ca_file", NULL, KIND_STRING, STR(ca_file), 0, 0, "the path of a PEM file of CA certificates"},
-    {"splash", "BOMIOT_SPLASH", KIND_BOOL, NUM(splash), 0, 0, "true or false"},
+     "a relative path inside the version folder, without '..'",
+     "the app inside versions/<version>/ (.exe added on Windows)"},
+    {"keep_versions", NULL, KIND_INT, NUM(keep_versions), 1, 100, "an integer from 1 to 100",
+     "installed versions kept, the running one included"},
+    {"log_level", NULL, KIND_LOG_LEVEL, NUM(log_level), 0, 0, "debug, info, warn or error",
+     "the least severe lines update.log keeps"},
+    {"mode", NULL, KIND_MODE, NUM(mode), 0, 0, "supervise or exec",
+     "supervise the app as a child, or exec it (a version on trial is supervised)"},
+    {"healthy_seconds", NULL, KIND_INT, NUM(healthy_seconds), 1, 3600, "seconds from 1 to 3600",
+     "a new version that runs this long is confirmed"},
+    {"trial_attempts", NULL, KIND_INT, NUM(trial_attempts), 1, 100, "an integer from 1 to 100",
+     "starts of an unconfirmed new version before it is rolled back"},
+    {"channel", "BOMIOT_CHANNEL", KIND_STRING, STR(channel), 0, 0, "stable or beta",
+     "stable, or beta which also offers pre-releases"},
+    {"check_seconds", NULL, KIND_INT, NUM(check_seconds), 1, 600, "seconds from 1 to 600",
+     "time box of the update check at launch"},
+    {"update_at_launch", NULL, KIND_BOOL, NUM(update_at_launch), 0, 0, "true or false",
+     "install updates at launch, or only stage them in the background"},
+    {"ca_file", NULL, KIND_STRING, STR(ca_file), 0, 0, "the path of a PEM file of CA certificates",
+     "extra CA certificates (PEM) for an https repository"},
+    {"splash", "BOMIOT_SPLASH", KIND_BOOL, NUM(splash), 0, 0, "true or false",
+     "show the splash while updating at launch"},
     {"splash_image", NULL, KIND_STRING, STR(splash_image), 0, 0,
-     "the path of a PNG or BMP image, absolute or relative to the install root"},
-    {"splash_linger_ms", NULL, KIND_INT, NUM(splash_linger_ms), 0, 60000,
-     "milliseconds from 0 to 60000"},
+     "the path of a PNG or BMP image, absolute or relative to the install root",
+     "the splash picture, PNG or BMP"},
+    {"splash_linger_ms", NULL, KIND_INT, NUM(splash_linger_ms), 0, 60000, "milliseconds from 0 to 60000",
+     "how long the splash stays once the app has started"},
     {"watch_dir", "BOMIOT_WATCH_DIR", KIND_STRING, STR(watch_dir), 0, 0,
-     "the path of a folder whose changes trigger a check (with file_watcher)"},
+     "the path of a folder whose changes trigger a check (with file_watcher)",
+     "a drop folder for file_watcher, not the repository"},
 };
 
 static void report(bl_config_report_fn fn, void *ctx, const char *fmt, ...) BL_PRINTF(3, 4);
@@ -360,6 +376,65 @@ void bl_config_print(const bl_config *cfg, FILE *out)
             fprintf(out, "%-20s %-40s (%s)\n", keys[k].name, value, cfg->file_path);
         else
             fprintf(out, "%-20s %-40s (default)\n", keys[k].name, value);
+    }
+}
+
+/* --help's layout: lines shorter than an 80-column terminal, so none wraps. */
+#define HELP_WIDTH 79
+
+/* Writes text's words from column *col, starting a new line indented to
+ * indent before a word that would pass HELP_WIDTH. */
+static void write_wrapped(FILE *out, const char *text, int indent, int *col)
+{
+    for (;;) {
+        size_t n;
+        text += strspn(text, " ");
+        if (!(n = strcspn(text, " ")))
+            return;
+        if (*col > indent && *col + 1 + (int)n > HELP_WIDTH) {
+            fprintf(out, "\n%*s", indent, "");
+            *col = indent;
+        } else if (*col > indent) {
+            fputc(' ', out);
+            (*col)++;
+        }
+        fwrite(text, 1, n, out);
+        *col += (int)n;
+        text += n;
+    }
+}
+
+void bl_config_print_env_help(FILE *out)
+{
+    bl_config defaults;
+    char value[300], text[400];
+    size_t longest = 0;
+    int k, indent, col;
+
+    bl_config_defaults(&defaults);
+    for (k = 0; k < BL_CFG_KEY_COUNT; k++) {
+        if (keys[k].env && strlen(keys[k].env) > longest)
+            longest = strlen(keys[k].env);
+    }
+    indent = 2 + (int)longest + 2;
+    for (k = 0; k < BL_CFG_KEY_COUNT; k++) {
+        const char *shown = value;
+        if (!keys[k].env)
+            continue;
+        if (keys[k].kind == KIND_STRING) /* without describe_current's quotes */
+            shown = (const char *)&defaults + keys[k].offset;
+        else
+            describe_current(&defaults, k, value, sizeof value);
+        if (!*shown)
+            shown = "none";
+        snprintf(text, sizeof text, "%s, default %s", keys[k].name, shown);
+        fprintf(out, "  %-*s", indent - 2, keys[k].env);
+        col = indent;
+        write_wrapped(out, text, indent, &col);
+        fprintf(out, "\n%*s", indent, "");
+        col = indent;
+        write_wrapped(out, keys[k].summary, indent, &col);
+        fputc('\n', out);
     }
 }
 

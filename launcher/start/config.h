@@ -89,6 +89,11 @@ int bl_config_load_file(bl_config *cfg, const char *path, bl_config_report_fn re
 /* The effective config, one key a line, with where each value came from. */
 void bl_config_print(const bl_config *cfg, FILE *out);
 
+/* For --help: every variable the table defines, each with the launcher.json
+ * key it overrides and its default on its first line and what the key does
+ * below, wrapped to fit an 80-column terminal. */
+void bl_config_print_env_help(FILE *out);
+
 const char *bl_config_key_name(int key);
 const char *bl_config_env_name(int key); /* NULL when no variable overrides it */
 

@@ -57,9 +57,11 @@ static void print_help(FILE *out)
             "                  launcher load and belong to it (exit 0), as a\n"
             "                  self-update does before it switches to a new launcher\n"
             "\n"
-            "Configuration: launcher.json beside the launcher, overridden by\n"
-            "BOMIOT_UPDATE_URL, BOMIOT_UPDATE_INTERVAL, BOMIOT_AUTO_UPDATE,\n"
-            "BOMIOT_INCREMENTAL_UPDATE and BOMIOT_FILE_WATCHER.\n"
+            "Configuration: launcher.json beside the launcher (every key in README.md),\n"
+            "with these environment variables overriding its keys:\n");
+    bl_config_print_env_help(out);
+    fprintf(out,
+            "\n"
             "Log: cache/update.log beside the launcher.\n"
             "\n"
             "Exit status: the app's; if the app died of a signal, the same signal;\n"

@@ -1,6 +1,7 @@
 """The launcher as a user meets it: real processes in a real install root."""
 import fcntl
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -11,6 +12,27 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from blroot import Root, parse_report  # noqa: E402
+
+SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+
+
+def config_table_variables():
+    """The BOMIOT_* variables launcher/start/config.c's table names."""
+    with open(os.path.join(SOURCE, "launcher", "start", "config.c")) as f:
+        return re.findall(r'"(BOMIOT_[A-Z0-9_]+)"', f.read())
+
+
+def help_variables(text):
+    """--help's environment variables, {name: (key, default)}: an entry starts
+    with two spaces, the name and "key, default value" on its line; what the
+    key does follows on lines indented further."""
+    entries = {}
+    for line in text.splitlines():
+        m = re.match(r"  (BOMIOT_[A-Z0-9_]+)\s+(.*)$", line)
+        if m:
+            setting = re.match(r"(\w+), default (.*)$", m.group(2))
+            entries[m.group(1)] = (setting.group(1), setting.group(2)) if setting else None
+    return entries
 
 
 class LaunchTest(unittest.TestCase):
@@ -238,6 +260,49 @@ class LaunchTest(unittest.TestCase):
             self.assertIn(word, r.stdout)
         r = self.root.run("--version")
         self.assertRegex(r.stdout.decode(), r"^bomiot-launcher \d+\.\d+\.\d+\n$")
+
+    def test_help_lists_every_environment_variable_of_the_config_table(self):
+        table = config_table_variables()
+        self.assertTrue(table)
+        r = self.root.run("--help")
+        self.assertEqual(r.returncode, 0)
+        text = r.stdout.decode()
+        for line in text.splitlines():
+            self.assertLess(len(line), 80, line)
+        self.assertEqual([name for name in table if name not in text], [])
+        listed = help_variables(text)
+        self.assertEqual(sorted(listed), sorted(table))
+        # each entry names its key and default: set every variable to that
+        # default and the launcher must say the key came from that variable
+        env, keys = {}, {}
+        for name, setting in listed.items():
+            self.assertTrue(setting, name)
+            keys[name], env[name] = setting[0], "" if setting[1] == "none" else setting[1]
+        out = self.root.run("--print-config", env=env).stdout.decode()
+        for name, key in keys.items():
+            self.assertRegex(out, rf"(?m)^{key}\s+\"?{re.escape(env[name])}\"?\s+\(environment {name}\)$")
+
+    def test_readme_configuration_table_agrees_with_the_program(self):
+        with open(os.path.join(SOURCE, "README.md")) as f:
+            readme = f.read()
+        section = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+        rows = {}  # key: (variable, default), from "| `key` | `VAR` | `default` ... | meaning |"
+        for m in re.finditer(r"(?m)^\| `(\w+)` \|(.*?)\|(.*?)\|.*\|$", section):
+            rows[m.group(1)] = (m.group(2).strip().strip("`"), m.group(3).strip())
+        variables = {}
+        for name, (key, _) in help_variables(self.root.run("--help").stdout.decode()).items():
+            variables[key] = name
+        defaults = re.findall(r"(?m)^(\w+)\s+\"?(.*?)\"?\s+\(default\)$",
+                              self.root.run("--print-config").stdout.decode())
+        self.assertTrue(defaults)
+        self.assertEqual(sorted(rows), sorted(key for key, _ in defaults))
+        for key, value in defaults:
+            variable, default = rows[key]
+            self.assertEqual(variable, variables.get(key, ""), key)
+            if value:
+                self.assertTrue(default.startswith(f"`{value}`"), f"{key}: README {default}, launcher {value}")
+            else:
+                self.assertIn(default, ("", "(none)"), key)
 
     # --- lock and log -------------------------------------------------------
 

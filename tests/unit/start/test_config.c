@@ -237,6 +237,78 @@ static void test_missing_file_is_not_a_problem(void)
     CHECK_INT(r.count, 0);
 }
 
+/* What was written to f (a tmpfile: open_memstream is not on Windows), after
+ * a '\n' so that every line, the first too, starts after one. */
+static void read_back(FILE *f, char *out, size_t size)
+{
+    size_t n;
+    rewind(f);
+    out[0] = '\n';
+    n = fread(out + 1, 1, size - 2, f);
+    out[n + 1] = '\0';
+    fclose(f);
+}
+
+/* --help's variables come from the table (curl's generated help): each one
+ * the table names starts an entry whose first line gives its key and the
+ * default --print-config shows, no key without a variable is listed, and no
+ * line needs more than an 80-column terminal. */
+static void test_help_lists_every_environment_variable_with_its_key_and_default(void)
+{
+    static char help[16384], printed[16384];
+    char want[320], value[256];
+    const char *line, *at;
+    bl_config cfg;
+    FILE *f;
+    int k, listed = 0;
+
+    CHECK((f = tmpfile()) != NULL);
+    if (!f)
+        return;
+    bl_config_print_env_help(f);
+    read_back(f, help, sizeof help);
+    CHECK((f = tmpfile()) != NULL);
+    if (!f)
+        return;
+    bl_config_defaults(&cfg);
+    bl_config_print(&cfg, f);
+    read_back(f, printed, sizeof printed);
+
+    for (k = 0; k < BL_CFG_KEY_COUNT; k++) {
+        const char *env = bl_config_env_name(k), *key = bl_config_key_name(k);
+        size_t len;
+        if (!env) {
+            snprintf(want, sizeof want, " %s, default ", key);
+            CHECK(strstr(help, want) == NULL);
+            continue;
+        }
+        listed++;
+        /* --print-config's line: key, spaces, the value ("text" for strings) */
+        snprintf(want, sizeof want, "\n%s ", key);
+        CHECK_CONTAINS(printed, want);
+        at = strstr(printed, want) ? strstr(printed, want) + strlen(want) : "";
+        at += strspn(at, " ");
+        at += *at == '"';
+        len = strcspn(at, "\" ");
+        snprintf(value, sizeof value, "%.*s", (int)len, at);
+        if (!len) /* "" */
+            snprintf(value, sizeof value, "none");
+
+        snprintf(want, sizeof want, "\n  %s ", env);
+        CHECK_CONTAINS(help, want);
+        line = strstr(help, want) ? strstr(help, want) + 1 : "";
+        snprintf(want, sizeof want, " %s, default %s\n", key, value);
+        CHECK_CONTAINS(line, want);
+        CHECK(strstr(line, want) && strstr(line, want) < line + strcspn(line, "\n"));
+    }
+    CHECK(listed > 0);
+    for (line = help + 1; *line; line += strcspn(line, "\n") + 1) {
+        CHECK(strcspn(line, "\n") < 80);
+        if (!line[strcspn(line, "\n")])
+            break;
+    }
+}
+
 int main(void)
 {
     RUN(test_defaults_match_the_python_system);
@@ -249,5 +321,6 @@ int main(void)
     RUN(test_print_shows_value_and_source);
     RUN(test_splash_keys_from_the_file_and_the_environment);
     RUN(test_missing_file_is_not_a_problem);
+    RUN(test_help_lists_every_environment_variable_with_its_key_and_default);
     return CHECK_DONE();
 }

@@ -1,4 +1,6 @@
-/* What bomiot-release and its repository module both hold (release.h). */
+/* release.h's functions: the verb interface that bomiot-release and its
+ * repository module both hold (the usage line, the ABI stamp they compare).
+ * The repository verbs' own helpers are in release_util.c. */
 #include <stdio.h>
 
 #include "release.h"
