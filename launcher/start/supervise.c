@@ -226,8 +226,7 @@ int bl_supervise_spawn_detached(const char *app, char *const argv[], bl_error *e
         uv_run(&loop, UV_RUN_DEFAULT);
         rc = BL_OK;
     } else {
-        rc = bl_error_set(err, rc == UV_ENOENT ? BL_ENOTFOUND : BL_EIO, "cannot start %s: %s", app,
-                          uv_strerror(rc));
+        rc = bl_error_sys(err, rc, "cannot start %s", app);
     }
     uv_loop_close(&loop);
     return rc;

@@ -1,10 +1,10 @@
 #include "apply.h"
 
-#include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <uv.h>
 #include <zlib.h>
 
 #include "delta/delta.h"
@@ -165,15 +165,33 @@ static int run_patch(void *ctx, bl_pipe *pipe, bl_error *err)
 /* The reading side: every chunk of the rebuilt tar is cached and hashed
  * before the unpacker sees it. Progress is bytes of the tar against the
  * size its patch names, and cancel is polled here, so both work the same
- * with and without the unpacker. */
+ * with and without the unpacker. The tar is written through libuv, whose
+ * errors bl_error_sys reads alike on every OS (the C library's errno on
+ * Windows is not what uv_translate_sys_error takes there). */
 typedef struct {
     bl_pipe *pipe;
-    FILE *tar;
+    uv_file tar;
     const char *tar_path;
     bl_sha256 hash;
     uint64_t size, total;
     bl_progress *progress;
 } patch_reader;
+
+/* len is at most a pipe chunk (1 MB): one uv_buf holds it. */
+static int write_tar(const patch_reader *r, const char *buf, size_t len, bl_error *err)
+{
+    while (len > 0) {
+        uv_fs_t req;
+        uv_buf_t b = uv_buf_init((char *)buf, (unsigned int)len);
+        int n = uv_fs_write(NULL, &req, r->tar, &b, 1, -1, NULL);
+        uv_fs_req_cleanup(&req);
+        if (n < 0)
+            return bl_error_sys(err, n, "cannot write %s", r->tar_path);
+        buf += n;
+        len -= (size_t)n;
+    }
+    return BL_OK;
+}
 
 static long long next_patched(void *ctx, const void **buf, bl_error *err)
 {
@@ -185,11 +203,8 @@ static long long next_patched(void *ctx, const void **buf, bl_error *err)
         return -1;
     }
     if ((n = bl_pipe_read(r->pipe, buf, err)) > 0) {
-        if (fwrite(*buf, 1, (size_t)n, r->tar) != (size_t)n) {
-            bl_error_set(err, errno == ENOSPC ? BL_ENOSPC : BL_EIO, "cannot write %s: %s", r->tar_path,
-                         strerror(errno));
+        if (write_tar(r, *buf, (size_t)n, err) != BL_OK)
             return -1;
-        }
         bl_sha256_update(&r->hash, *buf, (size_t)n);
         r->size += (uint64_t)n;
         bl_progress_bytes(r->progress, r->size, r->total);
@@ -222,15 +237,18 @@ int bl_apply_patch(const char *old_tar, const char *patch, const char *tar_path,
     bl_unpack_options unpack_opt = {opt ? opt->max_bytes : 0, NULL};
     patch_reader r;
     bl_error producer;
-    int rc, prc;
+    uv_fs_t req;
+    int rc, prc, closed;
 
     memset(&r, 0, sizeof r);
     r.tar_path = tar_path;
     r.progress = opt ? opt->progress : NULL;
     r.total = patched_size(patch);
     bl_sha256_init(&r.hash);
-    if (!(r.tar = fopen(tar_path, "wb")))
-        return bl_error_set(err, BL_EIO, "cannot create %s", tar_path);
+    r.tar = uv_fs_open(NULL, &req, tar_path, UV_FS_O_WRONLY | UV_FS_O_CREAT | UV_FS_O_TRUNC, 0644, NULL);
+    uv_fs_req_cleanup(&req);
+    if (r.tar < 0)
+        return bl_error_sys(err, r.tar, "cannot create %s", tar_path);
     if ((rc = bl_pipe_start(PIPE_CHUNK, PIPE_CHUNKS, run_patch, &job, &r.pipe, err)) != BL_OK)
         goto cleanup;
     if (dest) {
@@ -255,15 +273,15 @@ int bl_apply_patch(const char *old_tar, const char *patch, const char *tar_path,
     prc = bl_pipe_finish(r.pipe, &producer);
     if (rc == BL_OK && prc != BL_OK)
         rc = bl_error_set(err, prc, "%s", producer.msg);
-    if (rc == BL_OK && fflush(r.tar) != 0)
-        rc = bl_error_set(err, errno == ENOSPC ? BL_ENOSPC : BL_EIO, "cannot write %s: %s", tar_path, strerror(errno));
     if (rc == BL_OK) {
         digest->size = r.size;
         bl_sha256_final(&r.hash, digest->sha256);
     }
 
 cleanup:
-    if (fclose(r.tar) != 0 && rc == BL_OK)
-        rc = bl_error_set(err, errno == ENOSPC ? BL_ENOSPC : BL_EIO, "cannot write %s: %s", tar_path, strerror(errno));
+    closed = uv_fs_close(NULL, &req, r.tar, NULL);
+    uv_fs_req_cleanup(&req);
+    if (closed < 0 && rc == BL_OK)
+        rc = bl_error_sys(err, closed, "cannot write %s", tar_path);
     return rc;
 }

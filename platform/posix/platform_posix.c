@@ -97,15 +97,13 @@ int bl_plat_sync_tree(const char *dir, bl_error *err)
     if (syncfs(fd) != 0) {
         int saved = errno;
         close(fd);
-        return bl_error_set(err, saved == ENOSPC ? BL_ENOSPC : BL_EIO, "cannot flush %s to disk: %s", dir,
-                            strerror(saved));
+        return bl_error_sys(err, uv_translate_sys_error(saved), "cannot flush %s to disk", dir);
     }
     close(fd);
     return BL_OK;
 #else
     if (nftw(dir, fsync_entry, 32, FTW_PHYS) != 0)
-        return bl_error_set(err, errno == ENOSPC ? BL_ENOSPC : BL_EIO, "cannot flush %s to disk: %s", dir,
-                            strerror(errno));
+        return bl_error_sys(err, uv_translate_sys_error(errno), "cannot flush %s to disk", dir);
     return BL_OK;
 #endif
 }
@@ -114,8 +112,7 @@ int bl_plat_replace_file(const char *from, const char *to, bl_error *err)
 {
     char dir[4096];
     if (rename(from, to) != 0)
-        return bl_error_set(err, errno == ENOSPC ? BL_ENOSPC : BL_EIO, "cannot replace %s: %s", to,
-                            strerror(errno));
+        return bl_error_sys(err, uv_translate_sys_error(errno), "cannot replace %s", to);
     parent_dir(to, dir, sizeof dir);
     return bl_plat_sync_dir(dir, err);
 }
@@ -130,19 +127,16 @@ int bl_plat_write_file_atomic(const char *path, const void *data, size_t len, bl
         return bl_error_set(err, BL_EINVAL, "path too long: %s", path);
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
-        rc = bl_error_set(err, errno == ENOSPC ? BL_ENOSPC : BL_EIO, "cannot create %s: %s", tmp,
-                          strerror(errno));
+        rc = bl_error_sys(err, uv_translate_sys_error(errno), "cannot create %s", tmp);
         goto cleanup;
     }
     if (write_all(fd, data, len) != 0 || fsync(fd) != 0) {
-        rc = bl_error_set(err, errno == ENOSPC ? BL_ENOSPC : BL_EIO, "cannot write %s: %s", tmp,
-                          strerror(errno));
+        rc = bl_error_sys(err, uv_translate_sys_error(errno), "cannot write %s", tmp);
         goto cleanup;
     }
     if (close(fd) != 0) {
         fd = -1;
-        rc = bl_error_set(err, errno == ENOSPC ? BL_ENOSPC : BL_EIO, "cannot write %s: %s", tmp,
-                          strerror(errno));
+        rc = bl_error_sys(err, uv_translate_sys_error(errno), "cannot write %s", tmp);
         goto cleanup;
     }
     fd = -1;
@@ -205,8 +199,7 @@ int bl_plat_swap_running_exe(const char *new_exe, const char *exe, const char *b
 int bl_plat_exec(const char *path, char *const argv[], bl_error *err)
 {
     execv(path, argv);
-    return bl_error_set(err, errno == ENOENT ? BL_ENOTFOUND : BL_EIO, "cannot execute %s: %s", path,
-                        strerror(errno));
+    return bl_error_sys(err, uv_translate_sys_error(errno), "cannot execute %s", path);
 }
 
 void bl_plat_die_by_signal(int signum)
