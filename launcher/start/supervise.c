@@ -182,10 +182,8 @@ int bl_supervise_run(const char *app, char *const argv[], const bl_supervise_wat
     }
     /* The app inherits the user's standard streams, working folder and environment. */
     sv.started = uv_hrtime();
-    rc = bl_plat_child_spawn(&loop, app, argv, on_app_exit, &sv, &sv.child);
-    if (rc != 0) {
-        int code = rc == UV_ENOENT ? BL_ENOTFOUND : BL_EIO;
-        rc = bl_error_set(err, code, "cannot start %s: %s", app, uv_strerror(rc));
+    rc = bl_plat_child_spawn(&loop, app, argv, on_app_exit, &sv, &sv.child, err);
+    if (rc != BL_OK) {
         close_all(&sv);
         goto cleanup;
     }

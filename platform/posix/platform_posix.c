@@ -285,7 +285,7 @@ static void free_child(uv_handle_t *handle)
 }
 
 int bl_plat_child_spawn(uv_loop_t *loop, const char *app, char *const argv[],
-                        bl_plat_child_exit_cb on_exit, void *ctx, bl_plat_child **out)
+                        bl_plat_child_exit_cb on_exit, void *ctx, bl_plat_child **out, bl_error *err)
 {
     bl_plat_child *child = calloc(1, sizeof *child);
     posix_spawnattr_t attr;
@@ -294,18 +294,18 @@ int bl_plat_child_spawn(uv_loop_t *loop, const char *app, char *const argv[],
 
     *out = NULL;
     if (!child)
-        return UV_ENOMEM;
+        return bl_error_set(err, BL_ENOMEM, "out of memory");
     child->on_exit = on_exit;
     child->ctx = ctx;
     child->sigchld.data = child;
     /* Watching before the spawn: a child that ends at once is not missed. */
     if ((rc = uv_signal_init(loop, &child->sigchld)) != 0) {
         free(child);
-        return rc;
+        return bl_error_sys(err, rc, "cannot start %s", app);
     }
     if ((rc = uv_signal_start(&child->sigchld, on_sigchld, SIGCHLD)) != 0) {
         uv_close((uv_handle_t *)&child->sigchld, free_child);
-        return rc;
+        return bl_error_sys(err, rc, "cannot start %s", app);
     }
     /* What uv_spawn gives a child: blocking standard streams (the flag
      * belongs to the open file, shared with the launcher, which does not
@@ -328,10 +328,10 @@ int bl_plat_child_spawn(uv_loop_t *loop, const char *app, char *const argv[],
     }
     if (rc != 0) {
         uv_close((uv_handle_t *)&child->sigchld, free_child);
-        return uv_translate_sys_error(rc);
+        return bl_error_sys(err, uv_translate_sys_error(rc), "cannot start %s", app);
     }
     *out = child;
-    return 0;
+    return BL_OK;
 }
 
 int bl_plat_child_pid(const bl_plat_child *child)

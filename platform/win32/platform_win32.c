@@ -318,7 +318,7 @@ static void free_child(uv_handle_t *handle)
 
 /* CreateProcess has no fork to avoid: libuv's uv_spawn is the whole job. */
 int bl_plat_child_spawn(uv_loop_t *loop, const char *app, char *const argv[],
-                        bl_plat_child_exit_cb on_exit, void *ctx, bl_plat_child **out)
+                        bl_plat_child_exit_cb on_exit, void *ctx, bl_plat_child **out, bl_error *err)
 {
     bl_plat_child *child = calloc(1, sizeof *child);
     uv_process_options_t options;
@@ -327,7 +327,7 @@ int bl_plat_child_spawn(uv_loop_t *loop, const char *app, char *const argv[],
 
     *out = NULL;
     if (!child)
-        return UV_ENOMEM;
+        return bl_error_set(err, BL_ENOMEM, "out of memory");
     memset(&options, 0, sizeof options);
     for (fd = 0; fd < 3; fd++) {
         stdio[fd].flags = UV_INHERIT_FD;
@@ -343,10 +343,10 @@ int bl_plat_child_spawn(uv_loop_t *loop, const char *app, char *const argv[],
     child->process.data = child;
     if ((rc = uv_spawn(loop, &child->process, &options)) != 0) {
         uv_close((uv_handle_t *)&child->process, free_child);
-        return rc;
+        return bl_error_sys(err, rc, "cannot start %s", app);
     }
     *out = child;
-    return 0;
+    return BL_OK;
 }
 
 int bl_plat_child_pid(const bl_plat_child *child)
