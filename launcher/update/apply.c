@@ -1,6 +1,5 @@
 #include "apply.h"
 
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,11 +73,6 @@ static long long next_chunk(void *ctx, const void **buf, bl_error *err)
             return (long long)n;
         }
     }
-}
-
-void bl_apply_hex(const unsigned char sha256[32], char *out)
-{
-    sodium_bin2hex(out, 65, sha256, 32);
 }
 
 int bl_apply_archive(const char *archive_gz, const char *tar_path, const char *dest,

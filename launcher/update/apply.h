@@ -36,7 +36,4 @@ int bl_apply_archive(const char *archive_gz, const char *tar_path, const char *d
 int bl_apply_patch(const char *old_tar, const char *patch, uint64_t tar_size, const char *tar_path,
                    const char *dest, const bl_unpack_options *opt, bl_tar_digest *digest, bl_error *err);
 
-/* Lower-case hex of a digest; out must hold 65 bytes. */
-void bl_apply_hex(const unsigned char sha256[32], char *out);
-
 #endif
