@@ -74,9 +74,10 @@ void bl_plat_prefer_huge_pages(void *p, size_t size);
 typedef struct bl_plat_child bl_plat_child;
 /* exit_status is the exit code, or 0 with term_signal set when a signal ended it. */
 typedef void (*bl_plat_child_exit_cb)(void *ctx, int64_t exit_status, int term_signal);
-/* Returns 0 or a libuv error code (UV_ENOENT: no such program). */
+/* BL_ENOTFOUND when there is no such program, BL_EDENIED when it may not be
+ * run; err says which program and why. */
 int bl_plat_child_spawn(uv_loop_t *loop, const char *app, char *const argv[],
-                        bl_plat_child_exit_cb on_exit, void *ctx, bl_plat_child **out);
+                        bl_plat_child_exit_cb on_exit, void *ctx, bl_plat_child **out, bl_error *err);
 int bl_plat_child_pid(const bl_plat_child *child);
 /* Sends signum; after the exit was reported, does nothing. */
 void bl_plat_child_kill(bl_plat_child *child, int signum);

@@ -170,8 +170,7 @@ int bl_gzip_decompress_file(const char *gz_path, const char *out_path, bl_error 
     in = uv_fs_open(NULL, &req, gz_path, UV_FS_O_RDONLY, 0, NULL);
     uv_fs_req_cleanup(&req);
     if (in < 0)
-        return bl_error_set(err, in == UV_ENOENT ? BL_ENOTFOUND : BL_EIO, "%s: cannot open: %s", gz_path,
-                            uv_strerror(in));
+        return bl_error_sys(err, in, "%s: cannot open", gz_path);
     out = uv_fs_open(NULL, &req, out_path, UV_FS_O_WRONLY | UV_FS_O_CREAT | UV_FS_O_TRUNC, 0644, NULL);
     uv_fs_req_cleanup(&req);
     if (out < 0) {

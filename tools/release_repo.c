@@ -573,7 +573,7 @@ int release_repo_add_target(release_repo *r, const char *name, cJSON *custom, bl
         cJSON_Delete(custom);
         return rc;
     }
-    sodium_bin2hex(hex, sizeof hex, digest.sha256, sizeof digest.sha256);
+    bl_digest_sha256_hex(digest.sha256, hex);
     entry = cJSON_CreateObject();
     cJSON_AddNumberToObject(entry, "length", (double)digest.size);
     hashes = cJSON_AddObjectToObject(entry, "hashes");

@@ -41,8 +41,7 @@ int release_util_file_size(const char *path, uint64_t *size, bl_error *err)
         *size = req.statbuf.st_size;
     uv_fs_req_cleanup(&req);
     if (r < 0)
-        return bl_error_set(err, r == UV_ENOENT ? BL_ENOTFOUND : BL_EIO, "cannot read %s: %s", path,
-                            uv_strerror(r));
+        return bl_error_sys(err, r, "cannot read %s", path);
     return BL_OK;
 }
 

@@ -32,7 +32,8 @@ enum bl_code {
     BL_ECANCELED,    /* stopped on request */
     BL_ENOSPC,       /* not enough disk space */
     BL_EUNSUPPORTED, /* not available on this platform or build */
-    BL_ETOOBIG       /* input beyond what this build can handle */
+    BL_ETOOBIG,      /* input beyond what this build can handle */
+    BL_EDENIED       /* the system refused: permission denied, or a read-only file system */
 };
 
 typedef struct {
@@ -41,8 +42,24 @@ typedef struct {
 } bl_error;
 
 /* Fills err (which may be NULL) and returns code, so callers can write
- * `return bl_error_set(err, BL_EIO, "...: %s", strerror(errno));`. */
+ * `return bl_error_set(err, BL_ECORRUPT, "%s: not a tar", path);`. An error
+ * the OS reported goes through bl_error_sys instead. */
 int bl_error_set(bl_error *err, int code, const char *fmt, ...) BL_PRINTF(3, 4);
+
+/* An OS error, as the project's code and in the OS's own words. uv_code is
+ * a libuv error (negative UV_E*; uv_translate_sys_error() makes one of errno
+ * on POSIX and of GetLastError() on Windows). The code: UV_ENOENT gives
+ * BL_ENOTFOUND, UV_ENOSPC and EDQUOT BL_ENOSPC, UV_EACCES, UV_EPERM and
+ * UV_EROFS BL_EDENIED, UV_EBUSY BL_EBUSY, UV_ENOMEM BL_ENOMEM, anything else
+ * BL_EIO. The message is fmt's, then ": " and libuv's text for uv_code
+ * ("permission denied", "read-only file system"), which is never cut off: a
+ * long fmt is cut instead. Returns the code, like bl_error_set.
+ *
+ * Permission denied and a read-only file system share BL_EDENIED: a caller
+ * does the same for both (stops writing there and tells the user), and the
+ * remedy (other rights, another folder, a remount) is the user's, chosen
+ * from the words the message carries. */
+int bl_error_sys(bl_error *err, int uv_code, const char *fmt, ...) BL_PRINTF(3, 4);
 
 /* Prefixes the existing message with context ("state.json: " + msg). */
 int bl_error_prefix(bl_error *err, const char *fmt, ...) BL_PRINTF(2, 3);

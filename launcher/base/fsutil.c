@@ -90,8 +90,7 @@ int bl_fs_read_all(const char *path, size_t max, char **out, size_t *len, bl_err
     fd = uv_fs_open(NULL, &req, path, UV_FS_O_RDONLY, 0, NULL);
     uv_fs_req_cleanup(&req);
     if (fd < 0)
-        return bl_error_set(err, fd == UV_ENOENT ? BL_ENOTFOUND : BL_EIO, "cannot open %s: %s", path,
-                            uv_strerror(fd));
+        return bl_error_sys(err, fd, "cannot open %s", path);
     cap = 4096;
     buf = malloc(cap + 1);
     if (!buf) {
@@ -160,8 +159,7 @@ int bl_fs_mkdir_p(const char *path, bl_error *err)
         rc = uv_fs_mkdir(NULL, &req, buf, 0755, NULL);
         uv_fs_req_cleanup(&req);
         if (rc != 0 && rc != UV_EEXIST && !(rc == UV_EPERM && bl_fs_is_dir(buf)))
-            return bl_error_set(err, rc == UV_ENOSPC ? BL_ENOSPC : BL_EIO, "cannot create folder %s: %s",
-                                buf, uv_strerror(rc));
+            return bl_error_sys(err, rc, "cannot create folder %s", buf);
         buf[i] = path[i];
     }
     if (!bl_fs_is_dir(path))
@@ -177,8 +175,7 @@ int bl_fs_list_dir(const char *path, bl_fs_entry_fn fn, void *ctx, bl_error *err
 
     if (rc < 0) {
         uv_fs_req_cleanup(&req);
-        return bl_error_set(err, rc == UV_ENOENT ? BL_ENOTFOUND : BL_EIO, "cannot list %s: %s", path,
-                            uv_strerror(rc));
+        return bl_error_sys(err, rc, "cannot list %s", path);
     }
     rc = BL_OK;
     while (uv_fs_scandir_next(&req, &ent) != UV_EOF) {

@@ -53,8 +53,7 @@ static int write_all(void *ctx, const void *buf, size_t len, bl_error *err)
         int r = uv_fs_write(NULL, &req, s->fd, &b, 1, -1, NULL);
         uv_fs_req_cleanup(&req);
         if (r < 0)
-            return bl_error_set(err, r == UV_ENOSPC ? BL_ENOSPC : BL_EIO, "cannot write %s: %s",
-                                s->path, uv_strerror(r));
+            return bl_error_sys(err, r, "cannot write %s", s->path);
         buf = (const uint8_t *)buf + r;
         len -= (size_t)r;
     }
@@ -76,8 +75,7 @@ int bl_delta_file_open(const char *path, bl_delta_file **file, bl_delta_source *
     uv_fs_req_cleanup(&req);
     if (r < 0) {
         free(f);
-        return bl_error_set(err, r == UV_ENOENT ? BL_ENOTFOUND : BL_EIO, "cannot open %s: %s",
-                            path, uv_strerror(r));
+        return bl_error_sys(err, r, "cannot open %s", path);
     }
     f->fd = r;
     r = uv_fs_fstat(NULL, &req, f->fd, NULL);

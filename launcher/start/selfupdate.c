@@ -83,8 +83,7 @@ static int copy_durably(const char *from, const char *to, bl_error *err)
     }
     uv_fs_req_cleanup(&req);
     if (rc != 0)
-        return bl_error_set(err, rc == UV_ENOSPC ? BL_ENOSPC : BL_EIO, "cannot copy %s to %s: %s", from, to,
-                            uv_strerror(rc));
+        return bl_error_sys(err, rc, "cannot copy %s to %s", from, to);
     return BL_OK;
 }
 

@@ -182,10 +182,8 @@ int bl_supervise_run(const char *app, char *const argv[], const bl_supervise_wat
     }
     /* The app inherits the user's standard streams, working folder and environment. */
     sv.started = uv_hrtime();
-    rc = bl_plat_child_spawn(&loop, app, argv, on_app_exit, &sv, &sv.child);
-    if (rc != 0) {
-        int code = rc == UV_ENOENT ? BL_ENOTFOUND : BL_EIO;
-        rc = bl_error_set(err, code, "cannot start %s: %s", app, uv_strerror(rc));
+    rc = bl_plat_child_spawn(&loop, app, argv, on_app_exit, &sv, &sv.child, err);
+    if (rc != BL_OK) {
         close_all(&sv);
         goto cleanup;
     }
@@ -226,8 +224,7 @@ int bl_supervise_spawn_detached(const char *app, char *const argv[], bl_error *e
         uv_run(&loop, UV_RUN_DEFAULT);
         rc = BL_OK;
     } else {
-        rc = bl_error_set(err, rc == UV_ENOENT ? BL_ENOTFOUND : BL_EIO, "cannot start %s: %s", app,
-                          uv_strerror(rc));
+        rc = bl_error_sys(err, rc, "cannot start %s", app);
     }
     uv_loop_close(&loop);
     return rc;

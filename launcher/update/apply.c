@@ -1,10 +1,9 @@
 #include "apply.h"
 
-#include <errno.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <uv.h>
 #include <zlib.h>
 
 #include "delta/delta.h"
@@ -76,11 +75,6 @@ static long long next_chunk(void *ctx, const void **buf, bl_error *err)
     }
 }
 
-void bl_apply_hex(const unsigned char sha256[32], char *out)
-{
-    sodium_bin2hex(out, 65, sha256, 32);
-}
-
 int bl_apply_archive(const char *archive_gz, const char *tar_path, const char *dest,
                      const bl_unpack_options *opt, bl_tar_digest *digest, bl_error *err)
 {
@@ -134,10 +128,12 @@ cleanup:
     return rc;
 }
 
-/* The patch thread: old and patch are read with positioned reads, the
- * rebuilt tar goes into the pipe. */
+/* The patch thread: old and the patch (opened by bl_apply_patch, which read
+ * its header) are read with positioned reads, the rebuilt tar goes into the
+ * pipe. */
 typedef struct {
-    const char *old_tar, *patch;
+    const char *old_tar, *patch_path;
+    const bl_delta_source *patch;
 } patch_job;
 
 static int pipe_sink_write(void *ctx, const void *buf, size_t len, bl_error *err)
@@ -148,32 +144,49 @@ static int pipe_sink_write(void *ctx, const void *buf, size_t len, bl_error *err
 static int run_patch(void *ctx, bl_pipe *pipe, bl_error *err)
 {
     const patch_job *job = ctx;
-    bl_delta_file *old_file = NULL, *patch_file = NULL;
-    bl_delta_source old, patch;
+    bl_delta_file *old_file = NULL;
+    bl_delta_source old;
     bl_delta_sink sink = {pipe, pipe_sink_write};
     int rc;
 
     if ((rc = bl_delta_file_open(job->old_tar, &old_file, &old, err)) == BL_OK &&
-        (rc = bl_delta_file_open(job->patch, &patch_file, &patch, err)) == BL_OK &&
-        (rc = bl_delta_patch(&old, &patch, &sink, NULL, err)) != BL_OK && rc != BL_ECANCELED)
-        bl_error_prefix(err, "%s: ", job->patch);
+        (rc = bl_delta_patch(&old, job->patch, &sink, NULL, err)) != BL_OK && rc != BL_ECANCELED)
+        bl_error_prefix(err, "%s: ", job->patch_path);
     bl_delta_file_close(old_file);
-    bl_delta_file_close(patch_file);
     return rc;
 }
 
 /* The reading side: every chunk of the rebuilt tar is cached and hashed
  * before the unpacker sees it. Progress is bytes of the tar against the
- * size its patch names, and cancel is polled here, so both work the same
- * with and without the unpacker. */
+ * trusted size, which the patch's header names too, and cancel is polled
+ * here, so both work the same with and without the unpacker. The tar is
+ * written through libuv, whose errors bl_error_sys reads alike on every OS
+ * (the C library's errno on Windows is not what uv_translate_sys_error
+ * takes there). */
 typedef struct {
     bl_pipe *pipe;
-    FILE *tar;
+    uv_file tar;
     const char *tar_path;
     bl_sha256 hash;
     uint64_t size, total;
     bl_progress *progress;
 } patch_reader;
+
+/* len is at most a pipe chunk (1 MB): one uv_buf holds it. */
+static int write_tar(const patch_reader *r, const char *buf, size_t len, bl_error *err)
+{
+    while (len > 0) {
+        uv_fs_t req;
+        uv_buf_t b = uv_buf_init((char *)buf, (unsigned int)len);
+        int n = uv_fs_write(NULL, &req, r->tar, &b, 1, -1, NULL);
+        uv_fs_req_cleanup(&req);
+        if (n < 0)
+            return bl_error_sys(err, n, "cannot write %s", r->tar_path);
+        buf += n;
+        len -= (size_t)n;
+    }
+    return BL_OK;
+}
 
 static long long next_patched(void *ctx, const void **buf, bl_error *err)
 {
@@ -185,11 +198,8 @@ static long long next_patched(void *ctx, const void **buf, bl_error *err)
         return -1;
     }
     if ((n = bl_pipe_read(r->pipe, buf, err)) > 0) {
-        if (fwrite(*buf, 1, (size_t)n, r->tar) != (size_t)n) {
-            bl_error_set(err, errno == ENOSPC ? BL_ENOSPC : BL_EIO, "cannot write %s: %s", r->tar_path,
-                         strerror(errno));
+        if (write_tar(r, *buf, (size_t)n, err) != BL_OK)
             return -1;
-        }
         bl_sha256_update(&r->hash, *buf, (size_t)n);
         r->size += (uint64_t)n;
         bl_progress_bytes(r->progress, r->size, r->total);
@@ -197,40 +207,55 @@ static long long next_patched(void *ctx, const void **buf, bl_error *err)
     return n;
 }
 
-/* The size the patch's header names, for progress only (0 if unreadable:
- * the patch thread reports why). */
-static uint64_t patched_size(const char *patch)
+/* The patch's header names the size of the tar it rebuilds: read once, here,
+ * and compared with the trusted size before anything is written. */
+static int open_patch(const char *patch, uint64_t tar_size, bl_delta_file **file, bl_delta_source *src,
+                      bl_error *err)
 {
-    bl_delta_file *f;
-    bl_delta_source src;
-    bl_error ignored;
-    uint64_t size = 0;
+    uint64_t named;
+    int rc;
 
-    if (bl_delta_file_open(patch, &f, &src, &ignored) == BL_OK) {
-        if (bl_delta_patch_size(&src, &size, &ignored) != BL_OK)
-            size = 0;
-        bl_delta_file_close(f);
+    if ((rc = bl_delta_file_open(patch, file, src, err)) != BL_OK)
+        return rc;
+    if ((rc = bl_delta_patch_size(src, &named, err)) != BL_OK)
+        bl_error_prefix(err, "%s: ", patch);
+    else if (named != tar_size)
+        rc = bl_error_set(err, BL_ELENGTH, "the patch rebuilds a tar of %llu bytes; the trusted size is %llu",
+                          (unsigned long long)named, (unsigned long long)tar_size);
+    if (rc != BL_OK) {
+        bl_delta_file_close(*file);
+        *file = NULL;
     }
-    return size;
+    return rc;
 }
 
-int bl_apply_patch(const char *old_tar, const char *patch, const char *tar_path, const char *dest,
-                   const bl_unpack_options *opt, bl_tar_digest *digest, bl_error *err)
+int bl_apply_patch(const char *old_tar, const char *patch, uint64_t tar_size, const char *tar_path,
+                   const char *dest, const bl_unpack_options *opt, bl_tar_digest *digest, bl_error *err)
 {
-    patch_job job = {old_tar, patch};
+    bl_delta_file *patch_file = NULL;
+    bl_delta_source patch_src;
+    patch_job job = {old_tar, patch, &patch_src};
     /* The unpacker reports nothing itself: the reader does, in tar bytes. */
     bl_unpack_options unpack_opt = {opt ? opt->max_bytes : 0, NULL};
     patch_reader r;
     bl_error producer;
-    int rc, prc;
+    uv_fs_t req;
+    int rc, prc, closed;
 
     memset(&r, 0, sizeof r);
+    r.tar = -1;
     r.tar_path = tar_path;
     r.progress = opt ? opt->progress : NULL;
-    r.total = patched_size(patch);
+    r.total = tar_size;
     bl_sha256_init(&r.hash);
-    if (!(r.tar = fopen(tar_path, "wb")))
-        return bl_error_set(err, BL_EIO, "cannot create %s", tar_path);
+    if ((rc = open_patch(patch, tar_size, &patch_file, &patch_src, err)) != BL_OK)
+        return rc;
+    r.tar = uv_fs_open(NULL, &req, tar_path, UV_FS_O_WRONLY | UV_FS_O_CREAT | UV_FS_O_TRUNC, 0644, NULL);
+    uv_fs_req_cleanup(&req);
+    if (r.tar < 0) {
+        rc = bl_error_sys(err, r.tar, "cannot create %s", tar_path);
+        goto cleanup;
+    }
     if ((rc = bl_pipe_start(PIPE_CHUNK, PIPE_CHUNKS, run_patch, &job, &r.pipe, err)) != BL_OK)
         goto cleanup;
     if (dest) {
@@ -255,15 +280,18 @@ int bl_apply_patch(const char *old_tar, const char *patch, const char *tar_path,
     prc = bl_pipe_finish(r.pipe, &producer);
     if (rc == BL_OK && prc != BL_OK)
         rc = bl_error_set(err, prc, "%s", producer.msg);
-    if (rc == BL_OK && fflush(r.tar) != 0)
-        rc = bl_error_set(err, errno == ENOSPC ? BL_ENOSPC : BL_EIO, "cannot write %s: %s", tar_path, strerror(errno));
     if (rc == BL_OK) {
         digest->size = r.size;
         bl_sha256_final(&r.hash, digest->sha256);
     }
 
 cleanup:
-    if (fclose(r.tar) != 0 && rc == BL_OK)
-        rc = bl_error_set(err, errno == ENOSPC ? BL_ENOSPC : BL_EIO, "cannot write %s: %s", tar_path, strerror(errno));
+    if (r.tar >= 0) {
+        closed = uv_fs_close(NULL, &req, r.tar, NULL);
+        uv_fs_req_cleanup(&req);
+        if (closed < 0 && rc == BL_OK)
+            rc = bl_error_sys(err, closed, "cannot write %s", tar_path);
+    }
+    bl_delta_file_close(patch_file); /* the patch thread has ended: bl_pipe_finish waited for it */
     return rc;
 }

@@ -24,17 +24,16 @@ int bl_apply_archive(const char *archive_gz, const char *tar_path, const char *d
 /* Rebuilds a tar from old_tar and a BSDIFF40 patch on a second thread
  * (bl_delta_patch, which decompresses the diff block on a third) and streams
  * it through a 4 MB pipe into tar_path and, when dest is not NULL, into the
- * unpacker, which writes dest (which must not exist). Nothing here trusts
- * the result: the caller compares digest with trusted metadata and removes
- * tar_path and dest on a mismatch, before anything is committed. The
- * unpacker's own checks (no path out of dest, no devices) hold for any
- * bytes. opt->progress gets bytes of the tar against the size the patch
- * names and is polled for cancel, with or without dest. On failure both
- * may be partial: the caller removes them. */
-int bl_apply_patch(const char *old_tar, const char *patch, const char *tar_path, const char *dest,
-                   const bl_unpack_options *opt, bl_tar_digest *digest, bl_error *err);
-
-/* Lower-case hex of a digest; out must hold 65 bytes. */
-void bl_apply_hex(const unsigned char sha256[32], char *out);
+ * unpacker, which writes dest (which must not exist). tar_size is the size
+ * the signed metadata gives the tar: a patch whose header names another is
+ * refused with BL_ELENGTH before anything is written. Nothing else here
+ * trusts the result: the caller compares digest with trusted metadata and
+ * removes tar_path and dest on a mismatch, before anything is committed.
+ * The unpacker's own checks (no path out of dest, no devices) hold for any
+ * bytes. opt->progress gets bytes of the tar against tar_size and is polled
+ * for cancel, with or without dest. On failure both may be partial: the
+ * caller removes them. */
+int bl_apply_patch(const char *old_tar, const char *patch, uint64_t tar_size, const char *tar_path,
+                   const char *dest, const bl_unpack_options *opt, bl_tar_digest *digest, bl_error *err);
 
 #endif

@@ -43,3 +43,8 @@ cleanup:
     free(buf);
     return rc;
 }
+
+void bl_digest_sha256_hex(const unsigned char sha256[32], char out[65])
+{
+    sodium_bin2hex(out, 65, sha256, 32);
+}

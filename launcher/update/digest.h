@@ -16,4 +16,7 @@ typedef struct {
 
 int bl_digest_file(const char *path, bl_digest *out, bl_error *err);
 
+/* A SHA-256 as TUF metadata writes it: 64 lower-case hex digits and a NUL. */
+void bl_digest_sha256_hex(const unsigned char sha256[32], char out[65]);
+
 #endif

@@ -6,7 +6,6 @@
 #include <uv.h>
 
 #include "apply.h"
-#include "delta/delta.h"
 #include "base/fsutil.h"
 #include "start/log.h"
 #include "plan.h"
@@ -249,25 +248,6 @@ static int apply_archive(updater *u, int target, const char *partial, const char
     return rc;
 }
 
-/* The patch header names the size of the tar it rebuilds: a patch that
- * would not make the trusted size is refused before any of it is applied. */
-static int check_patch_size(const char *patch, uint64_t expected, bl_error *err)
-{
-    bl_delta_file *f;
-    bl_delta_source src;
-    uint64_t size = 0;
-    int rc;
-
-    if ((rc = bl_delta_file_open(patch, &f, &src, err)) != BL_OK)
-        return rc;
-    rc = bl_delta_patch_size(&src, &size, err);
-    bl_delta_file_close(f);
-    if (rc == BL_OK && size != expected)
-        rc = bl_error_set(err, BL_ELENGTH, "the patch rebuilds a tar of %llu bytes; the trusted size is %llu",
-                          (unsigned long long)size, (unsigned long long)expected);
-    return rc;
-}
-
 /* Each patch turns the tar of the release before it into its own, which the
  * patch target's custom metadata describes (size and sha256): every step is
  * checked, not only the last. The last step is one pass (bl_apply_patch):
@@ -300,9 +280,9 @@ static int apply_patches(updater *u, const bl_plan *plan, const char *partial, c
                           last ? u->releases[i].version : t->path);
         strcat(out, ".tmp");
         clock = uv_hrtime();
-        rc = check_patch_size(patch, info.tar_size, err);
-        if (rc == BL_OK)
-            rc = bl_apply_patch(old, patch, out, last ? partial : NULL, &opt, &digest, err);
+        /* A patch whose header names another size than the trusted one is
+         * refused before anything is written. */
+        rc = bl_apply_patch(old, patch, info.tar_size, out, last ? partial : NULL, &opt, &digest, err);
         /* One pass: patch, hash, cache and (last) unpack. */
         spent(u, last ? PHASE_INSTALL : PHASE_PATCH, &clock);
         remove(patch);

@@ -97,15 +97,13 @@ int bl_plat_sync_tree(const char *dir, bl_error *err)
     if (syncfs(fd) != 0) {
         int saved = errno;
         close(fd);
-        return bl_error_set(err, saved == ENOSPC ? BL_ENOSPC : BL_EIO, "cannot flush %s to disk: %s", dir,
-                            strerror(saved));
+        return bl_error_sys(err, uv_translate_sys_error(saved), "cannot flush %s to disk", dir);
     }
     close(fd);
     return BL_OK;
 #else
     if (nftw(dir, fsync_entry, 32, FTW_PHYS) != 0)
-        return bl_error_set(err, errno == ENOSPC ? BL_ENOSPC : BL_EIO, "cannot flush %s to disk: %s", dir,
-                            strerror(errno));
+        return bl_error_sys(err, uv_translate_sys_error(errno), "cannot flush %s to disk", dir);
     return BL_OK;
 #endif
 }
@@ -114,8 +112,7 @@ int bl_plat_replace_file(const char *from, const char *to, bl_error *err)
 {
     char dir[4096];
     if (rename(from, to) != 0)
-        return bl_error_set(err, errno == ENOSPC ? BL_ENOSPC : BL_EIO, "cannot replace %s: %s", to,
-                            strerror(errno));
+        return bl_error_sys(err, uv_translate_sys_error(errno), "cannot replace %s", to);
     parent_dir(to, dir, sizeof dir);
     return bl_plat_sync_dir(dir, err);
 }
@@ -130,19 +127,16 @@ int bl_plat_write_file_atomic(const char *path, const void *data, size_t len, bl
         return bl_error_set(err, BL_EINVAL, "path too long: %s", path);
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
-        rc = bl_error_set(err, errno == ENOSPC ? BL_ENOSPC : BL_EIO, "cannot create %s: %s", tmp,
-                          strerror(errno));
+        rc = bl_error_sys(err, uv_translate_sys_error(errno), "cannot create %s", tmp);
         goto cleanup;
     }
     if (write_all(fd, data, len) != 0 || fsync(fd) != 0) {
-        rc = bl_error_set(err, errno == ENOSPC ? BL_ENOSPC : BL_EIO, "cannot write %s: %s", tmp,
-                          strerror(errno));
+        rc = bl_error_sys(err, uv_translate_sys_error(errno), "cannot write %s", tmp);
         goto cleanup;
     }
     if (close(fd) != 0) {
         fd = -1;
-        rc = bl_error_set(err, errno == ENOSPC ? BL_ENOSPC : BL_EIO, "cannot write %s: %s", tmp,
-                          strerror(errno));
+        rc = bl_error_sys(err, uv_translate_sys_error(errno), "cannot write %s", tmp);
         goto cleanup;
     }
     fd = -1;
@@ -205,8 +199,7 @@ int bl_plat_swap_running_exe(const char *new_exe, const char *exe, const char *b
 int bl_plat_exec(const char *path, char *const argv[], bl_error *err)
 {
     execv(path, argv);
-    return bl_error_set(err, errno == ENOENT ? BL_ENOTFOUND : BL_EIO, "cannot execute %s: %s", path,
-                        strerror(errno));
+    return bl_error_sys(err, uv_translate_sys_error(errno), "cannot execute %s", path);
 }
 
 void bl_plat_die_by_signal(int signum)
@@ -292,7 +285,7 @@ static void free_child(uv_handle_t *handle)
 }
 
 int bl_plat_child_spawn(uv_loop_t *loop, const char *app, char *const argv[],
-                        bl_plat_child_exit_cb on_exit, void *ctx, bl_plat_child **out)
+                        bl_plat_child_exit_cb on_exit, void *ctx, bl_plat_child **out, bl_error *err)
 {
     bl_plat_child *child = calloc(1, sizeof *child);
     posix_spawnattr_t attr;
@@ -301,18 +294,18 @@ int bl_plat_child_spawn(uv_loop_t *loop, const char *app, char *const argv[],
 
     *out = NULL;
     if (!child)
-        return UV_ENOMEM;
+        return bl_error_set(err, BL_ENOMEM, "out of memory");
     child->on_exit = on_exit;
     child->ctx = ctx;
     child->sigchld.data = child;
     /* Watching before the spawn: a child that ends at once is not missed. */
     if ((rc = uv_signal_init(loop, &child->sigchld)) != 0) {
         free(child);
-        return rc;
+        return bl_error_sys(err, rc, "cannot start %s", app);
     }
     if ((rc = uv_signal_start(&child->sigchld, on_sigchld, SIGCHLD)) != 0) {
         uv_close((uv_handle_t *)&child->sigchld, free_child);
-        return rc;
+        return bl_error_sys(err, rc, "cannot start %s", app);
     }
     /* What uv_spawn gives a child: blocking standard streams (the flag
      * belongs to the open file, shared with the launcher, which does not
@@ -335,10 +328,10 @@ int bl_plat_child_spawn(uv_loop_t *loop, const char *app, char *const argv[],
     }
     if (rc != 0) {
         uv_close((uv_handle_t *)&child->sigchld, free_child);
-        return uv_translate_sys_error(rc);
+        return bl_error_sys(err, uv_translate_sys_error(rc), "cannot start %s", app);
     }
     *out = child;
-    return 0;
+    return BL_OK;
 }
 
 int bl_plat_child_pid(const bl_plat_child *child)

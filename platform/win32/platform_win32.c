@@ -36,22 +36,6 @@ static wchar_t *to_wide(const char *utf8)
     return w;
 }
 
-static int code_of(DWORD e)
-{
-    switch (e) {
-    case ERROR_FILE_NOT_FOUND:
-    case ERROR_PATH_NOT_FOUND: return BL_ENOTFOUND;
-    case ERROR_DISK_FULL:
-    case ERROR_HANDLE_DISK_FULL: return BL_ENOSPC;
-    case ERROR_SHARING_VIOLATION:
-    case ERROR_LOCK_VIOLATION:
-    case ERROR_ACCESS_DENIED: return BL_EBUSY;
-    case ERROR_NOT_ENOUGH_MEMORY:
-    case ERROR_OUTOFMEMORY: return BL_ENOMEM;
-    default: return BL_EIO;
-    }
-}
-
 static const char *describe(DWORD e, char *buf, size_t size)
 {
     DWORD n = FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL, e, 0, buf,
@@ -63,10 +47,15 @@ static const char *describe(DWORD e, char *buf, size_t size)
     return buf;
 }
 
+/* A Windows error as the project's code and words: libuv translates it
+ * (bl_error_sys). One libuv has no name for keeps Windows' own description. */
 static int fail(bl_error *err, DWORD e, const char *what, const char *path)
 {
+    int uv_code = uv_translate_sys_error((int)e);
     char text[160];
-    return bl_error_set(err, code_of(e), "%s %s: %s", what, path, describe(e, text, sizeof text));
+    if (uv_code == UV_UNKNOWN)
+        return bl_error_sys(err, uv_code, "%s %s (%s)", what, path, describe(e, text, sizeof text));
+    return bl_error_sys(err, uv_code, "%s %s", what, path);
 }
 
 int bl_plat_sync_dir(const char *dir, bl_error *err)
@@ -107,8 +96,8 @@ static int sync_tree_w(wchar_t *dir, size_t len, bl_error *err)
             HANDLE h = CreateFileW(dir, GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_EXISTING,
                                    FILE_ATTRIBUTE_NORMAL, NULL);
             if (h == INVALID_HANDLE_VALUE || !FlushFileBuffers(h))
-                rc = bl_error_set(err, BL_EIO, "cannot flush a new file to disk (error %lu)",
-                                  (unsigned long)GetLastError());
+                rc = bl_error_sys(err, uv_translate_sys_error((int)GetLastError()),
+                                  "cannot flush a new file to disk");
             if (h != INVALID_HANDLE_VALUE)
                 CloseHandle(h);
         }
@@ -155,6 +144,11 @@ int bl_plat_replace_file(const char *from, const char *to, bl_error *err)
         Sleep(delay);
         delay *= 2;
     }
+    /* MoveFileEx says "access denied" for a target another program holds
+     * open (a scanner, the indexer): still so after the retries, it is
+     * reported as in use, as the message says. */
+    if (attempt == LOCKED_RETRIES && e == ERROR_ACCESS_DENIED)
+        e = ERROR_SHARING_VIOLATION;
     rc = fail(err, e, "cannot replace (still in use by another program?)", to);
 
 cleanup:
@@ -324,7 +318,7 @@ static void free_child(uv_handle_t *handle)
 
 /* CreateProcess has no fork to avoid: libuv's uv_spawn is the whole job. */
 int bl_plat_child_spawn(uv_loop_t *loop, const char *app, char *const argv[],
-                        bl_plat_child_exit_cb on_exit, void *ctx, bl_plat_child **out)
+                        bl_plat_child_exit_cb on_exit, void *ctx, bl_plat_child **out, bl_error *err)
 {
     bl_plat_child *child = calloc(1, sizeof *child);
     uv_process_options_t options;
@@ -333,7 +327,7 @@ int bl_plat_child_spawn(uv_loop_t *loop, const char *app, char *const argv[],
 
     *out = NULL;
     if (!child)
-        return UV_ENOMEM;
+        return bl_error_set(err, BL_ENOMEM, "out of memory");
     memset(&options, 0, sizeof options);
     for (fd = 0; fd < 3; fd++) {
         stdio[fd].flags = UV_INHERIT_FD;
@@ -349,10 +343,10 @@ int bl_plat_child_spawn(uv_loop_t *loop, const char *app, char *const argv[],
     child->process.data = child;
     if ((rc = uv_spawn(loop, &child->process, &options)) != 0) {
         uv_close((uv_handle_t *)&child->process, free_child);
-        return rc;
+        return bl_error_sys(err, rc, "cannot start %s", app);
     }
     *out = child;
-    return 0;
+    return BL_OK;
 }
 
 int bl_plat_child_pid(const bl_plat_child *child)

@@ -222,7 +222,7 @@ static void check_patch_streams(int unpack)
     bl_progress_view view;
 
     patch_case_new(&c, NULL);
-    CHECK_INT(bl_apply_patch(c.old, c.patch, c.s.tar, unpack ? c.s.dest : NULL, &opt, &d, &err), BL_OK);
+    CHECK_INT(bl_apply_patch(c.old, c.patch, c.new_len, c.s.tar, unpack ? c.s.dest : NULL, &opt, &d, &err), BL_OK);
     bl_progress_snapshot(progress, &view); /* the bar ends full, in bytes of the tar */
     CHECK_INT(view.done, c.new_len);
     CHECK_INT(view.total, c.new_len);
@@ -270,7 +270,7 @@ static void test_a_patch_corrupt_midstream_fails_with_its_reason(void)
     fputc(byte ^ 0x55, f);
     fclose(f);
     for (unpack = 0; unpack < 2; unpack++) {
-        int rc = bl_apply_patch(c.old, c.patch, c.s.tar, unpack ? c.s.dest : NULL, NULL, &d, &err);
+        int rc = bl_apply_patch(c.old, c.patch, c.new_len, c.s.tar, unpack ? c.s.dest : NULL, NULL, &d, &err);
         CHECK_INT(rc, BL_ECORRUPT); /* bzip2's block CRC, or a bound the patch broke */
         CHECK_CONTAINS(err.msg, "new.patch");
     }
@@ -285,8 +285,47 @@ static void test_a_missing_old_tar_is_reported(void)
 
     patch_case_new(&c, NULL);
     remove(c.old);
-    CHECK_INT(bl_apply_patch(c.old, c.patch, c.s.tar, c.s.dest, NULL, &d, &err), BL_ENOTFOUND);
+    CHECK_INT(bl_apply_patch(c.old, c.patch, c.new_len, c.s.tar, c.s.dest, NULL, &d, &err), BL_ENOTFOUND);
     CHECK_CONTAINS(err.msg, "old.tar");
+    patch_case_free(&c);
+}
+
+/* The header's size is checked against the trusted one before the pass
+ * starts: nothing is written, neither the tar nor the version. */
+static void test_a_patch_for_another_size_is_refused_before_writing(void)
+{
+    patch_case c;
+    bl_tar_digest d;
+    bl_error err;
+    int unpack;
+
+    patch_case_new(&c, NULL);
+    for (unpack = 0; unpack < 2; unpack++) {
+        CHECK_INT(bl_apply_patch(c.old, c.patch, c.new_len + 1, c.s.tar, unpack ? c.s.dest : NULL, NULL, &d, &err),
+                  BL_ELENGTH);
+        CHECK_CONTAINS(err.msg, "the trusted size is");
+        CHECK(!bl_fs_exists(c.s.tar));
+        CHECK(!bl_fs_exists(c.s.dest));
+    }
+    patch_case_free(&c);
+}
+
+/* A patch whose header does not parse names itself, before anything is written. */
+static void test_a_patch_with_a_bad_header_is_refused_before_writing(void)
+{
+    patch_case c;
+    bl_tar_digest d;
+    bl_error err;
+    FILE *f;
+
+    patch_case_new(&c, NULL);
+    f = fopen(c.patch, "r+b");
+    fputc('X', f); /* BSDIFF40 -> XSDIFF40 */
+    fclose(f);
+    CHECK_INT(bl_apply_patch(c.old, c.patch, c.new_len, c.s.tar, c.s.dest, NULL, &d, &err), BL_ECORRUPT);
+    CHECK_CONTAINS(err.msg, "new.patch: ");
+    CHECK(!bl_fs_exists(c.s.tar));
+    CHECK(!bl_fs_exists(c.s.dest));
     patch_case_free(&c);
 }
 
@@ -303,7 +342,7 @@ static void test_cancel_stops_the_pass(void)
     patch_case_new(&c, NULL);
     bl_progress_request_cancel(progress);
     for (unpack = 0; unpack < 2; unpack++) {
-        CHECK_INT(bl_apply_patch(c.old, c.patch, c.s.tar, unpack ? c.s.dest : NULL, &opt, &d, &err), BL_ECANCELED);
+        CHECK_INT(bl_apply_patch(c.old, c.patch, c.new_len, c.s.tar, unpack ? c.s.dest : NULL, &opt, &d, &err), BL_ECANCELED);
         CHECK_CONTAINS(err.msg, "canceled");
     }
     bl_progress_free(progress);
@@ -319,7 +358,7 @@ static void test_the_unpacker_refusing_stops_the_patch(void)
     bl_error err;
 
     patch_case_new(&c, "/tmp/bl-escaped.so");
-    CHECK_INT(bl_apply_patch(c.old, c.patch, c.s.tar, c.s.dest, NULL, &d, &err), BL_ECORRUPT);
+    CHECK_INT(bl_apply_patch(c.old, c.patch, c.new_len, c.s.tar, c.s.dest, NULL, &d, &err), BL_ECORRUPT);
     CHECK_CONTAINS(err.msg, "absolute path");
     patch_case_free(&c);
 }
@@ -336,6 +375,8 @@ int main(void)
     RUN(test_a_patch_without_unpacking_rebuilds_the_tar);
     RUN(test_a_patch_corrupt_midstream_fails_with_its_reason);
     RUN(test_a_missing_old_tar_is_reported);
+    RUN(test_a_patch_for_another_size_is_refused_before_writing);
+    RUN(test_a_patch_with_a_bad_header_is_refused_before_writing);
     RUN(test_cancel_stops_the_pass);
     RUN(test_the_unpacker_refusing_stops_the_patch);
     return CHECK_DONE();

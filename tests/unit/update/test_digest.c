@@ -19,7 +19,7 @@ static void test_digests_a_file(void)
     test_write_file(path, "abc");
     CHECK_INT(bl_digest_file(path, &d, &err), BL_OK);
     CHECK_INT(d.size, 3);
-    sodium_bin2hex(hex, sizeof hex, d.sha256, 32);
+    bl_digest_sha256_hex(d.sha256, hex);
     CHECK_STR(hex, abc_sha256);
     sodium_bin2hex(hex, sizeof hex, d.sha512, 64);
     CHECK_STR(hex, abc_sha512);
@@ -36,7 +36,7 @@ static void test_digests_an_empty_file(void)
     test_write_file(path, "");
     CHECK_INT(bl_digest_file(path, &d, &err), BL_OK);
     CHECK_INT(d.size, 0);
-    sodium_bin2hex(hex, sizeof hex, d.sha256, 32);
+    bl_digest_sha256_hex(d.sha256, hex);
     CHECK_STR(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
     bl_fs_remove_tree(dir, &err);
 }

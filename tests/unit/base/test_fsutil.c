@@ -1,0 +1,85 @@
+#include <stdio.h>
+#include <uv.h>
+
+#include "base/fsutil.h"
+#include "check.h"
+#include "testutil.h"
+
+/* The OS's reason reaches the message as itself, with the project's code. */
+
+static void test_a_missing_file_is_not_found_and_says_so(void)
+{
+    char dir[512], path[600];
+    char *data = NULL;
+    size_t len = 0;
+    bl_error err;
+
+    CHECK_INT(test_make_dir(dir, sizeof dir), 0);
+    snprintf(path, sizeof path, "%s/state.json", dir);
+    CHECK_INT(bl_fs_read_all(path, 1024, &data, &len, &err), BL_ENOTFOUND);
+    CHECK(data == NULL);
+    CHECK_CONTAINS(err.msg, "cannot open ");
+    CHECK_CONTAINS(err.msg, "state.json: no such file or directory");
+    bl_fs_remove_tree(dir, &err);
+}
+
+/* A regular file where a folder should be: ENOTDIR, whoever runs the test. */
+static void test_listing_a_regular_file_says_it_is_not_a_folder(void)
+{
+    char dir[512], path[600];
+    bl_error err;
+
+    CHECK_INT(test_make_dir(dir, sizeof dir), 0);
+    snprintf(path, sizeof path, "%s/plain", dir);
+    CHECK_INT(test_write_file(path, "x"), 0);
+    CHECK_INT(bl_fs_list_dir(path, NULL, NULL, &err), BL_EIO);
+    CHECK_CONTAINS(err.msg, "cannot list ");
+    CHECK_CONTAINS(err.msg, "plain: not a directory");
+    bl_fs_remove_tree(dir, &err);
+}
+
+static int set_mode(const char *path, int mode)
+{
+    uv_fs_t req;
+    int rc = uv_fs_chmod(NULL, &req, path, mode, NULL);
+    uv_fs_req_cleanup(&req);
+    return rc;
+}
+
+/* A folder this user may not write to. Root (and Windows, where a folder's
+ * mode does not stop writes) can write there all the same: the check says
+ * so and is left out, the rest of the test still runs. */
+static void test_a_folder_without_write_permission_is_denied_and_says_so(void)
+{
+    char dir[512], locked[600], probe[700], path[700];
+    uv_fs_t req;
+    bl_error err;
+    int rc;
+
+    CHECK_INT(test_make_dir(dir, sizeof dir), 0);
+    snprintf(locked, sizeof locked, "%s/locked", dir);
+    snprintf(probe, sizeof probe, "%s/probe", locked);
+    snprintf(path, sizeof path, "%s/versions/1.0.0", locked);
+    CHECK_INT(bl_fs_mkdir_p(locked, &err), BL_OK);
+    CHECK_INT(set_mode(locked, 0500), 0);
+    rc = uv_fs_mkdir(NULL, &req, probe, 0755, NULL);
+    uv_fs_req_cleanup(&req);
+    if (rc == 0) {
+        printf("     skipped: this user can write into a folder of mode 0500 (root?)\n");
+    } else {
+        CHECK_INT(bl_fs_mkdir_p(path, &err), BL_EDENIED);
+        CHECK_CONTAINS(err.msg, "cannot create folder ");
+        CHECK_CONTAINS(err.msg, "locked/versions: permission denied");
+        CHECK(!bl_fs_exists(path));
+    }
+    set_mode(locked, 0700);
+    CHECK_INT(bl_fs_remove_tree(dir, &err), BL_OK);
+}
+
+int main(void)
+{
+    RUN(test_a_missing_file_is_not_found_and_says_so);
+    RUN(test_listing_a_regular_file_says_it_is_not_a_folder);
+    RUN(test_a_folder_without_write_permission_is_denied_and_says_so);
+    return CHECK_DONE();
+}
