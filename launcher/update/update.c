@@ -25,6 +25,8 @@
 enum { PHASE_CHECK, PHASE_DOWNLOAD, PHASE_PATCH, PHASE_VERIFY, PHASE_INSTALL, PHASE_COMMIT, PHASE_COUNT };
 static const char *const phase_names[PHASE_COUNT] = {"metadata", "download", "patch", "verify", "install", "commit"};
 
+/* One run of bl_update_run: the request, the trusted metadata and the
+ * releases it lists, and where the time went. */
 typedef struct {
     const bl_update_request *req;
     uint64_t spent_ns[PHASE_COUNT];
@@ -35,17 +37,17 @@ typedef struct {
     const bl_trust_target *archive_of[BL_PLAN_MAX_RELEASES];
     const bl_trust_target *patch_of[BL_PLAN_MAX_RELEASES];
     int count;
-} updater;
+} update_job;
 
 /* Adds the time since *start to a phase and restarts the clock. */
-static void spent(updater *u, int phase, uint64_t *start)
+static void spent(update_job *u, int phase, uint64_t *start)
 {
     uint64_t now = uv_hrtime();
     u->spent_ns[phase] += now - *start;
     *start = now;
 }
 
-static void describe_time(const updater *u, char *out, size_t size)
+static void describe_time(const update_job *u, char *out, size_t size)
 {
     uint64_t total = 0;
     const char *sep = "";
@@ -63,7 +65,7 @@ static void describe_time(const updater *u, char *out, size_t size)
     }
 }
 
-static int setup(updater *u, bl_error *err)
+static int setup(update_job *u, bl_error *err)
 {
     const bl_layout *l = u->req->layout;
     int rc;
@@ -90,7 +92,7 @@ static double rollout_of(const bl_trust_tufup *info)
     return r->valuedouble < 0.0 ? 0.0 : r->valuedouble;
 }
 
-static bl_release *release_for(updater *u, const char *version, int *index)
+static bl_release *release_for(update_job *u, const char *version, int *index)
 {
     int i;
     for (i = 0; i < u->count; i++) {
@@ -111,7 +113,7 @@ static bl_release *release_for(updater *u, const char *version, int *index)
 }
 
 /* Releases of this app from the trusted top-level targets (tufup lists them all there). */
-static int collect_releases(updater *u, bl_error *err)
+static int collect_releases(update_job *u, bl_error *err)
 {
     const bl_trust_metadata *targets;
     size_t i;
@@ -149,7 +151,7 @@ static int collect_releases(updater *u, bl_error *err)
 }
 
 /* plan.c sorts releases; the target pointers must follow. */
-static void sort_releases(updater *u)
+static void sort_releases(update_job *u)
 {
     const bl_trust_target *archives[BL_PLAN_MAX_RELEASES], *patches[BL_PLAN_MAX_RELEASES];
     char versions[BL_PLAN_MAX_RELEASES][BL_VERSION_MAX_TEXT];
@@ -168,7 +170,7 @@ static void sort_releases(updater *u)
     }
 }
 
-static int download(updater *u, const bl_trust_target *target, char *path, size_t size, bl_error *err)
+static int download(update_job *u, const bl_trust_target *target, char *path, size_t size, bl_error *err)
 {
     char detail[160];
     uint64_t t;
@@ -189,7 +191,7 @@ static int download(updater *u, const bl_trust_target *target, char *path, size_
 
 /* Bytes of target already in downloads/ (an interrupted download, resumed
  * from there): they need no new room. */
-static uint64_t downloaded_part(const updater *u, const bl_trust_target *target)
+static uint64_t downloaded_part(const update_job *u, const bl_trust_target *target)
 {
     char path[BL_PATH_MAX];
     uint64_t have;
@@ -202,7 +204,7 @@ static uint64_t downloaded_part(const updater *u, const bl_trust_target *target)
 /* Enough room for what is left to download, the new tar, and the unpacked
  * version (about the tar's size again), plus a margin; tar sizes are
  * estimated from the archive when no patch tells them. */
-static int check_disk(updater *u, const bl_plan *plan, bl_error *err)
+static int check_disk(update_job *u, const bl_plan *plan, bl_error *err)
 {
     uint64_t free_bytes, tar = u->releases[plan->target].archive_length * 4, need, have = 0;
     bl_trust_tufup info;
@@ -225,7 +227,7 @@ static int check_disk(updater *u, const bl_plan *plan, bl_error *err)
     return BL_OK;
 }
 
-static int apply_archive(updater *u, int target, const char *partial, const char *tar_path, bl_error *err)
+static int apply_archive(update_job *u, int target, const char *partial, const char *tar_path, bl_error *err)
 {
     char archive[BL_PATH_MAX], tmp[BL_PATH_MAX + 8];
     bl_unpack_options opt = {0, u->req->progress};
@@ -254,7 +256,7 @@ static int apply_archive(updater *u, int target, const char *partial, const char
  * the rebuilt tar is cached, hashed and unpacked into partial as it comes,
  * and only then compared with the trusted digest; on a mismatch partial is
  * removed here, so nothing unverified is ever committed. */
-static int apply_patches(updater *u, const bl_plan *plan, const char *partial, const char *tar_path,
+static int apply_patches(update_job *u, const bl_plan *plan, const char *partial, const char *tar_path,
                          bl_error *err)
 {
     char old[BL_PATH_MAX], patch[BL_PATH_MAX], out[BL_PATH_MAX + 8];
@@ -314,7 +316,7 @@ static int apply_patches(updater *u, const bl_plan *plan, const char *partial, c
 }
 
 /* Only the new version's tar is worth keeping: the next update patches it. */
-static void prune_tars(updater *u, const char *keep)
+static void prune_tars(update_job *u, const char *keep)
 {
     char path[BL_PATH_MAX];
     if (bl_layout_tar_path(u->req->layout, u->req->cfg->app_name, u->req->state->current, path, sizeof path, NULL) ==
@@ -323,7 +325,7 @@ static void prune_tars(updater *u, const char *keep)
         remove(path);
 }
 
-static int install(updater *u, const bl_plan *plan, bl_error *err)
+static int install(update_job *u, const bl_plan *plan, bl_error *err)
 {
     const char *version = u->releases[plan->target].version;
     char partial[BL_PATH_MAX], tar_path[BL_PATH_MAX];
@@ -359,7 +361,7 @@ static int install(updater *u, const bl_plan *plan, bl_error *err)
 
 int bl_update_run(const bl_update_request *req, bl_update_result *res, bl_error *err)
 {
-    updater *u = calloc(1, sizeof *u);
+    update_job *u = calloc(1, sizeof *u);
     char tar[BL_PATH_MAX], timing[160];
     bl_plan plan;
     uint64_t start;
