@@ -15,8 +15,8 @@
 #include "release.h"
 #include "release_repo.h"
 #include "release_util.h"
-#include "tarball.h"
 #include "start/version.h"
+#include "tarball.h"
 
 #define ARCHIVE_SUFFIX RELEASE_ARCHIVE_SUFFIX
 #define PATCH_SUFFIX RELEASE_PATCH_SUFFIX

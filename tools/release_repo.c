@@ -6,9 +6,9 @@
 #include <string.h>
 #include <uv.h>
 
-#include "update/digest.h"
 #include "platform.h"
 #include "release_keys.h"
+#include "update/digest.h"
 
 #define SPEC_VERSION "1.0.31"
 #define METADATA_MAX (8u * 1024 * 1024)

@@ -8,13 +8,13 @@
 #include <uv.h>
 
 #include "delta/delta.h"
-#include "update/digest.h"
-#include "start/log.h"
 #include "release.h"
 #include "release_repo.h"
 #include "release_util.h"
-#include "update/repo.h"
+#include "start/log.h"
 #include "start/version.h"
+#include "update/digest.h"
+#include "update/repo.h"
 
 typedef struct {
     int problems, targets;

@@ -14,10 +14,10 @@
 #include <string.h>
 #include <uv.h>
 
-#include "update/digest.h"
-#include "update/fetch.h"
 #include "base/fsutil.h"
 #include "start/log.h"
+#include "update/digest.h"
+#include "update/fetch.h"
 #include "update/repo.h"
 
 enum { OK = 0, FAILED = 1, USAGE = 2 };

@@ -6,8 +6,8 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "start/log.h"
 #include "splash_sdl.h"
+#include "start/log.h"
 
 #define TITLE_PX 19
 #define TEXT_PX 14

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "start/log.h"
 #include "splash_sdl.h"
+#include "start/log.h"
 
 #define DEFAULT_IMAGE "resources/splash.png"
 #define DEFAULT_FONT "resources/DejaVuSans.ttf"

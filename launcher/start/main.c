@@ -14,19 +14,19 @@
 #include <string.h>
 #include <uv.h>
 
-#include "update/background.h"
-#include "config.h"
 #include "base/fsutil.h"
+#include "config.h"
 #include "install.h"
 #include "log.h"
 #include "platform.h"
 #include "progress.h"
+#include "rollout.h"
+#include "selfupdate.h"
 #include "splash.h"
 #include "state.h"
 #include "supervise.h"
-#include "rollout.h"
-#include "selfupdate.h"
 #include "trial.h"
+#include "update/background.h"
 #include "update/update.h"
 #include "update/update_module.h"
 

@@ -5,13 +5,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "update/background.h"
 #include "config.h"
 #include "install.h"
 #include "log.h"
 #include "progress.h"
 #include "splash.h"
 #include "state.h"
+#include "update/background.h"
 #include "update/update.h"
 
 /* BL_MODULE_SUFFIX: the platform's module file ending (".so") in a build that

@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "base/fsutil.h"
-#include "start/log.h"
 #include "platform.h"
+#include "start/log.h"
 #include "start/progress.h"
 #include "update.h"
 #include "watch.h"

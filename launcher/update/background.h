@@ -10,8 +10,8 @@
 
 #include <uv.h>
 
-#include "start/config.h"
 #include "base/error.h"
+#include "start/config.h"
 #include "start/install.h"
 #include "start/state.h"
 

@@ -5,10 +5,10 @@
 #include <string.h>
 #include <uv.h>
 
-#include "digest.h"
 #include "base/fsutil.h"
-#include "start/log.h"
+#include "digest.h"
 #include "platform.h"
+#include "start/log.h"
 
 #define URL_MAX 4096
 

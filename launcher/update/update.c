@@ -7,10 +7,10 @@
 
 #include "apply.h"
 #include "base/fsutil.h"
-#include "start/log.h"
 #include "plan.h"
 #include "platform.h"
 #include "repo.h"
+#include "start/log.h"
 #include "unpack.h"
 
 /* Room kept free beyond what an update needs, so it never fills the disk. */

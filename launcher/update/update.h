@@ -10,8 +10,8 @@
 
 #include <stdint.h>
 
-#include "start/config.h"
 #include "base/error.h"
+#include "start/config.h"
 #include "start/install.h"
 #include "start/progress.h"
 #include "start/state.h"

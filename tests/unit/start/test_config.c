@@ -1,9 +1,9 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "platform.h"
 #include "start/config.h"
 #include "start/log.h"
-#include "platform.h"
 
 /* Collects reported problems so each test can assert on them. */
 typedef struct {

@@ -2,8 +2,8 @@
 #include <string.h>
 
 #include "check.h"
-#include "start/install.h"
 #include "platform.h"
+#include "start/install.h"
 #include "testutil.h"
 
 static void make_version(const bl_layout *layout, const char *name, int complete)

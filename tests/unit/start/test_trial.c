@@ -1,6 +1,6 @@
 #include "check.h"
-#include "testutil.h"
 #include "start/trial.h"
+#include "testutil.h"
 
 static void test_begin_puts_the_new_version_on_trial(void)
 {

@@ -1,7 +1,7 @@
 #include <stdlib.h>
 
-#include "tuf/canonjson.h"
 #include "check.h"
+#include "tuf/canonjson.h"
 
 /* Parses text strictly and returns its canonical form (caller frees), or NULL
  * with err filled. */

@@ -4,11 +4,11 @@
 #include <stdlib.h>
 #include <zlib.h>
 
-#include "update/apply.h"
 #include "check.h"
 #include "delta/delta.h"
 #include "start/progress.h"
 #include "testutil.h"
+#include "update/apply.h"
 
 /* A small tar in memory (pax), so the test knows its exact bytes. */
 static size_t make_tar(unsigned char *buf, size_t cap)

@@ -1,8 +1,8 @@
 #include <sodium.h>
 
 #include "check.h"
-#include "update/digest.h"
 #include "testutil.h"
+#include "update/digest.h"
 
 /* sha256("abc") and sha512("abc"), FIPS 180-2 test vectors. */
 static const char abc_sha256[] = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
