@@ -5,8 +5,6 @@
 #include <string.h>
 #include <uv.h>
 
-#define PATH_BYTES 4096
-
 int bl_fs_join(char *out, size_t size, const char *a, const char *b)
 {
     size_t la = strlen(a);
@@ -144,7 +142,7 @@ cleanup:
 
 int bl_fs_mkdir_p(const char *path, bl_error *err)
 {
-    char buf[PATH_BYTES];
+    char buf[BL_PATH_MAX];
     size_t i, n = strlen(path);
     uv_fs_t req;
     int rc;
@@ -181,7 +179,7 @@ int bl_fs_list_dir(const char *path, bl_fs_entry_fn fn, void *ctx, bl_error *err
     while (uv_fs_scandir_next(&req, &ent) != UV_EOF) {
         int is_dir = ent.type == UV_DIRENT_DIR;
         if (ent.type == UV_DIRENT_UNKNOWN) { /* some file systems do not say */
-            char full[PATH_BYTES];
+            char full[BL_PATH_MAX];
             is_dir = bl_fs_join(full, sizeof full, path, ent.name) == BL_OK && bl_fs_is_dir(full);
         }
         rc = fn(ctx, ent.name, is_dir);
@@ -200,7 +198,7 @@ typedef struct {
 static int remove_entry(void *ctx, const char *name, int is_dir)
 {
     remove_ctx *rm = ctx;
-    char full[PATH_BYTES];
+    char full[BL_PATH_MAX];
     (void)is_dir;
     if (bl_fs_join(full, sizeof full, rm->dir, name) != BL_OK)
         return bl_error_set(rm->err, BL_ETOOBIG, "path too long under %s", rm->dir);

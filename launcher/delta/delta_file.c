@@ -7,6 +7,7 @@
 #include <string.h>
 #include <uv.h>
 
+#include "base/fsutil.h"
 #include "platform.h"
 
 struct bl_delta_file {
@@ -17,7 +18,7 @@ struct bl_delta_file {
 typedef struct {
     uv_file fd;
     const char *path;
-    char tmp[4096]; /* where it is written until complete */
+    char tmp[BL_PATH_MAX]; /* where it is written until complete */
 } file_sink;
 
 #define IO_MAX (1u << 30) /* one read or write at most; Windows takes 32-bit lengths */

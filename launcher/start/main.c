@@ -26,8 +26,6 @@
 #include "state.h"
 #include "supervise.h"
 #include "trial.h"
-#include "update/background.h"
-#include "update/update.h"
 #include "update/update_module.h"
 
 /* Exit codes of the launcher's own failures, in the range shells use for

@@ -11,8 +11,7 @@
 #include "progress.h"
 #include "splash.h"
 #include "state.h"
-#include "update/background.h"
-#include "update/update.h"
+#include "update/update_module.h"
 
 /* BL_MODULE_SUFFIX: the platform's module file ending (".so") in a build that
  * loads modules, "" where they are built in. */

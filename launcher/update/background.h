@@ -8,24 +8,9 @@
 #ifndef BL_BACKGROUND_H
 #define BL_BACKGROUND_H
 
-#include <uv.h>
+#include "update_module.h"
 
-#include "base/error.h"
-#include "start/config.h"
-#include "start/install.h"
-#include "start/state.h"
-
-#define BL_READY_FILE_ENV "BOMIOT_UPDATE_READY_FILE"
-
-typedef struct {
-    const bl_layout *layout;
-    const bl_config *cfg;
-    bl_state *state;                 /* the launcher's; changed only on the loop thread */
-    void (*save_state)(void *ctx);   /* persists *state */
-    void *save_ctx;
-} bl_background_options;
-
-typedef struct bl_background bl_background;
+/* bl_background_options, bl_background: update_module.h. */
 
 /* Starts the timer and the watcher (whichever the config asks for) on loop.
  * *out is NULL when neither is on. */

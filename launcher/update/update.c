@@ -10,6 +10,7 @@
 #include "plan.h"
 #include "platform.h"
 #include "repo.h"
+#include "start/install.h"
 #include "start/log.h"
 #include "unpack.h"
 

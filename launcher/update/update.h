@@ -8,30 +8,9 @@
 #ifndef BL_UPDATE_H
 #define BL_UPDATE_H
 
-#include <stdint.h>
+#include "update_module.h"
 
-#include "base/error.h"
-#include "start/config.h"
-#include "start/install.h"
-#include "start/progress.h"
-#include "start/state.h"
-
-typedef struct {
-    const bl_layout *layout;
-    const bl_config *cfg;
-    const bl_state *state;     /* current version, blocked list, install id */
-    bl_progress *progress;     /* optional */
-    uint64_t check_deadline;   /* uv_hrtime() by which the metadata must be in; 0: none */
-    int64_t now;               /* UTC seconds for expiry checks */
-    int install;               /* 0: check and log only (BOMIOT_AUTO_UPDATE=false) */
-} bl_update_request;
-
-typedef struct {
-    int installed;                      /* versions/<version> is complete and new */
-    char version[BL_VERSION_MAX_TEXT];  /* the chosen release, "" if none */
-    char why[320];                      /* the decision, for the log */
-} bl_update_result;
-
+/* req and res: update_module.h. */
 int bl_update_run(const bl_update_request *req, bl_update_result *res, bl_error *err);
 
 #endif

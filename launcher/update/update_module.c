@@ -1,7 +1,9 @@
 /* The update module's entry (update_module.h). */
 #include "update_module.h"
 
+#include "background.h"
 #include "fetch.h"
+#include "update.h"
 
 static const bl_update_module table = {bl_update_run, bl_background_start, bl_background_stop};
 

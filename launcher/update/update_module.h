@@ -1,14 +1,55 @@
-/* The update module: what the launcher needs of everything that touches the
- * network and the archive formats (update.h, background.h), in one table.
- * Loaded (module.h) only when an update check runs, so a launch that checks
- * nothing never loads libcurl and libarchive. */
+/* The update module's interface: everything that crosses between the
+ * launcher (start/) and the module that touches the network and the archive
+ * formats, and nothing else of its insides. The launcher includes this
+ * header only; update.h and background.h declare the functions behind the
+ * table. Loaded (start/module.h) only when an update check runs, so a launch
+ * that checks nothing never loads libcurl and libarchive. Every structure
+ * here is part of the ABI text both sides compare (start/module.c). */
 #ifndef BL_UPDATE_MODULE_H
 #define BL_UPDATE_MODULE_H
 
-#include "background.h"
-#include "start/module.h"
-#include "update.h"
+#include <stdint.h>
+#include <uv.h>
 
+#include "base/error.h"
+#include "start/config.h"
+#include "start/layout.h"
+#include "start/module.h"
+#include "start/progress.h"
+#include "start/state.h"
+
+/* One update (update.h). */
+typedef struct {
+    const bl_layout *layout;
+    const bl_config *cfg;
+    const bl_state *state;     /* current version, blocked list, install id */
+    bl_progress *progress;     /* optional */
+    uint64_t check_deadline;   /* uv_hrtime() by which the metadata must be in; 0: none */
+    int64_t now;               /* UTC seconds for expiry checks */
+    int install;               /* 0: check and log only (BOMIOT_AUTO_UPDATE=false) */
+} bl_update_request;
+
+typedef struct {
+    int installed;                      /* versions/<version> is complete and new */
+    char version[BL_VERSION_MAX_TEXT];  /* the chosen release, "" if none */
+    char why[320];                      /* the decision, for the log */
+} bl_update_result;
+
+/* Updates while the app runs (background.h). The app learns of a staged
+ * version from the file this variable names. */
+#define BL_READY_FILE_ENV "BOMIOT_UPDATE_READY_FILE"
+
+typedef struct {
+    const bl_layout *layout;
+    const bl_config *cfg;
+    bl_state *state;                 /* the launcher's; changed only on the loop thread */
+    void (*save_state)(void *ctx);   /* persists *state */
+    void *save_ctx;
+} bl_background_options;
+
+typedef struct bl_background bl_background;
+
+/* The module's table. */
 typedef struct {
     int (*update_run)(const bl_update_request *req, bl_update_result *res, bl_error *err);
     int (*background_start)(uv_loop_t *loop, const bl_background_options *opt, bl_background **out, bl_error *err);

@@ -19,6 +19,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/fsutil.h"
+
 struct bl_plat_lock {
     int fd;
 };
@@ -110,7 +112,7 @@ int bl_plat_sync_tree(const char *dir, bl_error *err)
 
 int bl_plat_replace_file(const char *from, const char *to, bl_error *err)
 {
-    char dir[4096];
+    char dir[BL_PATH_MAX];
     if (rename(from, to) != 0)
         return bl_error_sys(err, uv_translate_sys_error(errno), "cannot replace %s", to);
     parent_dir(to, dir, sizeof dir);
@@ -119,7 +121,7 @@ int bl_plat_replace_file(const char *from, const char *to, bl_error *err)
 
 int bl_plat_write_file_atomic(const char *path, const void *data, size_t len, bl_error *err)
 {
-    char tmp[4096];
+    char tmp[BL_PATH_MAX];
     int fd = -1;
     int rc;
 

@@ -127,5 +127,47 @@ class ModuleTest(unittest.TestCase):
         self.assertIn("; continuing without a splash", self.root.log())
 
 
+SOURCE = os.path.join(os.environ.get("BL_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", "..")), "launcher")
+# What each object set may include of the others: the tree's plan
+# (launcher/CMakeLists.txt). The launcher side (start/) sees a module only
+# through its interface header, so a change inside a module never changes
+# what every launch compiles against.
+ALLOWED = {
+    "base": set(),
+    "start": {"base", "update/update_module.h", "splash/splash_module.h"},
+    "delta": {"base"},
+    "tuf": {"base"},
+    "update": {"base", "start", "delta", "tuf"},
+    "splash": {"base", "start"},
+}
+
+
+class BoundaryTest(unittest.TestCase):
+    def includes(self, folder):
+        """(file, header) for every #include "set/header.h" in a set's folder."""
+        found = []
+        for name in sorted(os.listdir(os.path.join(SOURCE, folder))):
+            if name.endswith((".c", ".h")):
+                with open(os.path.join(SOURCE, folder, name), encoding="utf-8") as f:
+                    for line in f:
+                        line = line.strip()
+                        if line.startswith('#include "') and "/" in line:
+                            found.append((name, line.split('"')[1]))
+        return found
+
+    def test_every_set_includes_only_what_the_plan_allows(self):
+        self.assertEqual(sorted(ALLOWED), sorted(d for d in os.listdir(SOURCE)
+                                                 if os.path.isdir(os.path.join(SOURCE, d))))
+        for folder, allowed in ALLOWED.items():
+            for name, header in self.includes(folder):
+                with self.subTest(file=f"{folder}/{name}", include=header):
+                    self.assertTrue(header in allowed or header.split("/")[0] in allowed,
+                                    f"launcher/{folder}/{name} includes {header}")
+
+    def test_the_launcher_sees_the_modules_through_their_interfaces_only(self):
+        seen = {header for _, header in self.includes("start") if header.split("/")[0] in ("update", "splash")}
+        self.assertEqual(seen, {"update/update_module.h", "splash/splash_module.h"})
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -5,6 +5,8 @@
 #include "check.h"
 #include "start/log.h"
 #include "start/module.h"
+#include "update/background.h"
+#include "update/update.h"
 #include "update/update_module.h"
 
 static void test_a_module_of_this_build_is_accepted(void)
