@@ -90,6 +90,13 @@ void bl_plat_child_close(bl_plat_child *child);
 const int *bl_plat_forwarded_signals(size_t *count);
 const int *bl_plat_terminal_signals(size_t *count);
 
+/* 1 for a signal that only asks a process to end, which a process gets from
+ * someone else (a user, the terminal, the session, a service manager) and
+ * never from a fault of its own: POSIX SIGHUP, SIGINT, SIGQUIT, SIGTERM and
+ * SIGPIPE (the reader of its output went away); Windows SIGINT, SIGBREAK,
+ * SIGHUP (a console's Ctrl+C, Ctrl+Break, close) and SIGTERM. */
+int bl_plat_signal_asks_to_end(int signum);
+
 /* Gives a launcher built as a GUI program (Windows: WIN32_EXECUTABLE, so a
  * double-click opens no console window) the console of the program that
  * started it, if that one has a console (cmd, PowerShell): stdout and stderr

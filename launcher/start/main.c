@@ -440,6 +440,30 @@ static int exec_app(launch_context *l, const char *app, char **argv)
     return rc == BL_ENOTFOUND ? EXIT_NOTHING_INSTALLED : EXIT_APP_NOT_RUNNABLE;
 }
 
+/* An unconfirmed run of a version on trial has ended: confirms it, rolls
+ * it back (returns 1: start the version now current), or, when the user or
+ * the system ended it, leaves it on trial for the next start. */
+static int judge_trial_run(launch_context *l, const bl_app_status *status, uint64_t healthy_ms)
+{
+    char cause[160];
+    int verdict = bl_trial_judge_exit(status->exit_code, status->term_signal, status->signal_received,
+                                      status->ran_ms, healthy_ms);
+    snprintf(cause, sizeof cause, "version %s %s %d after %llu ms on its first run", l->state.current,
+             status->term_signal ? "died of signal" : "exited with code",
+             status->term_signal ? status->term_signal : status->exit_code, (unsigned long long)status->ran_ms);
+    if (verdict == BL_TRIAL_CRASHED)
+        return roll_back(l, cause);
+    if (verdict == BL_TRIAL_QUIT) {
+        bl_log(BL_LOG_INFO, "trial", "%s, a quit (the signal was sent to it, or the app was asked to end): "
+               "no verdict, it stays on trial", cause);
+        bl_trial_quit(&l->state);
+        save_state(l);
+        return 0;
+    }
+    on_healthy(l, "it exited normally");
+    return 0;
+}
+
 /* Starts the current version and reports how it ended. A version on trial is
  * always supervised, whatever the mode: its crash must be seen. If it crashes,
  * it is rolled back and the previous version started at once, so the user
@@ -476,20 +500,8 @@ static int run_app(launch_context *l, char **argv)
                 continue;
             return EXIT_APP_NOT_RUNNABLE;
         }
-        if (on_trial && !status.confirmed) {
-            if (bl_trial_judge_exit(status.exit_code, status.term_signal, status.ran_ms, watch.healthy_ms) ==
-                BL_TRIAL_CRASHED) {
-                char cause[160];
-                snprintf(cause, sizeof cause, "version %s %s %d after %llu ms on its first run",
-                         l->state.current, status.term_signal ? "died of signal" : "exited with code",
-                         status.term_signal ? status.term_signal : status.exit_code,
-                         (unsigned long long)status.ran_ms);
-                if (roll_back(l, cause))
-                    continue;
-            } else {
-                on_healthy(l, "it exited normally");
-            }
-        }
+        if (on_trial && !status.confirmed && judge_trial_run(l, &status, watch.healthy_ms))
+            continue;
         if (status.term_signal) {
             bl_log(BL_LOG_WARN, "supervise", "the app was killed by signal %d", status.term_signal);
             return -status.term_signal;

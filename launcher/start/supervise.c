@@ -68,15 +68,19 @@ static void on_health_poll(uv_timer_t *timer)
 static void on_forwarded_signal(uv_signal_t *handle, int signum)
 {
     supervisor *sv = handle->data;
-    if (!sv->exited)
-        bl_plat_child_kill(sv->child, signum);
+    if (sv->exited)
+        return;
+    sv->status->signal_received = signum;
+    bl_plat_child_kill(sv->child, signum);
 }
 
 /* The terminal delivers Ctrl+C to the whole foreground process group, app
  * included; the launcher only has to survive it to report the app's status. */
 static void on_terminal_signal(uv_signal_t *handle, int signum)
 {
-    (void)handle;
+    supervisor *sv = handle->data;
+    if (!sv->exited)
+        sv->status->signal_received = signum;
     bl_log(BL_LOG_DEBUG, "supervise", "signal %d from the terminal reached the app directly", signum);
 }
 

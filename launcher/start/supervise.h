@@ -23,6 +23,10 @@ typedef struct {
     int term_signal; /* the signal that killed the app, 0 if it exited */
     uint64_t ran_ms; /* from spawn to exit */
     int confirmed;   /* on_healthy was called */
+    /* The last signal the launcher itself received while the app ran: one it
+     * passed on, or one the terminal sent to both (Ctrl+C). 0 if none. So
+     * term_signal == signal_received says someone sent the app's death. */
+    int signal_received;
 } bl_app_status;
 
 /* Watching a version on trial. on_healthy runs once, on the calling thread,

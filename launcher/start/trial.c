@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "platform.h"
+
 void bl_trial_begin(bl_state *state, const char *version)
 {
     if (strcmp(state->current, version) != 0) {
@@ -23,13 +25,29 @@ int bl_trial_count_start(bl_state *state, int max_attempts)
     return 0;
 }
 
-int bl_trial_judge_exit(int exit_code, int term_signal, uint64_t ran_ms, uint64_t healthy_ms)
+int bl_trial_judge_exit(int exit_code, int term_signal, int signal_received, uint64_t ran_ms,
+                        uint64_t healthy_ms)
 {
-    if (term_signal != 0 && ran_ms < healthy_ms)
+    if (ran_ms >= healthy_ms)
+        return BL_TRIAL_HEALTHY;
+    if (term_signal != 0) {
+        /* Who sent a SIGKILL the launcher did not pass on (a user ending a
+         * hang, the OOM killer) cannot be told from the exit status: both
+         * say the release misbehaved, so both are crashes. */
+        if (term_signal == signal_received || bl_plat_signal_asks_to_end(term_signal))
+            return BL_TRIAL_QUIT;
         return BL_TRIAL_CRASHED;
-    if (term_signal == 0 && exit_code != 0 && ran_ms < healthy_ms)
-        return BL_TRIAL_CRASHED;
+    }
+    if (exit_code != 0)
+        return signal_received && bl_plat_signal_asks_to_end(signal_received) ? BL_TRIAL_QUIT
+                                                                              : BL_TRIAL_CRASHED;
     return BL_TRIAL_HEALTHY;
+}
+
+void bl_trial_quit(bl_state *state)
+{
+    if (state->trial && state->attempts > 0)
+        state->attempts--;
 }
 
 void bl_trial_confirm(bl_state *state)

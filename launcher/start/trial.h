@@ -1,9 +1,11 @@
 /* The trial of a newly switched-in version, as pure transitions of bl_state.
  * A new version starts on trial; it is confirmed by exiting 0, by writing the
  * health file, or by surviving the healthy time. It is rolled back, blocked
- * for good, when it dies of a signal or exits non-zero before the healthy
- * time, or when the launcher itself dies (power loss, kill) max_attempts
- * times before the version was confirmed. */
+ * for good, when it crashes (dies of a signal nobody sent it, or exits
+ * non-zero unasked) before the healthy time, or when the launcher itself
+ * dies (power loss, kill) max_attempts times before the version was
+ * confirmed. A quit (the user or the system ended the app) is no verdict: the
+ * version stays on trial. docs/reliability.md, "Trial", has the rules. */
 #ifndef BL_TRIAL_H
 #define BL_TRIAL_H
 
@@ -19,7 +21,8 @@
 enum bl_trial_verdict {
     BL_TRIAL_PENDING = 0, /* no verdict yet (or no trial) */
     BL_TRIAL_HEALTHY,
-    BL_TRIAL_CRASHED
+    BL_TRIAL_CRASHED,
+    BL_TRIAL_QUIT /* ended by the user or the system: no verdict */
 };
 
 /* Makes version current on trial; the old current becomes previous. */
@@ -30,10 +33,24 @@ void bl_trial_begin(bl_state *state, const char *version);
  * reached max_attempts, i.e. the caller must roll back instead. */
 int bl_trial_count_start(bl_state *state, int max_attempts);
 
-/* How an app run on trial ended: term_signal != 0 or a non-zero exit before
- * healthy_ms is a crash; exit 0 is healthy; anything after healthy_ms was
- * already judged healthy by the timer. */
-int bl_trial_judge_exit(int exit_code, int term_signal, uint64_t ran_ms, uint64_t healthy_ms);
+/* How an app run on trial ended. signal_received is the last signal the
+ * launcher itself received while the app ran (and passed on to it, or that
+ * the terminal sent to both), 0 if none. Before healthy_ms:
+ * - death by that signal, or by one that only asks a process to end
+ *   (bl_plat_signal_asks_to_end: SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGPIPE)
+ *   is a quit; death by any other signal (SIGSEGV, SIGABRT, a SIGKILL
+ *   the launcher did not pass on: a hang killed by hand, the OOM killer)
+ *   is a crash;
+ * - a non-zero exit is a quit if signal_received asks to end (the app
+ *   caught it and exited its own way), otherwise a crash;
+ * - exit 0 is healthy.
+ * Anything after healthy_ms was already judged healthy by the timer. */
+int bl_trial_judge_exit(int exit_code, int term_signal, int signal_received, uint64_t ran_ms,
+                        uint64_t healthy_ms);
+
+/* A quit during the trial: this start does not count against max_attempts
+ * (the launcher saw how it ended); the version stays on trial. */
+void bl_trial_quit(bl_state *state);
 
 /* Clears the trial: the current version is good. */
 void bl_trial_confirm(bl_state *state);

@@ -367,6 +367,11 @@ const int *bl_plat_terminal_signals(size_t *count)
     return terminal;
 }
 
+int bl_plat_signal_asks_to_end(int signum)
+{
+    return signum == SIGHUP || signum == SIGINT || signum == SIGQUIT || signum == SIGTERM || signum == SIGPIPE;
+}
+
 int bl_plat_has_desktop(void)
 {
 #ifdef __APPLE__

@@ -380,6 +380,11 @@ const int *bl_plat_terminal_signals(size_t *count)
     return terminal;
 }
 
+int bl_plat_signal_asks_to_end(int signum)
+{
+    return signum == SIGINT || signum == SIGBREAK || signum == SIGHUP || signum == SIGTERM;
+}
+
 /* The parent's console, for a launcher linked as a GUI program: Windows gives
  * a GUI program no standard handles unless its parent redirected them (a pipe
  * or file: those are kept as they are). AttachConsole fails when the parent

@@ -67,6 +67,63 @@ class TrialTest(unittest.TestCase):
         self.assertEqual(self.versions_started(), ["1.1.0", "1.0.0"])
         self.assertEqual(self.root.read_state()["blocked"], ["1.1.0"])
 
+    def start_and_wait(self, version="1.1.0", **kw):
+        """Starts the launcher and waits until version has started."""
+        proc = subprocess.Popen([self.root.launcher, f"--report={self.report}"], stderr=subprocess.PIPE, **kw)
+        deadline = time.time() + 10
+        while version not in self.versions_started() and time.time() < deadline:
+            time.sleep(0.02)
+        self.assertIn(version, self.versions_started())
+        return proc
+
+    def assert_still_on_trial(self, attempts=0):
+        self.assertEqual(self.versions_started(), ["1.1.0"])
+        state = self.root.read_state()
+        self.assertEqual((state["current"], state["trial"], state["attempts"], state["blocked"]),
+                         ("1.1.0", True, attempts, []))
+        self.assertNotIn("failed its trial", self.root.log())
+        self.assertIn("no verdict, it stays on trial", self.root.log())
+
+    def test_a_signal_sent_to_the_launcher_is_a_quit_not_a_crash(self):
+        for sig in (signal.SIGTERM, signal.SIGHUP):  # systemctl stop, shutdown; logout
+            with self.subTest(signal=sig.name):
+                self.switch_to("1.1.0", behaviour=("--sleep=60000",))
+                proc = self.start_and_wait()
+                proc.send_signal(sig)
+                self.assertEqual(proc.wait(timeout=10), -sig)  # the launcher dies of it, as the README says
+                proc.stderr.close()
+                self.assert_still_on_trial()
+                os.remove(self.report)
+
+    def test_ctrl_c_in_the_terminal_is_a_quit_not_a_crash(self):
+        self.switch_to("1.1.0", behaviour=("--sleep=60000",))
+        proc = self.start_and_wait(start_new_session=True)  # its own foreground process group
+        os.killpg(proc.pid, signal.SIGINT)  # what the terminal does on Ctrl+C
+        self.assertEqual(proc.wait(timeout=10), -signal.SIGINT)
+        proc.stderr.close()
+        self.assert_still_on_trial()
+
+    def test_an_app_that_ends_its_own_way_on_a_passed_on_signal_quits(self):
+        self.switch_to("1.1.0", behaviour=("--wait-signal",))
+        proc = self.start_and_wait()
+        deadline = time.time() + 10
+        while "ready" not in parse_report(self.report)["lines"] and time.time() < deadline:
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGTERM)
+        self.assertEqual(proc.wait(timeout=10), 42)  # the app's own exit code after SIGTERM
+        proc.stderr.close()
+        self.assert_still_on_trial()
+
+    def test_quits_do_not_use_up_the_trial_attempts(self):
+        self.switch_to("1.1.0", behaviour=("--sleep=60000",))
+        for _ in range(3):  # trial_attempts is 2
+            proc = self.start_and_wait()
+            proc.send_signal(signal.SIGTERM)
+            self.assertEqual(proc.wait(timeout=10), -signal.SIGTERM)
+            proc.stderr.close()
+            self.assert_still_on_trial()
+            os.remove(self.report)
+
     def test_rollback_in_exec_mode_too(self):
         self.root.write_config({"healthy_seconds": 2, "mode": "exec"})
         self.switch_to("1.1.0", behaviour=("--crash=abort",))

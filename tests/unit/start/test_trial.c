@@ -1,3 +1,6 @@
+#include <signal.h>
+#include <uv.h> /* SIGHUP and SIGKILL on Windows */
+
 #include "check.h"
 #include "start/trial.h"
 #include "testutil.h"
@@ -39,11 +42,69 @@ static void test_a_confirmed_version_is_not_counted(void)
 
 static void test_judges_how_the_app_ended(void)
 {
-    CHECK_INT(bl_trial_judge_exit(0, 11, 50, 10000), BL_TRIAL_CRASHED);   /* SIGSEGV */
-    CHECK_INT(bl_trial_judge_exit(3, 0, 50, 10000), BL_TRIAL_CRASHED);    /* early error exit */
-    CHECK_INT(bl_trial_judge_exit(0, 0, 50, 10000), BL_TRIAL_HEALTHY);    /* quit normally */
-    CHECK_INT(bl_trial_judge_exit(3, 0, 20000, 10000), BL_TRIAL_HEALTHY); /* ran long enough */
-    CHECK_INT(bl_trial_judge_exit(0, 9, 20000, 10000), BL_TRIAL_HEALTHY); /* killed later: not the release's fault */
+    CHECK_INT(bl_trial_judge_exit(0, SIGSEGV, 0, 50, 10000), BL_TRIAL_CRASHED);
+    CHECK_INT(bl_trial_judge_exit(3, 0, 0, 50, 10000), BL_TRIAL_CRASHED);    /* early error exit */
+    CHECK_INT(bl_trial_judge_exit(0, 0, 0, 50, 10000), BL_TRIAL_HEALTHY);    /* quit normally */
+    CHECK_INT(bl_trial_judge_exit(3, 0, 0, 20000, 10000), BL_TRIAL_HEALTHY); /* ran long enough */
+    CHECK_INT(bl_trial_judge_exit(0, SIGKILL, 0, 20000, 10000), BL_TRIAL_HEALTHY); /* killed later */
+}
+
+static void test_a_death_by_a_signal_someone_sent_is_a_quit(void)
+{
+    /* passed on by the launcher (logout, shutdown, systemctl stop) */
+    CHECK_INT(bl_trial_judge_exit(0, SIGTERM, SIGTERM, 50, 10000), BL_TRIAL_QUIT);
+    CHECK_INT(bl_trial_judge_exit(0, SIGHUP, SIGHUP, 50, 10000), BL_TRIAL_QUIT);
+    /* from the terminal, to the app and the launcher alike */
+    CHECK_INT(bl_trial_judge_exit(0, SIGINT, SIGINT, 50, 10000), BL_TRIAL_QUIT);
+    /* signals that only ask to end, sent to the app alone */
+    CHECK_INT(bl_trial_judge_exit(0, SIGTERM, 0, 50, 10000), BL_TRIAL_QUIT);
+    CHECK_INT(bl_trial_judge_exit(0, SIGINT, 0, 50, 10000), BL_TRIAL_QUIT);
+    CHECK_INT(bl_trial_judge_exit(0, SIGHUP, 0, 50, 10000), BL_TRIAL_QUIT);
+#ifdef SIGQUIT /* POSIX signals */
+    CHECK_INT(bl_trial_judge_exit(0, SIGUSR1, SIGUSR1, 50, 10000), BL_TRIAL_QUIT);
+    CHECK_INT(bl_trial_judge_exit(0, SIGQUIT, SIGQUIT, 50, 10000), BL_TRIAL_QUIT);
+    CHECK_INT(bl_trial_judge_exit(0, SIGPIPE, 0, 50, 10000), BL_TRIAL_QUIT); /* app | head */
+#endif
+}
+
+static void test_a_death_by_a_signal_nobody_sent_is_a_crash(void)
+{
+    CHECK_INT(bl_trial_judge_exit(0, SIGSEGV, 0, 50, 10000), BL_TRIAL_CRASHED);
+    CHECK_INT(bl_trial_judge_exit(0, SIGABRT, 0, 50, 10000), BL_TRIAL_CRASHED);
+    CHECK_INT(bl_trial_judge_exit(0, SIGILL, 0, 50, 10000), BL_TRIAL_CRASHED);
+    CHECK_INT(bl_trial_judge_exit(0, SIGFPE, 0, 50, 10000), BL_TRIAL_CRASHED);
+    CHECK_INT(bl_trial_judge_exit(0, SIGKILL, 0, 50, 10000), BL_TRIAL_CRASHED); /* a hang killed, the OOM killer */
+#ifdef SIGBUS /* POSIX signals */
+    CHECK_INT(bl_trial_judge_exit(0, SIGBUS, 0, 50, 10000), BL_TRIAL_CRASHED);
+    CHECK_INT(bl_trial_judge_exit(0, SIGUSR1, 0, 50, 10000), BL_TRIAL_CRASHED); /* not passed on by us */
+#endif
+    /* a crash while it shuts down is still a crash */
+    CHECK_INT(bl_trial_judge_exit(0, SIGSEGV, SIGTERM, 50, 10000), BL_TRIAL_CRASHED);
+}
+
+static void test_an_error_exit_after_a_request_to_end_is_a_quit(void)
+{
+    CHECK_INT(bl_trial_judge_exit(143, 0, SIGTERM, 50, 10000), BL_TRIAL_QUIT); /* caught SIGTERM, exited */
+    CHECK_INT(bl_trial_judge_exit(130, 0, SIGINT, 50, 10000), BL_TRIAL_QUIT);
+    CHECK_INT(bl_trial_judge_exit(1, 0, SIGSEGV, 50, 10000), BL_TRIAL_CRASHED); /* asks for no end */
+    CHECK_INT(bl_trial_judge_exit(0, 0, SIGTERM, 50, 10000), BL_TRIAL_HEALTHY); /* a clean exit confirms */
+}
+
+static void test_a_quit_leaves_the_version_on_trial_and_gives_its_start_back(void)
+{
+    bl_state s;
+    int start;
+    bl_state_init(&s);
+    strcpy(s.current, "1.0.0");
+    bl_trial_begin(&s, "1.1.0");
+    for (start = 0; start < 5; start++) { /* quit five times with a limit of 2 */
+        CHECK_INT(bl_trial_count_start(&s, 2), 0);
+        bl_trial_quit(&s);
+    }
+    CHECK_STR(s.current, "1.1.0");
+    CHECK_INT(s.trial, 1);
+    CHECK_INT(s.attempts, 0);
+    CHECK_INT(s.blocked_count, 0);
 }
 
 static void test_rollback_blocks_and_returns_to_previous(void)
@@ -123,6 +184,10 @@ int main(void)
     RUN(test_counts_unconfirmed_starts_up_to_the_limit);
     RUN(test_a_confirmed_version_is_not_counted);
     RUN(test_judges_how_the_app_ended);
+    RUN(test_a_death_by_a_signal_someone_sent_is_a_quit);
+    RUN(test_a_death_by_a_signal_nobody_sent_is_a_crash);
+    RUN(test_an_error_exit_after_a_request_to_end_is_a_quit);
+    RUN(test_a_quit_leaves_the_version_on_trial_and_gives_its_start_back);
     RUN(test_rollback_blocks_and_returns_to_previous);
     RUN(test_rollback_without_previous_takes_the_newest_good_version);
     RUN(test_rollback_with_nowhere_to_go_keeps_an_app);
