@@ -480,10 +480,15 @@ static int run_app(launch_context *l, char **argv)
     uv_os_setenv(BL_READY_FILE_ENV, l->layout.ready_file); /* where the app learns an update is staged */
 
     for (;;) {
-        if ((rc = app_path_for(l, l->state.current, app, sizeof app)) != 0)
-            return rc;
-        argv[0] = app;
         on_trial = l->state.trial && l->lock;
+        /* A release without its app fails its trial now, as one whose app
+         * cannot be run does (below): not after trial_attempts starts. */
+        if ((rc = app_path_for(l, l->state.current, app, sizeof app)) != 0) {
+            if (rc == EXIT_APP_NOT_RUNNABLE && on_trial && roll_back(l, "the new version has no app executable"))
+                continue;
+            return rc;
+        }
+        argv[0] = app;
         bl_log(BL_LOG_INFO, "launch", "starting version %s%s", l->state.current, on_trial ? " (on trial)" : "");
         splash_launching(l);
         if (l->cfg.mode == BL_MODE_EXEC && !on_trial)

@@ -1,6 +1,7 @@
 """A new version on trial: confirmed when healthy, rolled back and blocked
 when it crashes on its first run, with the previous version started at once."""
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -123,6 +124,27 @@ class TrialTest(unittest.TestCase):
             proc.stderr.close()
             self.assert_still_on_trial()
             os.remove(self.report)
+
+    def test_a_release_whose_app_cannot_run_rolls_back_in_the_same_launch(self):
+        app = self.root.p("versions", "1.1.0", "bomiot")
+        breakages = {
+            "missing": os.remove,
+            "not executable": lambda path: os.chmod(path, 0o644),
+            "dangling link": lambda path: (os.remove(path), os.symlink("gone", path)),
+        }
+        for name, breakage in breakages.items():
+            with self.subTest(name):
+                self.switch_to("1.1.0")
+                breakage(app)
+                r = self.start()
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assertEqual(self.versions_started(), ["1.0.0"])
+                state = self.root.read_state()
+                self.assertEqual((state["current"], state["blocked"], state["trial"]), ("1.0.0", ["1.1.0"], False))
+                self.assertIn("version 1.1.0 failed its trial; blocked it and went back to 1.0.0", self.root.log())
+                os.remove(self.report)
+                shutil.rmtree(self.root.p("versions", "1.1.0"))
+                os.remove(self.root.p("cache", "update.log"))
 
     def test_rollback_in_exec_mode_too(self):
         self.root.write_config({"healthy_seconds": 2, "mode": "exec"})
