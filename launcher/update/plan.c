@@ -64,9 +64,12 @@ int bl_plan_target(const bl_release *releases, int count, const char *current, i
 {
     int i, stop = count, best = -1, skipped_blocked = 0, skipped_rollout = 0;
 
-    /* tufup: a required release must be installed before anything after it. */
+    /* tufup: a required release must be installed before anything after it.
+     * One blocked here (it failed its trial) can never be installed, so it
+     * stops nothing: the releases after it, its fixes, are offered. */
     for (i = 0; i < count; i++) {
-        if (releases[i].required && bl_version_compare_text(releases[i].version, current) > 0) {
+        if (releases[i].required && bl_version_compare_text(releases[i].version, current) > 0 &&
+            !bl_state_is_blocked(state, releases[i].version)) {
             stop = i + 1;
             break;
         }

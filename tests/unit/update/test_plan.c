@@ -60,6 +60,21 @@ static void test_target_stops_at_a_required_release(void)
     CHECK_INT(bl_plan_target(r, 3, "1.1.0", 0, &s, why, sizeof why), 2); /* past it now */
 }
 
+static void test_a_blocked_required_release_does_not_stop_newer_ones(void)
+{
+    bl_release r[] = {rel("1.0.0", 100, 0), rel("1.1.0", 100, 5), rel("1.2.0", 100, 5), rel("1.3.0", 100, 5)};
+    bl_state s;
+    char why[256];
+    bl_state_init(&s);
+    r[1].required = 1;
+    r[2].required = 1;
+    bl_state_block(&s, "1.1.0"); /* it failed its trial here */
+    CHECK_INT(bl_plan_target(r, 4, "1.0.0", 0, &s, why, sizeof why), 2); /* the next required one */
+    CHECK_CONTAINS(why, "1.2.0 is newer than 1.0.0");
+    r[2].required = 0;
+    CHECK_INT(bl_plan_target(r, 4, "1.0.0", 0, &s, why, sizeof why), 3);
+}
+
 static void test_target_respects_the_rollout(void)
 {
     bl_release r[] = {rel("1.0.0", 100, 0), rel("1.1.0", 100, 5), rel("1.2.0", 100, 5)};
@@ -147,6 +162,7 @@ int main(void)
     RUN(test_target_is_the_newest_offered_version);
     RUN(test_target_skips_blocked_versions);
     RUN(test_target_stops_at_a_required_release);
+    RUN(test_a_blocked_required_release_does_not_stop_newer_ones);
     RUN(test_target_respects_the_rollout);
     RUN(test_already_latest);
     RUN(test_path_prefers_a_cheaper_patch_chain);
