@@ -39,6 +39,7 @@ static void print_help(FILE *out)
     fprintf(out,
             "Usage: bomiot-launcher [ARGS...]\n"
             "       bomiot-launcher --help | --version | --print-config | --self-check\n"
+            "       bomiot-launcher --unblock VERSION\n"
             "       bomiot-launcher -- ARGS...\n"
             "\n"
             "Starts the installed Bomiot app from the folder this launcher is in,\n"
@@ -54,6 +55,8 @@ static void print_help(FILE *out)
             "  --self-check    check that the update and splash modules beside the\n"
             "                  launcher load and belong to it (exit 0), as a\n"
             "                  self-update does before it switches to a new launcher\n"
+            "  --unblock VERSION  let updates offer VERSION again after it failed its\n"
+            "                  trial here and was blocked (it starts on trial again)\n"
             "\n"
             "Configuration: launcher.json beside the launcher (every key in README.md),\n"
             "with these environment variables overriding its keys:\n");
@@ -689,6 +692,43 @@ static int finish(launch_context *l, int result)
     return result;
 }
 
+/* --unblock VERSION: lifts the block of a version that failed its trial
+ * (docs/reliability.md, "Trial and rollback"), so updates may offer it and
+ * it starts on trial again. It writes state.json, so it needs the lock:
+ * while a launcher runs it refuses (125) rather than wait. */
+static int unblock_version(launch_context *l, char *exe, int argc, char **argv)
+{
+    char root[BL_PATH_MAX];
+    bl_error err;
+    int rc, was_blocked;
+
+    if (argc != 3 || !bl_version_is_safe_name(argv[2])) {
+        fprintf(stderr, "bomiot-launcher: usage: bomiot-launcher --unblock VERSION\n");
+        return 2;
+    }
+    if (locate_root(exe, root, sizeof root, &err) != BL_OK || bl_layout_init(root, &l->layout, &err) != BL_OK ||
+        bl_fs_mkdir_p(l->layout.cache_dir, &err) != BL_OK ||
+        bl_plat_lock_try(l->layout.lock_path, &l->lock, &err) != BL_OK) {
+        fprintf(stderr, "bomiot-launcher: %s%s\n", err.msg, err.code == BL_EBUSY ? "; close the app first" : "");
+        return EXIT_LAUNCHER_FAILED;
+    }
+    if (bl_log_open(l->layout.log_path, BL_LOG_DEFAULT_MAX_BYTES, BL_LOG_DEFAULT_KEEP, &err) != BL_OK)
+        bl_log(BL_LOG_WARN, "log", "%s; logging to stderr only", err.msg);
+    rc = bl_state_unblock_file(l->layout.state_path, argv[2], &was_blocked, &err);
+    if (rc != BL_OK)
+        bl_log(BL_LOG_ERROR, "state", "%s; nothing unblocked", err.msg);
+    else if (!was_blocked)
+        printf("%s is not blocked\n", argv[2]);
+    else {
+        bl_log(BL_LOG_INFO, "trial", "version %s unblocked by --unblock", argv[2]);
+        printf("%s is no longer blocked: updates may offer it again, on trial\n", argv[2]);
+    }
+    bl_plat_lock_release(l->lock);
+    l->lock = NULL;
+    bl_log_close();
+    return rc == BL_OK ? 0 : EXIT_LAUNCHER_FAILED;
+}
+
 /* One launch from its root to the app. */
 static int launch_app(launch_context *l, char *exe, int argc, char **argv, char **app_argv)
 {
@@ -774,6 +814,8 @@ int main(int argc, char **argv)
     }
 
     launch_init(&l);
+    if (argc > 1 && strcmp(argv[1], "--unblock") == 0)
+        return unblock_version(&l, exe, argc, argv);
     rc = launch_app(&l, exe, argc, argv, app_argv);
     return rc;
 }

@@ -174,3 +174,28 @@ void bl_state_block(bl_state *state, const char *version)
     }
     strcpy(state->blocked[state->blocked_count++], version);
 }
+
+int bl_state_unblock(bl_state *state, const char *version)
+{
+    int i, kept = 0, found = 0;
+    for (i = 0; i < state->blocked_count; i++) {
+        if (bl_version_compare_text(state->blocked[i], version) == 0)
+            found = 1;
+        else if (kept++ != i)
+            memcpy(state->blocked[kept - 1], state->blocked[i], sizeof state->blocked[i]);
+    }
+    state->blocked_count = kept;
+    return found;
+}
+
+int bl_state_unblock_file(const char *path, const char *version, int *was_blocked, bl_error *err)
+{
+    bl_state state;
+    int rc = bl_state_load(path, &state, err);
+    *was_blocked = 0;
+    if (rc == BL_ENOTFOUND)
+        return BL_OK;
+    if (rc != BL_OK || !(*was_blocked = bl_state_unblock(&state, version)))
+        return rc;
+    return bl_state_save(path, &state, err);
+}

@@ -40,5 +40,11 @@ int bl_state_save(const char *path, const bl_state *state, bl_error *err);
 int bl_state_is_blocked(const bl_state *state, const char *version);
 /* Adds version to the blocked list (once); the oldest entry gives way when full. */
 void bl_state_block(bl_state *state, const char *version);
+/* Takes version off the blocked list. Returns 1 if it was there. */
+int bl_state_unblock(bl_state *state, const char *version);
+/* The same on state.json at path, for a caller holding the installation's
+ * lock: *was_blocked says whether anything changed (no file: nothing). A
+ * corrupt file is left as it is (BL_ECORRUPT). */
+int bl_state_unblock_file(const char *path, const char *version, int *was_blocked, bl_error *err);
 
 #endif

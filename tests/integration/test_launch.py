@@ -256,7 +256,8 @@ class LaunchTest(unittest.TestCase):
     def test_help_and_version(self):
         r = self.root.run("--help")
         self.assertEqual(r.returncode, 0)
-        for word in (b"--print-config", b"BOMIOT_UPDATE_URL", b"cache/update.log", b"Exit status"):
+        for word in (b"--print-config", b"--unblock VERSION", b"BOMIOT_UPDATE_URL", b"cache/update.log",
+                     b"Exit status"):
             self.assertIn(word, r.stdout)
         r = self.root.run("--version")
         self.assertRegex(r.stdout.decode(), r"^bomiot-launcher \d+\.\d+\.\d+\n$")

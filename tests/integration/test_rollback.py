@@ -146,6 +146,32 @@ class TrialTest(unittest.TestCase):
                 shutil.rmtree(self.root.p("versions", "1.1.0"))
                 os.remove(self.root.p("cache", "update.log"))
 
+    def test_unblock_lifts_a_block(self):
+        self.switch_to("1.1.0", behaviour=("--crash=segv",))
+        self.start()
+        self.assertEqual(self.root.read_state()["blocked"], ["1.1.0"])
+        r = self.root.run("--unblock", "1.1.0")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(b"1.1.0 is no longer blocked", r.stdout)
+        state = self.root.read_state()
+        self.assertEqual((state["current"], state["blocked"]), ("1.0.0", []))
+        self.assertIn("version 1.1.0 unblocked by --unblock", self.root.log())
+        r = self.root.run("--unblock", "1.1.0")  # again: nothing to do
+        self.assertEqual((r.returncode, r.stdout), (0, b"1.1.0 is not blocked\n"))
+        self.assertEqual(self.versions_started(), ["1.1.0", "1.0.0"])  # --unblock starts no app
+
+    def test_unblock_refuses_a_bad_version_and_a_running_launcher(self):
+        self.assertEqual(self.root.run("--unblock", "../x").returncode, 2)
+        self.assertEqual(self.root.run("--unblock").returncode, 2)
+        self.switch_to("1.1.0", behaviour=("--sleep=60000",))
+        proc = self.start_and_wait()
+        r = self.root.run("--unblock", "1.1.0")
+        self.assertEqual(r.returncode, 125)
+        self.assertIn(b"held by another launcher; close the app first", r.stderr)
+        proc.terminate()  # passed on to the app: both end
+        proc.wait(timeout=10)
+        proc.stderr.close()
+
     def test_rollback_in_exec_mode_too(self):
         self.root.write_config({"healthy_seconds": 2, "mode": "exec"})
         self.switch_to("1.1.0", behaviour=("--crash=abort",))

@@ -150,6 +150,24 @@ static void test_load_tells_missing_from_corrupt(void)
     bl_fs_remove_tree(dir, &err);
 }
 
+static void test_unblock_takes_a_version_off_the_blocked_list(void)
+{
+    bl_state s;
+    bl_state_init(&s);
+    bl_state_block(&s, "1.1.0");
+    bl_state_block(&s, "1.2.0");
+    bl_state_block(&s, "1.3.0");
+    CHECK_INT(bl_state_unblock(&s, "1.2.0"), 1);
+    CHECK_INT(s.blocked_count, 2);
+    CHECK_STR(s.blocked[0], "1.1.0");
+    CHECK_STR(s.blocked[1], "1.3.0");
+    CHECK(!bl_state_is_blocked(&s, "1.2.0"));
+    CHECK_INT(bl_state_unblock(&s, "1.2.0"), 0); /* not blocked: nothing to do */
+    CHECK_INT(bl_state_unblock(&s, "1.1"), 1);   /* the same version as 1.1.0 */
+    CHECK_INT(s.blocked_count, 1);
+    CHECK_STR(s.blocked[0], "1.3.0");
+}
+
 int main(void)
 {
     RUN(test_round_trips_every_field);
@@ -158,6 +176,7 @@ int main(void)
     RUN(test_rejects_corrupt_content_with_a_reason);
     RUN(test_blocked_versions_compare_by_pep440);
     RUN(test_blocked_list_keeps_the_newest_when_full);
+    RUN(test_unblock_takes_a_version_off_the_blocked_list);
     RUN(test_save_is_atomic_and_leaves_no_temp_file);
     RUN(test_load_tells_missing_from_corrupt);
     return CHECK_DONE();
