@@ -97,6 +97,12 @@ const int *bl_plat_terminal_signals(size_t *count);
  * SIGHUP (a console's Ctrl+C, Ctrl+Break, close) and SIGTERM. */
 int bl_plat_signal_asks_to_end(int signum);
 
+/* 1 for an exit code by which the OS reports a crash rather than the app's
+ * own exit: Windows' exception codes (NTSTATUS errors, 0xC0000000 and up:
+ * an access violation, a stack overflow, ...), except STATUS_CONTROL_C_EXIT
+ * (a console Ctrl+C or close); never on POSIX, where a crash is a signal. */
+int bl_plat_exit_code_is_crash(int exit_code);
+
 /* Gives a launcher built as a GUI program (Windows: WIN32_EXECUTABLE, so a
  * double-click opens no console window) the console of the program that
  * started it, if that one has a console (cmd, PowerShell): stdout and stderr

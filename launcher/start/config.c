@@ -10,6 +10,7 @@
 #include "base/fsutil.h"
 #include "log.h"
 #include "platform.h"
+#include "trial.h"
 
 #define CONFIG_FILE_MAX (256 * 1024)
 
@@ -56,6 +57,11 @@ static const key_spec keys[BL_CFG_KEY_COUNT] = {
      "a new version that runs this long is confirmed"},
     {"trial_attempts", NULL, KIND_INT, NUM(trial_attempts), 1, 100, "an integer from 1 to 100",
      "starts of an unconfirmed new version before it is rolled back"},
+    {"trial_exit_codes", NULL, KIND_STRING, STR(trial_exit_codes), 0, 0,
+     "\"any\", \"none\", or a list of exit codes and ranges from 1 to 255 such as \"1,3,64-78\"",
+     "exit codes that fail a new version's trial: any (non-zero), none, or a list"},
+    {"rerun_after_rollback", NULL, KIND_BOOL, NUM(rerun_after_rollback), 0, 0, "true or false",
+     "after a crash on trial, start the previous version with the same arguments"},
     {"channel", "BOMIOT_CHANNEL", KIND_STRING, STR(channel), 0, 0, "stable or beta",
      "stable, or beta which also offers pre-releases"},
     {"check_seconds", NULL, KIND_INT, NUM(check_seconds), 1, 600, "seconds from 1 to 600",
@@ -105,6 +111,8 @@ void bl_config_defaults(bl_config *cfg)
     cfg->mode = BL_MODE_SUPERVISE;
     cfg->healthy_seconds = 10;
     cfg->trial_attempts = 2;
+    snprintf(cfg->trial_exit_codes, sizeof cfg->trial_exit_codes, "any");
+    cfg->rerun_after_rollback = 1;
     snprintf(cfg->channel, sizeof cfg->channel, "stable");
     cfg->check_seconds = 5;
     cfg->update_at_launch = 1;
@@ -195,7 +203,8 @@ static int store_text(bl_config *cfg, int k, const char *text)
             (k == BL_CFG_APP_NAME && !is_valid_app_name(text)) ||
             (k == BL_CFG_APP_EXECUTABLE && !is_valid_relative_path(text)) ||
             (k == BL_CFG_CHANNEL && strcmp(text, "stable") != 0 && strcmp(text, "beta") != 0) ||
-            (k == BL_CFG_SPLASH_IMAGE && !*text))
+            (k == BL_CFG_SPLASH_IMAGE && !*text) ||
+            (k == BL_CFG_TRIAL_EXIT_CODES && !bl_trial_exit_rule_valid(text)))
             return 0;
         memcpy(base + spec->offset, text, strlen(text) + 1);
         return 1;
@@ -223,6 +232,26 @@ static int store_text(bl_config *cfg, int k, const char *text)
     return 0;
 }
 
+/* trial_exit_codes written as a JSON list of codes, [1, 3]: stored as the
+ * text "1,3" would be. An empty list is "none". */
+static int store_code_list(bl_config *cfg, int k, const cJSON *list)
+{
+    char text[sizeof cfg->trial_exit_codes] = "";
+    size_t used = 0;
+    const cJSON *code;
+    cJSON_ArrayForEach(code, list) {
+        int n;
+        if (!cJSON_IsNumber(code) || code->valuedouble != floor(code->valuedouble) || code->valuedouble < 1 ||
+            code->valuedouble > 255)
+            return 0;
+        n = snprintf(text + used, sizeof text - used, "%s%d", used ? "," : "", (int)code->valuedouble);
+        if (n < 0 || (size_t)n >= sizeof text - used)
+            return 0;
+        used += (size_t)n;
+    }
+    return store_text(cfg, k, used ? text : "none");
+}
+
 /* JSON values: strings go through store_text; booleans and integers are also
  * accepted as JSON literals, the natural way to write them in a file. */
 static int store_json(bl_config *cfg, int k, const cJSON *item, char *shown, size_t shown_size)
@@ -237,6 +266,8 @@ static int store_json(bl_config *cfg, int k, const cJSON *item, char *shown, siz
 
     if (cJSON_IsString(item)) /* "3600" and "false" read as the environment's would */
         return store_text(cfg, k, item->valuestring);
+    if (cJSON_IsArray(item) && k == BL_CFG_TRIAL_EXIT_CODES)
+        return store_code_list(cfg, k, item);
     if (cJSON_IsBool(item) && spec->kind == KIND_BOOL) {
         *(int *)((char *)cfg + spec->offset) = cJSON_IsTrue(item);
         return 1;

@@ -28,6 +28,8 @@ enum bl_config_key {
     BL_CFG_MODE,
     BL_CFG_HEALTHY_SECONDS,
     BL_CFG_TRIAL_ATTEMPTS,
+    BL_CFG_TRIAL_EXIT_CODES,
+    BL_CFG_RERUN_AFTER_ROLLBACK,
     BL_CFG_CHANNEL,
     BL_CFG_CHECK_SECONDS,
     BL_CFG_UPDATE_AT_LAUNCH,
@@ -52,6 +54,8 @@ typedef struct {
     int mode;                 /* enum bl_launch_mode */
     int64_t healthy_seconds;  /* a new version that runs this long is confirmed */
     int64_t trial_attempts;   /* unconfirmed starts of a new version before rollback */
+    char trial_exit_codes[128]; /* exit codes that fail a trial: "any", "none" or "1,3,64-78" */
+    int rerun_after_rollback; /* start the previous version at once after a crash on trial */
     char channel[16];         /* "stable", or "beta" which also offers pre-releases */
     int64_t check_seconds;    /* time box of the update check at launch */
     int update_at_launch;     /* install at launch (with the splash), or only stage in the background */

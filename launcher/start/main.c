@@ -444,18 +444,26 @@ static int exec_app(launch_context *l, const char *app, char **argv)
 }
 
 /* An unconfirmed run of a version on trial has ended: confirms it, rolls
- * it back (returns 1: start the version now current), or, when the user or
- * the system ended it, leaves it on trial for the next start. */
+ * it back (returns 1: start the version now current, unless the publisher
+ * said a command must not run twice: rerun_after_rollback), or, when the
+ * user or the system ended it, leaves it on trial for the next start. */
 static int judge_trial_run(launch_context *l, const bl_app_status *status, uint64_t healthy_ms)
 {
     char cause[160];
     int verdict = bl_trial_judge_exit(status->exit_code, status->term_signal, status->signal_received,
-                                      status->ran_ms, healthy_ms);
+                                      status->ran_ms, healthy_ms, l->cfg.trial_exit_codes);
     snprintf(cause, sizeof cause, "version %s %s %d after %llu ms on its first run", l->state.current,
              status->term_signal ? "died of signal" : "exited with code",
              status->term_signal ? status->term_signal : status->exit_code, (unsigned long long)status->ran_ms);
-    if (verdict == BL_TRIAL_CRASHED)
-        return roll_back(l, cause);
+    if (verdict == BL_TRIAL_CRASHED) {
+        if (!roll_back(l, cause))
+            return 0;
+        if (l->cfg.rerun_after_rollback)
+            return 1;
+        bl_log(BL_LOG_INFO, "trial", "not starting %s now (rerun_after_rollback is false): the next start "
+               "runs it", l->state.current);
+        return 0;
+    }
     if (verdict == BL_TRIAL_QUIT) {
         bl_log(BL_LOG_INFO, "trial", "%s, a quit (the signal was sent to it, or the app was asked to end): "
                "no verdict, it stays on trial", cause);

@@ -1,6 +1,8 @@
 #include "trial.h"
 
+#include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "platform.h"
@@ -25,8 +27,62 @@ int bl_trial_count_start(bl_state *state, int max_attempts)
     return 0;
 }
 
+/* Reads "a" or "a-b" at *p (codes 1 to 255), moving past it. */
+static int parse_code_range(const char **p, int *low, int *high)
+{
+    char *end;
+    long a, b;
+    if (!isdigit((unsigned char)**p))
+        return 0;
+    a = b = strtol(*p, &end, 10);
+    if (*end == '-') {
+        if (!isdigit((unsigned char)end[1]))
+            return 0;
+        b = strtol(end + 1, &end, 10);
+    }
+    if (a < 1 || b > 255 || a > b)
+        return 0;
+    *low = (int)a;
+    *high = (int)b;
+    *p = end;
+    return 1;
+}
+
+/* Walks a list rule; with code > 0, returns 1 if a range holds it; with code
+ * 0, returns 1 if the whole text is a well-formed list. */
+static int walk_code_list(const char *p, int code)
+{
+    int low, high;
+    for (;;) {
+        p += strspn(p, " ");
+        if (!parse_code_range(&p, &low, &high))
+            return 0;
+        if (code > 0 && code >= low && code <= high)
+            return 1;
+        p += strspn(p, " ");
+        if (!*p)
+            return code == 0;
+        if (*p++ != ',')
+            return 0;
+    }
+}
+
+int bl_trial_exit_rule_valid(const char *text)
+{
+    return strcmp(text, "any") == 0 || strcmp(text, "none") == 0 || walk_code_list(text, 0);
+}
+
+int bl_trial_exit_rule_fails(const char *rule, int exit_code)
+{
+    if (strcmp(rule, "any") == 0)
+        return exit_code != 0;
+    if (strcmp(rule, "none") == 0 || exit_code <= 0)
+        return 0;
+    return walk_code_list(rule, exit_code);
+}
+
 int bl_trial_judge_exit(int exit_code, int term_signal, int signal_received, uint64_t ran_ms,
-                        uint64_t healthy_ms)
+                        uint64_t healthy_ms, const char *exit_rule)
 {
     if (ran_ms >= healthy_ms)
         return BL_TRIAL_HEALTHY;
@@ -38,10 +94,13 @@ int bl_trial_judge_exit(int exit_code, int term_signal, int signal_received, uin
             return BL_TRIAL_QUIT;
         return BL_TRIAL_CRASHED;
     }
-    if (exit_code != 0)
-        return signal_received && bl_plat_signal_asks_to_end(signal_received) ? BL_TRIAL_QUIT
-                                                                              : BL_TRIAL_CRASHED;
-    return BL_TRIAL_HEALTHY;
+    if (exit_code == 0)
+        return BL_TRIAL_HEALTHY;
+    if (signal_received && bl_plat_signal_asks_to_end(signal_received))
+        return BL_TRIAL_QUIT;
+    if (bl_plat_exit_code_is_crash(exit_code) || bl_trial_exit_rule_fails(exit_rule, exit_code))
+        return BL_TRIAL_CRASHED;
+    return BL_TRIAL_HEALTHY; /* an ordinary answer of the app (a CLI's exit 1) */
 }
 
 void bl_trial_quit(bl_state *state)

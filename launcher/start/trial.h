@@ -33,6 +33,13 @@ void bl_trial_begin(bl_state *state, const char *version);
  * reached max_attempts, i.e. the caller must roll back instead. */
 int bl_trial_count_start(bl_state *state, int max_attempts);
 
+/* trial_exit_codes (config.c): which exit codes before the healthy time
+ * are failures. "any" (every non-zero code; the default), "none", or a list
+ * of codes and ranges from 1 to 255 ("1,3,64-78"). 1 if text is one. */
+int bl_trial_exit_rule_valid(const char *text);
+/* 1 if rule (a valid one) counts exit_code (non-zero) as a failure. */
+int bl_trial_exit_rule_fails(const char *rule, int exit_code);
+
 /* How an app run on trial ended. signal_received is the last signal the
  * launcher itself received while the app ran (and passed on to it, or that
  * the terminal sent to both), 0 if none. Before healthy_ms:
@@ -42,11 +49,13 @@ int bl_trial_count_start(bl_state *state, int max_attempts);
  *   the launcher did not pass on: a hang killed by hand, the OOM killer)
  *   is a crash;
  * - a non-zero exit is a quit if signal_received asks to end (the app
- *   caught it and exited its own way), otherwise a crash;
+ *   caught it and exited its own way); a crash if it is the OS's report of
+ *   a crash (bl_plat_exit_code_is_crash: Windows exceptions) or exit_rule
+ *   (trial_exit_codes) counts it; otherwise an ordinary answer, like exit 0;
  * - exit 0 is healthy.
  * Anything after healthy_ms was already judged healthy by the timer. */
 int bl_trial_judge_exit(int exit_code, int term_signal, int signal_received, uint64_t ran_ms,
-                        uint64_t healthy_ms);
+                        uint64_t healthy_ms, const char *exit_rule);
 
 /* A quit during the trial: this start does not count against max_attempts
  * (the launcher saw how it ended); the version stays on trial. */

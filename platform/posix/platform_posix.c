@@ -372,6 +372,12 @@ int bl_plat_signal_asks_to_end(int signum)
     return signum == SIGHUP || signum == SIGINT || signum == SIGQUIT || signum == SIGTERM || signum == SIGPIPE;
 }
 
+int bl_plat_exit_code_is_crash(int exit_code)
+{
+    (void)exit_code;
+    return 0;
+}
+
 int bl_plat_has_desktop(void)
 {
 #ifdef __APPLE__

@@ -385,6 +385,12 @@ int bl_plat_signal_asks_to_end(int signum)
     return signum == SIGINT || signum == SIGBREAK || signum == SIGHUP || signum == SIGTERM;
 }
 
+int bl_plat_exit_code_is_crash(int exit_code)
+{
+    DWORD code = (DWORD)exit_code;
+    return code >= 0xC0000000u && code != (DWORD)STATUS_CONTROL_C_EXIT;
+}
+
 /* The parent's console, for a launcher linked as a GUI program: Windows gives
  * a GUI program no standard handles unless its parent redirected them (a pipe
  * or file: those are kept as they are). AttachConsole fails when the parent

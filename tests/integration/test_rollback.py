@@ -172,6 +172,43 @@ class TrialTest(unittest.TestCase):
         proc.wait(timeout=10)
         proc.stderr.close()
 
+    def test_a_cli_app_lists_the_exit_codes_that_fail_its_trial(self):
+        self.root.write_config({"healthy_seconds": 2, "trial_exit_codes": "64-78"})
+        self.switch_to("1.1.0", behaviour=("--exit=1",))  # "no": an ordinary answer
+        r = self.start()
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertEqual(self.versions_started(), ["1.1.0"])
+        state = self.root.read_state()
+        self.assertEqual((state["current"], state["trial"], state["blocked"]), ("1.1.0", False, []))
+        os.remove(self.report)
+        self.switch_to("1.2.0", behaviour=("--exit=70",))  # EX_SOFTWARE: a failure
+        self.assert_rolled_back_to_1_0_0_from("1.2.0", self.start())
+
+    def assert_rolled_back_to_1_0_0_from(self, version, r):
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.versions_started(), [version, "1.0.0"])
+        self.assertEqual(self.root.read_state()["blocked"], [version])
+
+    def test_a_cli_app_is_not_run_twice_after_a_rollback(self):
+        self.root.write_config({"healthy_seconds": 2, "rerun_after_rollback": False})
+        self.switch_to("1.1.0", behaviour=("--crash=segv",))
+        r = self.start("--delete-everything")
+        self.assertEqual(r.returncode, -signal.SIGSEGV)  # the command's own end, once
+        self.assertEqual(self.versions_started(), ["1.1.0"])
+        state = self.root.read_state()
+        self.assertEqual((state["current"], state["blocked"], state["trial"]), ("1.0.0", ["1.1.0"], False))
+        self.assertIn("not starting 1.0.0 now (rerun_after_rollback is false)", self.root.log())
+        os.remove(self.report)
+        self.assertEqual(self.start().returncode, 0)
+        self.assertEqual(self.versions_started(), ["1.0.0"])  # the next start runs it
+
+    def test_without_restart_a_release_that_never_ran_still_falls_back_at_once(self):
+        self.root.write_config({"healthy_seconds": 2, "rerun_after_rollback": False})
+        self.switch_to("1.1.0")
+        os.remove(self.root.p("versions", "1.1.0", "bomiot"))  # the command did not run: run it now
+        self.assertEqual(self.start().returncode, 0)
+        self.assertEqual(self.versions_started(), ["1.0.0"])
+
     def test_rollback_in_exec_mode_too(self):
         self.root.write_config({"healthy_seconds": 2, "mode": "exec"})
         self.switch_to("1.1.0", behaviour=("--crash=abort",))

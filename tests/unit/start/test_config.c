@@ -309,6 +309,31 @@ static void test_help_lists_every_environment_variable_with_its_key_and_default(
     }
 }
 
+static void test_trial_keys_take_a_rule_or_a_list(void)
+{
+    bl_config cfg;
+    reports r = {0};
+    bl_config_defaults(&cfg);
+    CHECK_STR(cfg.trial_exit_codes, "any");
+    CHECK_INT(cfg.rerun_after_rollback, 1);
+    CHECK_INT(apply(&cfg, "{\"trial_exit_codes\": \"64-78\", \"rerun_after_rollback\": false}", &r), BL_OK);
+    CHECK_INT(r.count, 0);
+    CHECK_STR(cfg.trial_exit_codes, "64-78");
+    CHECK_INT(cfg.rerun_after_rollback, 0);
+    CHECK_INT(cfg.source[BL_CFG_TRIAL_EXIT_CODES], BL_SOURCE_FILE);
+    CHECK_INT(apply(&cfg, "{\"trial_exit_codes\": [2, 70]}", &r), BL_OK);
+    CHECK_STR(cfg.trial_exit_codes, "2,70");
+    CHECK_INT(apply(&cfg, "{\"trial_exit_codes\": []}", &r), BL_OK);
+    CHECK_STR(cfg.trial_exit_codes, "none");
+    CHECK_INT(r.count, 0);
+    CHECK_INT(apply(&cfg, "{\"trial_exit_codes\": \"1..3\"}", &r), BL_OK);
+    CHECK_INT(r.count, 1);
+    CHECK_CONTAINS(r.last, "'trial_exit_codes' must be \"any\", \"none\", or a list");
+    CHECK_STR(cfg.trial_exit_codes, "none"); /* kept */
+    CHECK_INT(apply(&cfg, "{\"trial_exit_codes\": [0]}", &r), BL_OK);
+    CHECK_INT(r.count, 2);
+}
+
 int main(void)
 {
     RUN(test_defaults_match_the_python_system);
@@ -321,6 +346,7 @@ int main(void)
     RUN(test_print_shows_value_and_source);
     RUN(test_splash_keys_from_the_file_and_the_environment);
     RUN(test_missing_file_is_not_a_problem);
+    RUN(test_trial_keys_take_a_rule_or_a_list);
     RUN(test_help_lists_every_environment_variable_with_its_key_and_default);
     return CHECK_DONE();
 }

@@ -42,52 +42,84 @@ static void test_a_confirmed_version_is_not_counted(void)
 
 static void test_judges_how_the_app_ended(void)
 {
-    CHECK_INT(bl_trial_judge_exit(0, SIGSEGV, 0, 50, 10000), BL_TRIAL_CRASHED);
-    CHECK_INT(bl_trial_judge_exit(3, 0, 0, 50, 10000), BL_TRIAL_CRASHED);    /* early error exit */
-    CHECK_INT(bl_trial_judge_exit(0, 0, 0, 50, 10000), BL_TRIAL_HEALTHY);    /* quit normally */
-    CHECK_INT(bl_trial_judge_exit(3, 0, 0, 20000, 10000), BL_TRIAL_HEALTHY); /* ran long enough */
-    CHECK_INT(bl_trial_judge_exit(0, SIGKILL, 0, 20000, 10000), BL_TRIAL_HEALTHY); /* killed later */
+    CHECK_INT(bl_trial_judge_exit(0, SIGSEGV, 0, 50, 10000, "any"), BL_TRIAL_CRASHED);
+    CHECK_INT(bl_trial_judge_exit(3, 0, 0, 50, 10000, "any"), BL_TRIAL_CRASHED);    /* early error exit */
+    CHECK_INT(bl_trial_judge_exit(0, 0, 0, 50, 10000, "any"), BL_TRIAL_HEALTHY);    /* quit normally */
+    CHECK_INT(bl_trial_judge_exit(3, 0, 0, 20000, 10000, "any"), BL_TRIAL_HEALTHY); /* ran long enough */
+    CHECK_INT(bl_trial_judge_exit(0, SIGKILL, 0, 20000, 10000, "any"), BL_TRIAL_HEALTHY); /* killed later */
 }
 
 static void test_a_death_by_a_signal_someone_sent_is_a_quit(void)
 {
     /* passed on by the launcher (logout, shutdown, systemctl stop) */
-    CHECK_INT(bl_trial_judge_exit(0, SIGTERM, SIGTERM, 50, 10000), BL_TRIAL_QUIT);
-    CHECK_INT(bl_trial_judge_exit(0, SIGHUP, SIGHUP, 50, 10000), BL_TRIAL_QUIT);
+    CHECK_INT(bl_trial_judge_exit(0, SIGTERM, SIGTERM, 50, 10000, "any"), BL_TRIAL_QUIT);
+    CHECK_INT(bl_trial_judge_exit(0, SIGHUP, SIGHUP, 50, 10000, "any"), BL_TRIAL_QUIT);
     /* from the terminal, to the app and the launcher alike */
-    CHECK_INT(bl_trial_judge_exit(0, SIGINT, SIGINT, 50, 10000), BL_TRIAL_QUIT);
+    CHECK_INT(bl_trial_judge_exit(0, SIGINT, SIGINT, 50, 10000, "any"), BL_TRIAL_QUIT);
     /* signals that only ask to end, sent to the app alone */
-    CHECK_INT(bl_trial_judge_exit(0, SIGTERM, 0, 50, 10000), BL_TRIAL_QUIT);
-    CHECK_INT(bl_trial_judge_exit(0, SIGINT, 0, 50, 10000), BL_TRIAL_QUIT);
-    CHECK_INT(bl_trial_judge_exit(0, SIGHUP, 0, 50, 10000), BL_TRIAL_QUIT);
+    CHECK_INT(bl_trial_judge_exit(0, SIGTERM, 0, 50, 10000, "any"), BL_TRIAL_QUIT);
+    CHECK_INT(bl_trial_judge_exit(0, SIGINT, 0, 50, 10000, "any"), BL_TRIAL_QUIT);
+    CHECK_INT(bl_trial_judge_exit(0, SIGHUP, 0, 50, 10000, "any"), BL_TRIAL_QUIT);
 #ifdef SIGQUIT /* POSIX signals */
-    CHECK_INT(bl_trial_judge_exit(0, SIGUSR1, SIGUSR1, 50, 10000), BL_TRIAL_QUIT);
-    CHECK_INT(bl_trial_judge_exit(0, SIGQUIT, SIGQUIT, 50, 10000), BL_TRIAL_QUIT);
-    CHECK_INT(bl_trial_judge_exit(0, SIGPIPE, 0, 50, 10000), BL_TRIAL_QUIT); /* app | head */
+    CHECK_INT(bl_trial_judge_exit(0, SIGUSR1, SIGUSR1, 50, 10000, "any"), BL_TRIAL_QUIT);
+    CHECK_INT(bl_trial_judge_exit(0, SIGQUIT, SIGQUIT, 50, 10000, "any"), BL_TRIAL_QUIT);
+    CHECK_INT(bl_trial_judge_exit(0, SIGPIPE, 0, 50, 10000, "any"), BL_TRIAL_QUIT); /* app | head */
 #endif
 }
 
 static void test_a_death_by_a_signal_nobody_sent_is_a_crash(void)
 {
-    CHECK_INT(bl_trial_judge_exit(0, SIGSEGV, 0, 50, 10000), BL_TRIAL_CRASHED);
-    CHECK_INT(bl_trial_judge_exit(0, SIGABRT, 0, 50, 10000), BL_TRIAL_CRASHED);
-    CHECK_INT(bl_trial_judge_exit(0, SIGILL, 0, 50, 10000), BL_TRIAL_CRASHED);
-    CHECK_INT(bl_trial_judge_exit(0, SIGFPE, 0, 50, 10000), BL_TRIAL_CRASHED);
-    CHECK_INT(bl_trial_judge_exit(0, SIGKILL, 0, 50, 10000), BL_TRIAL_CRASHED); /* a hang killed, the OOM killer */
+    CHECK_INT(bl_trial_judge_exit(0, SIGSEGV, 0, 50, 10000, "any"), BL_TRIAL_CRASHED);
+    CHECK_INT(bl_trial_judge_exit(0, SIGABRT, 0, 50, 10000, "any"), BL_TRIAL_CRASHED);
+    CHECK_INT(bl_trial_judge_exit(0, SIGILL, 0, 50, 10000, "any"), BL_TRIAL_CRASHED);
+    CHECK_INT(bl_trial_judge_exit(0, SIGFPE, 0, 50, 10000, "any"), BL_TRIAL_CRASHED);
+    CHECK_INT(bl_trial_judge_exit(0, SIGKILL, 0, 50, 10000, "any"), BL_TRIAL_CRASHED); /* a hang killed, the OOM killer */
 #ifdef SIGBUS /* POSIX signals */
-    CHECK_INT(bl_trial_judge_exit(0, SIGBUS, 0, 50, 10000), BL_TRIAL_CRASHED);
-    CHECK_INT(bl_trial_judge_exit(0, SIGUSR1, 0, 50, 10000), BL_TRIAL_CRASHED); /* not passed on by us */
+    CHECK_INT(bl_trial_judge_exit(0, SIGBUS, 0, 50, 10000, "any"), BL_TRIAL_CRASHED);
+    CHECK_INT(bl_trial_judge_exit(0, SIGUSR1, 0, 50, 10000, "any"), BL_TRIAL_CRASHED); /* not passed on by us */
 #endif
     /* a crash while it shuts down is still a crash */
-    CHECK_INT(bl_trial_judge_exit(0, SIGSEGV, SIGTERM, 50, 10000), BL_TRIAL_CRASHED);
+    CHECK_INT(bl_trial_judge_exit(0, SIGSEGV, SIGTERM, 50, 10000, "any"), BL_TRIAL_CRASHED);
 }
 
 static void test_an_error_exit_after_a_request_to_end_is_a_quit(void)
 {
-    CHECK_INT(bl_trial_judge_exit(143, 0, SIGTERM, 50, 10000), BL_TRIAL_QUIT); /* caught SIGTERM, exited */
-    CHECK_INT(bl_trial_judge_exit(130, 0, SIGINT, 50, 10000), BL_TRIAL_QUIT);
-    CHECK_INT(bl_trial_judge_exit(1, 0, SIGSEGV, 50, 10000), BL_TRIAL_CRASHED); /* asks for no end */
-    CHECK_INT(bl_trial_judge_exit(0, 0, SIGTERM, 50, 10000), BL_TRIAL_HEALTHY); /* a clean exit confirms */
+    CHECK_INT(bl_trial_judge_exit(143, 0, SIGTERM, 50, 10000, "any"), BL_TRIAL_QUIT); /* caught SIGTERM, exited */
+    CHECK_INT(bl_trial_judge_exit(130, 0, SIGINT, 50, 10000, "any"), BL_TRIAL_QUIT);
+    CHECK_INT(bl_trial_judge_exit(1, 0, SIGSEGV, 50, 10000, "any"), BL_TRIAL_CRASHED); /* asks for no end */
+    CHECK_INT(bl_trial_judge_exit(0, 0, SIGTERM, 50, 10000, "any"), BL_TRIAL_HEALTHY); /* a clean exit confirms */
+}
+
+static void test_trial_exit_codes_say_which_exits_fail(void)
+{
+    CHECK(bl_trial_exit_rule_valid("any"));
+    CHECK(bl_trial_exit_rule_valid("none"));
+    CHECK(bl_trial_exit_rule_valid("1,3,64-78"));
+    CHECK(bl_trial_exit_rule_valid(" 2 , 70-78 "));
+    CHECK(!bl_trial_exit_rule_valid(""));
+    CHECK(!bl_trial_exit_rule_valid("0"));
+    CHECK(!bl_trial_exit_rule_valid("256"));
+    CHECK(!bl_trial_exit_rule_valid("5-3"));
+    CHECK(!bl_trial_exit_rule_valid("1,"));
+    CHECK(!bl_trial_exit_rule_valid("1;2"));
+    CHECK(!bl_trial_exit_rule_valid("all"));
+    CHECK(bl_trial_exit_rule_fails("any", 1));
+    CHECK(!bl_trial_exit_rule_fails("none", 70));
+    CHECK(bl_trial_exit_rule_fails("1,3,64-78", 3));
+    CHECK(bl_trial_exit_rule_fails("1,3,64-78", 70));
+    CHECK(!bl_trial_exit_rule_fails("1,3,64-78", 2));
+    CHECK(!bl_trial_exit_rule_fails("1,3,64-78", 79));
+}
+
+static void test_an_exit_the_rule_does_not_count_is_an_ordinary_answer(void)
+{
+    /* a CLI app: exit 1 is "no", 70 (EX_SOFTWARE) is a failure */
+    CHECK_INT(bl_trial_judge_exit(1, 0, 0, 50, 10000, "64-78"), BL_TRIAL_HEALTHY);
+    CHECK_INT(bl_trial_judge_exit(70, 0, 0, 50, 10000, "64-78"), BL_TRIAL_CRASHED);
+    CHECK_INT(bl_trial_judge_exit(70, 0, 0, 50, 10000, "none"), BL_TRIAL_HEALTHY);
+    /* a signal is judged as before, whatever the rule */
+    CHECK_INT(bl_trial_judge_exit(0, SIGSEGV, 0, 50, 10000, "none"), BL_TRIAL_CRASHED);
+    CHECK_INT(bl_trial_judge_exit(0, SIGTERM, SIGTERM, 50, 10000, "none"), BL_TRIAL_QUIT);
 }
 
 static void test_a_quit_leaves_the_version_on_trial_and_gives_its_start_back(void)
@@ -188,6 +220,8 @@ int main(void)
     RUN(test_a_death_by_a_signal_nobody_sent_is_a_crash);
     RUN(test_an_error_exit_after_a_request_to_end_is_a_quit);
     RUN(test_a_quit_leaves_the_version_on_trial_and_gives_its_start_back);
+    RUN(test_trial_exit_codes_say_which_exits_fail);
+    RUN(test_an_exit_the_rule_does_not_count_is_an_ordinary_answer);
     RUN(test_rollback_blocks_and_returns_to_previous);
     RUN(test_rollback_without_previous_takes_the_newest_good_version);
     RUN(test_rollback_with_nowhere_to_go_keeps_an_app);
