@@ -477,8 +477,9 @@ static int judge_trial_run(launch_context *l, const bl_app_status *status, uint6
 
 /* Starts the current version and reports how it ended. A version on trial is
  * always supervised, whatever the mode: its crash must be seen. If it crashes,
- * it is rolled back and the previous version started at once, so the user
- * loses one start and nothing else. */
+ * or cannot be started, it is rolled back and the previous version started at
+ * once, so the user loses one start and nothing else (after a crash, unless
+ * rerun_after_rollback is false: see judge_trial_run). */
 static int run_app(launch_context *l, char **argv)
 {
     char app[BL_PATH_MAX];
