@@ -196,3 +196,46 @@ int bl_install_remove_debris(const bl_layout *layout, void (*report)(void *ctx, 
         bl_fs_list_dir(dirs[i].dir, remove_if_temporary, &dirs[i], &ignored); /* a missing folder holds no debris */
     return BL_OK;
 }
+
+typedef struct {
+    const bl_layout *layout;
+    const char *app;
+    const char (*keep)[BL_VERSION_MAX_TEXT];
+    int n;
+    void (*report)(void *ctx, const char *msg);
+    void *report_ctx;
+} tar_prune;
+
+static int remove_if_not_kept(void *ctx, const char *name, int is_dir)
+{
+    tar_prune *tp = ctx;
+    char path[BL_PATH_MAX], msg[BL_PATH_MAX + 64];
+    size_t len = strlen(name), app_len = strlen(tp->app), version_len;
+    const char *version;
+    bl_error err;
+    int i;
+
+    if (is_dir || len <= app_len + 5 || strncmp(name, tp->app, app_len) != 0 || name[app_len] != '-' ||
+        strcmp(name + len - 4, ".tar") != 0)
+        return 0; /* not a cached tar of this app (debris has its own cleanup) */
+    version = name + app_len + 1; /* <app>-<version>.tar */
+    version_len = len - app_len - 1 - 4;
+    for (i = 0; i < tp->n; i++) {
+        if (strlen(tp->keep[i]) == version_len && strncmp(version, tp->keep[i], version_len) == 0)
+            return 0;
+    }
+    if (bl_fs_join(path, sizeof path, tp->layout->tars_dir, name) == BL_OK && bl_fs_remove_tree(path, &err) == BL_OK &&
+        tp->report) {
+        snprintf(msg, sizeof msg, "removed %s, a cached tar no update will start from", path);
+        tp->report(tp->report_ctx, msg);
+    }
+    return 0;
+}
+
+void bl_install_prune_tars(const bl_layout *layout, const char *app, const char (*keep)[BL_VERSION_MAX_TEXT], int n,
+                           void (*report)(void *ctx, const char *msg), void *ctx)
+{
+    tar_prune tp = {layout, app, keep, n, report, ctx};
+    bl_error ignored;
+    bl_fs_list_dir(layout->tars_dir, remove_if_not_kept, &tp, &ignored); /* no folder: no tars */
+}

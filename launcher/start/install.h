@@ -33,6 +33,13 @@ int bl_install_mark_complete(const char *version_dir, const char *version, bl_er
 /* Complete versions, oldest first by PEP 440. */
 int bl_install_list_complete(const bl_layout *layout, bl_version_list *out, bl_error *err);
 
+/* Removes every cached tar of app (cache/tars/<app>-<version>.tar) whose
+ * version is not one of keep[0..n): a tar no patch will start from is an
+ * app-sized file for nothing. Only the lock holder may call it. report is
+ * called once per removal with a sentence for the log. */
+void bl_install_prune_tars(const bl_layout *layout, const char *app, const char (*keep)[BL_VERSION_MAX_TEXT], int n,
+                           void (*report)(void *ctx, const char *msg), void *ctx);
+
 /* Removes the temporary files an interrupted launcher leaves behind: atomic
  * writes' state.json.tmp.<pid> and cache/metadata/<role>.json.tmp.<pid>, the
  * patcher's cache/tars/<tar>.tmp.XXXXXX and the unpacker's <tar>.tmp. Their

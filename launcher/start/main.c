@@ -76,6 +76,11 @@ static void log_warning(void *ctx, const char *message)
     bl_log(BL_LOG_WARN, (const char *)ctx, "%s", message);
 }
 
+static void log_info(void *ctx, const char *message)
+{
+    bl_log(BL_LOG_INFO, (const char *)ctx, "%s", message);
+}
+
 static const char *env_lookup(void *ctx, const char *name)
 {
     (void)ctx;
@@ -330,13 +335,30 @@ static void prune_versions(launch_context *l)
     }
 }
 
+/* What a change of version leaves behind: version folders beyond
+ * keep_versions and blocked ones, and cached tars no patch will start from
+ * (the previous version's stays while the current one is on trial). */
+static void prune_caches(launch_context *l)
+{
+    char keep[3][BL_VERSION_MAX_TEXT];
+    if (!l->lock)
+        return;
+    prune_versions(l);
+    bl_install_prune_tars(&l->layout, l->cfg.app_name, (const char (*)[BL_VERSION_MAX_TEXT])keep,
+                          bl_trial_tars_kept(&l->state, keep), log_info, "install");
+}
+
 static void on_healthy(void *ctx, const char *why)
 {
     launch_context *l = ctx;
     bl_log(BL_LOG_INFO, "trial", "version %s confirmed: %s", l->state.current, why);
     bl_trial_confirm(&l->state);
+    /* Before the confirmation is saved, whose flush makes the removals
+     * durable too: a power cut never leaves a confirmed version beside the
+     * previous one's tar for good (at worst a version still on trial whose
+     * rollback would download the previous archive). */
+    prune_caches(l);
     save_state(l);
-    prune_versions(l);
 }
 
 static void splash_for_error(launch_context *l, int closed_by_user);
@@ -374,6 +396,8 @@ static int roll_back(launch_context *l, const char *cause)
     moved = bl_trial_rollback(&l->state, &complete, why, sizeof why);
     bl_log(BL_LOG_ERROR, "trial", "%s: %s", cause, why);
     save_state(l);
+    if (moved) /* after the save: the state never names a version already removed */
+        prune_caches(l); /* the blocked version's folder and tar; the running one's tar stays */
     if (moved)
         splash_rolling_back(l, failed);
     return moved;

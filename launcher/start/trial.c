@@ -143,6 +143,23 @@ int bl_trial_rollback(bl_state *state, const bl_version_list *complete, char *wh
     return 1;
 }
 
+int bl_trial_tars_kept(const bl_state *state, char (*out)[BL_VERSION_MAX_TEXT])
+{
+    const char *wanted[3];
+    int i, j, n = 0, count = 0;
+
+    wanted[n++] = state->current;
+    wanted[n++] = state->pending;
+    wanted[n++] = state->trial ? state->previous : "";
+    for (i = 0; i < n; i++) {
+        for (j = 0; j < count && strcmp(out[j], wanted[i]) != 0; j++)
+            ;
+        if (wanted[i][0] && j == count)
+            snprintf(out[count++], BL_VERSION_MAX_TEXT, "%s", wanted[i]);
+    }
+    return count;
+}
+
 static int is_kept(char (*keep)[BL_VERSION_MAX_TEXT], int n, const char *version)
 {
     int i;

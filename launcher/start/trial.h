@@ -70,7 +70,13 @@ void bl_trial_confirm(bl_state *state);
  * keeps the current version, off trial, so the user still has an app). */
 int bl_trial_rollback(bl_state *state, const bl_version_list *complete, char *why, size_t why_size);
 
-/* Versions to delete after a confirmation: all complete versions except the
+/* The versions whose cached tar (cache/tars) is worth keeping, at most 3:
+ * the running one's, the base of the next patch; the staged one's; and,
+ * while the running one is on trial, the previous one's, which is the base
+ * again if the trial fails. Writes them into out, returns the count. */
+int bl_trial_tars_kept(const bl_state *state, char (*out)[BL_VERSION_MAX_TEXT]);
+
+/* Versions to delete after a confirmation or a rollback: all complete versions except the
  * newest keep_versions (the current one is always kept, so is previous while
  * keep_versions >= 2). Writes up to max names into out, returns the count. */
 int bl_trial_prunable(const bl_state *state, const bl_version_list *complete, int keep_versions,

@@ -316,16 +316,6 @@ static int apply_patches(update_job *u, const bl_plan *plan, const char *partial
     return rc;
 }
 
-/* Only the new version's tar is worth keeping: the next update patches it. */
-static void prune_tars(update_job *u, const char *keep)
-{
-    char path[BL_PATH_MAX];
-    if (bl_layout_tar_path(u->req->layout, u->req->cfg->app_name, u->req->state->current, path, sizeof path, NULL) ==
-            BL_OK &&
-        strcmp(path, keep) != 0)
-        remove(path);
-}
-
 static int install(update_job *u, const bl_plan *plan, bl_error *err)
 {
     const char *version = u->releases[plan->target].version;
@@ -356,7 +346,6 @@ static int install(update_job *u, const bl_plan *plan, bl_error *err)
         bl_fs_remove_tree(partial, &ignored);
         return rc;
     }
-    prune_tars(u, tar_path);
     return BL_OK;
 }
 
@@ -400,10 +389,6 @@ int bl_update_run(const bl_update_request *req, bl_update_result *res, bl_error 
     if (bl_install_is_complete(req->layout, res->version)) {
         res->installed = 1; /* staged earlier, in the background */
         snprintf(res->why, sizeof res->why, "%s was already downloaded and installed", res->version);
-        /* A launcher killed between installing it and pruning left the old
-         * tar behind; only the new one is the base of the next patch. */
-        if (bl_layout_tar_path(req->layout, req->cfg->app_name, res->version, tar, sizeof tar, NULL) == BL_OK)
-            prune_tars(u, tar);
         goto cleanup;
     }
     if ((rc = bl_layout_tar_path(req->layout, req->cfg->app_name, req->state->current, tar, sizeof tar, err)) != BL_OK)

@@ -213,17 +213,25 @@ class UpdateTest(unittest.TestCase):
         state = self.root.read_state()
         self.assertEqual(state["current"], "1.0.0")
         self.assertEqual(state["blocked"], ["1.1.0"])
+        # The running version's tar stays the base of the next patch; the
+        # blocked release's folder and tar are gone.
+        self.assertEqual(os.listdir(self.root.p("cache", "tars")), [f"{APP}-1.0.0.tar"])
+        self.assertEqual(sorted(os.listdir(self.root.p("versions"))), ["1.0.0"])
         # Started again with no new release: the blocked one is not offered.
         os.remove(self.report)
         self.start()
         self.assertEqual(self.started(), ["1.0.0"])
         self.assertEqual(self.fetched().count(f"{APP}-1.1.0.patch"), 1)
-        # The fix, 1.2.0, is installed through 1.1.0's patch chain.
+        # The fix, 1.2.0, is installed through 1.1.0's patch chain, from
+        # 1.0.0's tar: no archive is downloaded.
         self.pub.add("1.2.0")
         os.remove(self.report)
         self.start()
         self.assertEqual(self.started(), ["1.2.0"])
         self.assertEqual(self.root.read_state()["current"], "1.2.0")
+        self.assertEqual(self.fetched()[-2:], [f"{APP}-1.1.0.patch", f"{APP}-1.2.0.patch"])
+        self.assertNotIn(f"{APP}-1.2.0.tar.gz", self.fetched())
+        self.assertEqual(os.listdir(self.root.p("cache", "tars")), [f"{APP}-1.2.0.tar"])
 
     def test_a_release_that_exits_with_an_error_is_rolled_back(self):
         self.pub.add("1.1.0", behaviour=("--exit=3",))

@@ -203,13 +203,19 @@ class Scenario:
         downloads = root.p("cache", "downloads")
         if os.path.isdir(downloads) and os.listdir(downloads):
             raise Violation(f"cache/downloads holds {os.listdir(downloads)} after a finished update")
+        # NEW's tar is the base of the next patch; OLD's stays only while NEW
+        # is on trial (a rollback to OLD patches from it again), and not even
+        # then after a cut between the removal and the saved confirmation.
         tars = sorted(os.listdir(root.p("cache", "tars")))
-        if tars != [f"{APP}-{NEW}.tar"]:
-            raise Violation(f"cache/tars holds {tars}; only {APP}-{NEW}.tar is needed")
+        allowed = [[f"{APP}-{NEW}.tar"]]
+        if read_state(root).get("trial"):
+            allowed.append([f"{APP}-{OLD}.tar", f"{APP}-{NEW}.tar"])
+        if tars not in allowed:
+            raise Violation(f"cache/tars holds {tars}; only {' or '.join(map(str, allowed))} may stay")
         # The cached tar is not flushed on purpose (apply.c): after a power
         # cut it may be stale, which the next patch's hash check catches.
-        if tar_durable and sha256_file(root.p("cache", "tars", tars[0])) != self.new_tar_sha:
-            raise Violation(f"cache/tars/{tars[0]} is not the published tar")
+        if tar_durable and sha256_file(root.p("cache", "tars", f"{APP}-{NEW}.tar")) != self.new_tar_sha:
+            raise Violation(f"cache/tars/{APP}-{NEW}.tar is not the published tar")
 
     def kill_once(self, rng, parent=None, keep_failed=None):
         """One run: update, SIGKILL after a random delay, start again, check.

@@ -158,10 +158,37 @@ static void test_reports_free_space(void)
     CHECK_INT(bl_fs_free_bytes("/nonexistent/x", &free_bytes, &err), BL_EIO);
 }
 
+static void test_prune_tars_keeps_the_named_versions_and_what_is_not_a_tar_of_the_app(void)
+{
+    const char keep[2][BL_VERSION_MAX_TEXT] = {"1.0.0", "1.2.0"};
+    const char *names[] = {"bomiot-1.0.0.tar", "bomiot-1.1.0.tar", "bomiot-1.2.0.tar", "bomiot-1.2.0.tar.tmp",
+                           "bomiot-1.0.0.tar.tmp.Ab12Cd", "other-1.1.0.tar", "bomiot-1.0.tar", "bomiot-1.0.0.tarx"};
+    const int kept[] = {1, 0, 1, 1, 1, 1, 0, 1};
+    char path[BL_PATH_MAX];
+    bl_layout l;
+    bl_error err;
+    int i, reports = 0;
+
+    new_layout(&l);
+    CHECK_INT(bl_fs_mkdir_p(l.tars_dir, &err), BL_OK);
+    for (i = 0; i < 8; i++) {
+        bl_fs_join(path, sizeof path, l.tars_dir, names[i]);
+        test_write_file(path, "tar");
+    }
+    bl_install_prune_tars(&l, "bomiot", keep, 2, count_reports, &reports);
+    CHECK_INT(reports, 2);
+    for (i = 0; i < 8; i++) {
+        bl_fs_join(path, sizeof path, l.tars_dir, names[i]);
+        CHECK_INT(bl_fs_exists(path), kept[i]);
+    }
+    bl_fs_remove_tree(l.root, &err);
+}
+
 int main(void)
 {
     RUN(test_commit_makes_a_partial_folder_a_complete_version);
     RUN(test_reports_free_space);
+    RUN(test_prune_tars_keeps_the_named_versions_and_what_is_not_a_tar_of_the_app);
     RUN(test_only_marked_folders_count_as_complete);
     RUN(test_removes_incomplete_and_partial_folders_only);
     RUN(test_missing_versions_folder_means_nothing_installed);

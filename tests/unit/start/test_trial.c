@@ -210,6 +210,39 @@ static void test_prune_keeps_current_previous_and_newest(void)
     CHECK_INT(n, 4); /* only the running version stays */
 }
 
+/* A trial that fails goes back to the previous version, whose tar is then
+ * the base of the next patch: it stays until the trial ends either way. */
+static void test_tars_kept_follow_the_trial(void)
+{
+    char keep[3][BL_VERSION_MAX_TEXT];
+    bl_version_list complete;
+    char why[256];
+    bl_state s;
+
+    bl_state_init(&s);
+    strcpy(s.current, "1.0.0");
+    CHECK_INT(bl_trial_tars_kept(&s, keep), 1);
+    CHECK_STR(keep[0], "1.0.0");
+    strcpy(s.pending, "1.1.0"); /* staged in the background */
+    CHECK_INT(bl_trial_tars_kept(&s, keep), 2);
+    CHECK_STR(keep[1], "1.1.0");
+    s.pending[0] = '\0';
+    bl_trial_begin(&s, "1.1.0");
+    CHECK_INT(bl_trial_tars_kept(&s, keep), 2);
+    CHECK_STR(keep[0], "1.1.0");
+    CHECK_STR(keep[1], "1.0.0");
+    complete.count = 2;
+    strcpy(complete.names[0], "1.0.0");
+    strcpy(complete.names[1], "1.1.0");
+    CHECK_INT(bl_trial_rollback(&s, &complete, why, sizeof why), 1);
+    CHECK_INT(bl_trial_tars_kept(&s, keep), 1);
+    CHECK_STR(keep[0], "1.0.0");
+    bl_trial_begin(&s, "1.2.0");
+    bl_trial_confirm(&s);
+    CHECK_INT(bl_trial_tars_kept(&s, keep), 1);
+    CHECK_STR(keep[0], "1.2.0");
+}
+
 int main(void)
 {
     RUN(test_begin_puts_the_new_version_on_trial);
@@ -226,5 +259,6 @@ int main(void)
     RUN(test_rollback_without_previous_takes_the_newest_good_version);
     RUN(test_rollback_with_nowhere_to_go_keeps_an_app);
     RUN(test_prune_keeps_current_previous_and_newest);
+    RUN(test_tars_kept_follow_the_trial);
     return CHECK_DONE();
 }
