@@ -17,6 +17,7 @@
 #include "base/fsutil.h"
 #include "config.h"
 #include "install.h"
+#include "launch.h"
 #include "log.h"
 #include "platform.h"
 #include "progress.h"
@@ -149,28 +150,12 @@ static int choose_version(const bl_layout *layout, int have_lock, bl_state *stat
     return 0;
 }
 
-/* Everything one launch works with; lives on main's stack. The layout's path
- * text comes last and is not zeroed (launch_init): every page of the stack first
- * touched is a page fault, ~10 us on a virtual machine, and the app waits
- * for each (bench/RESULTS.md, launch overhead). */
-typedef struct {
-    bl_plat_lock *lock; /* NULL: another launcher does maintenance */
-    const bl_update_module *update_module; /* loaded by the first update check */
-    bl_error update_module_err; /* why it could not be (code != 0) */
-    bl_background *background;
-    bl_progress *progress; /* what the splash shows, fed by the update at launch */
-    bl_splash *splash;     /* NULL: no update at launch, headless, or closed */
-    bl_config cfg;
-    bl_state state;
-    bl_layout layout;
-} launch_context;
-
 static void launch_init(launch_context *l)
 {
     memset(l, 0, offsetof(launch_context, layout));
 }
 
-static void save_state(launch_context *l)
+void launch_save_state(launch_context *l)
 {
     bl_error err;
     if (l->lock && bl_state_save(l->layout.state_path, &l->state, &err) != BL_OK)
@@ -179,7 +164,7 @@ static void save_state(launch_context *l)
 
 static void save_state_cb(void *ctx)
 {
-    save_state(ctx);
+    launch_save_state(ctx);
 }
 
 /* A launcher without a trusted root can never trust an update: that is
@@ -191,10 +176,9 @@ static int check_trusted_root(const launch_context *l, bl_error *err)
     return bl_error_set(err, BL_ENOTFOUND, "no trusted root: %s is missing (reinstall Bomiot)", l->layout.shipped_root);
 }
 
-/* The update module (module.h), loaded on the main thread by the first
- * update check of this launch; NULL, with l->update_module_err saying why, when
- * there is none. Either way an update fails at once, as an update. */
-static const bl_update_module *load_update_module(launch_context *l)
+/* The update module (module.h): with none, an update fails at once, as an
+ * update (launch.h). */
+const bl_update_module *launch_update_module(launch_context *l)
 {
     const void *table;
     if (!l->update_module && !l->update_module_err.code && check_trusted_root(l, &l->update_module_err) == BL_OK &&
@@ -211,7 +195,7 @@ static void background_on(void *ctx, uv_loop_t *loop)
     bl_error err;
     if (l->cfg.update_interval <= 0 && !l->cfg.file_watcher)
         return; /* nothing runs in the background (background.c): no module to load */
-    if (!load_update_module(l))
+    if (!launch_update_module(l))
         bl_log(BL_LOG_INFO, "background", "no updates while the app runs: %s", l->update_module_err.msg);
     else if (l->update_module->background_start(loop, &opt, &l->background, &err) != BL_OK)
         bl_log(BL_LOG_WARN, "background", "%s", err.msg);
@@ -223,53 +207,6 @@ static void background_off(void *ctx)
     if (l->background)
         l->update_module->background_stop(l->background);
     l->background = NULL;
-}
-
-/* The splash glue. The splash is opened only by the update at launch (see
- * update_at_launch): a launch without one (another launcher holds the lock,
- * a version on trial, update_at_launch false) shows no window. Once the app
- * starts, the window stays for splash_linger_ms (or while an error sentence
- * has not been readable long enough) and then goes. */
-static void app_title(const launch_context *l, char *title, size_t size)
-{
-    snprintf(title, size, "%s", l->cfg.app_name);
-    if (title[0] >= 'a' && title[0] <= 'z') /* "bomiot" is Bomiot to its users */
-        title[0] = (char)(title[0] - 'a' + 'A');
-}
-
-static void splash_options(const launch_context *l, char *title, size_t size, bl_splash_options *opt)
-{
-    app_title(l, title, size);
-    memset(opt, 0, sizeof *opt);
-    opt->enabled = l->cfg.splash;
-    opt->root = l->layout.root;
-    opt->image_path = l->cfg.splash_image;
-    opt->title = title;
-    opt->version = l->state.current;
-}
-
-/* Says which version is starting, before the spawn or the exec. */
-static void splash_launching(launch_context *l)
-{
-    if (!l->splash)
-        return;
-    bl_progress_stage(l->progress, BL_STAGE_LAUNCHING, l->state.current);
-    bl_splash_pump(l->splash, l->progress, 0);
-}
-
-static void splash_close(launch_context *l)
-{
-    bl_splash_close(l->splash);
-    l->splash = NULL;
-}
-
-/* Exec mode: the window cannot outlive the launcher's process image, so it
- * stays for its hold time (0 unless splash_linger_ms or an error) first. */
-static void splash_hold_then_close(launch_context *l)
-{
-    uint32_t linger = (uint32_t)l->cfg.splash_linger_ms;
-    bl_splash_pump(l->splash, l->progress, bl_splash_hold_ms(l->splash, l->progress, linger));
-    splash_close(l);
 }
 
 /* Supervise mode: the app runs on the loop; the splash lingers there and the
@@ -310,7 +247,7 @@ static void switch_to_pending(launch_context *l)
         bl_log(BL_LOG_INFO, "update", "switching to %s, staged in the background", pending);
         bl_trial_begin(&l->state, pending);
     }
-    save_state(l);
+    launch_save_state(l);
     bl_fs_remove_tree(l->layout.ready_file, &err);
 }
 
@@ -358,27 +295,7 @@ static void on_healthy(void *ctx, const char *why)
      * previous one's tar for good (at worst a version still on trial whose
      * rollback would download the previous archive). */
     prune_caches(l);
-    save_state(l);
-}
-
-static void splash_for_error(launch_context *l, int closed_by_user);
-
-/* The user is told, in the splash, why the version they got is not the one
- * that failed: the window stays while the previous version starts (its
- * sentence held long enough to read), and never delays that start. */
-static void splash_rolling_back(launch_context *l, const char *failed)
-{
-    char sentence[256], title[64];
-    if (!l->progress && !(l->progress = bl_progress_new()))
-        return;
-    app_title(l, title, sizeof title);
-    snprintf(sentence, sizeof sentence, "%s %s did not start properly. Going back to %s; details are in "
-             "cache/update.log.", title, failed, l->state.current);
-    bl_progress_stage(l->progress, BL_STAGE_ROLLING_BACK, l->state.current);
-    bl_progress_error(l->progress, sentence);
-    splash_for_error(l, 0);
-    if (l->splash)
-        bl_splash_pump(l->splash, l->progress, 0);
+    launch_save_state(l);
 }
 
 /* Blocks the current version, goes back, saves. Returns 1 if there is a
@@ -395,11 +312,11 @@ static int roll_back(launch_context *l, const char *cause)
         complete.count = 0;
     moved = bl_trial_rollback(&l->state, &complete, why, sizeof why);
     bl_log(BL_LOG_ERROR, "trial", "%s: %s", cause, why);
-    save_state(l);
+    launch_save_state(l);
     if (moved) /* after the save: the state never names a version already removed */
         prune_caches(l); /* the blocked version's folder and tar; the running one's tar stays */
     if (moved)
-        splash_rolling_back(l, failed);
+        launch_splash_rolling_back(l, failed);
     return moved;
 }
 
@@ -413,7 +330,7 @@ static void ensure_install_id(launch_context *l)
         bl_log(BL_LOG_WARN, "state", "%s", err.msg);
         return;
     }
-    save_state(l);
+    launch_save_state(l);
 }
 
 /* A version on trial counts its starts, so a launcher killed during the trial
@@ -431,7 +348,7 @@ static void count_trial_start(launch_context *l)
     }
     bl_log(BL_LOG_INFO, "trial", "version %s on trial, start %d of %lld", l->state.current, l->state.attempts,
            (long long)l->cfg.trial_attempts);
-    save_state(l);
+    launch_save_state(l);
 }
 
 static int app_path_for(const launch_context *l, const char *version, char *app, size_t size)
@@ -454,7 +371,7 @@ static int exec_app(launch_context *l, const char *app, char **argv)
     bl_error err;
     int rc;
     bl_log(BL_LOG_INFO, "launch", "exec %s", app);
-    splash_hold_then_close(l);
+    launch_splash_hold_then_close(l);
     bl_plat_lock_release(l->lock);
     l->lock = NULL;
     bl_log_close();
@@ -492,7 +409,7 @@ static int judge_trial_run(launch_context *l, const bl_app_status *status, uint6
         bl_log(BL_LOG_INFO, "trial", "%s, a quit (the signal was sent to it, or the app was asked to end): "
                "no verdict, it stays on trial", cause);
         bl_trial_quit(&l->state);
-        save_state(l);
+        launch_save_state(l);
         return 0;
     }
     on_healthy(l, "it exited normally");
@@ -526,7 +443,7 @@ static int run_app(launch_context *l, char **argv)
         }
         argv[0] = app;
         bl_log(BL_LOG_INFO, "launch", "starting version %s%s", l->state.current, on_trial ? " (on trial)" : "");
-        splash_launching(l);
+        launch_splash_launching(l);
         if (l->cfg.mode == BL_MODE_EXEC && !on_trial)
             return exec_app(l, app, argv);
 
@@ -550,130 +467,6 @@ static int run_app(launch_context *l, char **argv)
         bl_log(BL_LOG_INFO, "supervise", "the app exited with code %d", status.exit_code);
         return status.exit_code;
     }
-}
-
-/* The update at launch runs on the splash's worker thread; the main thread
- * keeps the window alive meanwhile and reads the outcome afterwards. */
-typedef struct {
-    launch_context *l;
-    bl_update_result res;
-    bl_error err;
-    int rc;
-} launch_update;
-
-static int update_work(void *ctx)
-{
-    launch_update *u = ctx;
-    launch_context *l = u->l;
-    bl_update_request req;
-    uv_timeval64_t now;
-
-    memset(&req, 0, sizeof req);
-    uv_gettimeofday(&now);
-    req.layout = &l->layout;
-    req.cfg = &l->cfg;
-    req.state = &l->state;
-    req.progress = l->progress;
-    req.now = now.tv_sec;
-    req.check_deadline = uv_hrtime() + (uint64_t)l->cfg.check_seconds * 1000000000ull;
-    req.install = l->cfg.auto_update;
-    u->rc = l->update_module->update_run(&req, &u->res, &u->err);
-    return u->rc;
-}
-
-/* cache/update-failures counts updates at launch that failed in a row, so an
- * update that keeps failing is shown to the user, not only logged. */
-static int count_update_failure(launch_context *l, int rc)
-{
-    const char *path = l->layout.failures_path;
-    char text[32] = "";
-    int failures = 0, next;
-    FILE *f;
-    if ((f = fopen(path, "r"))) {
-        if (fgets(text, sizeof text, f))
-            failures = atoi(text);
-        fclose(f);
-    }
-    next = bl_splash_count_failure(rc, failures);
-    if (next == failures)
-        return failures;
-    if (next == 0)
-        remove(path);
-    else if ((f = fopen(path, "w"))) {
-        fprintf(f, "%d\n", next);
-        fclose(f);
-    }
-    return next;
-}
-
-/* An error sentence needs a window even when the work ended too soon for
- * one to open (a full disk found at once): open it now, unless the splash
- * is ruled out (then bl_splash_run has said why) or the user closed it. */
-static void splash_for_error(launch_context *l, int closed_by_user)
-{
-    bl_splash_options opt;
-    bl_error err;
-    char title[64];
-    if (l->splash || closed_by_user)
-        return;
-    splash_options(l, title, sizeof title, &opt);
-    opt.first_frame = l->progress; /* the sentence from the first frame on */
-    if (bl_splash_possible(&opt) && bl_splash_open(&opt, &l->splash, &err) != BL_OK)
-        bl_log(BL_LOG_WARN, "splash", "%s; continuing without a splash", err.msg);
-}
-
-static void report_update(launch_context *l, const launch_update *u, int closed_by_user)
-{
-    char sentence[256];
-    int failures = count_update_failure(l, u->rc);
-    if (u->rc != BL_OK) {
-        bl_log(BL_LOG_WARN, "update", "%s; starting the installed version %s", u->err.msg, l->state.current);
-        if (bl_splash_error_sentence(u->rc, u->err.msg, failures, l->state.current, sentence, sizeof sentence)) {
-            bl_progress_error(l->progress, sentence);
-            splash_for_error(l, closed_by_user);
-        }
-        return;
-    }
-    bl_log(BL_LOG_INFO, "update", "%s", u->res.why);
-    if (!u->res.installed)
-        return;
-    if (closed_by_user) { /* it finished as the user closed the splash: honour the close */
-        bl_log(BL_LOG_INFO, "update", "%s is installed but the splash was closed; it starts next time",
-               u->res.version);
-        snprintf(l->state.pending, sizeof l->state.pending, "%s", u->res.version);
-    } else {
-        bl_trial_begin(&l->state, u->res.version);
-    }
-    save_state(l);
-}
-
-/* The update at launch, with the splash: when this launcher holds the lock,
- * the current version is not on trial (it is judged first), and the config
- * asks for it. The worker starts before the window opens, so a quick check
- * waits on nothing; closing the window cancels the update. Whatever happens,
- * the installed app starts afterwards. */
-static void update_at_launch(launch_context *l)
-{
-    bl_splash_options opt;
-    launch_update u;
-    char title[64];
-    int rc, work_rc;
-
-    if (!l->lock || l->state.trial || !l->cfg.update_at_launch)
-        return;
-    memset(&u, 0, sizeof u);
-    u.l = l;
-    l->progress = bl_progress_new(); /* NULL: a splash that shows no progress */
-    if (!load_update_module(l)) { /* no module or no root: an update that failed at once */
-        u.rc = l->update_module_err.code;
-        u.err = l->update_module_err;
-        report_update(l, &u, 0);
-        return;
-    }
-    splash_options(l, title, sizeof title, &opt);
-    bl_log(BL_LOG_INFO, "update", "checking %s", l->cfg.update_url);
-    rc = bl_splash_run(&opt, l->progress, update_work, &u, &work_rc, &l->splash);
-    report_update(l, &u, rc == BL_ECANCELED);
 }
 
 /* A launcher restarted by a self-update may find its predecessor still
@@ -712,7 +505,7 @@ static int update_launcher(launch_context *l, const char *exe, char **argv)
  * by its signal (result = -signal). */
 static int finish(launch_context *l, int result)
 {
-    splash_close(l);
+    launch_splash_close(l);
     bl_progress_free(l->progress);
     l->progress = NULL;
     bl_plat_lock_release(l->lock);
@@ -808,7 +601,7 @@ static int launch_app(launch_context *l, char *exe, int argc, char **argv, char 
     }
     ensure_install_id(l);
     switch_to_pending(l);
-    update_at_launch(l);
+    launch_update_at_launch(l);
     count_trial_start(l);
     if (update_launcher(l, exe, argv))
         return finish(l, 0);

@@ -1,0 +1,51 @@
+/* What the launcher's two files share (main.c: the launch from its root to
+ * the app; launch_update.c: the update at launch and the splash around it):
+ * the state of one launch, and the steps one file calls in the other. Not a
+ * library: both go into the launcher alone. */
+#ifndef BL_LAUNCH_H
+#define BL_LAUNCH_H
+
+#include "config.h"
+#include "layout.h"
+#include "platform.h"
+#include "progress.h"
+#include "splash.h"
+#include "state.h"
+#include "update/update_module.h"
+
+/* Everything one launch works with; lives on main's stack. The layout's path
+ * text comes last and is not zeroed (launch_init): every page of the stack first
+ * touched is a page fault, ~10 us on a virtual machine, and the app waits
+ * for each (bench/RESULTS.md, launch overhead). */
+typedef struct {
+    bl_plat_lock *lock; /* NULL: another launcher does maintenance */
+    const bl_update_module *update_module; /* loaded by the first update check */
+    bl_error update_module_err; /* why it could not be (code != 0) */
+    bl_background *background;
+    bl_progress *progress; /* what the splash shows, fed by the update at launch */
+    bl_splash *splash;     /* NULL: no update at launch, headless, or closed */
+    bl_config cfg;
+    bl_state state;
+    bl_layout layout;
+} launch_context;
+
+/* main.c */
+/* Saves l->state when this launcher holds the lock; a failure is logged. */
+void launch_save_state(launch_context *l);
+/* The update module, loaded on the main thread by the first update check of
+ * this launch; NULL, with l->update_module_err saying why, when there is
+ * none. */
+const bl_update_module *launch_update_module(launch_context *l);
+
+/* launch_update.c */
+/* The update at launch, with the splash (see the function). */
+void launch_update_at_launch(launch_context *l);
+/* The splash around the start of the app: which version starts, the
+ * window's end (in exec mode after its hold time), and the sentence after
+ * a rollback from failed. Each does nothing without a window. */
+void launch_splash_launching(launch_context *l);
+void launch_splash_close(launch_context *l);
+void launch_splash_hold_then_close(launch_context *l);
+void launch_splash_rolling_back(launch_context *l, const char *failed);
+
+#endif

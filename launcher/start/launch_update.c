@@ -1,0 +1,201 @@
+/* The update at launch and the splash around the launch (launch.h). */
+#include "launch.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "log.h"
+#include "trial.h"
+
+static void splash_for_error(launch_context *l, int closed_by_user);
+
+/* The splash glue. The splash is opened only by the update at launch (see
+ * update_at_launch): a launch without one (another launcher holds the lock,
+ * a version on trial, update_at_launch false) shows no window. Once the app
+ * starts, the window stays for splash_linger_ms (or while an error sentence
+ * has not been readable long enough) and then goes. */
+static void app_title(const launch_context *l, char *title, size_t size)
+{
+    snprintf(title, size, "%s", l->cfg.app_name);
+    if (title[0] >= 'a' && title[0] <= 'z') /* "bomiot" is Bomiot to its users */
+        title[0] = (char)(title[0] - 'a' + 'A');
+}
+
+static void splash_options(const launch_context *l, char *title, size_t size, bl_splash_options *opt)
+{
+    app_title(l, title, size);
+    memset(opt, 0, sizeof *opt);
+    opt->enabled = l->cfg.splash;
+    opt->root = l->layout.root;
+    opt->image_path = l->cfg.splash_image;
+    opt->title = title;
+    opt->version = l->state.current;
+}
+
+/* Says which version is starting, before the spawn or the exec. */
+void launch_splash_launching(launch_context *l)
+{
+    if (!l->splash)
+        return;
+    bl_progress_stage(l->progress, BL_STAGE_LAUNCHING, l->state.current);
+    bl_splash_pump(l->splash, l->progress, 0);
+}
+
+void launch_splash_close(launch_context *l)
+{
+    bl_splash_close(l->splash);
+    l->splash = NULL;
+}
+
+/* Exec mode: the window cannot outlive the launcher's process image, so it
+ * stays for its hold time (0 unless splash_linger_ms or an error) first. */
+void launch_splash_hold_then_close(launch_context *l)
+{
+    uint32_t linger = (uint32_t)l->cfg.splash_linger_ms;
+    bl_splash_pump(l->splash, l->progress, bl_splash_hold_ms(l->splash, l->progress, linger));
+    launch_splash_close(l);
+}
+
+/* The user is told, in the splash, why the version they got is not the one
+ * that failed: the window stays while the previous version starts (its
+ * sentence held long enough to read), and never delays that start. */
+void launch_splash_rolling_back(launch_context *l, const char *failed)
+{
+    char sentence[256], title[64];
+    if (!l->progress && !(l->progress = bl_progress_new()))
+        return;
+    app_title(l, title, sizeof title);
+    snprintf(sentence, sizeof sentence, "%s %s did not start properly. Going back to %s; details are in "
+             "cache/update.log.", title, failed, l->state.current);
+    bl_progress_stage(l->progress, BL_STAGE_ROLLING_BACK, l->state.current);
+    bl_progress_error(l->progress, sentence);
+    splash_for_error(l, 0);
+    if (l->splash)
+        bl_splash_pump(l->splash, l->progress, 0);
+}
+
+/* The update at launch runs on the splash's worker thread; the main thread
+ * keeps the window alive meanwhile and reads the outcome afterwards. */
+typedef struct {
+    launch_context *l;
+    bl_update_result res;
+    bl_error err;
+    int rc;
+} launch_update;
+
+static int update_work(void *ctx)
+{
+    launch_update *u = ctx;
+    launch_context *l = u->l;
+    bl_update_request req;
+    uv_timeval64_t now;
+
+    memset(&req, 0, sizeof req);
+    uv_gettimeofday(&now);
+    req.layout = &l->layout;
+    req.cfg = &l->cfg;
+    req.state = &l->state;
+    req.progress = l->progress;
+    req.now = now.tv_sec;
+    req.check_deadline = uv_hrtime() + (uint64_t)l->cfg.check_seconds * 1000000000ull;
+    req.install = l->cfg.auto_update;
+    u->rc = l->update_module->update_run(&req, &u->res, &u->err);
+    return u->rc;
+}
+
+/* cache/update-failures counts updates at launch that failed in a row, so an
+ * update that keeps failing is shown to the user, not only logged. */
+static int count_update_failure(launch_context *l, int rc)
+{
+    const char *path = l->layout.failures_path;
+    char text[32] = "";
+    int failures = 0, next;
+    FILE *f;
+    if ((f = fopen(path, "r"))) {
+        if (fgets(text, sizeof text, f))
+            failures = atoi(text);
+        fclose(f);
+    }
+    next = bl_splash_count_failure(rc, failures);
+    if (next == failures)
+        return failures;
+    if (next == 0)
+        remove(path);
+    else if ((f = fopen(path, "w"))) {
+        fprintf(f, "%d\n", next);
+        fclose(f);
+    }
+    return next;
+}
+
+/* An error sentence needs a window even when the work ended too soon for
+ * one to open (a full disk found at once): open it now, unless the splash
+ * is ruled out (then bl_splash_run has said why) or the user closed it. */
+static void splash_for_error(launch_context *l, int closed_by_user)
+{
+    bl_splash_options opt;
+    bl_error err;
+    char title[64];
+    if (l->splash || closed_by_user)
+        return;
+    splash_options(l, title, sizeof title, &opt);
+    opt.first_frame = l->progress; /* the sentence from the first frame on */
+    if (bl_splash_possible(&opt) && bl_splash_open(&opt, &l->splash, &err) != BL_OK)
+        bl_log(BL_LOG_WARN, "splash", "%s; continuing without a splash", err.msg);
+}
+
+static void report_update(launch_context *l, const launch_update *u, int closed_by_user)
+{
+    char sentence[256];
+    int failures = count_update_failure(l, u->rc);
+    if (u->rc != BL_OK) {
+        bl_log(BL_LOG_WARN, "update", "%s; starting the installed version %s", u->err.msg, l->state.current);
+        if (bl_splash_error_sentence(u->rc, u->err.msg, failures, l->state.current, sentence, sizeof sentence)) {
+            bl_progress_error(l->progress, sentence);
+            splash_for_error(l, closed_by_user);
+        }
+        return;
+    }
+    bl_log(BL_LOG_INFO, "update", "%s", u->res.why);
+    if (!u->res.installed)
+        return;
+    if (closed_by_user) { /* it finished as the user closed the splash: honour the close */
+        bl_log(BL_LOG_INFO, "update", "%s is installed but the splash was closed; it starts next time",
+               u->res.version);
+        snprintf(l->state.pending, sizeof l->state.pending, "%s", u->res.version);
+    } else {
+        bl_trial_begin(&l->state, u->res.version);
+    }
+    launch_save_state(l);
+}
+
+/* The update at launch, with the splash: when this launcher holds the lock,
+ * the current version is not on trial (it is judged first), and the config
+ * asks for it. The worker starts before the window opens, so a quick check
+ * waits on nothing; closing the window cancels the update. Whatever happens,
+ * the installed app starts afterwards. */
+void launch_update_at_launch(launch_context *l)
+{
+    bl_splash_options opt;
+    launch_update u;
+    char title[64];
+    int rc, work_rc;
+
+    if (!l->lock || l->state.trial || !l->cfg.update_at_launch)
+        return;
+    memset(&u, 0, sizeof u);
+    u.l = l;
+    l->progress = bl_progress_new(); /* NULL: a splash that shows no progress */
+    if (!launch_update_module(l)) { /* no module or no root: an update that failed at once */
+        u.rc = l->update_module_err.code;
+        u.err = l->update_module_err;
+        report_update(l, &u, 0);
+        return;
+    }
+    splash_options(l, title, sizeof title, &opt);
+    bl_log(BL_LOG_INFO, "update", "checking %s", l->cfg.update_url);
+    rc = bl_splash_run(&opt, l->progress, update_work, &u, &work_rc, &l->splash);
+    report_update(l, &u, rc == BL_ECANCELED);
+}
