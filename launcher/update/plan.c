@@ -64,12 +64,17 @@ int bl_plan_target(const bl_release *releases, int count, const char *current, i
 {
     int i, stop = count, best = -1, skipped_blocked = 0, skipped_rollout = 0;
 
-    /* tufup: a required release must be installed before anything after it. */
+    /* tufup: a required release must be installed before anything after it.
+     * Like tufup, look for it only among the archives the channel offers: a
+     * required pre-release does not hold back a stable channel. */
     for (i = 0; i < count; i++) {
-        if (releases[i].required && bl_version_compare_text(releases[i].version, current) > 0) {
-            stop = i + 1;
-            break;
-        }
+        const bl_release *r = &releases[i];
+        if (!r->required || !r->has_archive || bl_version_compare_text(r->version, current) <= 0)
+            continue;
+        if (!allow_prerelease && is_prerelease(r->version))
+            continue;
+        stop = i + 1;
+        break;
     }
     for (i = 0; i < stop; i++) {
         const bl_release *r = &releases[i];

@@ -50,7 +50,8 @@ void bl_plan_sort(bl_release *releases, int *count);
  * the channel offers (pre-releases only when allow_prerelease), that has an
  * archive, that this installation is in the rollout of (state->install_id),
  * that is not blocked, and not beyond the first required release above
- * current. Returns its index, or -1 with why filled. */
+ * current among those the channel offers. Returns its index, or -1 with why
+ * filled. */
 int bl_plan_target(const bl_release *releases, int count, const char *current, int allow_prerelease,
                    const bl_state *state, char *why, size_t why_size);
 

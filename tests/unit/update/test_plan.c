@@ -60,6 +60,21 @@ static void test_target_stops_at_a_required_release(void)
     CHECK_INT(bl_plan_target(r, 3, "1.1.0", 0, &s, why, sizeof why), 2); /* past it now */
 }
 
+/* tufup filters by channel first: a required 1.1.0rc1 is not a stable
+ * channel's to install, so it does not stop the way to 1.1.0. */
+static void test_required_prerelease_does_not_stop_a_stable_channel(void)
+{
+    bl_release r[] = {rel("1.0.0", 100, 0), rel("1.1.0rc1", 100, 5), rel("1.1.0", 100, 5)};
+    bl_state s;
+    char why[256];
+    bl_state_init(&s);
+    r[1].required = 1;
+    CHECK_INT(bl_plan_target(r, 3, "1.0.0", 0, &s, why, sizeof why), 2);
+    CHECK_STR(why, "1.1.0 is newer than 1.0.0");
+    CHECK_INT(bl_plan_target(r, 3, "1.0.0", 1, &s, why, sizeof why), 1); /* beta: stops there */
+    CHECK_CONTAINS(why, "required release");
+}
+
 static void test_target_respects_the_rollout(void)
 {
     bl_release r[] = {rel("1.0.0", 100, 0), rel("1.1.0", 100, 5), rel("1.2.0", 100, 5)};
@@ -147,6 +162,7 @@ int main(void)
     RUN(test_target_is_the_newest_offered_version);
     RUN(test_target_skips_blocked_versions);
     RUN(test_target_stops_at_a_required_release);
+    RUN(test_required_prerelease_does_not_stop_a_stable_channel);
     RUN(test_target_respects_the_rollout);
     RUN(test_already_latest);
     RUN(test_path_prefers_a_cheaper_patch_chain);
