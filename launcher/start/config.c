@@ -39,6 +39,8 @@ static const key_spec keys[BL_CFG_KEY_COUNT] = {
      "install updates automatically"},
     {"incremental_update", "BOMIOT_INCREMENTAL_UPDATE", KIND_BOOL, NUM(incremental_update), 0, 0,
      "true or false", "prefer bsdiff patches over full archives"},
+    {"patch_max_percent", NULL, KIND_INT, NUM(patch_max_percent), 1, 100, "a percentage from 1 to 100",
+     "patches only when they total at most this % of the archive's size"},
     {"file_watcher", "BOMIOT_FILE_WATCHER", KIND_BOOL, NUM(file_watcher), 0, 0, "true or false",
      "check when a file:// repository (or watch_dir) changes"},
     {"app_name", NULL, KIND_STRING, STR(app_name), 0, 0, "a name of letters, digits, '_' and '-'",
@@ -97,6 +99,7 @@ void bl_config_defaults(bl_config *cfg)
     cfg->update_interval = 3600;
     cfg->auto_update = 1;
     cfg->incremental_update = 1;
+    cfg->patch_max_percent = 80; /* tufup's MAX_SIZE_RATIO */
     cfg->file_watcher = 0;
     snprintf(cfg->app_name, sizeof cfg->app_name, "bomiot");
     snprintf(cfg->app_executable, sizeof cfg->app_executable, "bomiot%s", BL_EXE_SUFFIX);

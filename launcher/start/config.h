@@ -20,6 +20,7 @@ enum bl_config_key {
     BL_CFG_UPDATE_INTERVAL,
     BL_CFG_AUTO_UPDATE,
     BL_CFG_INCREMENTAL_UPDATE,
+    BL_CFG_PATCH_MAX_PERCENT,
     BL_CFG_FILE_WATCHER,
     BL_CFG_APP_NAME,
     BL_CFG_APP_EXECUTABLE,
@@ -44,6 +45,7 @@ typedef struct {
     int64_t update_interval; /* seconds between checks; 0 disables */
     int auto_update;
     int incremental_update;
+    int64_t patch_max_percent; /* patches only when they total at most this % of the archive */
     int file_watcher;
     char app_name[64];        /* names targets {app}-{version}.tar.gz */
     char app_executable[256]; /* path inside versions/<v>/, platform suffix added */

@@ -114,11 +114,11 @@ static int index_of(const bl_release *releases, int count, const char *version)
 }
 
 void bl_plan_path(const bl_release *releases, int count, const char *current, int target, int incremental,
-                  int have_current_tar, bl_plan *plan)
+                  int have_current_tar, int max_percent, bl_plan *plan)
 {
     const bl_release *t = &releases[target];
     int from = index_of(releases, count, current);
-    uint64_t patch_bytes = 0;
+    uint64_t patch_bytes = 0, allowed;
     int i;
 
     memset(plan, 0, sizeof *plan);
@@ -146,9 +146,15 @@ void bl_plan_path(const bl_release *releases, int count, const char *current, in
             return;
         patch_bytes += releases[i].patch_length;
     }
-    if (patch_bytes >= t->archive_length) {
-        snprintf(plan->why, sizeof plan->why, "full archive (%llu bytes) is smaller than %d patch(es) (%llu bytes)",
-                 (unsigned long long)t->archive_length, target - from, (unsigned long long)patch_bytes);
+    /* floor(archive * max_percent / 100), without overflow: patch_bytes
+     * is above it exactly when patch_bytes * 100 > archive * max_percent. */
+    if (max_percent < 0)
+        max_percent = 0;
+    allowed = t->archive_length / 100 * (uint64_t)max_percent + t->archive_length % 100 * (uint64_t)max_percent / 100;
+    if (patch_bytes > allowed) {
+        snprintf(plan->why, sizeof plan->why,
+                 "full archive (%llu bytes): %d patch(es) (%llu bytes) would be more than %d%% of it",
+                 (unsigned long long)t->archive_length, target - from, (unsigned long long)patch_bytes, max_percent);
         return;
     }
     plan->method = BL_PLAN_PATCHES;

@@ -409,7 +409,7 @@ int bl_update_run(const bl_update_request *req, bl_update_result *res, bl_error 
     if ((rc = bl_layout_tar_path(req->layout, req->cfg->app_name, req->state->current, tar, sizeof tar, err)) != BL_OK)
         goto cleanup;
     bl_plan_path(u->releases, u->count, req->state->current, target, req->cfg->incremental_update,
-                 bl_fs_exists(tar), &plan);
+                 bl_fs_exists(tar), (int)req->cfg->patch_max_percent, &plan);
     bl_log(BL_LOG_INFO, "update", "installing %s: %s", res->version, plan.why);
     if ((rc = check_disk(u, &plan, err)) != BL_OK || (rc = install(u, &plan, err)) != BL_OK)
         goto cleanup;

@@ -42,6 +42,7 @@ static void test_defaults_match_the_python_system(void)
     CHECK_INT(cfg.update_interval, 3600);
     CHECK_INT(cfg.auto_update, 1);
     CHECK_INT(cfg.incremental_update, 1);
+    CHECK_INT(cfg.patch_max_percent, 80); /* tufup's MAX_SIZE_RATIO */
     CHECK_INT(cfg.file_watcher, 0);
     CHECK_STR(cfg.app_name, "bomiot");
     CHECK_STR(cfg.app_executable, "bomiot" BL_EXE_SUFFIX);
@@ -130,6 +131,8 @@ static void test_each_bad_value_names_file_key_and_expectation(void)
         {"{\"auto_update\": \"maybe\"}", "'auto_update' must be true or false"},
         {"{\"auto_update\": 1}", "'auto_update' must be true or false"},
         {"{\"keep_versions\": 0}", "'keep_versions' must be an integer from 1 to 100, got 0; using 2"},
+        {"{\"patch_max_percent\": 0}", "'patch_max_percent' must be a percentage from 1 to 100, got 0; using 80"},
+        {"{\"patch_max_percent\": 101}", "'patch_max_percent' must be a percentage from 1 to 100"},
         {"{\"log_level\": \"loud\"}", "'log_level' must be debug, info, warn or error"},
         {"{\"mode\": \"fork\"}", "'mode' must be supervise or exec"},
         {"{\"healthy_seconds\": 0}", "'healthy_seconds' must be seconds from 1 to 3600, got 0; using 10"},
