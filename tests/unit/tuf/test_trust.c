@@ -255,6 +255,31 @@ static void test_accepts_good_metadata_in_spec_order(void)
     bl_trust_free(t);
 }
 
+/* tufup accepts any integer in custom metadata (Python reads it exactly):
+ * a build time in nanoseconds, past 2^53, is signed over its own digits
+ * (test_tuf_roundtrip signs one with Python's integers). */
+static void test_accepts_integers_beyond_2_53_in_custom_metadata(void)
+{
+    bl_trust *t = client_at(1, 1);
+    const bl_trust_metadata *targets = NULL;
+    bl_error err = {0, ""};
+    cJSON *doc = targets_doc(1, FUTURE), *custom = cJSON_CreateObject(), *user = cJSON_CreateObject();
+    char *text;
+
+    cJSON_AddItemToObject(user, "built_ns", cJSON_CreateRaw("1733350000123456789"));
+    cJSON_AddItemToObject(custom, "user", user);
+    add_target(doc, "app-1.0.tar.gz", "archive", custom);
+    CHECK_INT(step(bl_trust_update_snapshot, t, sign_with(snapshot_doc(1, FUTURE, 1), 2, -1), &err), BL_OK);
+    text = sign_with(doc, 3, -1);
+    CHECK(strstr(text, "\"built_ns\":1733350000123456789") != NULL);
+    CHECK_INT(step(bl_trust_update_targets, t, text, &err), BL_OK);
+    if (err.code)
+        fprintf(stderr, "  %s\n", err.msg);
+    CHECK_INT(bl_trust_targets(t, &targets, &err), BL_OK);
+    CHECK(targets && targets->target_count == 1);
+    bl_trust_free(t);
+}
+
 static void test_signature_covers_the_canonical_form_not_the_bytes(void)
 {
     bl_trust *t = client_at(1, 1);
@@ -776,7 +801,7 @@ static void test_rejects_malformed_metadata_of_each_role(void)
             {"\"version\":1,", "\"version\":1,\"version\":2,", "duplicate key \"version\""},
             {"\"version\":1,", "\"version\":1.5,", "non-integer number"},
             {"\"version\":1,", "\"version\":1.0,", "non-integer number"},
-            {"\"version\":1,", "\"version\":18446744073709551616,", "beyond 2^53"},
+            {"\"version\":1,", "\"version\":18446744073709551616,", "'version' is an integer beyond 2^53"},
             {"\"version\":1,", "", "'version' must be an integer >= 1"},
             {"\"version\":1,", "\"version\":\"1\",", "'version' must be an integer >= 1"},
             {"\"version\":1,", "\"version\":0,", "'version' must be an integer >= 1"},
@@ -894,6 +919,7 @@ int main(void)
     RUN(test_expiry_parses_strictly_as_utc);
     RUN(test_accepts_good_metadata_in_spec_order);
     RUN(test_signature_covers_the_canonical_form_not_the_bytes);
+    RUN(test_accepts_integers_beyond_2_53_in_custom_metadata);
     RUN(test_rejects_tampered_signed_field);
     RUN(test_rejects_signature_by_wrong_key);
     RUN(test_ignores_unknown_key_ids_next_to_a_valid_signature);
