@@ -14,6 +14,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "server"))
 from blrepo import APP, Publisher, flip_byte, seed_install  # noqa: E402
 from blroot import Root, parse_report  # noqa: E402
 from server import TestServer  # noqa: E402
+from tufkit import Editor  # noqa: E402
 
 
 class UpdateTest(unittest.TestCase):
@@ -127,6 +128,26 @@ class UpdateTest(unittest.TestCase):
         self.assert_updated_to("1.1.0")
         self.assertEqual(self.fetched(), [f"{APP}-1.1.0.patch", f"{APP}-1.1.0.tar.gz"])
         self.assertIn("downloading the full archive instead", self.root.log())
+
+    def test_patches_of_tufup_0_5_are_said_once_at_info(self):
+        """tufup 0.5 and older wrote no custom metadata (and patched the
+        .tar.gz): the archive is taken, and the log says why once, at info,
+        naming the patch once; nothing reaches stderr."""
+        self.pub.add("1.1.0")
+        edit = Editor(self.pub)
+        targets = edit.load("targets")
+        del targets["signed"]["targets"][f"{APP}-1.1.0.patch"]["custom"]
+        edit.republish(targets)
+        seed_install(self.root, self.pub, "1.0.0")
+        r = self.start()
+        self.assert_updated_to("1.1.0")
+        self.assertEqual(self.fetched(), [f"{APP}-1.1.0.tar.gz"])
+        lines = [line for line in self.root.log().splitlines() if f"{APP}-1.1.0.patch" in line]
+        self.assertEqual(len(lines), 1, lines)
+        self.assertIn(" INFO ", lines[0])
+        self.assertEqual(lines[0].count(f"{APP}-1.1.0.patch"), 1, lines[0])
+        self.assertIn("tufup 0.5 or older", lines[0])
+        self.assertNotIn(b"1.1.0.patch", r.stderr)
 
     def test_a_corrupt_patch_is_rejected_and_the_archive_used(self):
         self.pub.add("1.1.0")

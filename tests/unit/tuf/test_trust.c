@@ -867,6 +867,26 @@ static void test_reads_tufup_custom_fields(void)
     CHECK(!info.required);
 }
 
+/* tufup 0.5 and older wrote no custom metadata: such a patch is told apart
+ * from a malformed one (BL_ENOTFOUND, not BL_ECORRUPT), its path said once. */
+static void test_tells_patches_of_old_tufup_from_malformed_ones(void)
+{
+    bl_trust_target target;
+    bl_trust_tufup info;
+    bl_error err;
+    memset(&target, 0, sizeof target);
+    target.path = "app-1.1.patch";
+    CHECK_INT(bl_trust_tufup_info(&target, &info, &err), BL_ENOTFOUND);
+    CHECK_STR(err.msg, "app-1.1.patch: no tar size and hash in custom metadata (tufup 0.5 or older)");
+    target.custom = cJSON_Parse("{\"user\":{\"notes\":\"x\"}}");
+    CHECK_INT(bl_trust_tufup_info(&target, &info, &err), BL_ENOTFOUND);
+    cJSON_Delete(target.custom);
+    target.custom = cJSON_Parse("{\"tufup\":{\"tar_size\":10}}");
+    CHECK_INT(bl_trust_tufup_info(&target, &info, &err), BL_ECORRUPT);
+    CHECK_STR(err.msg, "app-1.1.patch: patch lacks a sha256 hex custom tar_hash");
+    cJSON_Delete(target.custom);
+}
+
 static void test_target_paths_must_be_safe_file_names(void)
 {
     CHECK(bl_trust_target_path_is_safe("app-1.0.tar.gz"));
@@ -946,6 +966,7 @@ int main(void)
     RUN(test_delegation_path_patterns);
     RUN(test_rejects_malformed_metadata_of_each_role);
     RUN(test_reads_tufup_custom_fields);
+    RUN(test_tells_patches_of_old_tufup_from_malformed_ones);
     RUN(test_target_paths_must_be_safe_file_names);
     RUN(test_consistent_snapshots_name_files_by_version_and_hash);
     return CHECK_DONE();
