@@ -672,6 +672,15 @@ static int finish(launch_context *l, int result)
     return result;
 }
 
+/* Before the log: an error to stderr, escaped like a log line (it may name
+ * a path from the environment). */
+static void print_error(const bl_error *err)
+{
+    char text[4 * sizeof err->msg];
+    bl_log_escape(err->msg, text, sizeof text);
+    fprintf(stderr, "bomiot-launcher: %s\n", text);
+}
+
 /* One launch from its root to the app. */
 static int launch_app(launch_context *l, char *exe, int argc, char **argv, char **app_argv)
 {
@@ -680,7 +689,7 @@ static int launch_app(launch_context *l, char *exe, int argc, char **argv, char 
     int rc;
 
     if (locate_root(exe, root, sizeof root, &err) != BL_OK || bl_layout_init(root, &l->layout, &err) != BL_OK) {
-        fprintf(stderr, "bomiot-launcher: %s\n", err.msg);
+        print_error(&err);
         return EXIT_LAUNCHER_FAILED;
     }
     /* A read-only install (or a full disk) must not stop the app: without a
@@ -745,7 +754,7 @@ int main(int argc, char **argv)
     if (argc > 1 && strcmp(argv[1], "--self-check") == 0) { /* what a self-update asks of a new launcher */
         const void *table;
         if (bl_module_load(NULL, "update", &table, &err) != BL_OK || bl_splash_check_module(NULL, &err) != BL_OK) {
-            fprintf(stderr, "bomiot-launcher: %s\n", err.msg);
+            print_error(&err);
             return EXIT_LAUNCHER_FAILED;
         }
         printf("bomiot-launcher %s: modules fit\n", BL_VERSION_STRING);
