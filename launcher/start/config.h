@@ -76,8 +76,9 @@ typedef const char *(*bl_config_getenv_fn)(void *ctx, const char *name);
 void bl_config_defaults(bl_config *cfg);
 
 /* Applies a launcher.json text. label names it in messages and --print-config.
- * Returns BL_ECORRUPT if the text is not a JSON object (nothing applied);
- * bad keys are reported and skipped, the rest applied. */
+ * Returns BL_ECORRUPT if the text is not a JSON object, BL_ENOMEM (nothing
+ * applied); bad keys are reported and skipped, the rest applied. A key or a
+ * string holding a NUL (\u0000) is bad, not cut short at it. */
 int bl_config_apply_json(bl_config *cfg, const char *text, size_t len, const char *label,
                          bl_config_report_fn report, void *ctx);
 
