@@ -249,11 +249,13 @@ static void print_summary(const release_repo *repo, const add_request *req, cons
         release_util_size(run->patch_size, size_text[2], sizeof size_text[2]);
         printf("  patch    targets/%s  %s from %s, %.1f s\n", run->patch_name, size_text[2], run->previous,
                (double)(run->diffed - run->packed) / 1e9);
-        if (run->patch_size < run->archive_size)
+        /* Clients take a patch of at most 80% of the archive by default
+         * (tufup's MAX_SIZE_RATIO, launcher.json's patch_max_percent). */
+        if ((double)run->patch_size <= 0.8 * (double)run->archive_size)
             printf("  saving   %.2f%% of the download for installations on %s\n",
                    100.0 * (double)(run->archive_size - run->patch_size) / (double)run->archive_size, run->previous);
         else
-            printf("  saving   none: the patch is not smaller than the archive, so clients take the archive\n");
+            printf("  saving   none: the patch is more than 80%% of the archive, so clients take the archive\n");
     } else {
         printf("  patch    none (%s)\n", req->no_patch ? "--no-patch" : "the first release");
     }

@@ -163,8 +163,10 @@ int main(int argc, char **argv)
     bl_trust_free(trust);
     bl_fetch_global_cleanup();
 done:
-    if (rc != BL_OK) {
-        fprintf(stderr, "bomiot-tuf %s: %s\n", o.command, err.msg);
+    if (rc != BL_OK) { /* the message may quote the server: escaped as the log does */
+        char text[4 * sizeof err.msg];
+        bl_log_escape(err.msg, text, sizeof text);
+        fprintf(stderr, "bomiot-tuf %s: %s\n", o.command, text);
         return FAILED;
     }
     return OK;

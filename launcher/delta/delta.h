@@ -27,7 +27,8 @@
  * before any byte it describes is read or written out of bounds: bad magic,
  * negative or oversized lengths, control entries that run past old, new or
  * their blocks, truncated, corrupt or trailing bzip2 data, a control stream
- * that does not end exactly at the new size with every block consumed.
+ * that does not end exactly at the new size with every block consumed, more
+ * control entries than bytes of new plus one (what bounds the work).
  *
  * Sizes are 64-bit throughout; files past 2 GiB work where size_t is 64-bit
  * and memory allows, and are refused with BL_ETOOBIG otherwise. */

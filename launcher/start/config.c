@@ -40,6 +40,8 @@ static const key_spec keys[BL_CFG_KEY_COUNT] = {
      "install updates automatically"},
     {"incremental_update", "BOMIOT_INCREMENTAL_UPDATE", KIND_BOOL, NUM(incremental_update), 0, 0,
      "true or false", "prefer bsdiff patches over full archives"},
+    {"patch_max_percent", NULL, KIND_INT, NUM(patch_max_percent), 1, 100, "a percentage from 1 to 100",
+     "patches only when they total at most this % of the archive's size"},
     {"file_watcher", "BOMIOT_FILE_WATCHER", KIND_BOOL, NUM(file_watcher), 0, 0, "true or false",
      "check when a file:// repository (or watch_dir) changes"},
     {"app_name", NULL, KIND_STRING, STR(app_name), 0, 0, "a name of letters, digits, '_' and '-'",
@@ -103,6 +105,7 @@ void bl_config_defaults(bl_config *cfg)
     cfg->update_interval = 3600;
     cfg->auto_update = 1;
     cfg->incremental_update = 1;
+    cfg->patch_max_percent = 80; /* tufup's MAX_SIZE_RATIO */
     cfg->file_watcher = 0;
     snprintf(cfg->app_name, sizeof cfg->app_name, "bomiot");
     snprintf(cfg->app_executable, sizeof cfg->app_executable, "bomiot%s", BL_EXE_SUFFIX);
@@ -294,12 +297,57 @@ static int find_key(const char *name)
 
 static void describe_current(const bl_config *cfg, int k, char *out, size_t size);
 
+enum { NUL_IN_KEY = 1, NUL_IN_VALUE = 2 };
+
+/* cJSON ends its strings at the first NUL, so "bomiot\u0000.sh" would read
+ * as "bomiot": marks, for each member of the top-level object (in order, as
+ * cJSON keeps them), whether its key or its value holds a NUL, escaped or
+ * raw. The text has parsed as an object, so a light walk is enough: strings,
+ * depth, and the commas and colons at depth 1. */
+static void find_nuls(const char *text, size_t len, unsigned char *marks, size_t members)
+{
+    size_t i = 0, member = 0;
+    int depth = 0, in_value = 0;
+
+    while (i < len) {
+        char c = text[i];
+        if (c == '"') {
+            int nul = 0;
+            for (i++; i < len && text[i] != '"'; i++) {
+                if (text[i] == '\0')
+                    nul = 1;
+                if (text[i] == '\\' && i + 1 < len) {
+                    if (text[i + 1] == 'u' && i + 5 < len && memcmp(text + i + 2, "0000", 4) == 0)
+                        nul = 1;
+                    i++;
+                }
+            }
+            if (nul && depth >= 1 && member < members)
+                marks[member] |= depth == 1 && !in_value ? NUL_IN_KEY : NUL_IN_VALUE;
+        } else if (c == '{' || c == '[') {
+            depth++;
+        } else if (c == '}' || c == ']') {
+            depth--;
+        } else if (depth == 1 && c == ':') {
+            in_value = 1;
+        } else if (depth == 1 && c == ',') {
+            member++;
+            in_value = 0;
+        } else if (c == '\0' && depth >= 1 && member < members) {
+            marks[member] |= in_value ? NUL_IN_VALUE : NUL_IN_KEY;
+        }
+        i++;
+    }
+}
+
 int bl_config_apply_json(bl_config *cfg, const char *text, size_t len, const char *label,
                          bl_config_report_fn fn, void *ctx)
 {
     cJSON *root = cJSON_ParseWithLength(text, len);
     const cJSON *item;
     char shown[80], current[300];
+    unsigned char *nuls = NULL;
+    size_t members, member = 0;
 
     if (!root || !cJSON_IsObject(root)) {
         const char *where = root ? NULL : cJSON_GetErrorPtr();
@@ -312,9 +360,28 @@ int bl_config_apply_json(bl_config *cfg, const char *text, size_t len, const cha
         cJSON_Delete(root);
         return BL_ECORRUPT;
     }
+    members = (size_t)cJSON_GetArraySize(root);
+    if (members > 0 && !(nuls = calloc(members, 1))) {
+        report(fn, ctx, "%s: out of memory; using defaults for every key", label);
+        cJSON_Delete(root);
+        return BL_ENOMEM;
+    }
+    if (nuls)
+        find_nuls(text, len, nuls, members);
     snprintf(cfg->file_path, sizeof cfg->file_path, "%s", label);
     cJSON_ArrayForEach(item, root) {
-        int k = find_key(item->string);
+        int k = find_key(item->string), nul = nuls[member];
+        member++;
+        if (nul & NUL_IN_KEY) {
+            report(fn, ctx, "%s: a key holding a NUL character (\\u0000), '%s...', ignored", label, item->string);
+            continue;
+        }
+        if (k >= 0 && (nul & NUL_IN_VALUE)) {
+            describe_current(cfg, k, current, sizeof current);
+            report(fn, ctx, "%s: '%s' must be %s, got a string holding a NUL character (\\u0000); using %s", label,
+                   keys[k].name, keys[k].expected, current);
+            continue;
+        }
         if (k < 0) {
             report(fn, ctx, "%s: unknown key '%s' ignored", label, item->string);
             continue;
@@ -327,6 +394,7 @@ int bl_config_apply_json(bl_config *cfg, const char *text, size_t len, const cha
                    keys[k].expected, shown, current);
         }
     }
+    free(nuls);
     cJSON_Delete(root);
     return BL_OK;
 }

@@ -20,6 +20,7 @@ enum bl_config_key {
     BL_CFG_UPDATE_INTERVAL,
     BL_CFG_AUTO_UPDATE,
     BL_CFG_INCREMENTAL_UPDATE,
+    BL_CFG_PATCH_MAX_PERCENT,
     BL_CFG_FILE_WATCHER,
     BL_CFG_APP_NAME,
     BL_CFG_APP_EXECUTABLE,
@@ -46,6 +47,7 @@ typedef struct {
     int64_t update_interval; /* seconds between checks; 0 disables */
     int auto_update;
     int incremental_update;
+    int64_t patch_max_percent; /* patches only when they total at most this % of the archive */
     int file_watcher;
     char app_name[64];        /* names targets {app}-{version}.tar.gz */
     char app_executable[256]; /* path inside versions/<v>/, platform suffix added */
@@ -78,8 +80,9 @@ typedef const char *(*bl_config_getenv_fn)(void *ctx, const char *name);
 void bl_config_defaults(bl_config *cfg);
 
 /* Applies a launcher.json text. label names it in messages and --print-config.
- * Returns BL_ECORRUPT if the text is not a JSON object (nothing applied);
- * bad keys are reported and skipped, the rest applied. */
+ * Returns BL_ECORRUPT if the text is not a JSON object, BL_ENOMEM (nothing
+ * applied); bad keys are reported and skipped, the rest applied. A key or a
+ * string holding a NUL (\u0000) is bad, not cut short at it. */
 int bl_config_apply_json(bl_config *cfg, const char *text, size_t len, const char *label,
                          bl_config_report_fn report, void *ctx);
 

@@ -188,6 +188,67 @@ void bl_log_forward(void (*sink)(int level, const char *module, const char *text
     unlock();
 }
 
+/* Length of the valid UTF-8 sequence at s (n bytes left) that is not a C1
+ * control, or 0. */
+static size_t printable_utf8(const unsigned char *s, size_t n)
+{
+    size_t need, i;
+    uint32_t cp;
+
+    if (s[0] >= 0xc2 && s[0] <= 0xdf)
+        need = 2, cp = s[0] & 0x1fu;
+    else if (s[0] >= 0xe0 && s[0] <= 0xef)
+        need = 3, cp = s[0] & 0x0fu;
+    else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+        need = 4, cp = s[0] & 0x07u;
+    else
+        return 0;
+    if (n < need)
+        return 0;
+    for (i = 1; i < need; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = cp << 6 | (s[i] & 0x3fu);
+    }
+    if (cp < 0xa0 || (need == 3 && cp < 0x800) || (need == 4 && cp < 0x10000) || cp > 0x10ffff ||
+        (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return need;
+}
+
+size_t bl_log_escape(const char *in, char *out, size_t size)
+{
+    const unsigned char *s = (const unsigned char *)in;
+    size_t n = strlen(in), i = 0, used = 0;
+
+    while (i < n) {
+        char escaped[5];
+        const char *piece = escaped;
+        size_t len;
+
+        if (s[i] >= 0x20 && s[i] < 0x7f) {
+            piece = (const char *)s + i;
+            len = 1;
+        } else if (s[i] >= 0x80 && (len = printable_utf8(s + i, n - i)) > 0) {
+            piece = (const char *)s + i;
+        } else if (s[i] == '\n' || s[i] == '\r' || s[i] == '\t') {
+            escaped[0] = '\\';
+            escaped[1] = s[i] == '\n' ? 'n' : s[i] == '\r' ? 'r' : 't';
+            len = 2;
+        } else {
+            snprintf(escaped, sizeof escaped, "\\x%02x", s[i]);
+            len = 4;
+        }
+        if (len >= size - used)
+            break;
+        memcpy(out + used, piece, len);
+        used += len;
+        i += piece == escaped ? 1 : len;
+    }
+    out[used] = '\0';
+    return used;
+}
+
 void bl_log_text(int level, const char *module, const char *text)
 {
     bl_log(level, module, "%s", text);
@@ -195,7 +256,7 @@ void bl_log_text(int level, const char *module, const char *text)
 
 void bl_log(int level, const char *module, const char *fmt, ...)
 {
-    char line[LINE_MAX_BYTES];
+    char line[LINE_MAX_BYTES], message[LINE_MAX_BYTES];
     char when[32];
     uv_timeval64_t now;
     size_t used, stamp_len;
@@ -225,10 +286,12 @@ void bl_log(int level, const char *module, const char *fmt, ...)
                  module);
     used = stamp_len + (n > 0 ? (size_t)n : 0);
     va_start(ap, fmt);
-    n = vsnprintf(line + used, sizeof line - used - 1, fmt, ap);
+    vsnprintf(message, sizeof message, fmt, ap);
     va_end(ap);
-    if (n > 0)
-        used += (size_t)n < sizeof line - used - 1 ? (size_t)n : sizeof line - used - 2;
+    /* One line whatever the message holds: outside text is escaped here,
+     * once, where every line is written (a module's lines come through
+     * bl_log_text as they are). */
+    used += bl_log_escape(message, line + used, sizeof line - used - 1);
     line[used++] = '\n';
     line[used] = '\0';
     write_locked(line, used);

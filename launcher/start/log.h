@@ -25,6 +25,16 @@ void bl_log_set_stderr(int enabled);
 
 void bl_log(int level, const char *module, const char *fmt, ...) BL_PRINTF(3, 4);
 
+/* Writes in to out (size >= 1, NUL-terminated, cut before an escape that
+ * would not fit) with what could forge a log line or drive a terminal
+ * escaped: \n, \r and \t as those two characters, other ASCII controls
+ * and DEL as \xNN, and the bytes of C1 controls (U+0080-U+009F) and of
+ * invalid UTF-8 as \xNN each. Returns the length written. bl_log applies it
+ * to every message, so text from outside (a server, an archive, the
+ * environment) can be logged as it is; anything else printing such text
+ * goes through it too. */
+size_t bl_log_escape(const char *in, char *out, size_t size);
+
 /* One line from text as it is (no format): what a module's log forwards to. */
 void bl_log_text(int level, const char *module, const char *text);
 

@@ -518,6 +518,15 @@ static int finish(launch_context *l, int result)
     return result;
 }
 
+/* Before the log: an error to stderr, escaped like a log line (it may name
+ * a path from the environment), with what the user can do (hint, or ""). */
+static void print_error(const bl_error *err, const char *hint)
+{
+    char text[4 * sizeof err->msg];
+    bl_log_escape(err->msg, text, sizeof text);
+    fprintf(stderr, "bomiot-launcher: %s%s\n", text, hint);
+}
+
 /* --unblock VERSION: lifts the block of a version that failed its trial
  * (docs/reliability.md, "Trial and rollback"), so updates may offer it and
  * it starts on trial again. It writes state.json, so it needs the lock:
@@ -535,7 +544,7 @@ static int unblock_version(launch_context *l, char *exe, int argc, char **argv)
     if (locate_root(exe, root, sizeof root, &err) != BL_OK || bl_layout_init(root, &l->layout, &err) != BL_OK ||
         bl_fs_mkdir_p(l->layout.cache_dir, &err) != BL_OK ||
         bl_plat_lock_try(l->layout.lock_path, &l->lock, &err) != BL_OK) {
-        fprintf(stderr, "bomiot-launcher: %s%s\n", err.msg, err.code == BL_EBUSY ? "; close the app first" : "");
+        print_error(&err, err.code == BL_EBUSY ? "; close the app first" : "");
         return EXIT_LAUNCHER_FAILED;
     }
     if (bl_log_open(l->layout.log_path, BL_LOG_DEFAULT_MAX_BYTES, BL_LOG_DEFAULT_KEEP, &err) != BL_OK)
@@ -563,7 +572,7 @@ static int launch_app(launch_context *l, char *exe, int argc, char **argv, char 
     int rc;
 
     if (locate_root(exe, root, sizeof root, &err) != BL_OK || bl_layout_init(root, &l->layout, &err) != BL_OK) {
-        fprintf(stderr, "bomiot-launcher: %s\n", err.msg);
+        print_error(&err, "");
         return EXIT_LAUNCHER_FAILED;
     }
     /* A read-only install (or a full disk) must not stop the app: without a
@@ -628,7 +637,7 @@ int main(int argc, char **argv)
     if (argc > 1 && strcmp(argv[1], "--self-check") == 0) { /* what a self-update asks of a new launcher */
         const void *table;
         if (bl_module_load(NULL, "update", &table, &err) != BL_OK || bl_splash_check_module(NULL, &err) != BL_OK) {
-            fprintf(stderr, "bomiot-launcher: %s\n", err.msg);
+            print_error(&err, "");
             return EXIT_LAUNCHER_FAILED;
         }
         printf("bomiot-launcher %s: modules fit\n", BL_VERSION_STRING);

@@ -52,10 +52,43 @@ static int utf8_valid(const char *text)
     return 1;
 }
 
+/* Where the integers of 2^53 and beyond are in the text, in document order. */
+typedef struct {
+    size_t *at, *len;
+    size_t count, cap;
+} big_numbers;
+
+/* The digits (no sign, no leading zero) of an integer of 2^53 or more? */
+static int digits_beyond_exact(const unsigned char *digits, size_t n)
+{
+    static const char two_53[] = "9007199254740992";
+    return n > sizeof two_53 - 1 || (n == sizeof two_53 - 1 && memcmp(digits, two_53, n) >= 0);
+}
+
+static int remember_big(big_numbers *big, size_t at, size_t len, bl_error *err)
+{
+    if (big->count == big->cap) {
+        size_t cap = big->cap ? big->cap * 2 : 8;
+        size_t *grown_at = realloc(big->at, cap * sizeof *grown_at), *grown_len;
+        if (!grown_at)
+            return bl_error_set(err, BL_ENOMEM, "JSON: out of memory");
+        big->at = grown_at;
+        if (!(grown_len = realloc(big->len, cap * sizeof *grown_len)))
+            return bl_error_set(err, BL_ENOMEM, "JSON: out of memory");
+        big->len = grown_len;
+        big->cap = cap;
+    }
+    big->at[big->count] = at;
+    big->len[big->count] = len;
+    big->count++;
+    return BL_OK;
+}
+
 /* A lexical pass before cJSON: what cJSON would accept silently but
- * securesystemslib (Python's json) would read differently or not at all. cJSON
- * still checks the grammar; this only rejects. */
-static int prescan(const unsigned char *s, size_t len, bl_error *err)
+ * securesystemslib (Python's json) would read differently or not at all, and
+ * where the integers are that a double cannot hold. cJSON still checks the
+ * grammar; this only rejects. */
+static int prescan(const unsigned char *s, size_t len, big_numbers *big, bl_error *err)
 {
     size_t i = 0, step;
     int depth = 0, in_string = 0;
@@ -92,17 +125,26 @@ static int prescan(const unsigned char *s, size_t len, bl_error *err)
         } else if (c == ']' || c == '}') {
             depth--;
         } else if (c == '-' || (c >= '0' && c <= '9')) {
-            size_t start = i;
+            size_t start = i, digits;
+            int rc;
             if (c == '-')
                 i++;
             if (i + 1 < len && s[i] == '0' && s[i + 1] >= '0' && s[i + 1] <= '9')
                 return bl_error_set(err, BL_ECORRUPT, "JSON: number with a leading zero at offset %zu", start);
+            digits = i;
             while (i < len && s[i] >= '0' && s[i] <= '9')
                 i++;
             if (i < len && (s[i] == '.' || s[i] == 'e' || s[i] == 'E'))
                 return bl_error_set(err, BL_ECORRUPT,
                                     "JSON: non-integer number at offset %zu (metadata allows only integers)",
                                     start);
+            if (i - digits > BL_CANONJSON_MAX_DIGITS)
+                return bl_error_set(err, BL_ECORRUPT,
+                                    "JSON: integer of %zu digits at offset %zu (Python reads at most %d)",
+                                    i - digits, start, BL_CANONJSON_MAX_DIGITS);
+            if (i > digits && digits_beyond_exact(s + digits, i - digits) &&
+                (rc = remember_big(big, start, i - start, err)) != BL_OK)
+                return rc;
             continue;
         }
         i++;
@@ -147,6 +189,42 @@ static int number_is_integer(double d)
     return isfinite(d) && d == floor(d) && fabs(d) <= BL_CANONJSON_MAX_INT;
 }
 
+/* Turns the numbers beyond 2^53 into raw items of their digits as written,
+ * pairing the tree's numbers, walked in document order, with the prescan's:
+ * cJSON read each of those as "1e999" (infinite), every other number is
+ * exact, so the two lists match one for one. */
+static int keep_digits(cJSON *item, const char *text, const big_numbers *big, size_t *next, bl_error *err)
+{
+    cJSON *child;
+    if (cJSON_IsNumber(item) && !(fabs(item->valuedouble) <= BL_CANONJSON_MAX_INT)) {
+        char *digits;
+        cJSON *raw;
+        if (*next >= big->count)
+            return bl_error_set(err, BL_ECORRUPT, "JSON: a large number was not found in the text");
+        if (!(digits = malloc(big->len[*next] + 1)))
+            return bl_error_set(err, BL_ENOMEM, "JSON: out of memory");
+        memcpy(digits, text + big->at[*next], big->len[*next]);
+        digits[big->len[*next]] = '\0';
+        (*next)++;
+        raw = cJSON_CreateRaw(digits); /* cJSON's allocator, freed by cJSON_Delete */
+        free(digits);
+        if (!raw)
+            return bl_error_set(err, BL_ENOMEM, "JSON: out of memory");
+        item->type = cJSON_Raw | (item->type & cJSON_StringIsConst);
+        item->valuestring = raw->valuestring;
+        item->valuedouble = 0;
+        item->valueint = 0;
+        raw->valuestring = NULL;
+        cJSON_Delete(raw);
+    }
+    for (child = item->child; child; child = child->next) {
+        int rc = keep_digits(child, text, big, next, err);
+        if (rc != BL_OK)
+            return rc;
+    }
+    return BL_OK;
+}
+
 /* After cJSON: duplicate keys and numbers beyond exact doubles. */
 static int check_tree(const cJSON *item, int depth, bl_error *err)
 {
@@ -183,31 +261,57 @@ int bl_canonjson_parse(const char *text, size_t len, size_t max_len, cJSON **out
 {
     const char *end = NULL;
     cJSON *root;
-    size_t offset;
+    big_numbers big = {NULL, NULL, 0, 0};
+    char *copy = NULL;
+    size_t offset, next = 0;
     int rc;
 
     *out = NULL;
     if (len > max_len)
         return bl_error_set(err, BL_ETOOBIG, "JSON: %zu bytes is more than the %zu allowed", len, max_len);
-    if ((rc = prescan((const unsigned char *)text, len, err)) != BL_OK)
-        return rc;
-    root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    if ((rc = prescan((const unsigned char *)text, len, &big, err)) != BL_OK)
+        goto cleanup;
+    /* cJSON reads at most 63 characters of a number: it gets a copy where
+     * each large one is "1e999" padded with spaces, at the same offsets. */
+    if (big.count > 0) {
+        if (!(copy = malloc(len ? len : 1))) {
+            rc = bl_error_set(err, BL_ENOMEM, "JSON: out of memory");
+            goto cleanup;
+        }
+        memcpy(copy, text, len);
+        for (offset = 0; offset < big.count; offset++) {
+            memset(copy + big.at[offset], ' ', big.len[offset]);
+            memcpy(copy + big.at[offset], "1e999", 5); /* at least 16 digits were there */
+        }
+    }
+    root = cJSON_ParseWithLengthOpts(copy ? copy : text, len, &end, 0);
+    if (end && copy)
+        end = text + (end - copy);
     if (!root) {
         offset = end && end >= text ? (size_t)(end - text) : 0;
-        return bl_error_set(err, BL_ECORRUPT, "JSON: syntax error near offset %zu", offset);
+        rc = bl_error_set(err, BL_ECORRUPT, "JSON: syntax error near offset %zu", offset);
+        goto cleanup;
     }
     for (offset = (size_t)(end - text); offset < len; offset++) {
         if (!strchr(" \t\r\n", text[offset])) {
-            cJSON_Delete(root);
-            return bl_error_set(err, BL_ECORRUPT, "JSON: unexpected data after the value at offset %zu", offset);
+            rc = bl_error_set(err, BL_ECORRUPT, "JSON: unexpected data after the value at offset %zu", offset);
+            break;
         }
     }
-    if ((rc = check_tree(root, 0, err)) != BL_OK) {
+    if (rc == BL_OK && (rc = keep_digits(root, text, &big, &next, err)) == BL_OK && next != big.count)
+        rc = bl_error_set(err, BL_ECORRUPT, "JSON: %zu large numbers in the text, %zu in the value", big.count, next);
+    if (rc == BL_OK)
+        rc = check_tree(root, 0, err);
+    if (rc == BL_OK)
+        *out = root;
+    else
         cJSON_Delete(root);
-        return rc;
-    }
-    *out = root;
-    return BL_OK;
+
+cleanup:
+    free(copy);
+    free(big.at);
+    free(big.len);
+    return rc;
 }
 
 int bl_canonjson_get_uint(const cJSON *item, unsigned long long *out)
@@ -264,6 +368,21 @@ static int put_string(buffer *b, const char *s, bl_error *err)
     return put(b, "\"", 1, err);
 }
 
+/* -?[1-9][0-9]* or 0, as Python's str(int) writes an integer. */
+static int is_integer_text(const char *s)
+{
+    int negative;
+    size_t n;
+    if (!s)
+        return 0;
+    negative = *s == '-';
+    s += negative;
+    n = strspn(s, "0123456789");
+    if (n == 0 || s[n] != '\0')
+        return 0;
+    return s[0] != '0' || (n == 1 && !negative);
+}
+
 static int encode(buffer *b, const cJSON *item, int depth, bl_error *err)
 {
     char number[32];
@@ -277,6 +396,11 @@ static int encode(buffer *b, const cJSON *item, int depth, bl_error *err)
     case cJSON_True: return put(b, "true", 4, err);
     case cJSON_NULL: return put(b, "null", 4, err);
     case cJSON_String: return put_string(b, item->valuestring ? item->valuestring : "", err);
+    case cJSON_Raw: /* only an integer's digits, as bl_canonjson_parse keeps them */
+        if (!is_integer_text(item->valuestring))
+            return bl_error_set(err, BL_EINVAL, "JSON: raw value %.32s has no canonical form",
+                                item->valuestring ? item->valuestring : "(null)");
+        return put(b, item->valuestring, strlen(item->valuestring), err);
     case cJSON_Number:
         if (!number_is_integer(item->valuedouble))
             return bl_error_set(err, BL_EINVAL, "JSON: %g has no canonical form (only integers below 2^53)",

@@ -207,7 +207,9 @@ int bl_trust_delegation_matches(const bl_trust_delegation *d, const char *path);
 
 /* tufup's custom field: {"user": ..., "tufup": {...}} or, in older
  * repositories, a flat object. A patch (path ending ".patch") must give the
- * size and SHA-256 of the tar it produces. */
+ * size and SHA-256 of the tar it produces: BL_ENOTFOUND when it gives
+ * neither (tufup 0.5 and older wrote no custom metadata), BL_ECORRUPT when
+ * what it gives is malformed. Messages start with the target's path. */
 typedef struct {
     int is_patch;
     uint64_t tar_size;            /* patches */

@@ -30,6 +30,8 @@ static int get_uint(const cJSON *object, const char *name, uint64_t min, const c
                     bl_error *err)
 {
     unsigned long long value;
+    if (cJSON_IsRaw(field(object, name))) /* the parser keeps integers past 2^53 as digits */
+        return bl_error_set(err, BL_ECORRUPT, "%s: '%s' is an integer beyond 2^53", what, name);
     if (!bl_canonjson_get_uint(field(object, name), &value) || value < min)
         return bl_error_set(err, BL_ECORRUPT, "%s: '%s' must be an integer >= %llu", what, name,
                             (unsigned long long)min);

@@ -277,6 +277,10 @@ int bl_trust_tufup_info(const bl_trust_target *target, bl_trust_tufup *out, bl_e
     out->required = cJSON_IsTrue(item);
     if (!out->is_patch)
         return BL_OK;
+    if (!cJSON_GetObjectItemCaseSensitive(internal, "tar_size") &&
+        !cJSON_GetObjectItemCaseSensitive(internal, "tar_hash"))
+        return bl_error_set(err, BL_ENOTFOUND,
+                            "%.160s: no tar size and hash in custom metadata (tufup 0.5 or older)", target->path);
     item = cJSON_GetObjectItemCaseSensitive(internal, "tar_hash_algorithm");
     if (item && (!cJSON_IsString(item) || strcmp(item->valuestring, "sha256") != 0))
         return bl_error_set(err, BL_EUNSUPPORTED, "%.160s: tar_hash_algorithm must be sha256", target->path);

@@ -65,14 +65,18 @@ int bl_plan_target(const bl_release *releases, int count, const char *current, i
     int i, stop = count, best = -1, skipped_blocked = 0, skipped_rollout = 0;
 
     /* tufup: a required release must be installed before anything after it.
-     * One blocked here (it failed its trial) can never be installed, so it
-     * stops nothing: the releases after it, its fixes, are offered. */
+     * Like tufup, look for it only among the archives the channel offers: a
+     * required pre-release does not hold back a stable channel. One blocked
+     * here (it failed its trial) can never be installed, so it stops
+     * nothing either: the releases after it, its fixes, are offered. */
     for (i = 0; i < count; i++) {
-        if (releases[i].required && bl_version_compare_text(releases[i].version, current) > 0 &&
-            !bl_state_is_blocked(state, releases[i].version)) {
-            stop = i + 1;
-            break;
-        }
+        const bl_release *r = &releases[i];
+        if (!r->required || !r->has_archive || bl_version_compare_text(r->version, current) <= 0)
+            continue;
+        if ((!allow_prerelease && is_prerelease(r->version)) || bl_state_is_blocked(state, r->version))
+            continue;
+        stop = i + 1;
+        break;
     }
     for (i = 0; i < stop; i++) {
         const bl_release *r = &releases[i];
@@ -112,11 +116,11 @@ static int index_of(const bl_release *releases, int count, const char *version)
 }
 
 void bl_plan_path(const bl_release *releases, int count, const char *current, int target, int incremental,
-                  int have_current_tar, bl_plan *plan)
+                  int have_current_tar, int max_percent, bl_plan *plan)
 {
     const bl_release *t = &releases[target];
     int from = index_of(releases, count, current);
-    uint64_t patch_bytes = 0;
+    uint64_t patch_bytes = 0, allowed;
     int i;
 
     memset(plan, 0, sizeof *plan);
@@ -144,9 +148,15 @@ void bl_plan_path(const bl_release *releases, int count, const char *current, in
             return;
         patch_bytes += releases[i].patch_length;
     }
-    if (patch_bytes >= t->archive_length) {
-        snprintf(plan->why, sizeof plan->why, "full archive (%llu bytes) is smaller than %d patch(es) (%llu bytes)",
-                 (unsigned long long)t->archive_length, target - from, (unsigned long long)patch_bytes);
+    /* floor(archive * max_percent / 100), without overflow: patch_bytes
+     * is above it exactly when patch_bytes * 100 > archive * max_percent. */
+    if (max_percent < 0)
+        max_percent = 0;
+    allowed = t->archive_length / 100 * (uint64_t)max_percent + t->archive_length % 100 * (uint64_t)max_percent / 100;
+    if (patch_bytes > allowed) {
+        snprintf(plan->why, sizeof plan->why,
+                 "full archive (%llu bytes): %d patch(es) (%llu bytes) would be more than %d%% of it",
+                 (unsigned long long)t->archive_length, target - from, (unsigned long long)patch_bytes, max_percent);
         return;
     }
     plan->method = BL_PLAN_PATCHES;

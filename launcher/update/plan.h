@@ -50,7 +50,8 @@ void bl_plan_sort(bl_release *releases, int *count);
  * the channel offers (pre-releases only when allow_prerelease), that has an
  * archive, that this installation is in the rollout of (state->install_id),
  * that is not blocked, and not beyond the first required release above
- * current that is not blocked. Returns its index, or -1 with why filled. */
+ * current among those the channel offers that is not blocked. Returns its
+ * index, or -1 with why filled. */
 int bl_plan_target(const bl_release *releases, int count, const char *current, int allow_prerelease,
                    const bl_state *state, char *why, size_t why_size);
 
@@ -58,8 +59,9 @@ int bl_plan_target(const bl_release *releases, int count, const char *current, i
  * incremental is on, the current version's tar is available, every release
  * between current (exclusive) and target (inclusive) has a patch, the chain
  * starts right after current (current itself must be a listed release) and
- * costs fewer bytes than the archive; else the archive. */
+ * costs at most max_percent of the archive's bytes (tufup: MAX_SIZE_RATIO,
+ * 0.8); else the archive. */
 void bl_plan_path(const bl_release *releases, int count, const char *current, int target, int incremental,
-                  int have_current_tar, bl_plan *plan);
+                  int have_current_tar, int max_percent, bl_plan *plan);
 
 #endif

@@ -117,7 +117,8 @@ static bl_release *release_for(update_job *u, const char *version, int *index)
 static int collect_releases(update_job *u, bl_error *err)
 {
     const bl_trust_metadata *targets;
-    size_t i;
+    const char *old_patch = NULL; /* one of the patches of tufup 0.5 or older */
+    size_t i, old_patches = 0;
     int rc = bl_trust_targets(u->trust, &targets, err);
     if (rc != BL_OK)
         return rc;
@@ -130,8 +131,13 @@ static int collect_releases(update_job *u, bl_error *err)
         int index, kind = bl_plan_parse_target_name(t->path, u->req->cfg->app_name, version, sizeof version);
         if (kind == BL_TARGET_OTHER)
             continue;
-        if (bl_trust_tufup_info(t, &info, &why) != BL_OK) {
-            bl_log(BL_LOG_WARN, "update", "ignoring target %s: %s", t->path, why.msg);
+        if ((rc = bl_trust_tufup_info(t, &info, &why)) == BL_ENOTFOUND) {
+            old_patch = old_patch ? old_patch : t->path;
+            old_patches++;
+            continue;
+        }
+        if (rc != BL_OK) { /* why names the target */
+            bl_log(BL_LOG_WARN, "update", "ignoring target %s", why.msg);
             continue;
         }
         if (!(r = release_for(u, version, &index)))
@@ -148,6 +154,13 @@ static int collect_releases(update_job *u, bl_error *err)
             u->patch_of[index] = t;
         }
     }
+    /* A repository from before tufup's custom metadata is not a fault: said
+     * once a check, not once a patch. */
+    if (old_patches > 0)
+        bl_log(BL_LOG_INFO, "update",
+               "%zu patch(es) without tar size and hash (tufup 0.5 or older), %s%s, not used: updates take "
+               "the archive",
+               old_patches, old_patch, old_patches > 1 ? " and others" : "");
     return BL_OK;
 }
 
@@ -394,7 +407,7 @@ int bl_update_run(const bl_update_request *req, bl_update_result *res, bl_error 
     if ((rc = bl_layout_tar_path(req->layout, req->cfg->app_name, req->state->current, tar, sizeof tar, err)) != BL_OK)
         goto cleanup;
     bl_plan_path(u->releases, u->count, req->state->current, target, req->cfg->incremental_update,
-                 bl_fs_exists(tar), &plan);
+                 bl_fs_exists(tar), (int)req->cfg->patch_max_percent, &plan);
     bl_log(BL_LOG_INFO, "update", "installing %s: %s", res->version, plan.why);
     if ((rc = check_disk(u, &plan, err)) != BL_OK || (rc = install(u, &plan, err)) != BL_OK)
         goto cleanup;

@@ -23,6 +23,7 @@ def generated_pairs():
     words = [b"launcher", b"update", b"version", b"delta", b"patch", b"\x00\x01\x02", b"\n"]
     text = b" ".join(rnd.choice(words) for _ in range(120_000))
     binary = bytes(rnd.getrandbits(8) for _ in range(200_000))
+    unit = binary[:16]
     blocks = [text[i:i + 4096] for i in range(0, len(text), 4096)]
     shuffled = blocks[:]
     rnd.shuffle(shuffled)
@@ -40,6 +41,8 @@ def generated_pairs():
         ("random to random", binary, bytes(rnd.getrandbits(8) for _ in range(150_000))),
         ("grows from a byte", b"x", text[:70_000]),
         ("shrinks to a byte", text[:70_000], b"y"),
+        # bsdiff 4.3 writes ~1000 control entries in a row that write nothing here
+        ("repeating data", unit * 2000, unit * 1000 + b"Q" + unit * 1000),
     ]
 
 

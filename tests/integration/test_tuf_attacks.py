@@ -784,6 +784,16 @@ class MalformedJson(TufCase):
         self.refresh_refused("bomiot-tuf refresh: targets: JSON: syntax error near offset 22",
                              updated=["timestamp", "snapshot"])
 
+    def test_control_characters_from_the_server_are_escaped(self):
+        """An unsigned _type quoted in the error: one line on stderr, no
+        escape sequence reaching the terminal."""
+        self.tamper("timestamp.json", lambda doc: doc["signed"].update(
+            _type="x\nbomiot-tuf refresh: forged\u001b[2J"))
+        r = self.refresh_refused("bomiot-tuf refresh: timestamp: is of type "
+                                 "'x\\nbomiot-tuf refresh: forged\\x1b[2J', expected 'timestamp'")
+        self.assertEqual(r.stderr.count("\n"), 1, r.stderr)
+        self.assertNotIn("\x1b", r.stderr)
+
     def test_wrong_types_in_signed_metadata(self):
         targets = self.edit.load("targets")
         targets["signed"]["targets"][ARCHIVE]["length"] = "30406"

@@ -10,7 +10,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from blrepo import APP  # noqa: E402
-from tufkit import ServedRepositoryCase  # noqa: E402
+from tufkit import Editor, ServedRepositoryCase  # noqa: E402
 
 VERSIONS = ("1.0.0", "1.1.0", "1.2.0")
 
@@ -52,6 +52,24 @@ class RoundTrip(ServedRepositoryCase):
             return name
         with open(self.pub.target(name), "rb") as f:  # TUF 5.7.3: the hash-prefixed name
             return f"{hashlib.sha256(f.read()).hexdigest()}.{name}"
+
+
+class LargeIntegers(ServedRepositoryCase):
+    def test_a_build_time_in_nanoseconds_in_custom_metadata(self):
+        """tufup (Python) reads and signs any integer exactly; the client must
+        too, not refuse the whole targets.json past 2^53."""
+        self.pub.add("1.0.0", data_size=16 * 1024)
+        edit = Editor(self.pub)
+        targets = edit.load("targets")
+        archive = targets["signed"]["targets"][f"{APP}-1.0.0.tar.gz"]
+        archive.setdefault("custom", {})["user"] = {"built_ns": 1733350000123456789, "big": -(10 ** 70)}
+        edit.republish(targets)
+        r = self.client.refresh()
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(os.path.join(self.pub.repo, "metadata", "targets.json"), "rb") as f:
+            self.assertEqual(self.client.trusted()["targets.json"], f.read())
+        r = self.client.download(f"{APP}-1.0.0.tar.gz")
+        self.assertEqual(r.returncode, 0, r.stderr)
 
 
 class RoundTripConsistentSnapshots(RoundTrip):

@@ -14,6 +14,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "server"))
 from blrepo import APP, Publisher, flip_byte, seed_install  # noqa: E402
 from blroot import Root, parse_report  # noqa: E402
 from server import TestServer  # noqa: E402
+from tufkit import Editor  # noqa: E402
 
 
 class UpdateTest(unittest.TestCase):
@@ -127,6 +128,48 @@ class UpdateTest(unittest.TestCase):
         self.assert_updated_to("1.1.0")
         self.assertEqual(self.fetched(), [f"{APP}-1.1.0.patch", f"{APP}-1.1.0.tar.gz"])
         self.assertIn("downloading the full archive instead", self.root.log())
+
+    def test_patches_of_tufup_0_5_are_said_once_at_info(self):
+        """tufup 0.5 and older wrote no custom metadata (and patched the
+        .tar.gz): the archive is taken, and the log says why once, at info,
+        naming the patch once; nothing reaches stderr."""
+        self.pub.add("1.1.0")
+        edit = Editor(self.pub)
+        targets = edit.load("targets")
+        del targets["signed"]["targets"][f"{APP}-1.1.0.patch"]["custom"]
+        edit.republish(targets)
+        seed_install(self.root, self.pub, "1.0.0")
+        r = self.start()
+        self.assert_updated_to("1.1.0")
+        self.assertEqual(self.fetched(), [f"{APP}-1.1.0.tar.gz"])
+        lines = [line for line in self.root.log().splitlines() if f"{APP}-1.1.0.patch" in line]
+        self.assertEqual(len(lines), 1, lines)
+        self.assertIn(" INFO ", lines[0])
+        self.assertEqual(lines[0].count(f"{APP}-1.1.0.patch"), 1, lines[0])
+        self.assertIn("tufup 0.5 or older", lines[0])
+        self.assertNotIn(b"1.1.0.patch", r.stderr)
+
+    def test_server_text_cannot_forge_log_lines_or_reach_the_terminal(self):
+        """An unsigned _type quoted in the error is logged escaped: one line
+        in update.log and on stderr, no escape sequence."""
+        import json
+        path = os.path.join(self.pub.repo, "metadata", "timestamp.json")
+        with open(path) as f:
+            doc = json.load(f)
+        doc["signed"]["_type"] = "x\n2026-01-01T00:00Z forged\u001b[2J"  # quoted up to 32 bytes
+        with open(path, "w") as f:
+            json.dump(doc, f)
+        seed_install(self.root, self.pub, "1.0.0")
+        r = self.start()
+        self.assertEqual(self.started(), ["1.0.0"])
+        log = self.root.log()
+        self.assertNotIn("\x1b", log)
+        self.assertFalse([line for line in log.splitlines() if line.startswith("2026-01-01")], log)
+        lines = [line for line in log.splitlines() if "forged" in line]
+        self.assertEqual(len(lines), 1, log)
+        self.assertIn("'x\\n2026-01-01T00:00Z forged\\x1b[2J'", lines[0])
+        self.assertNotIn(b"\x1b", r.stderr)
+        self.assertEqual(len([line for line in r.stderr.splitlines() if b"forged" in line]), 1, r.stderr)
 
     def test_a_corrupt_patch_is_rejected_and_the_archive_used(self):
         self.pub.add("1.1.0")

@@ -647,6 +647,8 @@ static void test_rejects_unused_block_data(void)
     expect_recipe_corrupt(&r, "control block holds more data");
 }
 
+/* Entries that write nothing are bounded in total, not in a row: at most one
+ * entry per byte of new, plus one. */
 static void test_rejects_endless_idle_entries(void)
 {
     recipe r;
@@ -659,7 +661,78 @@ static void test_rejects_endless_idle_entries(void)
         r.ctrl[3 * i + 2] = 1;
     }
     r.entries = 40;
-    expect_recipe_corrupt(&r, "write nothing");
+    expect_recipe_corrupt(&r, "more entries than the 11 bytes");
+}
+
+static void test_entries_bounded_by_new_size_plus_one(void)
+{
+    static const int64_t ctrl[] = {0, 0, 0, 0, 1, 0, 0, 0, 0};
+    recipe r;
+    made m;
+    buffer out;
+    bl_error err;
+
+    memset(&r, 0, sizeof r);
+    memcpy(r.ctrl, ctrl, sizeof ctrl);
+    r.entries = 2; /* one that writes nothing, one that copies the 1 byte */
+    r.extra[0] = 'Z';
+    r.extra_len = 1;
+    r.new_size = 1;
+    build(&r, &m);
+    CHECK_INT(apply_patch(test_old, sizeof test_old, m.data, m.len, &out, 1, &err), BL_OK);
+    CHECK(out.len == 1 && out.data[0] == 'Z');
+    buffer_free(&out);
+    r.ctrl[3] = 0; /* two that write nothing, then the copy: 3 entries for 1 byte */
+    r.ctrl[4] = 0;
+    r.ctrl[7] = 1;
+    r.entries = 3;
+    expect_recipe_corrupt(&r, "more entries than the 1 bytes");
+}
+
+/* Made by Debian's bsdiff 4.3 (4.3-23) from old = "0123456789abcdef" x 200
+ * and new = the same x 100, "Q", the same x 100: its control block holds 101
+ * entries, 99 in a row that write nothing (bsdiff 4.3 does this on
+ * repeating data, as in a big binary's tables). */
+static const uint8_t bsdiff43_repeating_patch[] = {
+    0x42, 0x53, 0x44, 0x49, 0x46, 0x46, 0x34, 0x30, 0x48, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x2d, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x81, 0x0c, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x42, 0x5a, 0x68, 0x39,
+    0x31, 0x41, 0x59, 0x26, 0x53, 0x59, 0x53, 0xa2, 0x8a, 0xff, 0x00, 0x02,
+    0x2d, 0xec, 0x40, 0x79, 0x14, 0x50, 0x00, 0x40, 0x00, 0x40, 0x00, 0x40,
+    0x00, 0x20, 0x00, 0x50, 0x81, 0xa0, 0x68, 0x05, 0x2a, 0x40, 0x0f, 0x53,
+    0x8e, 0xc8, 0xb7, 0xdb, 0x10, 0xb5, 0xc2, 0xa9, 0x1c, 0xe9, 0x45, 0x8c,
+    0xda, 0x85, 0x99, 0x05, 0x9a, 0xdf, 0x3d, 0x78, 0x45, 0xf8, 0xbb, 0x92,
+    0x29, 0xc2, 0x84, 0x82, 0x9d, 0x14, 0x57, 0xf8, 0x42, 0x5a, 0x68, 0x39,
+    0x31, 0x41, 0x59, 0x26, 0x53, 0x59, 0x65, 0x19, 0xde, 0xd3, 0x00, 0x00,
+    0x06, 0x40, 0x40, 0xc0, 0x00, 0x00, 0x40, 0x00, 0x08, 0x20, 0x00, 0x30,
+    0xcc, 0x08, 0x9a, 0x40, 0xd0, 0x23, 0xc5, 0xdc, 0x91, 0x4e, 0x14, 0x24,
+    0x19, 0x46, 0x77, 0xb4, 0xc0, 0x42, 0x5a, 0x68, 0x39, 0x31, 0x41, 0x59,
+    0x26, 0x53, 0x59, 0xcd, 0xa1, 0xf6, 0xfb, 0x00, 0x00, 0x00, 0x02, 0x00,
+    0x20, 0x00, 0x20, 0x00, 0x21, 0x18, 0x46, 0x82, 0xee, 0x48, 0xa7, 0x0a,
+    0x12, 0x19, 0xb4, 0x3e, 0xdf, 0x60,
+};
+
+static void test_applies_bsdiff43_patch_with_long_idle_runs(void)
+{
+    static const char unit[] = "0123456789abcdef";
+    uint8_t old[3200], want[3201];
+    buffer out;
+    bl_error err;
+    size_t i;
+
+    for (i = 0; i < 200; i++)
+        memcpy(old + 16 * i, unit, 16);
+    memcpy(want, old, 1600);
+    want[1600] = 'Q';
+    memcpy(want + 1601, old, 1600);
+    CHECK_INT(apply_patch(old, sizeof old, bsdiff43_repeating_patch, sizeof bsdiff43_repeating_patch,
+                          &out, sizeof want, &err),
+              BL_OK);
+    if (err.code)
+        fprintf(stderr, "  patch failed: %s\n", err.msg);
+    CHECK_INT(out.len, sizeof want);
+    CHECK(out.len == sizeof want && memcmp(out.data, want, sizeof want) == 0);
+    buffer_free(&out);
 }
 
 static void test_rejects_bad_bzip2(void)
@@ -1012,6 +1085,8 @@ int main(void)
     RUN(test_rejects_blocks_shorter_than_entries);
     RUN(test_rejects_unused_block_data);
     RUN(test_rejects_endless_idle_entries);
+    RUN(test_entries_bounded_by_new_size_plus_one);
+    RUN(test_applies_bsdiff43_patch_with_long_idle_runs);
     RUN(test_rejects_bad_bzip2);
     RUN(test_rejects_truncation_anywhere);
     return CHECK_DONE();

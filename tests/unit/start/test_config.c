@@ -42,6 +42,7 @@ static void test_defaults_match_the_python_system(void)
     CHECK_INT(cfg.update_interval, 3600);
     CHECK_INT(cfg.auto_update, 1);
     CHECK_INT(cfg.incremental_update, 1);
+    CHECK_INT(cfg.patch_max_percent, 80); /* tufup's MAX_SIZE_RATIO */
     CHECK_INT(cfg.file_watcher, 0);
     CHECK_STR(cfg.app_name, "bomiot");
     CHECK_STR(cfg.app_executable, "bomiot" BL_EXE_SUFFIX);
@@ -130,6 +131,8 @@ static void test_each_bad_value_names_file_key_and_expectation(void)
         {"{\"auto_update\": \"maybe\"}", "'auto_update' must be true or false"},
         {"{\"auto_update\": 1}", "'auto_update' must be true or false"},
         {"{\"keep_versions\": 0}", "'keep_versions' must be an integer from 1 to 100, got 0; using 2"},
+        {"{\"patch_max_percent\": 0}", "'patch_max_percent' must be a percentage from 1 to 100, got 0; using 80"},
+        {"{\"patch_max_percent\": 101}", "'patch_max_percent' must be a percentage from 1 to 100"},
         {"{\"log_level\": \"loud\"}", "'log_level' must be debug, info, warn or error"},
         {"{\"mode\": \"fork\"}", "'mode' must be supervise or exec"},
         {"{\"healthy_seconds\": 0}", "'healthy_seconds' must be seconds from 1 to 3600, got 0; using 10"},
@@ -157,6 +160,55 @@ static void test_each_bad_value_names_file_key_and_expectation(void)
         CHECK_CONTAINS(r.last, cases[i].fragment);
         CHECK_CONTAINS(r.last, "launcher.json: ");
         CHECK(memcmp(&cfg, &defaults, offsetof(bl_config, source)) == 0);
+    }
+}
+
+/* cJSON's strings end at a NUL: "bomiot\u0000.sh" would be "bomiot". */
+static void test_strings_holding_a_nul_are_refused(void)
+{
+    static const struct {
+        const char *json;
+        size_t len;
+        const char *fragment;
+    } cases[] = {
+        {"{\"app_executable\": \"bin/app\\u0000.sh\"}", 0,
+         "'app_executable' must be a relative path inside the version folder, without '..', got a string "
+         "holding a NUL character (\\u0000); using \"bomiot" BL_EXE_SUFFIX "\""},
+        {"{\"channel\": \"beta\\u0000x\"}", 0, "'channel' must be stable or beta, got a string holding a NUL"},
+        {"{\"update_interval\": \"60\\u0000\"}", 0, "'update_interval' must be seconds"},
+        {"{\"channel\\u0000x\": \"beta\"}", 0, "a key holding a NUL character (\\u0000), 'channel...', ignored"},
+    };
+    size_t i;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        bl_config cfg, defaults;
+        reports r = {0};
+        size_t len = cases[i].len ? cases[i].len : strlen(cases[i].json);
+        bl_config_defaults(&cfg);
+        bl_config_defaults(&defaults);
+        CHECK_INT(bl_config_apply_json(&cfg, cases[i].json, len, "launcher.json", collect, &r), BL_OK);
+        CHECK_INT(r.count, 1);
+        CHECK_CONTAINS(r.last, cases[i].fragment);
+        CHECK(memcmp(&cfg, &defaults, offsetof(bl_config, source)) == 0);
+    }
+    {   /* a raw NUL byte: cJSON refuses the file (find_nuls would mark it too) */
+        bl_config cfg;
+        reports r = {0};
+        bl_config_defaults(&cfg);
+        CHECK_INT(bl_config_apply_json(&cfg, "{\"channel\": \"beta\0x\"}", 20, "launcher.json", collect, &r),
+                  BL_ECORRUPT);
+        CHECK_STR(cfg.channel, "stable");
+    }
+    {   /* the NUL of one member does not spill onto the next, nor nested commas */
+        static const char json[] = "{\"x\": [\"a,b\", {\"c\": 1}], \"channel\": \"beta\", "
+                                   "\"ca_file\": \"a\\u0000\", \"app_name\": \"\\\\u0000\"}";
+        bl_config cfg;
+        reports r = {0};
+        bl_config_defaults(&cfg);
+        CHECK_INT(apply(&cfg, json, &r), BL_OK);
+        CHECK_STR(cfg.channel, "beta");
+        CHECK_STR(cfg.ca_file, "");
+        CHECK_INT(r.count, 3); /* unknown x, ca_file's NUL, app_name's '\\' (an escaped backslash, no NUL) */
+        CHECK_CONTAINS(r.last, "'app_name' must be a name of letters");
     }
 }
 
@@ -341,6 +393,7 @@ int main(void)
     RUN(test_environment_overrides_the_file);
     RUN(test_malformed_file_is_reported_and_defaults_kept);
     RUN(test_each_bad_value_names_file_key_and_expectation);
+    RUN(test_strings_holding_a_nul_are_refused);
     RUN(test_bad_environment_value_keeps_the_file_value);
     RUN(test_numbers_may_be_written_as_strings);
     RUN(test_print_shows_value_and_source);

@@ -115,6 +115,47 @@ static void test_threads_never_interleave_within_a_line(void)
     bl_fs_remove_tree(dir, &err);
 }
 
+/* Text from outside (an HTTP reason, a metadata _type, an archive's entry
+ * name) is logged as it came: a newline must not forge a line, an escape
+ * sequence must not reach the terminal. */
+static void test_escapes_what_could_forge_a_line_or_drive_a_terminal(void)
+{
+    char dir[512], path[600];
+    char *text;
+    bl_error err;
+    CHECK_INT(test_make_dir(dir, sizeof dir), 0);
+    snprintf(path, sizeof path, "%s/update.log", dir);
+    bl_log_set_stderr(0);
+    bl_log_set_level(BL_LOG_INFO);
+    CHECK_INT(bl_log_open(path, 1 << 20, 3, &err), BL_OK);
+    bl_log(BL_LOG_WARN, "fetch", "server said \"%s\"",
+           "OK\n2026-11-25T05:00:00.000Z ERROR trust: forged\r\t\x1b[2J\x7f\xc2\x9b\xff caf\xc3\xa9 \xe2\x82\xac");
+    bl_log_close();
+    text = read_text(path);
+    CHECK(text != NULL);
+    CHECK_CONTAINS(text, "WARN  fetch: server said \"OK\\n2026-11-25T05:00:00.000Z ERROR trust: forged"
+                         "\\r\\t\\x1b[2J\\x7f\\xc2\\x9b\\xff caf\xc3\xa9 \xe2\x82\xac\"\n");
+    CHECK(text && strchr(text, '\n') == text + strlen(text) - 1); /* one line */
+    free(text);
+    bl_fs_remove_tree(dir, &err);
+}
+
+static void test_escape_never_cuts_an_escape_or_a_character(void)
+{
+    char out[8];
+    CHECK_INT(bl_log_escape("ab\ncd", out, sizeof out), 6);
+    CHECK_STR(out, "ab\\ncd");
+    CHECK_INT(bl_log_escape("abcde\x1b", out, sizeof out), 5); /* \x1b does not fit */
+    CHECK_STR(out, "abcde");
+    CHECK_INT(bl_log_escape("abcde\xe2\x82\xac", out, sizeof out), 5); /* nor the euro's 3 bytes */
+    CHECK_STR(out, "abcde");
+    CHECK_INT(bl_log_escape("\xe2\x82", out, sizeof out), 8 - 1 - 3); /* cut UTF-8: \xe2 fits, \x82 not */
+    CHECK_STR(out, "\\xe2");
+    CHECK_INT(bl_log_escape("\xed\xa0\x80", out, sizeof out), 4); /* a surrogate is not UTF-8 */
+    CHECK_INT(bl_log_escape("C:\\x", out, sizeof out), 4); /* a backslash is kept as it is */
+    CHECK_STR(out, "C:\\x");
+}
+
 static void test_formats_utc_without_the_local_timezone(void)
 {
     char out[32];
@@ -139,6 +180,8 @@ int main(void)
     RUN(test_lines_have_time_level_and_module);
     RUN(test_rotates_by_size_and_keeps_n_files);
     RUN(test_threads_never_interleave_within_a_line);
+    RUN(test_escapes_what_could_forge_a_line_or_drive_a_terminal);
+    RUN(test_escape_never_cuts_an_escape_or_a_character);
     RUN(test_formats_utc_without_the_local_timezone);
     RUN(test_parses_level_names);
     return CHECK_DONE();

@@ -255,6 +255,31 @@ static void test_accepts_good_metadata_in_spec_order(void)
     bl_trust_free(t);
 }
 
+/* tufup accepts any integer in custom metadata (Python reads it exactly):
+ * a build time in nanoseconds, past 2^53, is signed over its own digits
+ * (test_tuf_roundtrip signs one with Python's integers). */
+static void test_accepts_integers_beyond_2_53_in_custom_metadata(void)
+{
+    bl_trust *t = client_at(1, 1);
+    const bl_trust_metadata *targets = NULL;
+    bl_error err = {0, ""};
+    cJSON *doc = targets_doc(1, FUTURE), *custom = cJSON_CreateObject(), *user = cJSON_CreateObject();
+    char *text;
+
+    cJSON_AddItemToObject(user, "built_ns", cJSON_CreateRaw("1733350000123456789"));
+    cJSON_AddItemToObject(custom, "user", user);
+    add_target(doc, "app-1.0.tar.gz", "archive", custom);
+    CHECK_INT(step(bl_trust_update_snapshot, t, sign_with(snapshot_doc(1, FUTURE, 1), 2, -1), &err), BL_OK);
+    text = sign_with(doc, 3, -1);
+    CHECK(strstr(text, "\"built_ns\":1733350000123456789") != NULL);
+    CHECK_INT(step(bl_trust_update_targets, t, text, &err), BL_OK);
+    if (err.code)
+        fprintf(stderr, "  %s\n", err.msg);
+    CHECK_INT(bl_trust_targets(t, &targets, &err), BL_OK);
+    CHECK(targets && targets->target_count == 1);
+    bl_trust_free(t);
+}
+
 static void test_signature_covers_the_canonical_form_not_the_bytes(void)
 {
     bl_trust *t = client_at(1, 1);
@@ -776,7 +801,7 @@ static void test_rejects_malformed_metadata_of_each_role(void)
             {"\"version\":1,", "\"version\":1,\"version\":2,", "duplicate key \"version\""},
             {"\"version\":1,", "\"version\":1.5,", "non-integer number"},
             {"\"version\":1,", "\"version\":1.0,", "non-integer number"},
-            {"\"version\":1,", "\"version\":18446744073709551616,", "beyond 2^53"},
+            {"\"version\":1,", "\"version\":18446744073709551616,", "'version' is an integer beyond 2^53"},
             {"\"version\":1,", "", "'version' must be an integer >= 1"},
             {"\"version\":1,", "\"version\":\"1\",", "'version' must be an integer >= 1"},
             {"\"version\":1,", "\"version\":0,", "'version' must be an integer >= 1"},
@@ -842,6 +867,26 @@ static void test_reads_tufup_custom_fields(void)
     CHECK(!info.required);
 }
 
+/* tufup 0.5 and older wrote no custom metadata: such a patch is told apart
+ * from a malformed one (BL_ENOTFOUND, not BL_ECORRUPT), its path said once. */
+static void test_tells_patches_of_old_tufup_from_malformed_ones(void)
+{
+    bl_trust_target target;
+    bl_trust_tufup info;
+    bl_error err;
+    memset(&target, 0, sizeof target);
+    target.path = "app-1.1.patch";
+    CHECK_INT(bl_trust_tufup_info(&target, &info, &err), BL_ENOTFOUND);
+    CHECK_STR(err.msg, "app-1.1.patch: no tar size and hash in custom metadata (tufup 0.5 or older)");
+    target.custom = cJSON_Parse("{\"user\":{\"notes\":\"x\"}}");
+    CHECK_INT(bl_trust_tufup_info(&target, &info, &err), BL_ENOTFOUND);
+    cJSON_Delete(target.custom);
+    target.custom = cJSON_Parse("{\"tufup\":{\"tar_size\":10}}");
+    CHECK_INT(bl_trust_tufup_info(&target, &info, &err), BL_ECORRUPT);
+    CHECK_STR(err.msg, "app-1.1.patch: patch lacks a sha256 hex custom tar_hash");
+    cJSON_Delete(target.custom);
+}
+
 static void test_target_paths_must_be_safe_file_names(void)
 {
     CHECK(bl_trust_target_path_is_safe("app-1.0.tar.gz"));
@@ -894,6 +939,7 @@ int main(void)
     RUN(test_expiry_parses_strictly_as_utc);
     RUN(test_accepts_good_metadata_in_spec_order);
     RUN(test_signature_covers_the_canonical_form_not_the_bytes);
+    RUN(test_accepts_integers_beyond_2_53_in_custom_metadata);
     RUN(test_rejects_tampered_signed_field);
     RUN(test_rejects_signature_by_wrong_key);
     RUN(test_ignores_unknown_key_ids_next_to_a_valid_signature);
@@ -920,6 +966,7 @@ int main(void)
     RUN(test_delegation_path_patterns);
     RUN(test_rejects_malformed_metadata_of_each_role);
     RUN(test_reads_tufup_custom_fields);
+    RUN(test_tells_patches_of_old_tufup_from_malformed_ones);
     RUN(test_target_paths_must_be_safe_file_names);
     RUN(test_consistent_snapshots_name_files_by_version_and_hash);
     return CHECK_DONE();

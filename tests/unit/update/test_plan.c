@@ -75,6 +75,21 @@ static void test_a_blocked_required_release_does_not_stop_newer_ones(void)
     CHECK_INT(bl_plan_target(r, 4, "1.0.0", 0, &s, why, sizeof why), 3);
 }
 
+/* tufup filters by channel first: a required 1.1.0rc1 is not a stable
+ * channel's to install, so it does not stop the way to 1.1.0. */
+static void test_required_prerelease_does_not_stop_a_stable_channel(void)
+{
+    bl_release r[] = {rel("1.0.0", 100, 0), rel("1.1.0rc1", 100, 5), rel("1.1.0", 100, 5)};
+    bl_state s;
+    char why[256];
+    bl_state_init(&s);
+    r[1].required = 1;
+    CHECK_INT(bl_plan_target(r, 3, "1.0.0", 0, &s, why, sizeof why), 2);
+    CHECK_STR(why, "1.1.0 is newer than 1.0.0");
+    CHECK_INT(bl_plan_target(r, 3, "1.0.0", 1, &s, why, sizeof why), 1); /* beta: stops there */
+    CHECK_CONTAINS(why, "required release");
+}
+
 static void test_target_respects_the_rollout(void)
 {
     bl_release r[] = {rel("1.0.0", 100, 0), rel("1.1.0", 100, 5), rel("1.2.0", 100, 5)};
@@ -104,7 +119,7 @@ static void test_path_prefers_a_cheaper_patch_chain(void)
 {
     bl_release r[] = {rel("1.0.0", 100, 0), rel("1.1.0", 100, 5), rel("1.2.0", 100, 7), rel("1.3.0", 100, 9)};
     bl_plan p;
-    bl_plan_path(r, 4, "1.0.0", 3, 1, 1, &p);
+    bl_plan_path(r, 4, "1.0.0", 3, 1, 1, 80, &p);
     CHECK_INT(p.method, BL_PLAN_PATCHES);
     CHECK_INT(p.first_patch, 1);
     CHECK_INT(p.last_patch, 3);
@@ -116,19 +131,48 @@ static void test_path_falls_back_to_the_archive(void)
 {
     bl_release r[] = {rel("1.0.0", 100, 0), rel("1.1.0", 100, 0), rel("1.2.0", 100, 7), rel("1.3.0", 30, 40)};
     bl_plan p;
-    bl_plan_path(r, 4, "1.1.0", 2, 0, 1, &p);
+    bl_plan_path(r, 4, "1.1.0", 2, 0, 1, 80, &p);
     CHECK_INT(p.method, BL_PLAN_ARCHIVE);
     CHECK_CONTAINS(p.why, "incremental updates are off");
-    bl_plan_path(r, 4, "1.1.0", 2, 1, 0, &p);
+    bl_plan_path(r, 4, "1.1.0", 2, 1, 0, 80, &p);
     CHECK_CONTAINS(p.why, "no cached copy of 1.1.0");
-    bl_plan_path(r, 4, "1.0.0", 2, 1, 1, &p);
+    bl_plan_path(r, 4, "1.0.0", 2, 1, 1, 80, &p);
     CHECK_CONTAINS(p.why, "no patch to 1.1.0");
-    bl_plan_path(r, 4, "0.9.0", 2, 1, 1, &p);
+    bl_plan_path(r, 4, "0.9.0", 2, 1, 1, 80, &p);
     CHECK_CONTAINS(p.why, "0.9.0 is not a release of this repository");
-    bl_plan_path(r, 4, "1.2.0", 3, 1, 1, &p);
+    bl_plan_path(r, 4, "1.2.0", 3, 1, 1, 80, &p);
     CHECK_INT(p.method, BL_PLAN_ARCHIVE);
     CHECK_INT(p.download_bytes, 30);
-    CHECK_CONTAINS(p.why, "is smaller than 1 patch(es)");
+    CHECK_CONTAINS(p.why, "1 patch(es) (40 bytes) would be more than 80% of it");
+}
+
+/* tufup's MAX_SIZE_RATIO: patches that total more than 0.8 of the archive
+ * go by archive, though smaller than it (before: anything smaller). */
+static void test_path_takes_the_archive_above_the_percent(void)
+{
+    bl_release r[] = {rel("1.0.0", 100, 0), rel("1.1.0", 100, 41), rel("1.2.0", 100, 40)};
+    bl_plan p;
+    bl_plan_path(r, 3, "1.0.0", 2, 1, 1, 80, &p);
+    CHECK_INT(p.method, BL_PLAN_ARCHIVE);
+    CHECK_INT(p.download_bytes, 100);
+    CHECK_CONTAINS(p.why, "2 patch(es) (81 bytes) would be more than 80% of it");
+    r[1].patch_length = 40; /* exactly 80%: patches, as tufup (ratio > 0.8 only) */
+    bl_plan_path(r, 3, "1.0.0", 2, 1, 1, 80, &p);
+    CHECK_INT(p.method, BL_PLAN_PATCHES);
+    CHECK_INT(p.download_bytes, 80);
+    r[1].patch_length = 55; /* configured higher */
+    bl_plan_path(r, 3, "1.0.0", 2, 1, 1, 95, &p);
+    CHECK_INT(p.method, BL_PLAN_PATCHES);
+    bl_plan_path(r, 3, "1.0.0", 2, 1, 1, 94, &p);
+    CHECK_INT(p.method, BL_PLAN_ARCHIVE);
+    r[2].archive_length = UINT64_MAX; /* no overflow on huge sizes */
+    r[1].patch_length = UINT64_MAX / 100 * 80;
+    r[2].patch_length = 1;
+    bl_plan_path(r, 3, "1.0.0", 2, 1, 1, 80, &p);
+    CHECK_INT(p.method, BL_PLAN_PATCHES);
+    r[2].patch_length = UINT64_MAX / 100;
+    bl_plan_path(r, 3, "1.0.0", 2, 1, 1, 80, &p);
+    CHECK_INT(p.method, BL_PLAN_ARCHIVE);
 }
 
 static void test_parses_tufup_target_names(void)
@@ -163,9 +207,11 @@ int main(void)
     RUN(test_target_skips_blocked_versions);
     RUN(test_target_stops_at_a_required_release);
     RUN(test_a_blocked_required_release_does_not_stop_newer_ones);
+    RUN(test_required_prerelease_does_not_stop_a_stable_channel);
     RUN(test_target_respects_the_rollout);
     RUN(test_already_latest);
     RUN(test_path_prefers_a_cheaper_patch_chain);
     RUN(test_path_falls_back_to_the_archive);
+    RUN(test_path_takes_the_archive_above_the_percent);
     return CHECK_DONE();
 }
