@@ -124,7 +124,12 @@ class Handler(BaseHTTPRequestHandler):
                 self.wfile.write(data[start:start + n])
                 self.wfile.flush()
                 self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\1\0\0\0\0\0\0\0")
+                # The socket's fd closes (and the RST goes) only once its
+                # reader is closed too; until then the client would wait on
+                # a silent connection for its slow-server cut-off.
+                self.rfile.close()
                 self.connection.close()
+                self.close_connection = True
                 return
             self.wfile.write(data[start:])
             return
