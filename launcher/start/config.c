@@ -68,6 +68,8 @@ static const key_spec keys[BL_CFG_KEY_COUNT] = {
      "stable, or beta which also offers pre-releases"},
     {"check_seconds", NULL, KIND_INT, NUM(check_seconds), 1, 600, "seconds from 1 to 600",
      "time box of the update check at launch"},
+    {"download_seconds", NULL, KIND_INT, NUM(download_seconds), 1, 3600, "seconds from 1 to 3600",
+     "time box of the downloads at launch, after the check; the rest goes on in the background"},
     {"update_at_launch", NULL, KIND_BOOL, NUM(update_at_launch), 0, 0, "true or false",
      "install updates at launch, or only stage them in the background"},
     {"ca_file", NULL, KIND_STRING, STR(ca_file), 0, 0, "the path of a PEM file of CA certificates",
@@ -118,6 +120,7 @@ void bl_config_defaults(bl_config *cfg)
     cfg->rerun_after_rollback = 1;
     snprintf(cfg->channel, sizeof cfg->channel, "stable");
     cfg->check_seconds = 5;
+    cfg->download_seconds = 30;
     cfg->update_at_launch = 1;
     cfg->splash = 1;
     snprintf(cfg->splash_image, sizeof cfg->splash_image, "resources/splash.png");

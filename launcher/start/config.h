@@ -33,6 +33,7 @@ enum bl_config_key {
     BL_CFG_RERUN_AFTER_ROLLBACK,
     BL_CFG_CHANNEL,
     BL_CFG_CHECK_SECONDS,
+    BL_CFG_DOWNLOAD_SECONDS,
     BL_CFG_UPDATE_AT_LAUNCH,
     BL_CFG_CA_FILE,
     BL_CFG_SPLASH,
@@ -60,6 +61,7 @@ typedef struct {
     int rerun_after_rollback; /* start the previous version at once after a crash on trial */
     char channel[16];         /* "stable", or "beta" which also offers pre-releases */
     int64_t check_seconds;    /* time box of the update check at launch */
+    int64_t download_seconds; /* and of its downloads, after it: the launch waits on the server at most both */
     int update_at_launch;     /* install at launch (with the splash), or only stage in the background */
     char ca_file[1024];       /* extra CA for https, "" for the system's */
     int splash;               /* show the splash while updating at launch */

@@ -99,7 +99,10 @@ static int update_work(void *ctx)
     req.state = &l->state;
     req.progress = l->progress;
     req.now = now.tv_sec;
+    /* The time box: the check gets check_seconds; the downloads end
+     * download_seconds after that, plus what the check left unused. */
     req.check_deadline = uv_hrtime() + (uint64_t)l->cfg.check_seconds * 1000000000ull;
+    req.download_deadline = req.check_deadline + (uint64_t)l->cfg.download_seconds * 1000000000ull;
     req.install = l->cfg.auto_update;
     u->rc = l->update_module->update_run(&req, &u->res, &u->err);
     return u->rc;

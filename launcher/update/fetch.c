@@ -179,7 +179,7 @@ static enum outcome judge(CURL *curl, CURLcode rc, const sink *s, const char *ur
         return FAIL;
     }
     if (s->timed_out) {
-        bl_error_set(err, BL_ENETWORK, "%s: the time budget for the update check ran out", url);
+        bl_error_set(err, BL_ENETWORK, "%s: the time box ran out", url);
         return FAIL;
     }
     if (s->too_long || rc == CURLE_FILESIZE_EXCEEDED) {

@@ -38,6 +38,7 @@ typedef struct {
     const bl_trust_target *archive_of[BL_PLAN_MAX_RELEASES];
     const bl_trust_target *patch_of[BL_PLAN_MAX_RELEASES];
     int count;
+    int out_of_time; /* a download stopped at req->download_deadline */
 } update_job;
 
 /* Adds the time since *start to a phase and restarts the clock. */
@@ -200,6 +201,10 @@ static int download(update_job *u, const bl_trust_target *target, char *path, si
     spent(u, PHASE_DOWNLOAD, &t);
     if (rc == BL_ENOSPC)
         remove(path); /* a resume is no help on a full disk; the space is */
+    /* A transfer the deadline ended keeps its bytes (fetch.c removes only
+     * what failed a check), so the next attempt resumes with a Range. */
+    if (rc == BL_ENETWORK && u->fetch.deadline && uv_hrtime() >= u->fetch.deadline)
+        u->out_of_time = 1;
     return rc;
 }
 
@@ -342,7 +347,7 @@ static int install(update_job *u, const bl_plan *plan, bl_error *err)
     bl_fs_remove_tree(partial, &ignored); /* debris of an earlier attempt */
     if (plan->method == BL_PLAN_PATCHES) {
         rc = apply_patches(u, plan, partial, tar_path, err);
-        if (rc != BL_OK && rc != BL_ECANCELED && rc != BL_ENOSPC) {
+        if (rc != BL_OK && rc != BL_ECANCELED && rc != BL_ENOSPC && !u->out_of_time) {
             bl_log(BL_LOG_WARN, "update", "patching failed (%s); downloading the full archive instead", err->msg);
             bl_fs_remove_tree(partial, &ignored);
             rc = apply_archive(u, plan->target, partial, tar_path, err);
@@ -378,13 +383,15 @@ int bl_update_run(const bl_update_request *req, bl_update_result *res, bl_error 
         goto cleanup;
     bl_progress_stage(req->progress, BL_STAGE_CHECKING, req->cfg->update_url);
     /* The check is time-boxed and retried once: a dead server must not hold
-     * the user up. Downloads then show progress and may take their time. */
+     * the user up. Downloads then show progress, retry more, and have their
+     * own time box (none in the background); what has fully arrived by then
+     * is installed, however long that local work takes. */
     u->fetch.deadline = req->check_deadline;
     u->fetch.retries = 1;
     start = uv_hrtime();
     rc = bl_repo_refresh(&u->repo, &u->trust, err);
     spent(u, PHASE_CHECK, &start);
-    u->fetch.deadline = 0;
+    u->fetch.deadline = req->download_deadline;
     u->fetch.retries = 3;
     if (rc != BL_OK || (rc = collect_releases(u, err)) != BL_OK)
         goto cleanup;
@@ -409,8 +416,18 @@ int bl_update_run(const bl_update_request *req, bl_update_result *res, bl_error 
     bl_plan_path(u->releases, u->count, req->state->current, target, req->cfg->incremental_update,
                  bl_fs_exists(tar), (int)req->cfg->patch_max_percent, &plan);
     bl_log(BL_LOG_INFO, "update", "installing %s: %s", res->version, plan.why);
-    if ((rc = check_disk(u, &plan, err)) != BL_OK || (rc = install(u, &plan, err)) != BL_OK)
+    if ((rc = check_disk(u, &plan, err)) != BL_OK || (rc = install(u, &plan, err)) != BL_OK) {
+        if (u->out_of_time) { /* not a failure: the rest comes later */
+            res->deferred = 1;
+            snprintf(res->why, sizeof res->why,
+                     "%s did not finish downloading in the time box at launch (check_seconds + download_seconds, "
+                     "%lld s); what came is kept in cache/downloads and the download resumes in the background "
+                     "or at the next start", res->version,
+                     (long long)(req->cfg->check_seconds + req->cfg->download_seconds));
+            rc = BL_OK;
+        }
         goto cleanup;
+    }
     res->installed = 1;
     describe_time(u, timing, sizeof timing);
     snprintf(res->why, sizeof res->why, "installed %s in %s", res->version, timing);

@@ -25,12 +25,15 @@ typedef struct {
     const bl_state *state;     /* current version, blocked list, install id */
     bl_progress *progress;     /* optional */
     uint64_t check_deadline;   /* uv_hrtime() by which the metadata must be in; 0: none */
+    uint64_t download_deadline; /* uv_hrtime() by which the downloads must be in; 0: none. Past it a
+                                 * download stops, its bytes kept for a resume (deferred below) */
     int64_t now;               /* UTC seconds for expiry checks */
     int install;               /* 0: check and log only (BOMIOT_AUTO_UPDATE=false) */
 } bl_update_request;
 
 typedef struct {
     int installed;                      /* versions/<version> is complete and new */
+    int deferred;                       /* version's download ran out of download_deadline */
     char version[BL_VERSION_MAX_TEXT];  /* the chosen release, "" if none */
     char why[320];                      /* the decision, for the log */
 } bl_update_result;

@@ -97,7 +97,7 @@ class FetchTest(unittest.TestCase):
         start = time.time()
         r = self.fetch("memory", self.url("_fault/hold/x"), 1000, 1500)
         self.assertEqual(r.returncode, ENETWORK)
-        self.assertIn(b"time budget", r.stderr)
+        self.assertIn(b"the time box ran out", r.stderr)
         self.assertLess(time.time() - start, 5)
 
     def test_file_download_resumes_with_range(self):

@@ -7,6 +7,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -241,6 +242,38 @@ class UpdateTest(unittest.TestCase):
         self.start(update_url=f"{self.server.url}/_fault/hold", check_seconds=2)
         self.assertEqual(self.started(), ["1.0.0"])
         self.assertIn("starting the installed version 1.0.0", self.root.log())
+
+    def test_a_slow_download_is_cut_at_the_time_box_and_resumes_at_the_next_start(self):
+        """Issue 20: the archive trickles at 2 kB/s (above the 1 kB/s
+        slow-server cut-off, so only the time box can end it; the whole
+        would take half a minute). The installed version starts once
+        check_seconds + download_seconds (2 s) are over, the bytes that came
+        stay in cache/downloads, and the next start asks only for the rest."""
+        self.pub.add("1.1.0", data_size=64 * 1024)
+        seed_install(self.root, self.pub, "1.0.0")
+        archive = os.path.getsize(self.pub.archive("1.1.0"))
+        slow = f"{self.server.url}/_fault/only/{APP}-1.1.0.tar.gz/slow/2048"
+        begin = time.monotonic()
+        self.start(update_url=slow, incremental_update=False, check_seconds=1, download_seconds=1,
+                   update_interval=0)
+        took = time.monotonic() - begin
+        self.assertEqual(self.started(), ["1.0.0"])
+        self.assertLess(took, 2 + 3, f"the app started {took:.1f} s after the launcher")
+        self.assertIn("did not finish downloading in the time box", self.root.log())
+        self.assertNotIn("starting the installed version 1.0.0", self.root.log())  # not a failure
+        partial = self.root.p("cache", "downloads", f"{APP}-1.1.0.tar.gz")
+        kept = os.path.getsize(partial)
+        self.assertGreater(kept, 0)
+        self.assertLess(kept, archive)
+        self.assertFalse(os.path.exists(self.root.p("versions", "1.1.0")))
+        self.assertEqual(self.root.read_state()["current"], "1.0.0")
+
+        os.remove(self.report)
+        self.start(incremental_update=False, update_interval=0)
+        self.assert_updated_to("1.1.0")
+        with open(self.requests) as f:
+            ranges = [line.split()[2] for line in f if line.split()[1].endswith(".tar.gz")]
+        self.assertEqual(ranges, ["-", f"bytes={kept}-"])
 
     def test_already_latest_is_logged(self):
         seed_install(self.root, self.pub, "1.0.0")

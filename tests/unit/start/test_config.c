@@ -53,6 +53,7 @@ static void test_defaults_match_the_python_system(void)
     CHECK_INT(cfg.trial_attempts, 2);
     CHECK_STR(cfg.channel, "stable");
     CHECK_INT(cfg.check_seconds, 5);
+    CHECK_INT(cfg.download_seconds, 30);
     CHECK_INT(cfg.update_at_launch, 1);
     CHECK_STR(cfg.ca_file, "");
     CHECK_INT(cfg.splash, 1);
@@ -138,6 +139,7 @@ static void test_each_bad_value_names_file_key_and_expectation(void)
         {"{\"healthy_seconds\": 0}", "'healthy_seconds' must be seconds from 1 to 3600, got 0; using 10"},
         {"{\"channel\": \"nightly\"}", "'channel' must be stable or beta, got \"nightly\"; using \"stable\""},
         {"{\"check_seconds\": 0}", "'check_seconds' must be seconds from 1 to 600"},
+        {"{\"download_seconds\": 0}", "'download_seconds' must be seconds from 1 to 3600, got 0; using 30"},
         {"{\"trial_attempts\": 1000}", "'trial_attempts' must be an integer from 1 to 100, got 1000; using 2"},
         {"{\"app_name\": \"bo miot\"}", "'app_name' must be a name of letters"},
         {"{\"app_executable\": \"../evil\"}", "'app_executable' must be a relative path"},
