@@ -162,6 +162,7 @@ static void report_update(launch_context *l, const launch_update *u, int closed_
         return;
     }
     bl_log(BL_LOG_INFO, "update", "%s", u->res.why);
+    l->download_deferred = u->res.deferred; /* the background checks soon (main.c) */
     if (!u->res.installed)
         return;
     if (closed_by_user) { /* it finished as the user closed the splash: honour the close */

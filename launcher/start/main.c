@@ -191,7 +191,7 @@ const bl_update_module *launch_update_module(launch_context *l)
 static void background_on(void *ctx, uv_loop_t *loop)
 {
     launch_context *l = ctx;
-    bl_background_options opt = {&l->layout, &l->cfg, &l->state, save_state_cb, l};
+    bl_background_options opt = {&l->layout, &l->cfg, &l->state, save_state_cb, l, l->download_deferred};
     bl_error err;
     if (l->cfg.update_interval <= 0 && !l->cfg.file_watcher)
         return; /* nothing runs in the background (background.c): no module to load */

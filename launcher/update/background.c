@@ -44,13 +44,23 @@ static void on_timer(uv_timer_t *timer)
     check_now(timer->data);
 }
 
+/* The next periodic check. The first comes soon instead when the launch's
+ * download ran out of its time box: the version it wanted is staged while
+ * the app runs, not an interval later. */
 static void schedule(bl_background *bg)
 {
     uint32_t r = 0;
+    uint64_t delay;
     if (!bg->timer_on || bg->stopping)
         return;
     uv_random(NULL, NULL, &r, sizeof r, 0, NULL);
-    uv_timer_start(&bg->timer, on_timer, bl_background_delay_ms(bg->opt.cfg->update_interval, r), 0);
+    delay = bl_background_delay_ms(bg->opt.cfg->update_interval, r);
+    if (bg->opt.check_soon && delay > BL_BACKGROUND_SOON_MS) {
+        delay = BL_BACKGROUND_SOON_MS;
+        bl_log(BL_LOG_INFO, "background", "the download at launch goes on in %d s", BL_BACKGROUND_SOON_MS / 1000);
+    }
+    bg->opt.check_soon = 0;
+    uv_timer_start(&bg->timer, on_timer, delay, 0);
 }
 
 static void on_repository_changed(void *ctx)

@@ -109,6 +109,46 @@ class BackgroundTest(unittest.TestCase):
         state = self.root.read_state()
         self.assertEqual((state["current"], state["previous"], state.get("pending", "")), ("1.1.0", "1.0.0", ""))
 
+    def test_a_download_the_time_box_cut_at_launch_is_staged_soon_after_the_app_starts(self):
+        """Issue 20: the archive trickles (above the slow-server cut-off) so
+        that it needs about 6 s; the launch gives it 2 (check_seconds +
+        download_seconds) and starts 1.0.0. With update_interval an hour, the
+        background's first check still comes 5 s after the start: it resumes
+        the download where the launch stopped and stages 1.1.0, which the
+        next start switches to without the network."""
+        self.pub.add("1.1.0", data_size=16 * 1024)
+        archive = os.path.getsize(self.pub.archive("1.1.0"))
+        rate = archive // 6
+        self.assertGreater(rate, 1024)  # above the cut-off: only the time box ends it
+        requests = os.path.join(self.pub.dir, "requests.log")
+        self.server = TestServer(self.pub.repo, log=requests)
+        slow = f"{self.server.url}/_fault/only/bomiot-1.1.0.tar.gz/slow/{rate}"
+        begin = time.monotonic()
+        self.start_running_app({"update_url": slow, "incremental_update": False, "check_seconds": 1,
+                                "download_seconds": 1, "update_interval": 3600}, {})
+        self.assertLess(time.monotonic() - begin, 2 + 3)
+        self.assertEqual(self.started(), ["1.0.0"])
+        self.assertIn("did not finish downloading in the time box", self.root.log())
+        kept = os.path.getsize(self.root.p("cache", "downloads", "bomiot-1.1.0.tar.gz"))
+        self.assertTrue(0 < kept < archive, kept)
+        wait_for(lambda: os.path.exists(self.ready), 30, "the ready file")
+        self.assertLess(time.monotonic() - begin, 30)  # not an hour
+        self.assertIn("the download at launch goes on in 5 s", self.root.log())
+        self.assertEqual(self.root.read_state()["pending"], "1.1.0")
+        with open(requests) as f:
+            ranges = [line.split()[2] for line in f if line.split()[1].endswith(".tar.gz")]
+        self.assertEqual(ranges[0], "-")
+        self.assertTrue(ranges[1].startswith("bytes=") and int(ranges[1][6:-1]) >= kept, ranges)
+        self.stop_app()
+
+        self.server.stop()
+        self.server = None
+        os.remove(self.report)
+        r = self.root.run(f"--report={self.report}")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.started(), ["1.1.0"])
+        self.assertIn("switching to 1.1.0, staged in the background", self.root.log())
+
     def test_a_publish_into_a_file_repository_triggers_one_check(self):
         url = "file://" + self.pub.repo
         self.start_running_app({"update_url": url},
