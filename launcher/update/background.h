@@ -12,6 +12,11 @@
 
 /* bl_background_options, bl_background: update_module.h. */
 
+/* The first check after a start whose download at launch ran out of its
+ * time box (check_soon): the app has had its start, and the version the
+ * launch wanted is staged while it runs. */
+#define BL_BACKGROUND_SOON_MS 5000
+
 /* Starts the timer and the watcher (whichever the config asks for) on loop.
  * *out is NULL when neither is on. */
 int bl_background_start(uv_loop_t *loop, const bl_background_options *opt, bl_background **out, bl_error *err);

@@ -49,10 +49,8 @@ typedef struct {
     void (*save_state)(void *ctx);   /* persists *state */
     void *save_ctx;
     int check_soon;                  /* a download at launch was deferred: the first check comes
-                                      * BL_BACKGROUND_SOON_MS after the start, not an interval */
+                                      * soon (background.h), not an interval after the start */
 } bl_background_options;
-
-#define BL_BACKGROUND_SOON_MS 5000
 
 typedef struct bl_background bl_background;
 
