@@ -248,6 +248,31 @@ class UpdateTest(unittest.TestCase):
         self.assertEqual(self.leftovers(), [])
         self.assertEqual(self.started(), ["1.0.0"])
 
+    # A fifo where the launcher reads a file hung it for ever (issue 20): now
+    # it is refused at once, the update fails and the installed version starts.
+
+    def test_a_fifo_as_the_shipped_root_fails_the_update_not_the_launch(self):
+        seed_install(self.root, self.pub, "1.0.0")
+        os.remove(self.root.p("resources", "root.json"))
+        os.mkfifo(self.root.p("resources", "root.json"))
+        r = self.root.run(f"--report={self.report}", timeout=20)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.started(), ["1.0.0"])
+        self.assertIn("root.json is a fifo, not a regular file; starting the installed version 1.0.0",
+                      self.root.log())
+
+    def test_a_fifo_in_a_file_repository_fails_the_update_not_the_launch(self):
+        self.pub.add("1.1.0")
+        seed_install(self.root, self.pub, "1.0.0")
+        timestamp = os.path.join(self.pub.repo, "metadata", "timestamp.json")
+        os.remove(timestamp)
+        os.mkfifo(timestamp)
+        self.root.write_config({"update_url": "file://" + self.pub.repo, "healthy_seconds": 2})
+        r = self.root.run(f"--report={self.report}", timeout=20)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.started(), ["1.0.0"])
+        self.assertIn("timestamp.json is a fifo, not a regular file", self.root.log())
+
 
 if __name__ == "__main__":
     unittest.main()
