@@ -140,6 +140,28 @@ static int write_error(struct archive *out, const char *what, const char *name, 
     return bl_error_set(err, BL_EIO, "cannot %s%s: %s", what, name, why ? why : "write failed");
 }
 
+static int too_big(const bl_unpack_options *opt, bl_error *err)
+{
+    return bl_error_set(err, BL_ELENGTH, "the archive unpacks to more than %llu bytes%s%s%s",
+                        (unsigned long long)opt->max_bytes, opt->max_why ? " (" : "",
+                        opt->max_why ? opt->max_why : "", opt->max_why ? ")" : "");
+}
+
+/* The sizes the headers state, added up before any file is written: a file
+ * stored sparse, or one that the data would only show too big at its end,
+ * is refused at its header. */
+static int check_declared(struct archive_entry *entry, uint64_t *declared, const bl_unpack_options *opt,
+                          bl_error *err)
+{
+    la_int64_t size = archive_entry_size_is_set(entry) ? archive_entry_size(entry) : 0;
+    if (!opt || !opt->max_bytes || size <= 0)
+        return BL_OK;
+    if ((uint64_t)size > opt->max_bytes - *declared)
+        return too_big(opt, err);
+    *declared += (uint64_t)size;
+    return BL_OK;
+}
+
 static int copy_data(struct archive *in, struct archive *out, uint64_t *total, const bl_unpack_options *opt,
                      bl_error *err)
 {
@@ -155,8 +177,7 @@ static int copy_data(struct archive *in, struct archive *out, uint64_t *total, c
         if (r != ARCHIVE_OK)
             return bl_error_set(err, BL_ECORRUPT, "archive is damaged: %s", archive_error_string(in));
         if (opt && opt->max_bytes && (*total += size) > opt->max_bytes)
-            return bl_error_set(err, BL_ELENGTH, "archive unpacks to more than %llu bytes",
-                                (unsigned long long)opt->max_bytes);
+            return too_big(opt, err);
         if (archive_write_data_block(out, buf, size, offset) != ARCHIVE_OK)
             return write_error(out, "write the new version", "", err);
         if (opt && opt->progress)
@@ -175,7 +196,7 @@ static int extract_all(struct archive *in, const char *dest, const bl_unpack_opt
                       ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_UNLINK;
     struct archive *out = archive_write_disk_new();
     struct archive_entry *entry;
-    uint64_t total = 0;
+    uint64_t total = 0, declared = 0;
     int r, rc = BL_OK;
 
     if (!out)
@@ -189,7 +210,8 @@ static int extract_all(struct archive *in, const char *dest, const bl_unpack_opt
             rc = bl_error_set(err, BL_ECORRUPT, "archive is damaged: %s", archive_error_string(in));
             break;
         }
-        if ((rc = prepare_entry(entry, dest, err)) != BL_OK)
+        if ((rc = prepare_entry(entry, dest, err)) != BL_OK ||
+            (rc = check_declared(entry, &declared, opt, err)) != BL_OK)
             break;
         if (archive_write_header(out, entry) != ARCHIVE_OK) {
             rc = write_error(out, "create ", archive_entry_pathname(entry), err);

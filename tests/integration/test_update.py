@@ -14,6 +14,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "server"))
 from blrepo import APP, Publisher, flip_byte, seed_install  # noqa: E402
 from blroot import Root, parse_report  # noqa: E402
 from server import TestServer  # noqa: E402
+from tufkit import Editor  # noqa: E402
 
 
 class UpdateTest(unittest.TestCase):
@@ -272,6 +273,24 @@ class UpdateTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(self.started(), ["1.0.0"])
         self.assertIn("timestamp.json is a fifo, not a regular file", self.root.log())
+
+    def test_an_archive_whose_tar_is_longer_than_signed_is_stopped_at_the_signed_size(self):
+        # 32 MB of zeros: a 32 KB archive. The signed metadata states a 1 MB
+        # tar (a publisher's lie, or a stolen key's): the unpack stops there
+        # (issue 20: it unpacked all of it, as it would a 10 GB file).
+        self.pub.add("1.1.0", "--no-patch", files={"zeros.bin": bytes(32 << 20)})
+        edit = Editor(self.pub)
+        targets = edit.load("targets")
+        custom = targets["signed"]["targets"][f"{APP}-1.1.0.tar.gz"].setdefault("custom", {})
+        custom.setdefault("tufup", {})["tar_size"] = 1 << 20
+        edit.republish(targets=targets)
+        seed_install(self.root, self.pub, "1.0.0")
+        self.start()
+        log = self.root.log()
+        self.assertIn("more than 1048576 bytes (the size of its tar the signed metadata states)", log)
+        self.assertEqual(self.started(), ["1.0.0"])
+        self.assertFalse(os.path.exists(self.root.p("versions", "1.1.0")))
+        self.assertEqual(self.leftovers(), [])
 
 
 if __name__ == "__main__":

@@ -238,10 +238,33 @@ static void test_enforces_the_size_limit(void)
     const fake_entry e[] = {{"./a", AE_IFREG, 0644, "0123456789", NULL}, {"./b", AE_IFREG, 0644, "0123456789", NULL}};
     sandbox s;
     bl_error err;
-    bl_unpack_options opt = {15, NULL};
+    bl_unpack_options opt = {15, NULL, NULL};
     sandbox_new(&s);
     make_tar(s.tar, e, 2, 0);
     CHECK_INT(bl_unpack_file(s.tar, s.dest, &opt, &err), BL_ELENGTH);
+    sandbox_free(&s);
+}
+
+/* A file whose header states more than the limit is refused before any of
+ * it is written (a sparse 10 GB file has a small tar but not a small size);
+ * issue 20: it was written up to the limit first. */
+static void test_a_file_over_the_limit_is_refused_at_its_header(void)
+{
+    char big[4097], path[700];
+    const fake_entry e[] = {{"./small", AE_IFREG, 0644, "0123456789", NULL}, {"./big", AE_IFREG, 0644, big, NULL}};
+    sandbox s;
+    bl_error err;
+    bl_unpack_options opt = {100, NULL, "the stated size"};
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    sandbox_new(&s);
+    make_tar(s.tar, e, 2, 1);
+    CHECK_INT(bl_unpack_file(s.tar, s.dest, &opt, &err), BL_ELENGTH);
+    CHECK_CONTAINS(err.msg, "unpacks to more than 100 bytes (the stated size)");
+    snprintf(path, sizeof path, "%s/small", s.dest);
+    CHECK(bl_fs_exists(path));
+    snprintf(path, sizeof path, "%s/big", s.dest);
+    CHECK(!bl_fs_exists(path));
     sandbox_free(&s);
 }
 
@@ -301,6 +324,7 @@ int main(void)
     RUN(test_refuses_device_files);
     RUN(test_rejects_a_truncated_archive);
     RUN(test_enforces_the_size_limit);
+    RUN(test_a_file_over_the_limit_is_refused_at_its_header);
     RUN(test_refuses_an_existing_destination);
     RUN(test_streams_from_a_reader_callback);
     return CHECK_DONE();
