@@ -39,6 +39,7 @@ typedef struct {
     const bl_trust_target *patch_of[BL_PLAN_MAX_RELEASES];
     int count;
     bl_unpack_options unpack; /* its max_bytes: set by check_disk */
+    char ca_file[BL_PATH_MAX]; /* the config's, under the install root */
 } update_job;
 
 /* Adds the time since *start to a phase and restarts the clock. */
@@ -74,7 +75,11 @@ static int setup(update_job *u, bl_error *err)
     if ((rc = bl_fs_mkdir_p(l->downloads_dir, err)) != BL_OK || (rc = bl_fs_mkdir_p(l->tars_dir, err)) != BL_OK)
         return rc;
     bl_fetch_defaults(&u->fetch);
-    u->fetch.ca_file = u->req->cfg->ca_file[0] ? u->req->cfg->ca_file : NULL;
+    if (u->req->cfg->ca_file[0]) {
+        if ((rc = bl_layout_resolve(l, u->req->cfg->ca_file, u->ca_file, sizeof u->ca_file, err)) != BL_OK)
+            return rc;
+        u->fetch.ca_file = u->ca_file;
+    }
     u->fetch.progress = u->req->progress;
     u->repo.metadata_dir = l->metadata_dir;
     u->repo.base_url = u->req->cfg->update_url;
