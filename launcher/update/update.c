@@ -157,6 +157,38 @@ static int collect_releases(update_job *u, bl_error *err)
     return BL_OK;
 }
 
+/* No release of the configured app: a repository with none yet is only
+ * that; one that lists other apps' is a configuration to fix (app_name), so
+ * it is an error naming the apps it lists. */
+static int no_releases(update_job *u, bl_update_result *res, bl_error *err)
+{
+    const bl_trust_metadata *targets;
+    char names[200] = "", app[64];
+    size_t i, used = 0, apps = 0;
+
+    if (bl_trust_targets(u->trust, &targets, NULL) != BL_OK)
+        targets = NULL;
+    for (i = 0; targets && i < targets->target_count; i++) {
+        char needle[sizeof app + 2];
+        if (!bl_plan_app_of_target(targets->targets[i].path, app, sizeof app))
+            continue;
+        snprintf(needle, sizeof needle, " %s,", app);
+        if (strstr(names, needle))
+            continue; /* each once */
+        apps++;
+        if (used + strlen(needle) < sizeof names - 1)
+            used += (size_t)snprintf(names + used, sizeof names - used, "%s", needle);
+    }
+    if (apps == 0) {
+        snprintf(res->why, sizeof res->why, "the repository lists no releases yet");
+        return BL_OK;
+    }
+    names[used - 1] = '\0'; /* the last comma */
+    return bl_error_set(err, BL_ENOTFOUND,
+                        "the repository lists no releases of %s (app_name in launcher.json); it lists:%s",
+                        u->req->cfg->app_name, names);
+}
+
 /* plan.c sorts releases; the target pointers must follow. */
 static void sort_releases(update_job *u)
 {
@@ -416,6 +448,10 @@ int bl_update_run(const bl_update_request *req, bl_update_result *res, bl_error 
     u->fetch.retries = 3;
     if (rc != BL_OK || (rc = collect_releases(u, err)) != BL_OK)
         goto cleanup;
+    if (u->count == 0) {
+        rc = no_releases(u, res, err);
+        goto cleanup;
+    }
     sort_releases(u);
     target = bl_plan_target(u->releases, u->count, req->state->current, strcmp(req->cfg->channel, "beta") == 0,
                             req->state, res->why, sizeof res->why);

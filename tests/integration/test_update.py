@@ -206,6 +206,16 @@ class UpdateTest(unittest.TestCase):
         self.assertEqual(self.started(), ["1.0.0"])
         self.assertEqual(self.fetched(), [])
 
+    def test_an_app_name_the_repository_does_not_list_is_named_with_those_it_does(self):
+        # Before (issue 20): "already up to date", whatever app_name said.
+        seed_install(self.root, self.pub, "1.0.0")
+        self.start(app_name="bomiot-pro")
+        self.assertEqual(self.started(), ["1.0.0"])
+        log = self.root.log()
+        self.assertIn("the repository lists no releases of bomiot-pro (app_name in launcher.json); it lists: "
+                      f"{APP}; starting the installed version 1.0.0", log)
+        self.assertNotIn("up to date", log)
+
     def test_a_release_that_crashes_is_rolled_back_and_the_next_one_installed(self):
         self.pub.add("1.1.0", behaviour=("--crash=segv",))
         seed_install(self.root, self.pub, "1.0.0")
