@@ -124,8 +124,15 @@ static int prepare_entry(struct archive_entry *entry, const char *dest, bl_error
     else if ((size_t)snprintf(full, sizeof full, "%s/%s", dest, rel) >= sizeof full)
         return bl_error_set(err, BL_ETOOBIG, "path too long: %s/%s", dest, rel);
     archive_entry_set_pathname(entry, full);
-    /* Keep rwx for user/group/other; never setuid, setgid or sticky. */
-    archive_entry_set_perm(entry, archive_entry_perm(entry) & 0777);
+    /* A normal mode whatever the archive says: tufup's make the version
+     * folder 0700 (its "./" entry, a temp folder's mode), which locks every
+     * other user out of a system-wide install. Folders 0755, files 0755 if
+     * the archive lets anyone run them, else 0644; never setuid, setgid or
+     * sticky. */
+    if (type == AE_IFDIR)
+        archive_entry_set_perm(entry, 0755);
+    else if (type != AE_IFLNK)
+        archive_entry_set_perm(entry, (archive_entry_perm(entry) & 0111) ? 0755 : 0644);
     archive_entry_set_uid(entry, 0);
     archive_entry_set_gid(entry, 0);
     return BL_OK;

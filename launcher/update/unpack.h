@@ -1,8 +1,10 @@
 /* Unpacking an app archive (tar, optionally gzip-compressed) into a new
  * version folder with libarchive. Everything in the archive must stay inside
  * the folder: absolute paths, '..', links that point outside, and device
- * files, fifos and sockets are refused, and the whole unpack fails. Regular
- * files keep their executable bits (never setuid/setgid) and mtimes. */
+ * files, fifos and sockets are refused, and the whole unpack fails. Modes
+ * are normal ones whatever the archive says: folders 0755, files 0755 when
+ * the archive marks them executable, else 0644 (never setuid/setgid);
+ * mtimes are kept. */
 #ifndef BL_UNPACK_H
 #define BL_UNPACK_H
 
