@@ -75,22 +75,25 @@ int bl_fs_exists(const char *path)
     return lstat_path(path, &st) == 0;
 }
 
-static const char *kind_of(unsigned long long mode)
+static int refuse(const char *path, unsigned long long mode, bl_error *err)
 {
+    const char *kind = NULL;
     switch (mode & S_IFMT) {
-    case S_IFDIR: return "a folder";
-    case S_IFCHR: return "a device";
+    case S_IFDIR: kind = "a folder"; break;
+    case S_IFCHR: kind = "a device"; break;
 #ifdef S_IFIFO
-    case S_IFIFO: return "a fifo";
+    case S_IFIFO: kind = "a fifo"; break;
 #endif
 #ifdef S_IFSOCK
-    case S_IFSOCK: return "a socket";
+    case S_IFSOCK: kind = "a socket"; break;
 #endif
 #ifdef S_IFBLK
-    case S_IFBLK: return "a device";
+    case S_IFBLK: kind = "a device"; break;
 #endif
     }
-    return "not a file";
+    if (!kind)
+        return bl_error_set(err, BL_EINVAL, "%s is not a regular file", path);
+    return bl_error_set(err, BL_EINVAL, "%s is %s, not a regular file", path, kind);
 }
 
 int bl_fs_open_regular(const char *path, int flags, int mode, uv_file *fd, bl_error *err)
@@ -104,12 +107,11 @@ int bl_fs_open_regular(const char *path, int flags, int mode, uv_file *fd, bl_er
     if (opened < 0) {
         /* A fifo opened for writing without a reader fails (ENXIO): say
          * what is there, not "no such device or address". */
-        rc = opened == UV_ENOENT ? opened : uv_fs_stat(NULL, &req, path, NULL);
-        if (rc == 0)
+        if (opened != UV_ENOENT && uv_fs_stat(NULL, &req, path, NULL) == 0)
             type = req.statbuf.st_mode;
         uv_fs_req_cleanup(&req);
-        if (rc == 0 && (type & S_IFMT) != S_IFREG)
-            return bl_error_set(err, BL_EINVAL, "%s is %s, not a regular file", path, kind_of(type));
+        if (type && (type & S_IFMT) != S_IFREG)
+            return refuse(path, type, err);
         return bl_error_sys(err, opened, "cannot open %s", path);
     }
     rc = uv_fs_fstat(NULL, &req, opened, NULL);
@@ -124,7 +126,7 @@ int bl_fs_open_regular(const char *path, int flags, int mode, uv_file *fd, bl_er
     uv_fs_req_cleanup(&req);
     if (rc != 0)
         return bl_error_sys(err, rc, "cannot look at %s", path);
-    return bl_error_set(err, BL_EINVAL, "%s is %s, not a regular file", path, kind_of(type));
+    return refuse(path, type, err);
 }
 
 int bl_fs_read_all(const char *path, size_t max, char **out, size_t *len, bl_error *err)

@@ -272,6 +272,17 @@ class UpdateTest(unittest.TestCase):
         self.assertIn("root.json is a fifo, not a regular file; starting the installed version 1.0.0",
                       self.root.log())
 
+    def test_a_fifo_as_the_cached_tar_means_the_full_archive(self):
+        self.pub.add("1.1.0")
+        seed_install(self.root, self.pub, "1.0.0")
+        tar = self.root.p("cache", "tars", f"{APP}-1.0.0.tar")
+        os.remove(tar)
+        os.mkfifo(tar)
+        self.start()
+        self.assertIn(f"{APP}-1.0.0.tar is a fifo, not a regular file); downloading the full archive instead",
+                      self.root.log())
+        self.assert_updated_to("1.1.0")
+
     def test_a_fifo_in_a_file_repository_fails_the_update_not_the_launch(self):
         self.pub.add("1.1.0")
         seed_install(self.root, self.pub, "1.0.0")
