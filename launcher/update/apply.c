@@ -246,7 +246,7 @@ int bl_apply_patch(const char *old_tar, const char *patch, uint64_t tar_size, co
     bl_delta_source patch_src;
     patch_job job = {old_tar, patch, &patch_src};
     /* The unpacker reports nothing itself: the reader does, in tar bytes. */
-    bl_unpack_options unpack_opt = {opt ? opt->max_bytes : 0, NULL, opt ? opt->max_why : NULL};
+    bl_unpack_options unpack_opt = {opt ? opt->max_bytes : 0, NULL, opt ? opt->max_why : NULL, 0};
     patch_reader r;
     bl_error producer;
     uv_fs_t req;

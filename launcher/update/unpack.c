@@ -183,12 +183,13 @@ static int copy_data(struct archive *in, struct archive *out, uint64_t *total, c
             return BL_OK;
         if (r != ARCHIVE_OK)
             return bl_error_set(err, BL_ECORRUPT, "archive is damaged: %s", archive_error_string(in));
-        if (opt && opt->max_bytes && (*total += size) > opt->max_bytes)
+        *total += size;
+        if (opt && opt->max_bytes && *total > opt->max_bytes)
             return too_big(opt, err);
         if (archive_write_data_block(out, buf, size, offset) != ARCHIVE_OK)
             return write_error(out, "write the new version", "", err);
         if (opt && opt->progress)
-            bl_progress_bytes(opt->progress, *total, opt->max_bytes);
+            bl_progress_bytes(opt->progress, *total, opt->progress_total);
         if (opt && bl_progress_cancelled(opt->progress))
             return bl_error_set(err, BL_ECANCELED, "unpacking canceled");
     }

@@ -24,6 +24,7 @@ typedef struct {
     uint64_t max_bytes;     /* refuse archives that unpack to more; 0 = no limit */
     bl_progress *progress;  /* optional: reports bytes written */
     const char *max_why;    /* where max_bytes comes from, for the message; optional */
+    uint64_t progress_total; /* what progress counts against; 0 = unknown (a cap is no estimate) */
 } bl_unpack_options;
 
 /* Unpacks into dest, which must not exist yet (it is created). With

@@ -269,7 +269,7 @@ static int check_disk(update_job *u, const bl_plan *plan, bl_error *err)
         for (i = plan->first_patch; i <= plan->last_patch; i++)
             have += downloaded_part(u, u->patch_of[i]);
     left = plan->download_bytes - (have < plan->download_bytes ? have : plan->download_bytes);
-    u->unpack.max_bytes = stated;
+    u->unpack.max_bytes = u->unpack.progress_total = stated;
     u->unpack.max_why = stated ? "the size of its tar the signed metadata states" : NULL;
     need = tar > (UINT64_MAX - left - DISK_MARGIN) / 2 ? UINT64_MAX : left + 2 * tar + DISK_MARGIN;
     if (bl_fs_free_bytes(u->req->layout->root, &free_bytes, err) != BL_OK)

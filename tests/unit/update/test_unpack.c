@@ -271,7 +271,7 @@ static void test_enforces_the_size_limit(void)
     const fake_entry e[] = {{"./a", AE_IFREG, 0644, "0123456789", NULL}, {"./b", AE_IFREG, 0644, "0123456789", NULL}};
     sandbox s;
     bl_error err;
-    bl_unpack_options opt = {15, NULL, NULL};
+    bl_unpack_options opt = {15, NULL, NULL, 0};
     sandbox_new(&s);
     make_tar(s.tar, e, 2, 0);
     CHECK_INT(bl_unpack_file(s.tar, s.dest, &opt, &err), BL_ELENGTH);
@@ -287,7 +287,7 @@ static void test_a_file_over_the_limit_is_refused_at_its_header(void)
     const fake_entry e[] = {{"./small", AE_IFREG, 0644, "0123456789", NULL}, {"./big", AE_IFREG, 0644, big, NULL}};
     sandbox s;
     bl_error err;
-    bl_unpack_options opt = {100, NULL, "the stated size"};
+    bl_unpack_options opt = {100, NULL, "the stated size", 0};
     memset(big, 'x', sizeof big - 1);
     big[sizeof big - 1] = '\0';
     sandbox_new(&s);
