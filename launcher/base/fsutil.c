@@ -75,6 +75,60 @@ int bl_fs_exists(const char *path)
     return lstat_path(path, &st) == 0;
 }
 
+static int refuse(const char *path, unsigned long long mode, bl_error *err)
+{
+    const char *kind = NULL;
+    switch (mode & S_IFMT) {
+    case S_IFDIR: kind = "a folder"; break;
+    case S_IFCHR: kind = "a device"; break;
+#ifdef S_IFIFO
+    case S_IFIFO: kind = "a fifo"; break;
+#endif
+#ifdef S_IFSOCK
+    case S_IFSOCK: kind = "a socket"; break;
+#endif
+#ifdef S_IFBLK
+    case S_IFBLK: kind = "a device"; break;
+#endif
+    }
+    if (!kind)
+        return bl_error_set(err, BL_EINVAL, "%s is not a regular file", path);
+    return bl_error_set(err, BL_EINVAL, "%s is %s, not a regular file", path, kind);
+}
+
+int bl_fs_open_regular(const char *path, int flags, int mode, uv_file *fd, bl_error *err)
+{
+    uv_fs_t req;
+    unsigned long long type = 0;
+    int rc, opened = uv_fs_open(NULL, &req, path, flags | UV_FS_O_NONBLOCK, mode, NULL);
+
+    uv_fs_req_cleanup(&req);
+    *fd = -1;
+    if (opened < 0) {
+        /* A fifo opened for writing without a reader fails (ENXIO): say
+         * what is there, not "no such device or address". */
+        if (opened != UV_ENOENT && uv_fs_stat(NULL, &req, path, NULL) == 0)
+            type = req.statbuf.st_mode;
+        uv_fs_req_cleanup(&req);
+        if (type && (type & S_IFMT) != S_IFREG)
+            return refuse(path, type, err);
+        return bl_error_sys(err, opened, "cannot open %s", path);
+    }
+    rc = uv_fs_fstat(NULL, &req, opened, NULL);
+    if (rc == 0)
+        type = req.statbuf.st_mode;
+    uv_fs_req_cleanup(&req);
+    if (rc == 0 && (type & S_IFMT) == S_IFREG) {
+        *fd = opened;
+        return BL_OK;
+    }
+    uv_fs_close(NULL, &req, opened, NULL);
+    uv_fs_req_cleanup(&req);
+    if (rc != 0)
+        return bl_error_sys(err, rc, "cannot look at %s", path);
+    return refuse(path, type, err);
+}
+
 int bl_fs_read_all(const char *path, size_t max, char **out, size_t *len, bl_error *err)
 {
     uv_fs_t req;
@@ -85,10 +139,8 @@ int bl_fs_read_all(const char *path, size_t max, char **out, size_t *len, bl_err
 
     *out = NULL;
     *len = 0;
-    fd = uv_fs_open(NULL, &req, path, UV_FS_O_RDONLY, 0, NULL);
-    uv_fs_req_cleanup(&req);
-    if (fd < 0)
-        return bl_error_sys(err, fd, "cannot open %s", path);
+    if ((rc = bl_fs_open_regular(path, UV_FS_O_RDONLY, 0, &fd, err)) != BL_OK)
+        return rc;
     cap = 4096;
     buf = malloc(cap + 1);
     if (!buf) {

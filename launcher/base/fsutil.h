@@ -5,13 +5,22 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <uv.h>
 
 #include "error.h"
 
 #define BL_PATH_MAX 4096
 
+/* Opens path (uv_fs_open's flags and mode) only if it is a regular file (or
+ * a link to one), into *fd. A fifo, a device, a socket or a folder is refused
+ * at once with BL_EINVAL ("... is a fifo, not a regular file"): the open never
+ * waits for a fifo's other end (O_NONBLOCK, where the OS has it), and fstat
+ * then tells what it opened. Other failures as bl_error_sys. */
+int bl_fs_open_regular(const char *path, int flags, int mode, uv_file *fd, bl_error *err);
+
 /* Reads a whole file of at most max bytes into a NUL-terminated buffer the
- * caller frees. BL_ENOTFOUND if missing, BL_ETOOBIG if larger than max. */
+ * caller frees. BL_ENOTFOUND if missing, BL_ETOOBIG if larger than max,
+ * BL_EINVAL if it is not a regular file (bl_fs_open_regular). */
 int bl_fs_read_all(const char *path, size_t max, char **out, size_t *len, bl_error *err);
 
 /* 1 if path exists as a folder / as anything (links not followed). */

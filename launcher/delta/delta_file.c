@@ -72,13 +72,11 @@ int bl_delta_file_open(const char *path, bl_delta_file **file, bl_delta_source *
     if (!(f = malloc(sizeof *f)))
         return bl_error_set(err, BL_ENOMEM, "out of memory");
     f->path = path;
-    r = uv_fs_open(NULL, &req, path, UV_FS_O_RDONLY, 0, NULL);
-    uv_fs_req_cleanup(&req);
-    if (r < 0) {
+    /* a fifo in the cached tar's place is refused, never waited on */
+    if ((r = bl_fs_open_regular(path, UV_FS_O_RDONLY, 0, &f->fd, err)) != BL_OK) {
         free(f);
-        return bl_error_sys(err, r, "cannot open %s", path);
+        return r;
     }
-    f->fd = r;
     r = uv_fs_fstat(NULL, &req, f->fd, NULL);
     src->size = req.statbuf.st_size;
     uv_fs_req_cleanup(&req);

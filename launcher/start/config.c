@@ -72,7 +72,8 @@ static const key_spec keys[BL_CFG_KEY_COUNT] = {
      "time box of the downloads at launch, after the check; the rest goes on in the background"},
     {"update_at_launch", NULL, KIND_BOOL, NUM(update_at_launch), 0, 0, "true or false",
      "install updates at launch, or only stage them in the background"},
-    {"ca_file", NULL, KIND_STRING, STR(ca_file), 0, 0, "the path of a PEM file of CA certificates",
+    {"ca_file", NULL, KIND_STRING, STR(ca_file), 0, 0,
+     "the path of a PEM file of CA certificates, absolute or relative to the install root",
      "extra CA certificates (PEM) for an https repository"},
     {"splash", "BOMIOT_SPLASH", KIND_BOOL, NUM(splash), 0, 0, "true or false",
      "show the splash while updating at launch"},
@@ -82,7 +83,8 @@ static const key_spec keys[BL_CFG_KEY_COUNT] = {
     {"splash_linger_ms", NULL, KIND_INT, NUM(splash_linger_ms), 0, 60000, "milliseconds from 0 to 60000",
      "how long the splash stays once the app has started"},
     {"watch_dir", "BOMIOT_WATCH_DIR", KIND_STRING, STR(watch_dir), 0, 0,
-     "the path of a folder whose changes trigger a check (with file_watcher)",
+     "the path of a folder whose changes trigger a check (with file_watcher), absolute or relative to the "
+     "install root",
      "a drop folder for file_watcher, not the repository"},
 };
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <uv.h>
 
+#include "base/fsutil.h"
 #include "log.h"
 #include "trial.h"
 
@@ -113,23 +114,22 @@ static int update_work(void *ctx)
 static int count_update_failure(launch_context *l, int rc)
 {
     const char *path = l->layout.failures_path;
-    char text[32] = "";
-    int failures = 0, next;
-    FILE *f;
-    if ((f = fopen(path, "r"))) {
-        if (fgets(text, sizeof text, f))
-            failures = atoi(text);
-        fclose(f);
-    }
+    char *text = NULL, line[32];
+    size_t len;
+    int failures = 0, next, n, read_rc;
+    bl_error err;
+    /* Through the launcher's own reads and writes: a fifo there is
+     * refused (and then replaced), never waited on. */
+    if ((read_rc = bl_fs_read_all(path, 64, &text, &len, &err)) == BL_OK)
+        failures = atoi(text);
+    free(text);
     next = bl_splash_count_failure(rc, failures);
-    if (next == failures)
+    if (next == failures && read_rc != BL_EINVAL)
         return failures;
     if (next == 0)
         remove(path);
-    else if ((f = fopen(path, "w"))) {
-        fprintf(f, "%d\n", next);
-        fclose(f);
-    }
+    else if ((n = snprintf(line, sizeof line, "%d\n", next)) > 0)
+        bl_plat_write_file_atomic(path, line, (size_t)n, &err);
     return next;
 }
 

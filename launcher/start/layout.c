@@ -97,3 +97,13 @@ int bl_layout_tar_path(const bl_layout *layout, const char *app, const char *ver
         return bl_error_set(err, BL_ETOOBIG, "path too long for the tar of %.64s %.64s", app, version);
     return BL_OK;
 }
+
+int bl_layout_resolve(const bl_layout *layout, const char *path, char *out, size_t size, bl_error *err)
+{
+    const int absolute = path[0] == '/' || path[0] == '\\' ||
+                         (((path[0] | 0x20) >= 'a' && (path[0] | 0x20) <= 'z') && path[1] == ':');
+    int n = absolute ? snprintf(out, size, "%s", path) : bl_fs_join(out, size, layout->root, path);
+    if (absolute ? n < 0 || (size_t)n >= size : n != BL_OK)
+        return bl_error_set(err, BL_ETOOBIG, "path too long: %.200s", path);
+    return BL_OK;
+}

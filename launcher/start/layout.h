@@ -60,6 +60,13 @@ int bl_layout_partial_dir(const bl_layout *layout, const char *version, char *ou
 int bl_layout_app_path(const bl_layout *layout, const char *executable, const char *version, char *out,
                        size_t size, bl_error *err);
 
+/* A path launcher.json names (ca_file, watch_dir; splash_image goes through
+ * bl_splash_resolve_path, to the same effect): itself when absolute ("/x",
+ * "\\x", "C:..."), else under the install root, never the working folder,
+ * which is the user's (a menu, a terminal anywhere). BL_ETOOBIG if it does
+ * not fit. */
+int bl_layout_resolve(const bl_layout *layout, const char *path, char *out, size_t size, bl_error *err);
+
 /* cache/tars/<app>-<version>.tar: the tar a version was installed from,
  * kept as the base of the next patch. */
 int bl_layout_tar_path(const bl_layout *layout, const char *app, const char *version, char *out, size_t size,

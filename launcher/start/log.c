@@ -78,14 +78,13 @@ static void close_locked(void)
     }
 }
 
-static int open_locked(void)
+/* A fifo or a device in the log's place is refused, never waited on. */
+static int open_locked(bl_error *err)
 {
-    uv_fs_t req;
-    int fd = uv_fs_open(NULL, &req, log_state.path, UV_FS_O_WRONLY | UV_FS_O_CREAT | UV_FS_O_APPEND,
-                        0644, NULL);
-    uv_fs_req_cleanup(&req);
-    log_state.fd = fd >= 0 ? fd : -1;
-    return fd >= 0 ? 0 : fd;
+    uv_file fd;
+    int rc = bl_fs_open_regular(log_state.path, UV_FS_O_WRONLY | UV_FS_O_CREAT | UV_FS_O_APPEND, 0644, &fd, err);
+    log_state.fd = rc == BL_OK ? fd : -1;
+    return rc;
 }
 
 static uint64_t size_locked(void)
@@ -122,7 +121,7 @@ static void rotate_locked(void)
         uv_fs_unlink(NULL, &req, log_state.path, NULL);
     }
     uv_fs_req_cleanup(&req);
-    open_locked();
+    open_locked(NULL);
 }
 
 static void write_locked(const char *line, size_t len)
@@ -153,11 +152,9 @@ int bl_log_open(const char *path, uint64_t max_bytes, int keep, bl_error *err)
     snprintf(log_state.path, sizeof log_state.path, "%s", path);
     log_state.max_bytes = max_bytes < 4096 ? 4096 : max_bytes;
     log_state.keep = keep < 0 ? 0 : keep;
-    rc = open_locked();
+    rc = open_locked(err);
     unlock();
-    if (rc != 0)
-        return bl_error_set(err, BL_EIO, "cannot open log %s: %s", path, uv_strerror(rc));
-    return BL_OK;
+    return rc;
 }
 
 void bl_log_close(void)

@@ -275,8 +275,13 @@ int bl_trust_tufup_info(const bl_trust_target *target, bl_trust_tufup *out, bl_e
         return bl_error_set(err, BL_ECORRUPT, "%.160s: custom.tufup must be an object", target->path);
     item = cJSON_GetObjectItemCaseSensitive(internal, "required");
     out->required = cJSON_IsTrue(item);
-    if (!out->is_patch)
+    if (!out->is_patch) {
+        /* tufup states the tar's size on the patch to it; an archive may
+         * state it too (0: it does not). */
+        if (bl_canonjson_get_uint(cJSON_GetObjectItemCaseSensitive(internal, "tar_size"), &size))
+            out->tar_size = size;
         return BL_OK;
+    }
     if (!cJSON_GetObjectItemCaseSensitive(internal, "tar_size") &&
         !cJSON_GetObjectItemCaseSensitive(internal, "tar_hash"))
         return bl_error_set(err, BL_ENOTFOUND,

@@ -20,6 +20,7 @@ typedef struct {
     int z_ready, finished, members;
     bl_sha256 hash;
     uint64_t size;
+    const bl_unpack_options *opt; /* its max_bytes caps the tar too */
     unsigned char in_buf[CHUNK], out_buf[CHUNK];
 } inflater;
 
@@ -63,6 +64,14 @@ static long long next_chunk(void *ctx, const void **buf, bl_error *err)
         }
         if (f->z.avail_out < sizeof f->out_buf) {
             size_t n = sizeof f->out_buf - f->z.avail_out;
+            /* A small archive may hold a huge tar: it stops at the limit,
+             * the cached tar and the unpacked files alike. */
+            if (f->opt && f->opt->max_bytes && n > f->opt->max_bytes - f->size) {
+                bl_error_set(err, BL_ELENGTH, "the archive's tar is longer than %llu bytes%s%s%s",
+                             (unsigned long long)f->opt->max_bytes, f->opt->max_why ? " (" : "",
+                             f->opt->max_why ? f->opt->max_why : "", f->opt->max_why ? ")" : "");
+                return -1;
+            }
             if (fwrite(f->out_buf, 1, n, f->tar) != n) {
                 bl_error_set(err, BL_ENOSPC, "cannot write the cached tar (disk full?)");
                 return -1;
@@ -84,6 +93,7 @@ int bl_apply_archive(const char *archive_gz, const char *tar_path, const char *d
     if (!f)
         return bl_error_set(err, BL_ENOMEM, "out of memory");
     bl_sha256_init(&f->hash);
+    f->opt = opt;
     if (!(f->in = fopen(archive_gz, "rb"))) {
         rc = bl_error_set(err, BL_EIO, "cannot open %s", archive_gz);
         goto cleanup;
@@ -236,7 +246,7 @@ int bl_apply_patch(const char *old_tar, const char *patch, uint64_t tar_size, co
     bl_delta_source patch_src;
     patch_job job = {old_tar, patch, &patch_src};
     /* The unpacker reports nothing itself: the reader does, in tar bytes. */
-    bl_unpack_options unpack_opt = {opt ? opt->max_bytes : 0, NULL};
+    bl_unpack_options unpack_opt = {opt ? opt->max_bytes : 0, NULL, opt ? opt->max_why : NULL, 0};
     patch_reader r;
     bl_error producer;
     uv_fs_t req;

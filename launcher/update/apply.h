@@ -16,8 +16,9 @@ typedef struct {
 } bl_tar_digest;
 
 /* archive_gz: gzip (any number of members) of a tar. Writes tar_path and
- * unpacks into dest (which must not exist). On failure both may be partial:
- * the caller removes them. */
+ * unpacks into dest (which must not exist). opt->max_bytes, when set, caps
+ * the tar (BL_ELENGTH past it) as well as the unpacked files. On failure
+ * both may be partial: the caller removes them. */
 int bl_apply_archive(const char *archive_gz, const char *tar_path, const char *dest,
                      const bl_unpack_options *opt, bl_tar_digest *digest, bl_error *err);
 

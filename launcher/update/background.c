@@ -200,8 +200,9 @@ int bl_background_start(uv_loop_t *loop, const bl_background_options *opt, bl_ba
     /* a drop folder where one is configured (an admin copies files in, on
      * any kind of update_url), else the file:// repository's metadata */
     if (opt->cfg->file_watcher && opt->cfg->watch_dir[0]) {
-        snprintf(dir, sizeof dir, "%s", opt->cfg->watch_dir);
-        snprintf(poll, sizeof poll, "%s", opt->cfg->watch_dir);
+        if (bl_layout_resolve(opt->layout, opt->cfg->watch_dir, dir, sizeof dir, err) != BL_OK)
+            snprintf(dir, sizeof dir, "%s", opt->cfg->watch_dir);
+        snprintf(poll, sizeof poll, "%s", dir);
     }
     if (opt->cfg->file_watcher &&
         (opt->cfg->watch_dir[0] || local_metadata_dir(opt->cfg->update_url, dir, sizeof dir, poll, sizeof poll))) {

@@ -165,6 +165,36 @@ static CURL *new_handle(const bl_fetch_options *opt, const char *url, sink *s, c
     return curl;
 }
 
+/* libcurl opens a file:// URL's file itself, with a blocking open: a fifo
+ * there would hang the update for ever. So the file is opened here first the
+ * way every file of the launcher is (bl_fs_open_regular), and a fifo, device,
+ * socket or folder refused. What cannot be opened here (missing, or a path
+ * this OS spells otherwise) is left to libcurl to report as before. */
+static int check_local_file(const char *url, bl_error *err)
+{
+    CURLU *u;
+    char *path = NULL;
+    uv_file fd;
+    bl_error why;
+    int rc = BL_OK;
+
+    if (strncmp(url, "file://", 7) != 0 || !(u = curl_url()))
+        return BL_OK;
+    if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_PATH, &path, CURLU_URLDECODE) == CURLUE_OK) {
+        if (bl_fs_open_regular(path, UV_FS_O_RDONLY, 0, &fd, &why) == BL_OK) {
+            uv_fs_t req;
+            uv_fs_close(NULL, &req, fd, NULL);
+            uv_fs_req_cleanup(&req);
+        } else if (why.code == BL_EINVAL) {
+            rc = bl_error_set(err, BL_EINVAL, "%s: %s", url, why.msg);
+        }
+    }
+    curl_free(path);
+    curl_url_cleanup(u);
+    return rc;
+}
+
 enum outcome { DONE, RETRY, FAIL };
 
 /* Classifies one attempt; fills err on FAIL (and on RETRY, in case it is the last). */
@@ -246,10 +276,12 @@ int bl_fetch_memory(const bl_fetch_options *opt, const char *url, uint64_t max, 
 {
     char errbuf[CURL_ERROR_SIZE];
     bl_error last;
-    int attempt;
+    int attempt, refused;
 
     *out = NULL;
     *len = 0;
+    if ((refused = check_local_file(url, err)) != BL_OK)
+        return refused;
     for (attempt = 0;; attempt++) {
         sink s;
         long retry_after = 0;
@@ -284,8 +316,10 @@ int bl_fetch_file(const bl_fetch_options *opt, const char *url, const char *path
 {
     char errbuf[CURL_ERROR_SIZE];
     bl_error last;
-    int attempt;
+    int attempt, refused;
 
+    if ((refused = check_local_file(url, err)) != BL_OK)
+        return refused;
     for (attempt = 0;; attempt++) {
         sink s;
         long retry_after = 0;

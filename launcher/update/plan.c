@@ -37,6 +37,33 @@ int bl_plan_parse_target_name(const char *name, const char *app, char *version, 
     return bl_version_is_safe_name(version) ? kind : BL_TARGET_OTHER;
 }
 
+int bl_plan_app_of_target(const char *name, char *app, size_t size)
+{
+    size_t n = strlen(name), a;
+    const char *dash;
+
+    if (!ends_with(name, n, ".tar.gz"))
+        return 0;
+    n -= 7;
+    for (dash = name + n; dash > name; dash--) {
+        char version[BL_VERSION_MAX_TEXT];
+        bl_version parsed;
+        size_t vlen = n - (size_t)(dash - name);
+        if (dash[-1] != '-' || vlen == 0 || vlen >= sizeof version)
+            continue;
+        memcpy(version, dash, vlen);
+        version[vlen] = '\0';
+        if (bl_version_parse(version, &parsed, NULL) == BL_OK)
+            break;
+    }
+    if (dash == name || (a = (size_t)(dash - name) - 1) == 0 || a >= size ||
+        strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") < a)
+        return 0;
+    memcpy(app, name, a);
+    app[a] = '\0';
+    return 1;
+}
+
 static int compare_releases(const void *a, const void *b)
 {
     return bl_version_compare_text(((const bl_release *)a)->version, ((const bl_release *)b)->version);

@@ -43,6 +43,13 @@ enum bl_target_kind { BL_TARGET_OTHER = 0, BL_TARGET_ARCHIVE, BL_TARGET_PATCH };
  * anything else, including other apps' targets and unsafe versions. */
 int bl_plan_parse_target_name(const char *name, const char *app, char *version, size_t size);
 
+/* The app an archive target name {app}-{version}.tar.gz belongs to, whoever
+ * it is (tufup: the name before the last '-' that a version follows), so a
+ * repository with no releases of the configured app can say which it has.
+ * Returns 1 and fills app (letters, digits, '_' and '-' only, so it may be
+ * logged as it is), or 0 for anything else. Pure. */
+int bl_plan_app_of_target(const char *name, char *app, size_t size);
+
 /* Sorts releases by version, oldest first, dropping invalid versions. */
 void bl_plan_sort(bl_release *releases, int *count);
 

@@ -124,8 +124,15 @@ static int prepare_entry(struct archive_entry *entry, const char *dest, bl_error
     else if ((size_t)snprintf(full, sizeof full, "%s/%s", dest, rel) >= sizeof full)
         return bl_error_set(err, BL_ETOOBIG, "path too long: %s/%s", dest, rel);
     archive_entry_set_pathname(entry, full);
-    /* Keep rwx for user/group/other; never setuid, setgid or sticky. */
-    archive_entry_set_perm(entry, archive_entry_perm(entry) & 0777);
+    /* A normal mode whatever the archive says: tufup's make the version
+     * folder 0700 (its "./" entry, a temp folder's mode), which locks every
+     * other user out of a system-wide install. Folders 0755, files 0755 if
+     * the archive lets anyone run them, else 0644; never setuid, setgid or
+     * sticky. */
+    if (type == AE_IFDIR)
+        archive_entry_set_perm(entry, 0755);
+    else if (type != AE_IFLNK)
+        archive_entry_set_perm(entry, (archive_entry_perm(entry) & 0111) ? 0755 : 0644);
     archive_entry_set_uid(entry, 0);
     archive_entry_set_gid(entry, 0);
     return BL_OK;
@@ -138,6 +145,28 @@ static int write_error(struct archive *out, const char *what, const char *name, 
     if (archive_errno(out) == ENOSPC)
         return bl_error_set(err, BL_ENOSPC, "cannot %s%s: the disk is full", what, name);
     return bl_error_set(err, BL_EIO, "cannot %s%s: %s", what, name, why ? why : "write failed");
+}
+
+static int too_big(const bl_unpack_options *opt, bl_error *err)
+{
+    return bl_error_set(err, BL_ELENGTH, "the archive unpacks to more than %llu bytes%s%s%s",
+                        (unsigned long long)opt->max_bytes, opt->max_why ? " (" : "",
+                        opt->max_why ? opt->max_why : "", opt->max_why ? ")" : "");
+}
+
+/* The sizes the headers state, added up before any file is written: a file
+ * stored sparse, or one that the data would only show too big at its end,
+ * is refused at its header. */
+static int check_declared(struct archive_entry *entry, uint64_t *declared, const bl_unpack_options *opt,
+                          bl_error *err)
+{
+    la_int64_t size = archive_entry_size_is_set(entry) ? archive_entry_size(entry) : 0;
+    if (!opt || !opt->max_bytes || size <= 0)
+        return BL_OK;
+    if ((uint64_t)size > opt->max_bytes - *declared)
+        return too_big(opt, err);
+    *declared += (uint64_t)size;
+    return BL_OK;
 }
 
 static int copy_data(struct archive *in, struct archive *out, uint64_t *total, const bl_unpack_options *opt,
@@ -154,13 +183,13 @@ static int copy_data(struct archive *in, struct archive *out, uint64_t *total, c
             return BL_OK;
         if (r != ARCHIVE_OK)
             return bl_error_set(err, BL_ECORRUPT, "archive is damaged: %s", archive_error_string(in));
-        if (opt && opt->max_bytes && (*total += size) > opt->max_bytes)
-            return bl_error_set(err, BL_ELENGTH, "archive unpacks to more than %llu bytes",
-                                (unsigned long long)opt->max_bytes);
+        *total += size;
+        if (opt && opt->max_bytes && *total > opt->max_bytes)
+            return too_big(opt, err);
         if (archive_write_data_block(out, buf, size, offset) != ARCHIVE_OK)
             return write_error(out, "write the new version", "", err);
         if (opt && opt->progress)
-            bl_progress_bytes(opt->progress, *total, opt->max_bytes);
+            bl_progress_bytes(opt->progress, *total, opt->progress_total);
         if (opt && bl_progress_cancelled(opt->progress))
             return bl_error_set(err, BL_ECANCELED, "unpacking canceled");
     }
@@ -175,7 +204,7 @@ static int extract_all(struct archive *in, const char *dest, const bl_unpack_opt
                       ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_UNLINK;
     struct archive *out = archive_write_disk_new();
     struct archive_entry *entry;
-    uint64_t total = 0;
+    uint64_t total = 0, declared = 0;
     int r, rc = BL_OK;
 
     if (!out)
@@ -189,7 +218,8 @@ static int extract_all(struct archive *in, const char *dest, const bl_unpack_opt
             rc = bl_error_set(err, BL_ECORRUPT, "archive is damaged: %s", archive_error_string(in));
             break;
         }
-        if ((rc = prepare_entry(entry, dest, err)) != BL_OK)
+        if ((rc = prepare_entry(entry, dest, err)) != BL_OK ||
+            (rc = check_declared(entry, &declared, opt, err)) != BL_OK)
             break;
         if (archive_write_header(out, entry) != ARCHIVE_OK) {
             rc = write_error(out, "create ", archive_entry_pathname(entry), err);

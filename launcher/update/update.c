@@ -39,6 +39,8 @@ typedef struct {
     const bl_trust_target *patch_of[BL_PLAN_MAX_RELEASES];
     int count;
     int out_of_time; /* a download stopped at req->download_deadline */
+    bl_unpack_options unpack; /* its max_bytes: set by check_disk */
+    char ca_file[BL_PATH_MAX]; /* the config's, under the install root */
 } update_job;
 
 /* Adds the time since *start to a phase and restarts the clock. */
@@ -74,7 +76,11 @@ static int setup(update_job *u, bl_error *err)
     if ((rc = bl_fs_mkdir_p(l->downloads_dir, err)) != BL_OK || (rc = bl_fs_mkdir_p(l->tars_dir, err)) != BL_OK)
         return rc;
     bl_fetch_defaults(&u->fetch);
-    u->fetch.ca_file = u->req->cfg->ca_file[0] ? u->req->cfg->ca_file : NULL;
+    if (u->req->cfg->ca_file[0]) {
+        if ((rc = bl_layout_resolve(l, u->req->cfg->ca_file, u->ca_file, sizeof u->ca_file, err)) != BL_OK)
+            return rc;
+        u->fetch.ca_file = u->ca_file;
+    }
     u->fetch.progress = u->req->progress;
     u->repo.metadata_dir = l->metadata_dir;
     u->repo.base_url = u->req->cfg->update_url;
@@ -165,6 +171,38 @@ static int collect_releases(update_job *u, bl_error *err)
     return BL_OK;
 }
 
+/* No release of the configured app: a repository with none yet is only
+ * that; one that lists other apps' is a configuration to fix (app_name), so
+ * it is an error naming the apps it lists. */
+static int no_releases(update_job *u, bl_update_result *res, bl_error *err)
+{
+    const bl_trust_metadata *targets;
+    char names[200] = "", app[64];
+    size_t i, used = 0, apps = 0;
+
+    if (bl_trust_targets(u->trust, &targets, NULL) != BL_OK)
+        targets = NULL;
+    for (i = 0; targets && i < targets->target_count; i++) {
+        char needle[sizeof app + 2];
+        if (!bl_plan_app_of_target(targets->targets[i].path, app, sizeof app))
+            continue;
+        snprintf(needle, sizeof needle, " %s,", app);
+        if (strstr(names, needle))
+            continue; /* each once */
+        apps++;
+        if (used + strlen(needle) < sizeof names - 1)
+            used += (size_t)snprintf(names + used, sizeof names - used, "%s", needle);
+    }
+    if (apps == 0) {
+        snprintf(res->why, sizeof res->why, "the repository lists no releases yet");
+        return BL_OK;
+    }
+    names[used - 1] = '\0'; /* the last comma */
+    return bl_error_set(err, BL_ENOTFOUND,
+                        "the repository lists no releases of %s (app_name in launcher.json); it lists:%s",
+                        u->req->cfg->app_name, names);
+}
+
 /* plan.c sorts releases; the target pointers must follow. */
 static void sort_releases(update_job *u)
 {
@@ -220,22 +258,38 @@ static uint64_t downloaded_part(const update_job *u, const bl_trust_target *targ
     return have < target->file.length ? have : target->file.length;
 }
 
+/* The size of a release's tar as the signed metadata states it: the patch
+ * to it gives it (tufup), or the archive's custom tar_size; 0 if neither. */
+static uint64_t signed_tar_size(const update_job *u, int target)
+{
+    bl_trust_tufup info;
+    if (u->patch_of[target] && bl_trust_tufup_info(u->patch_of[target], &info, NULL) == BL_OK && info.tar_size)
+        return info.tar_size;
+    if (u->archive_of[target] && bl_trust_tufup_info(u->archive_of[target], &info, NULL) == BL_OK)
+        return info.tar_size;
+    return 0;
+}
+
 /* Enough room for what is left to download, the new tar, and the unpacked
- * version (about the tar's size again), plus a margin; tar sizes are
- * estimated from the archive when no patch tells them. */
+ * version (the tar's size again), plus a margin. The tar's size is the one
+ * the signed metadata states, and the unpack is stopped there (u->unpack):
+ * a small archive cannot hold more than it says. Where nothing states it,
+ * the check estimates it from the archive, and the unpack is stopped at
+ * what the disk holds with the margin kept, so it never fills the disk. */
 static int check_disk(update_job *u, const bl_plan *plan, bl_error *err)
 {
-    uint64_t free_bytes, tar = u->releases[plan->target].archive_length * 4, need, have = 0;
-    bl_trust_tufup info;
+    uint64_t free_bytes, stated = signed_tar_size(u, plan->target), tar, need, left, have = 0;
     int i;
-    if (u->patch_of[plan->target] && bl_trust_tufup_info(u->patch_of[plan->target], &info, NULL) == BL_OK)
-        tar = info.tar_size;
+    tar = stated ? stated : u->releases[plan->target].archive_length * 4;
     if (plan->method == BL_PLAN_ARCHIVE)
         have = downloaded_part(u, u->archive_of[plan->target]);
     else
         for (i = plan->first_patch; i <= plan->last_patch; i++)
             have += downloaded_part(u, u->patch_of[i]);
-    need = plan->download_bytes - (have < plan->download_bytes ? have : plan->download_bytes) + 2 * tar + DISK_MARGIN;
+    left = plan->download_bytes - (have < plan->download_bytes ? have : plan->download_bytes);
+    u->unpack.max_bytes = u->unpack.progress_total = stated;
+    u->unpack.max_why = stated ? "the size of its tar the signed metadata states" : NULL;
+    need = tar > (UINT64_MAX - left - DISK_MARGIN) / 2 ? UINT64_MAX : left + 2 * tar + DISK_MARGIN;
     if (bl_fs_free_bytes(u->req->layout->root, &free_bytes, err) != BL_OK)
         return BL_OK; /* cannot tell: let the writes report a full disk */
     if (free_bytes < need)
@@ -243,13 +297,20 @@ static int check_disk(update_job *u, const bl_plan *plan, bl_error *err)
                             "not enough disk space for the update: it needs %llu MB, %llu MB are free in %s",
                             (unsigned long long)(need >> 20), (unsigned long long)(free_bytes >> 20),
                             u->req->layout->root);
+    if (!stated) { /* the tar and the unpacked files, each at most half of the room */
+        u->unpack.max_bytes = (free_bytes - left - DISK_MARGIN) / 2;
+        u->unpack.max_why = "what the disk holds with 64 MB to spare; the signed metadata states no tar size";
+    }
+    if (u->unpack.max_bytes)
+        bl_log(BL_LOG_INFO, "update", "unpacking at most %llu bytes: %s", (unsigned long long)u->unpack.max_bytes,
+               u->unpack.max_why);
     return BL_OK;
 }
 
 static int apply_archive(update_job *u, int target, const char *partial, const char *tar_path, bl_error *err)
 {
     char archive[BL_PATH_MAX], tmp[BL_PATH_MAX + 8];
-    bl_unpack_options opt = {0, u->req->progress};
+    bl_unpack_options opt = u->unpack;
     bl_tar_digest digest;
     uint64_t t;
     int rc;
@@ -280,7 +341,7 @@ static int apply_patches(update_job *u, const bl_plan *plan, const char *partial
 {
     char old[BL_PATH_MAX], patch[BL_PATH_MAX], out[BL_PATH_MAX + 8];
     const char *app = u->req->cfg->app_name;
-    bl_unpack_options opt = {0, u->req->progress};
+    bl_unpack_options opt = u->unpack;
     bl_error ignored;
     int i, rc;
 
@@ -379,6 +440,7 @@ int bl_update_run(const bl_update_request *req, bl_update_result *res, bl_error 
     if (!u)
         return bl_error_set(err, BL_ENOMEM, "out of memory");
     u->req = req;
+    u->unpack.progress = req->progress;
     if ((rc = setup(u, err)) != BL_OK)
         goto cleanup;
     bl_progress_stage(req->progress, BL_STAGE_CHECKING, req->cfg->update_url);
@@ -395,6 +457,10 @@ int bl_update_run(const bl_update_request *req, bl_update_result *res, bl_error 
     u->fetch.retries = 3;
     if (rc != BL_OK || (rc = collect_releases(u, err)) != BL_OK)
         goto cleanup;
+    if (u->count == 0) {
+        rc = no_releases(u, res, err);
+        goto cleanup;
+    }
     sort_releases(u);
     target = bl_plan_target(u->releases, u->count, req->state->current, strcmp(req->cfg->channel, "beta") == 0,
                             req->state, res->why, sizeof res->why);

@@ -14,6 +14,7 @@ Two ways the launcher meets a full disk:
   write stage really runs out of room: the download, the tar (patched or
   gunzipped), the unpack, and state.json.
 Needs root to mount a tmpfs; skipped otherwise."""
+import json
 import os
 import shutil
 import subprocess
@@ -27,6 +28,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "server"))
 from blrepo import APP, Publisher, seed_install  # noqa: E402
 from blroot import Root, parse_report  # noqa: E402
 from server import TestServer  # noqa: E402
+from tufkit import Editor  # noqa: E402
 
 DATA = 2 << 20
 FS_MB = 96  # above the check's 64 MB margin plus the update, so the recovery can pass it
@@ -243,6 +245,81 @@ class DiskFullTest(unittest.TestCase):
         self.assertEqual(self.leftovers(installed=True), [])
         os.remove(self.filler)
         self.assertIn("install_id", self.start(blind_check=False) and self.root.read_state())
+
+
+class ArchiveBombTest(unittest.TestCase):
+    """A small signed archive that unpacks to far more than the disk holds
+    (issue 20): 48 MB of zeros, a 300 KB archive with no patch, on a 96 MB
+    tmpfs. Before, the free-space check guessed the tar from the archive
+    (4x), passed, and the unpack filled the disk to 100% on every start."""
+
+    @classmethod
+    def setUpClass(cls):
+        why = can_mount()
+        if why:
+            raise unittest.SkipTest(f"cannot mount a tmpfs here: {why}")
+        cls.pub = Publisher()
+        cls.pub.init()
+        cls.pub.add("1.0.0")
+        cls.pub.add("1.1.0", "--no-patch", files={"zeros.bin": bytes(48 << 20)})
+        cls.server = TestServer(cls.pub.repo)
+        cls.tar_size = 48 << 20
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+        cls.pub.cleanup()
+
+    def setUp(self):
+        self.mnt = tempfile.mkdtemp(prefix="bl-tmpfs-")
+        why = try_mount_tmpfs(self.mnt, FS_MB)
+        if why:
+            os.rmdir(self.mnt)
+            self.skipTest(why)
+        self.addCleanup(self.unmount)
+        self.root = Root.__new__(Root)
+        self.root.path = os.path.join(self.mnt, "root")
+        self.root.launcher = self.root.p("bomiot-launcher")
+        pristine = Root()
+        self.addCleanup(pristine.cleanup)
+        seed_install(pristine, self.pub, "1.0.0")
+        shutil.copytree(pristine.path, self.root.path, symlinks=True)
+        self.report = self.root.p("report.txt")
+
+    def unmount(self):
+        subprocess.run(["umount", self.mnt], capture_output=True)
+        os.rmdir(self.mnt)
+
+    def start(self):
+        self.root.write_config({"update_url": self.server.url, "healthy_seconds": 1})
+        r = self.root.run(f"--report={self.report}", timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(parse_report(self.report)["version"], "1.0.0")
+        self.assertFalse(os.path.exists(self.root.p("versions", "1.1.0")))
+        self.assertFalse(os.path.exists(self.root.p("versions", "1.1.0.partial")))
+        return self.root.log()
+
+    def test_without_a_stated_size_the_unpack_stops_before_the_disk_is_full(self):
+        log = self.start()
+        self.assertIn("more than", log)
+        self.assertIn("(what the disk holds with 64 MB to spare; the signed metadata states no tar size)", log)
+        self.assertFalse(any(w in log.lower() for w in FULL_WORDS), log)
+
+    def test_the_check_counts_the_tar_size_the_archive_states(self):
+        edit = Editor(self.pub)
+        targets = edit.load("targets")
+        saved = json.loads(json.dumps(targets))
+        custom = targets["signed"]["targets"][f"{APP}-1.1.0.tar.gz"].setdefault("custom", {})
+        custom.setdefault("tufup", {})["tar_size"] = self.tar_size + (1 << 20)
+        edit.republish(targets=targets)
+        try:
+            log = self.start()
+        finally:
+            saved["signed"]["version"] = targets["signed"]["version"]
+            edit.republish(targets=saved)
+        self.assertIn("not enough disk space for the update", log)
+        self.assertNotIn(f"downloading {APP}-1.1.0", log)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -360,5 +360,43 @@ class LaunchTest(unittest.TestCase):
                 os.chmod(dirpath, 0o755)
             shutil.rmtree(outdir, ignore_errors=True)
 
+    # --- a fifo where a file belongs (issue 20) -------------------------------
+    # Before, opening one waited for a writer for ever: the app never started.
+
+    def start_with_fifo(self, *parts, said=True):
+        self.root.add_version("1.0.0")
+        self.root.write_state({"current": "1.0.0"})
+        path = self.root.p(*parts)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        if os.path.exists(path):
+            os.remove(path)
+        os.mkfifo(path)
+        r = self.start("--exit=5", timeout=20)
+        self.assertEqual(r.returncode, 5, r.stderr)
+        self.assertEqual(self.app_report()["version"], "1.0.0")
+        if said:
+            self.assertIn(b"is a fifo, not a regular file", r.stderr)
+        return r
+
+    def test_a_fifo_at_state_json_is_treated_as_corrupt_and_replaced(self):
+        r = self.start_with_fifo("state.json")
+        self.assertIn(b"state.json is a fifo, not a regular file; recovering", r.stderr)
+        self.assertEqual(self.root.read_state()["current"], "1.0.0")  # a regular file again
+
+    def test_a_fifo_at_launcher_json_means_the_defaults(self):
+        r = self.start_with_fifo("launcher.json")
+        self.assertIn(b"launcher.json is a fifo, not a regular file; using defaults", r.stderr)
+
+    def test_a_fifo_at_the_failure_count_is_replaced(self):
+        # The update at launch fails here (no trusted root) and is counted.
+        self.start_with_fifo("cache", "update-failures", said=False)
+        with open(self.root.p("cache", "update-failures")) as f:
+            self.assertEqual(f.read(), "1\n")
+
+    def test_a_fifo_at_the_log_means_logging_to_stderr_only(self):
+        r = self.start_with_fifo("cache", "update.log")
+        self.assertIn(b"update.log is a fifo, not a regular file; logging to stderr only", r.stderr)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -153,6 +153,18 @@ class NginxUpdateTest(NginxProcess, unittest.TestCase):
         self.assertLess(sent, total)
         self.assertFalse(os.path.exists(partial))  # used up and cleaned
 
+    def test_a_relative_ca_file_is_the_install_root_s_whatever_the_working_folder(self):
+        # A bundle ships resources/ca.pem and is started from a menu, in
+        # another working folder (issue 20: the path was the working folder's).
+        os.makedirs(self.root.p("resources"), exist_ok=True)
+        shutil.copy(self.ca, self.root.p("resources", "ca.pem"))
+        self.root.write_config({"update_url": self.url(), "ca_file": "resources/ca.pem"})
+        elsewhere = tempfile.mkdtemp(prefix="bl-cwd-")
+        self.addCleanup(shutil.rmtree, elsewhere, True)
+        r = self.root.run(f"--report={self.report}", cwd=elsewhere)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.started(), ["1.1.0"], self.root.log())
+
     def assert_refused(self, name, ca, reason):
         self.root.write_config({"update_url": self.url(name), "ca_file": ca})
         r = self.root.run(f"--report={self.report}")

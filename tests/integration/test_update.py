@@ -281,6 +281,16 @@ class UpdateTest(unittest.TestCase):
         self.assertEqual(self.started(), ["1.0.0"])
         self.assertEqual(self.fetched(), [])
 
+    def test_an_app_name_the_repository_does_not_list_is_named_with_those_it_does(self):
+        # Before (issue 20): "already up to date", whatever app_name said.
+        seed_install(self.root, self.pub, "1.0.0")
+        self.start(app_name="bomiot-pro")
+        self.assertEqual(self.started(), ["1.0.0"])
+        log = self.root.log()
+        self.assertIn("the repository lists no releases of bomiot-pro (app_name in launcher.json); it lists: "
+                      f"{APP}; starting the installed version 1.0.0", log)
+        self.assertNotIn("up to date", log)
+
     def test_a_release_that_crashes_is_rolled_back_and_the_next_one_installed(self):
         self.pub.add("1.1.0", behaviour=("--crash=segv",))
         seed_install(self.root, self.pub, "1.0.0")
@@ -331,6 +341,60 @@ class UpdateTest(unittest.TestCase):
         self.assertFalse(os.path.exists(self.root.p("versions", "1.2.0")))
         self.assertEqual(self.leftovers(), [])
         self.assertEqual(self.started(), ["1.0.0"])
+
+    # A fifo where the launcher reads a file hung it for ever (issue 20): now
+    # it is refused at once, the update fails and the installed version starts.
+
+    def test_a_fifo_as_the_shipped_root_fails_the_update_not_the_launch(self):
+        seed_install(self.root, self.pub, "1.0.0")
+        os.remove(self.root.p("resources", "root.json"))
+        os.mkfifo(self.root.p("resources", "root.json"))
+        r = self.root.run(f"--report={self.report}", timeout=20)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.started(), ["1.0.0"])
+        self.assertIn("root.json is a fifo, not a regular file; starting the installed version 1.0.0",
+                      self.root.log())
+
+    def test_a_fifo_as_the_cached_tar_means_the_full_archive(self):
+        self.pub.add("1.1.0")
+        seed_install(self.root, self.pub, "1.0.0")
+        tar = self.root.p("cache", "tars", f"{APP}-1.0.0.tar")
+        os.remove(tar)
+        os.mkfifo(tar)
+        self.start()
+        self.assertIn(f"{APP}-1.0.0.tar is a fifo, not a regular file); downloading the full archive instead",
+                      self.root.log())
+        self.assert_updated_to("1.1.0")
+
+    def test_a_fifo_in_a_file_repository_fails_the_update_not_the_launch(self):
+        self.pub.add("1.1.0")
+        seed_install(self.root, self.pub, "1.0.0")
+        timestamp = os.path.join(self.pub.repo, "metadata", "timestamp.json")
+        os.remove(timestamp)
+        os.mkfifo(timestamp)
+        self.root.write_config({"update_url": "file://" + self.pub.repo, "healthy_seconds": 2})
+        r = self.root.run(f"--report={self.report}", timeout=20)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.started(), ["1.0.0"])
+        self.assertIn("timestamp.json is a fifo, not a regular file", self.root.log())
+
+    def test_an_archive_whose_tar_is_longer_than_signed_is_stopped_at_the_signed_size(self):
+        # 32 MB of zeros: a 32 KB archive. The signed metadata states a 1 MB
+        # tar (a publisher's lie, or a stolen key's): the unpack stops there
+        # (issue 20: it unpacked all of it, as it would a 10 GB file).
+        self.pub.add("1.1.0", "--no-patch", files={"zeros.bin": bytes(32 << 20)})
+        edit = Editor(self.pub)
+        targets = edit.load("targets")
+        custom = targets["signed"]["targets"][f"{APP}-1.1.0.tar.gz"].setdefault("custom", {})
+        custom.setdefault("tufup", {})["tar_size"] = 1 << 20
+        edit.republish(targets=targets)
+        seed_install(self.root, self.pub, "1.0.0")
+        self.start()
+        log = self.root.log()
+        self.assertIn("more than 1048576 bytes (the size of its tar the signed metadata states)", log)
+        self.assertEqual(self.started(), ["1.0.0"])
+        self.assertFalse(os.path.exists(self.root.p("versions", "1.1.0")))
+        self.assertEqual(self.leftovers(), [])
 
 
 if __name__ == "__main__":

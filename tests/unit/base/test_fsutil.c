@@ -23,6 +23,28 @@ static void test_a_missing_file_is_not_found_and_says_so(void)
     bl_fs_remove_tree(dir, &err);
 }
 
+/* Anything but a regular file where one is read is refused as such, at
+ * once (issue 20: a fifo hung the launcher). A folder stands for every kind
+ * here, being the one that all OSes have; tests/integration covers fifos. */
+static void test_a_folder_where_a_file_is_read_is_refused_as_not_a_regular_file(void)
+{
+    char dir[512], path[600];
+    char *data = NULL;
+    size_t len = 0;
+    uv_file fd = 0;
+    bl_error err;
+
+    CHECK_INT(test_make_dir(dir, sizeof dir), 0);
+    snprintf(path, sizeof path, "%s/state.json", dir);
+    CHECK_INT(bl_fs_mkdir_p(path, &err), BL_OK);
+    CHECK_INT(bl_fs_read_all(path, 1024, &data, &len, &err), BL_EINVAL);
+    CHECK(data == NULL);
+    CHECK_CONTAINS(err.msg, "state.json is a folder, not a regular file");
+    CHECK_INT(bl_fs_open_regular(path, UV_FS_O_RDONLY, 0, &fd, &err), BL_EINVAL);
+    CHECK_INT(fd, -1);
+    bl_fs_remove_tree(dir, &err);
+}
+
 /* A regular file where a folder should be: ENOTDIR, whoever runs the test. */
 static void test_listing_a_regular_file_says_it_is_not_a_folder(void)
 {
@@ -80,6 +102,7 @@ int main(void)
 {
     RUN(test_a_missing_file_is_not_found_and_says_so);
     RUN(test_listing_a_regular_file_says_it_is_not_a_folder);
+    RUN(test_a_folder_where_a_file_is_read_is_refused_as_not_a_regular_file);
     RUN(test_a_folder_without_write_permission_is_denied_and_says_so);
     return CHECK_DONE();
 }

@@ -98,6 +98,25 @@ static void test_tar_path_is_in_the_tar_cache(void)
     CHECK(strstr(err.msg, "bomiot 2.0.1") != NULL);
 }
 
+/* launcher.json's paths are the install root's, whatever the working folder
+ * (issue 20: a relative ca_file was read from the working folder). */
+static void test_config_paths_are_relative_to_the_root(void)
+{
+    char out[BL_PATH_MAX];
+    bl_layout l;
+    bl_error err;
+    CHECK_INT(bl_layout_init("/opt/bomiot", &l, &err), BL_OK);
+    CHECK_INT(bl_layout_resolve(&l, "resources/ca.pem", out, sizeof out, &err), BL_OK);
+    CHECK_STR(out, "/opt/bomiot/resources/ca.pem");
+    CHECK_INT(bl_layout_resolve(&l, "/etc/ssl/ca.pem", out, sizeof out, &err), BL_OK);
+    CHECK_STR(out, "/etc/ssl/ca.pem");
+    CHECK_INT(bl_layout_resolve(&l, "C:/certs/ca.pem", out, sizeof out, &err), BL_OK);
+    CHECK_STR(out, "C:/certs/ca.pem");
+    CHECK_INT(bl_layout_resolve(&l, "\\\\server\\ca.pem", out, sizeof out, &err), BL_OK);
+    CHECK_STR(out, "\\\\server\\ca.pem");
+    CHECK_INT(bl_layout_resolve(&l, "resources/ca.pem", out, 12, &err), BL_ETOOBIG);
+}
+
 int main(void)
 {
     RUN(test_layout_names_every_path);
@@ -105,5 +124,6 @@ int main(void)
     RUN(test_version_paths_stay_inside_versions);
     RUN(test_app_path_adds_the_platform_suffix_once);
     RUN(test_tar_path_is_in_the_tar_cache);
+    RUN(test_config_paths_are_relative_to_the_root);
     return CHECK_DONE();
 }

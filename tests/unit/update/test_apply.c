@@ -218,7 +218,7 @@ static void check_patch_streams(int unpack)
     char *cached = NULL, file[700];
     size_t cached_len = 0;
     bl_progress *progress = bl_progress_new();
-    bl_unpack_options opt = {0, progress};
+    bl_unpack_options opt = {0, progress, NULL, 0};
     bl_progress_view view;
 
     patch_case_new(&c, NULL);
@@ -336,7 +336,7 @@ static void test_cancel_stops_the_pass(void)
     bl_tar_digest d;
     bl_error err;
     bl_progress *progress = bl_progress_new();
-    bl_unpack_options opt = {0, progress};
+    bl_unpack_options opt = {0, progress, NULL, 0};
     int unpack;
 
     patch_case_new(&c, NULL);

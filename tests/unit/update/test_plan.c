@@ -198,9 +198,27 @@ static void test_ignores_other_targets_and_unsafe_versions(void)
     CHECK_INT(bl_plan_parse_target_name("bomiot-latest.tar.gz", "bomiot", v, sizeof v), BL_TARGET_OTHER);
 }
 
+/* Which app an archive belongs to, for "it lists no releases of X; it
+ * lists: Y" (issue 20: that said "already up to date"). */
+static void test_names_the_app_of_any_archive(void)
+{
+    char app[64];
+    CHECK_INT(bl_plan_app_of_target("bomiot-1.2.0.tar.gz", app, sizeof app), 1);
+    CHECK_STR(app, "bomiot");
+    CHECK_INT(bl_plan_app_of_target("my-app-2.0rc1.tar.gz", app, sizeof app), 1);
+    CHECK_STR(app, "my-app");
+    CHECK_INT(bl_plan_app_of_target("bomiot-1.2.0.patch", app, sizeof app), 0);
+    CHECK_INT(bl_plan_app_of_target("1.2.0.tar.gz", app, sizeof app), 0);
+    CHECK_INT(bl_plan_app_of_target("-1.2.0.tar.gz", app, sizeof app), 0);
+    CHECK_INT(bl_plan_app_of_target("bomiot-latest.tar.gz", app, sizeof app), 0);
+    CHECK_INT(bl_plan_app_of_target("bad\x1b[2Jname-1.0.tar.gz", app, sizeof app), 0);
+    CHECK_INT(bl_plan_app_of_target("bomiot-1.2.0.tar.gz", app, 6), 0);
+}
+
 int main(void)
 {
     RUN(test_parses_tufup_target_names);
+    RUN(test_names_the_app_of_any_archive);
     RUN(test_ignores_other_targets_and_unsafe_versions);
     RUN(test_sorts_by_pep440_and_drops_bad_versions);
     RUN(test_target_is_the_newest_offered_version);

@@ -156,6 +156,39 @@ static void test_unpacks_a_tufup_style_archive_with_modes_and_links(void)
     sandbox_free(&s);
 }
 
+/* tufup's archives make the version folder 0700 (issue 20: it stayed so,
+ * and other users of a system-wide install could not start the app). */
+static void test_modes_are_normal_whatever_the_archive_says(void)
+{
+    const fake_entry entries[] = {
+        {"./", AE_IFDIR, 0700, NULL, NULL},
+        {"./bin", AE_IFDIR, 0750, NULL, NULL},
+        {"./bin/bomiot", AE_IFREG, 06700, "#!/bin/sh\n", NULL},
+        {"./secret", AE_IFREG, 0600, "x", NULL},
+        {"./shared", AE_IFREG, 0666, "x", NULL},
+        {"./tool", AE_IFREG, 0701, "x", NULL},
+    };
+    const char *expected[][2] = {{"", "755"}, {"/bin", "755"}, {"/bin/bomiot", "755"},
+                                 {"/secret", "644"}, {"/shared", "644"}, {"/tool", "755"}};
+    const int posix = BL_EXE_SUFFIX[0] == '\0'; /* Windows has no permission bits */
+    sandbox s;
+    uv_stat_t st = {0};
+    char path[700], mode[8];
+    bl_error err;
+    size_t i;
+
+    sandbox_new(&s);
+    CHECK_INT(make_tar(s.tar, entries, 6, 1), 0);
+    CHECK_INT(bl_unpack_file(s.tar, s.dest, NULL, &err), BL_OK);
+    for (i = 0; posix && i < sizeof expected / sizeof expected[0]; i++) {
+        snprintf(path, sizeof path, "%s%s", s.dest, expected[i][0]);
+        CHECK_INT(stat_of(path, 1, &st), 0);
+        snprintf(mode, sizeof mode, "%o", (unsigned)(st.st_mode & 07777));
+        CHECK_STR(mode, expected[i][1]);
+    }
+    sandbox_free(&s);
+}
+
 static void expect_refused(const fake_entry *entries, int n, const char *fragment)
 {
     sandbox s;
@@ -238,10 +271,33 @@ static void test_enforces_the_size_limit(void)
     const fake_entry e[] = {{"./a", AE_IFREG, 0644, "0123456789", NULL}, {"./b", AE_IFREG, 0644, "0123456789", NULL}};
     sandbox s;
     bl_error err;
-    bl_unpack_options opt = {15, NULL};
+    bl_unpack_options opt = {15, NULL, NULL, 0};
     sandbox_new(&s);
     make_tar(s.tar, e, 2, 0);
     CHECK_INT(bl_unpack_file(s.tar, s.dest, &opt, &err), BL_ELENGTH);
+    sandbox_free(&s);
+}
+
+/* A file whose header states more than the limit is refused before any of
+ * it is written (a sparse 10 GB file has a small tar but not a small size);
+ * issue 20: it was written up to the limit first. */
+static void test_a_file_over_the_limit_is_refused_at_its_header(void)
+{
+    char big[4097], path[700];
+    const fake_entry e[] = {{"./small", AE_IFREG, 0644, "0123456789", NULL}, {"./big", AE_IFREG, 0644, big, NULL}};
+    sandbox s;
+    bl_error err;
+    bl_unpack_options opt = {100, NULL, "the stated size", 0};
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    sandbox_new(&s);
+    make_tar(s.tar, e, 2, 1);
+    CHECK_INT(bl_unpack_file(s.tar, s.dest, &opt, &err), BL_ELENGTH);
+    CHECK_CONTAINS(err.msg, "unpacks to more than 100 bytes (the stated size)");
+    snprintf(path, sizeof path, "%s/small", s.dest);
+    CHECK(bl_fs_exists(path));
+    snprintf(path, sizeof path, "%s/big", s.dest);
+    CHECK(!bl_fs_exists(path));
     sandbox_free(&s);
 }
 
@@ -293,6 +349,7 @@ int main(void)
     RUN(test_rejects_names_that_leave_the_folder);
     RUN(test_judges_symlink_targets);
     RUN(test_unpacks_a_tufup_style_archive_with_modes_and_links);
+    RUN(test_modes_are_normal_whatever_the_archive_says);
     RUN(test_refuses_path_traversal);
     RUN(test_refuses_absolute_paths);
     RUN(test_refuses_symlinks_that_escape);
@@ -301,6 +358,7 @@ int main(void)
     RUN(test_refuses_device_files);
     RUN(test_rejects_a_truncated_archive);
     RUN(test_enforces_the_size_limit);
+    RUN(test_a_file_over_the_limit_is_refused_at_its_header);
     RUN(test_refuses_an_existing_destination);
     RUN(test_streams_from_a_reader_callback);
     return CHECK_DONE();
