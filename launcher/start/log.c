@@ -7,6 +7,7 @@
 #include <uv.h>
 
 #include "base/fsutil.h"
+#include "base/utf8.h"
 
 #define LINE_MAX_BYTES 2048
 
@@ -189,28 +190,9 @@ void bl_log_forward(void (*sink)(int level, const char *module, const char *text
  * control, or 0. */
 static size_t printable_utf8(const unsigned char *s, size_t n)
 {
-    size_t need, i;
     uint32_t cp;
-
-    if (s[0] >= 0xc2 && s[0] <= 0xdf)
-        need = 2, cp = s[0] & 0x1fu;
-    else if (s[0] >= 0xe0 && s[0] <= 0xef)
-        need = 3, cp = s[0] & 0x0fu;
-    else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-        need = 4, cp = s[0] & 0x07u;
-    else
-        return 0;
-    if (n < need)
-        return 0;
-    for (i = 1; i < need; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = cp << 6 | (s[i] & 0x3fu);
-    }
-    if (cp < 0xa0 || (need == 3 && cp < 0x800) || (need == 4 && cp < 0x10000) || cp > 0x10ffff ||
-        (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return need;
+    size_t len = bl_utf8_sequence(s, n, &cp);
+    return len > 1 && cp >= 0xa0 ? len : 0;
 }
 
 size_t bl_log_escape(const char *in, char *out, size_t size)

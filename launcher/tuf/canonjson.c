@@ -6,46 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0. Rejects
- * overlong forms, surrogates and code points above U+10FFFF, as Python's
- * decoder does before securesystemslib ever sees the text. */
-static size_t utf8_sequence(const unsigned char *s, size_t n)
-{
-    size_t need, i;
-    uint32_t cp;
-    if (s[0] < 0x80)
-        return 1;
-    if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-        need = 2;
-        cp = s[0] & 0x1f;
-    } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-        need = 3;
-        cp = s[0] & 0x0f;
-    } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-        need = 4;
-        cp = s[0] & 0x07;
-    } else {
-        return 0;
-    }
-    if (n < need)
-        return 0;
-    for (i = 1; i < need; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if ((need == 3 && cp < 0x800) || (need == 4 && cp < 0x10000) || cp > 0x10ffff ||
-        (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return need;
-}
+#include "base/utf8.h"
 
+/* Strictly valid UTF-8, as Python decodes it before securesystemslib ever
+ * sees the text (base/utf8.h). */
 static int utf8_valid(const char *text)
 {
     const unsigned char *s = (const unsigned char *)text;
     size_t n = strlen(text), i = 0, step;
     while (i < n) {
-        if ((step = utf8_sequence(s + i, n - i)) == 0)
+        if ((step = bl_utf8_sequence(s + i, n - i, NULL)) == 0)
             return 0;
         i += step;
     }
@@ -108,7 +78,7 @@ static int prescan(const unsigned char *s, size_t len, big_numbers *big, bl_erro
                 return bl_error_set(err, BL_ECORRUPT, "JSON: control character 0x%02x in a string at offset %zu",
                                     c, i);
             } else if (c >= 0x80) {
-                if ((step = utf8_sequence(s + i, len - i)) == 0)
+                if ((step = bl_utf8_sequence(s + i, len - i, NULL)) == 0)
                     return bl_error_set(err, BL_ECORRUPT, "JSON: invalid UTF-8 at offset %zu", i);
                 i += step;
                 continue;
