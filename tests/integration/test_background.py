@@ -65,7 +65,10 @@ class BackgroundTest(unittest.TestCase):
         self.root.write_config(config)
         self.proc = subprocess.Popen([self.root.launcher, f"--report={self.report}", "--wait-signal"],
                                      env=self.env(**env), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        wait_for(lambda: os.path.exists(self.report), 30, "the app to start")
+        # "ready": its SIGTERM handler is in place (the report is written
+        # before it; a SIGTERM in between killed the app: -15, not 42).
+        wait_for(lambda: os.path.exists(self.report) and "ready" in parse_report(self.report)["lines"], 30,
+                 "the app to start")
 
     def stop_app(self):
         self.proc.send_signal(signal.SIGTERM)
