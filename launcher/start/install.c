@@ -184,7 +184,7 @@ static int remove_if_temporary(void *ctx, const char *name, int is_dir)
     return 0;
 }
 
-int bl_install_remove_debris(const bl_layout *layout, void (*report)(void *ctx, const char *msg), void *ctx)
+void bl_install_remove_debris(const bl_layout *layout, void (*report)(void *ctx, const char *msg), void *ctx)
 {
     debris_ctx dirs[3] = {{layout->root, "state.json.", report, ctx},
                           {layout->metadata_dir, NULL, report, ctx},
@@ -194,7 +194,6 @@ int bl_install_remove_debris(const bl_layout *layout, void (*report)(void *ctx, 
 
     for (i = 0; i < 3; i++)
         bl_fs_list_dir(dirs[i].dir, remove_if_temporary, &dirs[i], &ignored); /* a missing folder holds no debris */
-    return BL_OK;
 }
 
 typedef struct {

@@ -46,7 +46,7 @@ void bl_install_prune_tars(const bl_layout *layout, const char *app, const char 
  * names change from run to run, so nothing else ever removes them. Only the
  * lock holder may call it (another launcher's writes look the same); partial
  * downloads in cache/downloads are kept, a resumed download needs them. */
-int bl_install_remove_debris(const bl_layout *layout, void (*report)(void *ctx, const char *msg), void *ctx);
+void bl_install_remove_debris(const bl_layout *layout, void (*report)(void *ctx, const char *msg), void *ctx);
 
 /* 1 if list holds exactly this version name. */
 int bl_install_list_contains(const bl_version_list *list, const char *version);
