@@ -1,18 +1,25 @@
-/* The match search of bsdiff 4.3 over a libdivsufsort suffix array: at each
- * position of new, the longest match in old; a match is taken when it beats
- * the current alignment (old at the previous match's offset) by more than 8
- * bytes, then the previous match is extended forward and this one backward
- * while more than half the bytes agree, and what lies between becomes extra.
+/* The match search: where the bytes of new can be found in old, as the
+ * control entries of a BSDIFF40 patch. The method is the one Colin Percival
+ * published with bsdiff ("Naive differences of executable code", 2003):
+ * walk over new looking up, in a suffix array of old, the longest match at
+ * each position; keep laying new over old at the current alignment (old's
+ * position minus new's) while it gets the bytes mostly right, whatever the
+ * differences (they go to the diff block, where code whose addresses moved
+ * makes them repeat and compress well); switch alignment when a match gets
+ * clearly more bytes right; new bytes no alignment gets right enough go to
+ * the extra block as they are.
  *
- * Differences from bsdiff 4.3 (the format is the same): the suffix array
- * comes from libdivsufsort; the binary search starts from the bucket of the
- * query's first two bytes and skips the prefix already known to match at
+ * Our own choices (the format stays BSDIFF40): the suffix array comes from
+ * libdivsufsort; the binary search starts from the bucket of the query's
+ * first two (or three) bytes and skips the prefix already known to match at
  * both ends of its interval; the search never reads new outside the range
  * being matched, so ranges can be matched on separate threads; after a
- * position with no better match, the scan skips a quarter of the match it
- * found, at least 8 bytes, instead of searching again at the very next
- * byte; a position whose next 8 bytes old does not hold (a filter of old's
- * 8-byte strings says so) is skipped the same way without a search. */
+ * position with no better match the walk moves a quarter of the match it
+ * found on, instead of searching again at the very next byte; a position
+ * whose next 8 bytes old does not hold (a filter of old's 8-byte strings
+ * says so) is passed the same way without a search; of the places old holds
+ * a match, the one that goes on agreeing longest is taken; an alignment
+ * reaches over bytes while more than 3 in 7 agree. */
 #include "delta_match.h"
 
 #include <stdlib.h>
@@ -31,8 +38,12 @@
  * saves the binary search's first steps, each a cache miss or two. */
 #define PREFIX3_MIN_OLD (256LL << 20)
 #define MIN_SKIP 8
-/* bsdiff takes a match only if it beats the current alignment by more than
- * 8 bytes, so a position whose next 8 bytes are nowhere in old (its longest
+/* A match replaces the current alignment only when it gets this many more
+ * bytes right than the alignment does over the same bytes: fewer would not
+ * pay for a control entry. */
+#define MIN_GAIN 8
+/* A match is taken only if it beats the current alignment by more than
+ * MIN_GAIN bytes, so a position whose next 8 bytes are nowhere in old (its longest
  * match is shorter) is passed over without a search, as after a search
  * that found a short match. A filter of old's strings tells such
  * positions at one cache miss where a search costs a dozen: on biome it
@@ -284,8 +295,9 @@ static int prefix_interval(const bl_delta_index *index, const uint8_t *q, int64_
     return 0;
 }
 
-/* bsdiff's binary search, inside the query's prefix interval, comparing only
- * past the prefix common to both ends. *at is the match's place in the
+/* The longest match of q in old: a binary search of the suffix array inside
+ * the query's prefix interval, comparing only past the prefix common to both
+ * ends (the longest match is at one end of the final interval). *at is the match's place in the
  * suffix array. */
 static int64_t search(const bl_delta_index *index, const uint8_t *q, int64_t len, int64_t *pos,
                       int64_t *at)
@@ -403,128 +415,178 @@ static int push_entry(bl_delta_entries *out, int64_t old_pos, int64_t add, int64
     return BL_OK;
 }
 
+/* The state of the walk over new. Entries lay new over old in alignments:
+ * an alignment's shift is old's position minus new's, constant along it.
+ * The entry being built starts at new[entry_new] over old[entry_old] (shift
+ * entry_shift); the match just found is new[at..at+len) over old[pos..]. */
 typedef struct {
+    const bl_delta_index *index;
     const uint8_t *old, *new_data;
-    int64_t old_size, end;
-    int64_t scan, pos, len;            /* current match: new[scan..] at old[pos..] */
-    int64_t last_scan, last_pos, last_offset;
-} matcher;
+    int64_t old_size, new_len;
+    int64_t at, pos, len;
+    int64_t entry_new, entry_old, entry_shift;
+} walk;
 
-/* bsdiff's extensions, with the EXTEND_SCORE weights: the previous match
- * forward, this one backward, and the split of their overlap. Sets *lenf
- * and *lenb. */
-static void extend(const matcher *m, int64_t *lenf_out, int64_t *lenb_out)
+/* 1 if old under the current entry's shift holds new[i]. */
+static int agrees_under_entry(const walk *w, int64_t i)
 {
-    const uint8_t *old = m->old, *nw = m->new_data;
-    int64_t i, s = 0, sf = 0, lenf = 0, lenb = 0;
-
-    for (i = 0; m->last_scan + i < m->scan && m->last_pos + i < m->old_size;) {
-        if (old[m->last_pos + i] == nw[m->last_scan + i])
-            s++;
-        i++;
-        if (s * EXTEND_SCORE_MATCH - i * EXTEND_SCORE_LENGTH >
-            sf * EXTEND_SCORE_MATCH - lenf * EXTEND_SCORE_LENGTH) {
-            sf = s;
-            lenf = i;
-        }
-    }
-    if (m->scan < m->end) {
-        int64_t sb = 0;
-        s = 0;
-        for (i = 1; m->scan >= m->last_scan + i && m->pos >= i; i++) {
-            if (old[m->pos - i] == nw[m->scan - i])
-                s++;
-            if (s * EXTEND_SCORE_MATCH - i * EXTEND_SCORE_LENGTH >
-                sb * EXTEND_SCORE_MATCH - lenb * EXTEND_SCORE_LENGTH) {
-                sb = s;
-                lenb = i;
-            }
-        }
-    }
-    if (m->last_scan + lenf > m->scan - lenb) {
-        int64_t overlap = (m->last_scan + lenf) - (m->scan - lenb), ss = 0, lens = 0;
-        s = 0;
-        for (i = 0; i < overlap; i++) {
-            if (nw[m->last_scan + lenf - overlap + i] == old[m->last_pos + lenf - overlap + i])
-                s++;
-            if (nw[m->scan - lenb + i] == old[m->pos - lenb + i])
-                s--;
-            if (s > ss) {
-                ss = s;
-                lens = i + 1;
-            }
-        }
-        lenf += lens - overlap;
-        lenb -= lens;
-    }
-    *lenf_out = lenf;
-    *lenb_out = lenb;
+    int64_t o = i + w->entry_shift;
+    return o >= 0 && o < w->old_size && w->old[o] == w->new_data[i];
 }
 
-/* Does old at the current alignment agree with new at i? */
-static int aligned(const matcher *m, int64_t i)
+/* How many bytes of new[lo, hi) agree with old under the entry's shift. Both
+ * ends only move right while one stretch of new is scanned, so each byte is
+ * looked at twice at most. */
+typedef struct {
+    int64_t lo, hi, agreeing;
+} agreement;
+
+static void agreement_reach(const walk *w, agreement *a, int64_t hi)
 {
-    int64_t o = i + m->last_offset;
-    return o >= 0 && o < m->old_size && m->old[o] == m->new_data[i];
+    for (; a->hi < hi; a->hi++)
+        a->agreeing += agrees_under_entry(w, a->hi);
+}
+
+static void agreement_start(const walk *w, agreement *a, int64_t lo)
+{
+    agreement_reach(w, a, lo);
+    for (; a->lo < lo; a->lo++)
+        a->agreeing -= agrees_under_entry(w, a->lo);
+}
+
+enum next_match {
+    NEXT_NONE,   /* new ends before a better match */
+    NEXT_SAME,   /* the match found is the current alignment itself */
+    NEXT_BETTER  /* a match that beats the current alignment */
+};
+
+/* Looks for the next match from new[w->at] on. A match replaces the current
+ * alignment when it is more than MIN_GAIN bytes longer than the number of
+ * its bytes the alignment gets right anyway (fewer would not pay for a
+ * control entry); one the alignment gets wholly right is the alignment
+ * going on, and the walk jumps past it. After a position with neither, the
+ * next ones would mostly find the same match shifted by one: the walk moves
+ * a quarter of its length on, MIN_SKIP bytes at least. A long match
+ * starting in between is still found, a few bytes late, and the backward
+ * extension takes those bytes back; where old and new differ every few
+ * bytes (code whose offsets moved, new text) this saves most of the
+ * searches, and the patch is no bigger: the short matches a byte-by-byte
+ * walk switches to were not worth their control entries (bench/RESULTS.md).
+ * Sets w->at, w->pos, w->len; *sa_at is the match's place in the suffix
+ * array. */
+static enum next_match next_match(walk *w, int64_t *sa_at)
+{
+    agreement same = {w->at, w->at, 0};
+
+    for (; w->at < w->new_len;) {
+        const uint8_t *q = w->new_data + w->at;
+        int64_t rest = w->new_len - w->at, step;
+
+        w->len = bl_delta_index_may_hold8(w->index, q, rest) ? search(w->index, q, rest, &w->pos, sa_at) : 0;
+        agreement_reach(w, &same, w->at + w->len);
+        if (w->len > same.agreeing + MIN_GAIN)
+            return NEXT_BETTER;
+        if (w->len != 0 && w->len == same.agreeing)
+            return NEXT_SAME;
+        step = (w->len >> 2 > MIN_SKIP ? w->len >> 2 : MIN_SKIP) + 1;
+        w->at = step < rest ? w->at + step : w->new_len;
+        agreement_start(w, &same, w->at);
+    }
+    return NEXT_NONE;
+}
+
+/* How much of a stretch laid over old is worth keeping as one alignment,
+ * from its start outwards (dir 1: new[new_at], new[new_at + 1], ... over
+ * old[old_at], ...; dir -1: new[new_at - 1], new[new_at - 2], ... over
+ * old[old_at - 1], ...), at most limit bytes. A byte that agrees costs
+ * nothing in the diff block; one that does not costs a difference, cheaper
+ * than a new byte in the extra block when differences repeat (code whose
+ * addresses moved). The length kept is the shortest that maximises
+ * EXTEND_SCORE_MATCH * agreeing - EXTEND_SCORE_LENGTH * length. */
+static int64_t worth_keeping(const walk *w, int64_t new_at, int64_t old_at, int64_t limit, int dir)
+{
+    int64_t n, score = 0, best = 0, kept = 0;
+    int64_t first = dir > 0 ? 0 : -1;
+
+    for (n = 0; n < limit; n++) {
+        int64_t k = first + dir * n;
+        score += w->old[old_at + k] == w->new_data[new_at + k] ? EXTEND_SCORE_MATCH - EXTEND_SCORE_LENGTH
+                                                                : -EXTEND_SCORE_LENGTH;
+        if (score > best) {
+            best = score;
+            kept = n + 1;
+        }
+    }
+    return kept;
+}
+
+/* Where the entry's alignment (shift a) hands over to the next one (shift
+ * b) inside new[lo, hi), which both would cover: the point up to which a
+ * has got the most bytes right more than b (lo when it never leads). */
+static int64_t handover(const walk *w, int64_t lo, int64_t hi, int64_t a, int64_t b)
+{
+    int64_t i, lead = 0, best = 0, at = lo;
+
+    for (i = lo; i < hi; i++) {
+        lead += (w->old[i + a] == w->new_data[i]) - (w->old[i + b] == w->new_data[i]);
+        if (lead > best) {
+            best = lead;
+            at = i + 1;
+        }
+    }
+    return at;
+}
+
+/* Ends the entry being built where the next match takes over (at the end
+ * of new when there is none) and starts the next one. The entry's alignment
+ * reaches forward over what it gets right enough, the match's backward
+ * likewise, and what lies between them is new bytes (the extra block); if
+ * the two reaches overlap, the handover point splits them. */
+static int close_entry(walk *w, int last, bl_delta_entries *out, bl_error *err)
+{
+    int64_t room = w->at - w->entry_new;
+    int64_t forward = room < w->old_size - w->entry_old ? room : w->old_size - w->entry_old;
+    int64_t diff_end = w->entry_new + worth_keeping(w, w->entry_new, w->entry_old, forward, 1);
+    int64_t next_start = w->at;
+    int rc;
+
+    if (!last)
+        next_start -= worth_keeping(w, w->at, w->pos, room < w->pos ? room : w->pos, -1);
+    if (diff_end > next_start)
+        diff_end = next_start = handover(w, next_start, diff_end, w->entry_shift, w->pos - w->at);
+    rc = push_entry(out, w->entry_old, diff_end - w->entry_new, next_start - diff_end, err);
+    if (rc != BL_OK)
+        return rc;
+    w->entry_shift = w->pos - w->at;
+    w->entry_new = next_start;
+    w->entry_old = next_start + w->entry_shift;
+    return BL_OK;
 }
 
 int bl_delta_match_range(const bl_delta_index *index, const uint8_t *new_data, int64_t new_len,
                          bl_delta_entries *out, bl_error *err)
 {
-    matcher m;
-    int rc;
+    walk w;
 
-    memset(&m, 0, sizeof m);
-    m.old = index->old;
-    m.old_size = index->old_size;
-    m.new_data = new_data;
-    m.end = new_len;
-    while (m.scan < new_len) {
-        int64_t old_score = 0, scsc, skip, at = 0;
+    memset(&w, 0, sizeof w);
+    w.index = index;
+    w.old = index->old;
+    w.old_size = index->old_size;
+    w.new_data = new_data;
+    w.new_len = new_len;
+    while (w.at < new_len) {
+        int64_t sa_at = 0;
+        enum next_match next;
+        int rc;
 
-        for (scsc = m.scan += m.len; m.scan < new_len; m.scan++) {
-            if (bl_delta_index_may_hold8(index, new_data + m.scan, new_len - m.scan))
-                m.len = search(index, new_data + m.scan, new_len - m.scan, &m.pos, &at);
-            else
-                m.len = 0; /* no match to take here: skip as after a short one */
-            for (; scsc < m.scan + m.len; scsc++)
-                old_score += aligned(&m, scsc);
-            if ((m.len == old_score && m.len != 0) || m.len > old_score + 8)
-                break;
-            old_score -= aligned(&m, m.scan);
-            /* No better match here, and the next positions would mostly find
-             * the same short match shifted by one: skip a quarter of its
-             * length, and at least MIN_SKIP bytes, scoring the alignment
-             * over the bytes skipped. A long match starting in between is
-             * still found, a few bytes late, and extend() takes those bytes
-             * back. Where old and new differ every few bytes (code whose
-             * offsets moved, new text) this saves most of the searches, and
-             * the patch is no bigger: the short matches bsdiff 4.3 switches
-             * to at every byte were not worth their control entries
-             * (bench/RESULTS.md). */
-            skip = m.len >> 2;
-            if (skip < MIN_SKIP)
-                skip = MIN_SKIP;
-            for (; scsc <= m.scan + skip && scsc < new_len; scsc++)
-                old_score += aligned(&m, scsc);
-            for (; skip > 0 && m.scan + 1 < scsc; skip--) {
-                m.scan++;
-                old_score -= aligned(&m, m.scan);
-            }
-        }
-        if (m.len != old_score || m.scan == new_len) {
-            int64_t lenf, lenb;
-            if (m.scan < new_len && m.len > 0)
-                m.pos = best_place(index, new_data, new_len, m.scan, m.len, at, m.pos,
-                                   m.scan + m.last_offset);
-            extend(&m, &lenf, &lenb);
-            rc = push_entry(out, m.last_pos, lenf, (m.scan - lenb) - (m.last_scan + lenf), err);
-            if (rc != BL_OK)
-                return rc;
-            m.last_scan = m.scan - lenb;
-            m.last_pos = m.pos - lenb;
-            m.last_offset = m.pos - m.scan;
-        }
+        w.at += w.len; /* past the match the last entry ended on */
+        next = next_match(&w, &sa_at);
+        if (next == NEXT_SAME)
+            continue;
+        if (next == NEXT_BETTER)
+            w.pos = best_place(index, new_data, new_len, w.at, w.len, sa_at, w.pos, w.at + w.entry_shift);
+        if ((rc = close_entry(&w, next == NEXT_NONE, out, err)) != BL_OK)
+            return rc;
     }
     return BL_OK;
 }
