@@ -6,6 +6,7 @@
 #   app.old/new.tar   a multi-file app of 300 MB+: the unpacked packages below at
 #                     two consecutive versions each, tarred uncompressed in a
 #                     deterministic order (sorted names, fixed owner and mtime).
+# Usage: bench/delta/fetch.sh [case ...] (esbuild biome app; default: all).
 # Idempotent: what is already there is kept.
 set -eu
 cd "$(dirname "$0")/../.."
@@ -42,10 +43,15 @@ binary() { # $1 = package, $2 = version, $3 = path in package, $4 = output
   cp "$dir/package/$3" "$4.tmp" && mv "$4.tmp" "$4"
 }
 
-binary @esbuild/linux-x64 0.28.1 bin/esbuild "$corpus/esbuild.old"
-binary @esbuild/linux-x64 0.28.2 bin/esbuild "$corpus/esbuild.new"
-binary @biomejs/cli-linux-x64 2.6.7 biome "$corpus/biome.old"
-binary @biomejs/cli-linux-x64 2.6.8 biome "$corpus/biome.new"
+cases=${*:-esbuild biome app}
+case " $cases " in *" esbuild "*)
+  binary @esbuild/linux-x64 0.28.1 bin/esbuild "$corpus/esbuild.old"
+  binary @esbuild/linux-x64 0.28.2 bin/esbuild "$corpus/esbuild.new" ;;
+esac
+case " $cases " in *" biome "*)
+  binary @biomejs/cli-linux-x64 2.6.7 biome "$corpus/biome.old"
+  binary @biomejs/cli-linux-x64 2.6.8 biome "$corpus/biome.new" ;;
+esac
 
 app_tar() { # $1 = old|new, $2 = output
   [ -f "$2" ] && return 0
@@ -63,6 +69,8 @@ app_tar() { # $1 = old|new, $2 = output
       --format=gnu -cf "$2.tmp" -C "$stage" . && mv "$2.tmp" "$2"
   rm -rf "$stage"
 }
-app_tar old "$corpus/app.old.tar"
-app_tar new "$corpus/app.new.tar"
+case " $cases " in *" app "*)
+  app_tar old "$corpus/app.old.tar"
+  app_tar new "$corpus/app.new.tar" ;;
+esac
 ls -l "$corpus"

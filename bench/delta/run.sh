@@ -9,8 +9,12 @@
 # Environment: BOMIOT_RELEASE (default: a Release build in build/bench-delta),
 # BENCH_TIMEOUT seconds per diff (default 900: bsdiff 4.3 can run for hours;
 # a diff cut off is recorded as "> N s"), BENCH_TOOLS (default
-# "ours bsdiff xdelta3 zstd"). Results: bench/out/delta-<stamp>.tsv.
+# "ours bsdiff xdelta3 zstd"). The raw record (bench/record.py: commit,
+# command, UTC start and end, machine, load, and one tab-separated row per case
+# and tool with the load after it) goes to bench/results/<stamp>-delta.txt;
+# bench/table.py makes RESULTS.md's tables from it. Scratch: bench/out/.
 set -euo pipefail
+self=$(readlink -f "$0")
 cd "$(dirname "$0")/../.."
 cases=${*:-esbuild biome app big}
 tools=${BENCH_TOOLS:-ours bsdiff xdelta3 zstd}
@@ -19,13 +23,22 @@ corpus=bench/corpus
 out=bench/out
 work=$out/delta-work
 mkdir -p "$out" "$work"
-stamp=$(date -u +%Y%m%dT%H%M%SZ)
-tsv=$out/delta-$stamp.tsv
 
-for t in bsdiff bspatch xdelta3 zstd npm; do
+# The programs this run needs: the tools compared and npm for the corpus.
+need=npm
+for t in $tools; do
+  case $t in bsdiff) need="$need bsdiff bspatch" ;; xdelta3|zstd) need="$need $t" ;; esac
+done
+for t in $need; do
   command -v "$t" >/dev/null || { echo "bench: $t missing (apt-get install bsdiff xdelta3 zstd npm)" >&2; exit 2; }
 done
-bench/delta/fetch.sh >/dev/null
+# The corpus files the cases need (big: all three).
+fetch=""
+for c in $cases; do
+  if [ "$c" = big ]; then fetch="$fetch esbuild biome app"; else fetch="$fetch $c"; fi
+done
+# shellcheck disable=SC2086
+bench/delta/fetch.sh $fetch >/dev/null
 
 if [ -z "${BOMIOT_RELEASE:-}" ]; then
   cmake -S . -B build/bench-delta -DCMAKE_BUILD_TYPE=Release -DBL_TESTS=OFF -DBL_SPLASH=OFF >/dev/null
@@ -33,6 +46,7 @@ if [ -z "${BOMIOT_RELEASE:-}" ]; then
   BOMIOT_RELEASE=build/bench-delta/tools/bomiot-release
 fi
 br=$BOMIOT_RELEASE
+rec=$(python3 bench/record.py begin delta -- "$self" "$@")
 
 # The 500 MB case: the app tar, biome and esbuild of each side plus the same
 # 70 MB of system libraries on both, tarred into one uncompressed file.
@@ -81,7 +95,7 @@ timed() {
   else echo "$t $m ok"; fi
 }
 
-printf 'case\ttool\told_bytes\tnew_bytes\tdiff_s\tdiff_peak_kb\tpatch_bytes\tapply_s\tapply_peak_kb\tstatus\n' | tee "$tsv"
+printf '[runs]\ncase\ttool\told_bytes\tnew_bytes\tdiff_s\tdiff_peak_kb\tpatch_bytes\tapply_s\tapply_peak_kb\tload\tstatus\n' | tee -a "$rec"
 echo "# $(date -u) $(uptime)" >&2
 for c in $cases; do
   if [ "$c" = big ]; then big_tar old; big_tar new; old=$corpus/big.old.tar; new=$corpus/big.new.tar; ctools=ours
@@ -105,10 +119,11 @@ for c in $cases; do
       fi
       echo "# $c $t apply: $as $at s $am KB  [$(apply_cmd "$t" "$old" "$patch" "$result")]" >&2
     fi
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$c" "$t" "$(stat -c %s "$old")" \
-      "$(stat -c %s "$new")" "$dt" "$dm" "$size" "$at" "$am" "$status" | tee -a "$tsv"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$c" "$t" "$(stat -c %s "$old")" \
+      "$(stat -c %s "$new")" "$dt" "$dm" "$size" "$at" "$am" "$(cut -d' ' -f1 /proc/loadavg)" "$status" | tee -a "$rec"
     rm -f "$result"
   done
 done
+python3 bench/record.py end "$rec"
 echo "# done $(date -u) $(uptime)" >&2
-echo "results: $tsv" >&2
+echo "record: $rec (tables: bench/table.py $rec)" >&2

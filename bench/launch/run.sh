@@ -5,7 +5,11 @@
 # program that only execs the app, and bench-exec-floor-json, which first
 # reads launcher.json and state.json with cJSON, takes a lock and logs a
 # line. Usage: bench/launch/run.sh [RUNS] (default 2000)
+# The raw record (bench/record.py: commit, command, UTC start and end,
+# machine, load, bench-launch's output) goes to bench/results/<stamp>-launch.txt;
+# bench/table.py makes RESULTS.md's table from it.
 set -eu
+self=$(readlink -f "$0")
 cd "$(dirname "$0")/../.."
 runs=${1:-2000}
 build=build/bench
@@ -28,10 +32,15 @@ make_root() { # $1 = folder, $2 = mode
 tmp=$(mktemp -d)
 make_root "$tmp/supervise" supervise
 make_root "$tmp/exec" exec
+rec=$(python3 bench/record.py begin launch -- "$self" "$@")
 $build/bench/launch/bench-launch "$runs" \
   "direct=$tmp/exec/versions/1.0.0/bomiot" \
   "floor=$tmp/exec/bench-exec-floor" \
   "floor-json=$tmp/exec/bench-exec-floor-json" \
   "exec=$tmp/exec/bomiot-launcher" \
-  "supervise=$tmp/supervise/bomiot-launcher"
+  "supervise=$tmp/supervise/bomiot-launcher" > "$tmp/out.txt"
+cat "$tmp/out.txt"
+python3 bench/record.py section "$rec" bench-launch < "$tmp/out.txt"
+python3 bench/record.py end "$rec"
 rm -rf "$tmp"
+echo "record: $rec (table: bench/table.py $rec)" >&2

@@ -28,11 +28,13 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, ".."))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "integration"))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "server"))
 from blrepo import Publisher, seed_install  # noqa: E402
 from blroot import BUILD, Root  # noqa: E402
 from server import TestServer  # noqa: E402
+import record  # noqa: E402
 import test_splash_xvfb as sx  # noqa: E402
 
 BENCH_LAUNCH = os.path.join(BUILD, "bench", "launch", "bench-launch")
@@ -41,7 +43,7 @@ BENCH_LAUNCH = os.path.join(BUILD, "bench", "launch", "bench-launch")
 def summary(values_ms):
     v = sorted(values_ms)
     return (f"min {v[0]:7.1f}  median {statistics.median(v):7.1f}  "
-            f"p90 {v[int(len(v) * 0.9) - 1 if len(v) >= 10 else -1]:7.1f}  max {v[-1]:7.1f} ms  ({len(v)} runs)")
+            f"p90 {v[len(v) * 9 // 10]:7.1f}  max {v[-1]:7.1f} ms  ({len(v)} runs)")  # bench-launch's p90
 
 
 def first_frame(x, runs):
@@ -100,17 +102,25 @@ def overhead(x, runs):
 
 
 def main():
-    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 40
+    """bench_splash.py RUNS RECORD: prints the figures and adds them to
+    RECORD (bench/record.py), each first frame and bench-launch's output."""
+    runs = int(sys.argv[1])
+    rec = sys.argv[2]
     x = sx.Xvfb()
     try:
         spawn, main_ = first_frame(x, runs)
         print("first frame, from spawn:       ", summary(spawn))
         print("first frame, from main():      ", summary(main_))
+        record.append(rec, "first frame", "from_spawn_ms\tfrom_main_ms\n" +
+                      "".join(f"{a:.3f}\t{b:.3f}\n" for a, b in zip(spawn, main_)))
         table, checks, nothing, tail = overhead(x, runs)
         print(table, end="")
         print(f"(splash-on log: {checks} checks at launch, {nothing} ended with nothing to install; last lines:)")
         for line in tail:
             print("   ", line)
+        record.append(rec, "bench-launch", table)
+        record.note(rec, "checks at launch", checks)
+        record.note(rec, "nothing to install", nothing)
     finally:
         x.stop()
 

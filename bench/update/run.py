@@ -10,8 +10,10 @@ The floor it is compared with: reading and writing the app folder once
   bench/update/run.py [--size-mb 300] [--runs 3] [--keep] [--cold] [--only patch]
 
 Builds a Release tree in build/bench (or $BL_BENCH_BUILD), the apps and the
-repository in bench/out/update (gitignored). Prints a Markdown table for
-bench/RESULTS.md. --cold drops the page cache (root only: sync and
+repository in bench/out/update (gitignored). The raw record (bench/record.py:
+commit, command, UTC start and end, machine, load, each floor copy and each
+run's figures) goes to bench/results/<stamp>-update.txt; bench/table.py makes
+RESULTS.md's table from it. --cold drops the page cache (root only: sync and
 /proc/sys/vm/drop_caches) before each floor copy and each launcher run, so
 both read the old tar / app folder from the disk."""
 import argparse
@@ -28,10 +30,12 @@ SRC = os.path.normpath(os.path.join(HERE, "..", ".."))
 BUILD = os.environ.get("BL_BENCH_BUILD") or os.path.join(SRC, "build", "bench")
 OUT = os.path.join(SRC, "bench", "out", "update")
 os.environ["BL_BUILD_DIR"] = BUILD
+sys.path.insert(0, os.path.join(SRC, "bench"))
 sys.path.insert(0, os.path.join(SRC, "tests", "integration"))
 sys.path.insert(0, os.path.join(SRC, "tests", "server"))
 from blrepo import APP, Publisher, seed_install  # noqa: E402
 from blroot import Root  # noqa: E402
+import record  # noqa: E402
 from server import TestServer  # noqa: E402
 
 FILE_MB = 1.5
@@ -147,9 +151,17 @@ def one_run(pub, server_url, incremental, cold=False):
         user, sys_s = r.stderr.strip().rsplit("cpu_s=", 1)[1].split()[0].split("+")
         total, phases = parse_phases(root.log())
         return {"end_to_end": first_instruction, "rss_mb": rss_mb, "cpu": float(user) + float(sys_s),
-                "update": total, **phases}
+                "update": total, "load": f"{os.getloadavg()[0]:.2f}", **phases}
     finally:
         root.cleanup()
+
+
+def cell(run, column):
+    """A run's figure as the record keeps it: '-' for a phase it did not go through."""
+    value = run.get(column)
+    if value is None:
+        return "-"
+    return value if isinstance(value, str) else f"{value:.3f}"
 
 
 def main():
@@ -161,6 +173,7 @@ def main():
     ap.add_argument("--only", choices=("patch", "full archive"), help="one method only")
     args = ap.parse_args()
     build()
+    rec = record.begin("update", sys.argv)
     os.makedirs(OUT, exist_ok=True)
     marker = os.path.join(OUT, f"ready-{args.size_mb}")
     pub = Publisher(parent=OUT)
@@ -177,28 +190,41 @@ def main():
         t_add2 = timed([os.path.join(BUILD, "tools", "bomiot-release"), "--repo", pub.repo, "--keys", pub.keys,
                         "add", v2, "1.1.0"])
         print(f"bomiot-release add: first release {t_add1:.1f} s, second (with patch) {t_add2:.1f} s")
+        record.note(rec, "bomiot-release add s", f"{t_add1:.1f} (first release), {t_add2:.1f} (second, with patch)")
         with open(marker, "w") as f:
             f.write(pub.dir)
     archive = os.path.getsize(pub.archive("1.1.0"))
     patch = os.path.getsize(pub.patch("1.1.0"))
     app_dir = os.path.join(OUT, "app-1.1.0")
-    floor = statistics.median(floor_seconds(app_dir, args.cold) for _ in range(args.runs))
+    floors = [floor_seconds(app_dir, args.cold) for _ in range(args.runs)]
+    floor = statistics.median(floors)
     print(f"app {args.size_mb} MB; archive {archive / 2**20:.1f} MB; patch {patch / 2**20:.2f} MB; "
           f"floor (cp -a + sync{', cold cache' if args.cold else ''}) {floor:.2f} s; "
           f"load {os.getloadavg()[0]:.2f}; build {BUILD}")
+    for key, value in (("app MB", args.size_mb), ("archive bytes", archive), ("patch bytes", patch),
+                       ("page cache", "cold" if args.cold else "warm")):
+        record.note(rec, key, value)
+    record.append(rec, "floor", "seconds\n" + "".join(f"{s:.3f}\n" for s in floors))
+    columns = ("method", "end_to_end", "update", *PHASES, "rss_mb", "cpu_s", "load")
+    rows = ["\t".join(columns) + "\n"]
     with TestServer(pub.repo) as server:
         for name, incremental in (("patch", True), ("full archive", False)):
             if args.only and args.only != name:
                 continue
             runs = [one_run(pub, server.url, incremental, args.cold) for _ in range(args.runs)]
+            for r in runs:
+                rows.append("\t".join(cell(dict(r, method=name, cpu_s=r["cpu"]), c) for c in columns) + "\n")
             # The launcher names only the phases an update went through.
-            keys = set().union(PHASES, *runs)
+            keys = set().union(PHASES, *runs) - {"load"}
             med = {k: statistics.median(r.get(k, 0.0) for r in runs) for k in keys}
             local = med["update"] - med["download"] - med["metadata"]
             print(f"| {name} | {med['end_to_end']:.2f} | {med['metadata']:.2f} | {med['download']:.2f} | "
                   f"{med['patch']:.2f} | {med['verify']:.2f} | {med['install']:.2f} | {med['commit']:.2f} | "
                   f"{local:.2f} ({local / floor:.2f}x floor) | {med['rss_mb']:.1f} | {med['cpu']:.2f} | "
                   f"load {os.getloadavg()[0]:.2f}")
+    record.append(rec, "runs", "".join(rows))
+    record.end(rec)
+    print(f"record: {os.path.relpath(rec, SRC)} (table: bench/table.py {os.path.relpath(rec, SRC)})")
 
 
 if __name__ == "__main__":
