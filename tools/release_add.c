@@ -113,19 +113,37 @@ static int find_previous(const release_repo *r, const bl_version *version, char 
     return BL_OK;
 }
 
+/* custom as tufup (0.6 and later) writes it: exactly the keys "user" and
+ * "tufup", user null when there is nothing for it. tufup's client reads the
+ * nested form only when those two keys are all there is; with "tufup" alone
+ * it takes the whole dict as its old flat form, skips a required release and
+ * cannot check a patch. */
+static cJSON *tufup_custom(cJSON *user /* taken */, cJSON **tufup)
+{
+    cJSON *custom = cJSON_CreateObject();
+    if (!user)
+        user = cJSON_CreateNull();
+    if (!cJSON_AddItemToObject(custom, "user", user))
+        cJSON_Delete(user);
+    *tufup = cJSON_AddObjectToObject(custom, "tufup");
+    return custom;
+}
+
 static cJSON *archive_custom(int rollout, int required)
 {
-    cJSON *custom = cJSON_CreateObject(), *tufup;
-    if (rollout >= 0)
-        cJSON_AddNumberToObject(cJSON_AddObjectToObject(custom, "user"), "rollout", rollout);
-    tufup = cJSON_AddObjectToObject(custom, "tufup");
+    cJSON *user = NULL, *tufup, *custom;
+    if (rollout >= 0) {
+        user = cJSON_CreateObject();
+        cJSON_AddNumberToObject(user, "rollout", rollout);
+    }
+    custom = tufup_custom(user, &tufup);
     cJSON_AddBoolToObject(tufup, "required", required);
     return custom;
 }
 
 static cJSON *patch_custom(uint64_t tar_size, const unsigned char tar_sha256[32])
 {
-    cJSON *custom = cJSON_CreateObject(), *tufup = cJSON_AddObjectToObject(custom, "tufup");
+    cJSON *tufup, *custom = tufup_custom(NULL, &tufup);
     char hex[65];
     sodium_bin2hex(hex, sizeof hex, tar_sha256, 32);
     cJSON_AddNumberToObject(tufup, "tar_size", (double)tar_size);

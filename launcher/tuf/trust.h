@@ -205,18 +205,20 @@ int bl_trust_target_path_is_safe(const char *path);
 /* True when target path matches the delegation's paths or hash prefixes. */
 int bl_trust_delegation_matches(const bl_trust_delegation *d, const char *path);
 
-/* tufup's custom field: {"user": ..., "tufup": {...}} or, in older
- * repositories, a flat object. A patch (path ending ".patch") must give the
- * size and SHA-256 of the tar it produces (an archive may give its tar's size
- * as tar_size too): BL_ENOTFOUND when a patch gives neither (tufup 0.5 and
- * older wrote no custom metadata), BL_ECORRUPT when what it gives is
- * malformed. Messages start with the target's path. */
+/* tufup's custom field: {"user": ..., "tufup": {...}} (exactly those keys,
+ * or "tufup" alone as bomiot-release wrote it before), else, as in older
+ * tufup repositories, one flat object for user and tufup fields. A patch
+ * (path ending ".patch") must give the size and SHA-256 of the tar it
+ * produces (an archive may give its tar's size as tar_size too):
+ * BL_ENOTFOUND when a patch gives neither (tufup 0.5 and older wrote no
+ * custom metadata), BL_ECORRUPT when what it gives is malformed. Messages
+ * start with the target's path. */
 typedef struct {
     int is_patch;
     uint64_t tar_size;            /* patches; archives that state it, else 0 */
     unsigned char tar_sha256[32]; /* patches */
     int required;                 /* archives: "required": true */
-    const cJSON *user;            /* custom.user, or NULL; points into the target */
+    const cJSON *user;            /* custom.user, a flat custom, or NULL; points into the target */
 } bl_trust_tufup;
 int bl_trust_tufup_info(const bl_trust_target *target, bl_trust_tufup *out, bl_error *err);
 

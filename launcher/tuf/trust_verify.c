@@ -256,6 +256,23 @@ int bl_trust_delegation_matches(const bl_trust_delegation *d, const char *path)
     return 0;
 }
 
+/* tufup (0.6 on) reads custom as {"user": ..., "tufup": {...}} only when
+ * those are its keys, exactly, and any other dict as its older flat form,
+ * user data and its own fields together; the same rule here, so a
+ * repository means the same to both clients. One shape more is nested:
+ * "tufup" alone, holding an object, as bomiot-release wrote it before it
+ * wrote "user" too. tufup never writes that, and reading it flat would drop
+ * the required flag and the tar hash those repositories signed. */
+static int is_nested_custom(const cJSON *custom, const cJSON *tufup)
+{
+    int keys = cJSON_GetArraySize(custom);
+    if (!tufup)
+        return 0;
+    if (keys == 2 && cJSON_GetObjectItemCaseSensitive(custom, "user"))
+        return 1;
+    return keys == 1 && cJSON_IsObject(tufup);
+}
+
 int bl_trust_tufup_info(const bl_trust_target *target, bl_trust_tufup *out, bl_error *err)
 {
     const cJSON *custom = target->custom, *internal = NULL, *item;
@@ -265,11 +282,13 @@ int bl_trust_tufup_info(const bl_trust_target *target, bl_trust_tufup *out, bl_e
     memset(out, 0, sizeof *out);
     out->is_patch = n > 6 && strcmp(target->path + n - 6, ".patch") == 0;
     if (custom) {
-        const cJSON *user = cJSON_GetObjectItemCaseSensitive(custom, "user");
         internal = cJSON_GetObjectItemCaseSensitive(custom, "tufup");
-        if (!internal && !user)
-            internal = custom; /* older tufup: a flat dict */
-        out->user = user;
+        if (is_nested_custom(custom, internal)) {
+            out->user = cJSON_GetObjectItemCaseSensitive(custom, "user");
+        } else {
+            internal = custom; /* older tufup: one flat dict for both */
+            out->user = custom;
+        }
     }
     if (internal && !cJSON_IsObject(internal))
         return bl_error_set(err, BL_ECORRUPT, "%.160s: custom.tufup must be an object", target->path);

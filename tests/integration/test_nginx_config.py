@@ -1,9 +1,10 @@
 """The nginx configuration in docs/deploy.md, served for real: the block is
 taken from the document (only its certificate paths, root and ports are
-replaced), nginx runs it on 127.0.0.1 with a certificate from a throwaway CA,
-and curl checks what a client and a CDN get: TLS verified against that CA,
-metadata never cached (404s included), targets immutable and never
-re-encoded, single byte ranges answered with 206 and a resumed download."""
+replaced), nginx runs it on 127.0.0.1 with a certificate from a throwaway CA
+made by the document's own private CA commands, and curl checks what a
+client and a CDN get: TLS verified against that CA, metadata never cached
+(404s included), targets immutable and never re-encoded, single byte ranges
+answered with 206 and a resumed download."""
 import hashlib
 import os
 import re
@@ -32,9 +33,19 @@ def doc_config():
     return m.group(1)
 
 
+def doc_script(first_line):
+    """The ```sh block of docs/deploy.md whose first line is first_line."""
+    with open(DOC, encoding="utf-8") as f:
+        text = f.read()
+    for m in re.finditer(r"```sh\n(.*?)```", text, re.S):
+        if m.group(1).startswith(first_line):
+            return m.group(1)
+    raise AssertionError(f"docs/deploy.md has no ```sh block starting {first_line!r}")
+
+
 def replace_in_doc(text, pattern, replacement):
     new, n = re.subn(pattern, replacement, text, flags=re.M)
-    assert n >= 1, f"docs/deploy.md's nginx block no longer has {pattern!r}"
+    assert n >= 1, f"docs/deploy.md's block no longer has {pattern!r}"
     return new
 
 
@@ -51,19 +62,23 @@ def run(*cmd, **kw):
 
 
 def make_certificates(folder):
-    """A CA and a server certificate for HOST and 127.0.0.1 signed by it."""
-    ca_key, ca_crt = os.path.join(folder, "ca.key"), os.path.join(folder, "ca.pem")
-    key, csr, crt = (os.path.join(folder, n) for n in ("server.key", "server.csr", "server.pem"))
-    ext = os.path.join(folder, "server.ext")
-    run("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-        "-keyout", ca_key, "-out", ca_crt, "-days", "2", "-subj", "/CN=Bomiot test CA")
-    run("openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-        "-keyout", key, "-out", csr, "-subj", f"/CN={HOST}")
-    with open(ext, "w") as f:
-        f.write(f"subjectAltName=DNS:{HOST},IP:127.0.0.1\nextendedKeyUsage=serverAuth\n")
-    run("openssl", "x509", "-req", "-in", csr, "-CA", ca_crt, "-CAkey", ca_key, "-CAcreateserial",
-        "-out", crt, "-days", "2", "-extfile", ext)
-    return ca_crt, crt, key
+    """A CA and a server certificate for HOST and 127.0.0.1 signed by it, made
+    by the commands of docs/deploy.md ("A private CA"), run as they stand
+    there with its two names set. Returns (ca.pem, fullchain.pem,
+    privkey.pem); ca.key is left in folder too."""
+    script = doc_script("# private CA:")
+    script = replace_in_doc(script, r"^host=\S+", f"host={HOST}")
+    script = replace_in_doc(script, r"^ip=\S+", "ip=127.0.0.1")
+    os.makedirs(folder, exist_ok=True)
+    r = run("sh", "-eu", "-c", script, cwd=folder, text=True)
+    assert "fullchain.pem: OK" in r.stdout, r.stdout
+    return tuple(os.path.join(folder, name) for name in ("ca.pem", "fullchain.pem", "privkey.pem"))
+
+
+def certificate_extensions(path):
+    """`openssl x509 -text`'s extensions section of a PEM certificate."""
+    text = run("openssl", "x509", "-in", path, "-noout", "-text", text=True).stdout
+    return text[text.index("X509v3 extensions:"):text.index("Signature Algorithm:", text.index("X509v3"))]
 
 
 class NginxProcess:
@@ -204,6 +219,17 @@ class NginxConfigTest(NginxProcess, unittest.TestCase):
         self.assertIn("test is successful", r.stderr)
 
     # --- TLS -------------------------------------------------------------------
+
+    def test_the_private_ca_recipe_makes_a_ca_and_a_server_certificate(self):
+        ca = certificate_extensions(self.ca)
+        self.assertRegex(ca, r"Basic Constraints: critical\s+CA:TRUE, pathlen:0")
+        self.assertRegex(ca, r"Key Usage: critical\s+Certificate Sign, CRL Sign")
+        server = certificate_extensions(os.path.join(self.tmp, "fullchain.pem"))
+        self.assertRegex(server, r"Basic Constraints: critical\s+CA:FALSE")
+        self.assertRegex(server, r"Extended Key Usage:\s+TLS Web Server Authentication")
+        self.assertRegex(server, rf"Subject Alternative Name:\s+DNS:{re.escape(HOST)}, IP Address:127.0.0.1")
+        for key in ("ca.key", "privkey.pem"):
+            self.assertEqual(os.stat(os.path.join(self.tmp, key)).st_mode & 0o077, 0, key)
 
     def test_tls_is_verified_against_the_private_ca_and_uses_tls_1_3(self):
         status, _, _, verbose = self.curl("/updates/metadata/timestamp.json")

@@ -1,9 +1,11 @@
 """An update through a real nginx with TLS, configured as docs/deploy.md says:
-the repository made by bomiot-release, the server certificate from a private
-CA that the launcher is given as ca_file. The update by patch; a download
-interrupted by killing the launcher and resumed with a Range request on the
-next start; and certificates the launcher must refuse (another CA, expired,
-another name), each leaving the installed version starting."""
+the repository made by bomiot-release and published with the document's
+publish-cp.sh (and publish-rsync.sh, compared), the server certificate from
+its private CA commands, that CA given to the launcher as ca_file. The update
+by patch; a download interrupted by killing the launcher and resumed with a
+Range request on the next start; and certificates the launcher must refuse
+(another CA, expired, another name), each leaving the installed version
+starting."""
 import os
 import shutil
 import subprocess
@@ -15,8 +17,10 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 from blrepo import Publisher, seed_install  # noqa: E402
 from blroot import Root, parse_report  # noqa: E402
-from test_nginx_config import (MISSING, NginxProcess, doc_config, free_port, make_certificates,  # noqa: E402
-                               replace_in_doc, run)
+from test_nginx_config import (MISSING, NginxProcess, doc_config, doc_script, free_port,  # noqa: E402
+                               make_certificates, replace_in_doc, run)
+
+RSYNC = shutil.which("rsync")
 
 
 def expired_certificate(folder, ca_crt, ca_key):
@@ -60,14 +64,21 @@ class NginxUpdateTest(NginxProcess, unittest.TestCase):
         cls.other_ca, other_crt, other_key = make_certificates(other)
         old_crt, old_key = expired_certificate(cls.tmp, cls.ca, os.path.join(cls.tmp, "ca.key"))
 
+        # published with docs/deploy.md's publish-cp.sh, release by release
+        # (and with its publish-rsync.sh into a folder of its own)
         cls.pub = Publisher()
         cls.addClassCleanup(cls.pub.cleanup)
         cls.pub.init()
-        cls.pub.add("1.0.0", data_size=24 * 1024 * 1024)
-        cls.pub.add("1.1.0", data_size=24 * 1024 * 1024)
-        www = os.path.join(cls.tmp, "www")
-        os.makedirs(www)
-        shutil.copytree(cls.pub.repo, os.path.join(www, "updates"))
+        cls.www = www = os.path.join(cls.tmp, "www")
+        cls.rsynced = os.path.join(cls.tmp, "rsynced")
+        os.makedirs(cls.rsynced)
+        publish_cp = doc_script("#!/bin/sh\n# publish-cp.sh")
+        publish_rsync = doc_script("#!/bin/sh\n# publish-rsync.sh")
+        for version in ("1.0.0", "1.1.0"):
+            cls.pub.add(version, data_size=24 * 1024 * 1024)
+            run("sh", "-c", publish_cp, "publish-cp.sh", cls.pub.repo, os.path.join(www, "updates"))
+            if RSYNC:
+                run("sh", "-c", publish_rsync, "publish-rsync.sh", cls.pub.repo, cls.rsynced)
         subprocess.run(["chmod", "-R", "a+rX", www], check=True)
 
         block = doc_config()
@@ -127,6 +138,22 @@ class NginxUpdateTest(NginxProcess, unittest.TestCase):
         self.assertEqual(self.started(), ["1.1.0"])
         self.assertIn("downloading bomiot-1.1.0.patch", self.root.log())
         self.assertIn("GET /updates/targets/bomiot-1.1.0.patch", self.access_log())
+
+    def assert_is_the_repository(self, folder):
+        def files(top):
+            return sorted(os.path.relpath(os.path.join(d, n), top) for d, _, names in os.walk(top) for n in names)
+        names = files(folder)
+        self.assertEqual(names, files(self.pub.repo))
+        for name in names:
+            with open(os.path.join(folder, name), "rb") as a, open(os.path.join(self.pub.repo, name), "rb") as b:
+                self.assertEqual(a.read(), b.read(), name)
+
+    def test_publish_cp_copies_the_whole_repository_and_leaves_no_part_file(self):
+        self.assert_is_the_repository(os.path.join(self.www, "updates"))
+
+    @unittest.skipUnless(RSYNC, "rsync not installed (scripts/deps.sh installs it)")
+    def test_publish_rsync_copies_the_whole_repository(self):
+        self.assert_is_the_repository(self.rsynced)
 
     def test_a_killed_download_resumes_with_a_range_on_the_next_start(self):
         self.root.write_config({"update_url": self.url(), "ca_file": self.ca, "incremental_update": False,

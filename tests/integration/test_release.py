@@ -26,6 +26,35 @@ def load(path):
         return json.load(f)
 
 
+def tufup_reads(custom):
+    """(user, internal): a target's custom dict as tufup 0.10's client reads
+    it (TargetMeta.custom and custom_internal, written here from what it
+    does): nested only when the keys are exactly "user" and "tufup", else the
+    whole dict, its older flat form, is both; a target with none, or with an
+    empty one, reads as {"user": {}, "tufup": {}}."""
+    custom = custom or {"user": {}, "tufup": {}}
+    if set(custom) != {"user", "tufup"}:
+        return custom, custom
+    return custom["user"], custom["tufup"]
+
+
+def tufup_release_to_take(targets, app, current):
+    """The archive tufup's client updates to from version `current`, and the
+    patches it applies on the way: the first required archive after it, else
+    the newest; every patch up to that archive."""
+    from_name = [(tuple(map(int, n[len(app) + 1:-len(suffix)].split("."))), n, suffix)
+                 for n in targets for suffix in (".tar.gz", ".patch") if n.endswith(suffix)]
+    newer = sorted(t for t in from_name if t[0] > current)
+    archives = [t for t in newer if t[2] == ".tar.gz"]
+    take = archives[-1]
+    for archive in archives:
+        _, internal = tufup_reads(targets[archive[1]].get("custom"))
+        if internal and internal.get("required"):
+            take = archive
+            break
+    return take[1], [t[1] for t in newer if t[2] == ".patch" and t[0] <= take[0]]
+
+
 def sha256_file(path, opener=open):
     h = hashlib.sha256()
     with opener(path, "rb") as f:
@@ -117,9 +146,11 @@ class ReleaseTest(unittest.TestCase):
             path = self.pub.target(name)
             self.assertEqual(entry["length"], os.path.getsize(path))
             self.assertEqual(entry["hashes"]["sha256"], sha256_file(path))
-        self.assertEqual(targets["bomiot-1.1.0.tar.gz"]["custom"], {"tufup": {"required": True}})
-        self.assertEqual(targets["bomiot-1.0.0.tar.gz"]["custom"], {"tufup": {"required": False}})
+        self.assertEqual(targets["bomiot-1.1.0.tar.gz"]["custom"], {"user": None, "tufup": {"required": True}})
+        self.assertEqual(targets["bomiot-1.0.0.tar.gz"]["custom"], {"user": None, "tufup": {"required": False}})
         patch = targets["bomiot-1.1.0.patch"]["custom"]["tufup"]
+        self.assertEqual(targets["bomiot-1.1.0.patch"]["custom"], {"user": None, "tufup": patch})
+        self.assertEqual(sorted(patch), ["tar_hash", "tar_hash_algorithm", "tar_size"])
         self.assertEqual(patch["tar_hash_algorithm"], "sha256")
         self.assertEqual(patch["tar_hash"], sha256_file(self.pub.archive("1.1.0"), gzip.open))
         with gzip.open(self.pub.archive("1.1.0")) as f:
@@ -140,6 +171,52 @@ class ReleaseTest(unittest.TestCase):
         self.assertEqual(self.verify().returncode, 0)
         listing = self.pub.run("ls").stdout
         self.assertRegex(listing, r"1\.1\.0 .* yes")
+
+    def test_custom_is_what_tufups_client_reads(self):
+        """custom as tufup 0.10 writes it, {"user": ..., "tufup": {...}}, so its
+        client reads the required flag and a patch's tar size and hash; with
+        "tufup" alone it took the whole dict as its old flat form, skipped a
+        required release and failed every patch on a missing
+        tar_hash_algorithm (issue 21)."""
+        self.pub.init()
+        self.pub.add("1.0.0")
+        self.pub.add("1.1.0", "--required")
+        self.pub.add("1.2.0", "--rollout", "50")
+        targets = self.targets()
+        expected_internal = {
+            "bomiot-1.0.0.tar.gz": {"required": False},
+            "bomiot-1.1.0.tar.gz": {"required": True},
+            "bomiot-1.2.0.tar.gz": {"required": False},
+        }
+        for name, entry in targets.items():
+            self.assertEqual(sorted(entry["custom"]), ["tufup", "user"], name)
+            user, internal = tufup_reads(entry["custom"])
+            if name.endswith(".patch"):
+                self.assertIsNone(user, name)  # as tufup writes a patch's
+                self.assertEqual(internal["tar_hash_algorithm"], "sha256")
+                version = name[len("bomiot-"):-len(".patch")]
+                with gzip.open(self.pub.archive(version)) as f:
+                    tar = f.read()
+                self.assertEqual(internal["tar_size"], len(tar), name)
+                self.assertEqual(internal["tar_hash"], hashlib.new(internal["tar_hash_algorithm"], tar).hexdigest())
+            else:
+                self.assertEqual(internal, expected_internal[name])
+                self.assertEqual(user, {"rollout": 50} if "1.2.0" in name else None, name)
+        # tufup's client at 1.0.0 stops at the required 1.1.0, by its patch;
+        # at 1.1.0 it takes 1.2.0
+        self.assertEqual(tufup_release_to_take(targets, APP, (1, 0, 0)),
+                         ("bomiot-1.1.0.tar.gz", ["bomiot-1.1.0.patch"]))
+        self.assertEqual(tufup_release_to_take(targets, APP, (1, 1, 0)),
+                         ("bomiot-1.2.0.tar.gz", ["bomiot-1.2.0.patch"]))
+        # the rule itself, on the shape bomiot-release wrote before
+        old = {"tufup": {"required": True}}
+        self.assertEqual(tufup_reads(old), (old, old))
+        self.assertIsNone(tufup_reads(old)[1].get("required"))
+        # the rollout verb keeps the shape
+        self.pub.run("rollout", "1.2.0", "0")
+        custom = self.targets()["bomiot-1.2.0.tar.gz"]["custom"]
+        self.assertEqual(tufup_reads(custom), ({"rollout": 0}, {"required": False}))
+        self.assertEqual(self.verify().returncode, 0)
 
     def test_archives_are_reproducible_and_hold_the_folder(self):
         self.pub.init()

@@ -867,6 +867,51 @@ static void test_reads_tufup_custom_fields(void)
     CHECK(!info.required);
 }
 
+/* What the custom dict of an archive says, read as tufup 0.10's client
+ * reads it: nested only when its keys are exactly "user" and "tufup"
+ * (or "tufup" alone, bomiot-release's earlier shape), else flat. */
+static int archive_reads(const char *custom, int *required, double *rollout)
+{
+    bl_trust_target target;
+    bl_trust_tufup info;
+    bl_error err;
+    const cJSON *r;
+    int rc;
+    memset(&target, 0, sizeof target);
+    target.path = "app-1.1.tar.gz";
+    target.custom = cJSON_Parse(custom);
+    rc = bl_trust_tufup_info(&target, &info, &err);
+    *required = info.required;
+    r = cJSON_GetObjectItemCaseSensitive(info.user, "rollout");
+    *rollout = cJSON_IsNumber(r) ? r->valuedouble : -1;
+    cJSON_Delete(target.custom);
+    return rc;
+}
+
+static void test_reads_custom_by_tufups_rule(void)
+{
+    int required;
+    double rollout;
+    /* what tufup writes, and bomiot-release with it */
+    CHECK_INT(archive_reads("{\"user\":{\"rollout\":5},\"tufup\":{\"required\":true}}", &required, &rollout),
+              BL_OK);
+    CHECK(required && rollout == 5);
+    CHECK_INT(archive_reads("{\"user\":null,\"tufup\":{\"required\":true}}", &required, &rollout), BL_OK);
+    CHECK(required && rollout == -1);
+    /* bomiot-release's earlier shape: tufup alone */
+    CHECK_INT(archive_reads("{\"tufup\":{\"required\":true}}", &required, &rollout), BL_OK);
+    CHECK(required);
+    /* any other keys: one flat dict, user data and tufup's fields together */
+    CHECK_INT(archive_reads("{\"user\":\"alice\",\"required\":true,\"rollout\":10}", &required, &rollout),
+              BL_OK);
+    CHECK(required && rollout == 10);
+    CHECK_INT(archive_reads("{\"user\":{\"rollout\":5},\"tufup\":{\"required\":true},\"notes\":1}", &required,
+                            &rollout),
+              BL_OK);
+    CHECK(!required && rollout == -1);
+    CHECK_INT(archive_reads("{\"user\":{},\"tufup\":[]}", &required, &rollout), BL_ECORRUPT);
+}
+
 /* tufup 0.5 and older wrote no custom metadata: such a patch is told apart
  * from a malformed one (BL_ENOTFOUND, not BL_ECORRUPT), its path said once. */
 static void test_tells_patches_of_old_tufup_from_malformed_ones(void)
@@ -966,6 +1011,7 @@ int main(void)
     RUN(test_delegation_path_patterns);
     RUN(test_rejects_malformed_metadata_of_each_role);
     RUN(test_reads_tufup_custom_fields);
+    RUN(test_reads_custom_by_tufups_rule);
     RUN(test_tells_patches_of_old_tufup_from_malformed_ones);
     RUN(test_target_paths_must_be_safe_file_names);
     RUN(test_consistent_snapshots_name_files_by_version_and_hash);
