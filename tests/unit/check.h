@@ -1,6 +1,10 @@
 /* A minimal test harness: each test file is one executable whose main() lists
  * its tests with RUN(); a failed CHECK prints where and why and fails the test.
- * The closing line "N passed, N failed" is what CI reads. */
+ * A test that cannot check its promise here says why with SKIP_TEST(), which
+ * prints "SKIPPED: <test>: <reason>" (scripts/test.sh collects these lines).
+ * CHECK_DONE() closes with "N passed, N failed, N skipped" and is main()'s
+ * exit status: 1 if a test failed, 77 (ctest's SKIP_RETURN_CODE,
+ * tests/CMakeLists.txt) if every test skipped, else 0. */
 #ifndef BL_CHECK_H
 #define BL_CHECK_H
 
@@ -11,6 +15,16 @@
 static int check_failures_in_test;
 static int check_tests_passed;
 static int check_tests_failed;
+static int check_tests_skipped;
+static const char *check_skip_reason;
+
+/* Leaves the running test, which counts as skipped for the reason given
+ * unless a CHECK failed before it. */
+#define SKIP_TEST(reason)               \
+    do {                                \
+        check_skip_reason = (reason);   \
+        return;                         \
+    } while (0)
 
 #define CHECK(cond)                                                                   \
     do {                                                                              \
@@ -51,21 +65,26 @@ static int check_tests_failed;
         }                                                                                    \
     } while (0)
 
-#define RUN(test)                                                  \
-    do {                                                           \
-        check_failures_in_test = 0;                                \
-        test();                                                    \
-        if (check_failures_in_test == 0) {                         \
-            check_tests_passed++;                                  \
-            printf("ok   %s\n", #test);                            \
-        } else {                                                   \
-            check_tests_failed++;                                  \
-            printf("FAIL %s\n", #test);                            \
-        }                                                          \
+#define RUN(test)                                                   \
+    do {                                                            \
+        check_failures_in_test = 0;                                 \
+        check_skip_reason = NULL;                                   \
+        test();                                                     \
+        if (check_failures_in_test != 0) {                          \
+            check_tests_failed++;                                   \
+            printf("FAIL %s\n", #test);                             \
+        } else if (check_skip_reason) {                             \
+            check_tests_skipped++;                                  \
+            printf("SKIPPED: %s: %s\n", #test, check_skip_reason);  \
+        } else {                                                    \
+            check_tests_passed++;                                   \
+            printf("ok   %s\n", #test);                             \
+        }                                                           \
     } while (0)
 
-#define CHECK_DONE()                                                             \
-    (printf("%d passed, %d failed\n", check_tests_passed, check_tests_failed), \
-     check_tests_failed == 0 ? 0 : 1)
+#define CHECK_DONE()                                                                     \
+    (printf("%d passed, %d failed, %d skipped\n", check_tests_passed, check_tests_failed, \
+            check_tests_skipped),                                                        \
+     check_tests_failed != 0 ? 1 : check_tests_passed == 0 && check_tests_skipped != 0 ? 77 : 0)
 
 #endif

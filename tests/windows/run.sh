@@ -8,8 +8,9 @@
 #
 #   tests/windows/run.sh [build-dir] [ctest args...]      (default build/mingw)
 #
-# Exits 0 with a "skipped" line only when Wine cannot run a Windows program on
-# this machine at all; any other failure fails.
+# Exits 77 (skipped, as ctest's SKIP_RETURN_CODE) with a line
+# "windows: SKIPPED: <why>" only when Wine cannot run a Windows program on this
+# machine at all; any other failure fails.
 set -eu
 cd "$(dirname "$0")/../.."
 build=${1:-build/mingw}
@@ -19,7 +20,7 @@ jobs=${BL_JOBS:-2}
 wine_bin=$(command -v wine64 || command -v wine || true)
 if [ -z "$wine_bin" ]; then
   echo "windows: SKIPPED: no wine on this machine (apt-get install wine64)"
-  exit 0
+  exit 77
 fi
 
 # The splash (SDL2, SDL2_ttf, SDL2_image linked statically) is part of the
@@ -58,7 +59,7 @@ trap cleanup EXIT INT TERM
 start=$(date +%s)
 if ! "$wine_bin" wineboot -i >/dev/null 2>&1; then
   echo "windows: SKIPPED: wine cannot start here ($wine_bin wineboot -i failed)"
-  exit 0
+  exit 77
 fi
 "$wineserver" -w
 echo "windows: Wine prefix $WINEPREFIX ready in $(($(date +%s) - start)) s"
