@@ -17,13 +17,14 @@
 
 #include <cJSON.h>
 
+#include "base/appname.h"
 #include "base/error.h"
 #include "base/fsutil.h"
 #include "release.h"
 #include "tuf/trust.h"
 
 #define RELEASE_ROLES 4 /* indexed by enum bl_trust_type */
-#define RELEASE_APP_MAX 64
+#define RELEASE_APP_MAX BL_APP_NAME_MAX
 #define RELEASE_ARCHIVE_SUFFIX ".tar.gz" /* targets {app}-{version}.tar.gz */
 #define RELEASE_PATCH_SUFFIX ".patch"    /* and {app}-{version}.patch */
 

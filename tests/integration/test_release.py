@@ -91,7 +91,7 @@ class ReleaseTest(unittest.TestCase):
         self.assertIn("already holds a repository", r.stderr)
 
     def test_usage_errors_exit_2(self):
-        for args in (["init"], ["init", "--app", "bad-name"], ["add", "onlyone"], ["frobnicate"],
+        for args in (["init"], ["init", "--app", "bad.name"], ["add", "onlyone"], ["frobnicate"],
                      ["rollout", "1.0.0", "150"], ["init", "--app", "x", "--threshold", "root=3",
                                                    "--role-keys", "root=2"]):
             r = self.pub.run(*args, check=False)
