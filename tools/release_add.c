@@ -83,11 +83,13 @@ cleanup:
     return rc;
 }
 
-/* The highest listed version of app below version (the patch's base), into
- * previous ("" when this is the first release); BL_EINVAL if version, or an
- * equal one spelt differently, is listed already. */
-static int find_previous(const release_repo *r, const bl_version *version, char *previous, size_t size,
-                         bl_error *err)
+/* The newest listed version of app, into previous ("" when this is the first
+ * release): the patch's base. BL_EINVAL if version, or an equal one spelt
+ * differently, is listed already, or if version is below the newest: a
+ * release slipped in below it would break the patch chain (the newer one's
+ * patch was made from another tar) for clients on the versions before it. */
+static int find_previous(const release_repo *r, const bl_version *version, const char *text_of_version,
+                         char *previous, size_t size, bl_error *err)
 {
     const cJSON *targets = cJSON_GetObjectItemCaseSensitive(release_repo_signed(r, BL_TRUST_TARGETS), "targets");
     const cJSON *t;
@@ -103,13 +105,18 @@ static int find_previous(const release_repo *r, const bl_version *version, char 
             bl_version_parse(text, &v, NULL) != BL_OK)
             continue;
         if (bl_version_compare(&v, version) == 0)
-            return bl_error_set(err, BL_EINVAL, "version %s is published already (%s)", text, name);
-        if (bl_version_compare(&v, version) < 0 && (!have || bl_version_compare(&v, &best) > 0)) {
+            return bl_error_set(err, BL_EINVAL, "version %s is published already (%s)", text_of_version, name);
+        if (!have || bl_version_compare(&v, &best) > 0) {
             best = v;
             have = 1;
             snprintf(previous, size, "%s", text);
         }
     }
+    if (have && bl_version_compare(&best, version) > 0)
+        return bl_error_set(err, BL_EINVAL,
+                            "version %s is below the newest published version, %s: publish a version above it "
+                            "(clients only move up, and patches chain from each version to the next)",
+                            text_of_version, previous);
     return BL_OK;
 }
 
@@ -234,13 +241,15 @@ static int list_targets(release_repo *repo, const add_request *req, const add_ru
 }
 
 /* What was published, with sizes and times, on stdout. */
-static void print_summary(const release_repo *repo, const add_request *req, const add_run *run)
+static void print_summary(const release_repo *repo, const char *version, const add_request *req,
+                          const add_run *run)
 {
     char size_text[3][32];
 
-    printf("added %s %s (%llu files, %llu folders, %llu links)\n", repo->settings.app, req->version,
-           (unsigned long long)run->stats.files, (unsigned long long)run->stats.folders,
-           (unsigned long long)run->stats.links);
+    printf("added %s %s (%llu file%s, %llu folder%s, %llu link%s)\n", repo->settings.app, version,
+           (unsigned long long)run->stats.files, release_util_plural(run->stats.files),
+           (unsigned long long)run->stats.folders, release_util_plural(run->stats.folders),
+           (unsigned long long)run->stats.links, release_util_plural(run->stats.links));
     release_util_size(run->archive_size, size_text[0], sizeof size_text[0]);
     release_util_size(run->tar_size, size_text[1], sizeof size_text[1]);
     printf("  archive  targets/%s  %s (tar %s), %.1f s\n", run->archive_name, size_text[0], size_text[1],
@@ -296,19 +305,24 @@ static int add(const release_env *env, const add_request *req, bl_error *err)
     add_run run;
     bl_version version;
     release_repo repo;
+    char canonical[BL_VERSION_MAX_TEXT];
     int rc;
 
     memset(&repo, 0, sizeof repo);
     memset(&run, 0, sizeof run);
     run.started = uv_hrtime();
-    if ((rc = bl_version_parse(req->version, &version, err)) != BL_OK || !bl_version_is_safe_name(req->version)) {
-        if (rc == BL_OK)
-            rc = bl_error_set(err, BL_EINVAL, "'%s' cannot be a version name", req->version);
+    /* one spelling per version (PEP 440's normal form), so that v0.30 and
+     * 0.30 can never be two releases */
+    if ((rc = bl_version_parse(req->version, &version, err)) != BL_OK)
         return rc;
-    }
+    if (bl_version_format(&version, canonical, sizeof canonical) != BL_OK || !bl_version_is_safe_name(canonical))
+        return bl_error_set(err, BL_EINVAL, "'%s' cannot be a version name (at most %d characters)", req->version,
+                            BL_VERSION_MAX_TEXT - 1);
+    if (strcmp(canonical, req->version) != 0)
+        fprintf(stderr, "publishing '%s' as %s, its PEP 440 normal form\n", req->version, canonical);
     if ((rc = release_repo_open(env, &repo, err)) != BL_OK ||
-        (rc = find_previous(&repo, &version, run.previous, sizeof run.previous, err)) != BL_OK ||
-        (rc = prepare_files(env, &repo, req->version, &run, err)) != BL_OK)
+        (rc = find_previous(&repo, &version, canonical, run.previous, sizeof run.previous, err)) != BL_OK ||
+        (rc = prepare_files(env, &repo, canonical, &run, err)) != BL_OK)
         goto cleanup;
 
     fprintf(stderr, "packing %s ...\n", req->app_dir);
@@ -326,7 +340,7 @@ static int add(const release_env *env, const add_request *req, bl_error *err)
     run.committing = 1;
     if ((rc = release_repo_commit(&repo, err)) != BL_OK) /* signs and writes the metadata */
         goto cleanup;
-    print_summary(&repo, req, &run);
+    print_summary(&repo, canonical, req, &run);
 
 cleanup:
     remove_files(&run, rc);

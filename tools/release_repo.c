@@ -8,6 +8,7 @@
 
 #include "platform.h"
 #include "release_keys.h"
+#include "release_util.h"
 #include "update/digest.h"
 
 #define SPEC_VERSION "1.0.31"
@@ -387,8 +388,9 @@ static int sign_as(release_repo *r, cJSON *doc, const cJSON *root_signed, int ro
     }
     if (count < threshold)
         return bl_error_set(err, BL_ESIGNATURE,
-                            "%s needs %llu signatures by %s keys, and the keys folder %s holds only %llu of them",
-                            what, (unsigned long long)threshold, release_role_names[role], r->env->keys_dir,
+                            "%s needs %llu signature%s by %s keys, and the keys folder %s holds %s%llu of them",
+                            what, (unsigned long long)threshold, release_util_plural(threshold),
+                            release_role_names[role], r->env->keys_dir, count ? "only " : "",
                             (unsigned long long)count);
     return BL_OK;
 }

@@ -64,7 +64,12 @@ void release_util_size(uint64_t bytes, char *out, size_t size)
     else if (bytes >= 10000u)
         snprintf(out, size, "%.0f KB", (double)bytes / 1e3);
     else
-        snprintf(out, size, "%llu bytes", (unsigned long long)bytes);
+        snprintf(out, size, "%llu byte%s", (unsigned long long)bytes, release_util_plural(bytes));
+}
+
+const char *release_util_plural(uint64_t n)
+{
+    return n == 1 ? "" : "s";
 }
 
 int release_util_percent(const char *text, int *out)

@@ -23,6 +23,9 @@ int release_util_rename(const char *from, const char *to, bl_error *err);
 /* "1.5 MB", "312 KB", "87 bytes" (powers of 1000, as file managers show). */
 void release_util_size(uint64_t bytes, char *out, size_t size);
 
+/* "s" unless n is 1: "%llu file%s" reads "1 file", "2 files". */
+const char *release_util_plural(uint64_t n);
+
 /* A whole percentage 0..100 ("10", "10%"); 1 on success. Whole numbers
  * only: canonical JSON, which signatures cover, has no fractions. */
 int release_util_percent(const char *text, int *out);

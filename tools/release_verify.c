@@ -36,8 +36,8 @@ static void check_patch_header(const char *path, const char *name, const bl_trus
     if (bl_delta_file_open(path, &file, &src, &err) != BL_OK || bl_delta_patch_size(&src, &size, &err) != BL_OK) {
         problem(t, name, &err);
     } else if (size != info->tar_size) {
-        bl_error_set(&err, BL_ECORRUPT, "the patch makes %llu bytes, its metadata promises a tar of %llu",
-                     (unsigned long long)size, (unsigned long long)info->tar_size);
+        bl_error_set(&err, BL_ECORRUPT, "the patch makes %llu byte%s, its metadata promises a tar of %llu",
+                     (unsigned long long)size, release_util_plural(size), (unsigned long long)info->tar_size);
         problem(t, name, &err);
     }
     bl_delta_file_close(file);

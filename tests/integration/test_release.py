@@ -196,12 +196,64 @@ class ReleaseTest(unittest.TestCase):
         self.assertEqual(sorted(os.listdir(os.path.join(self.pub.repo, "targets"))), before)
         self.assertEqual(self.meta("timestamp.json"), ts)
 
-    def test_a_patch_is_made_from_the_highest_lower_version(self):
+    def test_a_patch_is_made_from_the_newest_version_and_a_lower_one_is_refused(self):
         self.pub.init()
         self.pub.add("1.0.0")
-        self.pub.add("1.10.0")
-        r = self.pub.add("1.2.0")  # a hotfix after a later release: from 1.0.0, not 1.10.0
+        r = self.pub.add("1.10.0")
         self.assertIn("from 1.0.0", r.stdout)
+        # Before (issue 21): 1.2.0 was published after 1.10.0, and a client on
+        # 1.0.0 taking 1.10.0 by patches applied 1.10.0's patch (made from
+        # 1.0.0) to 1.2.0's files.
+        folder = app_folder(self.pub.apps, "1.2.0")
+        r = self.pub.run("add", folder, "1.2.0", check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("version 1.2.0 is below the newest published version, 1.10.0", r.stderr)
+        self.assertNotIn("bomiot-1.2.0.tar.gz", self.targets())
+        r = self.pub.add("1.11.0")
+        self.assertIn("from 1.10.0", r.stdout)
+        self.assertEqual(self.verify().returncode, 0)
+
+    def test_a_version_is_published_in_its_pep440_normal_form(self):
+        # Before (issue 21): add DIR v0.30 published bomiot-v0.30.tar.gz.
+        self.pub.init()
+        folder = app_folder(self.pub.apps, "x")
+        r = self.pub.run("add", folder, "v0.30")
+        self.assertIn("publishing 'v0.30' as 0.30, its PEP 440 normal form", r.stderr)
+        self.assertIn("added bomiot 0.30 ", r.stdout)
+        r = self.pub.run("add", folder, "1.0-RC.1")
+        self.assertIn("as 1.0rc1", r.stderr)
+        self.assertEqual(sorted(self.targets()), ["bomiot-0.30.tar.gz", "bomiot-1.0rc1.patch",
+                                                  "bomiot-1.0rc1.tar.gz"])
+        for spelling in ("0.30", "v0.30", "0.30.0", "1.0rc1", "1.0c1"):
+            r = self.pub.run("add", folder, spelling, check=False)
+            self.assertEqual(r.returncode, 1, spelling)
+            self.assertIn("is published already", r.stderr)
+        # rollout finds a release by any spelling of its version
+        r = self.pub.run("rollout", "V1.0-rc1", "20")
+        self.assertIn("bomiot 1.0rc1 now rolls out to 20%", r.stdout)
+        self.assertEqual(self.targets()["bomiot-1.0rc1.tar.gz"]["custom"]["user"], {"rollout": 20})
+        self.assertEqual(self.verify().returncode, 0)
+
+    def test_app_names_follow_the_launchers_rule(self):
+        # Before (issue 21): init --app my.app was accepted (the launcher
+        # refuses app_name "my.app"), init --app my-app refused as if --app
+        # were missing.
+        r = self.pub.run("init", "--app", "my.app", check=False)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("the app name 'my.app' holds '.', which is not allowed: an app name is 1 to 63 ASCII "
+                      "letters, digits, '_' and '-', starting with a letter or digit", r.stderr)
+        self.assertFalse(os.path.exists(self.pub.repo))
+        r = self.pub.run("init", check=False)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--app NAME is required", r.stderr)
+        r = self.pub.run("init", "--app", "-x", check=False)
+        self.assertIn("starts with '-'", r.stderr)
+        self.pub.run("init", "--app", "my-app")
+        folder = app_folder(self.pub.apps, "x")
+        self.pub.run("add", folder, "1.0")
+        self.pub.run("add", folder, "1.1")
+        self.assertEqual(sorted(self.targets()), ["my-app-1.0.tar.gz", "my-app-1.1.patch", "my-app-1.1.tar.gz"])
+        self.assertRegex(self.pub.run("ls").stdout, r"(?m)^1\.1 ")
         self.assertEqual(self.verify().returncode, 0)
 
     # ---- rollout, sign, expiry ----
