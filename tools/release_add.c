@@ -3,7 +3,10 @@
  * the patch); the patch from the previous version's tar (its archive
  * gunzipped) is made with the delta engine; both targets are listed with
  * tufup's custom fields and targets, snapshot and timestamp are re-signed.
- * Nothing in the repository changes unless every step succeeded. */
+ * Everything is made in a scratch folder beside the keys and moved into
+ * targets/ at the end, so the published folder never holds a half-written
+ * file; nothing in the repository or the keys folder changes unless every
+ * step succeeded (a full disk while the metadata is written aside). */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -153,18 +156,18 @@ typedef struct {
     char new_tar[BL_PATH_MAX], old_tar[BL_PATH_MAX];
     char archive_name[160], patch_name[160];
     char archive_path[BL_PATH_MAX], patch_path[BL_PATH_MAX];
-    char archive_tmp[BL_PATH_MAX], patch_tmp[BL_PATH_MAX]; /* .partial, in targets/ */
+    char archive_tmp[BL_PATH_MAX], patch_tmp[BL_PATH_MAX]; /* in the scratch folder */
     char previous[BL_VERSION_MAX_TEXT]; /* the patch's base, "" for the first release */
     unsigned char tar_sha256[32];
     uint64_t tar_size, archive_size, patch_size;
     bl_tarball_stats stats;
     uint64_t started, packed, diffed; /* uv_hrtime() */
-    int made_patch, renamed, committing;
+    int made_patch, renamed;
 } add_run;
 
-/* Names the targets of version and their paths in targets/ (final and
- * .partial), and makes the scratch folder: with the keys, never in the
- * published folder. Fills run; err on a path too long or a folder not made. */
+/* Names the targets of version and their paths in targets/, and makes the
+ * scratch folder where they are made: with the keys, never in the published
+ * folder. Fills run; err on a path too long or a folder not made. */
 static int prepare_files(const release_env *env, const release_repo *repo, const char *version, add_run *run,
                          bl_error *err)
 {
@@ -178,15 +181,14 @@ static int prepare_files(const release_env *env, const release_repo *repo, const
         return rc;
     if ((rc = release_util_work_dir(env, run->work, sizeof run->work, err)) != BL_OK)
         return rc;
+    /* the whole scratch folder goes at the end: a cut path is only an error */
     if (snprintf(run->new_tar, sizeof run->new_tar, "%s/new.tar", run->work) >= (int)sizeof run->new_tar ||
-        snprintf(run->old_tar, sizeof run->old_tar, "%s/old.tar", run->work) >= (int)sizeof run->old_tar) {
-        run->new_tar[0] = run->old_tar[0] = '\0'; /* a cut path names another file: remove nothing */
-        return bl_error_set(err, BL_ETOOBIG, "path too long: %s", run->work);
-    }
-    if (snprintf(run->archive_tmp, sizeof run->archive_tmp, "%s.partial", run->archive_path) >=
+        snprintf(run->old_tar, sizeof run->old_tar, "%s/old.tar", run->work) >= (int)sizeof run->old_tar ||
+        snprintf(run->archive_tmp, sizeof run->archive_tmp, "%s/%s", run->work, run->archive_name) >=
             (int)sizeof run->archive_tmp ||
-        snprintf(run->patch_tmp, sizeof run->patch_tmp, "%s.partial", run->patch_path) >= (int)sizeof run->patch_tmp)
-        return bl_error_set(err, BL_ETOOBIG, "path too long: %s", run->patch_path);
+        snprintf(run->patch_tmp, sizeof run->patch_tmp, "%s/%s", run->work, run->patch_name) >=
+            (int)sizeof run->patch_tmp)
+        return bl_error_set(err, BL_ETOOBIG, "path too long: %s", run->work);
     return BL_OK;
 }
 
@@ -209,16 +211,17 @@ static int make_patch(const release_repo *repo, add_run *run, bl_error *err)
     return BL_OK;
 }
 
-/* Renames the .partial files to their target names, counting in run->renamed
- * (1: the archive, 2: the patch too, if any) what a failure must remove. */
+/* Moves the finished files into targets/ under their names, counting in
+ * run->renamed (1: the archive, 2: the patch too, if any) what a failure
+ * must remove. */
 static int move_into_targets(add_run *run, bl_error *err)
 {
     int rc;
 
-    if ((rc = release_util_rename(run->archive_tmp, run->archive_path, err)) != BL_OK)
+    if ((rc = release_util_move(run->archive_tmp, run->archive_path, err)) != BL_OK)
         return rc;
     run->renamed = 1;
-    if (run->made_patch && (rc = release_util_rename(run->patch_tmp, run->patch_path, err)) != BL_OK)
+    if (run->made_patch && (rc = release_util_move(run->patch_tmp, run->patch_path, err)) != BL_OK)
         return rc;
     run->renamed = 2;
     return BL_OK;
@@ -274,32 +277,25 @@ static void print_summary(const release_repo *repo, const char *version, const a
         printf("  required yes\n");
 }
 
-/* Removes the scratch files and folder; after a failure (rc != BL_OK) also
- * what this run put in targets/, unless the commit had begun. */
-static void remove_files(const add_run *run, int rc)
+/* Removes the scratch folder; after a failure (rc != BL_OK) also what this
+ * run put in targets/, unless the commit had begun writing metadata that
+ * lists it. */
+static void remove_files(release_repo *repo, const add_run *run, int rc)
 {
-    if (rc != BL_OK) {
-        /* the targets were not listed: remove what this run put in the folder */
-        if (run->archive_tmp[0])
-            remove(run->archive_tmp);
-        if (run->patch_tmp[0])
-            remove(run->patch_tmp);
-        if (!run->committing && run->renamed >= 1)
+    if (rc != BL_OK && !repo->written) {
+        if (run->renamed >= 1)
             remove(run->archive_path);
-        if (!run->committing && run->renamed >= 2 && run->made_patch)
+        if (run->renamed >= 2 && run->made_patch)
             remove(run->patch_path);
+        release_repo_discard_links(repo);
     }
-    if (run->new_tar[0])
-        remove(run->new_tar);
-    if (run->old_tar[0])
-        remove(run->old_tar);
     if (run->work[0])
-        release_util_remove_dir(run->work);
+        release_util_remove_work_dir(run->work);
 }
 
 /* Publishes req->app_dir as req->version: pack, patch from the previous
  * version, move into targets/, list, sign. err says which step failed; the
- * repository is left as it was unless the commit had begun. */
+ * repository is left as it was unless the commit had begun writing. */
 static int add(const release_env *env, const add_request *req, bl_error *err)
 {
     add_run run;
@@ -337,13 +333,12 @@ static int add(const release_env *env, const add_request *req, bl_error *err)
     }
     if ((rc = move_into_targets(&run, err)) != BL_OK || (rc = list_targets(&repo, req, &run, err)) != BL_OK)
         goto cleanup;
-    run.committing = 1;
-    if ((rc = release_repo_commit(&repo, err)) != BL_OK) /* signs and writes the metadata */
+    if ((rc = release_repo_commit(&repo, err)) != BL_OK) /* signs, then writes the metadata */
         goto cleanup;
     print_summary(&repo, canonical, req, &run);
 
 cleanup:
-    remove_files(&run, rc);
+    remove_files(&repo, &run, rc);
     release_repo_close(&repo);
     return rc;
 }

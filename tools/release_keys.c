@@ -211,3 +211,17 @@ int release_keys_retire(const char *keys_dir, const char *keyid, bl_error *err)
         return bl_error_set(err, BL_EIO, "cannot move %s to %s: %s", path, to, uv_strerror(r));
     return BL_OK;
 }
+
+int release_keys_discard(const char *keys_dir, const char *keyid)
+{
+    char path[BL_PATH_MAX];
+    uv_fs_t req;
+    bl_error err;
+    int r;
+
+    if (key_path(keys_dir, keyid, path, sizeof path, &err) != BL_OK)
+        return err.code;
+    r = uv_fs_unlink(NULL, &req, path, NULL);
+    uv_fs_req_cleanup(&req);
+    return r < 0 ? BL_EIO : BL_OK;
+}

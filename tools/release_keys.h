@@ -30,4 +30,8 @@ int release_keys_public_json(const char *keys_dir, const char *keyid, cJSON **ou
  * an old root by hand); a key the folder does not hold is not an error. */
 int release_keys_retire(const char *keys_dir, const char *keyid, bl_error *err);
 
+/* Deletes keyid's file: a key made by a run that then failed, which no
+ * metadata lists. */
+int release_keys_discard(const char *keys_dir, const char *keyid);
+
 #endif

@@ -79,6 +79,7 @@ static int run_keys(const release_env *env, int argc, char **argv)
         return release_usage(&release_verb_keys);
 
     bl_error_clear(&err);
+    keyid[0] = '\0';
     if ((rc = release_repo_open(env, &repo, &err)) != BL_OK)
         goto cleanup;
     release_repo_touch(&repo, BL_TRUST_ROOT); /* before the change: the old root signs too */
@@ -122,6 +123,9 @@ static int run_keys(const release_env *env, int argc, char **argv)
     printf("root is now version %.0f (%s/metadata/%.0f.root.json, signed by the old and the new root keys)\n",
            root_version, env->repo_dir, root_version);
 cleanup:
+    /* a key made for a change that did not happen goes, unless a root listing it was written */
+    if (rc != BL_OK && keyid[0] && !repo.written)
+        release_keys_discard(env->keys_dir, keyid);
     release_repo_close(&repo);
     if (rc != BL_OK) {
         fprintf(stderr, "bomiot-release keys: %s\n", err.msg);

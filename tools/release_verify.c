@@ -1,12 +1,15 @@
 /* bomiot-release verify and ls. verify reads the repository exactly as an
  * installed launcher would, through the launcher's own TUF client over
  * file:// (starting from 1.root.json, following every root rotation), then
- * checks each target's length and hashes and each patch's promised tar size. */
+ * checks each target's length and hashes and each patch's promised tar size,
+ * and that the folder holds no file the metadata does not list. Neither
+ * needs the keys folder. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uv.h>
 
+#include "base/fsutil.h"
 #include "delta/delta.h"
 #include "release.h"
 #include "release_repo.h"
@@ -66,6 +69,104 @@ static void check_target(const char *repo_dir, const bl_trust *trust, const bl_t
         check_patch_header(path, target->path, &info, t);
 }
 
+/* ---- files the metadata does not list ---- */
+
+typedef struct {
+    const bl_trust *trust;
+    const char *repo_dir, *folder; /* "metadata" or "targets" */
+    tally *t;
+} listing;
+
+/* "N.<name>" with 1 <= N <= max: a version of name kept beside it. */
+static int is_version_of(const char *file, const char *name, uint64_t max)
+{
+    char *end;
+    unsigned long long n = strtoull(file, &end, 10);
+    return end != file && file[0] != '0' && *end == '.' && strcmp(end + 1, name) == 0 && n >= 1 && n <= max;
+}
+
+static int metadata_listed(const bl_trust *trust, const char *file)
+{
+    const bl_trust_metadata *snapshot = bl_trust_get(trust, BL_TRUST_SNAPSHOT);
+    int consistent = bl_trust_consistent_snapshot(trust);
+    size_t i;
+
+    if (strcmp(file, "root.json") == 0 || strcmp(file, "timestamp.json") == 0 ||
+        strcmp(file, "snapshot.json") == 0 || is_version_of(file, "root.json", bl_trust_root_version(trust)))
+        return 1;
+    if (consistent && snapshot && is_version_of(file, "snapshot.json", snapshot->version))
+        return 1;
+    for (i = 0; snapshot && i < snapshot->meta_count; i++)
+        if (strcmp(file, snapshot->meta[i].name) == 0 ||
+            (consistent && is_version_of(file, snapshot->meta[i].name, snapshot->meta[i].version)))
+            return 1;
+    return 0;
+}
+
+static int targets_listed(const bl_trust *trust, const char *file, int is_dir)
+{
+    const bl_trust_metadata *targets = bl_trust_get(trust, BL_TRUST_TARGETS);
+    char hashed[512];
+    size_t i, n = strlen(file);
+    bl_error err;
+
+    for (i = 0; targets && i < targets->target_count; i++) {
+        const bl_trust_target *target = &targets->targets[i];
+        if (is_dir ? strncmp(target->path, file, n) == 0 && target->path[n] == '/'
+                   : strcmp(target->path, file) == 0 ||
+                         (bl_trust_target_file_name(trust, target, hashed, sizeof hashed, &err) == BL_OK &&
+                          strcmp(hashed, file) == 0))
+            return 1;
+    }
+    return 0;
+}
+
+static int check_entry(void *ctx, const char *name, int is_dir)
+{
+    listing *l = ctx;
+    int listed;
+
+    if (!l->folder)
+        listed = is_dir && (strcmp(name, "metadata") == 0 || strcmp(name, "targets") == 0);
+    else if (strcmp(l->folder, "metadata") == 0)
+        listed = !is_dir && metadata_listed(l->trust, name);
+    else
+        listed = targets_listed(l->trust, name, is_dir);
+    if (!listed) {
+        printf("FAIL stray file %s%s%s%s: the metadata does not list it, so no client reads it; remove it "
+               "before publishing\n",
+               l->folder ? l->folder : "", l->folder ? "/" : "", name, is_dir ? "/" : "");
+        l->t->problems++;
+    }
+    return 0;
+}
+
+/* Every file in the repository that the verified metadata does not list (a
+ * .partial, a stray copy, a file of another repository) is a problem: the
+ * folder is published whole. */
+static void check_unlisted(const char *repo_dir, const bl_trust *trust, tally *t)
+{
+    static const char *const folders[] = {NULL, "metadata", "targets"};
+    char path[BL_PATH_MAX];
+    listing l;
+    bl_error err;
+    size_t i;
+
+    for (i = 0; i < sizeof folders / sizeof folders[0]; i++) {
+        l.trust = trust;
+        l.repo_dir = repo_dir;
+        l.folder = folders[i];
+        l.t = t;
+        if (snprintf(path, sizeof path, "%s%s%s", repo_dir, folders[i] ? "/" : "", folders[i] ? folders[i] : "") >=
+                (int)sizeof path ||
+            bl_fs_list_dir(path, check_entry, &l, &err) != BL_OK) {
+            if (folders[i] && strcmp(folders[i], "targets") == 0 && !bl_fs_exists(path))
+                continue; /* no targets yet */
+            problem(t, path, &err);
+        }
+    }
+}
+
 static int run_verify(const release_env *env, int argc, char **argv)
 {
     char abs_repo[BL_PATH_MAX], url[BL_PATH_MAX + 16], shipped[BL_PATH_MAX], work[BL_PATH_MAX];
@@ -76,6 +177,8 @@ static int run_verify(const release_env *env, int argc, char **argv)
     bl_error err;
     uv_fs_t req;
     tally t = {0, 0};
+    int listed_problems;
+    bl_error err2;
     size_t i;
     int r;
 
@@ -99,7 +202,7 @@ static int run_verify(const release_env *env, int argc, char **argv)
     }
     bl_log_set_level(BL_LOG_WARN); /* the client's progress notes are not news here */
     /* a client that has never seen this repository: an empty metadata folder */
-    if (bl_fetch_global_init(&err) != BL_OK || release_util_work_dir(env, work, sizeof work, &err) != BL_OK)
+    if (bl_fetch_global_init(&err) != BL_OK || release_util_temp_dir("bomiot-verify", work, sizeof work, &err) != BL_OK)
         goto done;
     bl_fetch_defaults(&fetch);
     memset(&repo, 0, sizeof repo);
@@ -120,11 +223,15 @@ static int run_verify(const release_env *env, int argc, char **argv)
         check_target(abs_repo, trust, &targets->targets[i], &t);
     printf("%s   targets: %d listed, %d problem%s\n", t.problems ? "FAIL" : "ok", t.targets, t.problems,
            t.problems == 1 ? "" : "s");
+    listed_problems = t.problems;
+    check_unlisted(abs_repo, trust, &t);
+    if (t.problems == listed_problems)
+        printf("ok   files: every file in the repository is listed in the metadata\n");
 
 done:
     bl_trust_free(trust);
     if (work[0])
-        release_util_remove_dir(work);
+        bl_fs_remove_tree(work, &err2);
     bl_fetch_global_cleanup();
     if (err.code != BL_OK && t.problems == 0) {
         fprintf(stderr, "bomiot-release verify: %s\n", err.msg);
@@ -226,6 +333,7 @@ cleanup:
 }
 
 const release_verb release_verb_verify = {
-    "verify", "", "check the whole repository as a new client would; exit 0 only if all is good", run_verify};
+    "verify", "", "check the repository as a new client would, and for unlisted files; exit 0 only if all is good",
+    run_verify};
 const release_verb release_verb_ls = {"ls", "", "list the published versions, sizes, rollout and required",
                                       run_ls};

@@ -21,6 +21,26 @@ from blrepo import APP, Publisher, app_folder, flip_byte  # noqa: E402
 DAY = 86400
 
 
+def tree(*roots):
+    """Every file, folder and link under roots with its mode and bytes (or
+    link target): two calls give equal results only for identical trees."""
+    seen = {}
+    for root in roots:
+        for dirpath, dirs, files in os.walk(root):
+            for name in dirs + files:
+                path = os.path.join(dirpath, name)
+                st = os.lstat(path)
+                if stat.S_ISLNK(st.st_mode):
+                    what = ("link", os.readlink(path))
+                elif stat.S_ISDIR(st.st_mode):
+                    what = ("dir",)
+                else:
+                    with open(path, "rb") as f:
+                        what = ("file", f.read())
+                seen[os.path.relpath(path, os.path.dirname(root))] = (stat.S_IMODE(st.st_mode),) + what
+    return seen
+
+
 def load(path):
     with open(path) as f:
         return json.load(f)
@@ -255,6 +275,112 @@ class ReleaseTest(unittest.TestCase):
         self.assertEqual(sorted(self.targets()), ["my-app-1.0.tar.gz", "my-app-1.1.patch", "my-app-1.1.tar.gz"])
         self.assertRegex(self.pub.run("ls").stdout, r"(?m)^1\.1 ")
         self.assertEqual(self.verify().returncode, 0)
+
+    # ---- a verb that fails changes nothing ----
+
+    def assert_fails_and_changes_nothing(self, *args, message):
+        before = tree(self.pub.repo, self.pub.keys)
+        r = self.pub.run(*args, check=False)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn(message, r.stderr)
+        after = tree(self.pub.repo, self.pub.keys)
+        self.assertEqual(sorted(after), sorted(before))
+        self.assertEqual(after, before)
+        return r
+
+    def take_offline(self, role):
+        offline = os.path.join(self.pub.dir, "offline")
+        os.makedirs(offline, exist_ok=True)
+        ids = self.meta("root.json")["signed"]["roles"][role]["keyids"]
+        moved = [n for n in os.listdir(self.pub.keys) if any(i in n for i in ids)]
+        self.assertTrue(moved)
+        for name in moved:
+            os.rename(os.path.join(self.pub.keys, name), os.path.join(offline, name))
+        return lambda: [os.rename(os.path.join(offline, n), os.path.join(self.pub.keys, n)) for n in moved]
+
+    def test_a_failed_add_leaves_repository_and_keys_as_they_were(self):
+        # Before (issue 21): the archive's .partial stayed in targets/ and
+        # keystore/work/ behind; a key offline at signing left targets.json
+        # signed and written with snapshot.json unchanged.
+        for consistent in ((), ("--consistent-snapshot",)):
+            with self.subTest(consistent=consistent):
+                self.pub.cleanup()
+                self.pub = Publisher()
+                self.pub.init(*consistent)
+                self.pub.add("1.0.0")
+                # a fifo in the folder: refused half way through the archive
+                folder = app_folder(self.pub.apps, "1.1.0")
+                os.mkfifo(os.path.join(folder, "zz-fifo"))
+                self.assert_fails_and_changes_nothing("add", folder, "1.1.0", message="zz-fifo")
+                os.unlink(os.path.join(folder, "zz-fifo"))
+                # the snapshot key offline: archive and patch made, nothing signed
+                back = self.take_offline("snapshot")
+                self.assert_fails_and_changes_nothing("add", folder, "1.1.0",
+                                                      message="needs 1 signature by snapshot keys")
+                back()
+                # the previous archive damaged: the patch cannot be made
+                archive = self.pub.archive("1.0.0")
+                with open(archive, "rb") as f:
+                    good = f.read()
+                with open(archive, "wb") as f:
+                    f.write(good[:len(good) // 2])
+                self.assert_fails_and_changes_nothing("add", folder, "1.1.0", message="bomiot-release add:")
+                with open(archive, "wb") as f:
+                    f.write(good)
+                self.pub.run("add", folder, "1.1.0")
+                r = self.verify()
+                self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+                self.assertFalse(os.path.exists(os.path.join(self.pub.keys, "work")))
+
+    def test_failed_key_changes_and_rollouts_leave_everything_as_it_was(self):
+        self.pub.init()
+        self.pub.add("1.0.0")
+        back = self.take_offline("root")
+        for args in (("keys", "add", "targets"), ("keys", "rotate", "snapshot"), ("sign", "root")):
+            self.assert_fails_and_changes_nothing(*args, message="needs 1 signature by root keys")
+        back()
+        back = self.take_offline("targets")
+        self.assert_fails_and_changes_nothing("rollout", "1.0.0", "50", message="needs 1 signature by targets keys")
+        back()
+        self.assertEqual(self.verify().returncode, 0)
+
+    def test_a_dead_runs_scratch_folder_is_removed_by_the_next_run(self):
+        self.pub.init()
+        stale = os.path.join(self.pub.keys, "work", "run-999999999-abcdef")
+        os.makedirs(stale)
+        with open(os.path.join(stale, "new.tar"), "wb") as f:
+            f.write(b"left by a run that was killed")
+        self.pub.add("1.0.0")
+        self.assertFalse(os.path.exists(os.path.join(self.pub.keys, "work")))
+
+    def test_verify_names_every_file_the_metadata_does_not_list(self):
+        # Before (issue 21): a .partial in targets/ passed as "the repository is good".
+        self.pub.init("--consistent-snapshot")
+        self.pub.add("1.0.0")
+        self.pub.add("1.1.0")
+        self.pub.run("keys", "rotate", "root")
+        r = self.verify()
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("every file in the repository is listed", r.stdout)
+        strays = ["targets/bomiot-1.2.0.tar.gz.partial", "targets/notes.txt", "metadata/9.root.json",
+                  "metadata/99.targets.json", "metadata/bomiot.json", "index.html"]
+        for stray in strays:
+            with open(os.path.join(self.pub.repo, stray), "w") as f:
+                f.write("x")
+        os.makedirs(os.path.join(self.pub.repo, "targets", "old"))
+        r = self.verify()
+        self.assertEqual(r.returncode, 1)
+        for stray in strays + ["targets/old/"]:
+            self.assertIn(f"FAIL stray file {stray}: the metadata does not list it", r.stdout)
+        self.assertIn("NOT fit to serve", r.stderr)
+
+    def test_verify_needs_only_the_repository(self):
+        self.pub.init()
+        self.pub.add("1.0.0")
+        shutil.rmtree(self.pub.keys)
+        r = self.verify()
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertFalse(os.path.exists(self.pub.keys))
 
     # ---- rollout, sign, expiry ----
 
