@@ -29,7 +29,7 @@ static int add_key(release_repo *r, int role, char keyid[RELEASE_KEYID_SIZE], bl
 {
     cJSON *public_key, *keys = cJSON_GetObjectItemCaseSensitive(release_repo_signed(r, BL_TRUST_ROOT), "keys");
     int rc;
-    if ((rc = release_keys_generate(r->env->keys_dir, keyid, err)) != BL_OK ||
+    if ((rc = release_keys_generate(r->env->keys_dir, release_role_names[role], keyid, err)) != BL_OK ||
         (rc = release_keys_public_json(r->env->keys_dir, keyid, &public_key, err)) != BL_OK)
         return rc;
     cJSON_AddItemToObject(keys, keyid, public_key);

@@ -285,7 +285,7 @@ int release_repo_create(const release_env *env, const release_settings *settings
         ids = cJSON_AddArrayToObject(entry, "keyids");
         cJSON_AddNumberToObject(entry, "threshold", threshold[role]);
         for (i = 0; i < count[role]; i++) {
-            if ((rc = release_keys_generate(env->keys_dir, keyid, err)) != BL_OK ||
+            if ((rc = release_keys_generate(env->keys_dir, release_role_names[role], keyid, err)) != BL_OK ||
                 (rc = release_keys_public_json(env->keys_dir, keyid, &public_key, err)) != BL_OK)
                 return rc;
             cJSON_AddItemToObject(keys, keyid, public_key);

@@ -10,7 +10,7 @@
  *                   (and N.snapshot.json, N.targets.json with consistent snapshots)
  *   <repo>/targets/<name>  (and <sha256>.<name> with consistent snapshots)
  *   <keys>/settings.json   the app name and expiry periods
- *   <keys>/<keyid>.key     private keys (release_keys.h)
+ *   <keys>/<role>-<keyid>.key  private keys (release_keys.h)
  */
 #ifndef BL_RELEASE_REPO_H
 #define BL_RELEASE_REPO_H

@@ -443,7 +443,7 @@ class ReleaseTest(unittest.TestCase):
         signers = {s["keyid"] for s in two["signatures"]}
         self.assertTrue(set(old_root) <= signers)  # signed by the old root key
         self.assertTrue(set(two["signed"]["roles"]["root"]["keyids"]) <= signers)  # and the new
-        self.assertTrue(os.path.exists(os.path.join(self.pub.keys, "retired", old_root[0] + ".key")))
+        self.assertTrue(os.path.exists(os.path.join(self.pub.keys, "retired", f"root-{old_root[0]}.key")))
         self.pub.run("keys", "rotate", "timestamp")
         self.pub.run("keys", "add", "snapshot")
         targets_keys = self.meta("root.json")["signed"]["roles"]["targets"]["keyids"]
@@ -457,6 +457,28 @@ class ReleaseTest(unittest.TestCase):
         self.assertIn("root version 4", r.stdout)
         self.pub.add("1.1.0")
         self.assertEqual(self.verify().returncode, 0)
+
+    def test_key_files_name_their_role_and_old_names_still_work(self):
+        # Before (issue 21): <keyid>.key, so nothing told which file was the
+        # root key that docs/release.md asks to keep offline.
+        self.pub.init("--role-keys", "targets=2")
+        roles = self.meta("root.json")["signed"]["roles"]
+        expected = sorted(f"{role}-{keyid}.key" for role, entry in roles.items() for keyid in entry["keyids"])
+        self.assertEqual(sorted(n for n in os.listdir(self.pub.keys) if n.endswith(".key")), expected)
+        self.pub.add("1.0.0")
+        # a keystore made before: every key under its old name
+        for name in expected:
+            os.rename(os.path.join(self.pub.keys, name), os.path.join(self.pub.keys, name.split("-", 1)[1]))
+        self.pub.add("1.1.0")
+        self.pub.run("rollout", "1.1.0", "30")
+        old_root = roles["root"]["keyids"][0]
+        self.pub.run("keys", "rotate", "root")
+        self.assertTrue(os.path.exists(os.path.join(self.pub.keys, "retired", f"{old_root}.key")))
+        new_root = self.meta("root.json")["signed"]["roles"]["root"]["keyids"][0]
+        self.assertTrue(os.path.exists(os.path.join(self.pub.keys, f"root-{new_root}.key")))
+        self.pub.run("sign", "targets")
+        r = self.verify()
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
 
     def test_consistent_snapshots_publish_versioned_and_hashed_names(self):
         self.pub.init("--consistent-snapshot")
