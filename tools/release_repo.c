@@ -227,6 +227,38 @@ int release_repo_target_version(const release_repo *r, const char *name, char *v
     return 0;
 }
 
+int release_target_split(const char *name, char *app, size_t app_size, char *version, size_t version_size,
+                         int *is_patch)
+{
+    size_t len = strlen(name), run, dash, rest;
+
+    if (len > 7 && strcmp(name + len - 7, RELEASE_ARCHIVE_SUFFIX) == 0) {
+        *is_patch = 0;
+        len -= 7;
+    } else if (len > 6 && strcmp(name + len - 6, RELEASE_PATCH_SUFFIX) == 0) {
+        *is_patch = 1;
+        len -= 6;
+    } else {
+        return 0;
+    }
+    run = strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-");
+    if (run > len)
+        run = len;
+    /* the last '-' of that run with at least one character after it */
+    for (dash = run; dash > 0 && (name[dash - 1] != '-' || dash == len); dash--)
+        ;
+    if (dash < 2) /* no '-', or nothing before it */
+        return 0;
+    rest = len - dash;
+    if (dash - 1 >= app_size || rest >= version_size)
+        return 0;
+    memcpy(app, name, dash - 1);
+    app[dash - 1] = '\0';
+    memcpy(version, name + dash, rest);
+    version[rest] = '\0';
+    return 1;
+}
+
 static cJSON *new_document(int role)
 {
     static const char *const types[RELEASE_ROLES] = {"root", "timestamp", "snapshot", "targets"};

@@ -92,6 +92,13 @@ const cJSON *release_repo_keyids(const release_repo *r, int role);
 int release_repo_target_version(const release_repo *r, const char *name, char *version, size_t size,
                                 int *is_patch);
 
+/* Any app's target name split as tufup reads it (^[\w-]+-(.+)(\.tar\.gz|\.patch)$:
+ * the app is the longest run of letters, digits, '_' and '-' at the start,
+ * up to its last '-'), for readers that have no settings (ls). 1 on
+ * success, 0 for another name or one longer than the buffers. Pure. */
+int release_target_split(const char *name, char *app, size_t app_size, char *version, size_t version_size,
+                         int *is_patch);
+
 /* Where a target lives: <repo>/targets/<name>. */
 int release_repo_target_path(const release_repo *r, const char *name, char *out, size_t size, bl_error *err);
 

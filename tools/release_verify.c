@@ -248,13 +248,16 @@ done:
 /* ---- ls ---- */
 
 typedef struct {
+    char app[RELEASE_APP_MAX];
     char version[BL_VERSION_MAX_TEXT];
     const cJSON *archive, *patch;
 } listed;
 
-static int by_version(const void *a, const void *b)
+static int by_app_and_version(const void *a, const void *b)
 {
-    return bl_version_compare_text(((const listed *)a)->version, ((const listed *)b)->version);
+    const listed *x = a, *y = b;
+    int c = strcmp(x->app, y->app);
+    return c ? c : bl_version_compare_text(x->version, y->version);
 }
 
 static uint64_t length_of(const cJSON *target)
@@ -263,40 +266,55 @@ static uint64_t length_of(const cJSON *target)
     return cJSON_IsNumber(l) ? (uint64_t)l->valuedouble : 0;
 }
 
-static int run_ls(const release_env *env, int argc, char **argv)
+/* repo/metadata/targets.json's "targets", as published (ls reads, it does
+ * not verify: verify does). */
+static int read_targets(const release_env *env, cJSON **doc, const cJSON **targets, bl_error *err)
 {
-    release_repo repo;
+    char path[BL_PATH_MAX], *text = NULL;
+    size_t len;
+    int rc;
+
+    if (snprintf(path, sizeof path, "%s/metadata/targets.json", env->repo_dir) >= (int)sizeof path)
+        return bl_error_set(err, BL_ETOOBIG, "path too long: %s", env->repo_dir);
+    if ((rc = bl_fs_read_all(path, 64u * 1024 * 1024, &text, &len, err)) != BL_OK) {
+        if (rc == BL_ENOTFOUND)
+            bl_error_set(err, rc, "%s is missing: is %s a repository (made by bomiot-release init)?", path,
+                         env->repo_dir);
+        return rc;
+    }
+    *doc = cJSON_ParseWithLength(text, len);
+    free(text);
+    *targets = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(*doc, "signed"), "targets");
+    if (!cJSON_IsObject(*targets))
+        return bl_error_set(err, BL_ECORRUPT, "%s is not TUF targets metadata (no signed.targets)", path);
+    return BL_OK;
+}
+
+/* One row per release of each app found in the target names (the
+ * repository alone says which: no keys folder needed). */
+static int collect(const cJSON *targets, listed **rows_out, size_t *count_out)
+{
     listed *rows = NULL;
     size_t count = 0, i;
     const cJSON *t;
-    bl_error err;
-    int rc = RELEASE_OK;
 
-    (void)argv;
-    if (argc != 1)
-        return release_usage(&release_verb_ls);
-    bl_error_clear(&err);
-    if (release_repo_open(env, &repo, &err) != BL_OK) {
-        fprintf(stderr, "bomiot-release ls: %s\n", err.msg);
-        release_repo_close(&repo);
-        return RELEASE_FAILED;
-    }
-    cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(release_repo_signed(&repo, BL_TRUST_TARGETS), "targets"))
+    cJSON_ArrayForEach(t, targets)
     {
-        char version[BL_VERSION_MAX_TEXT];
+        char app[RELEASE_APP_MAX], version[BL_VERSION_MAX_TEXT];
         int is_patch;
-        if (!release_repo_target_version(&repo, t->string, version, sizeof version, &is_patch))
+        if (!release_target_split(t->string, app, sizeof app, version, sizeof version, &is_patch))
             continue;
-        for (i = 0; i < count && strcmp(rows[i].version, version) != 0; i++)
+        for (i = 0; i < count && (strcmp(rows[i].version, version) != 0 || strcmp(rows[i].app, app) != 0); i++)
             ;
         if (i == count) {
             listed *grown = realloc(rows, (count + 1) * sizeof *rows);
             if (!grown) {
-                rc = RELEASE_FAILED;
-                goto cleanup;
+                free(rows);
+                return 0;
             }
             rows = grown;
             memset(&rows[count], 0, sizeof *rows);
+            snprintf(rows[count].app, sizeof rows[count].app, "%s", app);
             snprintf(rows[count].version, sizeof rows[count].version, "%s", version);
             count++;
         }
@@ -306,34 +324,78 @@ static int run_ls(const release_env *env, int argc, char **argv)
             rows[i].archive = t;
     }
     if (count)
-        qsort(rows, count, sizeof *rows, by_version);
-    printf("%-16s %12s %12s %8s %8s\n", "version", "archive", "patch", "rollout", "required");
+        qsort(rows, count, sizeof *rows, by_app_and_version);
+    *rows_out = rows;
+    *count_out = count;
+    return 1;
+}
+
+static void print_row(const listed *row)
+{
+    const cJSON *custom = cJSON_GetObjectItemCaseSensitive(row->archive, "custom");
+    const cJSON *rollout = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(custom, "user"),
+                                                            "rollout");
+    const cJSON *required = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(custom, "tufup"),
+                                                             "required");
+    char archive[32] = "-", patch[32] = "-", pct[16] = "100%";
+    const char *channel = "?";
+    bl_version v;
+
+    if (row->archive)
+        release_util_size(length_of(row->archive), archive, sizeof archive);
+    if (row->patch)
+        release_util_size(length_of(row->patch), patch, sizeof patch);
+    if (cJSON_IsNumber(rollout))
+        snprintf(pct, sizeof pct, "%g%%", rollout->valuedouble);
+    /* pre-releases (a, b, rc, dev) reach only launchers on the beta channel */
+    if (bl_version_parse(row->version, &v, NULL) == BL_OK)
+        channel = bl_version_is_prerelease(&v) ? "beta" : "all";
+    printf("%-16s %12s %12s %8s %8s %8s\n", row->version, archive, patch, pct,
+           cJSON_IsTrue(required) ? "yes" : "no", channel);
+}
+
+static int run_ls(const release_env *env, int argc, char **argv)
+{
+    listed *rows = NULL;
+    size_t count = 0, i;
+    const cJSON *targets;
+    cJSON *doc = NULL;
+    bl_error err;
+    int beta = 0;
+
+    (void)argv;
+    if (argc != 1)
+        return release_usage(&release_verb_ls);
+    bl_error_clear(&err);
+    if (read_targets(env, &doc, &targets, &err) != BL_OK) {
+        fprintf(stderr, "bomiot-release ls: %s\n", err.msg);
+        cJSON_Delete(doc);
+        return RELEASE_FAILED;
+    }
+    if (!collect(targets, &rows, &count)) {
+        fprintf(stderr, "bomiot-release ls: out of memory\n");
+        cJSON_Delete(doc);
+        return RELEASE_FAILED;
+    }
     for (i = 0; i < count; i++) {
-        const cJSON *custom = cJSON_GetObjectItemCaseSensitive(rows[i].archive, "custom");
-        const cJSON *rollout = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(custom, "user"),
-                                                                "rollout");
-        const cJSON *required = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(custom, "tufup"),
-                                                                 "required");
-        char archive[32] = "-", patch[32] = "-", pct[16] = "100%";
-        if (rows[i].archive)
-            release_util_size(length_of(rows[i].archive), archive, sizeof archive);
-        if (rows[i].patch)
-            release_util_size(length_of(rows[i].patch), patch, sizeof patch);
-        if (cJSON_IsNumber(rollout))
-            snprintf(pct, sizeof pct, "%g%%", rollout->valuedouble);
-        printf("%-16s %12s %12s %8s %8s\n", rows[i].version, archive, patch, pct,
-               cJSON_IsTrue(required) ? "yes" : "no");
+        bl_version v;
+        if (i == 0 || strcmp(rows[i].app, rows[i - 1].app) != 0)
+            printf("%sapp: %s\n%-16s %12s %12s %8s %8s %8s\n", i ? "\n" : "", rows[i].app, "version", "archive", "patch",
+                   "rollout", "required", "channel");
+        print_row(&rows[i]);
+        beta |= bl_version_parse(rows[i].version, &v, NULL) == BL_OK && bl_version_is_prerelease(&v);
     }
     if (!count)
         printf("(no releases yet: bomiot-release add APP_DIR VERSION)\n");
-cleanup:
+    else if (beta)
+        printf("\nchannel beta: a pre-release, offered only to launchers whose channel is beta; all: every launcher\n");
     free(rows);
-    release_repo_close(&repo);
-    return rc;
+    cJSON_Delete(doc);
+    return RELEASE_OK;
 }
 
 const release_verb release_verb_verify = {
     "verify", "", "check the repository as a new client would, and for unlisted files; exit 0 only if all is good",
     run_verify};
-const release_verb release_verb_ls = {"ls", "", "list the published versions, sizes, rollout and required",
-                                      run_ls};
+const release_verb release_verb_ls = {
+    "ls", "", "list the published versions: sizes, rollout, required, channel (reads only the repository)", run_ls};

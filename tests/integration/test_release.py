@@ -374,6 +374,29 @@ class ReleaseTest(unittest.TestCase):
             self.assertIn(f"FAIL stray file {stray}: the metadata does not list it", r.stdout)
         self.assertIn("NOT fit to serve", r.stderr)
 
+    def test_ls_needs_only_the_repository_and_shows_the_channel(self):
+        # Before (issue 21): ls failed without the keys folder's settings.json,
+        # and did not say which releases only beta launchers are offered.
+        self.pub.run("init", "--app", "my-app")
+        for version in ("1.0", "1.1rc1", "1.1", "1.2.dev3"):
+            flags = ["--rollout", "25"] if version == "1.1" else []
+            self.pub.run("add", app_folder(self.pub.apps, version), version, *flags)
+        shutil.rmtree(self.pub.keys)
+        r = self.pub.run("ls")
+        self.assertFalse(os.path.exists(self.pub.keys))
+        lines = r.stdout.splitlines()
+        self.assertEqual(lines[0], "app: my-app")
+        self.assertEqual(lines[1].split(), ["version", "archive", "patch", "rollout", "required", "channel"])
+        rows = {line.split()[0]: line.split() for line in lines[2:6]}
+        self.assertEqual(list(rows), ["1.0", "1.1rc1", "1.1", "1.2.dev3"])  # in PEP 440 order
+        self.assertEqual({v: row[-1] for v, row in rows.items()},
+                         {"1.0": "all", "1.1rc1": "beta", "1.1": "all", "1.2.dev3": "beta"})
+        self.assertEqual(rows["1.1"][-3], "25%")
+        self.assertIn("beta: a pre-release, offered only to launchers whose channel is beta", r.stdout)
+        r = self.pub.run("--repo", os.path.join(self.pub.dir, "nothing"), "ls", check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("nothing a repository (made by bomiot-release init)?", r.stderr)
+
     def test_verify_needs_only_the_repository(self):
         self.pub.init()
         self.pub.add("1.0.0")
