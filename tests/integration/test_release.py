@@ -17,6 +17,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from blrepo import APP, Publisher, app_folder, flip_byte  # noqa: E402
+from blroot import BUILD  # noqa: E402
 
 DAY = 86400
 
@@ -574,6 +575,54 @@ class ReleaseTest(unittest.TestCase):
             json.dump(doc, f)
         r = subprocess.run([python, "-c", checker, files[0], bad], capture_output=True, text=True)
         self.assertNotEqual(r.returncode, 0)
+
+
+class InstalledToolTest(unittest.TestCase):
+    """cmake --install puts bomiot-release in bin/ and its module in
+    lib/bomiot-release/, where the installed tool finds it."""
+
+    def setUp(self):
+        self.pub = Publisher()
+        self.prefix = os.path.join(self.pub.dir, "prefix")
+
+    def tearDown(self):
+        self.pub.cleanup()
+
+    def test_the_installed_tool_finds_its_module(self):
+        # Before (issue 21): cmake --install installed neither the tool nor its module.
+        r = subprocess.run(["cmake", "--install", BUILD, "--prefix", self.prefix], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        tool = os.path.join(self.prefix, "bin", "bomiot-release")
+        # a build with -DBL_MODULES=OFF has the verbs built in: no module to find
+        built_modules = [n for n in os.listdir(os.path.join(BUILD, "tools")) if n.startswith("bomiot-release-repo-")]
+        module_dir = os.path.join(self.prefix, "lib", "bomiot-release")
+        self.assertEqual(sorted(os.listdir(module_dir)) if built_modules else [], sorted(built_modules))
+        self.assertTrue(os.path.exists(os.path.join(self.prefix, "bin", "bomiot-tuf")))
+
+        def run(*args):
+            return subprocess.run([tool, "--repo", self.pub.repo, "--keys", self.pub.keys, *args],
+                                  capture_output=True, text=True, timeout=120)
+        for args in (["init", "--app", APP], ["add", app_folder(self.pub.apps, "1.0.0"), "1.0.0"], ["verify"]):
+            r = run(*args)
+            self.assertEqual(r.returncode, 0, (args, r.stderr))
+        r = run("ls")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stdout, r"(?m)^1\.0\.0 ")
+        # through a link elsewhere, as a package manager's bin/ would have it
+        link = os.path.join(self.pub.dir, "bomiot-release")
+        os.symlink(tool, link)
+        r = subprocess.run([link, "--repo", self.pub.repo, "ls"], capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        if not built_modules:
+            return
+        # no module anywhere: the tool says where it looked, and diff/patch still run
+        shutil.rmtree(os.path.join(self.prefix, "lib"))
+        r = run("ls")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("is neither beside bomiot-release", r.stderr)
+        self.assertIn(os.path.join("lib", "bomiot-release"), r.stderr)
+        r = subprocess.run([tool, "--help"], capture_output=True, text=True)
+        self.assertIn("only diff and patch can run", r.stdout)
 
 
 if __name__ == "__main__":
