@@ -380,4 +380,5 @@ static int run_add(const release_env *env, int argc, char **argv)
 
 const release_verb release_verb_add = {
     "add", "APP_DIR VERSION [--rollout PCT] [--required] [--no-patch]",
-    "publish APP_DIR as VERSION: archive, patch from the previous version, signed metadata", run_add};
+    "publish APP_DIR as VERSION (PEP 440, in its normal form, above the newest): archive, patch, signed metadata",
+    run_add};

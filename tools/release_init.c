@@ -102,4 +102,6 @@ static int run_init(const release_env *env, int argc, char **argv)
 const release_verb release_verb_init = {
     "init",
     "--app NAME [--threshold ROLE=N]... [--role-keys ROLE=N]... [--expires ROLE=DAYS]... [--consistent-snapshot]",
-    "create a repository and its keys (ROLE: root, targets, snapshot, timestamp)", run_init};
+    "create a repository and its keys, <role>-<keyid>.key (ROLE: root, targets, snapshot, timestamp;\n"
+    "                 NAME: launcher.json's app_name, ASCII letters, digits, '_' and '-')",
+    run_init};
