@@ -115,7 +115,8 @@ static int run_keys(const release_env *env, int argc, char **argv)
             release_keys_retire(env->keys_dir, retire[i], &err);
 
     if (!is_revoke)
-        printf("%s key %s for %s\n", is_add ? "added" : "rotated in", keyid, argv[2]);
+        printf("%s key %s for %s (%s/%s-%s.key)\n", is_add ? "added" : "rotated in", keyid, argv[2], env->keys_dir,
+               argv[2], keyid);
     for (i = 0; i < retire_count; i++)
         printf("%s key %s of %s (moved to %s/retired)\n", is_revoke ? "revoked" : "rotated out", retire[i], argv[2],
                env->keys_dir);

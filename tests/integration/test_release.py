@@ -500,6 +500,10 @@ class ReleaseTest(unittest.TestCase):
         self.assertTrue(os.path.exists(os.path.join(self.pub.keys, "retired", f"{old_root}.key")))
         new_root = self.meta("root.json")["signed"]["roles"]["root"]["keyids"][0]
         self.assertTrue(os.path.exists(os.path.join(self.pub.keys, f"root-{new_root}.key")))
+        r = self.pub.run("keys", "add", "snapshot")
+        new_snapshot = self.meta("root.json")["signed"]["roles"]["snapshot"]["keyids"][-1]
+        self.assertIn(f"added key {new_snapshot} for snapshot ({self.pub.keys}/snapshot-{new_snapshot}.key)",
+                      r.stdout)
         self.pub.run("sign", "targets")
         r = self.verify()
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
