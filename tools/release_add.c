@@ -3,7 +3,10 @@
  * the patch); the patch from the previous version's tar (its archive
  * gunzipped) is made with the delta engine; both targets are listed with
  * tufup's custom fields and targets, snapshot and timestamp are re-signed.
- * Nothing in the repository changes unless every step succeeded. */
+ * Everything is made in a scratch folder beside the keys and moved into
+ * targets/ at the end, so the published folder never holds a half-written
+ * file; nothing in the repository or the keys folder changes unless every
+ * step succeeded (a full disk while the metadata is written aside). */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,11 +86,13 @@ cleanup:
     return rc;
 }
 
-/* The highest listed version of app below version (the patch's base), into
- * previous ("" when this is the first release); BL_EINVAL if version, or an
- * equal one spelt differently, is listed already. */
-static int find_previous(const release_repo *r, const bl_version *version, char *previous, size_t size,
-                         bl_error *err)
+/* The newest listed version of app, into previous ("" when this is the first
+ * release): the patch's base. BL_EINVAL if version, or an equal one spelt
+ * differently, is listed already, or if version is below the newest: a
+ * release slipped in below it would break the patch chain (the newer one's
+ * patch was made from another tar) for clients on the versions before it. */
+static int find_previous(const release_repo *r, const bl_version *version, const char *text_of_version,
+                         char *previous, size_t size, bl_error *err)
 {
     const cJSON *targets = cJSON_GetObjectItemCaseSensitive(release_repo_signed(r, BL_TRUST_TARGETS), "targets");
     const cJSON *t;
@@ -103,13 +108,18 @@ static int find_previous(const release_repo *r, const bl_version *version, char 
             bl_version_parse(text, &v, NULL) != BL_OK)
             continue;
         if (bl_version_compare(&v, version) == 0)
-            return bl_error_set(err, BL_EINVAL, "version %s is published already (%s)", text, name);
-        if (bl_version_compare(&v, version) < 0 && (!have || bl_version_compare(&v, &best) > 0)) {
+            return bl_error_set(err, BL_EINVAL, "version %s is published already (%s)", text_of_version, name);
+        if (!have || bl_version_compare(&v, &best) > 0) {
             best = v;
             have = 1;
             snprintf(previous, size, "%s", text);
         }
     }
+    if (have && bl_version_compare(&best, version) > 0)
+        return bl_error_set(err, BL_EINVAL,
+                            "version %s is below the newest published version, %s: publish a version above it "
+                            "(clients only move up, and patches chain from each version to the next)",
+                            text_of_version, previous);
     return BL_OK;
 }
 
@@ -164,18 +174,18 @@ typedef struct {
     char new_tar[BL_PATH_MAX], old_tar[BL_PATH_MAX];
     char archive_name[160], patch_name[160];
     char archive_path[BL_PATH_MAX], patch_path[BL_PATH_MAX];
-    char archive_tmp[BL_PATH_MAX], patch_tmp[BL_PATH_MAX]; /* .partial, in targets/ */
+    char archive_tmp[BL_PATH_MAX], patch_tmp[BL_PATH_MAX]; /* in the scratch folder */
     char previous[BL_VERSION_MAX_TEXT]; /* the patch's base, "" for the first release */
     unsigned char tar_sha256[32];
     uint64_t tar_size, archive_size, patch_size;
     bl_tarball_stats stats;
     uint64_t started, packed, diffed; /* uv_hrtime() */
-    int made_patch, renamed, committing;
+    int made_patch, renamed;
 } add_run;
 
-/* Names the targets of version and their paths in targets/ (final and
- * .partial), and makes the scratch folder: with the keys, never in the
- * published folder. Fills run; err on a path too long or a folder not made. */
+/* Names the targets of version and their paths in targets/, and makes the
+ * scratch folder where they are made: with the keys, never in the published
+ * folder. Fills run; err on a path too long or a folder not made. */
 static int prepare_files(const release_env *env, const release_repo *repo, const char *version, add_run *run,
                          bl_error *err)
 {
@@ -189,15 +199,14 @@ static int prepare_files(const release_env *env, const release_repo *repo, const
         return rc;
     if ((rc = release_util_work_dir(env, run->work, sizeof run->work, err)) != BL_OK)
         return rc;
+    /* the whole scratch folder goes at the end: a cut path is only an error */
     if (snprintf(run->new_tar, sizeof run->new_tar, "%s/new.tar", run->work) >= (int)sizeof run->new_tar ||
-        snprintf(run->old_tar, sizeof run->old_tar, "%s/old.tar", run->work) >= (int)sizeof run->old_tar) {
-        run->new_tar[0] = run->old_tar[0] = '\0'; /* a cut path names another file: remove nothing */
-        return bl_error_set(err, BL_ETOOBIG, "path too long: %s", run->work);
-    }
-    if (snprintf(run->archive_tmp, sizeof run->archive_tmp, "%s.partial", run->archive_path) >=
+        snprintf(run->old_tar, sizeof run->old_tar, "%s/old.tar", run->work) >= (int)sizeof run->old_tar ||
+        snprintf(run->archive_tmp, sizeof run->archive_tmp, "%s/%s", run->work, run->archive_name) >=
             (int)sizeof run->archive_tmp ||
-        snprintf(run->patch_tmp, sizeof run->patch_tmp, "%s.partial", run->patch_path) >= (int)sizeof run->patch_tmp)
-        return bl_error_set(err, BL_ETOOBIG, "path too long: %s", run->patch_path);
+        snprintf(run->patch_tmp, sizeof run->patch_tmp, "%s/%s", run->work, run->patch_name) >=
+            (int)sizeof run->patch_tmp)
+        return bl_error_set(err, BL_ETOOBIG, "path too long: %s", run->work);
     return BL_OK;
 }
 
@@ -220,16 +229,17 @@ static int make_patch(const release_repo *repo, add_run *run, bl_error *err)
     return BL_OK;
 }
 
-/* Renames the .partial files to their target names, counting in run->renamed
- * (1: the archive, 2: the patch too, if any) what a failure must remove. */
+/* Moves the finished files into targets/ under their names, counting in
+ * run->renamed (1: the archive, 2: the patch too, if any) what a failure
+ * must remove. */
 static int move_into_targets(add_run *run, bl_error *err)
 {
     int rc;
 
-    if ((rc = release_util_rename(run->archive_tmp, run->archive_path, err)) != BL_OK)
+    if ((rc = release_util_move(run->archive_tmp, run->archive_path, err)) != BL_OK)
         return rc;
     run->renamed = 1;
-    if (run->made_patch && (rc = release_util_rename(run->patch_tmp, run->patch_path, err)) != BL_OK)
+    if (run->made_patch && (rc = release_util_move(run->patch_tmp, run->patch_path, err)) != BL_OK)
         return rc;
     run->renamed = 2;
     return BL_OK;
@@ -252,13 +262,15 @@ static int list_targets(release_repo *repo, const add_request *req, const add_ru
 }
 
 /* What was published, with sizes and times, on stdout. */
-static void print_summary(const release_repo *repo, const add_request *req, const add_run *run)
+static void print_summary(const release_repo *repo, const char *version, const add_request *req,
+                          const add_run *run)
 {
     char size_text[3][32];
 
-    printf("added %s %s (%llu files, %llu folders, %llu links)\n", repo->settings.app, req->version,
-           (unsigned long long)run->stats.files, (unsigned long long)run->stats.folders,
-           (unsigned long long)run->stats.links);
+    printf("added %s %s (%llu file%s, %llu folder%s, %llu link%s)\n", repo->settings.app, version,
+           (unsigned long long)run->stats.files, release_util_plural(run->stats.files),
+           (unsigned long long)run->stats.folders, release_util_plural(run->stats.folders),
+           (unsigned long long)run->stats.links, release_util_plural(run->stats.links));
     release_util_size(run->archive_size, size_text[0], sizeof size_text[0]);
     release_util_size(run->tar_size, size_text[1], sizeof size_text[1]);
     printf("  archive  targets/%s  %s (tar %s), %.1f s\n", run->archive_name, size_text[0], size_text[1],
@@ -283,50 +295,48 @@ static void print_summary(const release_repo *repo, const add_request *req, cons
         printf("  required yes\n");
 }
 
-/* Removes the scratch files and folder; after a failure (rc != BL_OK) also
- * what this run put in targets/, unless the commit had begun. */
-static void remove_files(const add_run *run, int rc)
+/* Removes the scratch folder; after a failure (rc != BL_OK) also what this
+ * run put in targets/, unless the commit had begun writing metadata that
+ * lists it. */
+static void remove_files(release_repo *repo, const add_run *run, int rc)
 {
-    if (rc != BL_OK) {
-        /* the targets were not listed: remove what this run put in the folder */
-        if (run->archive_tmp[0])
-            remove(run->archive_tmp);
-        if (run->patch_tmp[0])
-            remove(run->patch_tmp);
-        if (!run->committing && run->renamed >= 1)
+    if (rc != BL_OK && !repo->written) {
+        if (run->renamed >= 1)
             remove(run->archive_path);
-        if (!run->committing && run->renamed >= 2 && run->made_patch)
+        if (run->renamed >= 2 && run->made_patch)
             remove(run->patch_path);
+        release_repo_discard_links(repo);
     }
-    if (run->new_tar[0])
-        remove(run->new_tar);
-    if (run->old_tar[0])
-        remove(run->old_tar);
     if (run->work[0])
-        release_util_remove_dir(run->work);
+        release_util_remove_work_dir(run->work);
 }
 
 /* Publishes req->app_dir as req->version: pack, patch from the previous
  * version, move into targets/, list, sign. err says which step failed; the
- * repository is left as it was unless the commit had begun. */
+ * repository is left as it was unless the commit had begun writing. */
 static int add(const release_env *env, const add_request *req, bl_error *err)
 {
     add_run run;
     bl_version version;
     release_repo repo;
+    char canonical[BL_VERSION_MAX_TEXT];
     int rc;
 
     memset(&repo, 0, sizeof repo);
     memset(&run, 0, sizeof run);
     run.started = uv_hrtime();
-    if ((rc = bl_version_parse(req->version, &version, err)) != BL_OK || !bl_version_is_safe_name(req->version)) {
-        if (rc == BL_OK)
-            rc = bl_error_set(err, BL_EINVAL, "'%s' cannot be a version name", req->version);
+    /* one spelling per version (PEP 440's normal form), so that v0.30 and
+     * 0.30 can never be two releases */
+    if ((rc = bl_version_parse(req->version, &version, err)) != BL_OK)
         return rc;
-    }
+    if (bl_version_format(&version, canonical, sizeof canonical) != BL_OK || !bl_version_is_safe_name(canonical))
+        return bl_error_set(err, BL_EINVAL, "'%s' cannot be a version name (at most %d characters)", req->version,
+                            BL_VERSION_MAX_TEXT - 1);
+    if (strcmp(canonical, req->version) != 0)
+        fprintf(stderr, "publishing '%s' as %s, its PEP 440 normal form\n", req->version, canonical);
     if ((rc = release_repo_open(env, &repo, err)) != BL_OK ||
-        (rc = find_previous(&repo, &version, run.previous, sizeof run.previous, err)) != BL_OK ||
-        (rc = prepare_files(env, &repo, req->version, &run, err)) != BL_OK)
+        (rc = find_previous(&repo, &version, canonical, run.previous, sizeof run.previous, err)) != BL_OK ||
+        (rc = prepare_files(env, &repo, canonical, &run, err)) != BL_OK)
         goto cleanup;
 
     fprintf(stderr, "packing %s ...\n", req->app_dir);
@@ -341,13 +351,12 @@ static int add(const release_env *env, const add_request *req, bl_error *err)
     }
     if ((rc = move_into_targets(&run, err)) != BL_OK || (rc = list_targets(&repo, req, &run, err)) != BL_OK)
         goto cleanup;
-    run.committing = 1;
-    if ((rc = release_repo_commit(&repo, err)) != BL_OK) /* signs and writes the metadata */
+    if ((rc = release_repo_commit(&repo, err)) != BL_OK) /* signs, then writes the metadata */
         goto cleanup;
-    print_summary(&repo, req, &run);
+    print_summary(&repo, canonical, req, &run);
 
 cleanup:
-    remove_files(&run, rc);
+    remove_files(&repo, &run, rc);
     release_repo_close(&repo);
     return rc;
 }
@@ -389,4 +398,5 @@ static int run_add(const release_env *env, int argc, char **argv)
 
 const release_verb release_verb_add = {
     "add", "APP_DIR VERSION [--rollout PCT] [--required] [--no-patch]",
-    "publish APP_DIR as VERSION: archive, patch from the previous version, signed metadata", run_add};
+    "publish APP_DIR as VERSION (PEP 440, in its normal form, above the newest): archive, patch, signed metadata",
+    run_add};

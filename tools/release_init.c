@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/appname.h"
 #include "release.h"
 #include "release_repo.h"
 
@@ -22,17 +23,6 @@ static int role_value(const char *text, int max, int values[RELEASE_ROLES])
     if ((role = release_role(name)) < 0 || *end || eq[1] == '\0' || n < 1 || n > max)
         return 0;
     values[role] = (int)n;
-    return 1;
-}
-
-static int app_name_ok(const char *app)
-{
-    size_t i;
-    if (!app || !app[0] || strlen(app) >= RELEASE_APP_MAX || app[0] == '.' || app[0] == '-')
-        return 0;
-    for (i = 0; app[i]; i++)
-        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._", app[i]))
-            return 0; /* '-' would make {app}-{version} ambiguous */
     return 1;
 }
 
@@ -66,9 +56,14 @@ static int run_init(const release_env *env, int argc, char **argv)
         }
         i++;
     }
-    if (!app_name_ok(app)) {
-        fprintf(stderr, "bomiot-release init: --app NAME is required: letters, digits, '.' and '_' "
-                        "(targets are named NAME-VERSION.tar.gz)\n");
+    if (!app) {
+        fprintf(stderr, "bomiot-release init: --app NAME is required: the name the launcher's app_name gives, "
+                        "which names the targets NAME-VERSION.tar.gz (" BL_APP_NAME_RULE ")\n");
+        return release_usage(&release_verb_init);
+    }
+    bl_error_clear(&err);
+    if (bl_app_name_check(app, &err) != BL_OK) {
+        fprintf(stderr, "bomiot-release init: --app: %s\n", err.msg);
         return release_usage(&release_verb_init);
     }
     snprintf(settings.app, sizeof settings.app, "%s", app);
@@ -78,8 +73,8 @@ static int run_init(const release_env *env, int argc, char **argv)
         if (!count[role])
             count[role] = threshold[role];
         if (threshold[role] > count[role]) {
-            fprintf(stderr, "bomiot-release init: %s threshold %d is more than its %d keys\n",
-                    release_role_names[role], threshold[role], count[role]);
+            fprintf(stderr, "bomiot-release init: %s threshold %d is more than its %d key%s\n",
+                    release_role_names[role], threshold[role], count[role], count[role] == 1 ? "" : "s");
             return RELEASE_USAGE;
         }
     }
@@ -107,4 +102,6 @@ static int run_init(const release_env *env, int argc, char **argv)
 const release_verb release_verb_init = {
     "init",
     "--app NAME [--threshold ROLE=N]... [--role-keys ROLE=N]... [--expires ROLE=DAYS]... [--consistent-snapshot]",
-    "create a repository and its keys (ROLE: root, targets, snapshot, timestamp)", run_init};
+    "create a repository and its keys, <role>-<keyid>.key (ROLE: root, targets, snapshot, timestamp;\n"
+    "                 NAME: launcher.json's app_name, ASCII letters, digits, '_' and '-')",
+    run_init};

@@ -11,7 +11,12 @@
 
 #define KEY_FILE_MAX 4096
 
-static int key_path(const char *keys_dir, const char *keyid, char *out, size_t size, bl_error *err)
+static const char *const key_roles[] = {"root", "timestamp", "snapshot", "targets"};
+#define KEY_ROLE_COUNT (sizeof key_roles / sizeof key_roles[0])
+
+/* <dir>/<role>-<keyid>.key, or with role NULL the name keystores made before
+ * issue 21 used, <dir>/<keyid>.key. */
+static int key_path(const char *dir, const char *role, const char *keyid, char *out, size_t size, bl_error *err)
 {
     size_t i;
     /* a key id from root.json becomes a file name: hex only */
@@ -20,9 +25,26 @@ static int key_path(const char *keys_dir, const char *keyid, char *out, size_t s
             return bl_error_set(err, BL_ECORRUPT, "key id '%.80s' is not lowercase hex", keyid);
     if (i == 0 || i >= RELEASE_KEYID_SIZE)
         return bl_error_set(err, BL_ECORRUPT, "key id '%.80s' has the wrong length", keyid);
-    if (snprintf(out, size, "%s/%s.key", keys_dir, keyid) >= (int)size)
-        return bl_error_set(err, BL_ETOOBIG, "path too long: %s", keys_dir);
+    if (snprintf(out, size, "%s/%s%s%s.key", dir, role ? role : "", role ? "-" : "", keyid) >= (int)size)
+        return bl_error_set(err, BL_ETOOBIG, "path too long: %s", dir);
     return BL_OK;
+}
+
+/* The file holding keyid in dir, whichever role its name carries, or under
+ * its old name; BL_ENOTFOUND (out: the new-style name for the first role)
+ * when there is none. */
+static int find_key(const char *dir, const char *keyid, char *out, size_t size, bl_error *err)
+{
+    size_t r;
+    int rc;
+
+    for (r = 0; r <= KEY_ROLE_COUNT; r++) {
+        if ((rc = key_path(dir, r < KEY_ROLE_COUNT ? key_roles[r] : NULL, keyid, out, size, err)) != BL_OK)
+            return rc;
+        if (bl_fs_exists(out))
+            return BL_OK;
+    }
+    return bl_error_set(err, BL_ENOTFOUND, "%s holds no key file for key id %.16s...", dir, keyid);
 }
 
 int release_keys_prepare(const char *keys_dir, bl_error *err)
@@ -75,7 +97,7 @@ static int write_private(const char *path, const char *text, bl_error *err)
     return BL_OK;
 }
 
-int release_keys_generate(const char *keys_dir, char keyid[RELEASE_KEYID_SIZE], bl_error *err)
+int release_keys_generate(const char *keys_dir, const char *role, char keyid[RELEASE_KEYID_SIZE], bl_error *err)
 {
     unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
     unsigned char seed[crypto_sign_SEEDBYTES];
@@ -90,7 +112,7 @@ int release_keys_generate(const char *keys_dir, char keyid[RELEASE_KEYID_SIZE], 
     sodium_bin2hex(pk_hex, sizeof pk_hex, pk, sizeof pk);
     sodium_bin2hex(seed_hex, sizeof seed_hex, seed, sizeof seed);
     if ((rc = bl_trust_keyid(pk, keyid, err)) != BL_OK ||
-        (rc = key_path(keys_dir, keyid, path, sizeof path, err)) != BL_OK)
+        (rc = key_path(keys_dir, role, keyid, path, sizeof path, err)) != BL_OK)
         goto cleanup;
     /* the form securesystemslib keeps: the 32-byte seed as "private" */
     snprintf(text, sizeof text,
@@ -129,7 +151,7 @@ static int read_key(const char *keys_dir, const char *keyid, unsigned char pk[32
     const cJSON *keyval;
     int rc;
 
-    if ((rc = bl_trust_init(err)) != BL_OK || (rc = key_path(keys_dir, keyid, path, sizeof path, err)) != BL_OK)
+    if ((rc = bl_trust_init(err)) != BL_OK || (rc = find_key(keys_dir, keyid, path, sizeof path, err)) != BL_OK)
         return rc;
     if ((rc = bl_fs_read_all(path, KEY_FILE_MAX, &text, &len, err)) != BL_OK)
         return rc;
@@ -193,21 +215,35 @@ int release_keys_public_json(const char *keys_dir, const char *keyid, cJSON **ou
 int release_keys_retire(const char *keys_dir, const char *keyid, bl_error *err)
 {
     char path[BL_PATH_MAX], retired[BL_PATH_MAX], to[BL_PATH_MAX];
+    const char *base;
     uv_fs_t req;
     int rc, r;
 
-    if ((rc = key_path(keys_dir, keyid, path, sizeof path, err)) != BL_OK)
-        return rc;
-    if (!bl_fs_exists(path))
-        return BL_OK;
+    if ((rc = find_key(keys_dir, keyid, path, sizeof path, err)) != BL_OK)
+        return rc == BL_ENOTFOUND ? BL_OK : rc;
+    base = strrchr(path, '/') + 1; /* the same name in retired/ */
     if (bl_fs_join(retired, sizeof retired, keys_dir, "retired") != BL_OK ||
-        (rc = key_path(retired, keyid, to, sizeof to, err)) != BL_OK)
+        bl_fs_join(to, sizeof to, retired, base) != BL_OK)
         return bl_error_set(err, BL_ETOOBIG, "path too long: %s", keys_dir);
     if ((rc = release_keys_prepare(retired, err)) != BL_OK)
         return rc;
     r = uv_fs_rename(NULL, &req, path, to, NULL);
     uv_fs_req_cleanup(&req);
     if (r < 0)
-        return bl_error_set(err, BL_EIO, "cannot move %s to %s: %s", path, to, uv_strerror(r));
+        return bl_error_sys(err, r, "cannot move %s to %s", path, to);
     return BL_OK;
+}
+
+int release_keys_discard(const char *keys_dir, const char *keyid)
+{
+    char path[BL_PATH_MAX];
+    uv_fs_t req;
+    bl_error err;
+    int r;
+
+    if (find_key(keys_dir, keyid, path, sizeof path, &err) != BL_OK)
+        return err.code;
+    r = uv_fs_unlink(NULL, &req, path, NULL);
+    uv_fs_req_cleanup(&req);
+    return r < 0 ? BL_EIO : BL_OK;
 }

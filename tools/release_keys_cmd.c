@@ -29,7 +29,7 @@ static int add_key(release_repo *r, int role, char keyid[RELEASE_KEYID_SIZE], bl
 {
     cJSON *public_key, *keys = cJSON_GetObjectItemCaseSensitive(release_repo_signed(r, BL_TRUST_ROOT), "keys");
     int rc;
-    if ((rc = release_keys_generate(r->env->keys_dir, keyid, err)) != BL_OK ||
+    if ((rc = release_keys_generate(r->env->keys_dir, release_role_names[role], keyid, err)) != BL_OK ||
         (rc = release_keys_public_json(r->env->keys_dir, keyid, &public_key, err)) != BL_OK)
         return rc;
     cJSON_AddItemToObject(keys, keyid, public_key);
@@ -79,6 +79,7 @@ static int run_keys(const release_env *env, int argc, char **argv)
         return release_usage(&release_verb_keys);
 
     bl_error_clear(&err);
+    keyid[0] = '\0';
     if ((rc = release_repo_open(env, &repo, &err)) != BL_OK)
         goto cleanup;
     release_repo_touch(&repo, BL_TRUST_ROOT); /* before the change: the old root signs too */
@@ -114,7 +115,8 @@ static int run_keys(const release_env *env, int argc, char **argv)
             release_keys_retire(env->keys_dir, retire[i], &err);
 
     if (!is_revoke)
-        printf("%s key %s for %s\n", is_add ? "added" : "rotated in", keyid, argv[2]);
+        printf("%s key %s for %s (%s/%s-%s.key)\n", is_add ? "added" : "rotated in", keyid, argv[2], env->keys_dir,
+               argv[2], keyid);
     for (i = 0; i < retire_count; i++)
         printf("%s key %s of %s (moved to %s/retired)\n", is_revoke ? "revoked" : "rotated out", retire[i], argv[2],
                env->keys_dir);
@@ -122,6 +124,9 @@ static int run_keys(const release_env *env, int argc, char **argv)
     printf("root is now version %.0f (%s/metadata/%.0f.root.json, signed by the old and the new root keys)\n",
            root_version, env->repo_dir, root_version);
 cleanup:
+    /* a key made for a change that did not happen goes, unless a root listing it was written */
+    if (rc != BL_OK && keyid[0] && !repo.written)
+        release_keys_discard(env->keys_dir, keyid);
     release_repo_close(&repo);
     if (rc != BL_OK) {
         fprintf(stderr, "bomiot-release keys: %s\n", err.msg);

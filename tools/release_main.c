@@ -34,7 +34,8 @@ static void usage(FILE *out, const release_verb *const *repo_verbs, size_t repo_
             "  --repo DIR  the repository folder that gets served (default ./repository,\n"
             "              env BOMIOT_RELEASE_REPO)\n"
             "  --keys DIR  the private keys and settings, never inside the repository\n"
-            "              (default ./keystore, env BOMIOT_RELEASE_KEYS)\n\n"
+            "              (default ./keystore, env BOMIOT_RELEASE_KEYS; verify, ls, diff and\n"
+            "              patch do not read it)\n\n"
             "commands:\n");
     if (repo_verbs)
         list(out, repo_verbs, repo_count);

@@ -8,6 +8,7 @@
 
 #include "platform.h"
 #include "release_keys.h"
+#include "release_util.h"
 #include "update/digest.h"
 
 #define SPEC_VERSION "1.0.31"
@@ -226,6 +227,38 @@ int release_repo_target_version(const release_repo *r, const char *name, char *v
     return 0;
 }
 
+int release_target_split(const char *name, char *app, size_t app_size, char *version, size_t version_size,
+                         int *is_patch)
+{
+    size_t len = strlen(name), run, dash, rest;
+
+    if (len > 7 && strcmp(name + len - 7, RELEASE_ARCHIVE_SUFFIX) == 0) {
+        *is_patch = 0;
+        len -= 7;
+    } else if (len > 6 && strcmp(name + len - 6, RELEASE_PATCH_SUFFIX) == 0) {
+        *is_patch = 1;
+        len -= 6;
+    } else {
+        return 0;
+    }
+    run = strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-");
+    if (run > len)
+        run = len;
+    /* the last '-' of that run with at least one character after it */
+    for (dash = run; dash > 0 && (name[dash - 1] != '-' || dash == len); dash--)
+        ;
+    if (dash < 2) /* no '-', or nothing before it */
+        return 0;
+    rest = len - dash;
+    if (dash - 1 >= app_size || rest >= version_size)
+        return 0;
+    memcpy(app, name, dash - 1);
+    app[dash - 1] = '\0';
+    memcpy(version, name + dash, rest);
+    version[rest] = '\0';
+    return 1;
+}
+
 static cJSON *new_document(int role)
 {
     static const char *const types[RELEASE_ROLES] = {"root", "timestamp", "snapshot", "targets"};
@@ -284,7 +317,7 @@ int release_repo_create(const release_env *env, const release_settings *settings
         ids = cJSON_AddArrayToObject(entry, "keyids");
         cJSON_AddNumberToObject(entry, "threshold", threshold[role]);
         for (i = 0; i < count[role]; i++) {
-            if ((rc = release_keys_generate(env->keys_dir, keyid, err)) != BL_OK ||
+            if ((rc = release_keys_generate(env->keys_dir, release_role_names[role], keyid, err)) != BL_OK ||
                 (rc = release_keys_public_json(env->keys_dir, keyid, &public_key, err)) != BL_OK)
                 return rc;
             cJSON_AddItemToObject(keys, keyid, public_key);
@@ -387,13 +420,14 @@ static int sign_as(release_repo *r, cJSON *doc, const cJSON *root_signed, int ro
     }
     if (count < threshold)
         return bl_error_set(err, BL_ESIGNATURE,
-                            "%s needs %llu signatures by %s keys, and the keys folder %s holds only %llu of them",
-                            what, (unsigned long long)threshold, release_role_names[role], r->env->keys_dir,
+                            "%s needs %llu signature%s by %s keys, and the keys folder %s holds %s%llu of them",
+                            what, (unsigned long long)threshold, release_util_plural(threshold),
+                            release_role_names[role], r->env->keys_dir, count ? "only " : "",
                             (unsigned long long)count);
     return BL_OK;
 }
 
-static int write_json(const char *dir, const char *name, const cJSON *doc, char **text_out, bl_error *err)
+static int write_json(const char *dir, const char *name, const cJSON *doc, bl_error *err)
 {
     char path[BL_PATH_MAX], *text = cJSON_Print(doc);
     int rc;
@@ -404,10 +438,7 @@ static int write_json(const char *dir, const char *name, const cJSON *doc, char 
         rc = bl_error_set(err, BL_ETOOBIG, "path too long: %s", dir);
     else
         rc = bl_plat_write_file_atomic(path, text, strlen(text), err);
-    if (rc == BL_OK && text_out)
-        *text_out = text;
-    else
-        free(text);
+    free(text);
     return rc;
 }
 
@@ -454,13 +485,17 @@ static cJSON *meta_entry(uint64_t version, const char *text)
     return entry;
 }
 
-static int commit_role(release_repo *r, int role, const char *child_text, char **text_out, bl_error *err)
+/* Gives role's document its next version, expiry and, for snapshot and
+ * timestamp, the meta of the role they list (child_text: the snapshot as it
+ * will be written, for the timestamp's length and hash), then signs it.
+ * Writes nothing. */
+static int sign_role(release_repo *r, int role, const char *child_text, bl_error *err)
 {
     cJSON *doc = r->doc[role], *s = release_repo_signed(r, role), *signed_ids = cJSON_CreateArray(), *meta;
     const cJSON *root_now = release_repo_signed(r, BL_TRUST_ROOT);
-    char expires[32], name[96], what[64];
+    char expires[32], what[64];
     uint64_t version = version_of(s) + 1;
-    int rc, consistent;
+    int rc;
 
     set_number(s, "version", (double)version);
     bl_trust_format_time(r->env->now + (int64_t)r->settings.expires_days[role] * 86400, expires, sizeof expires);
@@ -482,19 +517,32 @@ static int commit_role(release_repo *r, int role, const char *child_text, char *
     if (rc == BL_OK && role == BL_TRUST_ROOT && r->old_root)
         rc = sign_as(r, doc, r->old_root, role, signed_ids, what, err);
     cJSON_Delete(signed_ids);
-    if (rc != BL_OK)
-        return rc;
+    return rc;
+}
 
-    consistent = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root_now, "consistent_snapshot"));
+/* Writes role's signed document as <role>.json, and as N.<role>.json for
+ * root and, with consistent snapshots, snapshot and targets. */
+static int write_role(release_repo *r, int role, bl_error *err)
+{
+    const cJSON *root_now = release_repo_signed(r, BL_TRUST_ROOT);
+    char name[96];
+    int rc, consistent = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root_now, "consistent_snapshot"));
+
     if (role == BL_TRUST_ROOT || (consistent && role != BL_TRUST_TIMESTAMP)) {
-        snprintf(name, sizeof name, "%llu.%s.json", (unsigned long long)version, release_role_names[role]);
-        if ((rc = write_json(r->metadata_dir, name, doc, NULL, err)) != BL_OK)
+        snprintf(name, sizeof name, "%llu.%s.json", (unsigned long long)version_of(release_repo_signed(r, role)),
+                 release_role_names[role]);
+        if ((rc = write_json(r->metadata_dir, name, r->doc[role], err)) != BL_OK)
             return rc;
     }
     snprintf(name, sizeof name, "%s.json", release_role_names[role]);
-    return write_json(r->metadata_dir, name, doc, text_out, err);
+    return write_json(r->metadata_dir, name, r->doc[role], err);
 }
 
+/* Every touched role is signed before any is written: a missing key or a
+ * threshold not met (the commonest failure, an offline key) leaves every
+ * file as it was. Writing then goes in the order that keeps the repository
+ * readable; a write failing half way (a full disk) is the one case that
+ * leaves some roles new and some old, and r->written says it began. */
 int release_repo_commit(release_repo *r, bl_error *err)
 {
     static const int order[] = {BL_TRUST_ROOT, BL_TRUST_TARGETS, BL_TRUST_SNAPSHOT, BL_TRUST_TIMESTAMP};
@@ -504,9 +552,11 @@ int release_repo_commit(release_repo *r, bl_error *err)
 
     for (i = 0; i < sizeof order / sizeof order[0] && rc == BL_OK; i++) {
         int role = order[i];
-        if (r->touched[role])
-            rc = commit_role(r, role, snapshot_text, role == BL_TRUST_SNAPSHOT ? &snapshot_text : NULL, err);
-        else if (role == BL_TRUST_SNAPSHOT && r->touched[BL_TRUST_TIMESTAMP]) {
+        if (r->touched[role]) {
+            rc = sign_role(r, role, snapshot_text, err);
+            if (rc == BL_OK && role == BL_TRUST_SNAPSHOT && !(snapshot_text = cJSON_Print(r->doc[role])))
+                rc = bl_error_set(err, BL_ENOMEM, "out of memory");
+        } else if (role == BL_TRUST_SNAPSHOT && r->touched[BL_TRUST_TIMESTAMP]) {
             /* the timestamp lists the snapshot's length and hash: read it as published */
             char path[BL_PATH_MAX];
             size_t len;
@@ -517,6 +567,11 @@ int release_repo_commit(release_repo *r, bl_error *err)
         }
     }
     free(snapshot_text);
+    for (i = 0; i < sizeof order / sizeof order[0] && rc == BL_OK; i++)
+        if (r->touched[order[i]]) {
+            r->written = 1;
+            rc = write_role(r, order[i], err);
+        }
     if (rc == BL_OK) {
         memset(r->touched, 0, sizeof r->touched);
         cJSON_Delete(r->old_root);
@@ -538,7 +593,7 @@ int release_repo_target_path(const release_repo *r, const char *name, char *out,
 
 /* targets/<sha256>.<name>, for clients of a consistent-snapshot repository:
  * a hard link (no extra space), or a copy where links are not possible. */
-static int link_hashed(const release_repo *r, const char *path, const char *name, const char *hex, bl_error *err)
+static int link_hashed(release_repo *r, const char *path, const char *name, const char *hex, bl_error *err)
 {
     char hashed[BL_PATH_MAX], base[160];
     uv_fs_t req;
@@ -549,6 +604,8 @@ static int link_hashed(const release_repo *r, const char *path, const char *name
         return rc;
     if (bl_fs_exists(hashed))
         return BL_OK;
+    if (r->linked_count == RELEASE_LINKS_MAX)
+        return bl_error_set(err, BL_ETOOBIG, "more than %d new targets in one run", RELEASE_LINKS_MAX);
     rc = uv_fs_link(NULL, &req, path, hashed, NULL);
     uv_fs_req_cleanup(&req);
     if (rc < 0) {
@@ -556,8 +613,21 @@ static int link_hashed(const release_repo *r, const char *path, const char *name
         uv_fs_req_cleanup(&req);
     }
     if (rc < 0)
-        return bl_error_set(err, BL_EIO, "cannot write %s: %s", hashed, uv_strerror(rc));
+        return bl_error_sys(err, rc, "cannot write %s", hashed);
+    snprintf(r->linked[r->linked_count++], sizeof r->linked[0], "%s", hashed);
     return BL_OK;
+}
+
+void release_repo_discard_links(release_repo *r)
+{
+    uv_fs_t req;
+    int i;
+
+    for (i = 0; i < r->linked_count; i++) {
+        uv_fs_unlink(NULL, &req, r->linked[i], NULL);
+        uv_fs_req_cleanup(&req);
+    }
+    r->linked_count = 0;
 }
 
 int release_repo_add_target(release_repo *r, const char *name, cJSON *custom, bl_error *err)

@@ -10,20 +10,22 @@
  *                   (and N.snapshot.json, N.targets.json with consistent snapshots)
  *   <repo>/targets/<name>  (and <sha256>.<name> with consistent snapshots)
  *   <keys>/settings.json   the app name and expiry periods
- *   <keys>/<keyid>.key     private keys (release_keys.h)
+ *   <keys>/<role>-<keyid>.key  private keys (release_keys.h)
  */
 #ifndef BL_RELEASE_REPO_H
 #define BL_RELEASE_REPO_H
 
 #include <cJSON.h>
 
+#include "base/appname.h"
 #include "base/error.h"
 #include "base/fsutil.h"
 #include "release.h"
 #include "tuf/trust.h"
 
 #define RELEASE_ROLES 4 /* indexed by enum bl_trust_type */
-#define RELEASE_APP_MAX 64
+#define RELEASE_APP_MAX BL_APP_NAME_MAX
+#define RELEASE_LINKS_MAX 4 /* new targets per run: add makes 2 */
 #define RELEASE_ARCHIVE_SUFFIX ".tar.gz" /* targets {app}-{version}.tar.gz */
 #define RELEASE_PATCH_SUFFIX ".patch"    /* and {app}-{version}.patch */
 
@@ -48,6 +50,9 @@ typedef struct {
     cJSON *doc[RELEASE_ROLES]; /* {"signed": ..., "signatures": [...]} */
     cJSON *old_root;           /* root's "signed" before this run changed it */
     int touched[RELEASE_ROLES];
+    int written;                                     /* a commit began writing metadata */
+    char linked[RELEASE_LINKS_MAX][BL_PATH_MAX];     /* <sha256>.<name> links this run made */
+    int linked_count;
 } release_repo;
 
 /* Refuses a keys folder inside (or equal to) the repository folder: the
@@ -74,7 +79,8 @@ cJSON *release_repo_signed(const release_repo *r, int role);
  * the new root is signed by the old root keys as well as the new ones. */
 void release_repo_touch(release_repo *r, int role);
 
-/* Signs and writes every touched role. */
+/* Signs every touched role, then (only if all could be signed) writes them:
+ * a failure to sign changes no file. Sets r->written once writing began. */
 int release_repo_commit(release_repo *r, bl_error *err);
 
 /* The key ids of role in the current root (a cJSON array of strings). */
@@ -86,6 +92,13 @@ const cJSON *release_repo_keyids(const release_repo *r, int role);
 int release_repo_target_version(const release_repo *r, const char *name, char *version, size_t size,
                                 int *is_patch);
 
+/* Any app's target name split as tufup reads it (^[\w-]+-(.+)(\.tar\.gz|\.patch)$:
+ * the app is the longest run of letters, digits, '_' and '-' at the start,
+ * up to its last '-'), for readers that have no settings (ls). 1 on
+ * success, 0 for another name or one longer than the buffers. Pure. */
+int release_target_split(const char *name, char *app, size_t app_size, char *version, size_t version_size,
+                         int *is_patch);
+
 /* Where a target lives: <repo>/targets/<name>. */
 int release_repo_target_path(const release_repo *r, const char *name, char *out, size_t size, bl_error *err);
 
@@ -94,5 +107,9 @@ int release_repo_target_path(const release_repo *r, const char *name, char *out,
  * call; may be NULL). With consistent snapshots, also links the file as
  * targets/<sha256>.<name>. Touches targets. */
 int release_repo_add_target(release_repo *r, const char *name, cJSON *custom, bl_error *err);
+
+/* Removes the targets/<sha256>.<name> links release_repo_add_target made in
+ * this run: for a run that fails before its commit wrote anything. */
+void release_repo_discard_links(release_repo *r);
 
 #endif

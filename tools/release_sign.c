@@ -7,6 +7,7 @@
 #include "release.h"
 #include "release_repo.h"
 #include "release_util.h"
+#include "start/version.h"
 
 static int fail(const char *verb, const bl_error *err)
 {
@@ -25,13 +26,35 @@ static cJSON *object_in(cJSON *parent, const char *name)
     return cJSON_AddObjectToObject(parent, name);
 }
 
+/* The archive target of the release equal to version (by PEP 440: "v1.0"
+ * finds 1.0), in targets.json; NULL with err if none. */
+static cJSON *find_archive(const release_repo *repo, const char *version, bl_error *err)
+{
+    cJSON *t, *targets = cJSON_GetObjectItemCaseSensitive(release_repo_signed(repo, BL_TRUST_TARGETS), "targets");
+    bl_version wanted, v;
+    char text[BL_VERSION_MAX_TEXT];
+    int is_patch;
+
+    if (bl_version_parse(version, &wanted, err) != BL_OK)
+        return NULL;
+    cJSON_ArrayForEach(t, targets)
+    {
+        if (release_repo_target_version(repo, t->string, text, sizeof text, &is_patch) && !is_patch &&
+            bl_version_parse(text, &v, NULL) == BL_OK && bl_version_compare(&v, &wanted) == 0)
+            return t;
+    }
+    bl_error_set(err, BL_ENOTFOUND, "version %s is not published (no %s-%s" RELEASE_ARCHIVE_SUFFIX " in targets.json)",
+                 version, repo->settings.app, version);
+    return NULL;
+}
+
 static int run_rollout(const release_env *env, int argc, char **argv)
 {
     release_repo repo;
-    char name[160];
     cJSON *target, *user;
+    char version[BL_VERSION_MAX_TEXT];
     bl_error err;
-    int percent, rc;
+    int percent, rc, is_patch;
 
     if (argc != 3)
         return release_usage(&release_verb_rollout);
@@ -42,13 +65,11 @@ static int run_rollout(const release_env *env, int argc, char **argv)
     bl_error_clear(&err);
     if ((rc = release_repo_open(env, &repo, &err)) != BL_OK)
         goto cleanup;
-    snprintf(name, sizeof name, "%s-%s.tar.gz", repo.settings.app, argv[1]);
-    target = cJSON_GetObjectItemCaseSensitive(
-        cJSON_GetObjectItemCaseSensitive(release_repo_signed(&repo, BL_TRUST_TARGETS), "targets"), name);
-    if (!target) {
-        rc = bl_error_set(&err, BL_ENOTFOUND, "version %s is not published (no %s in targets.json)", argv[1], name);
+    if (!(target = find_archive(&repo, argv[1], &err))) {
+        rc = err.code;
         goto cleanup;
     }
+    release_repo_target_version(&repo, target->string, version, sizeof version, &is_patch);
     user = object_in(object_in(target, "custom"), "user");
     cJSON_DeleteItemFromObjectCaseSensitive(user, "rollout");
     cJSON_AddNumberToObject(user, "rollout", percent);
@@ -57,9 +78,9 @@ static int run_rollout(const release_env *env, int argc, char **argv)
         goto cleanup;
     if (percent == 0)
         printf("%s %s: rollout halted (0%%); installations that have not taken it never will until it is raised\n",
-               repo.settings.app, argv[1]);
+               repo.settings.app, version);
     else
-        printf("%s %s now rolls out to %d%% of installations\n", repo.settings.app, argv[1], percent);
+        printf("%s %s now rolls out to %d%% of installations\n", repo.settings.app, version, percent);
 cleanup:
     release_repo_close(&repo);
     return rc == BL_OK ? RELEASE_OK : fail("rollout", &err);

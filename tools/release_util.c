@@ -7,6 +7,25 @@
 
 #include "base/fsutil.h"
 
+/* A scratch folder run-<pid>-XXXXXX whose process is gone is what a run that
+ * died (killed, crashed) left: removed by the next run. */
+static int remove_if_stale(void *ctx, const char *name, int is_dir)
+{
+    const char *base = ctx;
+    char path[BL_PATH_MAX], *end;
+    long pid;
+    bl_error err;
+
+    if (!is_dir || strncmp(name, "run-", 4) != 0)
+        return 0;
+    pid = strtol(name + 4, &end, 10);
+    if (end == name + 4 || *end != '-' || pid <= 0 || uv_kill((int)pid, 0) != UV_ESRCH)
+        return 0;
+    if (bl_fs_join(path, sizeof path, base, name) == BL_OK)
+        bl_fs_remove_tree(path, &err);
+    return 0;
+}
+
 int release_util_work_dir(const release_env *env, char *out, size_t size, bl_error *err)
 {
     char base[BL_PATH_MAX];
@@ -14,23 +33,59 @@ int release_util_work_dir(const release_env *env, char *out, size_t size, bl_err
     int r, rc;
 
     if (bl_fs_join(base, sizeof base, env->keys_dir, "work") != BL_OK ||
-        snprintf(out, size, "%s/run-XXXXXX", base) >= (int)size)
+        snprintf(out, size, "%s/run-%d-XXXXXX", base, (int)uv_os_getpid()) >= (int)size)
         return bl_error_set(err, BL_ETOOBIG, "path too long: %s", env->keys_dir);
     if ((rc = bl_fs_mkdir_p(base, err)) != BL_OK)
         return rc;
+    bl_fs_list_dir(base, remove_if_stale, base, err);
     r = uv_fs_mkdtemp(NULL, &req, out, NULL);
     if (r == 0)
         snprintf(out, size, "%s", req.path);
     uv_fs_req_cleanup(&req);
-    if (r < 0)
-        return bl_error_set(err, BL_EIO, "cannot create a scratch folder in %s: %s", base, uv_strerror(r));
+    if (r < 0) {
+        out[0] = '\0';
+        return bl_error_sys(err, r, "cannot create a scratch folder in %s", base);
+    }
     return BL_OK;
 }
 
-void release_util_remove_dir(const char *path)
+int release_util_temp_dir(const char *prefix, char *out, size_t size, bl_error *err)
 {
+    char tmp[BL_PATH_MAX];
+    size_t len = sizeof tmp;
+    uv_fs_t req;
+    int r;
+
+    out[0] = '\0';
+    if ((r = uv_os_tmpdir(tmp, &len)) < 0)
+        return bl_error_sys(err, r, "cannot find the temporary folder");
+    if (snprintf(out, size, "%s/%s-XXXXXX", tmp, prefix) >= (int)size) {
+        out[0] = '\0';
+        return bl_error_set(err, BL_ETOOBIG, "path too long: %s", tmp);
+    }
+    r = uv_fs_mkdtemp(NULL, &req, out, NULL);
+    if (r == 0)
+        snprintf(out, size, "%s", req.path);
+    uv_fs_req_cleanup(&req);
+    if (r < 0) {
+        out[0] = '\0';
+        return bl_error_sys(err, r, "cannot create a scratch folder in %s", tmp);
+    }
+    return BL_OK;
+}
+
+void release_util_remove_work_dir(const char *path)
+{
+    char parent[BL_PATH_MAX];
+    uv_fs_t req;
     bl_error err;
+
     bl_fs_remove_tree(path, &err);
+    /* work/ itself too, unless another run is using it */
+    if (bl_fs_dirname(path, parent, sizeof parent) == BL_OK) {
+        uv_fs_rmdir(NULL, &req, parent, NULL);
+        uv_fs_req_cleanup(&req);
+    }
 }
 
 int release_util_file_size(const char *path, uint64_t *size, bl_error *err)
@@ -45,13 +100,32 @@ int release_util_file_size(const char *path, uint64_t *size, bl_error *err)
     return BL_OK;
 }
 
-int release_util_rename(const char *from, const char *to, bl_error *err)
+int release_util_move(const char *from, const char *to, bl_error *err)
 {
+    char partial[BL_PATH_MAX];
     uv_fs_t req;
     int r = uv_fs_rename(NULL, &req, from, to, NULL);
+
     uv_fs_req_cleanup(&req);
-    if (r < 0)
-        return bl_error_set(err, BL_EIO, "cannot rename %s to %s: %s", from, to, uv_strerror(r));
+    if (r != UV_EXDEV) {
+        if (r < 0)
+            return bl_error_sys(err, r, "cannot move %s to %s", from, to);
+        return BL_OK;
+    }
+    /* another file system: a copy beside to, renamed over it once whole */
+    if (snprintf(partial, sizeof partial, "%s.partial", to) >= (int)sizeof partial)
+        return bl_error_set(err, BL_ETOOBIG, "path too long: %s", to);
+    r = uv_fs_copyfile(NULL, &req, from, partial, 0, NULL);
+    uv_fs_req_cleanup(&req);
+    if (r == 0) {
+        r = uv_fs_rename(NULL, &req, partial, to, NULL);
+        uv_fs_req_cleanup(&req);
+    }
+    if (r < 0) {
+        uv_fs_unlink(NULL, &req, partial, NULL);
+        uv_fs_req_cleanup(&req);
+        return bl_error_sys(err, r, "cannot copy %s to %s", from, to);
+    }
     return BL_OK;
 }
 
@@ -64,7 +138,12 @@ void release_util_size(uint64_t bytes, char *out, size_t size)
     else if (bytes >= 10000u)
         snprintf(out, size, "%.0f KB", (double)bytes / 1e3);
     else
-        snprintf(out, size, "%llu bytes", (unsigned long long)bytes);
+        snprintf(out, size, "%llu byte%s", (unsigned long long)bytes, release_util_plural(bytes));
+}
+
+const char *release_util_plural(uint64_t n)
+{
+    return n == 1 ? "" : "s";
 }
 
 int release_util_percent(const char *text, int *out)

@@ -10,18 +10,28 @@
 #include "base/error.h"
 #include "release.h"
 
-/* A new empty folder for one run's scratch files, under the keys folder (on
- * the publisher's disk, never in the published repository). */
+/* A new empty folder for one run's scratch files, <keys>/work/run-<pid>-XXXXXX
+ * (on the publisher's disk, never in the published repository). Folders
+ * there of runs whose process is gone (killed, crashed) are removed first. */
 int release_util_work_dir(const release_env *env, char *out, size_t size, bl_error *err);
-/* Removes a scratch folder and what is left in it. */
-void release_util_remove_dir(const char *path);
+/* Removes a scratch folder and what is left in it, and work/ when no other
+ * run's folder is in it, so the keys folder is as it was. */
+void release_util_remove_work_dir(const char *path);
+
+/* A new empty folder <tmp>/<prefix>-XXXXXX in the system's temporary folder,
+ * for a verb that must not touch the keys folder. */
+int release_util_temp_dir(const char *prefix, char *out, size_t size, bl_error *err);
 
 int release_util_file_size(const char *path, uint64_t *size, bl_error *err);
-/* Renames from over to (atomically where the OS can). */
-int release_util_rename(const char *from, const char *to, bl_error *err);
+/* Moves from to to: a rename, or on another file system a copy to
+ * to.partial renamed over to once whole. */
+int release_util_move(const char *from, const char *to, bl_error *err);
 
 /* "1.5 MB", "312 KB", "87 bytes" (powers of 1000, as file managers show). */
 void release_util_size(uint64_t bytes, char *out, size_t size);
+
+/* "s" unless n is 1: "%llu file%s" reads "1 file", "2 files". */
+const char *release_util_plural(uint64_t n);
 
 /* A whole percentage 0..100 ("10", "10%"); 1 on success. Whole numbers
  * only: canonical JSON, which signatures cover, has no fractions. */

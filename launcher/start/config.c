@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/appname.h"
 #include "base/fsutil.h"
 #include "log.h"
 #include "platform.h"
@@ -44,7 +45,7 @@ static const key_spec keys[BL_CFG_KEY_COUNT] = {
      "patches only when they total at most this % of the archive's size"},
     {"file_watcher", "BOMIOT_FILE_WATCHER", KIND_BOOL, NUM(file_watcher), 0, 0, "true or false",
      "check when a file:// repository (or watch_dir) changes"},
-    {"app_name", NULL, KIND_STRING, STR(app_name), 0, 0, "a name of letters, digits, '_' and '-'",
+    {"app_name", NULL, KIND_STRING, STR(app_name), 0, 0, BL_APP_NAME_RULE,
      "names the targets {app}-{version}.tar.gz and .patch"},
     {"app_executable", NULL, KIND_STRING, STR(app_executable), 0, 0,
      "a relative path inside the version folder, without '..'",
@@ -135,12 +136,6 @@ static int is_valid_url(const char *s)
            (strncmp(s, "file://", 7) == 0 && s[7]);
 }
 
-static int is_valid_app_name(const char *s)
-{
-    size_t n = strlen(s);
-    return n > 0 && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == n;
-}
-
 /* The app executable must stay inside its version folder. */
 static int is_valid_relative_path(const char *s)
 {
@@ -208,7 +203,7 @@ static int store_text(bl_config *cfg, int k, const char *text)
         if (strlen(text) >= spec->size)
             return 0;
         if ((k == BL_CFG_UPDATE_URL && !is_valid_url(text)) ||
-            (k == BL_CFG_APP_NAME && !is_valid_app_name(text)) ||
+            (k == BL_CFG_APP_NAME && bl_app_name_check(text, NULL) != BL_OK) ||
             (k == BL_CFG_APP_EXECUTABLE && !is_valid_relative_path(text)) ||
             (k == BL_CFG_CHANNEL && strcmp(text, "stable") != 0 && strcmp(text, "beta") != 0) ||
             (k == BL_CFG_SPLASH_IMAGE && !*text) ||

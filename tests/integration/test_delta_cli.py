@@ -315,7 +315,8 @@ class RepoModuleTest(unittest.TestCase):
                            timeout=60, cwd=self.dir)
         err = r.stderr.decode()
         self.assertEqual(r.returncode, 1, err)
-        self.assertIn("bomiot-release: cannot run 'init': cannot load ", err)
+        self.assertIn("bomiot-release: cannot run 'init': " + REPO_MODULES[0] + " is neither beside bomiot-release",
+                      err)
         self.assertIn(REPO_MODULES[0], err)
         self.assertFalse(os.path.exists(os.path.join(self.dir, "r")))
         r = subprocess.run([tool, "--help"], capture_output=True, timeout=60)
@@ -323,7 +324,7 @@ class RepoModuleTest(unittest.TestCase):
         out = r.stdout.decode()
         self.assertIn("  diff ", out)
         self.assertNotIn("  init ", out)
-        self.assertIn("only diff and patch can run: cannot load ", out)
+        self.assertIn("only diff and patch can run: " + REPO_MODULES[0] + " is neither beside", out)
 
     def test_a_file_that_is_not_the_module_is_named_and_refused(self):
         # Another shared object in the module's place: the launcher's update module.

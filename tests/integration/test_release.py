@@ -17,8 +17,29 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from blrepo import APP, Publisher, app_folder, flip_byte  # noqa: E402
+from blroot import BUILD  # noqa: E402
 
 DAY = 86400
+
+
+def tree(*roots):
+    """Every file, folder and link under roots with its mode and bytes (or
+    link target): two calls give equal results only for identical trees."""
+    seen = {}
+    for root in roots:
+        for dirpath, dirs, files in os.walk(root):
+            for name in dirs + files:
+                path = os.path.join(dirpath, name)
+                st = os.lstat(path)
+                if stat.S_ISLNK(st.st_mode):
+                    what = ("link", os.readlink(path))
+                elif stat.S_ISDIR(st.st_mode):
+                    what = ("dir",)
+                else:
+                    with open(path, "rb") as f:
+                        what = ("file", f.read())
+                seen[os.path.relpath(path, os.path.dirname(root))] = (stat.S_IMODE(st.st_mode),) + what
+    return seen
 
 
 def load(path):
@@ -120,7 +141,7 @@ class ReleaseTest(unittest.TestCase):
         self.assertIn("already holds a repository", r.stderr)
 
     def test_usage_errors_exit_2(self):
-        for args in (["init"], ["init", "--app", "bad-name"], ["add", "onlyone"], ["frobnicate"],
+        for args in (["init"], ["init", "--app", "bad.name"], ["add", "onlyone"], ["frobnicate"],
                      ["rollout", "1.0.0", "150"], ["init", "--app", "x", "--threshold", "root=3",
                                                    "--role-keys", "root=2"]):
             r = self.pub.run(*args, check=False)
@@ -273,13 +294,194 @@ class ReleaseTest(unittest.TestCase):
         self.assertEqual(sorted(os.listdir(os.path.join(self.pub.repo, "targets"))), before)
         self.assertEqual(self.meta("timestamp.json"), ts)
 
-    def test_a_patch_is_made_from_the_highest_lower_version(self):
+    def test_a_patch_is_made_from_the_newest_version_and_a_lower_one_is_refused(self):
         self.pub.init()
         self.pub.add("1.0.0")
-        self.pub.add("1.10.0")
-        r = self.pub.add("1.2.0")  # a hotfix after a later release: from 1.0.0, not 1.10.0
+        r = self.pub.add("1.10.0")
         self.assertIn("from 1.0.0", r.stdout)
+        # Before (issue 21): 1.2.0 was published after 1.10.0, and a client on
+        # 1.0.0 taking 1.10.0 by patches applied 1.10.0's patch (made from
+        # 1.0.0) to 1.2.0's files.
+        folder = app_folder(self.pub.apps, "1.2.0")
+        r = self.pub.run("add", folder, "1.2.0", check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("version 1.2.0 is below the newest published version, 1.10.0", r.stderr)
+        self.assertNotIn("bomiot-1.2.0.tar.gz", self.targets())
+        r = self.pub.add("1.11.0")
+        self.assertIn("from 1.10.0", r.stdout)
         self.assertEqual(self.verify().returncode, 0)
+
+    def test_a_version_is_published_in_its_pep440_normal_form(self):
+        # Before (issue 21): add DIR v0.30 published bomiot-v0.30.tar.gz.
+        self.pub.init()
+        folder = app_folder(self.pub.apps, "x")
+        r = self.pub.run("add", folder, "v0.30")
+        self.assertIn("publishing 'v0.30' as 0.30, its PEP 440 normal form", r.stderr)
+        self.assertIn("added bomiot 0.30 ", r.stdout)
+        r = self.pub.run("add", folder, "1.0-RC.1")
+        self.assertIn("as 1.0rc1", r.stderr)
+        self.assertEqual(sorted(self.targets()), ["bomiot-0.30.tar.gz", "bomiot-1.0rc1.patch",
+                                                  "bomiot-1.0rc1.tar.gz"])
+        for spelling in ("0.30", "v0.30", "0.30.0", "1.0rc1", "1.0c1"):
+            r = self.pub.run("add", folder, spelling, check=False)
+            self.assertEqual(r.returncode, 1, spelling)
+            self.assertIn("is published already", r.stderr)
+        # rollout finds a release by any spelling of its version
+        r = self.pub.run("rollout", "V1.0-rc1", "20")
+        self.assertIn("bomiot 1.0rc1 now rolls out to 20%", r.stdout)
+        self.assertEqual(self.targets()["bomiot-1.0rc1.tar.gz"]["custom"]["user"], {"rollout": 20})
+        self.assertEqual(self.verify().returncode, 0)
+
+    def test_app_names_follow_the_launchers_rule(self):
+        # Before (issue 21): init --app my.app was accepted (the launcher
+        # refuses app_name "my.app"), init --app my-app refused as if --app
+        # were missing.
+        r = self.pub.run("init", "--app", "my.app", check=False)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("the app name 'my.app' holds '.', which is not allowed: an app name is 1 to 63 ASCII "
+                      "letters, digits, '_' and '-', starting with a letter or digit", r.stderr)
+        self.assertFalse(os.path.exists(self.pub.repo))
+        r = self.pub.run("init", check=False)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--app NAME is required", r.stderr)
+        r = self.pub.run("init", "--app", "-x", check=False)
+        self.assertIn("starts with '-'", r.stderr)
+        self.pub.run("init", "--app", "my-app")
+        folder = app_folder(self.pub.apps, "x")
+        self.pub.run("add", folder, "1.0")
+        self.pub.run("add", folder, "1.1")
+        self.assertEqual(sorted(self.targets()), ["my-app-1.0.tar.gz", "my-app-1.1.patch", "my-app-1.1.tar.gz"])
+        self.assertRegex(self.pub.run("ls").stdout, r"(?m)^1\.1 ")
+        self.assertEqual(self.verify().returncode, 0)
+
+    # ---- a verb that fails changes nothing ----
+
+    def assert_fails_and_changes_nothing(self, *args, message):
+        before = tree(self.pub.repo, self.pub.keys)
+        r = self.pub.run(*args, check=False)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn(message, r.stderr)
+        after = tree(self.pub.repo, self.pub.keys)
+        self.assertEqual(sorted(after), sorted(before))
+        self.assertEqual(after, before)
+        return r
+
+    def take_offline(self, role):
+        offline = os.path.join(self.pub.dir, "offline")
+        os.makedirs(offline, exist_ok=True)
+        ids = self.meta("root.json")["signed"]["roles"][role]["keyids"]
+        moved = [n for n in os.listdir(self.pub.keys) if any(i in n for i in ids)]
+        self.assertTrue(moved)
+        for name in moved:
+            os.rename(os.path.join(self.pub.keys, name), os.path.join(offline, name))
+        return lambda: [os.rename(os.path.join(offline, n), os.path.join(self.pub.keys, n)) for n in moved]
+
+    def test_a_failed_add_leaves_repository_and_keys_as_they_were(self):
+        # Before (issue 21): the archive's .partial stayed in targets/ and
+        # keystore/work/ behind; a key offline at signing left targets.json
+        # signed and written with snapshot.json unchanged.
+        for consistent in ((), ("--consistent-snapshot",)):
+            with self.subTest(consistent=consistent):
+                self.pub.cleanup()
+                self.pub = Publisher()
+                self.pub.init(*consistent)
+                self.pub.add("1.0.0")
+                # a fifo in the folder: refused half way through the archive
+                folder = app_folder(self.pub.apps, "1.1.0")
+                os.mkfifo(os.path.join(folder, "zz-fifo"))
+                self.assert_fails_and_changes_nothing("add", folder, "1.1.0", message="zz-fifo")
+                os.unlink(os.path.join(folder, "zz-fifo"))
+                # the snapshot key offline: archive and patch made, nothing signed
+                back = self.take_offline("snapshot")
+                self.assert_fails_and_changes_nothing("add", folder, "1.1.0",
+                                                      message="needs 1 signature by snapshot keys")
+                back()
+                # the previous archive damaged: the patch cannot be made
+                archive = self.pub.archive("1.0.0")
+                with open(archive, "rb") as f:
+                    good = f.read()
+                with open(archive, "wb") as f:
+                    f.write(good[:len(good) // 2])
+                self.assert_fails_and_changes_nothing("add", folder, "1.1.0", message="bomiot-release add:")
+                with open(archive, "wb") as f:
+                    f.write(good)
+                self.pub.run("add", folder, "1.1.0")
+                r = self.verify()
+                self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+                self.assertFalse(os.path.exists(os.path.join(self.pub.keys, "work")))
+
+    def test_failed_key_changes_and_rollouts_leave_everything_as_it_was(self):
+        self.pub.init()
+        self.pub.add("1.0.0")
+        back = self.take_offline("root")
+        for args in (("keys", "add", "targets"), ("keys", "rotate", "snapshot"), ("sign", "root")):
+            self.assert_fails_and_changes_nothing(*args, message="needs 1 signature by root keys")
+        back()
+        back = self.take_offline("targets")
+        self.assert_fails_and_changes_nothing("rollout", "1.0.0", "50", message="needs 1 signature by targets keys")
+        back()
+        self.assertEqual(self.verify().returncode, 0)
+
+    def test_a_dead_runs_scratch_folder_is_removed_by_the_next_run(self):
+        self.pub.init()
+        stale = os.path.join(self.pub.keys, "work", "run-999999999-abcdef")
+        os.makedirs(stale)
+        with open(os.path.join(stale, "new.tar"), "wb") as f:
+            f.write(b"left by a run that was killed")
+        self.pub.add("1.0.0")
+        self.assertFalse(os.path.exists(os.path.join(self.pub.keys, "work")))
+
+    def test_verify_names_every_file_the_metadata_does_not_list(self):
+        # Before (issue 21): a .partial in targets/ passed as "the repository is good".
+        self.pub.init("--consistent-snapshot")
+        self.pub.add("1.0.0")
+        self.pub.add("1.1.0")
+        self.pub.run("keys", "rotate", "root")
+        r = self.verify()
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("every file in the repository is listed", r.stdout)
+        strays = ["targets/bomiot-1.2.0.tar.gz.partial", "targets/notes.txt", "metadata/9.root.json",
+                  "metadata/99.targets.json", "metadata/bomiot.json", "index.html"]
+        for stray in strays:
+            with open(os.path.join(self.pub.repo, stray), "w") as f:
+                f.write("x")
+        os.makedirs(os.path.join(self.pub.repo, "targets", "old"))
+        r = self.verify()
+        self.assertEqual(r.returncode, 1)
+        for stray in strays + ["targets/old/"]:
+            self.assertIn(f"FAIL stray file {stray}: the metadata does not list it", r.stdout)
+        self.assertIn("NOT fit to serve", r.stderr)
+
+    def test_ls_needs_only_the_repository_and_shows_the_channel(self):
+        # Before (issue 21): ls failed without the keys folder's settings.json,
+        # and did not say which releases only beta launchers are offered.
+        self.pub.run("init", "--app", "my-app")
+        for version in ("1.0", "1.1rc1", "1.1", "1.2.dev3"):
+            flags = ["--rollout", "25"] if version == "1.1" else []
+            self.pub.run("add", app_folder(self.pub.apps, version), version, *flags)
+        shutil.rmtree(self.pub.keys)
+        r = self.pub.run("ls")
+        self.assertFalse(os.path.exists(self.pub.keys))
+        lines = r.stdout.splitlines()
+        self.assertEqual(lines[0], "app: my-app")
+        self.assertEqual(lines[1].split(), ["version", "archive", "patch", "rollout", "required", "channel"])
+        rows = {line.split()[0]: line.split() for line in lines[2:6]}
+        self.assertEqual(list(rows), ["1.0", "1.1rc1", "1.1", "1.2.dev3"])  # in PEP 440 order
+        self.assertEqual({v: row[-1] for v, row in rows.items()},
+                         {"1.0": "all", "1.1rc1": "beta", "1.1": "all", "1.2.dev3": "beta"})
+        self.assertEqual(rows["1.1"][-3], "25%")
+        self.assertIn("beta: a pre-release, offered only to launchers whose channel is beta", r.stdout)
+        r = self.pub.run("--repo", os.path.join(self.pub.dir, "nothing"), "ls", check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("nothing a repository (made by bomiot-release init)?", r.stderr)
+
+    def test_verify_needs_only_the_repository(self):
+        self.pub.init()
+        self.pub.add("1.0.0")
+        shutil.rmtree(self.pub.keys)
+        r = self.verify()
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertFalse(os.path.exists(self.pub.keys))
 
     # ---- rollout, sign, expiry ----
 
@@ -342,7 +544,7 @@ class ReleaseTest(unittest.TestCase):
         signers = {s["keyid"] for s in two["signatures"]}
         self.assertTrue(set(old_root) <= signers)  # signed by the old root key
         self.assertTrue(set(two["signed"]["roles"]["root"]["keyids"]) <= signers)  # and the new
-        self.assertTrue(os.path.exists(os.path.join(self.pub.keys, "retired", old_root[0] + ".key")))
+        self.assertTrue(os.path.exists(os.path.join(self.pub.keys, "retired", f"root-{old_root[0]}.key")))
         self.pub.run("keys", "rotate", "timestamp")
         self.pub.run("keys", "add", "snapshot")
         targets_keys = self.meta("root.json")["signed"]["roles"]["targets"]["keyids"]
@@ -356,6 +558,32 @@ class ReleaseTest(unittest.TestCase):
         self.assertIn("root version 4", r.stdout)
         self.pub.add("1.1.0")
         self.assertEqual(self.verify().returncode, 0)
+
+    def test_key_files_name_their_role_and_old_names_still_work(self):
+        # Before (issue 21): <keyid>.key, so nothing told which file was the
+        # root key that docs/release.md asks to keep offline.
+        self.pub.init("--role-keys", "targets=2")
+        roles = self.meta("root.json")["signed"]["roles"]
+        expected = sorted(f"{role}-{keyid}.key" for role, entry in roles.items() for keyid in entry["keyids"])
+        self.assertEqual(sorted(n for n in os.listdir(self.pub.keys) if n.endswith(".key")), expected)
+        self.pub.add("1.0.0")
+        # a keystore made before: every key under its old name
+        for name in expected:
+            os.rename(os.path.join(self.pub.keys, name), os.path.join(self.pub.keys, name.split("-", 1)[1]))
+        self.pub.add("1.1.0")
+        self.pub.run("rollout", "1.1.0", "30")
+        old_root = roles["root"]["keyids"][0]
+        self.pub.run("keys", "rotate", "root")
+        self.assertTrue(os.path.exists(os.path.join(self.pub.keys, "retired", f"{old_root}.key")))
+        new_root = self.meta("root.json")["signed"]["roles"]["root"]["keyids"][0]
+        self.assertTrue(os.path.exists(os.path.join(self.pub.keys, f"root-{new_root}.key")))
+        r = self.pub.run("keys", "add", "snapshot")
+        new_snapshot = self.meta("root.json")["signed"]["roles"]["snapshot"]["keyids"][-1]
+        self.assertIn(f"added key {new_snapshot} for snapshot ({self.pub.keys}/snapshot-{new_snapshot}.key)",
+                      r.stdout)
+        self.pub.run("sign", "targets")
+        r = self.verify()
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
 
     def test_consistent_snapshots_publish_versioned_and_hashed_names(self):
         self.pub.init("--consistent-snapshot")
@@ -428,6 +656,54 @@ class ReleaseTest(unittest.TestCase):
             json.dump(doc, f)
         r = subprocess.run([python, "-c", checker, files[0], bad], capture_output=True, text=True)
         self.assertNotEqual(r.returncode, 0)
+
+
+class InstalledToolTest(unittest.TestCase):
+    """cmake --install puts bomiot-release in bin/ and its module in
+    lib/bomiot-release/, where the installed tool finds it."""
+
+    def setUp(self):
+        self.pub = Publisher()
+        self.prefix = os.path.join(self.pub.dir, "prefix")
+
+    def tearDown(self):
+        self.pub.cleanup()
+
+    def test_the_installed_tool_finds_its_module(self):
+        # Before (issue 21): cmake --install installed neither the tool nor its module.
+        r = subprocess.run(["cmake", "--install", BUILD, "--prefix", self.prefix], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        tool = os.path.join(self.prefix, "bin", "bomiot-release")
+        # a build with -DBL_MODULES=OFF has the verbs built in: no module to find
+        built_modules = [n for n in os.listdir(os.path.join(BUILD, "tools")) if n.startswith("bomiot-release-repo-")]
+        module_dir = os.path.join(self.prefix, "lib", "bomiot-release")
+        self.assertEqual(sorted(os.listdir(module_dir)) if built_modules else [], sorted(built_modules))
+        self.assertTrue(os.path.exists(os.path.join(self.prefix, "bin", "bomiot-tuf")))
+
+        def run(*args):
+            return subprocess.run([tool, "--repo", self.pub.repo, "--keys", self.pub.keys, *args],
+                                  capture_output=True, text=True, timeout=120)
+        for args in (["init", "--app", APP], ["add", app_folder(self.pub.apps, "1.0.0"), "1.0.0"], ["verify"]):
+            r = run(*args)
+            self.assertEqual(r.returncode, 0, (args, r.stderr))
+        r = run("ls")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stdout, r"(?m)^1\.0\.0 ")
+        # through a link elsewhere, as a package manager's bin/ would have it
+        link = os.path.join(self.pub.dir, "bomiot-release")
+        os.symlink(tool, link)
+        r = subprocess.run([link, "--repo", self.pub.repo, "ls"], capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        if not built_modules:
+            return
+        # no module anywhere: the tool says where it looked, and diff/patch still run
+        shutil.rmtree(os.path.join(self.prefix, "lib"))
+        r = run("ls")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("is neither beside bomiot-release", r.stderr)
+        self.assertIn(os.path.join("lib", "bomiot-release"), r.stderr)
+        r = subprocess.run([tool, "--help"], capture_output=True, text=True)
+        self.assertIn("only diff and patch can run", r.stdout)
 
 
 if __name__ == "__main__":

@@ -105,9 +105,10 @@ class Editor:
     def load_keys(self):
         """The keystore's keys by key id (again after bomiot-release made new ones)."""
         for name in os.listdir(self.pub.keys):
-            if name.endswith(".key") and name[:-4] not in self.keys:
+            keyid = name[:-4].rsplit("-", 1)[-1]  # <role>-<keyid>.key
+            if name.endswith(".key") and keyid not in self.keys:
                 k = Key.from_file(os.path.join(self.pub.keys, name))
-                assert k.keyid == name[:-4], "key ids are sha256 of the key's canonical JSON"
+                assert k.keyid == keyid, "key ids are sha256 of the key's canonical JSON"
                 self.keys[k.keyid] = k
 
     def path(self, name):

@@ -141,7 +141,7 @@ static void test_each_bad_value_names_file_key_and_expectation(void)
         {"{\"check_seconds\": 0}", "'check_seconds' must be seconds from 1 to 600"},
         {"{\"download_seconds\": 0}", "'download_seconds' must be seconds from 1 to 3600, got 0; using 30"},
         {"{\"trial_attempts\": 1000}", "'trial_attempts' must be an integer from 1 to 100, got 1000; using 2"},
-        {"{\"app_name\": \"bo miot\"}", "'app_name' must be a name of letters"},
+        {"{\"app_name\": \"bo miot\"}", "'app_name' must be 1 to 63 ASCII letters"},
         {"{\"app_executable\": \"../evil\"}", "'app_executable' must be a relative path"},
         {"{\"app_executable\": \"/bin/sh\"}", "'app_executable' must be a relative path"},
         {"{\"app_executable\": \"C:\\\\evil.exe\"}", "'app_executable' must be a relative path"},
@@ -210,7 +210,7 @@ static void test_strings_holding_a_nul_are_refused(void)
         CHECK_STR(cfg.channel, "beta");
         CHECK_STR(cfg.ca_file, "");
         CHECK_INT(r.count, 3); /* unknown x, ca_file's NUL, app_name's '\\' (an escaped backslash, no NUL) */
-        CHECK_CONTAINS(r.last, "'app_name' must be a name of letters");
+        CHECK_CONTAINS(r.last, "'app_name' must be 1 to 63 ASCII letters");
     }
 }
 

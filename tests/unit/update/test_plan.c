@@ -184,6 +184,10 @@ static void test_parses_tufup_target_names(void)
     CHECK_STR(v, "1.3.0rc1");
     CHECK_INT(bl_plan_parse_target_name("my-app-2.0.tar.gz", "my-app", v, sizeof v), BL_TARGET_ARCHIVE);
     CHECK_STR(v, "2.0");
+    CHECK_INT(bl_plan_parse_target_name("my-app-2.0rc1.patch", "my-app", v, sizeof v), BL_TARGET_PATCH);
+    CHECK_STR(v, "2.0rc1");
+    /* app "my" does not take app "my-app"'s targets: "app-2.0" is no version */
+    CHECK_INT(bl_plan_parse_target_name("my-app-2.0.tar.gz", "my", v, sizeof v), BL_TARGET_OTHER);
 }
 
 static void test_ignores_other_targets_and_unsafe_versions(void)
