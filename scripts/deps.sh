@@ -21,3 +21,9 @@ if [ -n "$missing" ]; then
   # shellcheck disable=SC2086
   apt-get install -y -qq --no-install-recommends $missing
 fi
+# npm fetches the real programs test_real_app publishes (esbuild's releases);
+# a machine that has Node.js and npm already keeps its own.
+if ! command -v npm >/dev/null 2>&1; then
+  echo "deps: installing npm"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm
+fi
