@@ -25,5 +25,6 @@ fi
 # a machine that has Node.js and npm already keeps its own.
 if ! command -v npm >/dev/null 2>&1; then
   echo "deps: installing npm"
+  apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm
 fi
