@@ -6,6 +6,9 @@
 # resources/ (the splash image and font found beside LAUNCHER in resources/,
 # and the trusted root) and, if given, launcher.json.
 # Users run: tar xf OUT.tar.gz && OUT/install.sh
+# The same inputs give the same OUT.tar.gz, byte for byte: its entries carry
+# the newest input's time (or SOURCE_DATE_EPOCH's, when set), owner root and
+# name order.
 # Options:
 #   --root FILE      the repository's trusted root (bomiot-release init prints it:
 #                    <repo>/metadata/1.root.json), installed as resources/root.json;
@@ -51,7 +54,7 @@ while [ $# -gt 0 ]; do
         shift
         ;;
     -h | --help)
-        sed -n '2,17s/^# \{0,1\}//p' "$0"
+        sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"
         exit 0
         ;;
     --) shift; break ;;
@@ -116,7 +119,23 @@ chmod 755 "$dest/install.sh" "$dest/uninstall.sh" "$dest/bomiot-launcher"
 chmod -R u+rwX,go+rX,go-w "$dest"
 
 out_dir=$(cd "$(dirname "$out")" && pwd -P)
-# Owned by root:root in the archive, files in name order: the same inputs give the same bundle.
-tar -C "$work" --owner=0 --group=0 --numeric-owner --sort=name -czf "$out_dir/$name.tar.gz.tmp" "$name"
+# The same inputs give the same bundle, byte for byte: every entry carries one
+# time (SOURCE_DATE_EPOCH, else the newest input's), root:root as owner, the
+# modes set above, in name order; gzip stores no name and no time.
+if [ -n "${SOURCE_DATE_EPOCH:-}" ]; then
+    case $SOURCE_DATE_EPOCH in
+    *[!0-9]*) die "SOURCE_DATE_EPOCH must be a number of seconds, got '$SOURCE_DATE_EPOCH'" ;;
+    esac
+    stamp=$SOURCE_DATE_EPOCH
+else
+    # The copies' times are now; their sources' are the inputs' own.
+    set -- "$here/install.sh" "$here/uninstall.sh" "$launcher" "$app"
+    for f in "$(dirname "$launcher")"/bomiot-*.so "$launcher_resources" "$icons" "$config" "$trusted_root"; do
+        if [ -n "$f" ] && [ -e "$f" ]; then set -- "$@" "$f"; fi
+    done
+    stamp=$(find "$@" -printf '%Ts\n' | sort -n | tail -n 1)
+fi
+tar -C "$work" --owner=0 --group=0 --numeric-owner --sort=name --mtime="@$stamp" -cf "$work/bundle.tar" "$name"
+gzip -n -9 <"$work/bundle.tar" >"$out_dir/$name.tar.gz.tmp"
 mv -f "$out_dir/$name.tar.gz.tmp" "$out_dir/$name.tar.gz"
 echo "$out_dir/$name.tar.gz"

@@ -222,6 +222,40 @@ class LinuxInstallerTest(unittest.TestCase):
         # no release yet (issue 20: said so, not "already up to date").
         self.assertIn("update: the repository lists no releases yet", log)
 
+    def make_bundle(self, out, *options, env=None):
+        r = subprocess.run([os.path.join(INSTALLER, "make-bundle.sh"), *options, "--root", self.pub.trusted_root(),
+                            LAUNCHER, os.path.join(self.bundle, "app"), VERSION, out],
+                           capture_output=True, text=True, env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return self.read(out, "rb")
+
+    def test_same_inputs_give_the_same_bundle_byte_for_byte(self):
+        os.makedirs(os.path.join(self.tmp, "a"))  # the same file name: the bundle's folder is named after it
+        first = self.make_bundle(os.path.join(self.tmp, "a", "b.tar.gz"), "--wm-class", "Bomiot")
+        time.sleep(1.1)  # copies made a second later carry another time
+        second = self.make_bundle(os.path.join(self.tmp, "b.tar.gz"), "--wm-class", "Bomiot")
+        self.assertEqual(first, second)
+        with tarfile.open(os.path.join(self.tmp, "b.tar.gz")) as t:
+            members = t.getmembers()
+        self.assertEqual([m.name for m in members], sorted(m.name for m in members))
+        self.assertEqual({(m.uid, m.gid) for m in members}, {(0, 0)})
+        self.assertEqual(len({m.mtime for m in members}), 1)  # one time: the newest input's
+        newest = max(os.stat(os.path.join(d, f)).st_mtime for d, _, fs in os.walk(os.path.join(self.bundle, "app"))
+                     for f in fs)
+        self.assertGreaterEqual(members[0].mtime, int(newest))
+        self.assertLess(members[0].mtime, time.time() - 1)  # not the time of the copy
+
+    def test_source_date_epoch_sets_every_entry_time(self):
+        out = os.path.join(self.tmp, "b.tar.gz")
+        self.make_bundle(out, env=dict(os.environ, SOURCE_DATE_EPOCH="1700000000"))
+        with tarfile.open(out) as t:
+            self.assertEqual({m.mtime for m in t.getmembers()}, {1700000000})
+        r = subprocess.run([os.path.join(INSTALLER, "make-bundle.sh"), LAUNCHER, os.path.join(self.bundle, "app"),
+                            VERSION, out], capture_output=True, text=True,
+                           env=dict(os.environ, SOURCE_DATE_EPOCH="yesterday"))
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("SOURCE_DATE_EPOCH must be a number", r.stderr)
+
     def test_bundle_builder_rejects_a_bad_version_name(self):
         r = subprocess.run([os.path.join(INSTALLER, "make-bundle.sh"), LAUNCHER, os.path.join(self.bundle, "app"),
                             "../1.0", os.path.join(self.tmp, "x.tar.gz")], capture_output=True, text=True)
