@@ -15,8 +15,9 @@
 # The first version goes in the way the launcher installs one (launcher/start/install.c):
 # copied into versions/<v>.partial, flushed, `.bomiot-complete` written last,
 # renamed to versions/<v>. Running it again over an installation is safe: it
-# keeps state.json, cache/ and every installed version (a newer one stays the
-# current one), replaces the launcher, and adds the bundle's version if missing.
+# keeps state.json, launcher.user.json (the user's settings), cache/ and every
+# installed version (a newer one stays the current one), replaces the launcher
+# and launcher.json (the publisher's), and adds the bundle's version if missing.
 # Every path it creates is listed in <root>/installed-files for uninstall.sh.
 set -eu
 umask 022
@@ -225,12 +226,13 @@ if [ -d "$bundle/resources" ]; then
         put_file "$f" "$root/resources/$(basename "$f")" 644
     done
 fi
+# launcher.json is the publisher's: the bundle's replaces it, as a self-update
+# would. The user's choices live in launcher.user.json, which no install writes.
 if [ -f "$bundle/launcher.json" ]; then
-    if [ -f "$root/launcher.json" ]; then
-        say "kept the existing $root/launcher.json"
-    else
-        put_file "$bundle/launcher.json" "$root/launcher.json" 644
+    if [ -f "$root/launcher.json" ] && ! cmp -s "$bundle/launcher.json" "$root/launcher.json"; then
+        say "replaced $root/launcher.json with the bundle's (your own settings go in launcher.user.json)"
     fi
+    put_file "$bundle/launcher.json" "$root/launcher.json" 644
 fi
 
 version_dir=$root/versions/$version

@@ -2,7 +2,7 @@
 # Removes the Bomiot installation this script sits in (install.sh puts it in
 # the install root): exactly the paths install.sh listed in installed-files,
 # plus what the launcher made inside the root (versions/, cache/, state.json,
-# a self-update's leftovers). Nothing else: a file of yours in the root or
+# a self-update's leftovers) and the user's settings (launcher.user.json). Nothing else: a file of yours in the root or
 # beside it stays (and so does the root folder, then). It deletes whole
 # folders only inside the root, removes a folder outside it only if it made
 # it and it is empty, and leaves a command link or menu entry that no longer
@@ -19,8 +19,9 @@ usage() {
 Usage: $0 [--keep-data] [--force] [--quiet]
 
 Uninstalls Bomiot from $(dirname "$0").
-  --keep-data  keep the installed versions, state.json and cache/ in the
-               install folder, so installing again carries on where it was
+  --keep-data  keep the installed versions, state.json, your settings
+               (launcher.user.json) and cache/ in the install folder, so
+               installing again carries on where it was
   --force      uninstall even while Bomiot is running
 EOF
 }
@@ -87,7 +88,8 @@ ours_outside() {
 # --- what the launcher made ----------------------------------------------
 if [ "$keep_data" = 0 ]; then
     rm -rf "${root:?}/versions" "${root:?}/cache"
-    rm -f "$root/state.json" "$root"/state.json.tmp.* "$root/bomiot-launcher.old" "$root/bomiot-launcher.new"
+    rm -f "$root/state.json" "$root"/state.json.tmp.* "$root/launcher.user.json" "$root/bomiot-launcher.old" \
+        "$root/bomiot-launcher.new"
     # modules a self-update brought with a newer launcher
     rm -f "$root"/bomiot-update-*.so "$root"/bomiot-splash-*.so "$root"/bomiot-update-*.so.new \
         "$root"/bomiot-splash-*.so.new
@@ -141,7 +143,7 @@ fi
 
 if [ -d "$root" ]; then
     if [ "$keep_data" = 1 ]; then
-        say "Bomiot is uninstalled; its versions and state stay in $root (--keep-data)"
+        say "Bomiot is uninstalled; its versions, state and settings stay in $root (--keep-data)"
     else
         say "Bomiot is uninstalled; $root stays: it holds files Bomiot did not install"
     fi

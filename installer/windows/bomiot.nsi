@@ -19,10 +19,12 @@
 ; The install root is the launcher's (see README.md, "Install layout"): the first
 ; version goes into versions\<v>.partial, .bomiot-complete is written last and the
 ; folder renamed to versions\<v>, as launcher/start/install.c does. Installing again
-; keeps state.json, cache\ and every installed version, replaces the launcher, and
+; keeps state.json, launcher.user.json (the user's settings), cache\ and every
+; installed version, replaces the launcher and launcher.json (the publisher's), and
 ; adds the version if it is missing. The uninstaller removes exactly what this
 ; installer put there plus what the launcher made in the root (versions\, cache\,
-; state.json, a self-update's leftovers), and the folder only if it is then empty.
+; state.json, a self-update's leftovers) and launcher.user.json, and the folder
+; only if it is then empty.
 
 Unicode true
 Target amd64-unicode
@@ -148,13 +150,11 @@ Section "${APP_NAME}" SecApp
   File "${RESOURCES_DIR}\*"
 !endif
   SetOutPath "$INSTDIR"
+  ; launcher.json is the publisher's: replaced on every install. The user's own
+  ; choices are in launcher.user.json, which no installer writes.
 !ifdef CONFIG
-  ${IfNot} ${FileExists} "$INSTDIR\launcher.json"
-    File "/oname=launcher.json" "${CONFIG}"
-    WriteRegDWORD SHCTX "${UNINST_KEY}" "BomiotInstalledConfig" 1
-  ${Else}
-    DetailPrint "Kept the existing launcher.json"
-  ${EndIf}
+  File "/oname=launcher.json" "${CONFIG}"
+  WriteRegDWORD SHCTX "${UNINST_KEY}" "BomiotInstalledConfig" 1
 !endif
 
   ; The first version, by the launcher's protocol.
@@ -280,6 +280,7 @@ Section "Uninstall"
   RMDir /r "$INSTDIR\cache"
   Delete "$INSTDIR\state.json"
   Delete "$INSTDIR\state.json.tmp.*"
+  Delete "$INSTDIR\launcher.user.json" ; the user's settings for this installation
   Delete "$INSTDIR\bomiot-launcher.old.exe"
   Delete "$INSTDIR\bomiot-launcher.new.exe"
   Delete "$INSTDIR\bomiot-launcher.new.exe.tmp.*"

@@ -52,15 +52,19 @@ static void print_help(FILE *out)
             "  --help          show this help\n"
             "  --version       show the launcher's version\n"
             "  --print-config  show the effective configuration and where each value\n"
-            "                  came from (default, launcher.json, environment)\n"
+            "                  came from (default, launcher.json, launcher.user.json,\n"
+            "                  environment)\n"
             "  --self-check    check that the update and splash modules beside the\n"
             "                  launcher load and belong to it (exit 0), as a\n"
             "                  self-update does before it switches to a new launcher\n"
             "  --unblock VERSION  let updates offer VERSION again after it failed its\n"
             "                  trial here and was blocked (it starts on trial again)\n"
             "\n"
-            "Configuration: launcher.json beside the launcher (every key in README.md),\n"
-            "with these environment variables overriding its keys:\n");
+            "Configuration: launcher.json beside the launcher (the publisher's; every key\n"
+            "in README.md), then launcher.user.json beside it (the user's own choices:\n"
+            "installers and updates never write it), which may set only\n");
+    bl_config_print_user_help(out);
+    fprintf(out, "and these environment variables, overriding both:\n");
     bl_config_print_env_help(out);
     fprintf(out,
             "\n"
@@ -104,6 +108,7 @@ static void load_config(const bl_layout *layout, bl_config *cfg)
 {
     bl_config_defaults(cfg);
     bl_config_load_file(cfg, layout->config_path, log_warning, "config");
+    bl_config_load_user_file(cfg, layout->user_config_path, log_warning, "config");
     bl_config_apply_env(cfg, env_lookup, NULL, log_warning, "config");
     bl_log_set_level(cfg->log_level);
 }
@@ -585,6 +590,7 @@ static int launch_app(launch_context *l, char *exe, int argc, char **argv, char 
     if (argc > 1 && strcmp(argv[1], "--print-config") == 0) {
         printf("%-20s %s\n", "install root", l->layout.root);
         printf("%-20s %s\n", "config file", l->layout.config_path);
+        printf("%-20s %s\n", "user config file", l->layout.user_config_path);
         printf("%-20s %s\n\n", "log", l->layout.log_path);
         bl_config_print(&l->cfg, stdout);
         return 0;

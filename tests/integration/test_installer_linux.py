@@ -377,19 +377,63 @@ class LinuxInstallerTest(unittest.TestCase):
         self.assertEqual(os.listdir(self.p("versions")), [VERSION])
         self.assertEqual(sorted(os.listdir(self.p("versions", VERSION))), [MARKER, "bomiot", "version.txt"])
 
-    def test_existing_launcher_json_is_kept(self):
-        os.makedirs(self.root)
-        with open(self.p("launcher.json"), "w") as f:
-            f.write('{"mode": "exec"}')
+    def bundle_with_config(self, config):
         bundle = os.path.join(self.tmp, "bundle")
+        shutil.rmtree(bundle, ignore_errors=True)
         shutil.copytree(self.bundle, bundle)
         with open(os.path.join(bundle, "launcher.json"), "w") as f:
-            f.write('{"mode": "supervise"}')
-        r = subprocess.run(["sh", os.path.join(bundle, "install.sh")], env=self.env(), capture_output=True,
-                           text=True)
+            json.dump(config, f)
+        return bundle
+
+    def install_from(self, bundle, *args):
+        r = subprocess.run(["sh", os.path.join(bundle, "install.sh"), *args], env=self.env(), capture_output=True,
+                           text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        return r
+
+    def print_config(self):
+        r = subprocess.run([self.link, "--print-config"], env=clean_env(HOME=self.home), capture_output=True,
+                           text=True, timeout=30)
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertEqual(self.read(self.p("launcher.json")), '{"mode": "exec"}')
-        self.assertNotIn(f"file {self.p('launcher.json')}", self.read(self.p("installed-files")).splitlines())
+        return {line.split()[0]: line for line in r.stdout.splitlines() if line.strip()}
+
+    def test_launcher_json_is_the_bundles_and_the_users_settings_are_never_touched(self):
+        self.install_from(self.bundle_with_config({"mode": "exec", "keep_versions": 3}))
+        with open(self.p("launcher.user.json"), "w") as f:
+            f.write('{"channel": "beta"}')
+        r = self.install_from(self.bundle_with_config({"mode": "supervise", "keep_versions": 3}))
+        self.assertIn("replaced", r.stdout)  # the publisher's file is the new bundle's
+        self.assertEqual(json.loads(self.read(self.p("launcher.json"))), {"mode": "supervise", "keep_versions": 3})
+        self.assertEqual(self.read(self.p("launcher.user.json")), '{"channel": "beta"}')
+        manifest = self.read(self.p("installed-files")).splitlines()
+        self.assertIn(f"file {self.p('launcher.json')}", manifest)
+        self.assertNotIn(f"file {self.p('launcher.user.json')}", manifest)
+        config = self.print_config()
+        self.assertRegex(config["channel"], r'"beta"\s+\(.*launcher\.user\.json\)$')
+        self.assertRegex(config["mode"], r'supervise\s+\(.*launcher\.json\)$')
+
+    def test_a_beta_channel_survives_uninstall_keep_data_and_a_reinstall(self):
+        bundle = self.bundle_with_config({"channel": "stable", "app_name": "bomiot"})
+        self.install_from(bundle)
+        with open(self.p("launcher.user.json"), "w") as f:
+            json.dump({"channel": "beta"}, f)
+        self.assertRegex(self.print_config()["channel"], r'"beta"\s+\(.*launcher\.user\.json\)$')
+        self.uninstall(None, "--keep-data")
+        self.assertEqual(sorted(os.listdir(self.root)), ["cache", "launcher.user.json", "versions"])
+        self.install_from(bundle)
+        self.assertRegex(self.print_config()["channel"], r'"beta"\s+\(.*launcher\.user\.json\)$')
+        self.uninstall()  # without --keep-data the settings go with the rest
+        self.assertFalse(os.path.exists(self.p("launcher.user.json")))
+
+    def test_publishers_keys_in_the_users_file_are_said_and_ignored(self):
+        self.install_from(self.bundle_with_config({"update_url": "https://updates.example.com/app"}))
+        with open(self.p("launcher.user.json"), "w") as f:
+            json.dump({"update_url": "https://elsewhere.example.net/", "channel": "beta"}, f)
+        r = subprocess.run([self.link, "--print-config"], env=clean_env(HOME=self.home), capture_output=True,
+                           text=True, timeout=30)
+        self.assertIn("'update_url' is the publisher's setting (launcher.json), not the user's; ignored", r.stderr)
+        self.assertIn("https://updates.example.com/app", r.stdout)
+        self.assertNotIn("elsewhere", r.stdout)
 
     # --- uninstall -----------------------------------------------------------
 
