@@ -199,6 +199,9 @@ fi
 make_dir "$root"
 root=$(cd "$root" && pwd -P) # as the launcher and uninstall.sh will see it
 manifest=$root/installed-files
+# The root is the installation's own even when it was there before (kept by
+# uninstall.sh --keep-data): listed, so a later uninstall removes it once empty.
+record dir "$root"
 make_dir "$root/versions"
 
 # Hold the launcher's own lock while a version goes in, so a launcher starting

@@ -422,8 +422,8 @@ class LinuxInstallerTest(unittest.TestCase):
         self.assertEqual(sorted(os.listdir(self.root)), ["cache", "launcher.user.json", "versions"])
         self.install_from(bundle)
         self.assertRegex(self.print_config()["channel"], r'"beta"\s+\(.*launcher\.user\.json\)$')
-        self.uninstall()  # without --keep-data the settings go with the rest
-        self.assertFalse(os.path.exists(self.p("launcher.user.json")))
+        self.uninstall()  # without --keep-data the settings go with the rest, and the root kept before
+        self.assertFalse(os.path.exists(self.root))
 
     def test_publishers_keys_in_the_users_file_are_said_and_ignored(self):
         self.install_from(self.bundle_with_config({"update_url": "https://updates.example.com/app"}))
