@@ -17,7 +17,8 @@
 # renamed to versions/<v>. Running it again over an installation is safe: it
 # keeps state.json, launcher.user.json (the user's settings), cache/ and every
 # installed version (a newer one stays the current one), replaces the launcher
-# and launcher.json (the publisher's), and adds the bundle's version if missing.
+# and launcher.json (the publisher's), and adds the bundle's version if it is
+# missing and newer than the current one (the installed launcher compares them).
 # Every path it creates is listed in <root>/installed-files for uninstall.sh.
 set -eu
 umask 022
@@ -238,9 +239,26 @@ if [ -f "$bundle/launcher.json" ]; then
     put_file "$bundle/launcher.json" "$root/launcher.json" 644
 fi
 
+# Which version this installation starts now and how the bundle's compares,
+# asked of the launcher just installed (its own pick and PEP 440 ordering).
+# A launcher that cannot run here (another architecture) answers nothing.
+current=$("$root/bomiot-launcher" --installed-version 2>/dev/null) || current=""
+order=""
+if [ -n "$current" ]; then
+    order=$("$root/bomiot-launcher" --compare-versions "$version" "$current" 2>/dev/null) || order=""
+fi
+
 version_dir=$root/versions/$version
 if [ -f "$version_dir/.bomiot-complete" ]; then
     say "version $version is already installed; kept it"
+elif [ "$order" = older ] || [ "$order" = same ]; then
+    # An older version would sit in versions/ unused until pruned, and a
+    # second spelling of the current one (1.0 beside 1.0.0) would be a copy.
+    if [ "$order" = older ]; then
+        say "version $version is older than the installed $current; not added"
+    else
+        say "version $version is the installed $current; not added again"
+    fi
 else
     # Our own debris, or a folder without its marker: the launcher would
     # remove either as an interrupted install.
@@ -288,7 +306,13 @@ if [ -f "$iconsdir/icon-theme.cache" ] && command -v gtk-update-icon-cache >/dev
     gtk-update-icon-cache -q -t -f "$iconsdir" || true
 fi
 
-say "Bomiot $version is installed in $root"
+# The version a start runs, which after an update is not the bundle's.
+current=$("$root/bomiot-launcher" --installed-version 2>/dev/null) || current=$version
+if [ "$current" = "$version" ]; then
+    say "Bomiot $version is installed in $root"
+else
+    say "Bomiot $current is installed in $root and stays the current version (this bundle has $version)"
+fi
 say "  menu entry: $appsdir/bomiot.desktop"
 say "  command:    $link"
 case ":${PATH:-}:" in

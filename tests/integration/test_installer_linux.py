@@ -357,16 +357,57 @@ class LinuxInstallerTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(parse_report(self.report)["version"], "2.0.0")  # the newer one stays current
 
-    def test_reinstall_adds_the_bundle_version_if_it_is_missing(self):
+    def test_reinstall_over_an_updated_installation_adds_no_older_version(self):
         self.install()
         self.add_release("2.0.0")
         shutil.rmtree(self.p("versions", VERSION))  # pruned after the update
         with open(self.p("state.json"), "w") as f:
             json.dump({"current": "2.0.0"}, f)
-        self.install()
-        self.assertEqual(sorted(os.listdir(self.p("versions"))), [VERSION, "2.0.0"])
-        self.assertTrue(os.path.isfile(self.p("versions", VERSION, MARKER)))
+        r = self.install()
+        self.assertEqual(os.listdir(self.p("versions")), ["2.0.0"])  # nothing would ever remove a 1.0.0
+        self.assertIn(f"version {VERSION} is older than the installed 2.0.0; not added", r.stdout)
+        self.assertIn(f"Bomiot 2.0.0 is installed in {self.root} and stays the current version", r.stdout)
+        self.assertNotIn(f"Bomiot {VERSION} is installed", r.stdout)
         self.assertEqual(json.loads(self.read(self.p("state.json"))), {"current": "2.0.0"})
+
+    def test_reinstall_adds_no_second_spelling_of_the_current_version(self):
+        self.install()
+        os.rename(self.p("versions", VERSION), self.p("versions", "1.0"))  # the same release, PEP 440
+        with open(self.p("versions", "1.0", MARKER), "w") as f:
+            json.dump({"version": "1.0"}, f)
+        r = self.install()
+        self.assertEqual(os.listdir(self.p("versions")), ["1.0"])
+        self.assertIn(f"version {VERSION} is the installed 1.0; not added again", r.stdout)
+
+    def test_reinstall_adds_a_newer_bundle_version_beside_the_current_one(self):
+        self.install()
+        os.rename(self.p("versions", VERSION), self.p("versions", "0.9.0"))
+        with open(self.p("versions", "0.9.0", MARKER), "w") as f:
+            json.dump({"version": "0.9.0"}, f)
+        with open(self.p("state.json"), "w") as f:
+            json.dump({"current": "0.9.0"}, f)
+        r = self.install()
+        self.assertEqual(sorted(os.listdir(self.p("versions"))), ["0.9.0", VERSION])
+        self.assertIn(f"installed version {VERSION}", r.stdout)
+        # state.json is the launcher's: it still names 0.9.0, and the message says so
+        self.assertIn(f"Bomiot 0.9.0 is installed in {self.root} and stays the current version (this bundle has "
+                      f"{VERSION})", r.stdout)
+
+    def test_the_launcher_orders_versions_for_the_installer_by_pep_440(self):
+        for a, b, order in (("0.28.0", "0.29", "older"), ("1.0", "1.0.0", "same"), ("1.10", "1.9", "newer"),
+                            ("1.0rc1", "1.0", "older"), ("1.0.post1", "1.0", "newer"), ("v1.0", "1.0", "same")):
+            r = subprocess.run([LAUNCHER, "--compare-versions", a, b], capture_output=True, text=True, timeout=10)
+            self.assertEqual((r.returncode, r.stdout), (0, order + "\n"), (a, b))
+        r = subprocess.run([LAUNCHER, "--compare-versions", "latest", "1.0"], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("'latest' is not a PEP 440 version", r.stderr)
+        self.install()
+        r = subprocess.run([self.p("bomiot-launcher"), "--installed-version"], capture_output=True, text=True)
+        self.assertEqual((r.returncode, r.stdout), (0, VERSION + "\n"))
+        self.assertFalse(os.path.exists(self.p("cache", "update.log")))  # it only reads
+        shutil.rmtree(self.p("versions", VERSION))
+        r = subprocess.run([self.p("bomiot-launcher"), "--installed-version"], capture_output=True, text=True)
+        self.assertEqual((r.returncode, r.stdout), (127, ""))
 
     def test_debris_of_an_interrupted_install_is_replaced(self):
         os.makedirs(self.p("versions", VERSION + ".partial"))
