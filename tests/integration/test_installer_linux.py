@@ -192,8 +192,9 @@ class LinuxInstallerTest(unittest.TestCase):
     def test_bundle_holds_installer_launcher_app_version_and_icons(self):
         top = f"bomiot-{VERSION}-linux/"
         for name in ("install.sh", "uninstall.sh", "bomiot-launcher", "VERSION", "app/bomiot", "app/version.txt",
-                     "icons/256x256/apps/bomiot.png", "icons/scalable/apps/bomiot.svg", "wm-class"):
+                     "icons/256x256/apps/bomiot.png", "icons/scalable/apps/bomiot.svg", "install-names"):
             self.assertIn(top + name, self.members)
+        self.assertEqual(self.read(os.path.join(self.bundle, "install-names")), "wm_class=Bomiot\n")
         self.assertEqual(self.read(os.path.join(self.bundle, "VERSION")), VERSION + "\n")
         self.assertTrue(os.access(os.path.join(self.bundle, "install.sh"), os.X_OK))
 
@@ -262,6 +263,96 @@ class LinuxInstallerTest(unittest.TestCase):
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("not a version folder name", r.stderr)
         self.assertFalse(os.path.exists(os.path.join(self.tmp, "x.tar.gz")))
+
+    # --- another app's names (issue 21, item 9) --------------------------------
+
+    def other_app_bundle(self, *names):
+        """A bundle made for "Acme Notes" with its own icon, a CA file and its own splash."""
+        icons = os.path.join(self.tmp, "icons")
+        for size, ext in (("48x48", "png"), ("scalable", "svg")):
+            os.makedirs(os.path.join(icons, size, "apps"))
+            src = os.path.join(SOURCE, "resources", "icons", "hicolor", size, "apps", f"bomiot.{ext}")
+            shutil.copy2(src, os.path.join(icons, size, "apps", f"acme-notes.{ext}"))
+        self.ca = os.path.join(self.tmp, "acme-ca.pem")
+        with open(self.ca, "w") as f:
+            f.write("-----BEGIN CERTIFICATE-----\nstand-in\n-----END CERTIFICATE-----\n")
+        self.splash = os.path.join(self.tmp, "splash.png")
+        shutil.copy2(os.path.join(icons, "48x48", "apps", "acme-notes.png"), self.splash)
+        out = os.path.join(self.tmp, "acme-notes-1.0.0-linux.tar.gz")
+        r = subprocess.run([os.path.join(INSTALLER, "make-bundle.sh"), "--icons", icons, *names,
+                            "--resource", self.ca, "--resource", self.splash, "--root", self.pub.trusted_root(),
+                            LAUNCHER, os.path.join(self.bundle, "app"), VERSION, out],
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with tarfile.open(out) as t:
+            t.extractall(self.tmp)
+        return os.path.join(self.tmp, "acme-notes-1.0.0-linux")
+
+    ACME = ("--id", "org.acme.Notes", "--command", "acme-notes", "--name", "Acme Notes", "--comment",
+            "Take notes, kept up to date", "--categories", "Utility;TextEditor", "--icon", "acme-notes",
+            "--wm-class", "AcmeNotes")
+
+    def test_a_bundle_made_under_other_names_installs_and_runs_under_them(self):
+        before = tree(self.home)
+        bundle = self.other_app_bundle(*self.ACME)
+        r = self.install_from(bundle)
+        self.assertIn(f"Acme Notes {VERSION} is installed in", r.stdout)
+        root = os.path.join(self.data, "org.acme.Notes")
+        entry_path = os.path.join(self.data, "applications", "org.acme.Notes.desktop")
+        link = os.path.join(self.home, ".local", "bin", "acme-notes")
+        entry = read_entry(entry_path)
+        self.assertEqual((entry["Name"], entry["Comment"], entry["Categories"], entry["Icon"], entry["StartupWMClass"]),
+                         ("Acme Notes", "Take notes, kept up to date", "Utility;TextEditor;", "acme-notes", "AcmeNotes"))
+        self.assertEqual(unescape_string(entry["TryExec"]), os.path.join(root, "bomiot-launcher"))
+        v = subprocess.run(["desktop-file-validate", entry_path], capture_output=True, text=True)
+        self.assertEqual((v.returncode, v.stdout + v.stderr), (0, ""))
+        for icon in ("48x48/apps/acme-notes.png", "scalable/apps/acme-notes.svg"):
+            self.assertTrue(os.path.isfile(os.path.join(self.data, "icons", "hicolor", icon)), icon)
+        self.assertEqual(self.read(os.path.join(root, "resources", "acme-ca.pem")), self.read(self.ca))
+        self.assertEqual(self.read(os.path.join(root, "resources", "splash.png"), "rb"), self.read(self.splash, "rb"))
+        self.assertTrue(os.path.isfile(os.path.join(root, "resources", "DejaVuSans.ttf")))  # the launcher's stay
+        # Nothing under Bomiot's names.
+        self.assertFalse(os.path.lexists(self.link) or os.path.exists(self.entry) or os.path.exists(self.root))
+        self.assertFalse(os.path.exists(os.path.join(self.data, "icons", "hicolor", "48x48", "apps", "bomiot.png")))
+        r = subprocess.run([link, f"--report={self.report}", "x"], env=clean_env(HOME=self.home), cwd=self.tmp,
+                           capture_output=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(parse_report(self.report)["args"][0], os.path.join(root, "versions", VERSION, "bomiot"))
+        argv, r = self.run_exec_line(entry_path)
+        self.assertEqual((argv[0], r.returncode), (os.path.join(root, "bomiot-launcher"), 0))
+        r = self.uninstall(root)
+        self.assertIn("Acme Notes is uninstalled", r.stdout)
+        self.assertEqual(tree(self.home), before)
+
+    def test_install_options_override_the_bundles_names_and_add_resources(self):
+        bundle = self.other_app_bundle(*self.ACME)
+        extra = os.path.join(self.tmp, "site-ca.pem")
+        with open(extra, "w") as f:
+            f.write("site CA\n")
+        self.install_from(bundle, "--id", "acme-beta", "--command", "acme-beta", "--name", "Acme Notes (beta)",
+                          "--resource", extra)
+        root = os.path.join(self.data, "acme-beta")
+        entry = read_entry(os.path.join(self.data, "applications", "acme-beta.desktop"))
+        self.assertEqual((entry["Name"], entry["Icon"]), ("Acme Notes (beta)", "acme-notes"))  # the bundle's icon
+        self.assertEqual(self.read(os.path.join(root, "resources", "site-ca.pem")), "site CA\n")
+        self.assertTrue(os.path.islink(os.path.join(self.home, ".local", "bin", "acme-beta")))
+        self.uninstall(root)
+        self.assertFalse(os.path.exists(root))
+        self.assertFalse(os.path.exists(os.path.join(self.data, "applications", "acme-beta.desktop")))
+        self.assertFalse(os.path.exists(os.path.join(self.data, "icons", "hicolor", "48x48", "apps", "acme-notes.png")))
+
+    def test_names_that_would_not_install_stop_the_bundle(self):
+        for names, why in ((("--id", "../evil"), "the id (--id) must be letters, digits"),
+                           (("--command", "a b"), "the command (--command) must be letters"),
+                           (("--categories", "Office Utility"), "the categories must be a list"),
+                           (("--name", "two\nlines"), "--name must be one line"),
+                           (("--categories", "NotACategory;"), "does not validate")):
+            out = os.path.join(self.tmp, "bad.tar.gz")
+            r = subprocess.run([os.path.join(INSTALLER, "make-bundle.sh"), *names, LAUNCHER,
+                                os.path.join(self.bundle, "app"), VERSION, out], capture_output=True, text=True)
+            self.assertNotEqual(r.returncode, 0, names)
+            self.assertIn(why, r.stderr, names)
+            self.assertFalse(os.path.exists(out), names)
 
     # --- per-user install ----------------------------------------------------
 
