@@ -1,39 +1,69 @@
 #!/bin/sh
-# Installs Bomiot from the bundle this script sits in (see make-bundle.sh):
+# Installs the app of the bundle this script sits in (see make-bundle.sh):
 # the launcher, the first version of the app, a freedesktop menu entry, the
 # icon and a command link, and an uninstaller that removes exactly that.
 #
 # Per user (default):              system-wide (--system, as root):
-#   ${XDG_DATA_HOME:-~/.local/share}/bomiot      /opt/bomiot
-#   ~/.local/bin/bomiot                          /usr/local/bin/bomiot
-#   $XDG_DATA_HOME/applications/bomiot.desktop   /usr/share/applications/bomiot.desktop
-#   $XDG_DATA_HOME/icons/hicolor/*/apps/         /usr/share/icons/hicolor/*/apps/
-# --prefix DIR is the system-wide layout under DIR (DIR/opt/bomiot, ...), a
-# working install (the entry points at DIR/opt/bomiot) without root powers:
+#   ${XDG_DATA_HOME:-~/.local/share}/ID          /opt/ID
+#   ~/.local/bin/COMMAND                         /usr/local/bin/COMMAND
+#   $XDG_DATA_HOME/applications/ID.desktop       /usr/share/applications/ID.desktop
+#   $XDG_DATA_HOME/icons/hicolor/*/apps/ICON.*   /usr/share/icons/hicolor/*/apps/ICON.*
+# ID, COMMAND, ICON and the menu entry's name, comment and categories come from
+# the bundle's install-names (make-bundle.sh's options), else from the same
+# options here; Bomiot's by default (bomiot, bomiot, bomiot, "Bomiot").
+# --prefix DIR is the system-wide layout under DIR (DIR/opt/ID, ...), a
+# working install (the entry points at DIR/opt/ID) without root powers:
 # for tests and for relocated installs.
 #
 # The first version goes in the way the launcher installs one (launcher/start/install.c):
 # copied into versions/<v>.partial, flushed, `.bomiot-complete` written last,
 # renamed to versions/<v>. Running it again over an installation is safe: it
-# keeps state.json, cache/ and every installed version (a newer one stays the
-# current one), replaces the launcher, and adds the bundle's version if missing.
+# keeps state.json, launcher.user.json (the user's settings), cache/ and every
+# installed version (a newer one stays the current one), replaces the launcher
+# and launcher.json (the publisher's), and adds the bundle's version if it is
+# missing and newer than the current one (the installed launcher compares them).
 # Every path it creates is listed in <root>/installed-files for uninstall.sh.
 set -eu
 umask 022
 
 me=install.sh
 quiet=0
+check=0
 mode=user
 prefix=""
+nl='
+'
+# The names: options here win over the bundle's install-names.
+id=""
+command=""
+title=""
+comment=""
+categories=""
+icon=""
+wm_class=""
+resources="" # files for resources/, one a line
 
 usage() {
     cat <<EOF
-Usage: $0 [--system | --prefix DIR] [--quiet]
+Usage: $0 [--system | --prefix DIR] [--quiet] [--check] [names] [--resource FILE]...
 
-Installs Bomiot for the current user (into ~/.local), or for every user of the
-machine with --system (into /opt/bomiot and /usr; needs root). --prefix DIR
-installs the system-wide layout under DIR instead of /.
+Installs the bundle's app for the current user (into ~/.local), or for every
+user of the machine with --system (into /opt/ID and /usr; needs root).
+--prefix DIR installs the system-wide layout under DIR instead of /.
 Uninstall with <install root>/uninstall.sh.
+  --check            check the bundle, the names and the menu entry; install nothing
+  --resource FILE    also install FILE into <root>/resources/ (a CA file for
+                     ca_file, a splash image); repeatable
+Names (default: the bundle's install-names, else Bomiot's):
+  --id ID            the install folder (.../share/ID, /opt/ID) and the menu
+                     entry's file name (ID.desktop); default bomiot
+  --command NAME     the command link in ~/.local/bin or /usr/local/bin (default ID)
+  --name TEXT        the menu entry's name (default Bomiot)
+  --comment TEXT     its comment (default "Start NAME, kept up to date by its launcher")
+  --categories LIST  its categories (default "Office;")
+  --icon NAME        the icon's name in the hicolor theme (default ID)
+  --wm-class NAME    the app's window class, for StartupWMClass
+ID, --command's NAME and --icon's: letters, digits, '.', '_' and '-'.
 EOF
 }
 
@@ -60,6 +90,28 @@ while [ $# -gt 0 ]; do
         mode=system
         ;;
     -q | --quiet) quiet=1 ;;
+    --check) check=1 ;;
+    --id | --command | --name | --comment | --categories | --icon | --wm-class | --resource)
+        [ $# -ge 2 ] || die "$1 needs a value"
+        case $1 in
+        --id) id=$2 ;;
+        --command) command=$2 ;;
+        --name) title=$2 ;;
+        --comment) comment=$2 ;;
+        --categories) categories=$2 ;;
+        --icon) icon=$2 ;;
+        --wm-class) wm_class=$2 ;;
+        --resource)
+            [ -f "$2" ] || die "--resource $2 is not a file"
+            case $2 in
+            *"$nl"*) die "--resource: a file name must not contain a line break" ;;
+            */root.json | root.json) die "--resource: root.json is the trusted root; make-bundle.sh --root ships it" ;;
+            esac
+            resources=$resources$2$nl
+            ;;
+        esac
+        shift
+        ;;
     -h | --help)
         usage
         exit 0
@@ -80,8 +132,53 @@ case $version in
 "" | .* | *[!0-9A-Za-z.+!_-]*) die "VERSION holds '$version', not a version folder name" ;;
 esac
 
-nl='
-'
+# The bundle's names, one key=value a line, fill what no option gave.
+if [ -f "$bundle/install-names" ]; then
+    while IFS= read -r line || [ -n "$line" ]; do
+        value=${line#*=}
+        case $line in
+        id=*) id=${id:-$value} ;;
+        command=*) command=${command:-$value} ;;
+        name=*) title=${title:-$value} ;;
+        comment=*) comment=${comment:-$value} ;;
+        categories=*) categories=${categories:-$value} ;;
+        icon=*) icon=${icon:-$value} ;;
+        wm_class=*) wm_class=${wm_class:-$value} ;;
+        "" | "#"*) ;;
+        *) die "the bundle's install-names has a line it does not understand: $line" ;;
+        esac
+    done <"$bundle/install-names"
+fi
+id=${id:-bomiot}
+command=${command:-$id}
+icon=${icon:-$id}
+title=${title:-Bomiot}
+comment=${comment:-"Start $title, kept up to date by its launcher"}
+categories=${categories:-Office;}
+
+# A file name in a folder shared with other apps: nothing that could leave it.
+file_name() { # WHAT VALUE
+    case $2 in
+    "" | [!A-Za-z0-9]* | *[!A-Za-z0-9._-]*)
+        die "$1 must be letters, digits, '.', '_' and '-', starting with a letter or digit; got '$2'"
+        ;;
+    esac
+}
+file_name "the id (--id)" "$id"
+file_name "the command (--command)" "$command"
+file_name "the icon name (--icon)" "$icon"
+for value in "$title" "$comment" "$wm_class"; do
+    case $value in
+    *"$nl"*) die "a name, comment or window class must be one line; got '$value'" ;;
+    esac
+done
+[ -n "$(printf '%s' "$title" | tr -d '[:space:]')" ] || die "the name (--name) must not be blank"
+case $categories in
+*[!A-Za-z0-9_\;-]*) die "the categories must be a list like 'Office;Utility;'; got '$categories'" ;;
+*";") ;;
+*) categories="$categories;" ;; # the Desktop Entry spec: a list ends with ';'
+esac
+
 tab=$(printf '\t')
 case $prefix in
 "") ;;
@@ -98,7 +195,7 @@ if [ "$mode" = user ]; then
     /*) ;;
     *) data=$HOME/.local/share ;; # the XDG spec: a relative value is ignored
     esac
-    root=$data/bomiot
+    root=$data/$id
     bindir=$HOME/.local/bin
     appsdir=$data/applications
     iconsdir=$data/icons/hicolor
@@ -106,7 +203,7 @@ else
     if [ -z "$prefix" ] && [ "$(id -u)" != 0 ]; then
         die "--system installs into /opt and /usr: run it as root (sudo), or install for yourself without --system"
     fi
-    root=$prefix/opt/bomiot
+    root=$prefix/opt/$id
     bindir=$prefix/usr/local/bin
     appsdir=$prefix/usr/share/applications
     iconsdir=$prefix/usr/share/icons/hicolor
@@ -172,32 +269,43 @@ string_value() {
 }
 
 # The entry is written and validated before anything is installed.
-entry=$work/bomiot.desktop
+entry=$work/$id.desktop
 {
     echo "[Desktop Entry]"
     echo "Type=Application"
     echo "Version=1.4"
-    echo "Name=Bomiot"
-    echo "Comment=Start Bomiot, kept up to date by its launcher"
+    printf 'Name=%s\n' "$(string_value "$title")"
+    printf 'Comment=%s\n' "$(string_value "$comment")"
     # printf, not echo: dash's echo would undo the backslash escapes.
     printf 'Exec=%s %%U\n' "$(exec_arg "$root/bomiot-launcher")"
     printf 'TryExec=%s\n' "$(string_value "$root/bomiot-launcher")"
-    echo "Icon=bomiot"
+    printf 'Icon=%s\n' "$icon"
     echo "Terminal=false"
-    echo "Categories=Office;"
+    printf 'Categories=%s\n' "$categories"
     echo "StartupNotify=true"
-    if [ -f "$bundle/wm-class" ]; then printf 'StartupWMClass=%s\n' "$(string_value "$(head -n 1 "$bundle/wm-class")")"; fi
+    if [ -n "$wm_class" ]; then printf 'StartupWMClass=%s\n' "$(string_value "$wm_class")"; fi
 } >"$entry"
 if command -v desktop-file-validate >/dev/null 2>&1; then
     desktop-file-validate "$entry" >&2 || die "the generated menu entry does not validate (see above)"
 else
     say "desktop-file-validate not found (package desktop-file-utils); the menu entry was not validated"
 fi
+if [ -d "$bundle/icons" ] && [ -z "$(cd "$bundle/icons" && find . -type f \( -name "$icon.png" -o -name "$icon.svg" \))" ]
+then
+    echo "$me: warning: the bundle's icons hold no $icon.png or $icon.svg; the menu shows the theme's $icon icon, if any" >&2
+fi
+if [ "$check" = 1 ]; then
+    say "the bundle and its names are good: $title, installed as $root, command $command, menu entry $id.desktop"
+    exit 0
+fi
 
 # --- the install root ------------------------------------------------------
 make_dir "$root"
 root=$(cd "$root" && pwd -P) # as the launcher and uninstall.sh will see it
 manifest=$root/installed-files
+# The root is the installation's own even when it was there before (kept by
+# uninstall.sh --keep-data): listed, so a later uninstall removes it once empty.
+record dir "$root"
 make_dir "$root/versions"
 
 # Hold the launcher's own lock while a version goes in, so a launcher starting
@@ -206,7 +314,7 @@ make_dir "$root/versions"
 mkdir -p "$root/cache"
 if command -v flock >/dev/null 2>&1; then
     exec 9>>"$root/cache/launcher.lock"
-    flock -w 5 9 || say "Bomiot is running; installing beside it"
+    flock -w 5 9 || say "$title is running; installing beside it"
 fi
 
 # Its modules first (launcher/start/module.h): a launcher never runs without them.
@@ -225,17 +333,47 @@ if [ -d "$bundle/resources" ]; then
         put_file "$f" "$root/resources/$(basename "$f")" 644
     done
 fi
+# --resource files: after the bundle's, so one of the same name replaces it.
+if [ -n "$resources" ]; then
+    make_dir "$root/resources"
+    while IFS= read -r f; do
+        if [ -n "$f" ]; then put_file "$f" "$root/resources/$(basename "$f")" 644; fi
+    done <<EOF
+$resources
+EOF
+fi
+# The names, for uninstall.sh: which entry and icons outside the root are ours.
+printf 'id=%s\ncommand=%s\nname=%s\nicon=%s\n' "$id" "$command" "$title" "$icon" >"$work/install-names"
+put_file "$work/install-names" "$root/install-names" 644
+# launcher.json is the publisher's: the bundle's replaces it, as a self-update
+# would. The user's choices live in launcher.user.json, which no install writes.
 if [ -f "$bundle/launcher.json" ]; then
-    if [ -f "$root/launcher.json" ]; then
-        say "kept the existing $root/launcher.json"
-    else
-        put_file "$bundle/launcher.json" "$root/launcher.json" 644
+    if [ -f "$root/launcher.json" ] && ! cmp -s "$bundle/launcher.json" "$root/launcher.json"; then
+        say "replaced $root/launcher.json with the bundle's (your own settings go in launcher.user.json)"
     fi
+    put_file "$bundle/launcher.json" "$root/launcher.json" 644
+fi
+
+# Which version this installation starts now and how the bundle's compares,
+# asked of the launcher just installed (its own pick and PEP 440 ordering).
+# A launcher that cannot run here (another architecture) answers nothing.
+current=$("$root/bomiot-launcher" --installed-version 2>/dev/null) || current=""
+order=""
+if [ -n "$current" ]; then
+    order=$("$root/bomiot-launcher" --compare-versions "$version" "$current" 2>/dev/null) || order=""
 fi
 
 version_dir=$root/versions/$version
 if [ -f "$version_dir/.bomiot-complete" ]; then
     say "version $version is already installed; kept it"
+elif [ "$order" = older ] || [ "$order" = same ]; then
+    # An older version would sit in versions/ unused until pruned, and a
+    # second spelling of the current one (1.0 beside 1.0.0) would be a copy.
+    if [ "$order" = older ]; then
+        say "version $version is older than the installed $current; not added"
+    else
+        say "version $version is the installed $current; not added again"
+    fi
 else
     # Our own debris, or a folder without its marker: the launcher would
     # remove either as an interrupted install.
@@ -254,24 +392,24 @@ exec 9>&- # the lock
 
 # --- entry points outside the root -----------------------------------------
 make_dir "$bindir"
-link=$bindir/bomiot
+link=$bindir/$command
 if [ -L "$link" ] || [ ! -e "$link" ]; then
     ln -s "$root/bomiot-launcher" "$link.bomiot-tmp"
     mv -f "$link.bomiot-tmp" "$link"
     record link "$link"
 else
-    say "$link exists and is not a link; left it alone (start Bomiot with $root/bomiot-launcher)"
+    say "$link exists and is not a link; left it alone (start $title with $root/bomiot-launcher)"
 fi
 
 if [ -d "$bundle/icons" ]; then
-    (cd "$bundle/icons" && find . -type f -name 'bomiot.*') | while IFS= read -r icon; do
-        icon=${icon#./}
-        make_dir "$(dirname "$iconsdir/$icon")"
-        put_file "$bundle/icons/$icon" "$iconsdir/$icon" 644
+    (cd "$bundle/icons" && find . -type f \( -name "$icon.png" -o -name "$icon.svg" \)) | while IFS= read -r file; do
+        file=${file#./}
+        make_dir "$(dirname "$iconsdir/$file")"
+        put_file "$bundle/icons/$file" "$iconsdir/$file" 644
     done
 fi
 make_dir "$appsdir"
-put_file "$entry" "$appsdir/bomiot.desktop" 644
+put_file "$entry" "$appsdir/$id.desktop" 644
 
 # Caches are kept fresh where they exist, never created: a cache we created
 # in a shared folder would outlive us, and go stale as other apps add icons.
@@ -283,8 +421,14 @@ if [ -f "$iconsdir/icon-theme.cache" ] && command -v gtk-update-icon-cache >/dev
     gtk-update-icon-cache -q -t -f "$iconsdir" || true
 fi
 
-say "Bomiot $version is installed in $root"
-say "  menu entry: $appsdir/bomiot.desktop"
+# The version a start runs, which after an update is not the bundle's.
+current=$("$root/bomiot-launcher" --installed-version 2>/dev/null) || current=$version
+if [ "$current" = "$version" ]; then
+    say "$title $version is installed in $root"
+else
+    say "$title $current is installed in $root and stays the current version (this bundle has $version)"
+fi
+say "  menu entry: $appsdir/$id.desktop"
 say "  command:    $link"
 case ":${PATH:-}:" in
 *":$bindir:"*) ;;

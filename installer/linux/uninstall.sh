@@ -1,8 +1,8 @@
 #!/bin/sh
-# Removes the Bomiot installation this script sits in (install.sh puts it in
+# Removes the installation this script sits in (install.sh puts it in
 # the install root): exactly the paths install.sh listed in installed-files,
 # plus what the launcher made inside the root (versions/, cache/, state.json,
-# a self-update's leftovers). Nothing else: a file of yours in the root or
+# a self-update's leftovers) and the user's settings (launcher.user.json). Nothing else: a file of yours in the root or
 # beside it stays (and so does the root folder, then). It deletes whole
 # folders only inside the root, removes a folder outside it only if it made
 # it and it is empty, and leaves a command link or menu entry that no longer
@@ -14,14 +14,30 @@ quiet=0
 keep_data=0
 force=0
 
+# The names install.sh installed under (its install-names): which menu entry
+# and icons outside the root are ours, and what to call the app.
+id=bomiot
+icon=bomiot
+title=Bomiot
+if [ -f "$(dirname "$0")/install-names" ]; then
+    while IFS= read -r line || [ -n "$line" ]; do
+        case $line in
+        id=*) id=${line#id=} ;;
+        icon=*) icon=${line#icon=} ;;
+        name=*) title=${line#name=} ;;
+        esac
+    done <"$(dirname "$0")/install-names"
+fi
+
 usage() {
     cat <<EOF
 Usage: $0 [--keep-data] [--force] [--quiet]
 
-Uninstalls Bomiot from $(dirname "$0").
-  --keep-data  keep the installed versions, state.json and cache/ in the
-               install folder, so installing again carries on where it was
-  --force      uninstall even while Bomiot is running
+Uninstalls $title from $(dirname "$0").
+  --keep-data  keep the installed versions, state.json, your settings
+               (launcher.user.json) and cache/ in the install folder, so
+               installing again carries on where it was
+  --force      uninstall even while $title is running
 EOF
 }
 
@@ -61,7 +77,7 @@ grep -qxF "file $root/uninstall.sh" "$manifest" ||
 
 if [ "$force" = 0 ] && [ -f "$root/cache/launcher.lock" ] && command -v flock >/dev/null 2>&1; then
     exec 9>>"$root/cache/launcher.lock"
-    flock -n 9 || die "Bomiot is running from $root; quit it first (or use --force)"
+    flock -n 9 || die "$title is running from $root; quit it first (or use --force)"
     exec 9>&-
 fi
 
@@ -73,11 +89,12 @@ inside_root() {
     return 1
 }
 
-# Outside the root, only the kinds of file install.sh puts there.
+# Outside the root, only the kinds of file install.sh puts there. The names
+# are quoted: taken as they are, never as patterns.
 ours_outside() {
     case $1 in
     */../* | */..) return 1 ;;
-    /*/applications/bomiot.desktop | /*/icons/hicolor/*/apps/bomiot.png | /*/icons/hicolor/*/apps/bomiot.svg)
+    /*/applications/"$id".desktop | /*/icons/hicolor/*/apps/"$icon".png | /*/icons/hicolor/*/apps/"$icon".svg)
         return 0
         ;;
     esac
@@ -87,7 +104,8 @@ ours_outside() {
 # --- what the launcher made ----------------------------------------------
 if [ "$keep_data" = 0 ]; then
     rm -rf "${root:?}/versions" "${root:?}/cache"
-    rm -f "$root/state.json" "$root"/state.json.tmp.* "$root/bomiot-launcher.old" "$root/bomiot-launcher.new"
+    rm -f "$root/state.json" "$root"/state.json.tmp.* "$root/launcher.user.json" "$root/bomiot-launcher.old" \
+        "$root/bomiot-launcher.new"
     # modules a self-update brought with a newer launcher
     rm -f "$root"/bomiot-update-*.so "$root"/bomiot-splash-*.so "$root"/bomiot-update-*.so.new \
         "$root"/bomiot-splash-*.so.new
@@ -105,7 +123,7 @@ while IFS=' ' read -r kind path; do
             rm -f "$path" 2>/dev/null || say "could not remove $path"
             case $path in
             *.desktop) entry_dir=$(dirname "$path") ;;
-            *) icon_dir=${path%/*/apps/bomiot.*} ;;
+            *) icon_dir=${path%/*/apps/*} ;;
             esac
         elif [ -e "$path" ]; then
             say "left $path alone: not a file install.sh puts outside $root"
@@ -141,10 +159,10 @@ fi
 
 if [ -d "$root" ]; then
     if [ "$keep_data" = 1 ]; then
-        say "Bomiot is uninstalled; its versions and state stay in $root (--keep-data)"
+        say "$title is uninstalled; its versions, state and settings stay in $root (--keep-data)"
     else
-        say "Bomiot is uninstalled; $root stays: it holds files Bomiot did not install"
+        say "$title is uninstalled; $root stays: it holds files $title did not install"
     fi
 else
-    say "Bomiot is uninstalled from $root"
+    say "$title is uninstalled from $root"
 fi

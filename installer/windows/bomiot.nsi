@@ -2,16 +2,25 @@
 ;
 ;   makensis -DVERSION=1.0.0 -DLAUNCHER_EXE=path/bomiot-launcher.exe -DAPP_DIR=path/app \
 ;            -DOUTFILE=out/bomiot-1.0.0-setup.exe [-DCONFIG=launcher.json] [-DICON=bomiot.ico] \
-;            [-DTRUSTED_ROOT=repository/metadata/1.root.json] [-DRESOURCES_DIR=build/launcher/resources] bomiot.nsi
+;            [-DTRUSTED_ROOT=repository/metadata/1.root.json] [-DRESOURCES_DIR=build/launcher/resources] \
+;            [-DEXTRA_RESOURCES_DIR=dir] [-DAPP_NAME="Acme Notes"] [-DAPP_ID=AcmeNotes] \
+;            [-DPUBLISHER=Acme] [-DCOMMENT="..."] bomiot.nsi
 ;
 ; TRUSTED_ROOT (the repository's first root, printed by bomiot-release init) is
 ; installed as resources\root.json: without it the launcher starts the app but
 ; cannot check for updates. RESOURCES_DIR's files (the splash image and font)
-; go into resources\ too.
+; go into resources\ too, then EXTRA_RESOURCES_DIR's (a CA file that ca_file
+; names, the publisher's own splash.png: a file of the same name replaces one of
+; RESOURCES_DIR's).
 ;
-; Per user by default, no elevation: $LOCALAPPDATA\Programs\Bomiot, shortcuts in
+; Names, Bomiot's by default: APP_NAME is what the user sees (shortcuts, Apps &
+; features, the finish page), APP_ID names the install folder and the uninstall
+; key (keep it to letters, digits, '.', '_' and '-'), PUBLISHER the publisher
+; (default APP_NAME), COMMENT the shortcuts' description.
+;
+; Per user by default, no elevation: $LOCALAPPDATA\Programs\<APP_ID>, shortcuts in
 ; the user's Start menu and desktop, the uninstaller under HKCU. /ALLUSERS installs
-; for every user: $PROGRAMFILES64\Bomiot, the common Start menu and desktop, HKLM
+; for every user: $PROGRAMFILES64\<APP_ID>, the common Start menu and desktop, HKLM
 ; (it needs an elevated prompt; without one it asks for elevation, or fails with
 ; exit code 740 when silent). Other switches: /S silent, /D=<folder> (last),
 ; /NODESKTOP no desktop shortcut.
@@ -19,10 +28,12 @@
 ; The install root is the launcher's (see README.md, "Install layout"): the first
 ; version goes into versions\<v>.partial, .bomiot-complete is written last and the
 ; folder renamed to versions\<v>, as launcher/start/install.c does. Installing again
-; keeps state.json, cache\ and every installed version, replaces the launcher, and
+; keeps state.json, launcher.user.json (the user's settings), cache\ and every
+; installed version, replaces the launcher and launcher.json (the publisher's), and
 ; adds the version if it is missing. The uninstaller removes exactly what this
 ; installer put there plus what the launcher made in the root (versions\, cache\,
-; state.json, a self-update's leftovers), and the folder only if it is then empty.
+; state.json, a self-update's leftovers) and launcher.user.json, and the folder
+; only if it is then empty.
 
 Unicode true
 Target amd64-unicode
@@ -45,12 +56,22 @@ SetCompressor /SOLID lzma
 !ifndef ICON
   !define ICON "${__FILEDIR__}/../../resources/icons/bomiot.ico"
 !endif
+!ifndef APP_NAME
+  !define APP_NAME "Bomiot"
+!endif
+!ifndef APP_ID
+  !define APP_ID "Bomiot"
+!endif
+!ifndef PUBLISHER
+  !define PUBLISHER "${APP_NAME}"
+!endif
+!ifndef COMMENT
+  !define COMMENT "Start ${APP_NAME}, kept up to date by its launcher"
+!endif
 
-!define APP_NAME "Bomiot"
-!define PUBLISHER "Bomiot"
 !define LAUNCHER "bomiot-launcher.exe"
 !define UNINSTALLER "uninstall.exe"
-!define UNINST_KEY "Software\Microsoft\Windows\CurrentVersion\Uninstall\Bomiot"
+!define UNINST_KEY "Software\Microsoft\Windows\CurrentVersion\Uninstall\${APP_ID}"
 !define MARKER ".bomiot-complete"
 
 !include LogicLib.nsh
@@ -147,14 +168,16 @@ Section "${APP_NAME}" SecApp
   SetOutPath "$INSTDIR\resources"
   File "${RESOURCES_DIR}\*"
 !endif
+!ifdef EXTRA_RESOURCES_DIR
+  SetOutPath "$INSTDIR\resources"
+  File "${EXTRA_RESOURCES_DIR}\*"
+!endif
   SetOutPath "$INSTDIR"
+  ; launcher.json is the publisher's: replaced on every install. The user's own
+  ; choices are in launcher.user.json, which no installer writes.
 !ifdef CONFIG
-  ${IfNot} ${FileExists} "$INSTDIR\launcher.json"
-    File "/oname=launcher.json" "${CONFIG}"
-    WriteRegDWORD SHCTX "${UNINST_KEY}" "BomiotInstalledConfig" 1
-  ${Else}
-    DetailPrint "Kept the existing launcher.json"
-  ${EndIf}
+  File "/oname=launcher.json" "${CONFIG}"
+  WriteRegDWORD SHCTX "${UNINST_KEY}" "BomiotInstalledConfig" 1
 !endif
 
   ; The first version, by the launcher's protocol.
@@ -173,13 +196,14 @@ Section "${APP_NAME}" SecApp
     ClearErrors
     Rename "$INSTDIR\versions\${VERSION}.partial" "$INSTDIR\versions\${VERSION}"
     ${If} ${Errors}
-      Abort "Could not complete version ${VERSION} in $INSTDIR\versions (is Bomiot running?)"
+      Abort "Could not complete version ${VERSION} in $INSTDIR\versions (is ${APP_NAME} running?)"
     ${EndIf}
     DetailPrint "Installed version ${VERSION}"
   ${EndIf}
   SetOutPath "$INSTDIR" ; the shortcuts' working folder
 
-  CreateShortcut "$SMPROGRAMS\${APP_NAME}.lnk" "$INSTDIR\${LAUNCHER}" "" "$INSTDIR\bomiot.ico" 0
+  CreateShortcut "$SMPROGRAMS\${APP_NAME}.lnk" "$INSTDIR\${LAUNCHER}" "" "$INSTDIR\bomiot.ico" 0 "" "" \
+    "${COMMENT}"
 
   WriteUninstaller "$INSTDIR\${UNINSTALLER}"
   ${If} $AllUsers == 1
@@ -202,7 +226,7 @@ SectionEnd
 
 Section "Desktop shortcut" SecDesktop
   SetOutPath "$INSTDIR"
-  CreateShortcut "$DESKTOP\${APP_NAME}.lnk" "$INSTDIR\${LAUNCHER}" "" "$INSTDIR\bomiot.ico" 0
+  CreateShortcut "$DESKTOP\${APP_NAME}.lnk" "$INSTDIR\${LAUNCHER}" "" "$INSTDIR\bomiot.ico" 0 "" "" "${COMMENT}"
   WriteRegDWORD SHCTX "${UNINST_KEY}" "BomiotDesktopShortcut" 1
 SectionEnd
 
@@ -226,9 +250,9 @@ Function .onInit
   ${EndIf}
   ${If} $INSTDIR == ""
     ${If} $AllUsers == 1
-      StrCpy $INSTDIR "$PROGRAMFILES64\${APP_NAME}"
+      StrCpy $INSTDIR "$PROGRAMFILES64\${APP_ID}"
     ${Else}
-      StrCpy $INSTDIR "$LOCALAPPDATA\Programs\${APP_NAME}"
+      StrCpy $INSTDIR "$LOCALAPPDATA\Programs\${APP_ID}"
     ${EndIf}
   ${EndIf}
   ClearErrors
@@ -280,6 +304,7 @@ Section "Uninstall"
   RMDir /r "$INSTDIR\cache"
   Delete "$INSTDIR\state.json"
   Delete "$INSTDIR\state.json.tmp.*"
+  Delete "$INSTDIR\launcher.user.json" ; the user's settings for this installation
   Delete "$INSTDIR\bomiot-launcher.old.exe"
   Delete "$INSTDIR\bomiot-launcher.new.exe"
   Delete "$INSTDIR\bomiot-launcher.new.exe.tmp.*"

@@ -89,6 +89,39 @@ static const key_spec keys[BL_CFG_KEY_COUNT] = {
      "a drop folder for file_watcher, not the repository"},
 };
 
+/* Who owns a key. The user's file (launcher.user.json) holds what a person
+ * chooses for this installation, which no reinstall or self-update may take
+ * away: which releases they get (channel), whether, when and how updates come
+ * (auto_update, update_interval, update_at_launch, incremental_update), how
+ * long a launch waits on the server (check_seconds, download_seconds), how
+ * many versions the disk keeps, the log's detail and whether a splash shows.
+ * The rest is the publisher's launcher.json, replaced with each release of the
+ * installer: where updates come from and which CA vouches for that server
+ * (update_url, ca_file, file_watcher, watch_dir: a user file pointing
+ * elsewhere would silently outlive the publisher's move to a new server,
+ * through every reinstall), which app runs and how a new version of it is
+ * judged (app_name, app_executable, mode, healthy_seconds, trial_*,
+ * rerun_after_rollback: the publisher knows its app), patch_max_percent (a
+ * property of the repository) and the splash picture (branding). A user who
+ * must point the launcher elsewhere for once has the BOMIOT_* variables.
+ * Machine-wide policy (issue 26) would be one more layer, and one more
+ * list like this one. */
+static const int user_keys[] = {
+    BL_CFG_CHANNEL, BL_CFG_AUTO_UPDATE, BL_CFG_UPDATE_INTERVAL, BL_CFG_UPDATE_AT_LAUNCH,
+    BL_CFG_INCREMENTAL_UPDATE, BL_CFG_CHECK_SECONDS, BL_CFG_DOWNLOAD_SECONDS, BL_CFG_KEEP_VERSIONS,
+    BL_CFG_LOG_LEVEL, BL_CFG_SPLASH,
+};
+
+int bl_config_user_may_set(int key)
+{
+    size_t i;
+    for (i = 0; i < sizeof user_keys / sizeof user_keys[0]; i++) {
+        if (user_keys[i] == key)
+            return 1;
+    }
+    return 0;
+}
+
 static void report(bl_config_report_fn fn, void *ctx, const char *fmt, ...) BL_PRINTF(3, 4);
 
 static void report(bl_config_report_fn fn, void *ctx, const char *fmt, ...)
@@ -340,35 +373,39 @@ static void find_nuls(const char *text, size_t len, unsigned char *marks, size_t
     }
 }
 
-int bl_config_apply_json(bl_config *cfg, const char *text, size_t len, const char *label,
-                         bl_config_report_fn fn, void *ctx)
+/* Applies a JSON object as the publisher's file, or (user) as the user's. */
+static int apply_object(bl_config *cfg, const char *text, size_t len, const char *label, int user,
+                        bl_config_report_fn fn, void *ctx)
 {
     cJSON *root = cJSON_ParseWithLength(text, len);
     const cJSON *item;
     char shown[80], current[300];
     unsigned char *nuls = NULL;
     size_t members, member = 0;
+    const char *fallback = user ? "ignoring the file" : "using defaults for every key";
 
     if (!root || !cJSON_IsObject(root)) {
         const char *where = root ? NULL : cJSON_GetErrorPtr();
         size_t offset = where && where >= text && where <= text + len ? (size_t)(where - text) : 0;
         if (!root)
-            report(fn, ctx, "%s: not valid JSON (error near byte %zu); using defaults for every key",
-                   label, offset);
+            report(fn, ctx, "%s: not valid JSON (error near byte %zu); %s", label, offset, fallback);
         else
-            report(fn, ctx, "%s: expected a JSON object {...}; using defaults for every key", label);
+            report(fn, ctx, "%s: expected a JSON object {...}; %s", label, fallback);
         cJSON_Delete(root);
         return BL_ECORRUPT;
     }
     members = (size_t)cJSON_GetArraySize(root);
     if (members > 0 && !(nuls = calloc(members, 1))) {
-        report(fn, ctx, "%s: out of memory; using defaults for every key", label);
+        report(fn, ctx, "%s: out of memory; %s", label, fallback);
         cJSON_Delete(root);
         return BL_ENOMEM;
     }
     if (nuls)
         find_nuls(text, len, nuls, members);
-    snprintf(cfg->file_path, sizeof cfg->file_path, "%s", label);
+    if (user)
+        snprintf(cfg->user_file_path, sizeof cfg->user_file_path, "%s", label);
+    else
+        snprintf(cfg->file_path, sizeof cfg->file_path, "%s", label);
     cJSON_ArrayForEach(item, root) {
         int k = find_key(item->string), nul = nuls[member];
         member++;
@@ -386,8 +423,13 @@ int bl_config_apply_json(bl_config *cfg, const char *text, size_t len, const cha
             report(fn, ctx, "%s: unknown key '%s' ignored", label, item->string);
             continue;
         }
+        if (user && !bl_config_user_may_set(k)) {
+            report(fn, ctx, "%s: '%s' is the publisher's setting (launcher.json), not the user's; ignored", label,
+                   keys[k].name);
+            continue;
+        }
         if (store_json(cfg, k, item, shown, sizeof shown)) {
-            cfg->source[k] = BL_SOURCE_FILE;
+            cfg->source[k] = user ? BL_SOURCE_USER_FILE : BL_SOURCE_FILE;
         } else {
             describe_current(cfg, k, current, sizeof current);
             report(fn, ctx, "%s: '%s' must be %s, got %s; using %s", label, keys[k].name,
@@ -397,6 +439,18 @@ int bl_config_apply_json(bl_config *cfg, const char *text, size_t len, const cha
     free(nuls);
     cJSON_Delete(root);
     return BL_OK;
+}
+
+int bl_config_apply_json(bl_config *cfg, const char *text, size_t len, const char *label,
+                         bl_config_report_fn fn, void *ctx)
+{
+    return apply_object(cfg, text, len, label, 0, fn, ctx);
+}
+
+int bl_config_apply_user_json(bl_config *cfg, const char *text, size_t len, const char *label,
+                              bl_config_report_fn fn, void *ctx)
+{
+    return apply_object(cfg, text, len, label, 1, fn, ctx);
 }
 
 void bl_config_apply_env(bl_config *cfg, bl_config_getenv_fn get, void *get_ctx,
@@ -418,7 +472,7 @@ void bl_config_apply_env(bl_config *cfg, bl_config_getenv_fn get, void *get_ctx,
     }
 }
 
-int bl_config_load_file(bl_config *cfg, const char *path, bl_config_report_fn fn, void *ctx)
+static int load_file(bl_config *cfg, const char *path, int user, bl_config_report_fn fn, void *ctx)
 {
     char *text = NULL;
     size_t len = 0;
@@ -429,12 +483,22 @@ int bl_config_load_file(bl_config *cfg, const char *path, bl_config_report_fn fn
     if (rc == BL_ENOTFOUND)
         return BL_OK;
     if (rc != BL_OK) {
-        report(fn, ctx, "%s; using defaults", err.msg);
+        report(fn, ctx, "%s; %s", err.msg, user ? "ignoring it" : "using defaults");
         return rc;
     }
-    rc = bl_config_apply_json(cfg, text, len, path, fn, ctx);
+    rc = apply_object(cfg, text, len, path, user, fn, ctx);
     free(text);
     return rc;
+}
+
+int bl_config_load_file(bl_config *cfg, const char *path, bl_config_report_fn fn, void *ctx)
+{
+    return load_file(cfg, path, 0, fn, ctx);
+}
+
+int bl_config_load_user_file(bl_config *cfg, const char *path, bl_config_report_fn fn, void *ctx)
+{
+    return load_file(cfg, path, 1, fn, ctx);
 }
 
 static void describe_current(const bl_config *cfg, int k, char *out, size_t size)
@@ -473,6 +537,8 @@ void bl_config_print(const bl_config *cfg, FILE *out)
             fprintf(out, "%-20s %-40s (environment %s)\n", keys[k].name, value, keys[k].env);
         else if (cfg->source[k] == BL_SOURCE_FILE)
             fprintf(out, "%-20s %-40s (%s)\n", keys[k].name, value, cfg->file_path);
+        else if (cfg->source[k] == BL_SOURCE_USER_FILE)
+            fprintf(out, "%-20s %-40s (%s)\n", keys[k].name, value, cfg->user_file_path);
         else
             fprintf(out, "%-20s %-40s (default)\n", keys[k].name, value);
     }
@@ -535,6 +601,21 @@ void bl_config_print_env_help(FILE *out)
         write_wrapped(out, keys[k].summary, indent, &col);
         fputc('\n', out);
     }
+}
+
+void bl_config_print_user_help(FILE *out)
+{
+    size_t i;
+    int col = 2;
+    char name[40];
+
+    fprintf(out, "  ");
+    for (i = 0; i < sizeof user_keys / sizeof user_keys[0]; i++) {
+        snprintf(name, sizeof name, "%s%s", keys[user_keys[i]].name,
+                 i + 1 < sizeof user_keys / sizeof user_keys[0] ? "," : "");
+        write_wrapped(out, name, 2, &col);
+    }
+    fputc('\n', out);
 }
 
 const char *bl_config_key_name(int key)

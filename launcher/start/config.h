@@ -1,8 +1,13 @@
 /* Effective configuration: built-in defaults, then launcher.json beside the
- * executable, then the BOMIOT_* environment variables of today's Python
- * system (same names, same defaults). Each value remembers where it came from.
- * A malformed file or value is reported once and the key keeps its previous
- * value: a broken config never stops the installed app from starting. */
+ * executable (the publisher's: installing again replaces it), then
+ * launcher.user.json beside it (the user's own choices: no installer or update
+ * writes it, and uninstall --keep-data keeps it), then the BOMIOT_*
+ * environment variables of today's Python system (same names, same defaults).
+ * The user file may set only the keys bl_config_user_may_set names (config.c
+ * says why); any other key there is reported and ignored. Each value remembers
+ * where it came from. A malformed file or value is reported once and the key
+ * keeps its previous value: a broken config never stops the installed app
+ * from starting. */
 #ifndef BL_CONFIG_H
 #define BL_CONFIG_H
 
@@ -13,7 +18,7 @@
 #include "base/error.h"
 
 enum bl_launch_mode { BL_MODE_SUPERVISE = 0, BL_MODE_EXEC };
-enum bl_config_source { BL_SOURCE_DEFAULT = 0, BL_SOURCE_FILE, BL_SOURCE_ENV };
+enum bl_config_source { BL_SOURCE_DEFAULT = 0, BL_SOURCE_FILE, BL_SOURCE_USER_FILE, BL_SOURCE_ENV };
 
 enum bl_config_key {
     BL_CFG_UPDATE_URL = 0,
@@ -69,7 +74,8 @@ typedef struct {
     int64_t splash_linger_ms; /* how long the splash stays once the app has started */
     char watch_dir[1024];     /* a drop folder file_watcher watches ("": the file:// repository) */
     int source[BL_CFG_KEY_COUNT];
-    char file_path[1024]; /* the launcher.json that was read, "" if none */
+    char file_path[1024];      /* the launcher.json that was read, "" if none */
+    char user_file_path[1024]; /* the launcher.user.json that was read, "" if none */
 } bl_config;
 
 /* Receives one message per problem ("launcher.json: 'keep_versions' must be an
@@ -88,12 +94,23 @@ void bl_config_defaults(bl_config *cfg);
 int bl_config_apply_json(bl_config *cfg, const char *text, size_t len, const char *label,
                          bl_config_report_fn report, void *ctx);
 
+/* The same for the user's file (launcher.user.json): a key the user may not
+ * set is reported and skipped, the rest win over launcher.json's. */
+int bl_config_apply_user_json(bl_config *cfg, const char *text, size_t len, const char *label,
+                              bl_config_report_fn report, void *ctx);
+
+/* 1 if the user's file may set key (enum bl_config_key). */
+int bl_config_user_may_set(int key);
+
 /* Applies the BOMIOT_* variables that are set. */
 void bl_config_apply_env(bl_config *cfg, bl_config_getenv_fn get, void *get_ctx,
                          bl_config_report_fn report, void *ctx);
 
 /* Reads path if it exists (a missing file is not a problem) and applies it. */
 int bl_config_load_file(bl_config *cfg, const char *path, bl_config_report_fn report, void *ctx);
+
+/* bl_config_load_file for the user's file. */
+int bl_config_load_user_file(bl_config *cfg, const char *path, bl_config_report_fn report, void *ctx);
 
 /* The effective config, one key a line, with where each value came from. */
 void bl_config_print(const bl_config *cfg, FILE *out);
@@ -102,6 +119,9 @@ void bl_config_print(const bl_config *cfg, FILE *out);
  * key it overrides and its default on its first line and what the key does
  * below, wrapped to fit an 80-column terminal. */
 void bl_config_print_env_help(FILE *out);
+
+/* For --help: the keys the user's file may set, wrapped like the above. */
+void bl_config_print_user_help(FILE *out);
 
 const char *bl_config_key_name(int key);
 const char *bl_config_env_name(int key); /* NULL when no variable overrides it */

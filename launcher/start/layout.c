@@ -26,7 +26,7 @@ int bl_layout_init(const char *root, bl_layout *out, bl_error *err)
     /* Not zeroed whole: tens of kB of page faults for nothing. Every path
      * reads "" until it is filled, so a failure leaves none dangling. */
     out->used = 0;
-    out->root = out->versions_dir = out->cache_dir = out->state_path = out->config_path = "";
+    out->root = out->versions_dir = out->cache_dir = out->state_path = out->config_path = out->user_config_path = "";
     out->log_path = out->lock_path = out->metadata_dir = out->downloads_dir = out->tars_dir = "";
     out->shipped_root = out->cached_root = out->health_file = out->ready_file = out->failures_path = "";
     out->staged_launcher = out->old_launcher = "";
@@ -35,6 +35,7 @@ int bl_layout_init(const char *root, bl_layout *out, bl_error *err)
         (rc = add_path(out, &out->cache_dir, root, "cache", err)) != BL_OK ||
         (rc = add_path(out, &out->state_path, root, "state.json", err)) != BL_OK ||
         (rc = add_path(out, &out->config_path, root, "launcher.json", err)) != BL_OK ||
+        (rc = add_path(out, &out->user_config_path, root, "launcher.user.json", err)) != BL_OK ||
         (rc = add_path(out, &out->shipped_root, root, "resources/root.json", err)) != BL_OK ||
         (rc = add_path(out, &out->staged_launcher, root, BL_LAYOUT_LAUNCHER ".new" BL_EXE_SUFFIX, err)) != BL_OK ||
         (rc = add_path(out, &out->old_launcher, root, BL_LAYOUT_LAUNCHER ".old" BL_EXE_SUFFIX, err)) != BL_OK ||

@@ -4,7 +4,8 @@
  *   <root>/bomiot-launcher[.exe]        the stable entry point
  *   <root>/bomiot-launcher.new[.exe]    a release's launcher, staged to replace it
  *   <root>/bomiot-launcher.old[.exe]    the launcher it replaced, until the new one runs
- *   <root>/launcher.json                optional config (config.h)
+ *   <root>/launcher.json                optional config, the publisher's (config.h)
+ *   <root>/launcher.user.json           optional config, the user's: wins over it
  *   <root>/state.json                   see state.h
  *   <root>/versions/<version>/          one folder per version, never modified after install
  *   <root>/versions/<version>.partial/  a version being unpacked (install.h)
@@ -26,7 +27,7 @@
 #include "base/error.h"
 #include "base/fsutil.h"
 
-#define BL_LAYOUT_PATHS 17
+#define BL_LAYOUT_PATHS 18
 #define BL_LAYOUT_LAUNCHER "bomiot-launcher"
 #define BL_LAYOUT_PARTIAL_SUFFIX ".partial"
 
@@ -35,7 +36,8 @@
  * page fault: ~10 us on a virtual machine). It points into itself: pass it
  * by pointer, never copy it. */
 typedef struct {
-    const char *root, *versions_dir, *cache_dir, *state_path, *config_path, *log_path, *lock_path;
+    const char *root, *versions_dir, *cache_dir, *state_path, *config_path, *user_config_path, *log_path;
+    const char *lock_path;
     const char *metadata_dir, *downloads_dir, *tars_dir;
     const char *shipped_root, *cached_root; /* resources/root.json, cache/metadata/root.json */
     const char *health_file, *ready_file, *failures_path;

@@ -41,6 +41,8 @@ static void print_help(FILE *out)
             "Usage: bomiot-launcher [ARGS...]\n"
             "       bomiot-launcher --help | --version | --print-config | --self-check\n"
             "       bomiot-launcher --unblock VERSION\n"
+            "       bomiot-launcher --installed-version\n"
+            "       bomiot-launcher --compare-versions A B\n"
             "       bomiot-launcher -- ARGS...\n"
             "\n"
             "Starts the installed Bomiot app from the folder this launcher is in,\n"
@@ -52,15 +54,24 @@ static void print_help(FILE *out)
             "  --help          show this help\n"
             "  --version       show the launcher's version\n"
             "  --print-config  show the effective configuration and where each value\n"
-            "                  came from (default, launcher.json, environment)\n"
+            "                  came from (default, launcher.json, launcher.user.json,\n"
+            "                  environment)\n"
             "  --self-check    check that the update and splash modules beside the\n"
             "                  launcher load and belong to it (exit 0), as a\n"
             "                  self-update does before it switches to a new launcher\n"
             "  --unblock VERSION  let updates offer VERSION again after it failed its\n"
             "                  trial here and was blocked (it starts on trial again)\n"
+            "  --installed-version  print the version this installation starts (exit 0),\n"
+            "                  or nothing if none is installed (exit %d); for installers\n"
+            "  --compare-versions A B  print older, same or newer: A against B by PEP 440\n"
+            "                  (exit 0); exit 2 if either is not a version; for installers\n"
             "\n"
-            "Configuration: launcher.json beside the launcher (every key in README.md),\n"
-            "with these environment variables overriding its keys:\n");
+            "Configuration: launcher.json beside the launcher (the publisher's; every key\n"
+            "in README.md), then launcher.user.json beside it (the user's own choices:\n"
+            "installers and updates never write it), which may set only\n",
+            EXIT_NOTHING_INSTALLED);
+    bl_config_print_user_help(out);
+    fprintf(out, "and these environment variables, overriding both:\n");
     bl_config_print_env_help(out);
     fprintf(out,
             "\n"
@@ -104,6 +115,7 @@ static void load_config(const bl_layout *layout, bl_config *cfg)
 {
     bl_config_defaults(cfg);
     bl_config_load_file(cfg, layout->config_path, log_warning, "config");
+    bl_config_load_user_file(cfg, layout->user_config_path, log_warning, "config");
     bl_config_apply_env(cfg, env_lookup, NULL, log_warning, "config");
     bl_log_set_level(cfg->log_level);
 }
@@ -564,6 +576,55 @@ static int unblock_version(launch_context *l, char *exe, int argc, char **argv)
     return rc == BL_OK ? 0 : EXIT_LAUNCHER_FAILED;
 }
 
+/* --installed-version: the version a launch would start, by the same pick
+ * (state.json's current if complete, else the newest complete one), printed
+ * for an installer, which must not add an older version than that. It reads
+ * only: no lock, no log, no recovery written back. */
+static int print_installed_version(launch_context *l, char *exe)
+{
+    char root[BL_PATH_MAX], version[BL_VERSION_MAX_TEXT], why[512];
+    bl_version_list complete;
+    bl_error err;
+    int state_ok;
+
+    if (locate_root(exe, root, sizeof root, &err) != BL_OK || bl_layout_init(root, &l->layout, &err) != BL_OK) {
+        print_error(&err, "");
+        return EXIT_LAUNCHER_FAILED;
+    }
+    state_ok = bl_state_load(l->layout.state_path, &l->state, &err) == BL_OK;
+    if (!state_ok)
+        bl_state_init(&l->state);
+    if (bl_install_list_complete(&l->layout, &complete, &err) != BL_OK) {
+        print_error(&err, "");
+        return EXIT_LAUNCHER_FAILED;
+    }
+    if (bl_install_pick(&l->state, state_ok, &complete, version, why, sizeof why) != BL_OK)
+        return EXIT_NOTHING_INSTALLED;
+    printf("%s\n", version);
+    return 0;
+}
+
+/* --compare-versions A B: "older", "same" or "newer" (A against B), so that
+ * an installer orders versions as the launcher does, by PEP 440. */
+static int compare_versions(int argc, char **argv)
+{
+    bl_version a, b;
+    bl_error err;
+    int order;
+
+    if (argc != 4) {
+        fprintf(stderr, "bomiot-launcher: usage: bomiot-launcher --compare-versions A B\n");
+        return 2;
+    }
+    if (bl_version_parse(argv[2], &a, &err) != BL_OK || bl_version_parse(argv[3], &b, &err) != BL_OK) {
+        print_error(&err, "");
+        return 2;
+    }
+    order = bl_version_compare(&a, &b);
+    printf("%s\n", order < 0 ? "older" : order > 0 ? "newer" : "same");
+    return 0;
+}
+
 /* One launch from its root to the app. */
 static int launch_app(launch_context *l, char *exe, int argc, char **argv, char **app_argv)
 {
@@ -585,6 +646,7 @@ static int launch_app(launch_context *l, char *exe, int argc, char **argv, char 
     if (argc > 1 && strcmp(argv[1], "--print-config") == 0) {
         printf("%-20s %s\n", "install root", l->layout.root);
         printf("%-20s %s\n", "config file", l->layout.config_path);
+        printf("%-20s %s\n", "user config file", l->layout.user_config_path);
         printf("%-20s %s\n\n", "log", l->layout.log_path);
         bl_config_print(&l->cfg, stdout);
         return 0;
@@ -643,6 +705,8 @@ int main(int argc, char **argv)
         printf("bomiot-launcher %s: modules fit\n", BL_VERSION_STRING);
         return 0;
     }
+    if (argc > 1 && strcmp(argv[1], "--compare-versions") == 0)
+        return compare_versions(argc, argv);
     if (argc > 1 && strcmp(argv[1], "--") == 0) { /* everything after goes to the app */
         argv[1] = argv[0];
         app_argv = argv + 1;
@@ -651,6 +715,8 @@ int main(int argc, char **argv)
     launch_init(&l);
     if (argc > 1 && strcmp(argv[1], "--unblock") == 0)
         return unblock_version(&l, exe, argc, argv);
+    if (argc == 2 && strcmp(argv[1], "--installed-version") == 0)
+        return print_installed_version(&l, exe);
     rc = launch_app(&l, exe, argc, argv, app_argv);
     return rc;
 }

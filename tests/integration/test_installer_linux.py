@@ -192,8 +192,9 @@ class LinuxInstallerTest(unittest.TestCase):
     def test_bundle_holds_installer_launcher_app_version_and_icons(self):
         top = f"bomiot-{VERSION}-linux/"
         for name in ("install.sh", "uninstall.sh", "bomiot-launcher", "VERSION", "app/bomiot", "app/version.txt",
-                     "icons/256x256/apps/bomiot.png", "icons/scalable/apps/bomiot.svg", "wm-class"):
+                     "icons/256x256/apps/bomiot.png", "icons/scalable/apps/bomiot.svg", "install-names"):
             self.assertIn(top + name, self.members)
+        self.assertEqual(self.read(os.path.join(self.bundle, "install-names")), "wm_class=Bomiot\n")
         self.assertEqual(self.read(os.path.join(self.bundle, "VERSION")), VERSION + "\n")
         self.assertTrue(os.access(os.path.join(self.bundle, "install.sh"), os.X_OK))
 
@@ -222,12 +223,136 @@ class LinuxInstallerTest(unittest.TestCase):
         # no release yet (issue 20: said so, not "already up to date").
         self.assertIn("update: the repository lists no releases yet", log)
 
+    def make_bundle(self, out, *options, env=None):
+        r = subprocess.run([os.path.join(INSTALLER, "make-bundle.sh"), *options, "--root", self.pub.trusted_root(),
+                            LAUNCHER, os.path.join(self.bundle, "app"), VERSION, out],
+                           capture_output=True, text=True, env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return self.read(out, "rb")
+
+    def test_same_inputs_give_the_same_bundle_byte_for_byte(self):
+        os.makedirs(os.path.join(self.tmp, "a"))  # the same file name: the bundle's folder is named after it
+        first = self.make_bundle(os.path.join(self.tmp, "a", "b.tar.gz"), "--wm-class", "Bomiot")
+        time.sleep(1.1)  # copies made a second later carry another time
+        second = self.make_bundle(os.path.join(self.tmp, "b.tar.gz"), "--wm-class", "Bomiot")
+        self.assertEqual(first, second)
+        with tarfile.open(os.path.join(self.tmp, "b.tar.gz")) as t:
+            members = t.getmembers()
+        self.assertEqual([m.name for m in members], sorted(m.name for m in members))
+        self.assertEqual({(m.uid, m.gid) for m in members}, {(0, 0)})
+        self.assertEqual(len({m.mtime for m in members}), 1)  # one time: the newest input's
+        newest = max(os.stat(os.path.join(d, f)).st_mtime for d, _, fs in os.walk(os.path.join(self.bundle, "app"))
+                     for f in fs)
+        self.assertGreaterEqual(members[0].mtime, int(newest))
+        self.assertLess(members[0].mtime, time.time() - 1)  # not the time of the copy
+
+    def test_source_date_epoch_sets_every_entry_time(self):
+        out = os.path.join(self.tmp, "b.tar.gz")
+        self.make_bundle(out, env=dict(os.environ, SOURCE_DATE_EPOCH="1700000000"))
+        with tarfile.open(out) as t:
+            self.assertEqual({m.mtime for m in t.getmembers()}, {1700000000})
+        r = subprocess.run([os.path.join(INSTALLER, "make-bundle.sh"), LAUNCHER, os.path.join(self.bundle, "app"),
+                            VERSION, out], capture_output=True, text=True,
+                           env=dict(os.environ, SOURCE_DATE_EPOCH="yesterday"))
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("SOURCE_DATE_EPOCH must be a number", r.stderr)
+
     def test_bundle_builder_rejects_a_bad_version_name(self):
         r = subprocess.run([os.path.join(INSTALLER, "make-bundle.sh"), LAUNCHER, os.path.join(self.bundle, "app"),
                             "../1.0", os.path.join(self.tmp, "x.tar.gz")], capture_output=True, text=True)
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("not a version folder name", r.stderr)
         self.assertFalse(os.path.exists(os.path.join(self.tmp, "x.tar.gz")))
+
+    # --- another app's names (issue 21, item 9) --------------------------------
+
+    def other_app_bundle(self, *names):
+        """A bundle made for "Acme Notes" with its own icon, a CA file and its own splash."""
+        icons = os.path.join(self.tmp, "icons")
+        for size, ext in (("48x48", "png"), ("scalable", "svg")):
+            os.makedirs(os.path.join(icons, size, "apps"))
+            src = os.path.join(SOURCE, "resources", "icons", "hicolor", size, "apps", f"bomiot.{ext}")
+            shutil.copy2(src, os.path.join(icons, size, "apps", f"acme-notes.{ext}"))
+        self.ca = os.path.join(self.tmp, "acme-ca.pem")
+        with open(self.ca, "w") as f:
+            f.write("-----BEGIN CERTIFICATE-----\nstand-in\n-----END CERTIFICATE-----\n")
+        self.splash = os.path.join(self.tmp, "splash.png")
+        shutil.copy2(os.path.join(icons, "48x48", "apps", "acme-notes.png"), self.splash)
+        out = os.path.join(self.tmp, "acme-notes-1.0.0-linux.tar.gz")
+        r = subprocess.run([os.path.join(INSTALLER, "make-bundle.sh"), "--icons", icons, *names,
+                            "--resource", self.ca, "--resource", self.splash, "--root", self.pub.trusted_root(),
+                            LAUNCHER, os.path.join(self.bundle, "app"), VERSION, out],
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with tarfile.open(out) as t:
+            t.extractall(self.tmp)
+        return os.path.join(self.tmp, "acme-notes-1.0.0-linux")
+
+    ACME = ("--id", "org.acme.Notes", "--command", "acme-notes", "--name", "Acme Notes", "--comment",
+            "Take notes, kept up to date", "--categories", "Utility;TextEditor", "--icon", "acme-notes",
+            "--wm-class", "AcmeNotes")
+
+    def test_a_bundle_made_under_other_names_installs_and_runs_under_them(self):
+        before = tree(self.home)
+        bundle = self.other_app_bundle(*self.ACME)
+        r = self.install_from(bundle)
+        self.assertIn(f"Acme Notes {VERSION} is installed in", r.stdout)
+        root = os.path.join(self.data, "org.acme.Notes")
+        entry_path = os.path.join(self.data, "applications", "org.acme.Notes.desktop")
+        link = os.path.join(self.home, ".local", "bin", "acme-notes")
+        entry = read_entry(entry_path)
+        self.assertEqual((entry["Name"], entry["Comment"], entry["Categories"], entry["Icon"], entry["StartupWMClass"]),
+                         ("Acme Notes", "Take notes, kept up to date", "Utility;TextEditor;", "acme-notes", "AcmeNotes"))
+        self.assertEqual(unescape_string(entry["TryExec"]), os.path.join(root, "bomiot-launcher"))
+        v = subprocess.run(["desktop-file-validate", entry_path], capture_output=True, text=True)
+        self.assertEqual((v.returncode, v.stdout + v.stderr), (0, ""))
+        for icon in ("48x48/apps/acme-notes.png", "scalable/apps/acme-notes.svg"):
+            self.assertTrue(os.path.isfile(os.path.join(self.data, "icons", "hicolor", icon)), icon)
+        self.assertEqual(self.read(os.path.join(root, "resources", "acme-ca.pem")), self.read(self.ca))
+        self.assertEqual(self.read(os.path.join(root, "resources", "splash.png"), "rb"), self.read(self.splash, "rb"))
+        self.assertTrue(os.path.isfile(os.path.join(root, "resources", "DejaVuSans.ttf")))  # the launcher's stay
+        # Nothing under Bomiot's names.
+        self.assertFalse(os.path.lexists(self.link) or os.path.exists(self.entry) or os.path.exists(self.root))
+        self.assertFalse(os.path.exists(os.path.join(self.data, "icons", "hicolor", "48x48", "apps", "bomiot.png")))
+        r = subprocess.run([link, f"--report={self.report}", "x"], env=clean_env(HOME=self.home), cwd=self.tmp,
+                           capture_output=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(parse_report(self.report)["args"][0], os.path.join(root, "versions", VERSION, "bomiot"))
+        argv, r = self.run_exec_line(entry_path)
+        self.assertEqual((argv[0], r.returncode), (os.path.join(root, "bomiot-launcher"), 0))
+        r = self.uninstall(root)
+        self.assertIn("Acme Notes is uninstalled", r.stdout)
+        self.assertEqual(tree(self.home), before)
+
+    def test_install_options_override_the_bundles_names_and_add_resources(self):
+        bundle = self.other_app_bundle(*self.ACME)
+        extra = os.path.join(self.tmp, "site-ca.pem")
+        with open(extra, "w") as f:
+            f.write("site CA\n")
+        self.install_from(bundle, "--id", "acme-beta", "--command", "acme-beta", "--name", "Acme Notes (beta)",
+                          "--resource", extra)
+        root = os.path.join(self.data, "acme-beta")
+        entry = read_entry(os.path.join(self.data, "applications", "acme-beta.desktop"))
+        self.assertEqual((entry["Name"], entry["Icon"]), ("Acme Notes (beta)", "acme-notes"))  # the bundle's icon
+        self.assertEqual(self.read(os.path.join(root, "resources", "site-ca.pem")), "site CA\n")
+        self.assertTrue(os.path.islink(os.path.join(self.home, ".local", "bin", "acme-beta")))
+        self.uninstall(root)
+        self.assertFalse(os.path.exists(root))
+        self.assertFalse(os.path.exists(os.path.join(self.data, "applications", "acme-beta.desktop")))
+        self.assertFalse(os.path.exists(os.path.join(self.data, "icons", "hicolor", "48x48", "apps", "acme-notes.png")))
+
+    def test_names_that_would_not_install_stop_the_bundle(self):
+        for names, why in ((("--id", "../evil"), "the id (--id) must be letters, digits"),
+                           (("--command", "a b"), "the command (--command) must be letters"),
+                           (("--categories", "Office Utility"), "the categories must be a list"),
+                           (("--name", "two\nlines"), "--name must be one line"),
+                           (("--categories", "NotACategory;"), "does not validate")):
+            out = os.path.join(self.tmp, "bad.tar.gz")
+            r = subprocess.run([os.path.join(INSTALLER, "make-bundle.sh"), *names, LAUNCHER,
+                                os.path.join(self.bundle, "app"), VERSION, out], capture_output=True, text=True)
+            self.assertNotEqual(r.returncode, 0, names)
+            self.assertIn(why, r.stderr, names)
+            self.assertFalse(os.path.exists(out), names)
 
     # --- per-user install ----------------------------------------------------
 
@@ -323,16 +448,57 @@ class LinuxInstallerTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(parse_report(self.report)["version"], "2.0.0")  # the newer one stays current
 
-    def test_reinstall_adds_the_bundle_version_if_it_is_missing(self):
+    def test_reinstall_over_an_updated_installation_adds_no_older_version(self):
         self.install()
         self.add_release("2.0.0")
         shutil.rmtree(self.p("versions", VERSION))  # pruned after the update
         with open(self.p("state.json"), "w") as f:
             json.dump({"current": "2.0.0"}, f)
-        self.install()
-        self.assertEqual(sorted(os.listdir(self.p("versions"))), [VERSION, "2.0.0"])
-        self.assertTrue(os.path.isfile(self.p("versions", VERSION, MARKER)))
+        r = self.install()
+        self.assertEqual(os.listdir(self.p("versions")), ["2.0.0"])  # nothing would ever remove a 1.0.0
+        self.assertIn(f"version {VERSION} is older than the installed 2.0.0; not added", r.stdout)
+        self.assertIn(f"Bomiot 2.0.0 is installed in {self.root} and stays the current version", r.stdout)
+        self.assertNotIn(f"Bomiot {VERSION} is installed", r.stdout)
         self.assertEqual(json.loads(self.read(self.p("state.json"))), {"current": "2.0.0"})
+
+    def test_reinstall_adds_no_second_spelling_of_the_current_version(self):
+        self.install()
+        os.rename(self.p("versions", VERSION), self.p("versions", "1.0"))  # the same release, PEP 440
+        with open(self.p("versions", "1.0", MARKER), "w") as f:
+            json.dump({"version": "1.0"}, f)
+        r = self.install()
+        self.assertEqual(os.listdir(self.p("versions")), ["1.0"])
+        self.assertIn(f"version {VERSION} is the installed 1.0; not added again", r.stdout)
+
+    def test_reinstall_adds_a_newer_bundle_version_beside_the_current_one(self):
+        self.install()
+        os.rename(self.p("versions", VERSION), self.p("versions", "0.9.0"))
+        with open(self.p("versions", "0.9.0", MARKER), "w") as f:
+            json.dump({"version": "0.9.0"}, f)
+        with open(self.p("state.json"), "w") as f:
+            json.dump({"current": "0.9.0"}, f)
+        r = self.install()
+        self.assertEqual(sorted(os.listdir(self.p("versions"))), ["0.9.0", VERSION])
+        self.assertIn(f"installed version {VERSION}", r.stdout)
+        # state.json is the launcher's: it still names 0.9.0, and the message says so
+        self.assertIn(f"Bomiot 0.9.0 is installed in {self.root} and stays the current version (this bundle has "
+                      f"{VERSION})", r.stdout)
+
+    def test_the_launcher_orders_versions_for_the_installer_by_pep_440(self):
+        for a, b, order in (("0.28.0", "0.29", "older"), ("1.0", "1.0.0", "same"), ("1.10", "1.9", "newer"),
+                            ("1.0rc1", "1.0", "older"), ("1.0.post1", "1.0", "newer"), ("v1.0", "1.0", "same")):
+            r = subprocess.run([LAUNCHER, "--compare-versions", a, b], capture_output=True, text=True, timeout=10)
+            self.assertEqual((r.returncode, r.stdout), (0, order + "\n"), (a, b))
+        r = subprocess.run([LAUNCHER, "--compare-versions", "latest", "1.0"], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("'latest' is not a PEP 440 version", r.stderr)
+        self.install()
+        r = subprocess.run([self.p("bomiot-launcher"), "--installed-version"], capture_output=True, text=True)
+        self.assertEqual((r.returncode, r.stdout), (0, VERSION + "\n"))
+        self.assertFalse(os.path.exists(self.p("cache", "update.log")))  # it only reads
+        shutil.rmtree(self.p("versions", VERSION))
+        r = subprocess.run([self.p("bomiot-launcher"), "--installed-version"], capture_output=True, text=True)
+        self.assertEqual((r.returncode, r.stdout), (127, ""))
 
     def test_debris_of_an_interrupted_install_is_replaced(self):
         os.makedirs(self.p("versions", VERSION + ".partial"))
@@ -343,19 +509,63 @@ class LinuxInstallerTest(unittest.TestCase):
         self.assertEqual(os.listdir(self.p("versions")), [VERSION])
         self.assertEqual(sorted(os.listdir(self.p("versions", VERSION))), [MARKER, "bomiot", "version.txt"])
 
-    def test_existing_launcher_json_is_kept(self):
-        os.makedirs(self.root)
-        with open(self.p("launcher.json"), "w") as f:
-            f.write('{"mode": "exec"}')
+    def bundle_with_config(self, config):
         bundle = os.path.join(self.tmp, "bundle")
+        shutil.rmtree(bundle, ignore_errors=True)
         shutil.copytree(self.bundle, bundle)
         with open(os.path.join(bundle, "launcher.json"), "w") as f:
-            f.write('{"mode": "supervise"}')
-        r = subprocess.run(["sh", os.path.join(bundle, "install.sh")], env=self.env(), capture_output=True,
-                           text=True)
+            json.dump(config, f)
+        return bundle
+
+    def install_from(self, bundle, *args):
+        r = subprocess.run(["sh", os.path.join(bundle, "install.sh"), *args], env=self.env(), capture_output=True,
+                           text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        return r
+
+    def print_config(self):
+        r = subprocess.run([self.link, "--print-config"], env=clean_env(HOME=self.home), capture_output=True,
+                           text=True, timeout=30)
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertEqual(self.read(self.p("launcher.json")), '{"mode": "exec"}')
-        self.assertNotIn(f"file {self.p('launcher.json')}", self.read(self.p("installed-files")).splitlines())
+        return {line.split()[0]: line for line in r.stdout.splitlines() if line.strip()}
+
+    def test_launcher_json_is_the_bundles_and_the_users_settings_are_never_touched(self):
+        self.install_from(self.bundle_with_config({"mode": "exec", "keep_versions": 3}))
+        with open(self.p("launcher.user.json"), "w") as f:
+            f.write('{"channel": "beta"}')
+        r = self.install_from(self.bundle_with_config({"mode": "supervise", "keep_versions": 3}))
+        self.assertIn("replaced", r.stdout)  # the publisher's file is the new bundle's
+        self.assertEqual(json.loads(self.read(self.p("launcher.json"))), {"mode": "supervise", "keep_versions": 3})
+        self.assertEqual(self.read(self.p("launcher.user.json")), '{"channel": "beta"}')
+        manifest = self.read(self.p("installed-files")).splitlines()
+        self.assertIn(f"file {self.p('launcher.json')}", manifest)
+        self.assertNotIn(f"file {self.p('launcher.user.json')}", manifest)
+        config = self.print_config()
+        self.assertRegex(config["channel"], r'"beta"\s+\(.*launcher\.user\.json\)$')
+        self.assertRegex(config["mode"], r'supervise\s+\(.*launcher\.json\)$')
+
+    def test_a_beta_channel_survives_uninstall_keep_data_and_a_reinstall(self):
+        bundle = self.bundle_with_config({"channel": "stable", "app_name": "bomiot"})
+        self.install_from(bundle)
+        with open(self.p("launcher.user.json"), "w") as f:
+            json.dump({"channel": "beta"}, f)
+        self.assertRegex(self.print_config()["channel"], r'"beta"\s+\(.*launcher\.user\.json\)$')
+        self.uninstall(None, "--keep-data")
+        self.assertEqual(sorted(os.listdir(self.root)), ["cache", "launcher.user.json", "versions"])
+        self.install_from(bundle)
+        self.assertRegex(self.print_config()["channel"], r'"beta"\s+\(.*launcher\.user\.json\)$')
+        self.uninstall()  # without --keep-data the settings go with the rest, and the root kept before
+        self.assertFalse(os.path.exists(self.root))
+
+    def test_publishers_keys_in_the_users_file_are_said_and_ignored(self):
+        self.install_from(self.bundle_with_config({"update_url": "https://updates.example.com/app"}))
+        with open(self.p("launcher.user.json"), "w") as f:
+            json.dump({"update_url": "https://elsewhere.example.net/", "channel": "beta"}, f)
+        r = subprocess.run([self.link, "--print-config"], env=clean_env(HOME=self.home), capture_output=True,
+                           text=True, timeout=30)
+        self.assertIn("'update_url' is the publisher's setting (launcher.json), not the user's; ignored", r.stderr)
+        self.assertIn("https://updates.example.com/app", r.stdout)
+        self.assertNotIn("elsewhere", r.stdout)
 
     # --- uninstall -----------------------------------------------------------
 

@@ -101,6 +101,44 @@ class WindowsInstallerBuildTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertNotIn("launcher.json", self.listing(out))
 
+    def verbose_build(self, *defines):
+        """makensis -V4 prints each command it compiles, with the defines expanded."""
+        out = os.path.join(self.tmp, "named-setup.exe")
+        r = subprocess.run(["makensis", "-WX", "-V4", "-DVERSION=1.0.0", f"-DLAUNCHER_EXE={self.launcher}",
+                            f"-DAPP_DIR={self.app}", f"-DOUTFILE={out}", f"-DTRUSTED_ROOT={self.root_json}",
+                            *defines, NSI],
+                           capture_output=True, text=True, timeout=300)
+        self.assertEqual(r.returncode, 0, r.stdout[-3000:] + r.stderr)
+        return r.stdout, out
+
+    def test_another_apps_names_and_extra_resources_are_defines(self):
+        extra = os.path.join(self.tmp, "extra")
+        os.makedirs(extra, exist_ok=True)
+        with open(os.path.join(extra, "acme-ca.pem"), "w") as f:
+            f.write("-----BEGIN CERTIFICATE-----\n")
+        log, out = self.verbose_build("-DAPP_NAME=Acme Notes", "-DAPP_ID=AcmeNotes", "-DPUBLISHER=Acme",
+                                      "-DCOMMENT=Take notes", f"-DEXTRA_RESOURCES_DIR={extra}")
+        key = r"SHCTX\Software\Microsoft\Windows\CurrentVersion\Uninstall\AcmeNotes"
+        self.assertIn(rf"{key}\DisplayName=Acme Notes", log)
+        self.assertIn(rf"{key}\Publisher=Acme", log)
+        self.assertIn(r'StrCpy $INSTDIR "$LOCALAPPDATA\Programs\AcmeNotes"', log)
+        self.assertIn(r'StrCpy $INSTDIR "$PROGRAMFILES64\AcmeNotes"', log)
+        self.assertIn(r'CreateShortcut: "$SMPROGRAMS\Acme Notes.lnk"', log)
+        self.assertIn(r'CreateShortcut: "$DESKTOP\Acme Notes.lnk"', log)
+        self.assertIn("comment=Take notes", log)
+        # Nothing a user sees says Bomiot; only the installer's own registry value names do.
+        said = [line for line in log.splitlines() if "Bomiot" in line and "Uninstall\\AcmeNotes\\Bomiot" not in line]
+        self.assertEqual(said, [])
+        self.assertIn("resources/acme-ca.pem", {p.replace("\\", "/") for p in self.listing(out)})
+
+    def test_bomiot_stays_the_default_name(self):
+        log, _ = self.verbose_build()
+        key = r"SHCTX\Software\Microsoft\Windows\CurrentVersion\Uninstall\Bomiot"
+        self.assertIn(rf"{key}\DisplayName=Bomiot", log)
+        self.assertIn(rf"{key}\Publisher=Bomiot", log)
+        self.assertIn(r'StrCpy $INSTDIR "$LOCALAPPDATA\Programs\Bomiot"', log)
+        self.assertIn(r'CreateShortcut: "$SMPROGRAMS\Bomiot.lnk"', log)
+
     def test_a_pep_440_version_names_the_folder(self):
         r, out = self.build("2.0rc1")
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)

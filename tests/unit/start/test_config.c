@@ -388,6 +388,137 @@ static void test_trial_keys_take_a_rule_or_a_list(void)
     CHECK_INT(r.count, 2);
 }
 
+/* launcher.user.json (issue 21, item 10): the user's choices win over the
+ * publisher's launcher.json, whichever order the keys come in. */
+static int apply_user(bl_config *cfg, const char *json, reports *r)
+{
+    return bl_config_apply_user_json(cfg, json, strlen(json), "launcher.user.json", collect, r);
+}
+
+static void test_user_file_wins_over_the_publishers_for_the_users_keys(void)
+{
+    bl_config cfg;
+    reports r = {0};
+    bl_config_defaults(&cfg);
+    apply(&cfg, "{\"channel\": \"stable\", \"auto_update\": true, \"keep_versions\": 3, \"log_level\": \"warn\"}",
+          &r);
+    CHECK_INT(apply_user(&cfg, "{\"channel\": \"beta\", \"auto_update\": false, \"update_interval\": 0,"
+                               " \"keep_versions\": 5, \"splash\": false}",
+                         &r),
+              BL_OK);
+    CHECK_INT(r.count, 0);
+    CHECK_STR(cfg.channel, "beta");
+    CHECK_INT(cfg.auto_update, 0);
+    CHECK_INT(cfg.update_interval, 0);
+    CHECK_INT(cfg.keep_versions, 5);
+    CHECK_INT(cfg.splash, 0);
+    CHECK_INT(cfg.log_level, BL_LOG_WARN); /* the publisher's, the user set none */
+    CHECK_INT(cfg.source[BL_CFG_CHANNEL], BL_SOURCE_USER_FILE);
+    CHECK_INT(cfg.source[BL_CFG_LOG_LEVEL], BL_SOURCE_FILE);
+    CHECK_STR(cfg.user_file_path, "launcher.user.json");
+    CHECK_STR(cfg.file_path, "launcher.json");
+}
+
+static void test_user_file_cannot_set_the_publishers_keys(void)
+{
+    static const char *publishers[] = {"update_url", "ca_file", "app_name", "app_executable", "mode",
+                                       "healthy_seconds", "trial_attempts", "trial_exit_codes", "watch_dir",
+                                       "file_watcher", "patch_max_percent", "splash_image", "rerun_after_rollback"};
+    bl_config cfg;
+    reports r = {0};
+    size_t i;
+    int k;
+    bl_config_defaults(&cfg);
+    apply(&cfg, "{\"update_url\": \"https://updates.example.com/app\"}", &r);
+    CHECK_INT(apply_user(&cfg, "{\"update_url\": \"https://mirror.example.net/app\", \"channel\": \"beta\"}",
+                         &r),
+              BL_OK);
+    CHECK_INT(r.count, 1);
+    CHECK_STR(r.last, "launcher.user.json: 'update_url' is the publisher's setting (launcher.json), not the user's; "
+                      "ignored");
+    CHECK_STR(cfg.update_url, "https://updates.example.com/app");
+    CHECK_INT(cfg.source[BL_CFG_UPDATE_URL], BL_SOURCE_FILE);
+    CHECK_STR(cfg.channel, "beta"); /* the rest of the file still applies */
+    for (i = 0; i < sizeof publishers / sizeof publishers[0]; i++) {
+        for (k = 0; k < BL_CFG_KEY_COUNT && strcmp(bl_config_key_name(k), publishers[i]) != 0; k++)
+            ;
+        CHECK(k < BL_CFG_KEY_COUNT);
+        CHECK_INT(bl_config_user_may_set(k), 0);
+    }
+    CHECK_INT(bl_config_user_may_set(BL_CFG_CHANNEL), 1);
+}
+
+static void test_environment_wins_over_the_user_file(void)
+{
+    bl_config cfg;
+    reports r = {0};
+    const char *env[] = {"BOMIOT_CHANNEL", "stable", NULL};
+    bl_config_defaults(&cfg);
+    apply_user(&cfg, "{\"channel\": \"beta\"}", &r);
+    bl_config_apply_env(&cfg, fake_getenv, env, collect, &r);
+    CHECK_INT(r.count, 0);
+    CHECK_STR(cfg.channel, "stable");
+    CHECK_INT(cfg.source[BL_CFG_CHANNEL], BL_SOURCE_ENV);
+}
+
+static void test_malformed_user_file_is_ignored_and_the_publishers_values_stay(void)
+{
+    bl_config cfg;
+    reports r = {0};
+    bl_config_defaults(&cfg);
+    apply(&cfg, "{\"keep_versions\": 3}", &r);
+    CHECK_INT(apply_user(&cfg, "{\"keep_versions\": 5,", &r), BL_ECORRUPT);
+    CHECK_INT(r.count, 1);
+    CHECK_CONTAINS(r.last, "launcher.user.json: not valid JSON");
+    CHECK_CONTAINS(r.last, "ignoring the file");
+    CHECK_INT(cfg.keep_versions, 3);
+    r.count = 0;
+    CHECK_INT(apply_user(&cfg, "{\"keep_versions\": 0, \"chanel\": \"beta\"}", &r), BL_OK);
+    CHECK_INT(r.count, 2);
+    CHECK_CONTAINS(r.last, "launcher.user.json: unknown key 'chanel' ignored");
+    CHECK_INT(cfg.keep_versions, 3);
+}
+
+static void test_print_names_the_user_file_as_a_source(void)
+{
+    bl_config cfg;
+    reports r = {0};
+    char out[4096];
+    FILE *f = tmpfile();
+    CHECK(f != NULL);
+    bl_config_defaults(&cfg);
+    apply(&cfg, "{\"keep_versions\": 4}", &r);
+    apply_user(&cfg, "{\"channel\": \"beta\"}", &r);
+    bl_config_print(&cfg, f);
+    read_back(f, out, sizeof out);
+    CHECK_CONTAINS(out, "\nchannel ");
+    CHECK_CONTAINS(out, "\"beta\"");
+    CHECK_CONTAINS(out, "(launcher.user.json)\n");
+    CHECK_CONTAINS(out, "(launcher.json)\n");
+}
+
+static void test_help_lists_the_keys_a_user_file_may_set(void)
+{
+    char help[2048];
+    FILE *f = tmpfile();
+    int k, listed = 0;
+    CHECK(f != NULL);
+    bl_config_print_user_help(f);
+    read_back(f, help, sizeof help);
+    for (k = 0; k < BL_CFG_KEY_COUNT; k++) {
+        char word[80];
+        snprintf(word, sizeof word, " %s", bl_config_key_name(k));
+        if (bl_config_user_may_set(k)) {
+            listed++;
+            CHECK(strstr(help, word) != NULL);
+        } else {
+            snprintf(word, sizeof word, " %s,", bl_config_key_name(k));
+            CHECK(strstr(help, word) == NULL);
+        }
+    }
+    CHECK_INT(listed, 10);
+}
+
 int main(void)
 {
     RUN(test_defaults_match_the_python_system);
@@ -403,5 +534,11 @@ int main(void)
     RUN(test_missing_file_is_not_a_problem);
     RUN(test_trial_keys_take_a_rule_or_a_list);
     RUN(test_help_lists_every_environment_variable_with_its_key_and_default);
+    RUN(test_user_file_wins_over_the_publishers_for_the_users_keys);
+    RUN(test_user_file_cannot_set_the_publishers_keys);
+    RUN(test_environment_wins_over_the_user_file);
+    RUN(test_malformed_user_file_is_ignored_and_the_publishers_values_stay);
+    RUN(test_print_names_the_user_file_as_a_source);
+    RUN(test_help_lists_the_keys_a_user_file_may_set);
     return CHECK_DONE();
 }

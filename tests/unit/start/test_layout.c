@@ -14,6 +14,7 @@ static void test_layout_names_every_path(void)
     CHECK_STR(l.cache_dir, "/opt/bomiot/cache");
     CHECK_STR(l.state_path, "/opt/bomiot/state.json");
     CHECK_STR(l.config_path, "/opt/bomiot/launcher.json");
+    CHECK_STR(l.user_config_path, "/opt/bomiot/launcher.user.json");
     CHECK_STR(l.shipped_root, "/opt/bomiot/resources/root.json");
     CHECK_STR(l.staged_launcher, "/opt/bomiot/bomiot-launcher.new" BL_EXE_SUFFIX);
     CHECK_STR(l.old_launcher, "/opt/bomiot/bomiot-launcher.old" BL_EXE_SUFFIX);
