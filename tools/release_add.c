@@ -16,7 +16,7 @@
 #include "release_repo.h"
 #include "release_util.h"
 #include "start/version.h"
-#include "tarball.h"
+#include "update/tarball.h"
 
 #define ARCHIVE_SUFFIX RELEASE_ARCHIVE_SUFFIX
 #define PATCH_SUFFIX RELEASE_PATCH_SUFFIX
@@ -64,7 +64,7 @@ static int pack(const char *app_dir, const char *tar_path, const char *archive_p
         goto cleanup;
     }
     if ((rc = bl_gzip_new(9, write_archive, &p, &p.gz, err)) != BL_OK ||
-        (rc = bl_tarball_write(app_dir, write_tar, &p, stats, err)) != BL_OK ||
+        (rc = bl_tarball_write(app_dir, NULL, write_tar, &p, stats, err)) != BL_OK ||
         (rc = bl_gzip_finish(p.gz, err)) != BL_OK)
         goto cleanup;
     if (fflush(p.tar) != 0 || fflush(p.archive) != 0) {

@@ -3,9 +3,11 @@ served over HTTP on 127.0.0.1, the real launcher and the real test app.
 Every path of issue 5: patch, full archive, chain of patches, incremental
 off, a missing or corrupt patch, a corrupt archive, a resumed download, a
 release that crashes on its first run, a hostile archive."""
+import hashlib
 import os
 import shutil
 import sys
+import tarfile
 import tempfile
 import time
 import unittest
@@ -332,8 +334,18 @@ class UpdateTest(unittest.TestCase):
         folder = os.path.join(self.pub.apps, "evil")
         self.pub.add("1.1.0")  # a good release first, so the archive path is tested too
         shutil.copytree(os.path.join(self.pub.apps, "app-1.1.0"), folder)
-        os.symlink(outside, os.path.join(folder, "escape"))
         self.pub.run("add", folder, "1.2.0")
+        # bomiot-release refuses such a link; another tool signs it in
+        os.symlink(outside, os.path.join(folder, "escape"))
+        with tarfile.open(self.pub.archive("1.2.0"), "w:gz") as tar:
+            tar.add(folder, arcname=".")
+        edit = Editor(self.pub)
+        targets = edit.load("targets")
+        entry = targets["signed"]["targets"][f"{APP}-1.2.0.tar.gz"]
+        with open(self.pub.archive("1.2.0"), "rb") as f:
+            data = f.read()
+        entry["length"], entry["hashes"] = len(data), {"sha256": hashlib.sha256(data).hexdigest()}
+        edit.republish(targets)
         seed_install(self.root, self.pub, "1.0.0")
         self.start(incremental_update=False)
         self.assertIn("escape", self.root.log())
