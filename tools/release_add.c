@@ -113,24 +113,35 @@ static int find_previous(const release_repo *r, const bl_version *version, char 
     return BL_OK;
 }
 
-static cJSON *archive_custom(int rollout, int required)
+/* The tar's size and SHA-256, as tufup states them on a patch. */
+static void add_tar_digest(cJSON *tufup, uint64_t tar_size, const unsigned char tar_sha256[32])
+{
+    char hex[65];
+    sodium_bin2hex(hex, sizeof hex, tar_sha256, 32);
+    cJSON_AddNumberToObject(tufup, "tar_size", (double)tar_size);
+    cJSON_AddStringToObject(tufup, "tar_hash", hex);
+    cJSON_AddStringToObject(tufup, "tar_hash_algorithm", "sha256");
+}
+
+/* The archive states its tar's digest too (tufup's clients read only
+ * "required" there): a launcher installed from this archive, which no patch
+ * leads to, rebuilds the tar from its folder and checks it against these
+ * before it patches from it (update.c). */
+static cJSON *archive_custom(int rollout, int required, uint64_t tar_size, const unsigned char tar_sha256[32])
 {
     cJSON *custom = cJSON_CreateObject(), *tufup;
     if (rollout >= 0)
         cJSON_AddNumberToObject(cJSON_AddObjectToObject(custom, "user"), "rollout", rollout);
     tufup = cJSON_AddObjectToObject(custom, "tufup");
     cJSON_AddBoolToObject(tufup, "required", required);
+    add_tar_digest(tufup, tar_size, tar_sha256);
     return custom;
 }
 
 static cJSON *patch_custom(uint64_t tar_size, const unsigned char tar_sha256[32])
 {
-    cJSON *custom = cJSON_CreateObject(), *tufup = cJSON_AddObjectToObject(custom, "tufup");
-    char hex[65];
-    sodium_bin2hex(hex, sizeof hex, tar_sha256, 32);
-    cJSON_AddNumberToObject(tufup, "tar_size", (double)tar_size);
-    cJSON_AddStringToObject(tufup, "tar_hash", hex);
-    cJSON_AddStringToObject(tufup, "tar_hash_algorithm", "sha256");
+    cJSON *custom = cJSON_CreateObject();
+    add_tar_digest(cJSON_AddObjectToObject(custom, "tufup"), tar_size, tar_sha256);
     return custom;
 }
 
@@ -217,14 +228,15 @@ static int move_into_targets(add_run *run, bl_error *err)
     return BL_OK;
 }
 
-/* Lists the archive (rollout, required) and the patch (the new tar's size and
- * hash, which tufup checks after patching) in targets, in memory. */
+/* Lists the archive (rollout, required, its tar's size and hash) and the patch
+ * (the new tar's size and hash, which tufup checks after patching) in
+ * targets, in memory. */
 static int list_targets(release_repo *repo, const add_request *req, const add_run *run, bl_error *err)
 {
+    cJSON *custom = archive_custom(req->rollout, req->required, run->tar_size, run->tar_sha256);
     int rc;
 
-    if ((rc = release_repo_add_target(repo, run->archive_name, archive_custom(req->rollout, req->required), err)) !=
-        BL_OK)
+    if ((rc = release_repo_add_target(repo, run->archive_name, custom, err)) != BL_OK)
         return rc;
     if (run->made_patch &&
         (rc = release_repo_add_target(repo, run->patch_name, patch_custom(run->tar_size, run->tar_sha256), err)) !=

@@ -117,8 +117,15 @@ class ReleaseTest(unittest.TestCase):
             path = self.pub.target(name)
             self.assertEqual(entry["length"], os.path.getsize(path))
             self.assertEqual(entry["hashes"]["sha256"], sha256_file(path))
-        self.assertEqual(targets["bomiot-1.1.0.tar.gz"]["custom"], {"tufup": {"required": True}})
-        self.assertEqual(targets["bomiot-1.0.0.tar.gz"]["custom"], {"tufup": {"required": False}})
+        # an archive states its tar's size and hash too, which a launcher
+        # installed from it checks the tar it rebuilds against (issue 21)
+        for version, required in (("1.0.0", False), ("1.1.0", True)):
+            with gzip.open(self.pub.archive(version)) as f:
+                tar_size = len(f.read())
+            self.assertEqual(targets[f"bomiot-{version}.tar.gz"]["custom"],
+                             {"tufup": {"required": required, "tar_size": tar_size,
+                                        "tar_hash": sha256_file(self.pub.archive(version), gzip.open),
+                                        "tar_hash_algorithm": "sha256"}})
         patch = targets["bomiot-1.1.0.patch"]["custom"]["tufup"]
         self.assertEqual(patch["tar_hash_algorithm"], "sha256")
         self.assertEqual(patch["tar_hash"], sha256_file(self.pub.archive("1.1.0"), gzip.open))
