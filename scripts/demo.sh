@@ -6,7 +6,9 @@
 #     BOMIOT_UPDATE_URL (another free port if 8000 is taken);
 #  3. lays out an installation of 1.0.0 as an installer would (build/demo/install);
 #  4. starts it through the launcher, as a double-click would: the splash shows
-#     the check, the patch is downloaded and applied, 1.1.0 starts.
+#     the check, the launcher rebuilds 1.0.0's tar from its folder (no
+#     installer leaves it) and checks it against the signed hash, the patch is
+#     downloaded and applied, 1.1.0 starts.
 # With no display, the splash runs on Xvfb and a screenshot is saved as
 # build/demo/splash.png. Everything it makes stays under build/demo.
 set -eu
@@ -96,13 +98,12 @@ EOF
 echo
 echo "== 3. install 1.0.0 as an installer would"
 inst="$demo/install"
-mkdir -p "$inst/versions/1.0.0" "$inst/resources" "$inst/cache/tars"
+mkdir -p "$inst/versions/1.0.0" "$inst/resources"
 cp "$build/launcher/bomiot-launcher" "$build"/launcher/bomiot-*.so "$inst/" # with its modules
 cp "$build/launcher/resources/"* "$inst/resources/"
 cp "$demo/repository/metadata/1.root.json" "$inst/resources/root.json" # the trusted root
 tar -xzf "$demo/repository/targets/bomiot-1.0.0.tar.gz" -C "$inst/versions/1.0.0"
 echo '{"version": "1.0.0"}' > "$inst/versions/1.0.0/.bomiot-complete" # written last
-gunzip -c "$demo/repository/targets/bomiot-1.0.0.tar.gz" > "$inst/cache/tars/bomiot-1.0.0.tar" # a patch's base
 echo '{"splash_linger_ms": 1500}' > "$inst/launcher.json"
 ls "$inst" "$inst/versions"
 
@@ -132,7 +133,8 @@ echo
 echo "== the repository's requests"
 grep -o '"GET [^"]*"' "$demo/http.log" || true
 echo
-if grep -q "installed 1.1.0" "$inst/cache/update.log" && [ "$status" = 0 ]; then
+if grep -q "installed 1.1.0" "$inst/cache/update.log" && grep -q "patch(es)" "$inst/cache/update.log" &&
+   [ "$status" = 0 ]; then
   echo "demo: 1.0.0 was updated to 1.1.0 by a $(stat -c %s "$demo/repository/targets/bomiot-1.1.0.patch")-byte patch" \
        "instead of the $(stat -c %s "$demo/repository/targets/bomiot-1.1.0.tar.gz")-byte archive, and 1.1.0 started."
 else

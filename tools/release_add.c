@@ -19,7 +19,7 @@
 #include "release_repo.h"
 #include "release_util.h"
 #include "start/version.h"
-#include "tarball.h"
+#include "update/tarball.h"
 
 #define ARCHIVE_SUFFIX RELEASE_ARCHIVE_SUFFIX
 #define PATCH_SUFFIX RELEASE_PATCH_SUFFIX
@@ -67,7 +67,7 @@ static int pack(const char *app_dir, const char *tar_path, const char *archive_p
         goto cleanup;
     }
     if ((rc = bl_gzip_new(9, write_archive, &p, &p.gz, err)) != BL_OK ||
-        (rc = bl_tarball_write(app_dir, write_tar, &p, stats, err)) != BL_OK ||
+        (rc = bl_tarball_write(app_dir, NULL, write_tar, &p, stats, err)) != BL_OK ||
         (rc = bl_gzip_finish(p.gz, err)) != BL_OK)
         goto cleanup;
     if (fflush(p.tar) != 0 || fflush(p.archive) != 0) {
@@ -139,7 +139,21 @@ static cJSON *tufup_custom(cJSON *user /* taken */, cJSON **tufup)
     return custom;
 }
 
-static cJSON *archive_custom(int rollout, int required)
+/* The tar's size and SHA-256, as tufup states them on a patch. */
+static void add_tar_digest(cJSON *tufup, uint64_t tar_size, const unsigned char tar_sha256[32])
+{
+    char hex[65];
+    sodium_bin2hex(hex, sizeof hex, tar_sha256, 32);
+    cJSON_AddNumberToObject(tufup, "tar_size", (double)tar_size);
+    cJSON_AddStringToObject(tufup, "tar_hash", hex);
+    cJSON_AddStringToObject(tufup, "tar_hash_algorithm", "sha256");
+}
+
+/* The archive states its tar's digest too (tufup's clients read only
+ * "required" there): a launcher installed from this archive, which no patch
+ * leads to, rebuilds the tar from its folder and checks it against these
+ * before it patches from it (update.c). */
+static cJSON *archive_custom(int rollout, int required, uint64_t tar_size, const unsigned char tar_sha256[32])
 {
     cJSON *user = NULL, *tufup, *custom;
     if (rollout >= 0) {
@@ -148,17 +162,14 @@ static cJSON *archive_custom(int rollout, int required)
     }
     custom = tufup_custom(user, &tufup);
     cJSON_AddBoolToObject(tufup, "required", required);
+    add_tar_digest(tufup, tar_size, tar_sha256);
     return custom;
 }
 
 static cJSON *patch_custom(uint64_t tar_size, const unsigned char tar_sha256[32])
 {
     cJSON *tufup, *custom = tufup_custom(NULL, &tufup);
-    char hex[65];
-    sodium_bin2hex(hex, sizeof hex, tar_sha256, 32);
-    cJSON_AddNumberToObject(tufup, "tar_size", (double)tar_size);
-    cJSON_AddStringToObject(tufup, "tar_hash", hex);
-    cJSON_AddStringToObject(tufup, "tar_hash_algorithm", "sha256");
+    add_tar_digest(tufup, tar_size, tar_sha256);
     return custom;
 }
 
@@ -245,14 +256,15 @@ static int move_into_targets(add_run *run, bl_error *err)
     return BL_OK;
 }
 
-/* Lists the archive (rollout, required) and the patch (the new tar's size and
- * hash, which tufup checks after patching) in targets, in memory. */
+/* Lists the archive (rollout, required, its tar's size and hash) and the patch
+ * (the new tar's size and hash, which tufup checks after patching) in
+ * targets, in memory. */
 static int list_targets(release_repo *repo, const add_request *req, const add_run *run, bl_error *err)
 {
+    cJSON *custom = archive_custom(req->rollout, req->required, run->tar_size, run->tar_sha256);
     int rc;
 
-    if ((rc = release_repo_add_target(repo, run->archive_name, archive_custom(req->rollout, req->required), err)) !=
-        BL_OK)
+    if ((rc = release_repo_add_target(repo, run->archive_name, custom, err)) != BL_OK)
         return rc;
     if (run->made_patch &&
         (rc = release_repo_add_target(repo, run->patch_name, patch_custom(run->tar_size, run->tar_sha256), err)) !=

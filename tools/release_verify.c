@@ -1,9 +1,11 @@
 /* bomiot-release verify and ls. verify reads the repository exactly as an
  * installed launcher would, through the launcher's own TUF client over
  * file:// (starting from 1.root.json, following every root rotation), then
- * checks each target's length and hashes and each patch's promised tar size,
- * and that the folder holds no file the metadata does not list. Neither
- * needs the keys folder. */
+ * checks each target's length and hashes, each patch's promised tar size,
+ * every entry of each archive against the launchers' unpack rules
+ * (bl_unpack_check_archive: the same code the unpacker runs), and that the
+ * folder holds no file the metadata does not list. Neither needs the keys
+ * folder. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +20,7 @@
 #include "start/version.h"
 #include "update/digest.h"
 #include "update/repo.h"
+#include "update/unpack.h"
 
 typedef struct {
     int problems, targets;
@@ -67,6 +70,8 @@ static void check_target(const char *repo_dir, const bl_trust *trust, const bl_t
     }
     if (info.is_patch)
         check_patch_header(path, target->path, &info, t);
+    else if (bl_unpack_check_archive(path, &err) != BL_OK) /* the launchers' unpack rules */
+        problem(t, target->path, &err);
 }
 
 /* ---- files the metadata does not list ---- */

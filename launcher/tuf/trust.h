@@ -209,14 +209,17 @@ int bl_trust_delegation_matches(const bl_trust_delegation *d, const char *path);
  * or "tufup" alone as bomiot-release wrote it before), else, as in older
  * tufup repositories, one flat object for user and tufup fields. A patch
  * (path ending ".patch") must give the size and SHA-256 of the tar it
- * produces (an archive may give its tar's size as tar_size too):
- * BL_ENOTFOUND when a patch gives neither (tufup 0.5 and older wrote no
+ * produces (an archive may give its tar's size and SHA-256 too, with the
+ * same keys: bomiot-release does, so the launcher can check a tar it
+ * rebuilds from an installed version that no patch leads to): BL_ENOTFOUND
+ * when a patch gives neither (tufup 0.5 and older wrote no
  * custom metadata), BL_ECORRUPT when what it gives is malformed. Messages
  * start with the target's path. */
 typedef struct {
     int is_patch;
     uint64_t tar_size;            /* patches; archives that state it, else 0 */
-    unsigned char tar_sha256[32]; /* patches */
+    unsigned char tar_sha256[32]; /* when has_tar_sha256 */
+    int has_tar_sha256;           /* patches always; archives that state it */
     int required;                 /* archives: "required": true */
     const cJSON *user;            /* custom.user, a flat custom, or NULL; points into the target */
 } bl_trust_tufup;

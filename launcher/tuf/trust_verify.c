@@ -299,6 +299,12 @@ int bl_trust_tufup_info(const bl_trust_target *target, bl_trust_tufup *out, bl_e
          * state it too (0: it does not). */
         if (bl_canonjson_get_uint(cJSON_GetObjectItemCaseSensitive(internal, "tar_size"), &size))
             out->tar_size = size;
+        item = cJSON_GetObjectItemCaseSensitive(internal, "tar_hash_algorithm");
+        if (item && (!cJSON_IsString(item) || strcmp(item->valuestring, "sha256") != 0))
+            return BL_OK; /* a hash this client cannot check: as if none */
+        item = cJSON_GetObjectItemCaseSensitive(internal, "tar_hash");
+        out->has_tar_sha256 = out->tar_size && cJSON_IsString(item) && strlen(item->valuestring) == 64 &&
+                              sodium_hex2bin(out->tar_sha256, 32, item->valuestring, 64, NULL, NULL, NULL) == 0;
         return BL_OK;
     }
     if (!cJSON_GetObjectItemCaseSensitive(internal, "tar_size") &&
@@ -315,5 +321,6 @@ int bl_trust_tufup_info(const bl_trust_target *target, bl_trust_tufup *out, bl_e
     if (!cJSON_IsString(item) || strlen(item->valuestring) != 64 ||
         sodium_hex2bin(out->tar_sha256, 32, item->valuestring, 64, NULL, NULL, NULL) != 0)
         return bl_error_set(err, BL_ECORRUPT, "%.160s: patch lacks a sha256 hex custom tar_hash", target->path);
+    out->has_tar_sha256 = 1;
     return BL_OK;
 }

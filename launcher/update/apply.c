@@ -9,6 +9,7 @@
 #include "delta/delta.h"
 #include "pipe.h"
 #include "start/sha256.h"
+#include "tarball.h"
 
 #define CHUNK (256 * 1024)
 #define PIPE_CHUNK (1024 * 1024) /* the patch hands out 1 MB at a time */
@@ -303,5 +304,51 @@ cleanup:
             rc = bl_error_sys(err, closed, "cannot write %s", tar_path);
     }
     bl_delta_file_close(patch_file); /* the patch thread has ended: bl_pipe_finish waited for it */
+    return rc;
+}
+
+/* The rebuilt tar's bytes: written, hashed, counted against the cap. */
+typedef struct {
+    patch_reader out; /* its tar, tar_path, hash and size; no pipe */
+    uint64_t max_size;
+} rebuild_sink;
+
+static int rebuild_write(void *ctx, const void *buf, size_t len, bl_error *err)
+{
+    rebuild_sink *s = ctx;
+    if (len > s->max_size - s->out.size)
+        return bl_error_set(err, BL_ELENGTH, "the rebuilt tar is longer than the signed size, %llu bytes",
+                            (unsigned long long)s->max_size);
+    if (write_tar(&s->out, (const char *)buf, len, err) != BL_OK)
+        return err->code;
+    bl_sha256_update(&s->out.hash, buf, len);
+    s->out.size += len;
+    return BL_OK;
+}
+
+int bl_apply_rebuild_tar(const char *version_dir, const char *leave_out, uint64_t max_size, const char *tar_path,
+                         bl_tar_digest *digest, bl_error *err)
+{
+    rebuild_sink s;
+    uv_fs_t req;
+    int rc, closed;
+
+    memset(&s, 0, sizeof s);
+    s.out.tar_path = tar_path;
+    s.max_size = max_size;
+    bl_sha256_init(&s.out.hash);
+    s.out.tar = uv_fs_open(NULL, &req, tar_path, UV_FS_O_WRONLY | UV_FS_O_CREAT | UV_FS_O_TRUNC, 0644, NULL);
+    uv_fs_req_cleanup(&req);
+    if (s.out.tar < 0)
+        return bl_error_sys(err, s.out.tar, "cannot create %s", tar_path);
+    rc = bl_tarball_write(version_dir, leave_out, rebuild_write, &s, NULL, err);
+    closed = uv_fs_close(NULL, &req, s.out.tar, NULL);
+    uv_fs_req_cleanup(&req);
+    if (closed < 0 && rc == BL_OK)
+        rc = bl_error_sys(err, closed, "cannot write %s", tar_path);
+    if (rc == BL_OK) {
+        digest->size = s.out.size;
+        bl_sha256_final(&s.out.hash, digest->sha256);
+    }
     return rc;
 }

@@ -37,4 +37,13 @@ int bl_apply_archive(const char *archive_gz, const char *tar_path, const char *d
 int bl_apply_patch(const char *old_tar, const char *patch, uint64_t tar_size, const char *tar_path,
                    const char *dest, const bl_unpack_options *opt, bl_tar_digest *digest, bl_error *err);
 
+/* Rebuilds the tar of an installed version from its folder (tarball.h,
+ * leaving out the top-level name leave_out) into tar_path, with its length
+ * and SHA-256 in digest, for the caller to compare with the signed ones.
+ * Stops with BL_ELENGTH as soon as it passes max_size (the signed size: a
+ * folder that grew cannot match, and is not copied whole to find out).
+ * On failure tar_path may be partial: the caller removes it. */
+int bl_apply_rebuild_tar(const char *version_dir, const char *leave_out, uint64_t max_size, const char *tar_path,
+                         bl_tar_digest *digest, bl_error *err);
+
 #endif

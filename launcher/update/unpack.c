@@ -89,10 +89,8 @@ static la_ssize_t source_read(struct archive *a, void *data, const void **buf)
     return (la_ssize_t)n;
 }
 
-/* Checks one entry and points it into dest. */
-static int prepare_entry(struct archive_entry *entry, const char *dest, bl_error *err)
+int bl_unpack_check_entry(struct archive_entry *entry, char *rel, size_t rel_size, bl_error *err)
 {
-    char rel[BL_PATH_MAX], full[BL_PATH_MAX + 64];
     const char *name = archive_entry_pathname(entry);
     const char *hardlink = archive_entry_hardlink(entry);
     unsigned int type = (unsigned int)archive_entry_filetype(entry);
@@ -100,7 +98,7 @@ static int prepare_entry(struct archive_entry *entry, const char *dest, bl_error
 
     if (!name)
         return bl_error_set(err, BL_ECORRUPT, "archive entry without a name");
-    if ((rc = bl_unpack_check_name(name, rel, sizeof rel, err)) != BL_OK)
+    if ((rc = bl_unpack_check_name(name, rel, rel_size, err)) != BL_OK)
         return rc;
     /* Hard links come without a file type: their target decides. */
     if (!hardlink && type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK)
@@ -111,6 +109,24 @@ static int prepare_entry(struct archive_entry *entry, const char *dest, bl_error
             return bl_error_set(err, BL_ECORRUPT, "archive entry '%.200s' links outside the folder (to '%.200s')",
                                 name, target ? target : "");
     }
+    if (hardlink) {
+        char link_rel[BL_PATH_MAX];
+        if ((rc = bl_unpack_check_name(hardlink, link_rel, sizeof link_rel, err)) != BL_OK)
+            return rc;
+    }
+    return BL_OK;
+}
+
+/* Checks one entry and points it into dest. */
+static int prepare_entry(struct archive_entry *entry, const char *dest, bl_error *err)
+{
+    char rel[BL_PATH_MAX], full[BL_PATH_MAX + 64];
+    const char *hardlink = archive_entry_hardlink(entry);
+    unsigned int type = (unsigned int)archive_entry_filetype(entry);
+    int rc;
+
+    if ((rc = bl_unpack_check_entry(entry, rel, sizeof rel, err)) != BL_OK)
+        return rc;
     if (hardlink) {
         char link_rel[BL_PATH_MAX];
         if ((rc = bl_unpack_check_name(hardlink, link_rel, sizeof link_rel, err)) != BL_OK)
@@ -293,6 +309,39 @@ int bl_unpack_stream(bl_unpack_read_fn read, void *ctx, const char *dest, const 
     archive_read_free(in);
     if (rc != BL_OK && src.failed) /* the source's reason, not libarchive's echo of it */
         rc = bl_error_set(err, src.err.code ? src.err.code : BL_EIO, "%s", src.err.msg);
+    return rc;
+}
+
+int bl_unpack_check_archive(const char *archive_path, bl_error *err)
+{
+    struct archive *in = new_reader();
+    struct archive_entry *entry;
+    char rel[BL_PATH_MAX];
+    int r, rc = BL_OK;
+
+    if (!in)
+        return bl_error_set(err, BL_ENOMEM, "out of memory");
+    if (archive_read_open_filename(in, archive_path, READ_BLOCK) != ARCHIVE_OK) {
+        rc = bl_error_set(err, BL_ECORRUPT, "cannot read %s: %s", archive_path, archive_error_string(in));
+        goto cleanup;
+    }
+    while ((r = archive_read_next_header(in, &entry)) != ARCHIVE_EOF) {
+        /* ARCHIVE_WARN: a name the C locale cannot convert; its bytes are
+         * what the unpacker writes, as here. */
+        if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
+            rc = bl_error_set(err, BL_ECORRUPT, "archive is damaged: %s", archive_error_string(in));
+            break;
+        }
+        if ((rc = bl_unpack_check_entry(entry, rel, sizeof rel, err)) != BL_OK)
+            break;
+        if (archive_read_data_skip(in) != ARCHIVE_OK) {
+            rc = bl_error_set(err, BL_ECORRUPT, "archive is damaged: %s", archive_error_string(in));
+            break;
+        }
+    }
+
+cleanup:
+    archive_read_free(in);
     return rc;
 }
 

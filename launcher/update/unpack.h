@@ -44,4 +44,23 @@ int bl_unpack_check_name(const char *name, char *out, size_t size, bl_error *err
  * `target` stays inside the folder. */
 int bl_unpack_link_stays_inside(const char *name, const char *target);
 
+/* The unpack rules for one archive entry, as every launcher applies them:
+ * a name that stays in the folder (bl_unpack_check_name, normalised into
+ * rel), a file, folder, symbolic link or hard link (no device, fifo or
+ * socket), a symbolic link whose target stays inside the folder, a hard
+ * link whose target name does. The one copy of the rules: the unpacker
+ * applies it to every entry it unpacks, the publisher's tar writer
+ * (tarball.h) to every entry it writes, and bomiot-release verify to every
+ * entry of every published archive (bl_unpack_check_archive), so a release
+ * the launchers would refuse is never published. BL_ECORRUPT naming the
+ * entry; BL_ETOOBIG for a name longer than rel. */
+struct archive_entry;
+int bl_unpack_check_entry(struct archive_entry *entry, char *rel, size_t rel_size, bl_error *err);
+
+/* Reads every entry of an archive (tar, optionally gzip) without writing
+ * anything, and applies bl_unpack_check_entry to each: BL_OK when a
+ * launcher would unpack all of it, else the first entry it would refuse,
+ * or why the archive could not be read. */
+int bl_unpack_check_archive(const char *archive_path, bl_error *err);
+
 #endif

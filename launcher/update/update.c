@@ -395,6 +395,97 @@ static int apply_patches(update_job *u, const bl_plan *plan, const char *partial
     return rc;
 }
 
+/* The signed size and SHA-256 of the tar of the release at index: the patch
+ * to it states them (tufup), or its archive does (bomiot-release). 0 when
+ * neither does. */
+static int signed_tar_digest(const update_job *u, int index, bl_tar_digest *out)
+{
+    const bl_trust_target *from[2] = {u->patch_of[index], u->archive_of[index]};
+    bl_trust_tufup info;
+    int i;
+    for (i = 0; i < 2; i++) {
+        if (from[i] && bl_trust_tufup_info(from[i], &info, NULL) == BL_OK && info.has_tar_sha256 && info.tar_size) {
+            out->size = info.tar_size;
+            memcpy(out->sha256, info.tar_sha256, 32);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int index_of(const update_job *u, const char *version)
+{
+    int i;
+    for (i = 0; i < u->count; i++) {
+        if (bl_version_compare_text(u->releases[i].version, version) == 0)
+            return i;
+    }
+    return -1;
+}
+
+/* A patch chain starts from the tar of the version this installation runs.
+ * An update leaves that tar in cache/tars; an installer does not, so the
+ * first update of an installation rebuilds it from the version's folder:
+ * the publisher's tar is reproducible and the unpacker writes back all a
+ * header says (tarball.h), so an untouched folder gives the published tar
+ * byte for byte. It is kept only if it matches the signed size and SHA-256.
+ * It goes to cache/tars like a downloaded one rather than straight into the
+ * patcher: bsdiff reads its base at any offset (bl_delta_file), which a
+ * stream gives only by holding the whole tar in memory, and apps run to
+ * hundreds of MB; kept there, it is also the base of a patch that fails and
+ * is retried. A folder that was changed, or a repository whose tars our
+ * writer does not reproduce (tufup's carry mtimes and owners), does not
+ * match: the update takes the archive, said at INFO, for it is no fault.
+ * Returns 1 when tar is there and verified. */
+static int rebuild_base_tar(update_job *u, const char *tar)
+{
+    const char *current = u->req->state->current;
+    char dir[BL_PATH_MAX], tmp[BL_PATH_MAX + 8];
+    int index = index_of(u, current);
+    bl_tar_digest expected, got;
+    bl_trust_file signed_file;
+    uint64_t free_bytes, t = uv_hrtime();
+    bl_error err;
+    int rc;
+
+    if (index < 0 || !signed_tar_digest(u, index, &expected)) {
+        bl_log(BL_LOG_INFO, "update", "no cached tar of %s, and the repository states no hash of it to rebuild "
+               "it against", current);
+        return 0;
+    }
+    if (bl_fs_free_bytes(u->req->layout->root, &free_bytes, &err) == BL_OK &&
+        (free_bytes < DISK_MARGIN || free_bytes - DISK_MARGIN < expected.size)) {
+        bl_log(BL_LOG_INFO, "update", "no room to rebuild the tar of %s (%llu MB)", current,
+               (unsigned long long)(expected.size >> 20));
+        return 0;
+    }
+    if (bl_layout_version_dir(u->req->layout, current, dir, sizeof dir, &err) != BL_OK ||
+        snprintf(tmp, sizeof tmp, "%s.tmp", tar) >= (int)sizeof tmp)
+        return 0;
+    bl_progress_stage(u->req->progress, BL_STAGE_APPLYING, current);
+    rc = bl_apply_rebuild_tar(dir, BL_INSTALL_MARKER, expected.size, tmp, &got, &err);
+    if (rc == BL_OK) {
+        memset(&signed_file, 0, sizeof signed_file);
+        signed_file.has_length = signed_file.has_hashes = signed_file.has_sha256 = 1;
+        signed_file.length = expected.size;
+        memcpy(signed_file.sha256, expected.sha256, 32);
+        rc = bl_trust_check_file(&signed_file, "the rebuilt tar", got.size, got.sha256, NULL, &err);
+    }
+    if (rc == BL_OK)
+        rc = bl_plat_replace_file(tmp, tar, &err);
+    spent(u, PHASE_PATCH, &t);
+    if (rc != BL_OK) {
+        remove(tmp);
+        bl_log(BL_LOG_INFO, "update",
+               "the tar of %s rebuilt from its folder is not the published one (%s): the folder was changed, or "
+               "the repository's tars are not reproducible; updating by the full archive", current, err.msg);
+        return 0;
+    }
+    bl_log(BL_LOG_INFO, "update", "rebuilt the tar of %s from its folder (%llu bytes, the signed hash): patching "
+           "from it", current, (unsigned long long)got.size);
+    return 1;
+}
+
 static int install(update_job *u, const bl_plan *plan, bl_error *err)
 {
     const char *version = u->releases[plan->target].version;
@@ -434,7 +525,7 @@ int bl_update_run(const bl_update_request *req, bl_update_result *res, bl_error 
     char tar[BL_PATH_MAX], timing[160];
     bl_plan plan;
     uint64_t start;
-    int rc, target;
+    int rc, target, have_tar;
 
     memset(res, 0, sizeof *res);
     if (!u)
@@ -479,8 +570,14 @@ int bl_update_run(const bl_update_request *req, bl_update_result *res, bl_error 
     }
     if ((rc = bl_layout_tar_path(req->layout, req->cfg->app_name, req->state->current, tar, sizeof tar, err)) != BL_OK)
         goto cleanup;
-    bl_plan_path(u->releases, u->count, req->state->current, target, req->cfg->incremental_update,
-                 bl_fs_exists(tar), (int)req->cfg->patch_max_percent, &plan);
+    /* Planned as if the current tar were there; a patch chain then needs it,
+     * and without it in the cache it is rebuilt, or the plan is made again. */
+    have_tar = bl_fs_exists(tar);
+    bl_plan_path(u->releases, u->count, req->state->current, target, req->cfg->incremental_update, 1,
+                 (int)req->cfg->patch_max_percent, &plan);
+    if (plan.method == BL_PLAN_PATCHES && !have_tar && !rebuild_base_tar(u, tar))
+        bl_plan_path(u->releases, u->count, req->state->current, target, req->cfg->incremental_update, 0,
+                     (int)req->cfg->patch_max_percent, &plan);
     bl_log(BL_LOG_INFO, "update", "installing %s: %s", res->version, plan.why);
     if ((rc = check_disk(u, &plan, err)) != BL_OK || (rc = install(u, &plan, err)) != BL_OK) {
         if (u->out_of_time) { /* not a failure: the rest comes later */

@@ -90,10 +90,12 @@ def flip_byte(path, offset, mask=0x55):
         f.write(bytes([b[0] ^ mask]))
 
 
-def seed_install(root, publisher, version):
+def seed_install(root, publisher, version, cache_tar=True):
     """What an installer does: the version unpacked from the published
-    archive, marked complete, its uncompressed tar kept in cache/tars (the
-    base of the next patch), the publisher's first root as the trusted root."""
+    archive, marked complete, the publisher's first root as the trusted root;
+    with cache_tar, also its uncompressed tar in cache/tars (the base of the
+    next patch), which the installers do not leave (the launcher rebuilds
+    it from the folder)."""
     folder = root.p("versions", version)
     os.makedirs(folder, exist_ok=True)
     with tarfile.open(publisher.archive(version)) as tar:
@@ -101,8 +103,9 @@ def seed_install(root, publisher, version):
     with open(os.path.join(folder, MARKER), "w") as f:
         f.write('{"version": "%s"}' % version)
     os.makedirs(root.p("cache", "tars"), exist_ok=True)
-    with gzip.open(publisher.archive(version)) as src, \
-            open(root.p("cache", "tars", f"{APP}-{version}.tar"), "wb") as dst:
-        shutil.copyfileobj(src, dst)
+    if cache_tar:
+        with gzip.open(publisher.archive(version)) as src, \
+                open(root.p("cache", "tars", f"{APP}-{version}.tar"), "wb") as dst:
+            shutil.copyfileobj(src, dst)
     os.makedirs(root.p("resources"), exist_ok=True)
     shutil.copy2(publisher.trusted_root(), root.p("resources", "root.json"))

@@ -167,8 +167,16 @@ class ReleaseTest(unittest.TestCase):
             path = self.pub.target(name)
             self.assertEqual(entry["length"], os.path.getsize(path))
             self.assertEqual(entry["hashes"]["sha256"], sha256_file(path))
-        self.assertEqual(targets["bomiot-1.1.0.tar.gz"]["custom"], {"user": None, "tufup": {"required": True}})
-        self.assertEqual(targets["bomiot-1.0.0.tar.gz"]["custom"], {"user": None, "tufup": {"required": False}})
+        # an archive states its tar's size and hash too, which a launcher
+        # installed from it checks the tar it rebuilds against (issue 21)
+        for version, required in (("1.0.0", False), ("1.1.0", True)):
+            with gzip.open(self.pub.archive(version)) as f:
+                tar_size = len(f.read())
+            self.assertEqual(targets[f"bomiot-{version}.tar.gz"]["custom"],
+                             {"user": None,
+                              "tufup": {"required": required, "tar_size": tar_size,
+                                        "tar_hash": sha256_file(self.pub.archive(version), gzip.open),
+                                        "tar_hash_algorithm": "sha256"}})
         patch = targets["bomiot-1.1.0.patch"]["custom"]["tufup"]
         self.assertEqual(targets["bomiot-1.1.0.patch"]["custom"], {"user": None, "tufup": patch})
         self.assertEqual(sorted(patch), ["tar_hash", "tar_hash_algorithm", "tar_size"])
@@ -221,7 +229,11 @@ class ReleaseTest(unittest.TestCase):
                 self.assertEqual(internal["tar_size"], len(tar), name)
                 self.assertEqual(internal["tar_hash"], hashlib.new(internal["tar_hash_algorithm"], tar).hexdigest())
             else:
-                self.assertEqual(internal, expected_internal[name])
+                # required, which tufup's client reads, and the tar's digest
+                # (a launcher's rebuilt tar is checked against it; tufup's
+                # client reads nothing else there)
+                self.assertEqual(internal["required"], expected_internal[name]["required"], name)
+                self.assertEqual(sorted(internal), ["required", "tar_hash", "tar_hash_algorithm", "tar_size"])
                 self.assertEqual(user, {"rollout": 50} if "1.2.0" in name else None, name)
         # tufup's client at 1.0.0 stops at the required 1.1.0, by its patch;
         # at 1.1.0 it takes 1.2.0
@@ -236,7 +248,8 @@ class ReleaseTest(unittest.TestCase):
         # the rollout verb keeps the shape
         self.pub.run("rollout", "1.2.0", "0")
         custom = self.targets()["bomiot-1.2.0.tar.gz"]["custom"]
-        self.assertEqual(tufup_reads(custom), ({"rollout": 0}, {"required": False}))
+        self.assertEqual(tufup_reads(custom)[0], {"rollout": 0})
+        self.assertIs(tufup_reads(custom)[1]["required"], False)
         self.assertEqual(self.verify().returncode, 0)
 
     def test_archives_are_reproducible_and_hold_the_folder(self):
@@ -244,6 +257,8 @@ class ReleaseTest(unittest.TestCase):
         folder = app_folder(self.pub.apps, "1.0.0", files={"sub/dir/a.txt": b"a", "z.txt": b"z"})
         os.symlink("sub/dir/a.txt", os.path.join(folder, "link"))
         os.chmod(os.path.join(folder, "z.txt"), 0o640)
+        os.chmod(os.path.join(folder, "sub", "dir", "a.txt"), 0o700)
+        os.chmod(os.path.join(folder, "sub"), 0o750)
         self.pub.run("add", folder, "1.0.0", "--no-patch")
         first = sha256_file(self.pub.archive("1.0.0"))
         # the same tree, made again later with other times, gives the same bytes
@@ -271,8 +286,12 @@ class ReleaseTest(unittest.TestCase):
         by_name = {m.name: m for m in members}
         self.assertTrue(by_name["link"].issym())
         self.assertEqual(by_name["link"].linkname, "sub/dir/a.txt")
-        self.assertEqual(by_name["z.txt"].mode & 0o777, 0o640)
-        self.assertEqual(by_name[APP].mode & 0o111, 0o111)
+        # the modes the launcher's unpacker writes back (so that the tar it
+        # rebuilds from an installed folder is this one): 0755 or 0644
+        self.assertEqual(by_name["z.txt"].mode, 0o644)
+        self.assertEqual(by_name["sub/dir/a.txt"].mode, 0o755)
+        self.assertEqual(by_name["sub"].mode, 0o755)
+        self.assertEqual(by_name[APP].mode, 0o755)
         with open(self.pub.archive("1.0.0"), "rb") as f:
             header = f.read(10)
         self.assertEqual(header[4:8], b"\0\0\0\0")  # gzip mtime 0
@@ -596,6 +615,89 @@ class ReleaseTest(unittest.TestCase):
         digest = self.targets()["bomiot-1.1.0.patch"]["hashes"]["sha256"]
         self.assertTrue(os.path.exists(self.pub.target(f"{digest}.bomiot-1.1.0.patch")))
         self.assertEqual(self.verify().returncode, 0)
+
+    def test_add_packs_names_in_any_script_and_refuses_names_not_utf8(self):
+        """Names are packed as they are, whatever the locale (issue 21, item
+        1: add died of SIGSEGV on any non-ASCII name); a name that is not
+        UTF-8 is refused, naming the file."""
+        self.pub.init()
+        names = ["na\u00efve.txt", "\u4e2d\u6587 \u540d.txt", "\u041a\u0438\u0440\u0438\u043b\u043b.txt", "\u0639\u0631\u0628\u064a.txt",
+                 "emoji \U0001f600.txt", "e\u0301 combining.txt", "dir with space/\u00fcnter.txt", "x" * 120 + ".txt"]
+        folder = app_folder(self.pub.apps, "1.0.0", files={n: n.encode() for n in names})
+        os.symlink("\u4e2d\u6587 \u540d.txt", os.path.join(folder, "link \u00fc"))
+        archives = []
+        for locale in ("C", "C.UTF-8"):
+            other = Publisher()
+            try:
+                other.init()
+                r = other.run("add", folder, "1.0.0", env={"LC_ALL": locale, "LANG": locale})
+                self.assertIn("11 files", r.stdout)
+                archives.append(sha256_file(other.archive("1.0.0")))
+                with tarfile.open(other.archive("1.0.0"), encoding="utf-8") as tar:
+                    got = {m.name: m for m in tar.getmembers()}
+                    for name in names:
+                        self.assertEqual(tar.extractfile(got[name]).read(), name.encode())
+                self.assertEqual(got["link \u00fc"].linkname, "\u4e2d\u6587 \u540d.txt")
+                self.assertEqual(other.run("verify").returncode, 0)
+            finally:
+                other.cleanup()
+        self.assertEqual(archives[0], archives[1])  # the same bytes in any locale
+        bad = os.path.join(os.fsencode(folder), b"l\xe9gacy.txt")
+        with open(bad, "wb") as f:
+            f.write(b"latin-1")
+        r = self.pub.run("add", folder, "1.0.0", check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("l\\xe9gacy.txt: the name is not valid UTF-8", r.stderr)
+        self.assertEqual(os.listdir(os.path.join(self.pub.repo, "targets")), [])
+
+    def test_add_refuses_what_launchers_refuse_to_unpack(self):
+        """A link to an absolute path or out of the folder: every launcher
+        refuses to unpack it, so add refuses to publish it, naming the entry
+        (issue 21, item 3)."""
+        self.pub.init()
+        for target in ("/etc/passwd", "../../outside", "../sub/../../x"):
+            with self.subTest(target=target):
+                folder = app_folder(self.pub.apps, "1.0.0")
+                os.makedirs(os.path.join(folder, "lib"))
+                os.symlink(target, os.path.join(folder, "lib", "evil"))
+                r = self.pub.run("add", folder, "1.0.0", check=False)
+                self.assertEqual(r.returncode, 1)
+                self.assertIn(f"'lib/evil' links outside the folder (to '{target}')", r.stderr)
+                self.assertIn("launchers refuse to unpack it", r.stderr)
+                self.assertEqual(os.listdir(os.path.join(self.pub.repo, "targets")), [])
+        # a link that stays inside is fine
+        folder = app_folder(self.pub.apps, "1.0.0")
+        os.makedirs(os.path.join(folder, "lib"))
+        os.symlink("../data.bin", os.path.join(folder, "lib", "data"))
+        self.pub.run("add", folder, "1.0.0")
+
+    def test_verify_checks_every_archive_against_the_unpack_rules(self):
+        """An archive signed into the repository by another tool (or by an
+        older bomiot-release) with an entry no launcher unpacks: verify says
+        which, with the same rules the launcher applies (issue 21, item 3)."""
+        from tufkit import Editor
+        import io
+        self.pub.init()
+        self.pub.add("1.0.0")
+        self.pub.add("1.1.0")
+        archive = self.pub.archive("1.1.0")
+        with tarfile.open(archive, "w:gz") as tar:
+            data = tarfile.TarInfo("ok.txt")
+            data.size = 2
+            tar.addfile(data, io.BytesIO(b"ok"))
+            link = tarfile.TarInfo("lib/abs")
+            link.type, link.linkname = tarfile.SYMTYPE, "/usr/lib/libc.so.6"
+            tar.addfile(link)
+        edit = Editor(self.pub)
+        targets = edit.load("targets")
+        entry = targets["signed"]["targets"]["bomiot-1.1.0.tar.gz"]
+        entry["length"] = os.path.getsize(archive)
+        entry["hashes"] = {"sha256": sha256_file(archive)}
+        edit.republish(targets)
+        r = self.verify()
+        self.assertEqual(r.returncode, 1)
+        self.assertRegex(r.stdout, r"FAIL bomiot-1\.1\.0\.tar\.gz: archive entry 'lib/abs' links outside the folder")
+        self.assertNotIn("bomiot-1.0.0.tar.gz", r.stdout)
 
     # ---- verify catches damage ----
 

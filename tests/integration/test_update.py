@@ -3,9 +3,11 @@ served over HTTP on 127.0.0.1, the real launcher and the real test app.
 Every path of issue 5: patch, full archive, chain of patches, incremental
 off, a missing or corrupt patch, a corrupt archive, a resumed download, a
 release that crashes on its first run, a hostile archive."""
+import hashlib
 import os
 import shutil
 import sys
+import tarfile
 import tempfile
 import time
 import unittest
@@ -113,13 +115,75 @@ class UpdateTest(unittest.TestCase):
         self.assert_updated_to("1.3.0")
         self.assertEqual(self.fetched(), [f"{APP}-{v}.patch" for v in ("1.1.0", "1.2.0", "1.3.0")])
 
-    def test_without_the_current_version_s_tar_the_archive_is_fetched(self):
+    def test_without_the_current_version_s_tar_it_is_rebuilt_and_patched(self):
+        """What an installer leaves: the version's folder and no tar in
+        cache/tars. The tar is rebuilt from the folder, matches the signed
+        hash, and the first update goes by patch (issue 21, item 7)."""
         self.pub.add("1.1.0")
-        seed_install(self.root, self.pub, "1.0.0")
-        os.remove(self.root.p("cache", "tars", f"{APP}-1.0.0.tar"))
+        seed_install(self.root, self.pub, "1.0.0", cache_tar=False)
         self.start()
         self.assert_updated_to("1.1.0")
-        self.assertEqual(self.fetched(), [f"{APP}-1.1.0.tar.gz"])
+        self.assertEqual(self.fetched(), [f"{APP}-1.1.0.patch"])
+        self.assertRegex(self.root.log(), r"INFO +update: rebuilt the tar of 1\.0\.0 from its folder")
+
+    def test_a_changed_folder_is_not_patched_from_and_the_archive_is_used(self):
+        """A folder the user changed rebuilds to another tar than the signed
+        one: the archive is taken, said at INFO, and the update ends good."""
+        self.pub.add("1.1.0")
+        for change in ("add", "edit"):
+            with self.subTest(change=change):
+                self.root.cleanup()
+                self.root = Root()
+                self.report = self.root.p("report.txt")
+                open(self.requests, "w").close()
+                seed_install(self.root, self.pub, "1.0.0", cache_tar=False)
+                if change == "add":
+                    with open(self.root.p("versions", "1.0.0", "notes.txt"), "w") as f:
+                        f.write("the user's")
+                else:
+                    flip_byte(self.root.p("versions", "1.0.0", "data.bin"), 1000)
+                self.start()
+                self.assert_updated_to("1.1.0")
+                self.assertEqual(self.fetched(), [f"{APP}-1.1.0.tar.gz"])
+                self.assertRegex(self.root.log(), r"INFO +update: the tar of 1\.0\.0 rebuilt from its folder is not "
+                                                  r"the published one .*updating by the full archive")
+                self.assertNotIn("WARN", self.root.log())
+
+    def test_names_in_any_script_come_back_as_published(self):
+        """Non-ASCII names (several scripts, combining marks, emoji, spaces)
+        go from the publisher's folder to the installed one byte for byte,
+        through a patch, and the launcher rebuilds the same tar from them:
+        in the C locale and in C.UTF-8 (issue 21, item 1)."""
+        names = {"na\u00efve.txt": b"1", "\u4e2d\u6587 \u540d.txt": b"2", "\u041a\u0438\u0440\u0438\u043b\u043b.txt": b"3",
+                 "\u0639\u0631\u0628\u064a.txt": b"4", "emoji \U0001f600.txt": b"5", "e\u0301 combining.txt": b"6",
+                 "dir with space/\u00fcnter.txt": b"7"}
+        self.pub.add("1.1.0", files={n: c + b"1.1" for n, c in names.items()})
+        seed_install(self.root, self.pub, "1.0.0")
+        self.start(env={"LC_ALL": "C", "LANG": "C"}, healthy_seconds=1)
+        self.assertEqual(self.root.read_state()["current"], "1.1.0")
+        self.assert_same_tree(os.path.join(self.pub.apps, "app-1.1.0"), self.root.p("versions", "1.1.0"))
+        # Without 1.1.0's tar, it is rebuilt from those names and patched from.
+        self.pub.add("1.2.0", files={n: c + b"1.2" for n, c in names.items()})
+        os.remove(self.root.p("cache", "tars", f"{APP}-1.1.0.tar"))
+        os.remove(self.report)
+        self.start(env={"LC_ALL": "C.UTF-8"}, healthy_seconds=1)
+        self.assertEqual(self.root.read_state()["current"], "1.2.0")
+        self.assertEqual(self.fetched(), [f"{APP}-1.1.0.patch", f"{APP}-1.2.0.patch"])
+        self.assertIn("rebuilt the tar of 1.1.0", self.root.log())
+        self.assert_same_tree(os.path.join(self.pub.apps, "app-1.2.0"), self.root.p("versions", "1.2.0"))
+
+    def assert_same_tree(self, published, installed):
+        def tree(top):
+            found = {}
+            for dirpath, _, files in os.walk(os.fsencode(top)):
+                for name in files:
+                    path = os.path.join(dirpath, name)
+                    with open(path, "rb") as f:
+                        found[os.path.relpath(path, os.fsencode(top))] = f.read()
+            return found
+        got = tree(installed)
+        del got[b".bomiot-complete"]
+        self.assertEqual(got, tree(published))
 
     def test_a_missing_patch_falls_back_to_the_full_archive(self):
         self.pub.add("1.1.0")
@@ -332,8 +396,18 @@ class UpdateTest(unittest.TestCase):
         folder = os.path.join(self.pub.apps, "evil")
         self.pub.add("1.1.0")  # a good release first, so the archive path is tested too
         shutil.copytree(os.path.join(self.pub.apps, "app-1.1.0"), folder)
-        os.symlink(outside, os.path.join(folder, "escape"))
         self.pub.run("add", folder, "1.2.0")
+        # bomiot-release refuses such a link; another tool signs it in
+        os.symlink(outside, os.path.join(folder, "escape"))
+        with tarfile.open(self.pub.archive("1.2.0"), "w:gz") as tar:
+            tar.add(folder, arcname=".")
+        edit = Editor(self.pub)
+        targets = edit.load("targets")
+        entry = targets["signed"]["targets"][f"{APP}-1.2.0.tar.gz"]
+        with open(self.pub.archive("1.2.0"), "rb") as f:
+            data = f.read()
+        entry["length"], entry["hashes"] = len(data), {"sha256": hashlib.sha256(data).hexdigest()}
+        edit.republish(targets)
         seed_install(self.root, self.pub, "1.0.0")
         self.start(incremental_update=False)
         self.assertIn("escape", self.root.log())

@@ -851,7 +851,8 @@ static void test_reads_tufup_custom_fields(void)
                                 "\"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\","
                                 "\"tar_hash_algorithm\":\"sha256\"}}");
     CHECK_INT(bl_trust_tufup_info(&target, &info, &err), BL_OK);
-    CHECK(info.is_patch && info.tar_size == 4294967296ULL && info.tar_sha256[31] == 0xff && info.user);
+    CHECK(info.is_patch && info.tar_size == 4294967296ULL && info.tar_sha256[31] == 0xff && info.user &&
+          info.has_tar_sha256);
     cJSON_Delete(target.custom);
     target.custom = cJSON_Parse("{\"tar_size\":10,\"tar_hash\":\"zz\"}"); /* flat, old style */
     CHECK_INT(bl_trust_tufup_info(&target, &info, &err), BL_ECORRUPT);
@@ -860,7 +861,24 @@ static void test_reads_tufup_custom_fields(void)
     target.path = "app-1.1.tar.gz";
     target.custom = cJSON_Parse("{\"user\":null,\"tufup\":{\"required\":true}}");
     CHECK_INT(bl_trust_tufup_info(&target, &info, &err), BL_OK);
-    CHECK(!info.is_patch && info.required);
+    CHECK(!info.is_patch && info.required && !info.has_tar_sha256);
+    cJSON_Delete(target.custom);
+    /* bomiot-release states an archive's tar digest too (issue 21, item 7) */
+    target.custom = cJSON_Parse("{\"tufup\":{\"required\":false,\"tar_size\":20480,\"tar_hash\":"
+                                "\"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\","
+                                "\"tar_hash_algorithm\":\"sha256\"}}");
+    CHECK_INT(bl_trust_tufup_info(&target, &info, &err), BL_OK);
+    CHECK(info.has_tar_sha256 && info.tar_size == 20480 && info.tar_sha256[0] == 0x00 && info.tar_sha256[31] == 0xff);
+    cJSON_Delete(target.custom);
+    /* one it cannot check is as if none: an archive needs no digest */
+    target.custom = cJSON_Parse("{\"tufup\":{\"tar_size\":20480,\"tar_hash\":\"abc\"}}");
+    CHECK_INT(bl_trust_tufup_info(&target, &info, &err), BL_OK);
+    CHECK(!info.has_tar_sha256 && info.tar_size == 20480);
+    cJSON_Delete(target.custom);
+    target.custom = cJSON_Parse("{\"tufup\":{\"tar_size\":20480,\"tar_hash_algorithm\":\"md5\",\"tar_hash\":"
+                                "\"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"}}");
+    CHECK_INT(bl_trust_tufup_info(&target, &info, &err), BL_OK);
+    CHECK(!info.has_tar_sha256);
     cJSON_Delete(target.custom);
     target.custom = NULL;
     CHECK_INT(bl_trust_tufup_info(&target, &info, &err), BL_OK);

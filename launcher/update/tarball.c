@@ -7,6 +7,8 @@
 #include <uv.h>
 
 #include "base/fsutil.h"
+#include "base/utf8.h"
+#include "unpack.h"
 
 #define CHUNK (64 * 1024)
 #define MAX_DEPTH 64 /* folders nest deeper than any app ships; stops runaway trees */
@@ -19,6 +21,7 @@ typedef struct {
     int write_failed; /* the callback's error is in err */
     bl_tarball_stats stats;
     char *buf; /* CHUNK bytes for file contents */
+    const char *leave_out; /* a top-level name not written, or NULL */
 } writer;
 
 typedef struct {
@@ -124,13 +127,68 @@ static int read_link(const char *path, char **out, bl_error *err)
     return *out ? BL_OK : bl_error_set(err, BL_ENOMEM, "tar: out of memory");
 }
 
+/* 1 if s is valid UTF-8 throughout. */
+static int is_utf8(const char *s)
+{
+    size_t n = strlen(s), i = 0;
+    while (i < n) {
+        size_t len = bl_utf8_sequence((const unsigned char *)s + i, n - i, NULL);
+        if (len == 0)
+            return 0;
+        i += len;
+    }
+    return 1;
+}
+
+/* s for a message: bytes that are not UTF-8 text as \xNN. */
+static void escape(const char *s, char *out, size_t size)
+{
+    size_t n = strlen(s), i = 0, used = 0;
+    while (i < n && used + 5 < size) {
+        size_t len = bl_utf8_sequence((const unsigned char *)s + i, n - i, NULL);
+        if (len == 0 || (unsigned char)s[i] < 0x20) {
+            used += (size_t)snprintf(out + used, size - used, "\\x%02x", (unsigned char)s[i]);
+            i++;
+        } else if (used + len < size) {
+            memcpy(out + used, s + i, len);
+            used += len;
+            i += len;
+        } else {
+            break;
+        }
+    }
+    out[used] = '\0';
+}
+
+/* The unpacker's normal modes (unpack.h), so that a folder unpacked from
+ * this tar gives the same tar again. */
+static mode_t normal_mode(unsigned type, mode_t mode)
+{
+    if (type == S_IFDIR)
+        return 0755;
+    if (type == S_IFLNK)
+        return 0777;
+    return (mode & 0111) ? 0755 : 0644;
+}
+
 static int walk(writer *w, const char *dir, const char *prefix, int depth);
+
+/* A name or link target in another encoding than UTF-8 is refused: see
+ * tarball.h. */
+static int refuse_non_utf8(writer *w, const char *path, const char *what)
+{
+    char shown[600];
+    escape(path, shown, sizeof shown);
+    return bl_error_set(w->err, BL_EINVAL, "tar: %s: %s is not valid UTF-8; rename it (releases carry UTF-8 names)",
+                        shown, what);
+}
 
 /* One entry: its header (normalised), then its contents or its children. */
 static int add_entry(writer *w, const char *path, const char *name, int depth)
 {
     struct archive_entry *entry = NULL;
-    char *target = NULL;
+    char *target = NULL, rel[BL_PATH_MAX];
+    bl_error why;
     uv_fs_t req;
     uv_stat_t st;
     unsigned type;
@@ -145,21 +203,33 @@ static int add_entry(writer *w, const char *path, const char *name, int depth)
     if (type != S_IFREG && type != S_IFDIR && type != S_IFLNK)
         return bl_error_set(w->err, BL_EINVAL, "tar: %s is not a file, folder or link (devices, fifos and "
                             "sockets cannot be released)", path);
+    if (!is_utf8(name))
+        return refuse_non_utf8(w, path, "the name");
     if (type == S_IFLNK && (rc = read_link(path, &target, w->err)) != BL_OK)
         return rc;
+    if (target && !is_utf8(target)) {
+        rc = refuse_non_utf8(w, path, "the link's target");
+        goto cleanup;
+    }
     if (!(entry = archive_entry_new())) {
         rc = bl_error_set(w->err, BL_ENOMEM, "tar: out of memory");
         goto cleanup;
     }
-    archive_entry_set_pathname_utf8(entry, name);
+    /* The bytes, unconverted: the archive is in binary mode (tarball.h). */
+    archive_entry_set_pathname(entry, name);
     archive_entry_set_filetype(entry, type == S_IFREG ? AE_IFREG : type == S_IFDIR ? AE_IFDIR : AE_IFLNK);
-    archive_entry_set_perm(entry, (mode_t)(st.st_mode & 0777));
+    archive_entry_set_perm(entry, normal_mode(type, (mode_t)st.st_mode));
     archive_entry_set_mtime(entry, 0, 0);
     archive_entry_set_uid(entry, 0);
     archive_entry_set_gid(entry, 0);
     archive_entry_set_size(entry, type == S_IFREG ? (la_int64_t)st.st_size : 0);
     if (target)
-        archive_entry_set_symlink_utf8(entry, target);
+        archive_entry_set_symlink(entry, target);
+    /* What a launcher would refuse to unpack is refused here. */
+    if ((rc = bl_unpack_check_entry(entry, rel, sizeof rel, &why)) != BL_OK) {
+        rc = bl_error_set(w->err, rc, "tar: %s: launchers refuse to unpack it", why.msg);
+        goto cleanup;
+    }
     if (archive_write_header(w->a, entry) != ARCHIVE_OK) {
         rc = archive_failed(w, name);
         goto cleanup;
@@ -198,6 +268,8 @@ static int walk(writer *w, const char *dir, const char *prefix, int depth)
     if (list.count)
         qsort(list.names, list.count, sizeof *list.names, by_bytes);
     for (i = 0; i < list.count && rc == BL_OK; i++) {
+        if (!prefix[0] && w->leave_out && strcmp(list.names[i], w->leave_out) == 0)
+            continue;
         int n = prefix[0] ? snprintf(name, sizeof name, "%s/%s", prefix, list.names[i])
                           : snprintf(name, sizeof name, "%s", list.names[i]);
         if (n < 0 || (size_t)n >= sizeof name || bl_fs_join(path, sizeof path, dir, list.names[i]) != BL_OK) {
@@ -212,8 +284,8 @@ cleanup:
     return rc;
 }
 
-int bl_tarball_write(const char *dir, bl_tarball_write_fn write, void *ctx, bl_tarball_stats *stats,
-                     bl_error *err)
+int bl_tarball_write(const char *dir, const char *leave_out, bl_tarball_write_fn write, void *ctx,
+                     bl_tarball_stats *stats, bl_error *err)
 {
     writer w;
     int rc = BL_OK;
@@ -222,6 +294,7 @@ int bl_tarball_write(const char *dir, bl_tarball_write_fn write, void *ctx, bl_t
     w.write = write;
     w.ctx = ctx;
     w.err = err;
+    w.leave_out = leave_out;
     if (!bl_fs_is_dir(dir))
         return bl_error_set(err, BL_ENOTFOUND, "tar: %s is not a folder", dir);
     if (!(w.buf = malloc(CHUNK)) || !(w.a = archive_write_new())) {
@@ -229,8 +302,10 @@ int bl_tarball_write(const char *dir, bl_tarball_write_fn write, void *ctx, bl_t
         goto cleanup;
     }
     /* pax_restricted: ustar headers, pax extensions only where ustar cannot
-     * say it (long names, large files, non-ASCII), so old readers cope. */
+     * say it (long names, large files, non-ASCII), so old readers cope.
+     * hdrcharset=BINARY: names as they are, whatever the locale (tarball.h). */
     if (archive_write_set_format_pax_restricted(w.a) != ARCHIVE_OK ||
+        archive_write_set_format_option(w.a, "pax", "hdrcharset", "BINARY") != ARCHIVE_OK ||
         archive_write_add_filter_none(w.a) != ARCHIVE_OK ||
         archive_write_open(w.a, &w, NULL, on_write, NULL) != ARCHIVE_OK) {
         rc = archive_failed(&w, "cannot start the archive");
