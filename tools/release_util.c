@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <curl/curl.h>
 #include <uv.h>
 
 #include "base/fsutil.h"
@@ -154,4 +155,28 @@ int release_util_percent(const char *text, int *out)
         return 0;
     *out = (int)v;
     return 1;
+}
+
+int release_util_file_url(const char *path, char *out, size_t size, bl_error *err)
+{
+    char slashed[BL_PATH_MAX + 1], *url = NULL, *c;
+    CURLU *u = curl_url();
+    int rc = BL_OK;
+
+    /* a Windows path, C:\x, is the URL path /C:/x */
+    if (snprintf(slashed, sizeof slashed, "%s%s", path[0] == '/' ? "" : "/", path) >= (int)sizeof slashed)
+        rc = bl_error_set(err, BL_ETOOBIG, "path too long: %s", path);
+    for (c = slashed; rc == BL_OK && *c; c++)
+        if (*c == '\\')
+            *c = '/';
+    if (rc == BL_OK &&
+        (!u || curl_url_set(u, CURLUPART_SCHEME, "file", 0) != CURLUE_OK ||
+         curl_url_set(u, CURLUPART_PATH, slashed, CURLU_URLENCODE) != CURLUE_OK ||
+         curl_url_get(u, CURLUPART_URL, &url, 0) != CURLUE_OK))
+        rc = bl_error_set(err, BL_EINVAL, "%s: cannot be written as a file:// URL", path);
+    if (rc == BL_OK && snprintf(out, size, "%s", url) >= (int)size)
+        rc = bl_error_set(err, BL_ETOOBIG, "path too long: %s", path);
+    curl_free(url);
+    curl_url_cleanup(u);
+    return rc;
 }

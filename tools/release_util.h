@@ -22,6 +22,11 @@ void release_util_remove_work_dir(const char *path);
  * for a verb that must not touch the keys folder. */
 int release_util_temp_dir(const char *prefix, char *out, size_t size, bl_error *err);
 
+/* The file:// URL of an absolute path, with what a URL cannot hold as it is
+ * (spaces, '%', '#', '?', non-ASCII bytes) percent-encoded: "file:///a b"
+ * would be cut at the space. */
+int release_util_file_url(const char *path, char *out, size_t size, bl_error *err);
+
 int release_util_file_size(const char *path, uint64_t *size, bl_error *err);
 /* Moves from to to: a rename, or on another file system a copy to
  * to.partial renamed over to once whole. */

@@ -200,8 +200,9 @@ static int run_verify(const release_env *env, int argc, char **argv)
         bl_error_set(&err, BL_ENOTFOUND, "no repository at %s: %s", env->repo_dir, uv_strerror(r));
         goto done;
     }
-    if (snprintf(url, sizeof url, "file://%s", abs_repo) >= (int)sizeof url ||
-        snprintf(shipped, sizeof shipped, "%s/metadata/1.root.json", abs_repo) >= (int)sizeof shipped) {
+    if (release_util_file_url(abs_repo, url, sizeof url, &err) != BL_OK)
+        goto done;
+    if (snprintf(shipped, sizeof shipped, "%s/metadata/1.root.json", abs_repo) >= (int)sizeof shipped) {
         bl_error_set(&err, BL_ETOOBIG, "path too long: %s", abs_repo);
         goto done;
     }

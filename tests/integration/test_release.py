@@ -12,6 +12,7 @@ import stat
 import subprocess
 import sys
 import tarfile
+import tempfile
 import time
 import unittest
 
@@ -501,6 +502,23 @@ class ReleaseTest(unittest.TestCase):
         r = self.verify()
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertFalse(os.path.exists(self.pub.keys))
+
+    def test_verify_reads_a_repository_whose_path_a_url_must_encode(self):
+        """verify reads the repository through a file:// URL: a folder named
+        with a space (as in "My Releases"), '%', '#' or another script was cut
+        short there ("URL using bad/illegal format") until the path was
+        percent-encoded (issue 21, found publishing a real app)."""
+        parent = tempfile.mkdtemp(prefix="bl rel %41#中 ")
+        try:
+            pub = Publisher(parent)
+            pub.init()
+            pub.add("1.0.0")
+            pub.add("1.1.0")
+            r = pub.run("verify", check=False)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertIn("the repository is good", r.stdout)
+        finally:
+            shutil.rmtree(parent, ignore_errors=True)
 
     # ---- rollout, sign, expiry ----
 
