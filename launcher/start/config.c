@@ -169,6 +169,16 @@ static int is_valid_url(const char *s)
            (strncmp(s, "file://", 7) == 0 && s[7]);
 }
 
+/* "https://h/updates/" is "https://h/updates": the client adds
+ * "/metadata/...", and a doubled slash is another key to a bucket (S3). The
+ * scheme's "//" and one character after it stay (is_valid_url). */
+static void trim_trailing_slashes(char *url)
+{
+    size_t n = strlen(url), keep = strstr(url, "://") ? (size_t)(strstr(url, "://") - url) + 4 : 1;
+    while (n > keep && url[n - 1] == '/')
+        url[--n] = '\0';
+}
+
 /* The app executable must stay inside its version folder. */
 static int is_valid_relative_path(const char *s)
 {
@@ -243,6 +253,8 @@ static int store_text(bl_config *cfg, int k, const char *text)
             (k == BL_CFG_TRIAL_EXIT_CODES && !bl_trial_exit_rule_valid(text)))
             return 0;
         memcpy(base + spec->offset, text, strlen(text) + 1);
+        if (k == BL_CFG_UPDATE_URL)
+            trim_trailing_slashes(base + spec->offset);
         return 1;
     case KIND_BOOL:
         if (!parse_bool_text(text, &flag))

@@ -104,6 +104,24 @@ static void test_environment_overrides_the_file(void)
     CHECK_INT(cfg.source[BL_CFG_UPDATE_URL], BL_SOURCE_ENV);
 }
 
+/* update_url "https://h/updates/" named https://h/updates//metadata/...:
+ * a static server may answer that, a bucket (S3 keys) does not. */
+static void test_update_url_loses_its_trailing_slashes(void)
+{
+    bl_config cfg;
+    reports r = {0};
+    const char *env[] = {"BOMIOT_UPDATE_URL", "file:///media/usb/updates//", NULL};
+    bl_config_defaults(&cfg);
+    apply(&cfg, "{\"update_url\": \"https://updates.example.com/app/\"}", &r);
+    CHECK_INT(r.count, 0);
+    CHECK_STR(cfg.update_url, "https://updates.example.com/app");
+    apply(&cfg, "{\"update_url\": \"http://127.0.0.1:8000/\"}", &r);
+    CHECK_STR(cfg.update_url, "http://127.0.0.1:8000");
+    bl_config_apply_env(&cfg, fake_getenv, env, collect, &r);
+    CHECK_INT(r.count, 0);
+    CHECK_STR(cfg.update_url, "file:///media/usb/updates");
+}
+
 static void test_malformed_file_is_reported_and_defaults_kept(void)
 {
     bl_config cfg;
@@ -524,6 +542,7 @@ int main(void)
     RUN(test_defaults_match_the_python_system);
     RUN(test_file_values_apply_and_remember_their_source);
     RUN(test_environment_overrides_the_file);
+    RUN(test_update_url_loses_its_trailing_slashes);
     RUN(test_malformed_file_is_reported_and_defaults_kept);
     RUN(test_each_bad_value_names_file_key_and_expectation);
     RUN(test_strings_holding_a_nul_are_refused);
