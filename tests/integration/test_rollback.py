@@ -246,6 +246,29 @@ class TrialTest(unittest.TestCase):
         env = parse_report(self.report)["env"]
         self.assertEqual(env["BOMIOT_HEALTH_FILE"], self.root.p("cache", "app-healthy"))
 
+    def test_the_python_lines_docs_give_publishers_confirm_early(self):
+        """docs/release.md gives publishers Python lines that create the health
+        file (issue 21, item 13): run as written, in an app that then crashes
+        well within healthy_seconds, they confirm the version."""
+        docs = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "release.md")
+        with open(docs, encoding="utf-8") as f:
+            text = f.read()
+        section = text[text.index("### The health file"):]
+        snippet = section[section.index("```python\n") + len("```python\n"):section.index("```\n", 10)]
+        self.assertIn("BOMIOT_HEALTH_FILE", snippet)
+        folder = self.root.add_version("1.1.0")
+        app = os.path.join(folder, "bomiot")
+        with open(app, "w") as f:
+            f.write(f"#!{sys.executable}\n{snippet}\nimport signal, time\ntime.sleep(0.7)\n"
+                    "os.kill(os.getpid(), signal.SIGSEGV)\n")
+        os.chmod(app, 0o755)
+        self.root.write_state({"current": "1.1.0", "previous": "1.0.0", "trial": True, "attempts": 0,
+                               "blocked": []})
+        r = self.start()
+        self.assertEqual(r.returncode, -signal.SIGSEGV, r.stderr)
+        self.assertIn("version 1.1.0 confirmed: it reported itself healthy", self.root.log())
+        self.assertEqual(self.root.read_state()["blocked"], [])
+
     def test_launcher_killed_during_trial_rolls_back_after_the_attempt_limit(self):
         self.switch_to("1.1.0", behaviour=("--sleep=60000",))
         for attempt in (1, 2):  # power loss twice while 1.1.0 is on trial
