@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """bench/record.py: the raw record every bench runner keeps of a run, in
 bench/results/<UTC start>-<bench>.txt (committed beside bench/RESULTS.md, so
 bench/table.py can make a run's tables again from it).

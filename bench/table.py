@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """bench/table.py: bench/RESULTS.md's tables, made from the raw records the
 runners keep in bench/results/ (bench/record.py), never typed by hand.
 

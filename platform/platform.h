@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The thin OS layer. Everything that differs between POSIX and Windows and that
  * libuv does not already cover lives behind this header, one implementation
  * file per OS (posix/, win32/). Paths are UTF-8 everywhere; the Windows side

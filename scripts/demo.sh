@@ -141,3 +141,4 @@ else
   echo "demo: the update did not happen as expected; see the log above" >&2
   exit 1
 fi
+# SPDX-License-Identifier: Apache-2.0

@@ -28,3 +28,4 @@ if ! command -v npm >/dev/null 2>&1; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm
 fi
+# SPDX-License-Identifier: Apache-2.0

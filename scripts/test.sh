@@ -90,3 +90,4 @@ fi
 # The JUnit files' paths have no spaces: word splitting is meant.
 # shellcheck disable=SC2086
 exec python3 scripts/test_summary.py "$@" $junit_files
+# SPDX-License-Identifier: Apache-2.0

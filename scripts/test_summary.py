@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """The closing summary of scripts/test.sh: how many tests passed, failed and
 skipped in each step, and every skip with its reason.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Runs tufup's own client against a repository that bomiot-release makes:
 three releases, the second required; a tufup Client at 1.0.0 must take 2.0.0
 (not 3.0.0) by its patch, and from 2.0.0 take 3.0.0 by its patch, each

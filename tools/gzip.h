@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* gzip streams with zlib, reproducibly: the header carries no file name, an
  * mtime of 0 and the OS byte 255 ("unknown", as Python's gzip writes it), so
  * the same input gives the same bytes on every OS. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* release.h's functions: the verb interface that bomiot-release and its
  * repository module both hold (the usage line, the ABI stamp they compare).
  * The repository verbs' own helpers are in release_util.c. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bomiot-release: the publisher's command-line tool. Each verb lives in its
  * own file and is listed once in a table: release_main.c's (diff, patch) or
  * release_repo_verbs.c's (the rest). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bomiot-release add: a new version of the app. The folder is tarred
  * reproducibly and gzipped in one pass (the tar is kept aside, hashed, for
  * the patch); the patch from the previous version's tar (its archive

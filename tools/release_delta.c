@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bomiot-release diff / patch: the delta engine on files, with a progress
  * line on stderr once a run has lasted a second. */
 #include <stdio.h>

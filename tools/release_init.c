@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bomiot-release init: a new repository and its keys. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The publisher's private keys: one file per key in the keys folder,
  * <role>-<keyid>.key (root-3f2a....key), written 0600 in a 0700 folder, so a
  * publisher sees which file to take offline. The role in the name is the one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bomiot-release keys add|rotate|revoke: changes to root's keys. Every
  * change is a new root version, N+1.root.json, signed by a threshold of the
  * old root keys and of the new ones, so installed clients follow it (TUF

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bomiot-release: reads the global options, then dispatches to a verb. A new
  * verb is a new file defining a release_verb and one line in a table: this
  * file's for the delta verbs, release_repo_verbs.c's for the others. */

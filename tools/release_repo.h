@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The repository as the publisher edits it: the four top-level metadata
  * documents in memory, changed by the verbs, then signed with the keys
  * folder's keys and written back in the order that keeps the repository

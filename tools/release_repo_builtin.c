@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The repository verbs built into bomiot-release (release.h): the build links
  * its libraries statically, so loading them later would save nothing. */
 #include "release.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The repository verbs from their module (release.h): beside bomiot-release
  * (the build tree, a copied pair), or where cmake --install puts it,
  * RELEASE_REPO_INSTALL_DIR relative to bomiot-release's folder

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The repository verbs' table (release.h), and the entry bomiot-release
  * reaches it through when they are a module. */
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bomiot-release rollout, sign and refresh-expiry: verbs that change no
  * file in targets/, only metadata and its signatures. */
 #include <stdio.h>

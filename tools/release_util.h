@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Small helpers the repository verbs share (in their module only; release.c
  * is what the tool and the module both hold): scratch space, files, numbers
  * for people. */

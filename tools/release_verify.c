@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bomiot-release verify and ls. verify reads the repository exactly as an
  * installed launcher would, through the launcher's own TUF client over
  * file:// (starting from 1.root.json, following every root rotation), then

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bomiot-tuf: the launcher's TUF client behind the command line other TUF
  * test suites drive (the contract of python-tuf's conformance CLI):
  *

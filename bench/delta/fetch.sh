@@ -74,3 +74,4 @@ case " $cases " in *" app "*)
   app_tar new "$corpus/app.new.tar" ;;
 esac
 ls -l "$corpus"
+# SPDX-License-Identifier: Apache-2.0

@@ -127,3 +127,4 @@ done
 python3 bench/record.py end "$rec"
 echo "# done $(date -u) $(uptime)" >&2
 echo "record: $rec (tables: bench/table.py $rec)" >&2
+# SPDX-License-Identifier: Apache-2.0

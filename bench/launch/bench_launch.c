@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench-launch: how long a user waits from starting a program to the app's
  * first instruction. For each run it reads CLOCK_MONOTONIC, spawns the
  * command with --stamp=FILE appended, and subtracts from the time the app

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench-exec-floor: the least any launcher that execs the app must cost, a
  * second process image and nothing else. It execs versions/1.0.0/bomiot
  * beside itself with its own arguments: no config, no state, no log, no lock.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench-exec-floor-json: the least a launcher that knows anything can cost.
  * Beyond bench-exec-floor's execv it does what no launcher can skip: reads
  * and parses launcher.json and state.json with cJSON (a shared library to

@@ -44,3 +44,4 @@ python3 bench/record.py section "$rec" bench-launch < "$tmp/out.txt"
 python3 bench/record.py end "$rec"
 rm -rf "$tmp"
 echo "record: $rec (table: bench/table.py $rec)" >&2
+# SPDX-License-Identifier: Apache-2.0

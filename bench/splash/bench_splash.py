@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """bench/splash (run through run.sh). Two figures, each over RUNS runs:
 
 first frame: bl-splash-driver, which opens the splash exactly as the

@@ -18,3 +18,4 @@ rec=$(python3 bench/record.py begin splash -- "$self" "$@")
 BL_BUILD_DIR="$PWD/$build" BL_SOURCE_DIR="$PWD" python3 bench/splash/bench_splash.py "$runs" "$rec"
 python3 bench/record.py end "$rec"
 echo "record: $rec (table: bench/table.py $rec)" >&2
+# SPDX-License-Identifier: Apache-2.0

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """bench/update: an update end to end, from starting the launcher to the new
 app's first instruction, for a 1% change to a 300 MB app, by patch and by
 full archive; where the time goes (the launcher logs metadata, download,

@@ -435,3 +435,4 @@ case ":${PATH:-}:" in
 *) say "  ($bindir is not on your PATH)" ;;
 esac
 say "  uninstall:  $root/uninstall.sh"
+# SPDX-License-Identifier: Apache-2.0

@@ -178,3 +178,4 @@ tar -C "$work" --owner=0 --group=0 --numeric-owner --sort=name --mtime="@$stamp"
 gzip -n -9 <"$work/bundle.tar" >"$out_dir/$name.tar.gz.tmp"
 mv -f "$out_dir/$name.tar.gz.tmp" "$out_dir/$name.tar.gz"
 echo "$out_dir/$name.tar.gz"
+# SPDX-License-Identifier: Apache-2.0

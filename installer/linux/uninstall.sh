@@ -166,3 +166,4 @@ if [ -d "$root" ]; then
 else
     say "$title is uninstalled from $root"
 fi
+# SPDX-License-Identifier: Apache-2.0

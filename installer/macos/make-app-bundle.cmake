@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Lays out Bomiot.app (cmake -P script mode, so it runs the same from the
 # build and from a test):
 #   cmake -DLAUNCHER=path/bomiot-launcher -DOUT=dir/Bomiot.app -DVERSION=0.1.0

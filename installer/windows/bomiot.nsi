@@ -1,3 +1,4 @@
+; SPDX-License-Identifier: Apache-2.0
 ; Bomiot installer for Windows (NSIS 3, built on Linux with Debian's makensis).
 ;
 ;   makensis -DVERSION=1.0.0 -DLAUNCHER_EXE=path/bomiot-launcher.exe -DAPP_DIR=path/app \

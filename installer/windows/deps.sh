@@ -286,3 +286,4 @@ echo "$(($(date +%s) - start))" >"$prefix/build-seconds"
 touch "$prefix/.complete"
 rm -rf "$work"
 echo "$prefix"
+# SPDX-License-Identifier: Apache-2.0

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Cross-compiles for 64-bit Windows with Debian's mingw-w64 against the static
 # libraries installer/windows/deps.sh builds from Debian's source packages.
 #

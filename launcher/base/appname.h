@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The app's name, one rule for both sides: the publisher's `init --app` and
  * the launcher's app_name, which must agree since the name spells every
  * target ({app}-{version}.tar.gz, .patch; tufup: ^[\w-]+-(.+)(\.tar\.gz|\.patch)$)

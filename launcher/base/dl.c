@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A symbol from a shared object beside the running program (dl.h). */
 #include "dl.h"
 

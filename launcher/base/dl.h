@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A symbol from a shared object beside the running program: how the
  * launcher loads its modules (module_dl.c) and bomiot-release its
  * repository verbs (tools/release_repo_dl.c). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* One error type for the whole launcher: a code that callers branch on and a
  * message a user can act on. Functions return the code they stored. */
 #ifndef BL_ERROR_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Small file helpers over libuv's synchronous fs calls, which take UTF-8
  * paths on every OS (libuv converts to UTF-16 on Windows). */
 #ifndef BL_FSUTIL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include "utf8.h"
 
 size_t bl_utf8_sequence(const unsigned char *s, size_t n, uint32_t *cp)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* UTF-8 as Python's strict decoder reads it: the canonical JSON that
  * securesystemslib signs and the log's escaping must agree on what is text. */
 #ifndef BL_UTF8_H

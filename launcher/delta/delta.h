@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The delta engine: bsdiff patches in the BSDIFF40 format of bsdiff 4.3 and of
  * Python's bsdiff4, so patches made by either apply here and ours apply there.
  *

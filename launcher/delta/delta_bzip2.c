@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* One bzip2 stream into a growing buffer. With block choice, the input is
  * taken a segment at a time and each segment is cut where that codes it
  * smaller, the way 7-Zip's bzip2 encoder does with -mpass: code the whole

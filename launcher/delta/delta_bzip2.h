@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Shared by the delta engine's files only: one bzip2 stream written into a
  * growing buffer, with a choice of where its blocks end.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Making a patch: suffix-sort old (a filter of its strings built on a
  * second thread meanwhile), match slices of new on two threads, then
  * compress the extra block on one thread, the diff and control blocks on

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The delta engine's file edge: positioned reads and sequential writes
  * through libuv's synchronous fs calls, which work the same on Windows. */
 #include "delta.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Shared by the delta engine's files only: the BSDIFF40 header and its
  * integers. Not for other modules; they use delta.h. */
 #ifndef BL_DELTA_FORMAT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The match search: where the bytes of new can be found in old, as the
  * control entries of a BSDIFF40 patch. The method is the one Colin Percival
  * published with bsdiff ("Naive differences of executable code", 2003):

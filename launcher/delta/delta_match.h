@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Shared by the delta engine's files only: the suffix array of old and the
  * match search over new that turns it into control entries. */
 #ifndef BL_DELTA_MATCH_H

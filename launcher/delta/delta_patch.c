@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Applying a BSDIFF40 patch as a stream. Each of the three blocks is read by
  * its own bzip2 decompressor from its own range of the patch; the diff block,
  * the biggest, is decompressed ahead on a second thread into a small ring of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* What one splash frame shows: the image, a dark band at the bottom that
  * keeps the text readable on any picture, the app's name and version, the
  * status line (or an error sentence in a warm colour), and a progress bar

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Between the launcher's splash (splash.c: the worker thread, the grace, the
  * headless cases) and the module that draws it (splash_window.c, SDL2,
  * loaded only when a window will open; see module.h). Not for other modules:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The splash module in a build without SDL2 (-DBL_SPLASH=OFF): there is none,
  * and splash.c says so before ever asking for it. */
 #include "splash_module.h"

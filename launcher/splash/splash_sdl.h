@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Inside the SDL splash: the window's state, shared by splash.c (window,
  * events, threads) and splash_draw.c (what a frame shows). Not for other
  * modules: they use splash.h. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The splash module (splash_module.h, loaded as module.h says): opening the
  * SDL2 window fast, keeping it responsive on the main thread while the work
  * runs on the launcher's worker thread, and taking it down. Frames are drawn

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Effective configuration: built-in defaults, then launcher.json beside the
  * executable (the publisher's: installing again replaces it), then
  * launcher.user.json beside it (the user's own choices: no installer or update

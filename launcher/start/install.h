@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Installed versions under the layout (layout.h): a version folder is
  * complete only when it holds BL_INSTALL_MARKER, written last; anything else
  * in versions/ is the debris of an interrupted install. Which version a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* What the launcher's two files share (main.c: the launch from its root to
  * the app; launch_update.c: the update at launch and the splash around it):
  * the state of one launch, and the steps one file calls in the other. Not a

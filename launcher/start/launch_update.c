@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The update at launch and the splash around the launch (launch.h). */
 #include "launch.h"
 

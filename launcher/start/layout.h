@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* One home for the install layout, as git's path.h is for a repository's
  * files: every path under the root comes from here, so no caller joins
  * "cache" or "state.json" by hand.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cache/update.log: timestamped lines with level and module, rotated by size
  * (update.log.1 ... .N) so it never fills the disk, safe to call from any
  * thread. The log is the launcher's only global state. Before bl_log_open (and

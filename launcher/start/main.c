@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bomiot-launcher: the entry point a user's icon points to.
  * The path reads top to bottom in launch_app: locate the install root, open
  * the log, read the config, take the lock, clean up, pick the version from

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* What the launcher and its modules share (module.h): the ABI check, the log
  * forwarding and the modules' file names. Built into both sides. */
 #include "module.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Modules: the parts of the launcher that need heavy libraries, loaded only
  * when a launch needs them. Linking libcurl (with its TLS, LDAP and Kerberos
  * stack), libarchive and SDL2 into the launcher itself made every start load

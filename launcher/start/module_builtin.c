@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Modules built into the launcher (module.h): the build links every library
  * statically (Windows), so there is no load time to save; "loading" one
  * calls its entry directly. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Loading a module from a shared object beside the launcher (module.h). */
 #include <stdio.h>
 #include <string.h>

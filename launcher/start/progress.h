@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* What the update work is doing, shared between the worker thread that does
  * it and whoever shows it (the splash, the log). Every call is thread-safe
  * and cheap: the worker reports as it goes, the UI takes snapshots. Cancel

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Staged rollout: a release may be offered to a percentage of installations.
  * Each installation has a random id (state.json install_id); it takes a
  * release when the bucket of (id, version) falls under the percentage. The

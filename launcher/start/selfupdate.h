@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Updating the launcher itself. A release may carry a new launcher as
  * `bomiot-launcher[.exe]` at the top of its version folder, with the modules
  * it loads (module.h: bomiot-update-<v>.so, bomiot-splash-<v>.so, named after

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SHA-256 for the hundreds of MB an update rebuilds and unpacks. libsodium's
  * portable SHA-256 runs at about 300 MB/s here, which made hashing a 315 MB
  * patched tar cost over a second; x86 CPUs with the SHA extensions do it at

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The launcher's side of the splash (splash.h): the worker thread, the grace
  * before a window, the headless cases, and the calls into the splash module
  * (splash_module.h), which is loaded only once a window will open so that a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The splash: what a user sees between the double-click and the app. A
  * borderless window, centred and sized to the publisher's image (scaled for
  * HiDPI), with the app's name and version and a status line and progress bar

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The splash's words and paths: pure functions shared by the SDL splash and
  * the headless build, so tests check them without a display. */
 #include <ctype.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* state.json: which version runs, which ran before, whether the current one is
  * still on trial, and which versions must never be offered again. Parsing and
  * serialising are pure; load and save are the I/O edges (save is atomic). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Starting the app: as a supervised child (the launcher waits, passes signals
  * on and reports how the child ended, which later lets it detect a crash on
  * first run), or by replacing the launcher process (exec mode).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The trial of a newly switched-in version, as pure transitions of bl_state.
  * A new version starts on trial; it is confirmed by exiting 0, by writing the
  * health file, or by surviving the healthy time. It is rolled back, blocked

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* PEP 440 version numbers: parsing, normalising and ordering, so that
  * 1.2.0 < 1.2.1 < 1.10.0 and 1.0.dev0 < 1.0a0 < 1.0b0 < 1.0rc0 < 1.0 == 1.0.0
  * < 1.0.post1, as the Python release pipeline (tufup) orders them. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* JSON as TUF metadata needs it: a strict parser that accepts only what
  * securesystemslib itself could read back and sign (so a document cannot mean
  * two things to two parsers), and the OLPC canonical form that signatures are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The TUF client workflow (spec section 5) as steps over trusted state; see
  * trust.h for the order a driver calls them in. Each step checks everything
  * first and changes the state last, so a failed step leaves it untouched. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The TUF client (The Update Framework 1.0, "Detailed client workflow",
  * section 5): pure functions over metadata buffers and a clock passed in.
  * Nothing here touches the network or files; a thin driver does, in this

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Parsing TUF metadata into bl_trust_metadata: the file formats of the spec's
  * section 4, as python-tuf's Metadata.from_dict accepts them, kept strict
  * where leniency could let one document mean two things. */

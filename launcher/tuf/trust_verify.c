@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The crypto surface of the TUF client, small enough to read in one sitting:
  * one libsodium call per check, its result tested at once. Plus the checks on
  * what signed metadata points at: file hashes, target names, delegation paths

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Turning a verified full archive, or a patch of the cached tar, into an
  * installed version in one pass: the tar ({app}-{version}.tar) goes to the
  * cache, where the next update patches it, and the same bytes stream into

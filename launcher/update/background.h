@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Updates while the app runs: a check every update_interval seconds (with
  * jitter, so a fleet does not hit the server at the same second) and, with
  * file_watcher on and a file:// repository, a check when its metadata

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Length and hashes of a file, read once in streaming fashion, for checking
  * a downloaded target (hundreds of MB) against its trusted metadata
  * (bl_trust_check_file compares them). */

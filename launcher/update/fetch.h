@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Downloads over http://, https:// and file:// with libcurl. Never reads more
  * than the caller allows (the length trusted metadata gives, or a fixed cap
  * for metadata whose length is not known yet), gives up on a server that

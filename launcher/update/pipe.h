@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A bounded pipe of bytes from a producer thread to the thread that reads
  * it, so two stages of one pass (rebuilding a tar from a patch, and caching,
  * hashing and unpacking it) run on two cores at once. Memory is fixed: a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Choosing what to install and how, as pure functions over what the trusted
  * targets metadata lists. tufup's repository holds, per release V, the full
  * archive {app}-V.tar.gz and (except the first) the patch {app}-V.patch from

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The update repository as the launcher sees it: the TUF client workflow's
  * I/O driver over trust.h (which does every check) and fetch.h (which does
  * every transfer), in the spec's order, persisting each verified metadata

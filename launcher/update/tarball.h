@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A reproducible tar of a folder: the same tree gives the same bytes on any
  * machine, at any time, as any user, in any locale. The publisher writes each
  * release's tar with it (bomiot-release add), and the launcher rebuilds the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unpacking an app archive (tar, optionally gzip-compressed) into a new
  * version folder with libarchive. Everything in the archive must stay inside
  * the folder: absolute paths, '..', links that point outside, and device

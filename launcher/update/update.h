@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* One update: refresh the signed metadata, choose the newest release this
  * installation should have, fetch the cheapest verified way to it (a chain
  * of bsdiff patches over the cached tar of the current version, or the full

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The update module's entry (update_module.h). */
 #include "update_module.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The update module's interface: everything that crosses between the
  * launcher (start/) and the module that touches the network and the archive
  * formats, and nothing else of its insides. The launcher includes this

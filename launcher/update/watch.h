@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Watching a local repository folder (file:// update URL, a shared folder, a
  * USB stick) so a publish triggers an update check. libuv's file system
  * events do the work on Linux, macOS and Windows; because they do not arrive

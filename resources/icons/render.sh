@@ -25,3 +25,4 @@ for kind, size in entries:
 with open("bomiot.icns", "wb") as f:
     f.write(b"icns" + struct.pack(">I", len(body) + 8) + body)
 PY
+# SPDX-License-Identifier: Apache-2.0

@@ -14,3 +14,4 @@ convert -size 560x340 -define gradient:direction=SouthEast gradient:'#1a4a86-#0a
   -stroke none -fill white -font DejaVu-Sans-Bold -pointsize 52 -annotate +184+126 'Bomiot' \
   -fill '#a9c4e6' -font DejaVu-Sans -pointsize 17 -annotate +187+158 'Always up to date' \
   -strip -define png:exclude-chunks=date,time PNG24:../splash.png
+# SPDX-License-Identifier: Apache-2.0

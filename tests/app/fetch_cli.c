@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bl-fetch: drives launcher/update/fetch.c from tests (and by hand).
  *   bl-fetch memory URL MAX [DEADLINE_MS]   prints the body's length and sha256
  *   bl-fetch file URL PATH LENGTH            downloads (resuming) into PATH

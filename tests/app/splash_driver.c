@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bl-splash-driver: the splash as main.c runs it, with a scripted update
  * worker, for the Xvfb tests and the benchmark.
  *   bl-splash-driver [options]

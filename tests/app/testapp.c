@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The stand-in app the integration tests install as versions/<v>/bomiot.
  * It reports what it was given and then does what its arguments ask:
  *   --report=FILE     write version, cwd, args and BOMIOT_* / TESTAPP_* env to FILE

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer: launcher.json must never crash the launcher, whatever it holds;
  * a rejected value must leave the key's previous (valid) value in place. */
 #include <stddef.h>

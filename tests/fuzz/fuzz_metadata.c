@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer: TUF metadata comes from any server, mirror or proxy before a
  * single signature is checked, so parsing must never crash on anything. The
  * first byte picks the role; the rest is the file. Whatever parses must have

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer: the BSDIFF40 patch reader must never crash, read or write out of
  * bounds, whatever the patch (CVE-2014-9862 was such a hole in bspatch 4.3).
  *

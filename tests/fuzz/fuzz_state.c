@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer: state.json may be corrupted by anything (a disk error, a user, an
  * attacker with local access); parsing must never crash, and whatever it
  * accepts must serialise and parse back to the same state. Every version it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer: the unpacker's path checks. Whatever an archive names, an
  * accepted entry name must stay inside the version folder: no absolute path,
  * no '..' component, no backslash; and a symlink judged to stay inside must

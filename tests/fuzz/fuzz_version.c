@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer: PEP 440 parsing of version strings from signed metadata, target
  * names and state.json. Checks the ordering is consistent (antisymmetric,
  * equal to itself) and that a formatted version parses back equal. */

@@ -38,3 +38,4 @@ if [ -n "$failed" ]; then
   exit 1
 fi
 echo "fuzz: no crashes"
+# SPDX-License-Identifier: Apache-2.0

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Signed update repositories for integration tests, made by the real
 `bomiot-release`, with app folders built around the real test app, and
 install roots seeded the way an installer seeds them."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Builds throwaway install roots for integration tests: the real launcher
 binary copied in as <root>/bomiot-launcher, versions made of the real test app."""
 import json

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Runs one integration test file the way ctest registers it
 (tests/CMakeLists.txt, bl_integration_test):
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """While the app runs: periodic checks stage the next version without
 touching the running app, the file watcher turns a publish into one check,
 the next start switches without the network; silent mode and staged rollout

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """bench/RESULTS.md and the raw records in bench/results/ cannot drift apart:
 every tool-made table there is what bench/table.py makes of its record, every
 other table says it was typed by hand, and the records carry the run's

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Crash consistency (issue 9): the real launcher updating 1.0.0 -> 1.1.0 is
 killed with SIGKILL at random moments, and cut off by a simulated power loss
 (a loop-mounted ext4 image snapshotted at the kill); every time the next

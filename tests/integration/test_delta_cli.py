@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """bomiot-release diff / patch as processes: interop both ways with Debian's
 bsdiff/bspatch 4.3 on generated data and on real binaries (byte-identical
 results), exit codes (0 success, 1 failure, 2 usage), and a bad patch refused

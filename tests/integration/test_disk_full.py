@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Disk full (issue 9): the install root on a small tmpfs, filled by a filler
 file to each level that matters for a 1.0.0 -> 1.1.0 update. At every level:
 a clear message in cache/update.log, no partial work left (no

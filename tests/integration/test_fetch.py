@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """launcher/update/fetch.c against a real HTTP server on 127.0.0.1 with faults."""
 import hashlib
 import os

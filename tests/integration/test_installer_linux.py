@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The Linux installer as a user meets it: a bundle built by make-bundle.sh
 with the real launcher and the stand-in app, installed by install.sh into a
 temporary HOME (whose path holds a space and a '$', to exercise the menu

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The layout of Bomiot.app, made by installer/macos/make-app-bundle.cmake
 (what the bomiot-app-bundle target runs) around the real launcher. The bundle
 cannot run here; installer/macos/README.md lists what is checked on a Mac."""

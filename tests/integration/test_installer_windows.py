@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The Windows installer script builds: makensis (Debian's nsis) compiles
 installer/windows/bomiot.nsi, warnings as errors, around stand-in .exe files
 cross-compiled with mingw-w64 (the Windows build of the launcher comes later),

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The launcher as a user meets it: real processes in a real install root."""
 import fcntl
 import os

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The launcher's modules (launcher/start/module.h): what a launch loads, and what
 happens when a module is missing or is not one. A launch that checks for no
 update loads neither libcurl nor SDL2; a missing or foreign module costs the
@@ -168,6 +169,28 @@ class BoundaryTest(unittest.TestCase):
         seen = {header for _, header in self.includes("start") if header.split("/")[0] in ("update", "splash")}
         self.assertEqual(seen, {"update/update_module.h", "splash/splash_module.h"})
 
+
+
+class LicenseTest(unittest.TestCase):
+    """Every source file says its license in an SPDX line (issue 27): the
+    README promises it, and a new file without one fails here."""
+
+    def test_every_source_file_names_its_license(self):
+        top = os.path.dirname(SOURCE)
+        if not os.path.isdir(os.path.join(top, ".git")):
+            self.skipTest("not a git checkout: the file list comes from git ls-files")
+        files = subprocess.check_output(
+            ["git", "ls-files", "*.c", "*.h", "*.py", "*.sh", "*.cmake", "*.nsi", "*.rc", "CMakeLists.txt",
+             "*/CMakeLists.txt", ".ci/run"], cwd=top, text=True).split()
+        self.assertGreater(len(files), 200)
+        missing = []
+        for name in files:
+            with open(os.path.join(top, name), encoding="utf-8") as f:
+                if "SPDX-License-Identifier: Apache-2.0" not in f.read():
+                    missing.append(name)
+        self.assertEqual(missing, [])
+        with open(os.path.join(top, "LICENSE"), encoding="utf-8") as f:
+            self.assertIn("Apache License", f.read(200))
 
 if __name__ == "__main__":
     unittest.main()

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The nginx configuration in docs/deploy.md, served for real: the block is
 taken from the document (only its certificate paths, root and ports are
 replaced), nginx runs it on 127.0.0.1 with a certificate from a throwaway CA

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """An update through a real nginx with TLS, configured as docs/deploy.md says:
 the repository made by bomiot-release and published with the document's
 publish-cp.sh (and publish-rsync.sh, compared), the server certificate from

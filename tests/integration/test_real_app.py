@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A real program from publish to a user's first patch (issue 21): esbuild's
 Linux binary at three adjacent versions, from the npm registry, published
 with `bomiot-release` with file names in several scripts and with spaces,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """bomiot-release, the publisher's CLI, end to end on real folders: what init
 makes and where the keys go, reproducible archives, the patch and tufup's
 custom fields, key rotation a client follows, verify catching every kind of

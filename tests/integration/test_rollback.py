@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A new version on trial: confirmed when healthy, rolled back and blocked
 when it crashes on its first run, with the previous version started at once."""
 import os

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The launcher replaces itself with the one a confirmed release carries,
 and re-executes into it (POSIX: same process, execv)."""
 import glob

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A skipped test says so (issue 27): a test file whose tests all skipped is
 "Skipped" in ctest, not "Passed"; one that skipped part of itself passes and
 names each skip with its reason; scripts/test.sh's summary counts them and

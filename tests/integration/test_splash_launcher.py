@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The splash in the real launcher: headless paths (no display, a broken SDL
 video driver, the splash turned off) where the app still starts and one log
 line says why; a window that stays responsive and closable while the update

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The splash under Xvfb, driven by bl-splash-driver (the splash exactly as
 main.c runs it, with a scripted update worker that waits at gates so every
 stage can be photographed): the window's size and place, its pixels against

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Attacks on the update repository (issue 4, "Tests"): repositories made by
 bomiot-release, served over HTTP on 127.0.0.1 by tests/server/testserver.py,
 altered the way an attacker who holds the server, a mirror or the network

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The round trip of issue 4: bomiot-release publishes three versions one
 after the other, and after each step the launcher's TUF client (bomiot-tuf)
 refreshes over HTTP on 127.0.0.1 and downloads every new target, each

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The update at launch, end to end: repositories made by bomiot-release,
 served over HTTP on 127.0.0.1, the real launcher and the real test app.
 Every path of issue 5: patch, full archive, chain of patches, incremental

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The launch and update paths under valgrind's memcheck (the gcc build; the
 ASan build has its own checks and cannot run under valgrind): an update by
 patch, by full archive, a corrupt patch falling back to the archive, a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The NSIS installer under Wine, around the real Windows launcher and test app
 (installer/windows/README.md, "The Wine test"): a silent per-user install puts
 the launcher and the first version in %LOCALAPPDATA%\\Programs\\Bomiot with the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The Windows build under Wine: bomiot-launcher.exe in a real install root
 starts the Windows test app, switches versions, rolls back a release that
 fails its first run, and replaces itself (rename-pending) with the launcher a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The Windows launcher's splash under Wine: bomiot-launcher.exe (SDL2 linked
 statically, a GUI-subsystem program) opens its window on an X server (Xvfb)
 while the update at launch is held by a server that accepts the connection

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Helpers for the TUF tests: bomiot-tuf (the launcher's TUF client behind the
 conformance CLI) in a throwaway metadata folder, and a metadata editor that
 re-signs a bomiot-release repository with the keys of its keystore (or with

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """The long mode of the crash-consistency campaign (issue 9).
 
   BL_BUILD_DIR=build/gcc nice tests/reliability/crash_long.py --runs 1000 --mb 100

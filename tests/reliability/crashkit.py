@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Crash consistency driver: the real launcher updating 1.0.0 -> 1.1.0 from a
 repository made by bomiot-release, killed with SIGKILL at a random moment of
 the update, then started again with the server up. After every kill it checks:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Disk-full tests' helper, never part of a build: an LD_PRELOAD library whose
  * statfs fails with ENOSYS, as on a file system that cannot tell its free
  * space. The launcher then skips its free-space check (update.c check_disk:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The power-loss driver's negative control, never part of a build: an
  * LD_PRELOAD library whose fsync, fdatasync and syncfs return success
  * without flushing anything. A launcher run under it has no durability at

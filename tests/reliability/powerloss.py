@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Simulated power loss: the launcher updates an install root that lives on
 an ext4 file system in an image file (loop device), is killed with SIGKILL at
 a random moment, and the image file is copied at once. The copy holds what

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Starts tests/server/testserver.py on 127.0.0.1 for a test and stops it."""
 import os
 import subprocess

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """A static HTTP server for the tests, on 127.0.0.1, with Range support and
 injectable faults. It prints its port on the first line of stdout.
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A minimal test harness: each test file is one executable whose main() lists
  * its tests with RUN(); a failed CHECK prints where and why and fails the test.
  * A test that cannot check its promise here says why with SKIP_TEST(), which

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Helpers for unit tests that touch real files: a fresh folder per test. */
 #ifndef BL_TESTUTIL_H
 #define BL_TESTUTIL_H

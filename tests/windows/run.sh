@@ -70,3 +70,4 @@ echo "windows: Wine prefix $WINEPREFIX ready in $(($(date +%s) - start)) s"
 "$wineserver" -p
 "$wine_bin" cmd /c exit 0 </dev/null >/dev/null 2>&1
 (cd "$build" && ctest --output-on-failure "$@")
+# SPDX-License-Identifier: Apache-2.0

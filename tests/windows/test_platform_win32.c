@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* platform/win32 under Wine: UTF-16 paths from UTF-8 (a folder named in
  * Chinese), atomic replace over an existing file, retries while another
  * program holds the target open and a message naming it when it stays held,

@@ -9,3 +9,4 @@ if [ -z "${WINEPREFIX:-}" ]; then
 fi
 export WINEDEBUG="${WINEDEBUG:--all}"
 exec "$(command -v wine64 || command -v wine)" "$@"
+# SPDX-License-Identifier: Apache-2.0

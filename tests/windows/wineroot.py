@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Install roots for the Windows executables, run under Wine: the Windows
 build's bomiot-launcher.exe copied into a throwaway root, versions made of the
 Windows test app (bomiot.exe). The Wine prefix is the one tests/windows/run.sh

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A stand-in for bomiot-launcher.exe and the app's bomiot.exe, so the NSIS
  * script can be compiled (and later run under Wine) before the Windows build
  * of the launcher exists. It says who it is and exits 0. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The delta engine: round trips on generated data, and every class of
  * malformed patch refused with BL_ECORRUPT before any byte is read or written
  * out of bounds. Hostile patches are built here by hand (header, bzip2 blocks

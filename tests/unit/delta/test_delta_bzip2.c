@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The patch's bzip2 streams: whatever blocks are chosen, one ordinary bzip2
  * stream that decodes to exactly the input; choosing blocks makes input
  * whose statistics change smaller and never makes any input bigger than

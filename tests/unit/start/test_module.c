@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* module.c and the built-in loader (module_builtin.c): the ABI check that
  * keeps a module from another build out, the file names a self-update copies,
  * and the log forwarding that keeps a module's lines in the launcher's log.

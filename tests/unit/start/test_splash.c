@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The splash's pure parts (status line, error sentences, failure count,
  * paths) and its headless contract: with the splash off or no display, the
  * work still runs, inline, and nothing needs a window. The window itself is

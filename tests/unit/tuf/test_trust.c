@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The TUF client steps against metadata built and signed here, with keys
  * from fixed seeds. Each check is exercised both ways. */
 #include <sodium.h>
