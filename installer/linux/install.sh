@@ -21,7 +21,8 @@
 # keeps state.json, launcher.user.json (the user's settings), cache/ and every
 # installed version (a newer one stays the current one), replaces the launcher
 # and launcher.json (the publisher's), and adds the bundle's version if it is
-# missing and newer than the current one (the installed launcher compares them).
+# missing and newer than the current one (the installed launcher compares them),
+# making it the current one on trial (bomiot-launcher --switch-to).
 # Every path it creates is listed in <root>/installed-files for uninstall.sh.
 set -eu
 umask 022
@@ -389,6 +390,17 @@ else
     say "installed version $version"
 fi
 exec 9>&- # the lock
+
+# A version newer than the one this installation runs becomes the current
+# one, on trial as an update's would be (a crash on its first run goes
+# back): whoever runs a newer installer expects the newer app. The launcher
+# owns state.json and does it; while the app runs it refuses, and the
+# installed version stays current until this installer runs again.
+if [ "$order" = newer ] && [ -f "$version_dir/.bomiot-complete" ]; then
+    if ! "$root/bomiot-launcher" --switch-to "$version" >/dev/null 2>&1; then
+        say "$title is running: version $version is installed beside $current and becomes the current one when this installer runs again with $title closed"
+    fi
+fi
 
 # --- entry points outside the root -----------------------------------------
 make_dir "$bindir"

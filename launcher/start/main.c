@@ -42,6 +42,7 @@ static void print_help(FILE *out)
             "Usage: bomiot-launcher [ARGS...]\n"
             "       bomiot-launcher --help | --version | --print-config | --self-check\n"
             "       bomiot-launcher --unblock VERSION\n"
+            "       bomiot-launcher --switch-to VERSION\n"
             "       bomiot-launcher --installed-version\n"
             "       bomiot-launcher --compare-versions A B\n"
             "       bomiot-launcher -- ARGS...\n"
@@ -62,6 +63,8 @@ static void print_help(FILE *out)
             "                  self-update does before it switches to a new launcher\n"
             "  --unblock VERSION  let updates offer VERSION again after it failed its\n"
             "                  trial here and was blocked (it starts on trial again)\n"
+            "  --switch-to VERSION  make the installed VERSION the current one, on trial\n"
+            "                  (a crash on its first run goes back); for installers\n"
             "  --installed-version  print the version this installation starts (exit 0),\n"
             "                  or nothing if none is installed (exit %d); for installers\n"
             "  --compare-versions A B  print older, same or newer: A against B by PEP 440\n"
@@ -544,9 +547,35 @@ static void print_error(const bl_error *err, const char *hint)
  * (docs/reliability.md, "Trial and rollback"), so updates may offer it and
  * it starts on trial again. It writes state.json, so it needs the lock:
  * while a launcher runs it refuses (125) rather than wait. */
-static int unblock_version(launch_context *l, char *exe, int argc, char **argv)
+/* What --unblock and --switch-to need before they change state.json: the
+ * root, its lock (refused rather than waited for while a launcher runs: the
+ * app is open) and the log. Prints why and returns 0 when one is missing;
+ * release_root_for_state undoes it. */
+static int hold_root_for_state(launch_context *l, char *exe)
 {
     char root[BL_PATH_MAX];
+    bl_error err;
+
+    if (locate_root(exe, root, sizeof root, &err) != BL_OK || bl_layout_init(root, &l->layout, &err) != BL_OK ||
+        bl_fs_mkdir_p(l->layout.cache_dir, &err) != BL_OK ||
+        bl_plat_lock_try(l->layout.lock_path, &l->lock, &err) != BL_OK) {
+        print_error(&err, err.code == BL_EBUSY ? "; close the app first" : "");
+        return 0;
+    }
+    if (bl_log_open(l->layout.log_path, BL_LOG_DEFAULT_MAX_BYTES, BL_LOG_DEFAULT_KEEP, &err) != BL_OK)
+        bl_log(BL_LOG_WARN, "log", "%s; logging to stderr only", err.msg);
+    return 1;
+}
+
+static void release_root_for_state(launch_context *l)
+{
+    bl_plat_lock_release(l->lock);
+    l->lock = NULL;
+    bl_log_close();
+}
+
+static int unblock_version(launch_context *l, char *exe, int argc, char **argv)
+{
     bl_error err;
     int rc, was_blocked;
 
@@ -554,14 +583,8 @@ static int unblock_version(launch_context *l, char *exe, int argc, char **argv)
         fprintf(stderr, "bomiot-launcher: usage: bomiot-launcher --unblock VERSION\n");
         return 2;
     }
-    if (locate_root(exe, root, sizeof root, &err) != BL_OK || bl_layout_init(root, &l->layout, &err) != BL_OK ||
-        bl_fs_mkdir_p(l->layout.cache_dir, &err) != BL_OK ||
-        bl_plat_lock_try(l->layout.lock_path, &l->lock, &err) != BL_OK) {
-        print_error(&err, err.code == BL_EBUSY ? "; close the app first" : "");
+    if (!hold_root_for_state(l, exe))
         return EXIT_LAUNCHER_FAILED;
-    }
-    if (bl_log_open(l->layout.log_path, BL_LOG_DEFAULT_MAX_BYTES, BL_LOG_DEFAULT_KEEP, &err) != BL_OK)
-        bl_log(BL_LOG_WARN, "log", "%s; logging to stderr only", err.msg);
     rc = bl_state_unblock_file(l->layout.state_path, argv[2], &was_blocked, &err);
     if (rc != BL_OK)
         bl_log(BL_LOG_ERROR, "state", "%s; nothing unblocked", err.msg);
@@ -571,10 +594,52 @@ static int unblock_version(launch_context *l, char *exe, int argc, char **argv)
         bl_log(BL_LOG_INFO, "trial", "version %s unblocked by --unblock", argv[2]);
         printf("%s is no longer blocked: updates may offer it again, on trial\n", argv[2]);
     }
-    bl_plat_lock_release(l->lock);
-    l->lock = NULL;
-    bl_log_close();
+    release_root_for_state(l);
     return rc == BL_OK ? 0 : EXIT_LAUNCHER_FAILED;
+}
+
+/* --switch-to VERSION: makes an installed version the current one, on trial
+ * as an update would (a crash on its first run goes back to the version it
+ * replaced). For an installer that has put a newer version beside the one
+ * an installation runs: a user who downloads the new installer gets the new
+ * version, not the old one still named in state.json. It writes state.json,
+ * so like --unblock it refuses (125) while a launcher runs. */
+static int switch_to_version(launch_context *l, char *exe, int argc, char **argv)
+{
+    bl_version_list complete;
+    bl_error err;
+    int rc;
+
+    if (argc != 3 || !bl_version_is_safe_name(argv[2])) {
+        fprintf(stderr, "bomiot-launcher: usage: bomiot-launcher --switch-to VERSION\n");
+        return 2;
+    }
+    if (!hold_root_for_state(l, exe))
+        return EXIT_LAUNCHER_FAILED;
+    rc = bl_install_list_complete(&l->layout, &complete, &err);
+    if (rc == BL_OK && !bl_install_list_contains(&complete, argv[2]))
+        rc = bl_error_set(&err, BL_ENOTFOUND, "version %s is not installed here (no complete versions/%s)", argv[2],
+                          argv[2]);
+    if (rc == BL_OK && (rc = bl_state_load(l->layout.state_path, &l->state, &err)) == BL_ENOTFOUND) {
+        bl_state_init(&l->state);
+        rc = BL_OK;
+    }
+    if (rc == BL_OK && bl_state_is_blocked(&l->state, argv[2]))
+        rc = bl_error_set(&err, BL_EDENIED, "version %s failed its trial here and is blocked; --unblock it first",
+                          argv[2]);
+    if (rc == BL_OK && strcmp(l->state.current, argv[2]) == 0) {
+        printf("%s is already the current version\n", argv[2]);
+    } else if (rc == BL_OK) {
+        bl_trial_begin(&l->state, argv[2]);
+        if ((rc = bl_state_save(l->layout.state_path, &l->state, &err)) == BL_OK) {
+            bl_log(BL_LOG_INFO, "trial", "version %s made current by --switch-to, on trial", argv[2]);
+            printf("%s is the current version, on trial\n", argv[2]);
+        }
+    }
+    if (rc != BL_OK)
+        print_error(&err, "");
+    release_root_for_state(l);
+    return rc == BL_OK ? 0 : rc == BL_ENOTFOUND ? EXIT_NOTHING_INSTALLED : EXIT_LAUNCHER_FAILED;
 }
 
 /* --installed-version: the version a launch would start, by the same pick
@@ -716,6 +781,8 @@ int main(int argc, char **argv)
     launch_init(&l);
     if (argc > 1 && strcmp(argv[1], "--unblock") == 0)
         return unblock_version(&l, exe, argc, argv);
+    if (argc > 1 && strcmp(argv[1], "--switch-to") == 0)
+        return switch_to_version(&l, exe, argc, argv);
     if (argc == 2 && strcmp(argv[1], "--installed-version") == 0)
         return print_installed_version(&l, exe);
     rc = launch_app(&l, exe, argc, argv, app_argv);

@@ -481,9 +481,47 @@ class LinuxInstallerTest(unittest.TestCase):
         r = self.install()
         self.assertEqual(sorted(os.listdir(self.p("versions"))), ["0.9.0", VERSION])
         self.assertIn(f"installed version {VERSION}", r.stdout)
-        # state.json is the launcher's: it still names 0.9.0, and the message says so
-        self.assertIn(f"Bomiot 0.9.0 is installed in {self.root} and stays the current version (this bundle has "
-                      f"{VERSION})", r.stdout)
+        # whoever runs a newer installer gets the newer app: the launcher
+        # (which owns state.json) made it current, on trial, 0.9.0 to go back to
+        self.assertIn(f"Bomiot {VERSION} is installed in {self.root}\n", r.stdout)
+        state = json.loads(self.read(self.p("state.json")))
+        self.assertEqual((state["current"], state["previous"], state["trial"]), (VERSION, "0.9.0", True))
+        self.assertIn(f"version {VERSION} made current by --switch-to, on trial", self.read(self.p("cache", "update.log")))
+        r = subprocess.run([self.link, f"--report={self.report}"], env=clean_env(HOME=self.home),
+                           capture_output=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(parse_report(self.report)["version"], VERSION)
+
+    def test_a_newer_bundle_while_the_app_runs_stays_beside_and_says_so(self):
+        self.install()
+        os.rename(self.p("versions", VERSION), self.p("versions", "0.9.0"))
+        with open(self.p("versions", "0.9.0", MARKER), "w") as f:
+            json.dump({"version": "0.9.0"}, f)
+        with open(self.p("state.json"), "w") as f:
+            json.dump({"current": "0.9.0"}, f)
+        holder = subprocess.Popen(["flock", self.p("cache", "launcher.lock"), "sleep", "30"])  # a running launcher
+        self.procs.append(holder)
+        time.sleep(0.3)
+        r = self.install()
+        holder.kill()
+        self.assertIn(f"version {VERSION} is installed beside 0.9.0 and becomes the current one when this "
+                      "installer runs again", r.stdout)
+        self.assertEqual(json.loads(self.read(self.p("state.json"))), {"current": "0.9.0"})
+
+    def test_switch_to_refuses_what_it_cannot_do(self):
+        self.install()
+        launcher = self.p("bomiot-launcher")
+        r = subprocess.run([launcher, "--switch-to", "9.9.9"], capture_output=True, text=True, timeout=10)
+        self.assertEqual(r.returncode, 127)
+        self.assertIn("version 9.9.9 is not installed here", r.stderr)
+        self.add_release("2.0.0")
+        with open(self.p("state.json"), "w") as f:
+            json.dump({"current": VERSION, "blocked": ["2.0.0"]}, f)
+        r = subprocess.run([launcher, "--switch-to", "2.0.0"], capture_output=True, text=True, timeout=10)
+        self.assertEqual(r.returncode, 125)
+        self.assertIn("version 2.0.0 failed its trial here and is blocked; --unblock it first", r.stderr)
+        r = subprocess.run([launcher, "--switch-to", "../x"], capture_output=True, text=True, timeout=10)
+        self.assertEqual(r.returncode, 2)
 
     def test_the_launcher_orders_versions_for_the_installer_by_pep_440(self):
         for a, b, order in (("0.28.0", "0.29", "older"), ("1.0", "1.0.0", "same"), ("1.10", "1.9", "newer"),
