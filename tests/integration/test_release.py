@@ -154,6 +154,16 @@ class ReleaseTest(unittest.TestCase):
         for verb in ("init", "add", "rollout", "keys", "sign", "refresh-expiry", "verify", "ls", "diff", "patch"):
             self.assertIn(verb, r.stdout)
 
+    def test_release_md_shows_the_help_the_tool_prints(self):
+        """docs/release.md copies `bomiot-release --help` whole; a verb or an
+        option changed in one and not the other is a stale doc."""
+        docs = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "release.md")
+        with open(docs, encoding="utf-8") as f:
+            text = f.read()
+        start = text.index("```\nusage: bomiot-release") + len("```\n")
+        r = self.pub.run("--help", check=False)
+        self.assertEqual(text[start:text.index("```", start)], r.stdout)
+
     # ---- add ----
 
     def test_add_publishes_archive_and_patch_with_tufup_fields(self):
