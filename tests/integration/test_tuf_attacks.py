@@ -450,8 +450,9 @@ class ConsistentSnapshots(TufCase):
 
 
 class KeyOddities(TufCase):
-    """Issue 4: keys of schemes we do not verify count as not valid, never a
-    parse failure; duplicate keyids count once."""
+    """Issue 4: keys we cannot verify (a scheme not in launcher/tuf/signature.h's
+    table, or a key malformed for its scheme, as these ECDSA keys are) count
+    as not valid, never a parse failure; duplicate keyids count once."""
 
     def next_root(self, change):
         """2.root.json: 1.root.json changed by change(signed), signed by the root key."""
@@ -461,7 +462,7 @@ class KeyOddities(TufCase):
         self.edit.write("2.root.json", sign(doc, self.edit.role_keys("root")))
         return doc
 
-    def test_an_ecdsa_key_and_its_signature_are_ignored(self):
+    def test_a_malformed_ecdsa_key_and_its_signature_are_ignored(self):
         ecdsa = {"keytype": "ecdsa", "scheme": "ecdsa-sha2-nistp256",
                  "keyval": {"public": "-----BEGIN PUBLIC KEY-----\nMFkw...\n-----END PUBLIC KEY-----\n"}}
         ecdsa_id = hashlib.sha256(json.dumps(ecdsa, sort_keys=True).encode()).hexdigest()
@@ -476,7 +477,7 @@ class KeyOddities(TufCase):
         self.refresh_ok()
         self.assertEqual(self.client.trusted()["root.json"], self.edit.raw("2.root.json"))
 
-    def test_an_ecdsa_signature_does_not_reach_a_threshold(self):
+    def test_a_malformed_ecdsa_key_does_not_reach_a_threshold(self):
         ecdsa = {"keytype": "ecdsa", "scheme": "ecdsa-sha2-nistp256", "keyval": {"public": "04" + "11" * 64}}
         ecdsa_id = "ab" * 32
 
