@@ -252,11 +252,14 @@ static int parse_meta(const cJSON *signed_part, bl_trust_metadata *md, const cha
     return BL_OK;
 }
 
-/* Delegated role names become file names (<name>.json): one safe component. */
+/* The spec allows any name unique among the delegations, "../x" included.
+ * Names become file names and URLs only URL-encoded (repo.c: "../x" is
+ * "..%2Fx.json", one file in the metadata folder), so a leading '.' is as
+ * good as any. */
 static int role_name_ok(const char *name)
 {
     size_t n = strlen(name), i;
-    if (n == 0 || n > BL_TRUST_NAME_MAX || name[0] == '.')
+    if (n == 0 || n > BL_TRUST_NAME_MAX)
         return 0;
     for (i = 0; i < 4; i++) {
         if (strcmp(name, type_names[i]) == 0)
@@ -316,8 +319,8 @@ static int parse_delegations(const cJSON *delegations, bl_trust_metadata *md, co
         char context[256];
         if (!cJSON_IsString(name) || !role_name_ok(name->valuestring))
             return bl_error_set(err, BL_ECORRUPT,
-                                "%s: delegated role names must be 1-%d bytes without control characters or a "
-                                "leading '.', not a top-level role",
+                                "%s: delegated role names must be 1-%d bytes without control characters, "
+                                "not a top-level role",
                                 what, BL_TRUST_NAME_MAX);
         for (i = 0; i < n; i++) {
             if (strcmp(md->delegations[i].name, name->valuestring) == 0)

@@ -712,8 +712,20 @@ class Delegations(TufCase):
 
     def test_a_role_name_that_needs_encoding(self):
         # TUF 5.6.7: ROLENAME in the URL and in the metadata folder is URL-encoded
+        self.role_named("team a/b", "team%20a%2Fb.json")
+
+    def test_a_role_name_with_a_leading_dot(self):
+        # any name unique among the delegations is valid TUF (the conformance
+        # suite's ../delegatedrole); encoded, it stays one file in the metadata folder
+        outside = set(os.listdir(self.client.dir))
+        self.role_named("../team", "..%2Fteam.json")
+        self.assertEqual(set(os.listdir(self.client.dir)), outside | {"metadata", "targets"})
+        self.role_named("..", "...json")
+
+    def role_named(self, name, encoded):
+        """A delegation named name, listing team/g.bin, published as encoded
+        and fetched from there into the metadata folder under that name."""
         key = Key()
-        name = "team a/b"
         targets = self.edit.load("targets")
         targets["signed"]["delegations"]["keys"][key.keyid] = key.metadata()
         targets["signed"]["delegations"]["roles"].insert(0, {
@@ -724,7 +736,6 @@ class Delegations(TufCase):
             f.write(plugin_bytes(path))
         role = delegated_role(name, 1, in_days(30), {path: target_entry(plugin_bytes(path))})
         self.edit.republish(targets=targets)
-        encoded = "team%20a%2Fb.json"
         sign(role, [key])
         self.edit.write(encoded, role)
         snapshot = self.edit.load("snapshot")
@@ -740,6 +751,26 @@ class Delegations(TufCase):
         self.downloaded(path)
         self.assertIn(f"/metadata/{encoded}", self.log())
         self.assertEqual(self.client.trusted()[encoded], self.edit.raw(encoded))
+
+    def test_several_targets_in_order_after_one_refresh(self):
+        # the contract: --target-name repeated, one updater, exit 1 if any fails
+        r = self.client.download(["plugins/a.bin", "misc/e.bin"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.metadata_requests(), ["2.root.json", "timestamp.json", "snapshot.json", "targets.json",
+                                                    "plugins.json", "fallback.json"])
+        self.assertEqual([p for p in self.log() if "/targets/" in p], ["/targets/plugins/a.bin", "/targets/misc/e.bin"])
+        self.assertEqual(sorted(os.listdir(self.client.targets)),
+                         sorted(self.client.local_name(p) for p in ["plugins/a.bin", "misc/e.bin"]))
+
+    def test_several_targets_stop_at_the_first_that_fails(self):
+        # a missing target after an existing one: exit 1 (before, only the last name counted)
+        self.refused(self.client.download(["plugins/a.bin", "misc/none.bin"]),
+                     "bomiot-tuf download: target misc/none.bin is not listed by any trusted targets role")
+        self.assertEqual(os.listdir(self.client.targets), [self.client.local_name("plugins/a.bin")])
+        self.clear_log()
+        self.refused(self.client.download(["misc/none.bin", "misc/e.bin"]),
+                     "bomiot-tuf download: target misc/none.bin is not listed by any trusted targets role")
+        self.assertEqual([p for p in self.log() if "/targets/" in p], [])
 
     def test_an_expired_delegated_role(self):
         doc, keys = self.roles["plugins"]

@@ -203,7 +203,10 @@ class Client:
         return self.run("--metadata-url", metadata_url or self.metadata_url, "refresh", timeout=timeout)
 
     def download(self, name, metadata_url=None, targets_url=None, timeout=120):
-        return self.run("--metadata-url", metadata_url or self.metadata_url, "--target-name", name,
+        """name: a target path, or a list of them (one --target-name each, in order)."""
+        names = [name] if isinstance(name, str) else name
+        return self.run("--metadata-url", metadata_url or self.metadata_url,
+                        *[arg for n in names for arg in ("--target-name", n)],
                         "--target-base-url", targets_url or self.targets_url, "--target-dir", self.targets,
                         "download", timeout=timeout)
 
