@@ -188,6 +188,8 @@ int bl_trust_keyid(const unsigned char public_key[BL_TRUST_PUBLIC_KEY_BYTES], ch
  * replacing an earlier signature by the same key id. */
 int bl_trust_sign(cJSON *document, const char *keyid, const unsigned char secret_key[BL_TRUST_SECRET_KEY_BYTES],
                   bl_error *err);
+/* The same with a signature made elsewhere (the publisher's ECDSA keys): sig_hex as "sig". */
+int bl_trust_add_signature(cJSON *document, const char *keyid, const char *sig_hex, bl_error *err);
 
 /* Checks a file against trusted length and hashes (every listed hash we know
  * must match, and at least one must be known). Digests the caller computed

@@ -40,7 +40,6 @@ int bl_trust_sign(cJSON *document, const char *keyid, const unsigned char secret
 {
     unsigned char sig[crypto_sign_BYTES];
     char hex[2 * crypto_sign_BYTES + 1], *canonical = NULL;
-    cJSON *signatures, *entry, *next;
     size_t len;
     int rc;
 
@@ -56,6 +55,12 @@ int bl_trust_sign(cJSON *document, const char *keyid, const unsigned char secret
     if (rc != 0)
         return bl_error_set(err, BL_EINVAL, "sign: signing failed");
     sodium_bin2hex(hex, sizeof hex, sig, sizeof sig);
+    return bl_trust_add_signature(document, keyid, hex, err);
+}
+
+int bl_trust_add_signature(cJSON *document, const char *keyid, const char *sig_hex, bl_error *err)
+{
+    cJSON *signatures, *entry, *next;
 
     signatures = cJSON_GetObjectItemCaseSensitive(document, "signatures");
     if (!signatures && !(signatures = cJSON_AddArrayToObject(document, "signatures")))
@@ -69,7 +74,7 @@ int bl_trust_sign(cJSON *document, const char *keyid, const unsigned char secret
             cJSON_Delete(cJSON_DetachItemViaPointer(signatures, entry));
     }
     if (!(entry = cJSON_CreateObject()) || !cJSON_AddItemToArray(signatures, entry) ||
-        !cJSON_AddStringToObject(entry, "keyid", keyid) || !cJSON_AddStringToObject(entry, "sig", hex))
+        !cJSON_AddStringToObject(entry, "keyid", keyid) || !cJSON_AddStringToObject(entry, "sig", sig_hex))
         return bl_error_set(err, BL_ENOMEM, "sign: out of memory");
     return BL_OK;
 }
