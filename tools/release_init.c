@@ -6,6 +6,7 @@
 
 #include "base/appname.h"
 #include "release.h"
+#include "release_keys.h"
 #include "release_repo.h"
 
 /* "ROLE=N" with 1 <= N <= max into values[role]. */
@@ -48,6 +49,8 @@ static int run_init(const release_env *env, int argc, char **argv)
             return release_usage(&release_verb_init);
         if (strcmp(argv[i], "--app") == 0)
             app = value;
+        else if (strcmp(argv[i], "--key-type") == 0 && strlen(value) < sizeof settings.key_type)
+            snprintf(settings.key_type, sizeof settings.key_type, "%s", value);
         else if (strcmp(argv[i], "--threshold") == 0 ? !role_value(value, 32, threshold)
                  : strcmp(argv[i], "--role-keys") == 0 ? !role_value(value, 32, count)
                  : strcmp(argv[i], "--expires") == 0   ? !role_value(value, 36500, settings.expires_days)
@@ -68,6 +71,10 @@ static int run_init(const release_env *env, int argc, char **argv)
         return release_usage(&release_verb_init);
     }
     snprintf(settings.app, sizeof settings.app, "%s", app);
+    if (!release_keys_type_ok(settings.key_type, &err)) {
+        fprintf(stderr, "bomiot-release init: --key-type: %s\n", err.msg);
+        return release_usage(&release_verb_init);
+    }
     for (role = 0; role < RELEASE_ROLES; role++) {
         if (!threshold[role])
             threshold[role] = 1;
@@ -91,8 +98,9 @@ static int run_init(const release_env *env, int argc, char **argv)
     }
     printf("created the repository %s for %s\n", env->repo_dir, app);
     for (role = 0; role < RELEASE_ROLES; role++)
-        printf("  %-9s %d of %d key%s, metadata expires after %d day%s\n", release_role_names[role],
-               threshold[role], count[role], count[role] == 1 ? "" : "s", settings.expires_days[role],
+        printf("  %-9s %d of %d %s key%s, metadata expires after %d day%s\n", release_role_names[role],
+               threshold[role], count[role], settings.key_type, count[role] == 1 ? "" : "s",
+               settings.expires_days[role],
                settings.expires_days[role] == 1 ? "" : "s");
     printf("private keys and settings: %s (keep it safe and out of the repository)\n", env->keys_dir);
     printf("trusted root: %s/metadata/1.root.json -- ship it with the app as <install>/resources/root.json\n",
@@ -102,7 +110,9 @@ static int run_init(const release_env *env, int argc, char **argv)
 
 const release_verb release_verb_init = {
     "init",
-    "--app NAME [--threshold ROLE=N]... [--role-keys ROLE=N]... [--expires ROLE=DAYS]... [--consistent-snapshot]",
+    "--app NAME [--key-type ed25519|ecdsa] [--threshold ROLE=N]... [--role-keys ROLE=N]...\n"
+    "                 [--expires ROLE=DAYS]... [--consistent-snapshot]",
     "create a repository and its keys, <role>-<keyid>.key (ROLE: root, targets, snapshot, timestamp;\n"
-    "                 NAME: launcher.json's app_name, ASCII letters, digits, '_' and '-')",
+    "                 NAME: launcher.json's app_name, ASCII letters, digits, '_' and '-'; keys ed25519\n"
+    "                 unless --key-type ecdsa (P-256), the type keys add and rotate make too)",
     run_init};

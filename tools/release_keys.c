@@ -7,8 +7,18 @@
 #include <string.h>
 #include <uv.h>
 
+#ifdef BL_HAVE_LIBCRYPTO
+#include <openssl/bio.h>
+#include <openssl/buffer.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#endif
+
 #include "base/fsutil.h"
 #include "platform.h"
+#include "tuf/canonjson.h"
 
 #define KEY_FILE_MAX 4096
 
@@ -98,34 +108,162 @@ static int write_private(const char *path, const char *text, bl_error *err)
     return BL_OK;
 }
 
-int release_keys_generate(const char *keys_dir, const char *role, char keyid[RELEASE_KEYID_SIZE], bl_error *err)
+/* The spec's key id: hex SHA-256 of the canonical JSON of the public key as
+ * root.json lists it (for ed25519 the same as bl_trust_keyid). */
+static int keyid_of(const cJSON *public_json, char keyid[RELEASE_KEYID_SIZE], bl_error *err)
 {
-    unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
-    unsigned char seed[crypto_sign_SEEDBYTES];
-    char pk_hex[2 * sizeof pk + 1], seed_hex[2 * sizeof seed + 1];
-    char path[BL_PATH_MAX], text[512];
+    unsigned char digest[crypto_hash_sha256_BYTES];
+    char *canonical = NULL;
+    size_t len;
+    int rc;
+    if ((rc = bl_canonjson_encode(public_json, &canonical, &len, err)) != BL_OK)
+        return rc;
+    crypto_hash_sha256(digest, (const unsigned char *)canonical, len);
+    free(canonical);
+    sodium_bin2hex(keyid, RELEASE_KEYID_SIZE, digest, sizeof digest);
+    return BL_OK;
+}
+
+/* {"keytype", "scheme", "keyval": {"public", and "private" when not NULL}} */
+static cJSON *key_json(const char *keytype, const char *scheme, const char *public_text, const char *private_text)
+{
+    cJSON *key = cJSON_CreateObject(), *keyval = NULL;
+    if (!key || !cJSON_AddStringToObject(key, "keytype", keytype) || !cJSON_AddStringToObject(key, "scheme", scheme) ||
+        !(keyval = cJSON_AddObjectToObject(key, "keyval")) || !cJSON_AddStringToObject(keyval, "public", public_text) ||
+        (private_text && !cJSON_AddStringToObject(keyval, "private", private_text))) {
+        cJSON_Delete(key);
+        return NULL;
+    }
+    return key;
+}
+
+/* The scheme bomiot-release signs with for a key type, or NULL. */
+static const char *scheme_of(const char *key_type)
+{
+    if (strcmp(key_type, "ed25519") == 0)
+        return "ed25519";
+#ifdef BL_HAVE_LIBCRYPTO
+    if (strcmp(key_type, "ecdsa") == 0)
+        return "ecdsa-sha2-nistp256";
+#endif
+    return NULL;
+}
+
+int release_keys_type_ok(const char *name, bl_error *err)
+{
+    if (scheme_of(name))
+        return 1;
+    if (strcmp(name, "ecdsa") == 0)
+        bl_error_set(err, BL_EUNSUPPORTED, "this build of bomiot-release has no libcrypto: it makes ed25519 keys only");
+    else
+        bl_error_set(err, BL_EINVAL, "key type '%.32s' is not one of " RELEASE_KEY_TYPES, name);
+    return 0;
+}
+
+#ifdef BL_HAVE_LIBCRYPTO
+/* PEM of pkey's public key (SubjectPublicKeyInfo) or, with private set, of
+ * its private key (PKCS#8, unencrypted: the folder's 0700/0600 guard it, as
+ * for ed25519 seeds); malloc'd. */
+static char *pem_of(EVP_PKEY *pkey, int private)
+{
+    BIO *bio = BIO_new(BIO_s_mem());
+    char *data, *out = NULL;
+    long len;
+    if (bio && (private ? PEM_write_bio_PrivateKey(bio, pkey, NULL, NULL, 0, NULL, NULL)
+                        : PEM_write_bio_PUBKEY(bio, pkey)) == 1 &&
+        (len = BIO_get_mem_data(bio, &data)) > 0 && (out = malloc((size_t)len + 1))) {
+        memcpy(out, data, (size_t)len);
+        out[len] = '\0';
+    }
+    if (bio && private) { /* the memory BIO held the private key: wipe it before it is freed */
+        BUF_MEM *mem = NULL;
+        BIO_get_mem_ptr(bio, &mem);
+        if (mem && mem->data)
+            OPENSSL_cleanse(mem->data, mem->length);
+    }
+    BIO_free(bio);
+    return out;
+}
+#endif
+
+/* A new key pair as the key file's public and private text (malloc'd). */
+static int new_key_pair(const char *key_type, char **public_text, char **private_text, bl_error *err)
+{
+    *public_text = *private_text = NULL;
+    if (strcmp(key_type, "ed25519") == 0) {
+        unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES], seed[crypto_sign_SEEDBYTES];
+        randombytes_buf(seed, sizeof seed);
+        crypto_sign_seed_keypair(pk, sk, seed);
+        if ((*public_text = malloc(2 * sizeof pk + 1)) && (*private_text = malloc(2 * sizeof seed + 1))) {
+            sodium_bin2hex(*public_text, 2 * sizeof pk + 1, pk, sizeof pk);
+            /* the form securesystemslib keeps: the 32-byte seed as "private" */
+            sodium_bin2hex(*private_text, 2 * sizeof seed + 1, seed, sizeof seed);
+        }
+        sodium_memzero(seed, sizeof seed);
+        sodium_memzero(sk, sizeof sk);
+    }
+#ifdef BL_HAVE_LIBCRYPTO
+    else {
+        EVP_PKEY *pkey = EVP_EC_gen("P-256");
+        if (!pkey)
+            return bl_error_set(err, BL_EINVAL, "libcrypto could not make a P-256 key");
+        *public_text = pem_of(pkey, 0);
+        *private_text = pem_of(pkey, 1);
+        EVP_PKEY_free(pkey);
+    }
+#endif
+    if (!*public_text || !*private_text) {
+        free(*public_text);
+        free(*private_text);
+        return bl_error_set(err, BL_ENOMEM, "out of memory making a %s key", key_type);
+    }
+    return BL_OK;
+}
+
+/* Frees text after wiping it (it may hold a private key). */
+static void free_wiped(char *text)
+{
+    if (text) {
+        sodium_memzero(text, strlen(text));
+        free(text);
+    }
+}
+
+int release_keys_generate(const char *keys_dir, const char *role, const char *key_type,
+                          char keyid[RELEASE_KEYID_SIZE], bl_error *err)
+{
+    char path[BL_PATH_MAX], *public_text = NULL, *private_text = NULL, *text = NULL;
+    cJSON *file = NULL, *public_json = NULL;
     int rc;
 
     if ((rc = bl_trust_init(err)) != BL_OK)
         return rc;
-    randombytes_buf(seed, sizeof seed);
-    crypto_sign_seed_keypair(pk, sk, seed);
-    sodium_bin2hex(pk_hex, sizeof pk_hex, pk, sizeof pk);
-    sodium_bin2hex(seed_hex, sizeof seed_hex, seed, sizeof seed);
-    if ((rc = bl_trust_keyid(pk, keyid, err)) != BL_OK ||
+    if (!release_keys_type_ok(key_type, err))
+        return err ? err->code : BL_EINVAL;
+    if ((rc = new_key_pair(key_type, &public_text, &private_text, err)) != BL_OK)
+        return rc;
+    public_json = key_json(key_type, scheme_of(key_type), public_text, NULL);
+    file = key_json(key_type, scheme_of(key_type), public_text, private_text);
+    if (!public_json || !file || !(text = cJSON_Print(file))) {
+        rc = bl_error_set(err, BL_ENOMEM, "out of memory");
+        goto cleanup;
+    }
+    if ((rc = keyid_of(public_json, keyid, err)) != BL_OK ||
         (rc = key_path(keys_dir, role, keyid, path, sizeof path, err)) != BL_OK)
         goto cleanup;
-    /* the form securesystemslib keeps: the 32-byte seed as "private" */
-    snprintf(text, sizeof text,
-             "{\n  \"keytype\": \"ed25519\",\n  \"scheme\": \"ed25519\",\n"
-             "  \"keyval\": {\"public\": \"%s\", \"private\": \"%s\"}\n}\n",
-             pk_hex, seed_hex);
     rc = write_private(path, text, err);
 cleanup:
-    sodium_memzero(seed, sizeof seed);
-    sodium_memzero(sk, sizeof sk);
-    sodium_memzero(seed_hex, sizeof seed_hex);
-    sodium_memzero(text, sizeof text);
+    if (file) { /* the tree holds a copy of the private text */
+        cJSON *private_item = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(file, "keyval"),
+                                                               "private");
+        if (cJSON_IsString(private_item))
+            sodium_memzero(private_item->valuestring, strlen(private_item->valuestring));
+    }
+    cJSON_Delete(file);
+    cJSON_Delete(public_json);
+    free_wiped(text);
+    free_wiped(private_text);
+    free(public_text);
     return rc;
 }
 
@@ -140,76 +278,187 @@ static int hex_field(const cJSON *keyval, const char *name, unsigned char *out, 
     return BL_OK;
 }
 
-/* Reads a key file; fills pk, and sk when not NULL. */
-static int read_key(const char *keys_dir, const char *keyid, unsigned char pk[32], unsigned char *sk, bl_error *err)
+/* A key file read and checked: its public key as root.json lists it, and
+ * the private key (ed25519 or, with libcrypto, ecdsa). */
+typedef struct {
+    int ecdsa;
+    unsigned char ed25519_sk[crypto_sign_SECRETKEYBYTES];
+#ifdef BL_HAVE_LIBCRYPTO
+    EVP_PKEY *ecdsa_key;
+#endif
+    cJSON *public_json;
+} loaded_key;
+
+static void loaded_key_free(loaded_key *k)
+{
+    sodium_memzero(k->ed25519_sk, sizeof k->ed25519_sk);
+#ifdef BL_HAVE_LIBCRYPTO
+    EVP_PKEY_free(k->ecdsa_key);
+#endif
+    cJSON_Delete(k->public_json);
+    memset(k, 0, sizeof *k);
+}
+
+/* BL_OK when keyval's private key is the private half of its public key
+ * (ed25519, or with libcrypto ecdsa); out gets the private key. */
+static int private_matches(const char *keytype, const cJSON *keyval, const char *path, loaded_key *out, bl_error *err)
+{
+    const cJSON *public_item = cJSON_GetObjectItemCaseSensitive(keyval, "public");
+    const cJSON *private_item = cJSON_GetObjectItemCaseSensitive(keyval, "private");
+    int ok = 0;
+    if (strcmp(keytype, "ed25519") == 0) {
+        unsigned char pk[crypto_sign_PUBLICKEYBYTES], derived_pk[crypto_sign_PUBLICKEYBYTES];
+        unsigned char seed[crypto_sign_SEEDBYTES];
+        int rc;
+        if ((rc = hex_field(keyval, "public", pk, sizeof pk, path, err)) == BL_OK &&
+            (rc = hex_field(keyval, "private", seed, sizeof seed, path, err)) == BL_OK) {
+            crypto_sign_seed_keypair(derived_pk, out->ed25519_sk, seed);
+            ok = memcmp(derived_pk, pk, sizeof pk) == 0;
+        }
+        sodium_memzero(seed, sizeof seed);
+        if (rc != BL_OK)
+            return rc;
+    }
+#ifdef BL_HAVE_LIBCRYPTO
+    else if (cJSON_IsString(private_item)) {
+        unsigned char *der = NULL;
+        bl_sig_key public_key;
+        BIO *bio = BIO_new_mem_buf(private_item->valuestring, -1);
+        int len;
+        bl_sig_key_parse("ecdsa", "ecdsa-sha2-nistp256", public_item->valuestring, &public_key);
+        out->ecdsa_key = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
+        BIO_free(bio);
+        out->ecdsa = 1;
+        len = out->ecdsa_key ? i2d_PUBKEY(out->ecdsa_key, &der) : -1;
+        ok = public_key.scheme == BL_SIG_ECDSA_P256 && len > 0 && (size_t)len == public_key.len &&
+             memcmp(der, public_key.public_key, public_key.len) == 0;
+        OPENSSL_free(der);
+    }
+#endif
+    (void)public_item; /* both read only where libcrypto makes ecdsa keys */
+    (void)private_item;
+    if (!ok)
+        return bl_error_set(err, BL_ECORRUPT, "%s: the private key does not belong to the public key", path);
+    return BL_OK;
+}
+
+static int read_key(const char *keys_dir, const char *keyid, loaded_key *out, bl_error *err)
 {
     char path[BL_PATH_MAX], id[RELEASE_KEYID_SIZE];
-    unsigned char seed[crypto_sign_SEEDBYTES], derived_pk[crypto_sign_PUBLICKEYBYTES];
-    unsigned char derived_sk[crypto_sign_SECRETKEYBYTES];
     char *text = NULL;
     size_t len;
     cJSON *doc = NULL;
-    const cJSON *keyval;
+    const cJSON *keyval, *keytype, *scheme, *public_item;
     int rc;
 
+    memset(out, 0, sizeof *out);
     if ((rc = bl_trust_init(err)) != BL_OK || (rc = find_key(keys_dir, keyid, path, sizeof path, err)) != BL_OK)
         return rc;
     if ((rc = bl_fs_read_all(path, KEY_FILE_MAX, &text, &len, err)) != BL_OK)
         return rc;
     doc = cJSON_ParseWithLength(text, len);
     keyval = cJSON_GetObjectItemCaseSensitive(doc, "keyval");
-    if (!cJSON_IsObject(keyval)) {
+    keytype = cJSON_GetObjectItemCaseSensitive(doc, "keytype");
+    scheme = cJSON_GetObjectItemCaseSensitive(doc, "scheme");
+    public_item = cJSON_GetObjectItemCaseSensitive(keyval, "public");
+    if (!cJSON_IsObject(keyval) || !cJSON_IsString(public_item)) {
         rc = bl_error_set(err, BL_ECORRUPT, "%s: not a key file (no keyval)", path);
         goto cleanup;
     }
-    if ((rc = hex_field(keyval, "public", pk, 32, path, err)) != BL_OK ||
-        (rc = hex_field(keyval, "private", seed, sizeof seed, path, err)) != BL_OK)
-        goto cleanup;
-    crypto_sign_seed_keypair(derived_pk, derived_sk, seed);
-    if (memcmp(derived_pk, pk, 32) != 0 || (rc = bl_trust_keyid(pk, id, err)) != BL_OK || strcmp(id, keyid) != 0) {
-        rc = bl_error_set(err, BL_ECORRUPT, "%s: the private key does not belong to key id %.16s...", path, keyid);
+    if (!cJSON_IsString(keytype) || !cJSON_IsString(scheme) || !scheme_of(keytype->valuestring) ||
+        strcmp(scheme->valuestring, scheme_of(keytype->valuestring)) != 0) {
+        rc = keytype ? bl_error_set(err, BL_EUNSUPPORTED, "%s: a key of type %.32s, which this build does not sign with",
+                                    path, cJSON_IsString(keytype) ? keytype->valuestring : "?")
+                     : bl_error_set(err, BL_ECORRUPT, "%s: no keytype and scheme", path);
         goto cleanup;
     }
-    if (sk)
-        memcpy(sk, derived_sk, sizeof derived_sk);
+    if (!(out->public_json = key_json(keytype->valuestring, scheme->valuestring, public_item->valuestring, NULL))) {
+        rc = bl_error_set(err, BL_ENOMEM, "out of memory");
+        goto cleanup;
+    }
+    if ((rc = private_matches(keytype->valuestring, keyval, path, out, err)) != BL_OK ||
+        (rc = keyid_of(out->public_json, id, err)) != BL_OK)
+        goto cleanup;
+    if (strcmp(id, keyid) != 0) {
+        rc = bl_error_set(err, BL_ECORRUPT, "%s: the key does not have key id %.16s...", path, keyid);
+        goto cleanup;
+    }
     rc = BL_OK;
 cleanup:
-    sodium_memzero(seed, sizeof seed);
-    sodium_memzero(derived_sk, sizeof derived_sk);
+    if (rc != BL_OK)
+        loaded_key_free(out);
     if (text) {
         sodium_memzero(text, len);
         free(text);
+    }
+    if (doc) {
+        cJSON *private_item = cJSON_GetObjectItemCaseSensitive(keyval, "private");
+        if (cJSON_IsString(private_item))
+            sodium_memzero(private_item->valuestring, strlen(private_item->valuestring));
     }
     cJSON_Delete(doc);
     return rc;
 }
 
-int release_keys_load(const char *keys_dir, const char *keyid, unsigned char sk[BL_TRUST_SECRET_KEY_BYTES],
-                      bl_error *err)
+#ifdef BL_HAVE_LIBCRYPTO
+/* ECDSA over SHA-256 of the canonical "signed", DER, as securesystemslib signs. */
+static int sign_ecdsa(EVP_PKEY *pkey, cJSON *document, const char *keyid, bl_error *err)
 {
-    unsigned char pk[32];
-    return read_key(keys_dir, keyid, pk, sk, err);
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    unsigned char *sig = NULL;
+    char *canonical = NULL, *hex = NULL;
+    size_t len = 0, sig_len = 0;
+    int rc;
+
+    if ((rc = bl_canonjson_encode(cJSON_GetObjectItemCaseSensitive(document, "signed"), &canonical, &len, err)) !=
+        BL_OK)
+        goto cleanup;
+    if (!ctx || EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, pkey) != 1 ||
+        EVP_DigestSign(ctx, NULL, &sig_len, (const unsigned char *)canonical, len) != 1 || !(sig = malloc(sig_len)) ||
+        EVP_DigestSign(ctx, sig, &sig_len, (const unsigned char *)canonical, len) != 1 ||
+        !(hex = malloc(2 * sig_len + 1))) {
+        rc = bl_error_set(err, BL_EINVAL, "sign: libcrypto could not sign with key %.16s...", keyid);
+        goto cleanup;
+    }
+    sodium_bin2hex(hex, 2 * sig_len + 1, sig, sig_len);
+    rc = bl_trust_add_signature(document, keyid, hex, err);
+cleanup:
+    free(hex);
+    free(sig);
+    free(canonical);
+    EVP_MD_CTX_free(ctx);
+    return rc;
+}
+#endif
+
+int release_keys_sign(const char *keys_dir, const char *keyid, cJSON *document, bl_error *err)
+{
+    loaded_key key;
+    int rc;
+
+    if (!cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(document, "signed")))
+        return bl_error_set(err, BL_EINVAL, "sign: no 'signed' object");
+    if ((rc = read_key(keys_dir, keyid, &key, err)) != BL_OK)
+        return rc;
+#ifdef BL_HAVE_LIBCRYPTO
+    if (key.ecdsa)
+        rc = sign_ecdsa(key.ecdsa_key, document, keyid, err);
+    else
+#endif
+        rc = bl_trust_sign(document, keyid, key.ed25519_sk, err);
+    loaded_key_free(&key);
+    return rc;
 }
 
 int release_keys_public_json(const char *keys_dir, const char *keyid, cJSON **out, bl_error *err)
 {
-    unsigned char pk[32];
-    char hex[65];
-    cJSON *key, *keyval;
-    int rc = read_key(keys_dir, keyid, pk, NULL, err);
-
+    loaded_key key;
+    int rc = read_key(keys_dir, keyid, &key, err);
     if (rc != BL_OK)
         return rc;
-    sodium_bin2hex(hex, sizeof hex, pk, sizeof pk);
-    key = cJSON_CreateObject();
-    cJSON_AddStringToObject(key, "keytype", "ed25519");
-    cJSON_AddStringToObject(key, "scheme", "ed25519");
-    keyval = cJSON_AddObjectToObject(key, "keyval");
-    if (!keyval || !cJSON_AddStringToObject(keyval, "public", hex)) {
-        cJSON_Delete(key);
-        return bl_error_set(err, BL_ENOMEM, "out of memory");
-    }
-    *out = key;
+    *out = key.public_json;
+    key.public_json = NULL;
+    loaded_key_free(&key);
     return BL_OK;
 }
 

@@ -19,16 +19,27 @@
 /* Makes the keys folder (0700) if missing. */
 int release_keys_prepare(const char *keys_dir, bl_error *err);
 
-/* A new ed25519 key for role ("root", ...) saved as <keys_dir>/<role>-<keyid>.key;
+/* The key types bomiot-release makes, as --key-type names them: "ed25519"
+ * (the default: tufup's keys are ed25519) and "ecdsa" (P-256, scheme
+ * ecdsa-sha2-nistp256, through libcrypto; not in builds without it). */
+#define RELEASE_KEY_TYPES "ed25519|ecdsa"
+#define RELEASE_KEY_TYPE_DEFAULT "ed25519"
+/* 1 when this build makes keys of type name; else 0 with err saying why. */
+int release_keys_type_ok(const char *name, bl_error *err);
+
+/* A new key of type key_type for role ("root", ...) saved as
+ * <keys_dir>/<role>-<keyid>.key, in securesystemslib's key form (ed25519:
+ * hex public key and seed; ecdsa: PEM public key and PKCS#8 private key);
  * its id into keyid. */
-int release_keys_generate(const char *keys_dir, const char *role, char keyid[RELEASE_KEYID_SIZE], bl_error *err);
+int release_keys_generate(const char *keys_dir, const char *role, const char *key_type,
+                          char keyid[RELEASE_KEYID_SIZE], bl_error *err);
 
-/* The secret key of keyid; BL_ENOTFOUND when the folder does not hold it. */
-int release_keys_load(const char *keys_dir, const char *keyid, unsigned char sk[BL_TRUST_SECRET_KEY_BYTES],
-                      bl_error *err);
+/* Signs document["signed"] with keyid's private key and puts the signature
+ * into document["signatures"] (bl_trust_add_signature); BL_ENOTFOUND when
+ * the folder does not hold the key. */
+int release_keys_sign(const char *keys_dir, const char *keyid, cJSON *document, bl_error *err);
 
-/* keyid's public key as root.json lists it:
- * {"keytype":"ed25519","scheme":"ed25519","keyval":{"public":hex}}. */
+/* keyid's public key as root.json lists it: {"keytype", "scheme", "keyval": {"public"}}. */
 int release_keys_public_json(const char *keys_dir, const char *keyid, cJSON **out, bl_error *err);
 
 /* Moves keyid's file into retired/ under the same name (kept, in case a

@@ -26,11 +26,11 @@ static int used_by_any_role(release_repo *r, const char *keyid)
     return 0;
 }
 
-static int add_key(release_repo *r, int role, char keyid[RELEASE_KEYID_SIZE], bl_error *err)
+static int add_key(release_repo *r, int role, const char *key_type, char keyid[RELEASE_KEYID_SIZE], bl_error *err)
 {
     cJSON *public_key, *keys = cJSON_GetObjectItemCaseSensitive(release_repo_signed(r, BL_TRUST_ROOT), "keys");
     int rc;
-    if ((rc = release_keys_generate(r->env->keys_dir, release_role_names[role], keyid, err)) != BL_OK ||
+    if ((rc = release_keys_generate(r->env->keys_dir, release_role_names[role], key_type, keyid, err)) != BL_OK ||
         (rc = release_keys_public_json(r->env->keys_dir, keyid, &public_key, err)) != BL_OK)
         return rc;
     cJSON_AddItemToObject(keys, keyid, public_key);
@@ -70,7 +70,13 @@ static int run_keys(const release_env *env, int argc, char **argv)
     double root_version;
     release_repo repo;
     bl_error err;
+    const char *key_type = NULL;
 
+    /* keys add|rotate ROLE [--key-type TYPE] */
+    if (argc == 5 && strcmp(argv[3], "--key-type") == 0) {
+        key_type = argv[4];
+        argc = 3;
+    }
     if (argc < 3)
         return release_usage(&release_verb_keys);
     is_add = strcmp(argv[1], "add") == 0 && argc == 3;
@@ -83,20 +89,26 @@ static int run_keys(const release_env *env, int argc, char **argv)
     keyid[0] = '\0';
     if ((rc = release_repo_open(env, &repo, &err)) != BL_OK)
         goto cleanup;
+    if (!key_type)
+        key_type = repo.settings.key_type; /* init's --key-type */
+    if (!release_keys_type_ok(key_type, &err)) {
+        rc = err.code;
+        goto cleanup;
+    }
     release_repo_touch(&repo, BL_TRUST_ROOT); /* before the change: the old root signs too */
     if (role != BL_TRUST_ROOT)
         release_repo_touch(&repo, role);
     threshold = cJSON_GetObjectItemCaseSensitive(role_entry(&repo, role), "threshold");
 
     if (is_add) {
-        rc = add_key(&repo, role, keyid, &err);
+        rc = add_key(&repo, role, key_type, keyid, &err);
     } else if (is_rotate) {
         cJSON_ArrayForEach(id, release_repo_keyids(&repo, role)) if (cJSON_IsString(id) && retire_count < 32)
             snprintf(retire[retire_count++], RELEASE_KEYID_SIZE, "%s", id->valuestring);
         for (i = 0; i < retire_count; i++)
             drop_key(&repo, role, retire[i]);
         cJSON_ReplaceItemInObjectCaseSensitive(role_entry(&repo, role), "threshold", cJSON_CreateNumber(1));
-        rc = add_key(&repo, role, keyid, &err);
+        rc = add_key(&repo, role, key_type, keyid, &err);
     } else {
         int remaining = cJSON_GetArraySize(release_repo_keyids(&repo, role)) - 1;
         if (!drop_key(&repo, role, argv[3]))
@@ -137,5 +149,7 @@ cleanup:
 }
 
 const release_verb release_verb_keys = {
-    "keys", "add ROLE | rotate ROLE | revoke ROLE KEYID",
-    "change a role's keys; writes the next N.root.json signed by the old and new root keys", run_keys};
+    "keys", "add ROLE [--key-type ed25519|ecdsa] | rotate ROLE [--key-type ed25519|ecdsa] | revoke ROLE KEYID",
+    "change a role's keys; writes the next N.root.json signed by the old and new root keys\n"
+    "                 (a new key is of init's --key-type unless --key-type says otherwise)",
+    run_keys};

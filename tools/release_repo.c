@@ -29,6 +29,7 @@ int release_role(const char *name)
 void release_settings_default(release_settings *s)
 {
     memset(s, 0, sizeof *s);
+    snprintf(s->key_type, sizeof s->key_type, "%s", RELEASE_KEY_TYPE_DEFAULT);
     s->expires_days[BL_TRUST_ROOT] = 365;
     s->expires_days[BL_TRUST_TARGETS] = 90;
     s->expires_days[BL_TRUST_SNAPSHOT] = 7;
@@ -135,6 +136,7 @@ static int settings_save(const release_env *env, const release_settings *s, bl_e
     if ((rc = settings_path(env, path, sizeof path, err)) != BL_OK)
         goto cleanup;
     cJSON_AddStringToObject(doc, "app", s->app);
+    cJSON_AddStringToObject(doc, "key_type", s->key_type);
     days = cJSON_AddObjectToObject(doc, "expires_days");
     for (i = 0; i < RELEASE_ROLES; i++)
         cJSON_AddNumberToObject(days, release_role_names[i], s->expires_days[i]);
@@ -154,7 +156,7 @@ static int settings_load(const release_env *env, release_settings *s, bl_error *
     char path[BL_PATH_MAX], *text = NULL;
     size_t len;
     cJSON *doc = NULL;
-    const cJSON *app, *days, *day;
+    const cJSON *app, *key_type, *days, *day;
     int rc, i;
 
     release_settings_default(s);
@@ -173,6 +175,10 @@ static int settings_load(const release_env *env, release_settings *s, bl_error *
         goto cleanup;
     }
     snprintf(s->app, sizeof s->app, "%s", app->valuestring);
+    /* keys folders made before issue 22 have none: their keys are ed25519 */
+    key_type = cJSON_GetObjectItemCaseSensitive(doc, "key_type");
+    if (cJSON_IsString(key_type) && strlen(key_type->valuestring) < sizeof s->key_type)
+        snprintf(s->key_type, sizeof s->key_type, "%s", key_type->valuestring);
     days = cJSON_GetObjectItemCaseSensitive(doc, "expires_days");
     for (i = 0; i < RELEASE_ROLES; i++) {
         day = cJSON_GetObjectItemCaseSensitive(days, release_role_names[i]);
@@ -318,7 +324,8 @@ int release_repo_create(const release_env *env, const release_settings *settings
         ids = cJSON_AddArrayToObject(entry, "keyids");
         cJSON_AddNumberToObject(entry, "threshold", threshold[role]);
         for (i = 0; i < count[role]; i++) {
-            if ((rc = release_keys_generate(env->keys_dir, release_role_names[role], keyid, err)) != BL_OK ||
+            if ((rc = release_keys_generate(env->keys_dir, release_role_names[role], settings->key_type, keyid,
+                                            err)) != BL_OK ||
                 (rc = release_keys_public_json(env->keys_dir, keyid, &public_key, err)) != BL_OK)
                 return rc;
             cJSON_AddItemToObject(keys, keyid, public_key);
@@ -393,7 +400,6 @@ static uint64_t threshold_of(const cJSON *root_signed, int role)
 static int sign_as(release_repo *r, cJSON *doc, const cJSON *root_signed, int role, cJSON *signed_ids,
                    const char *what, bl_error *err)
 {
-    unsigned char sk[BL_TRUST_SECRET_KEY_BYTES];
     const cJSON *id, *done;
     uint64_t count = 0, threshold = threshold_of(root_signed, role);
     int rc;
@@ -408,12 +414,9 @@ static int sign_as(release_repo *r, cJSON *doc, const cJSON *root_signed, int ro
             count++;
             continue;
         }
-        rc = release_keys_load(r->env->keys_dir, id->valuestring, sk, err);
+        rc = release_keys_sign(r->env->keys_dir, id->valuestring, doc, err);
         if (rc == BL_ENOTFOUND)
             continue; /* held by another publisher, or offline */
-        if (rc == BL_OK)
-            rc = bl_trust_sign(doc, id->valuestring, sk, err);
-        sodium_memzero(sk, sizeof sk);
         if (rc != BL_OK)
             return rc;
         cJSON_AddItemToArray(signed_ids, cJSON_CreateString(id->valuestring));

@@ -10,7 +10,7 @@
  *   <repo>/metadata/timestamp.json, snapshot.json, targets.json
  *                   (and N.snapshot.json, N.targets.json with consistent snapshots)
  *   <repo>/targets/<name>  (and <sha256>.<name> with consistent snapshots)
- *   <keys>/settings.json   the app name and expiry periods
+ *   <keys>/settings.json   the app name, the key type and expiry periods
  *   <keys>/<role>-<keyid>.key  private keys (release_keys.h)
  */
 #ifndef BL_RELEASE_REPO_H
@@ -37,10 +37,11 @@ int release_role(const char *name);
 
 typedef struct {
     char app[RELEASE_APP_MAX]; /* target names are {app}-{version}.tar.gz / .patch */
+    char key_type[16];         /* of keys init and keys add/rotate make: release_keys.h */
     int expires_days[RELEASE_ROLES];
 } release_settings;
 
-/* Defaults: root 365 days, targets 90, snapshot 7, timestamp 1. */
+/* Defaults: ed25519 keys; root 365 days, targets 90, snapshot 7, timestamp 1. */
 void release_settings_default(release_settings *s);
 
 typedef struct {

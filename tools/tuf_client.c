@@ -4,11 +4,12 @@
  *
  *   bomiot-tuf --metadata-dir DIR init TRUSTED_ROOT_FILE
  *   bomiot-tuf --metadata-dir DIR --metadata-url URL refresh
- *   bomiot-tuf --metadata-dir DIR --metadata-url URL --target-name PATH
+ *   bomiot-tuf --metadata-dir DIR --metadata-url URL --target-name PATH [--target-name PATH ...]
  *              --target-base-url URL --target-dir DIR download
  *
- * Exit 0 only when everything succeeded, 1 otherwise (the reason on stderr),
- * 2 for usage. It is the launcher's own code (launcher/update/repo.c over trust.h
+ * download fetches the targets in the order given, after one refresh, and
+ * stops at the first that fails. Exit 0 only when everything succeeded, 1
+ * otherwise (the reason on stderr), 2 for usage. It is the launcher's own code (launcher/update/repo.c over trust.h
  * and fetch.h), so what a suite finds here holds for the launcher. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,8 +25,10 @@
 enum { OK = 0, FAILED = 1, USAGE = 2 };
 
 typedef struct {
-    const char *metadata_dir, *metadata_url, *target_name, *target_base_url, *target_dir;
+    const char *metadata_dir, *metadata_url, *target_base_url, *target_dir;
     const char *command, *root_file;
+    const char **target_names; /* in argument order; points into argv */
+    size_t target_count;
 } options;
 
 static int usage(void)
@@ -33,18 +36,22 @@ static int usage(void)
     fprintf(stderr, "usage: bomiot-tuf --metadata-dir DIR init TRUSTED_ROOT_FILE\n"
                     "       bomiot-tuf --metadata-dir DIR --metadata-url URL refresh\n"
                     "       bomiot-tuf --metadata-dir DIR --metadata-url URL --target-name PATH\n"
-                    "                  --target-base-url URL --target-dir DIR download\n");
+                    "                  [--target-name PATH ...] --target-base-url URL --target-dir DIR download\n");
     return USAGE;
 }
 
+/* 0 on a usage error. o->target_names has room for every argument; the
+ * caller frees it. */
 static int parse(int argc, char **argv, options *o)
 {
     int i;
     memset(o, 0, sizeof *o);
+    if (!(o->target_names = calloc((size_t)argc, sizeof *o->target_names)))
+        return 0;
     for (i = 1; i < argc; i++) {
         const char **slot = strcmp(argv[i], "--metadata-dir") == 0      ? &o->metadata_dir
                             : strcmp(argv[i], "--metadata-url") == 0    ? &o->metadata_url
-                            : strcmp(argv[i], "--target-name") == 0     ? &o->target_name
+                            : strcmp(argv[i], "--target-name") == 0     ? &o->target_names[o->target_count++]
                             : strcmp(argv[i], "--target-base-url") == 0 ? &o->target_base_url
                             : strcmp(argv[i], "--target-dir") == 0      ? &o->target_dir
                                                                         : NULL;
@@ -67,7 +74,7 @@ static int parse(int argc, char **argv, options *o)
     if (strcmp(o->command, "refresh") == 0)
         return o->metadata_url != NULL;
     if (strcmp(o->command, "download") == 0)
-        return o->metadata_url && o->target_name && o->target_base_url && o->target_dir;
+        return o->metadata_url && o->target_count && o->target_base_url && o->target_dir;
     return 0;
 }
 
@@ -90,17 +97,17 @@ static int local_name(const char *path, char *out, size_t size)
     return path[0] && bl_repo_url_encode(path, out, size) && strcmp(out, ".") != 0 && strcmp(out, "..") != 0;
 }
 
-static int download(const bl_repo *repo, bl_trust *trust, const options *o, bl_error *err)
+static int download(const bl_repo *repo, bl_trust *trust, const options *o, const char *target_name, bl_error *err)
 {
     char name[2048], path[BL_PATH_MAX];
     const bl_trust_target *target;
     bl_digest d;
     int rc;
 
-    if ((rc = bl_repo_find_target(repo, trust, o->target_name, &target, err)) != BL_OK)
+    if ((rc = bl_repo_find_target(repo, trust, target_name, &target, err)) != BL_OK)
         return rc;
-    if (!local_name(o->target_name, name, sizeof name) || bl_fs_join(path, sizeof path, o->target_dir, name) != BL_OK)
-        return bl_error_set(err, BL_EINVAL, "target name '%.200s' cannot become a file name", o->target_name);
+    if (!local_name(target_name, name, sizeof name) || bl_fs_join(path, sizeof path, o->target_dir, name) != BL_OK)
+        return bl_error_set(err, BL_EINVAL, "target name '%.200s' cannot become a file name", target_name);
     /* already there and matching: nothing to fetch */
     if (bl_fs_exists(path) && bl_digest_file(path, &d, err) == BL_OK &&
         bl_trust_check_file(&target->file, target->path, d.size, d.sha256, d.sha512, err) == BL_OK)
@@ -125,14 +132,17 @@ int main(int argc, char **argv)
     bl_repo repo;
     bl_error err;
     options o;
+    size_t i;
     int rc;
 
     if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         usage();
         return OK;
     }
-    if (!parse(argc, argv, &o))
+    if (!parse(argc, argv, &o)) {
+        free(o.target_names);
         return usage();
+    }
     bl_error_clear(&err);
     bl_log_set_level(BL_LOG_WARN);
     uv_gettimeofday(&now);
@@ -159,11 +169,14 @@ int main(int argc, char **argv)
         repo.targets_url = targets_url;
     }
     rc = bl_repo_refresh(&repo, &trust, &err);
-    if (rc == BL_OK && strcmp(o.command, "download") == 0)
-        rc = download(&repo, trust, &o, &err);
+    /* one client for every target, as the contract asks: delegated roles
+     * fetched for one are trusted for the next */
+    for (i = 0; rc == BL_OK && strcmp(o.command, "download") == 0 && i < o.target_count; i++)
+        rc = download(&repo, trust, &o, o.target_names[i], &err);
     bl_trust_free(trust);
     bl_fetch_global_cleanup();
 done:
+    free(o.target_names);
     if (rc != BL_OK) { /* the message may quote the server: escaped as the log does */
         char text[4 * sizeof err.msg];
         bl_log_escape(err.msg, text, sizeof text);

@@ -160,8 +160,7 @@ static int role_keys_within(const bl_trust_metadata *a, const bl_trust_metadata 
         const bl_trust_key *key = &a->keys->key[ra->key[i]];
         for (j = 0; j < rb->count; j++) {
             const bl_trust_key *other = &b->keys->key[rb->key[j]];
-            if (other->usable == key->usable && memcmp(other->public_key, key->public_key, 32) == 0 &&
-                strcmp(other->keyid, key->keyid) == 0)
+            if (bl_sig_key_equal(&other->key, &key->key) && strcmp(other->keyid, key->keyid) == 0)
                 break;
         }
         if (j == rb->count)

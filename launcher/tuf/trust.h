@@ -39,7 +39,8 @@
  * check and the values. Trusted state changes only when every check of a
  * step passed; a failed step leaves t as it was. Key ids are opaque labels
  * (tufup computes them over a legacy key form): looked up, never recomputed.
- * Keys of schemes we do not verify parse, but their signatures never count. */
+ * Keys of schemes we do not verify (signature.h lists those we do) parse,
+ * but their signatures never count. */
 #ifndef BL_TRUST_H
 #define BL_TRUST_H
 
@@ -49,6 +50,7 @@
 #include <cJSON.h>
 
 #include "base/error.h"
+#include "signature.h"
 
 #define BL_TRUST_MAX_KEYS 64           /* per root, or per delegations object */
 #define BL_TRUST_MAX_SIGNATURES 256    /* per metadata file */
@@ -63,16 +65,15 @@
 #define BL_TRUST_SNAPSHOT_MAX (2u * 1024 * 1024)
 #define BL_TRUST_TARGETS_MAX (5u * 1024 * 1024)
 
+/* The publisher's ed25519 keys (bl_trust_keyid, bl_trust_sign). */
 #define BL_TRUST_PUBLIC_KEY_BYTES 32
 #define BL_TRUST_SECRET_KEY_BYTES 64
-#define BL_TRUST_SIGNATURE_BYTES 64
 
 enum bl_trust_type { BL_TRUST_ROOT = 0, BL_TRUST_TIMESTAMP, BL_TRUST_SNAPSHOT, BL_TRUST_TARGETS };
 
 typedef struct {
     char keyid[BL_TRUST_KEYID_MAX + 1]; /* as the metadata spells it */
-    int usable; /* keytype and scheme ed25519 with a 32-byte public key */
-    unsigned char public_key[BL_TRUST_PUBLIC_KEY_BYTES];
+    bl_sig_key key; /* scheme BL_SIG_NONE: a key whose signatures never count */
 } bl_trust_key;
 
 typedef struct {
@@ -124,8 +125,8 @@ typedef struct {
 
 typedef struct {
     char keyid[BL_TRUST_KEYID_MAX + 1];
-    int well_formed; /* sig was 128 hex digits */
-    unsigned char sig[BL_TRUST_SIGNATURE_BYTES];
+    size_t len; /* 0: sig was not hex, or longer than any scheme's signature */
+    unsigned char sig[BL_SIG_MAX];
 } bl_trust_signature;
 
 /* One parsed metadata file. Fields beyond the common ones are filled by type. */
@@ -165,8 +166,7 @@ int bl_trust_parse(const char *buf, size_t len, size_t max_len, int type, const 
                    bl_trust_metadata **out, bl_error *err);
 void bl_trust_metadata_free(bl_trust_metadata *md);
 
-/* Counts the distinct keys of role (defined in keys) with a valid ed25519
- * signature over md's canonical "signed"; BL_ESIGNATURE unless at least the
+/* Counts the distinct keys of role (defined in keys) with a valid signature over md's canonical "signed"; BL_ESIGNATURE unless at least the
  * threshold: "<what>: 1 of 2 required signatures by <signers>". */
 int bl_trust_verify(const bl_trust_metadata *md, const bl_trust_keyring *keys, const bl_trust_role *role,
                     const char *what, const char *signers, bl_error *err);
@@ -188,6 +188,8 @@ int bl_trust_keyid(const unsigned char public_key[BL_TRUST_PUBLIC_KEY_BYTES], ch
  * replacing an earlier signature by the same key id. */
 int bl_trust_sign(cJSON *document, const char *keyid, const unsigned char secret_key[BL_TRUST_SECRET_KEY_BYTES],
                   bl_error *err);
+/* The same with a signature made elsewhere (the publisher's ECDSA keys): sig_hex as "sig". */
+int bl_trust_add_signature(cJSON *document, const char *keyid, const char *sig_hex, bl_error *err);
 
 /* Checks a file against trusted length and hashes (every listed hash we know
  * must match, and at least one must be known). Digests the caller computed

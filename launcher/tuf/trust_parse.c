@@ -27,6 +27,15 @@ static int hex_exact(const char *hex, unsigned char *out, size_t n)
     return sodium_hex2bin(out, n, hex, 2 * n, NULL, &got, &end) == 0 && got == n && end == hex + 2 * n;
 }
 
+/* Decodes hex of any even length up to 2 * size; the byte count, 0 when it is not that. */
+static size_t hex_bytes(const char *hex, unsigned char *out, size_t size)
+{
+    size_t n = strlen(hex);
+    if (n == 0 || n % 2 != 0 || n / 2 > size)
+        return 0;
+    return hex_exact(hex, out, n / 2) ? n / 2 : 0;
+}
+
 static int get_uint(const cJSON *object, const char *name, uint64_t min, const char *what, uint64_t *out,
                     bl_error *err)
 {
@@ -120,7 +129,7 @@ static int parse_keys(const cJSON *object, const char *what, bl_trust_keyring **
     cJSON_ArrayForEach(entry, object) {
         bl_trust_key *key = &ring->key[ring->count];
         const cJSON *keytype = field(entry, "keytype"), *scheme = field(entry, "scheme");
-        const cJSON *keyval = field(entry, "keyval"), *public_hex = field(keyval, "public");
+        const cJSON *keyval = field(entry, "keyval"), *public_text = field(keyval, "public");
         if (strlen(entry->string) == 0 || strlen(entry->string) > BL_TRUST_KEYID_MAX) {
             free(ring);
             return bl_error_set(err, BL_ECORRUPT, "%s: key id '%.32s' is empty or longer than %d characters",
@@ -132,10 +141,9 @@ static int parse_keys(const cJSON *object, const char *what, bl_trust_keyring **
                                 entry->string);
         }
         strcpy(key->keyid, entry->string);
-        /* Other schemes (rsa, ecdsa) are legal metadata; their signatures never count. */
-        key->usable = strcmp(keytype->valuestring, "ed25519") == 0 && strcmp(scheme->valuestring, "ed25519") == 0 &&
-                      cJSON_IsString(public_hex) &&
-                      hex_exact(public_hex->valuestring, key->public_key, BL_TRUST_PUBLIC_KEY_BYTES);
+        /* Other schemes, and keys malformed for theirs, are legal metadata; their signatures never count. */
+        bl_sig_key_parse(keytype->valuestring, scheme->valuestring,
+                         cJSON_IsString(public_text) ? public_text->valuestring : NULL, &key->key);
         ring->count++;
     }
     *out = ring;
@@ -244,11 +252,14 @@ static int parse_meta(const cJSON *signed_part, bl_trust_metadata *md, const cha
     return BL_OK;
 }
 
-/* Delegated role names become file names (<name>.json): one safe component. */
+/* The spec allows any name unique among the delegations, "../x" included.
+ * Names become file names and URLs only URL-encoded (repo.c: "../x" is
+ * "..%2Fx.json", one file in the metadata folder), so a leading '.' is as
+ * good as any. */
 static int role_name_ok(const char *name)
 {
     size_t n = strlen(name), i;
-    if (n == 0 || n > BL_TRUST_NAME_MAX || name[0] == '.')
+    if (n == 0 || n > BL_TRUST_NAME_MAX)
         return 0;
     for (i = 0; i < 4; i++) {
         if (strcmp(name, type_names[i]) == 0)
@@ -308,8 +319,8 @@ static int parse_delegations(const cJSON *delegations, bl_trust_metadata *md, co
         char context[256];
         if (!cJSON_IsString(name) || !role_name_ok(name->valuestring))
             return bl_error_set(err, BL_ECORRUPT,
-                                "%s: delegated role names must be 1-%d bytes without control characters or a "
-                                "leading '.', not a top-level role",
+                                "%s: delegated role names must be 1-%d bytes without control characters, "
+                                "not a top-level role",
                                 what, BL_TRUST_NAME_MAX);
         for (i = 0; i < n; i++) {
             if (strcmp(md->delegations[i].name, name->valuestring) == 0)
@@ -408,7 +419,7 @@ static int parse_signatures(const cJSON *list, bl_trust_metadata *md, const char
                 return bl_error_set(err, BL_ECORRUPT, "%s: key %.16s signs twice", what, keyid->valuestring);
         }
         strcpy(s->keyid, keyid->valuestring);
-        s->well_formed = hex_exact(sig->valuestring, s->sig, sizeof s->sig);
+        s->len = hex_bytes(sig->valuestring, s->sig, sizeof s->sig);
         md->signature_count++;
     }
     return BL_OK;

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The crypto surface of the TUF client, small enough to read in one sitting:
- * one libsodium call per check, its result tested at once. Plus the checks on
- * what signed metadata points at: file hashes, target names, delegation paths
- * and tufup's custom fields. */
+/* Counting signatures against a role's threshold (the schemes themselves are
+ * signature.c's), the publisher's ed25519 signing, and the checks on what
+ * signed metadata points at: file hashes, target names, delegation paths and
+ * tufup's custom fields. */
 #include "trust.h"
 
 #include <sodium.h>
@@ -40,7 +40,6 @@ int bl_trust_sign(cJSON *document, const char *keyid, const unsigned char secret
 {
     unsigned char sig[crypto_sign_BYTES];
     char hex[2 * crypto_sign_BYTES + 1], *canonical = NULL;
-    cJSON *signatures, *entry, *next;
     size_t len;
     int rc;
 
@@ -56,6 +55,12 @@ int bl_trust_sign(cJSON *document, const char *keyid, const unsigned char secret
     if (rc != 0)
         return bl_error_set(err, BL_EINVAL, "sign: signing failed");
     sodium_bin2hex(hex, sizeof hex, sig, sizeof sig);
+    return bl_trust_add_signature(document, keyid, hex, err);
+}
+
+int bl_trust_add_signature(cJSON *document, const char *keyid, const char *sig_hex, bl_error *err)
+{
+    cJSON *signatures, *entry, *next;
 
     signatures = cJSON_GetObjectItemCaseSensitive(document, "signatures");
     if (!signatures && !(signatures = cJSON_AddArrayToObject(document, "signatures")))
@@ -69,7 +74,7 @@ int bl_trust_sign(cJSON *document, const char *keyid, const unsigned char secret
             cJSON_Delete(cJSON_DetachItemViaPointer(signatures, entry));
     }
     if (!(entry = cJSON_CreateObject()) || !cJSON_AddItemToArray(signatures, entry) ||
-        !cJSON_AddStringToObject(entry, "keyid", keyid) || !cJSON_AddStringToObject(entry, "sig", hex))
+        !cJSON_AddStringToObject(entry, "keyid", keyid) || !cJSON_AddStringToObject(entry, "sig", sig_hex))
         return bl_error_set(err, BL_ENOMEM, "sign: out of memory");
     return BL_OK;
 }
@@ -87,7 +92,7 @@ static int role_has(const bl_trust_role *role, int index)
 int bl_trust_verify(const bl_trust_metadata *md, const bl_trust_keyring *keys, const bl_trust_role *role,
                     const char *what, const char *signers, bl_error *err)
 {
-    const unsigned char *counted[BL_TRUST_MAX_KEYS];
+    const bl_sig_key *counted[BL_TRUST_MAX_KEYS];
     uint64_t valid = 0;
     size_t i;
     int rc, index, j;
@@ -96,22 +101,20 @@ int bl_trust_verify(const bl_trust_metadata *md, const bl_trust_keyring *keys, c
         return rc;
     for (i = 0; keys && i < md->signature_count && valid < BL_TRUST_MAX_KEYS; i++) {
         const bl_trust_signature *s = &md->signatures[i];
-        const bl_trust_key *key;
+        const bl_sig_key *key;
         for (index = 0; index < keys->count && strcmp(keys->key[index].keyid, s->keyid) != 0; index++)
             ;
         if (index == keys->count || !role_has(role, index))
             continue; /* unknown key ids, and keys of other roles, are ignored */
-        key = &keys->key[index];
-        if (!key->usable || !s->well_formed)
-            continue; /* a scheme we do not verify: the signature simply does not count */
-        if (crypto_sign_verify_detached(s->sig, (const unsigned char *)md->signed_canonical, md->signed_len,
-                                        key->public_key) != 0)
+        key = &keys->key[index].key;
+        /* a scheme we do not verify, a malformed signature, a wrong one: it simply does not count */
+        if (!bl_sig_verify(key, s->sig, s->len, md->signed_canonical, md->signed_len))
             continue;
         /* One key listed under two key ids still counts once. */
-        for (j = 0; j < (int)valid && sodium_memcmp(counted[j], key->public_key, BL_TRUST_PUBLIC_KEY_BYTES) != 0; j++)
+        for (j = 0; j < (int)valid && !bl_sig_key_equal(counted[j], key); j++)
             ;
         if (j == (int)valid)
-            counted[valid++] = key->public_key;
+            counted[valid++] = key;
     }
     if (valid < role->threshold)
         return bl_error_set(err, BL_ESIGNATURE, "%s: %llu of %llu required signatures by %s", what,

@@ -8,8 +8,8 @@
 #include <zlib.h>
 
 #include "delta/delta.h"
+#include "digest.h"
 #include "pipe.h"
-#include "start/sha256.h"
 #include "tarball.h"
 
 #define CHUNK (256 * 1024)
@@ -20,11 +20,22 @@ typedef struct {
     FILE *in, *tar;
     z_stream z;
     int z_ready, finished, members;
-    bl_sha256 hash;
+    bl_digest_state *hash;
     uint64_t size;
     const bl_unpack_options *opt; /* its max_bytes caps the tar too */
     unsigned char in_buf[CHUNK], out_buf[CHUNK];
 } inflater;
+
+/* The tar's size (counted by the caller, which caps it) and SHA-256; the
+ * state is ended and *hash cleared. */
+static void end_digest(bl_digest_state **hash, uint64_t size, bl_tar_digest *digest)
+{
+    bl_digest d;
+    bl_digest_end(*hash, &d);
+    *hash = NULL;
+    digest->size = size;
+    memcpy(digest->sha256, d.sha256, sizeof digest->sha256);
+}
 
 /* bl_unpack_read_fn: the next chunk of the decompressed tar, which is also
  * appended to the cached tar and hashed. */
@@ -78,7 +89,7 @@ static long long next_chunk(void *ctx, const void **buf, bl_error *err)
                 bl_error_set(err, BL_ENOSPC, "cannot write the cached tar (disk full?)");
                 return -1;
             }
-            bl_sha256_update(&f->hash, f->out_buf, n);
+            bl_digest_add(f->hash, f->out_buf, n);
             f->size += n;
             *buf = f->out_buf;
             return (long long)n;
@@ -94,7 +105,8 @@ int bl_apply_archive(const char *archive_gz, const char *tar_path, const char *d
 
     if (!f)
         return bl_error_set(err, BL_ENOMEM, "out of memory");
-    bl_sha256_init(&f->hash);
+    if ((rc = bl_digest_begin(0, &f->hash, err)) != BL_OK)
+        goto cleanup;
     f->opt = opt;
     if (!(f->in = fopen(archive_gz, "rb"))) {
         rc = bl_error_set(err, BL_EIO, "cannot open %s", archive_gz);
@@ -124,12 +136,11 @@ int bl_apply_archive(const char *archive_gz, const char *tar_path, const char *d
      * next time, and its digest is checked before it is patched. */
     if (rc == BL_OK && fflush(f->tar) != 0)
         rc = bl_error_set(err, BL_ENOSPC, "cannot write %s (disk full?)", tar_path);
-    if (rc == BL_OK) {
-        digest->size = f->size;
-        bl_sha256_final(&f->hash, digest->sha256);
-    }
+    if (rc == BL_OK)
+        end_digest(&f->hash, f->size, digest);
 
 cleanup:
+    bl_digest_free(f->hash);
     if (f->z_ready)
         inflateEnd(&f->z);
     if (f->in)
@@ -179,7 +190,7 @@ typedef struct {
     bl_pipe *pipe;
     uv_file tar;
     const char *tar_path;
-    bl_sha256 hash;
+    bl_digest_state *hash;
     uint64_t size, total;
     bl_progress *progress;
 } patch_reader;
@@ -212,7 +223,7 @@ static long long next_patched(void *ctx, const void **buf, bl_error *err)
     if ((n = bl_pipe_read(r->pipe, buf, err)) > 0) {
         if (write_tar(r, *buf, (size_t)n, err) != BL_OK)
             return -1;
-        bl_sha256_update(&r->hash, *buf, (size_t)n);
+        bl_digest_add(r->hash, *buf, (size_t)n);
         r->size += (uint64_t)n;
         bl_progress_bytes(r->progress, r->size, r->total);
     }
@@ -259,9 +270,9 @@ int bl_apply_patch(const char *old_tar, const char *patch, uint64_t tar_size, co
     r.tar_path = tar_path;
     r.progress = opt ? opt->progress : NULL;
     r.total = tar_size;
-    bl_sha256_init(&r.hash);
-    if ((rc = open_patch(patch, tar_size, &patch_file, &patch_src, err)) != BL_OK)
-        return rc;
+    if ((rc = open_patch(patch, tar_size, &patch_file, &patch_src, err)) != BL_OK ||
+        (rc = bl_digest_begin(0, &r.hash, err)) != BL_OK)
+        goto cleanup;
     r.tar = uv_fs_open(NULL, &req, tar_path, UV_FS_O_WRONLY | UV_FS_O_CREAT | UV_FS_O_TRUNC, 0644, NULL);
     uv_fs_req_cleanup(&req);
     if (r.tar < 0) {
@@ -292,12 +303,11 @@ int bl_apply_patch(const char *old_tar, const char *patch, uint64_t tar_size, co
     prc = bl_pipe_finish(r.pipe, &producer);
     if (rc == BL_OK && prc != BL_OK)
         rc = bl_error_set(err, prc, "%s", producer.msg);
-    if (rc == BL_OK) {
-        digest->size = r.size;
-        bl_sha256_final(&r.hash, digest->sha256);
-    }
+    if (rc == BL_OK)
+        end_digest(&r.hash, r.size, digest);
 
 cleanup:
+    bl_digest_free(r.hash);
     if (r.tar >= 0) {
         closed = uv_fs_close(NULL, &req, r.tar, NULL);
         uv_fs_req_cleanup(&req);
@@ -322,7 +332,7 @@ static int rebuild_write(void *ctx, const void *buf, size_t len, bl_error *err)
                             (unsigned long long)s->max_size);
     if (write_tar(&s->out, (const char *)buf, len, err) != BL_OK)
         return err->code;
-    bl_sha256_update(&s->out.hash, buf, len);
+    bl_digest_add(s->out.hash, buf, len);
     s->out.size += len;
     return BL_OK;
 }
@@ -337,19 +347,21 @@ int bl_apply_rebuild_tar(const char *version_dir, const char *leave_out, uint64_
     memset(&s, 0, sizeof s);
     s.out.tar_path = tar_path;
     s.max_size = max_size;
-    bl_sha256_init(&s.out.hash);
+    if ((rc = bl_digest_begin(0, &s.out.hash, err)) != BL_OK)
+        return rc;
     s.out.tar = uv_fs_open(NULL, &req, tar_path, UV_FS_O_WRONLY | UV_FS_O_CREAT | UV_FS_O_TRUNC, 0644, NULL);
     uv_fs_req_cleanup(&req);
-    if (s.out.tar < 0)
+    if (s.out.tar < 0) {
+        bl_digest_free(s.out.hash);
         return bl_error_sys(err, s.out.tar, "cannot create %s", tar_path);
+    }
     rc = bl_tarball_write(version_dir, leave_out, rebuild_write, &s, NULL, err);
     closed = uv_fs_close(NULL, &req, s.out.tar, NULL);
     uv_fs_req_cleanup(&req);
     if (closed < 0 && rc == BL_OK)
         rc = bl_error_sys(err, closed, "cannot write %s", tar_path);
-    if (rc == BL_OK) {
-        digest->size = s.out.size;
-        bl_sha256_final(&s.out.hash, digest->sha256);
-    }
+    if (rc == BL_OK)
+        end_digest(&s.out.hash, s.out.size, digest);
+    bl_digest_free(s.out.hash);
     return rc;
 }

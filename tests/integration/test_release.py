@@ -771,22 +771,43 @@ class ReleaseTest(unittest.TestCase):
         probe = subprocess.run([python, "-c", "import securesystemslib"], capture_output=True)
         if probe.returncode != 0:
             self.skipTest("python3-securesystemslib is not installed (scripts/deps.sh installs it)")
-        self.pub.init("--role-keys", "targets=2")
-        self.pub.add("1.0.0")
-        self.pub.add("1.1.0", "--rollout", "25")
-        md = os.path.join(self.pub.repo, "metadata")
-        files = [os.path.join(md, n) for n in ("root.json", "targets.json", "snapshot.json", "timestamp.json")]
-        r = subprocess.run([python, "-c", checker, files[0], *files], capture_output=True, text=True)
-        self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertEqual(int(r.stdout), 5)  # root 1, targets 2, snapshot 1, timestamp 1
-        # and a signature over anything else is refused by it too
-        doc = load(files[1])
-        doc["signed"]["version"] += 1
-        bad = os.path.join(self.pub.dir, "bad.json")
-        with open(bad, "w") as f:
-            json.dump(doc, f)
-        r = subprocess.run([python, "-c", checker, files[0], bad], capture_output=True, text=True)
-        self.assertNotEqual(r.returncode, 0)
+        # each key type init makes, and a repository holding both (a key of
+        # the other type added to targets, the snapshot key rotated to it)
+        for key_type, other in (("ed25519", "ecdsa"), ("ecdsa", "ed25519")):
+            with self.subTest(key_type=key_type):
+                pub = Publisher()
+                self.addCleanup(pub.cleanup)
+                r = pub.init("--key-type", key_type, "--role-keys", "targets=2")
+                self.assertIn(f"targets   1 of 2 {key_type} keys", r.stdout)
+                pub.add("1.0.0")
+                pub.add("1.1.0", "--rollout", "25")
+                md = os.path.join(pub.repo, "metadata")
+                files = [os.path.join(md, n) for n in ("root.json", "targets.json", "snapshot.json", "timestamp.json")]
+                root = load(files[0])["signed"]
+                self.assertEqual({k["keytype"] for k in root["keys"].values()}, {key_type})
+                r = subprocess.run([python, "-c", checker, files[0], *files], capture_output=True, text=True)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assertEqual(int(r.stdout), 5)  # root 1, targets 2, snapshot 1, timestamp 1
+                # and a signature over anything else is refused by it too
+                doc = load(files[1])
+                doc["signed"]["version"] += 1
+                bad = os.path.join(pub.dir, "bad.json")
+                with open(bad, "w") as f:
+                    json.dump(doc, f)
+                r = subprocess.run([python, "-c", checker, files[0], bad], capture_output=True, text=True)
+                self.assertNotEqual(r.returncode, 0)
+                pub.run("keys", "add", "targets", "--key-type", other)
+                pub.run("keys", "rotate", "snapshot", "--key-type", other)
+                pub.add("1.2.0")
+                root = load(files[0])["signed"]
+                self.assertEqual(sorted(root["keys"][i]["keytype"] for i in root["roles"]["targets"]["keyids"]),
+                                 sorted([key_type, key_type, other]))
+                self.assertEqual([root["keys"][i]["keytype"] for i in root["roles"]["snapshot"]["keyids"]], [other])
+                r = subprocess.run([python, "-c", checker, files[0], os.path.join(md, f"{root['version']}.root.json"),
+                                    *files[1:]], capture_output=True, text=True)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                # 3.root.json by the root key; targets 3, snapshot 1, timestamp 1
+                self.assertEqual(int(r.stdout), 6)
 
 
 class InstalledToolTest(unittest.TestCase):

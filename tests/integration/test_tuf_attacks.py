@@ -295,8 +295,12 @@ class MixAndMatch(TufCase):
     def test_an_old_snapshot_with_a_new_timestamp(self):
         old = self.edit.raw("snapshot.json")
         self.pub.add("1.1.0", data_size=16 * 1024)
-        self.edit.write("snapshot.json", old)
-        self.assertEqual(len(old), len(self.edit.raw("snapshot.json")))  # so the hash is what tells them apart
+        # the old snapshot as the new one's length, so the hash is what tells
+        # them apart (ECDSA signatures vary in length): compact JSON, padded
+        new_length = len(self.edit.raw("snapshot.json"))
+        old = json.dumps(json.loads(old), separators=(",", ":")).encode()
+        self.assertLess(len(old), new_length)
+        self.edit.write("snapshot.json", old + b" " * (new_length - len(old)))
         self.refresh_refused("bomiot-tuf refresh: snapshot: sha256 does not match trusted metadata", updated=["timestamp"])
 
     def test_old_targets_with_a_new_snapshot(self):
@@ -450,8 +454,9 @@ class ConsistentSnapshots(TufCase):
 
 
 class KeyOddities(TufCase):
-    """Issue 4: keys of schemes we do not verify count as not valid, never a
-    parse failure; duplicate keyids count once."""
+    """Issue 4: keys we cannot verify (a scheme not in launcher/tuf/signature.h's
+    table, or a key malformed for its scheme, as these ECDSA keys are) count
+    as not valid, never a parse failure; duplicate keyids count once."""
 
     def next_root(self, change):
         """2.root.json: 1.root.json changed by change(signed), signed by the root key."""
@@ -461,7 +466,7 @@ class KeyOddities(TufCase):
         self.edit.write("2.root.json", sign(doc, self.edit.role_keys("root")))
         return doc
 
-    def test_an_ecdsa_key_and_its_signature_are_ignored(self):
+    def test_a_malformed_ecdsa_key_and_its_signature_are_ignored(self):
         ecdsa = {"keytype": "ecdsa", "scheme": "ecdsa-sha2-nistp256",
                  "keyval": {"public": "-----BEGIN PUBLIC KEY-----\nMFkw...\n-----END PUBLIC KEY-----\n"}}
         ecdsa_id = hashlib.sha256(json.dumps(ecdsa, sort_keys=True).encode()).hexdigest()
@@ -476,7 +481,7 @@ class KeyOddities(TufCase):
         self.refresh_ok()
         self.assertEqual(self.client.trusted()["root.json"], self.edit.raw("2.root.json"))
 
-    def test_an_ecdsa_signature_does_not_reach_a_threshold(self):
+    def test_a_malformed_ecdsa_key_does_not_reach_a_threshold(self):
         ecdsa = {"keytype": "ecdsa", "scheme": "ecdsa-sha2-nistp256", "keyval": {"public": "04" + "11" * 64}}
         ecdsa_id = "ab" * 32
 
@@ -711,8 +716,20 @@ class Delegations(TufCase):
 
     def test_a_role_name_that_needs_encoding(self):
         # TUF 5.6.7: ROLENAME in the URL and in the metadata folder is URL-encoded
+        self.role_named("team a/b", "team%20a%2Fb.json")
+
+    def test_a_role_name_with_a_leading_dot(self):
+        # any name unique among the delegations is valid TUF (the conformance
+        # suite's ../delegatedrole); encoded, it stays one file in the metadata folder
+        outside = set(os.listdir(self.client.dir))
+        self.role_named("../team", "..%2Fteam.json")
+        self.assertEqual(set(os.listdir(self.client.dir)), outside | {"metadata", "targets"})
+        self.role_named("..", "...json")
+
+    def role_named(self, name, encoded):
+        """A delegation named name, listing team/g.bin, published as encoded
+        and fetched from there into the metadata folder under that name."""
         key = Key()
-        name = "team a/b"
         targets = self.edit.load("targets")
         targets["signed"]["delegations"]["keys"][key.keyid] = key.metadata()
         targets["signed"]["delegations"]["roles"].insert(0, {
@@ -723,7 +740,6 @@ class Delegations(TufCase):
             f.write(plugin_bytes(path))
         role = delegated_role(name, 1, in_days(30), {path: target_entry(plugin_bytes(path))})
         self.edit.republish(targets=targets)
-        encoded = "team%20a%2Fb.json"
         sign(role, [key])
         self.edit.write(encoded, role)
         snapshot = self.edit.load("snapshot")
@@ -739,6 +755,26 @@ class Delegations(TufCase):
         self.downloaded(path)
         self.assertIn(f"/metadata/{encoded}", self.log())
         self.assertEqual(self.client.trusted()[encoded], self.edit.raw(encoded))
+
+    def test_several_targets_in_order_after_one_refresh(self):
+        # the contract: --target-name repeated, one updater, exit 1 if any fails
+        r = self.client.download(["plugins/a.bin", "misc/e.bin"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.metadata_requests(), ["2.root.json", "timestamp.json", "snapshot.json", "targets.json",
+                                                    "plugins.json", "fallback.json"])
+        self.assertEqual([p for p in self.log() if "/targets/" in p], ["/targets/plugins/a.bin", "/targets/misc/e.bin"])
+        self.assertEqual(sorted(os.listdir(self.client.targets)),
+                         sorted(self.client.local_name(p) for p in ["plugins/a.bin", "misc/e.bin"]))
+
+    def test_several_targets_stop_at_the_first_that_fails(self):
+        # a missing target after an existing one: exit 1 (before, only the last name counted)
+        self.refused(self.client.download(["plugins/a.bin", "misc/none.bin"]),
+                     "bomiot-tuf download: target misc/none.bin is not listed by any trusted targets role")
+        self.assertEqual(os.listdir(self.client.targets), [self.client.local_name("plugins/a.bin")])
+        self.clear_log()
+        self.refused(self.client.download(["misc/none.bin", "misc/e.bin"]),
+                     "bomiot-tuf download: target misc/none.bin is not listed by any trusted targets role")
+        self.assertEqual([p for p in self.log() if "/targets/" in p], [])
 
     def test_an_expired_delegated_role(self):
         doc, keys = self.roles["plugins"]
@@ -965,6 +1001,16 @@ class LauncherOutcome(unittest.TestCase):
         self.assertLess(time.monotonic() - start, 30)
         self.assert_still_on_1_0()
 
+
+# Issue 22: the attacks again on a repository whose keys are ECDSA P-256
+# (bomiot-release init --key-type ecdsa), as tuf-on-ci and sigstore sign:
+# every case whose outcome rests on signatures, with the same expectations.
+# (Endless data and slow retrieval do not depend on the keys.)
+for _case in (TamperedMetadata, WrongKey, BelowThreshold, Expired, ExpiredRoot, Rollback, MixAndMatch,
+              TargetMismatch, RootRotation, ConsistentSnapshots, KeyOddities, ConsistentDelegations, KeyChanges,
+              Delegations, MalformedJson, UnsafeTargetNames, RequestOrder):
+    globals()[f"{_case.__name__}Ecdsa"] = type(f"{_case.__name__}Ecdsa", (_case,), {"key_type": "ecdsa"})
+del _case
 
 if __name__ == "__main__":
     unittest.main()

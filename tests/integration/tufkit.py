@@ -6,7 +6,8 @@ keys made here), so a test can hand-craft what bomiot-release never writes:
 delegations, unsafe target names, tampered or replayed files.
 
 Signing goes through libsodium with ctypes (the library the build already
-needs), canonical JSON is securesystemslib's form written out here, so the
+needs) and, for ECDSA keys, the openssl command (scripts/deps.sh installs
+it); canonical JSON is securesystemslib's form written out here, so the
 tests need nothing beyond python3."""
 import ctypes
 import ctypes.util
@@ -78,6 +79,43 @@ class Key:
         return sig.raw.hex()
 
 
+class EcdsaKey:
+    """An ECDSA P-256 key (scheme ecdsa-sha2-nistp256) in PEM, signing
+    through the openssl command: DER over SHA-256, as securesystemslib does."""
+
+    def __init__(self, private_pem=None, public_pem=None):
+        self.private_pem = private_pem or openssl("genpkey", "-algorithm", "EC", "-pkeyopt",
+                                                  "ec_paramgen_curve:P-256")
+        self.public = public_pem or openssl("pkey", "-pubout", stdin=self.private_pem).decode()
+        self.keyid = hashlib.sha256(canonical(self.metadata())).hexdigest()
+
+    @classmethod
+    def from_file(cls, path):
+        with open(path) as f:
+            keyval = json.load(f)["keyval"]
+        return cls(keyval["private"].encode(), keyval["public"])
+
+    def metadata(self):
+        return {"keytype": "ecdsa", "scheme": "ecdsa-sha2-nistp256", "keyval": {"public": self.public}}
+
+    def sign(self, message):
+        with tempfile.NamedTemporaryFile(suffix=".pem") as key:
+            key.write(self.private_pem)
+            key.flush()
+            return openssl("dgst", "-sha256", "-sign", key.name, stdin=message).hex()
+
+
+def openssl(*args, stdin=None):
+    return subprocess.run(["openssl", *args], input=stdin, capture_output=True, check=True).stdout
+
+
+def key_from_file(path):
+    """The keystore key in path (a bomiot-release key file), of its type."""
+    with open(path) as f:
+        keytype = json.load(f)["keytype"]
+    return (EcdsaKey if keytype == "ecdsa" else Key).from_file(path)
+
+
 def sign(doc, keys):
     """Replaces doc's signatures by those of keys over canonical(doc["signed"])."""
     message = canonical(doc["signed"])
@@ -108,7 +146,7 @@ class Editor:
         for name in os.listdir(self.pub.keys):
             keyid = name[:-4].rsplit("-", 1)[-1]  # <role>-<keyid>.key
             if name.endswith(".key") and keyid not in self.keys:
-                k = Key.from_file(os.path.join(self.pub.keys, name))
+                k = key_from_file(os.path.join(self.pub.keys, name))
                 assert k.keyid == keyid, "key ids are sha256 of the key's canonical JSON"
                 self.keys[k.keyid] = k
 
@@ -203,7 +241,10 @@ class Client:
         return self.run("--metadata-url", metadata_url or self.metadata_url, "refresh", timeout=timeout)
 
     def download(self, name, metadata_url=None, targets_url=None, timeout=120):
-        return self.run("--metadata-url", metadata_url or self.metadata_url, "--target-name", name,
+        """name: a target path, or a list of them (one --target-name each, in order)."""
+        names = [name] if isinstance(name, str) else name
+        return self.run("--metadata-url", metadata_url or self.metadata_url,
+                        *[arg for n in names for arg in ("--target-name", n)],
                         "--target-base-url", targets_url or self.targets_url, "--target-dir", self.targets,
                         "download", timeout=timeout)
 
@@ -225,14 +266,15 @@ class Client:
 
 
 class ServedRepositoryCase(unittest.TestCase):
-    """A repository made by bomiot-release (init with init_args, nothing
-    published yet), a server over it that logs requests, and a client
-    initialised with the repository's 1.root.json."""
+    """A repository made by bomiot-release (init with init_args and keys of
+    key_type, nothing published yet), a server over it that logs requests,
+    and a client initialised with the repository's 1.root.json."""
     init_args = ()
+    key_type = "ed25519"
 
     def setUp(self):
         self.pub = Publisher()
-        self.pub.init(*self.init_args)
+        self.pub.init("--key-type", self.key_type, *self.init_args)
         self.requests = os.path.join(self.pub.dir, "requests.log")
         self.server = TestServer(self.pub.repo, log=self.requests)
         self.client = Client(f"{self.server.url}/metadata", f"{self.server.url}/targets")
