@@ -157,7 +157,7 @@ void bl_config_defaults(bl_config *cfg)
     snprintf(cfg->trial_exit_codes, sizeof cfg->trial_exit_codes, "any");
     cfg->rerun_after_rollback = 1;
     snprintf(cfg->channel, sizeof cfg->channel, "stable");
-    cfg->check_seconds = 5;
+    cfg->check_seconds = 1; /* README: "The time box at launch", why 1 s */
     cfg->download_seconds = 30;
     cfg->update_at_launch = 1;
     cfg->splash = 1;

@@ -195,6 +195,10 @@ static void report_update(launch_context *l, const launch_update *u, int closed_
     int failures = count_update_failure(l, u->rc);
     if (u->rc != BL_OK) {
         log_failure(l, u, c);
+        /* A server too slow for the launch's budget: the app starts now and
+         * the check goes on in the background (main.c), staging for the
+         * next start. */
+        l->download_deferred = u->res.check_cut;
         if (bl_splash_error_sentence(u->rc, u->err.msg, failures, l->state.current, sentence, sizeof sentence)) {
             bl_progress_error(l->progress, sentence);
             splash_for_error(l, closed_by_user);

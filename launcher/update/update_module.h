@@ -35,6 +35,8 @@ typedef struct {
 typedef struct {
     int installed;                      /* versions/<version> is complete and new */
     int deferred;                       /* version's download ran out of download_deadline */
+    int check_cut;                      /* the check ran out of check_deadline (an error): the
+                                         * background takes it up soon */
     char version[BL_VERSION_MAX_TEXT];  /* the chosen release, "" if none */
     char why[320];                      /* the decision, for the log */
 } bl_update_result;

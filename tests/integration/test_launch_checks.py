@@ -6,8 +6,11 @@ interval after a success asks the server nothing (its request log stays
 empty), a staged version is still switched to, a failure is retried after a
 back-off rather than at every start, and a record from the future (a clock
 set back) is due at once. Offline quiet: a failed check goes to the log,
-not to the app's stderr."""
+not to the app's stderr. The budget: a server that stalls does not hold the
+app past check_seconds, and the check goes on in the background."""
 import os
+import signal
+import subprocess
 import sys
 import time
 import unittest
@@ -175,6 +178,68 @@ class OfflineQuietTest(LauncherCase):
         self.assertIn("2027-01-15T08:00:00Z", r.stderr.decode())
         r = self.start(update_url="http://127.0.0.1:9", update_interval=0)
         self.assertEqual(r.stderr, b"")
+
+    def test_a_captive_portal_is_a_quiet_network_failure(self):
+        """Every URL answers 200 and an HTML page: a network failure, not a
+        corrupt repository (no splash sentence, nothing on stderr)."""
+        r = self.start(update_url=self.server.url + "/_fault/portal", update_interval=0)
+        self.assertEqual(r.stderr, b"")
+        self.assertEqual(self.started(), ["1.0.0"])
+        self.assertIn("the server answered with an HTML page", self.root.log())
+
+
+def wait_for(predicate, timeout, what):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+class BudgetTest(LauncherCase):
+    """A launch waits on a server that stalls no longer than check_seconds;
+    the check goes on in the background while the app runs (supervise mode)
+    and stages the release for the next start."""
+
+    def tearDown(self):
+        if getattr(self, "proc", None):
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
+            self.proc.stderr.close()
+        super().tearDown()
+
+    def test_a_stalled_server_does_not_hold_the_app_and_the_check_finishes_in_the_background(self):
+        self.pub.add("1.1.0")
+        # The first request (the launch's) is held until the server stops;
+        # the background's are answered.
+        self.root.write_config({"update_url": self.server.url + "/_fault/stall/1", "check_seconds": 1,
+                                "healthy_seconds": 1})
+        env = {k: v for k, v in os.environ.items() if not k.startswith("BOMIOT_")}
+        self.proc = subprocess.Popen([self.root.launcher, f"--report={self.report}", "--wait-signal"], env=env,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        wait_for(lambda: os.path.exists(self.report) and "ready" in parse_report(self.report)["lines"], 30,
+                 "the app to start")
+        # The app runs 1.0.0 while the launch's request is still held.
+        self.assertEqual(self.started(), ["1.0.0"])
+        with open(self.requests) as f:
+            self.assertEqual(len(f.read().splitlines()), 1, "only the held request so far")
+        self.assertRegex(self.root.log(), r"WARN +update: .*the time box ran out; starting the installed version")
+        ready = self.root.p("cache", "update-ready")
+        wait_for(lambda: os.path.exists(ready), 60, "the background to stage 1.1.0")
+        self.assertIn("the update at launch goes on in 5 s", self.root.log())
+        self.proc.send_signal(signal.SIGTERM)
+        self.assertEqual(self.proc.wait(timeout=30), 42)
+        self.assertEqual(self.proc.stderr.read(), b"")
+        state = self.root.read_state()
+        self.assertEqual((state["current"], state["pending"]), ("1.0.0", "1.1.0"))
+        self.assertEqual(self.read_record()[1], 0, "the background's check succeeded")
+        # The next start switches, asking nothing (the check was made).
+        self.requested()
+        self.start(update_url=self.server.url)
+        self.assertEqual(self.started(), ["1.1.0"])
+        self.assertEqual(self.requested(), [])
 
 
 if __name__ == "__main__":

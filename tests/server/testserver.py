@@ -17,6 +17,8 @@ repository and every kind of bad one:
   /_fault/reset/N/...       send N bytes of the file, then reset the connection
   /_fault/redirect-loop/... 302 to itself
   /_fault/hold/...          accept, read the request, send nothing (until the test ends)
+  /_fault/stall/N/...       the first N requests under it held like hold, then the files
+  /_fault/portal/...        200 and an HTML page for every path (a captive portal)
   /_fault/only/NAME/KIND/[ARG/]...  fault KIND (with its ARG) only for a file named
                             NAME, every other file served as is (one bad file in a
                             good repository: an endless timestamp.json, a slow target)
@@ -32,7 +34,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 COUNTS = {}
-FAULT_ARGS = {"flaky": 1, "slow": 1, "reset": 1}  # faults with an argument before the path
+FAULT_ARGS = {"flaky": 1, "slow": 1, "reset": 1, "stall": 1}  # faults with an argument before the path
 LOCK = threading.Lock()
 
 
@@ -138,6 +140,13 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_plain(302, b"", [("Location", self.path)])
         if kind == "hold":
             time.sleep(3600)
+        if kind == "stall":
+            if self.count(("stall",)) <= int(rest[0]):
+                time.sleep(3600)
+            return self.serve("/" + "/".join(rest[1:]))
+        if kind == "portal":
+            return self.send_plain(200, b"<html><body>Log in to the hotel's Wi-Fi</body></html>",
+                                   [("Content-Type", "text/html; charset=utf-8")])
         return self.send_plain(400, b"unknown fault")
 
     def read(self, path):
