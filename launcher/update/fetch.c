@@ -47,6 +47,34 @@ void bl_fetch_global_cleanup(void)
     curl_global_cleanup();
 }
 
+struct bl_fetch_session {
+    CURLSH *share;
+};
+
+int bl_fetch_session_new(bl_fetch_session **out, bl_error *err)
+{
+    bl_fetch_session *session = calloc(1, sizeof *session);
+    *out = NULL;
+    if (!session || !(session->share = curl_share_init())) {
+        free(session);
+        return bl_error_set(err, BL_ENOMEM, "out of memory");
+    }
+    /* No lock callbacks: a session is used by one thread at a time. */
+    curl_share_setopt(session->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+    curl_share_setopt(session->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+    curl_share_setopt(session->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+    *out = session;
+    return BL_OK;
+}
+
+void bl_fetch_session_free(bl_fetch_session *session)
+{
+    if (!session)
+        return;
+    curl_share_cleanup(session->share);
+    free(session);
+}
+
 void bl_fetch_defaults(bl_fetch_options *opt)
 {
     memset(opt, 0, sizeof *opt);
@@ -141,6 +169,8 @@ static CURL *new_handle(const bl_fetch_options *opt, const char *url, sink *s, c
         return NULL;
     s->curl = curl;
     curl_easy_setopt(curl, CURLOPT_URL, url);
+    if (opt->session)
+        curl_easy_setopt(curl, CURLOPT_SHARE, opt->session->share);
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https,file");
     curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);

@@ -18,7 +18,14 @@
 #include "base/error.h"
 #include "start/progress.h"
 
+/* Transfers made through one session share their connections (libcurl's
+ * connection cache), TLS sessions and DNS answers: a check and its
+ * downloads take one connection and one handshake, not one per file (and
+ * HTTP/2 where the server offers it). For one thread at a time. */
+typedef struct bl_fetch_session bl_fetch_session;
+
 typedef struct {
+    bl_fetch_session *session;   /* optional: reuse its connection */
     const char *ca_file;         /* extra trust anchor for https; NULL: the system's */
     long connect_timeout_ms;     /* 0: 10 s */
     long min_bytes_per_second;   /* slower than this ... */
@@ -36,6 +43,10 @@ int bl_fetch_global_init(bl_error *err);
 void bl_fetch_global_cleanup(void);
 
 void bl_fetch_defaults(bl_fetch_options *opt);
+
+int bl_fetch_session_new(bl_fetch_session **out, bl_error *err);
+/* Closes its connections. NULL is fine. */
+void bl_fetch_session_free(bl_fetch_session *session);
 
 /* GETs url into a NUL-terminated buffer the caller frees. More than max bytes
  * is BL_ELENGTH; HTTP 404/403 (or a missing file://) is BL_ENOTFOUND, which a

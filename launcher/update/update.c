@@ -77,6 +77,9 @@ static int setup(update_job *u, bl_error *err)
     if ((rc = bl_fs_mkdir_p(l->downloads_dir, err)) != BL_OK || (rc = bl_fs_mkdir_p(l->tars_dir, err)) != BL_OK)
         return rc;
     bl_fetch_defaults(&u->fetch);
+    /* One connection for the whole update: metadata and downloads. */
+    if ((rc = bl_fetch_session_new(&u->fetch.session, err)) != BL_OK)
+        return rc;
     if (u->req->cfg->ca_file[0]) {
         if ((rc = bl_layout_resolve(l, u->req->cfg->ca_file, u->ca_file, sizeof u->ca_file, err)) != BL_OK)
             return rc;
@@ -604,6 +607,7 @@ int bl_update_run(const bl_update_request *req, bl_update_result *res, bl_error 
 
 cleanup:
     bl_trust_free(u->trust);
+    bl_fetch_session_free(u->fetch.session);
     free(u);
     return rc;
 }

@@ -242,5 +242,27 @@ class BudgetTest(LauncherCase):
         self.assertEqual(self.requested(), [])
 
 
+class ConnectionTest(LauncherCase):
+    """One connection per check (issue 23): the metadata requests and the
+    downloads of one update reuse one connection, so a TLS check costs one
+    handshake, not one per file."""
+
+    def setUp(self):
+        super().setUp()
+        self.server.stop()
+        self.connections = os.path.join(self.pub.dir, "connections.log")
+        self.server = TestServer(self.pub.repo, log=self.requests, connections=self.connections)
+
+    def test_a_check_with_a_download_uses_one_connection(self):
+        self.pub.add("1.1.0")
+        self.start()
+        self.assertEqual(self.started(), ["1.1.0"])
+        requests = self.requested()
+        self.assertGreaterEqual(len(requests), 5, requests)  # root 404, timestamp, snapshot, targets, the patch
+        self.assertTrue(any("/targets/" in r for r in requests), requests)
+        with open(self.connections) as f:
+            self.assertEqual(len(f.read().splitlines()), 1, requests)
+
+
 if __name__ == "__main__":
     unittest.main()

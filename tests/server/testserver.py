@@ -3,7 +3,7 @@
 """A static HTTP server for the tests, on 127.0.0.1, with Range support and
 injectable faults. It prints its port on the first line of stdout.
 
-  testserver.py ROOT [--port N] [--log FILE]
+  testserver.py ROOT [--port N] [--log FILE] [--connections FILE]
 
 Faults are chosen per request by a path prefix, so one server serves a good
 repository and every kind of bad one:
@@ -24,6 +24,8 @@ repository and every kind of bad one:
                             good repository: an endless timestamp.json, a slow target)
 Every request is appended to --log as "METHOD PATH RANGE" lines, so tests can
 assert the order of requests (TUF clients must fetch in the spec's order).
+Every connection accepted is appended to --connections as one line, so tests
+can count connections per check.
 """
 import argparse
 import os
@@ -42,6 +44,13 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     root = "."
     log_file = None
+    connections_file = None
+
+    def setup(self):
+        super().setup()
+        if self.connections_file:
+            with LOCK, open(self.connections_file, "a") as f:
+                f.write(f"{self.client_address[0]}:{self.client_address[1]}\n")
 
     def log_message(self, fmt, *args):  # quiet
         pass
@@ -202,9 +211,11 @@ def main():
     ap.add_argument("root")
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--log")
+    ap.add_argument("--connections")
     args = ap.parse_args()
     Handler.root = args.root
     Handler.log_file = args.log
+    Handler.connections_file = args.connections
     server = Server(("127.0.0.1", args.port), Handler)
     print(server.server_address[1], flush=True)
     try:
