@@ -161,12 +161,13 @@ class OfflineQuietTest(LauncherCase):
     once."""
 
     def test_an_offline_start_writes_nothing_on_stderr(self):
-        for url in ("http://127.0.0.1:9", "http://no-such-host.invalid"):
-            with self.subTest(url=url):
-                r = self.start(update_url=url, update_interval=0)
-                self.assertEqual(r.stderr, b"")
-                self.assertEqual(self.started(), ["1.0.0"])
-                self.assertRegex(self.root.log(), r"WARN +update: .*; starting the installed version 1\.0\.0")
+        # (a name that does not resolve is the same failure; not asked here,
+        # where the query would leave the machine: bench/launch-net asks it
+        # from a namespace of its own)
+        r = self.start(update_url="http://127.0.0.1:9", update_interval=0)
+        self.assertEqual(r.stderr, b"")
+        self.assertEqual(self.started(), ["1.0.0"])
+        self.assertRegex(self.root.log(), r"WARN +update: .*; starting the installed version 1\.0\.0")
 
     def test_the_24th_failure_in_a_row_is_said_once_on_stderr(self):
         os.makedirs(self.root.p("cache"), exist_ok=True)

@@ -3,7 +3,7 @@
 """A static HTTP server for the tests, on 127.0.0.1, with Range support and
 injectable faults. It prints its port on the first line of stdout.
 
-  testserver.py ROOT [--port N] [--log FILE] [--connections FILE]
+  testserver.py ROOT [--port N] [--log FILE] [--connections FILE] [--tls CERT KEY]
 
 Faults are chosen per request by a path prefix, so one server serves a good
 repository and every kind of bad one:
@@ -25,7 +25,7 @@ repository and every kind of bad one:
 Every request is appended to --log as "METHOD PATH RANGE" lines, so tests can
 assert the order of requests (TUF clients must fetch in the spec's order).
 Every connection accepted is appended to --connections as one line, so tests
-can count connections per check.
+can count connections per check. With --tls it speaks https (bench/launch-net).
 """
 import argparse
 import os
@@ -212,11 +212,17 @@ def main():
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--log")
     ap.add_argument("--connections")
+    ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
     args = ap.parse_args()
     Handler.root = args.root
     Handler.log_file = args.log
     Handler.connections_file = args.connections
     server = Server(("127.0.0.1", args.port), Handler)
+    if args.tls:
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(*args.tls)
+        server.socket = ctx.wrap_socket(server.socket, server_side=True)
     print(server.server_address[1], flush=True)
     try:
         server.serve_forever()
