@@ -15,8 +15,9 @@
 
 /* bl_background_options, bl_background: update_module.h. */
 
-/* The first check after a start whose download at launch ran out of its
- * time box (check_soon): the app has had its start, and the version the
+/* The first check after a start whose update at launch ran out of its
+ * time box (check_soon: a download, or the check itself), or when one is
+ * due already (start/checks.h): the app has had its start, and what the
  * launch wanted is staged while it runs. */
 #define BL_BACKGROUND_SOON_MS 5000
 

@@ -51,7 +51,8 @@ typedef struct {
     bl_state *state;                 /* the launcher's; changed only on the loop thread */
     void (*save_state)(void *ctx);   /* persists *state */
     void *save_ctx;
-    int check_soon;                  /* a download at launch was deferred: the first check comes
+    int check_soon;                  /* the update at launch ran out of its time box (a download
+                                      * deferred, or the check cut short): the first check comes
                                       * soon (background.h), not an interval after the start */
 } bl_background_options;
 
