@@ -262,7 +262,25 @@ def splash_tables(rec):
             f"| {spawn[0]:.1f} / {spawn[1]:.1f} | {main:.1f} | {launch} |"]
 
 
-FORMATS = {"delta": delta_tables, "launch": launch_tables, "update": update_tables, "splash": splash_tables}
+# --- launch-net: bench/launch-net/run.py -----------------------------------
+
+def launch_net_tables(rec):
+    rows = rec.tsv("starts")
+    direct = next((float(r["p50_ms"]) for r in rows if r["condition"] == "app started directly"), None)
+    out = [f"{rows[0]['runs'] if rows else '?'} starts per condition, no update available; ms from starting "
+           "the launcher to the app's first instruction; requests and connections the server saw per start.",
+           "",
+           "| condition | p50 ms | p95 ms | p50 over direct ms | requests | connections |",
+           "|---|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        over = "-" if direct is None else f"{float(r['p50_ms']) - direct:+.1f}"
+        out.append(f"| {r['condition']} | {float(r['p50_ms']):.1f} | {float(r['p95_ms']):.1f} | {over} | "
+                   f"{r['requests']} | {r['connections']} |")
+    return out
+
+
+FORMATS = {"delta": delta_tables, "launch": launch_tables, "update": update_tables, "splash": splash_tables,
+           "launch-net": launch_net_tables}
 
 
 def block(path):

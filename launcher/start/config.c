@@ -37,7 +37,8 @@ static const key_spec keys[BL_CFG_KEY_COUNT] = {
     {"update_url", "BOMIOT_UPDATE_URL", KIND_STRING, STR(update_url), 0, 0,
      "an http://, https:// or file:// URL", "update repository: http://, https:// or file://"},
     {"update_interval", "BOMIOT_UPDATE_INTERVAL", KIND_INT, NUM(update_interval), 0, 30 * 86400,
-     "seconds from 0 (off) to 2592000", "seconds between checks while the app runs; 0: none"},
+     "seconds from 0 (off) to 2592000",
+     "seconds between update checks, at launch or while the app runs; 0: every launch, none while it runs"},
     {"auto_update", "BOMIOT_AUTO_UPDATE", KIND_BOOL, NUM(auto_update), 0, 0, "true or false",
      "install updates automatically"},
     {"incremental_update", "BOMIOT_INCREMENTAL_UPDATE", KIND_BOOL, NUM(incremental_update), 0, 0,
@@ -156,7 +157,7 @@ void bl_config_defaults(bl_config *cfg)
     snprintf(cfg->trial_exit_codes, sizeof cfg->trial_exit_codes, "any");
     cfg->rerun_after_rollback = 1;
     snprintf(cfg->channel, sizeof cfg->channel, "stable");
-    cfg->check_seconds = 5;
+    cfg->check_seconds = 1; /* README: "The time box at launch", why 1 s */
     cfg->download_seconds = 30;
     cfg->update_at_launch = 1;
     cfg->splash = 1;

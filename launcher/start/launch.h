@@ -25,7 +25,7 @@ typedef struct {
     bl_background *background;
     bl_progress *progress; /* what the splash shows, fed by the update at launch */
     bl_splash *splash;     /* NULL: no update at launch, headless, or closed */
-    int download_deferred; /* the update at launch ran out of its time box while downloading */
+    int download_deferred; /* the update at launch ran out of its time box: the background goes on soon */
     bl_config cfg;
     bl_state state;
     bl_layout layout;

@@ -8,6 +8,7 @@
 #include <uv.h>
 
 #include "base/fsutil.h"
+#include "checks.h"
 #include "log.h"
 #include "trial.h"
 
@@ -85,6 +86,7 @@ typedef struct {
     bl_update_result res;
     bl_error err;
     int rc;
+    int64_t now; /* UTC seconds at the check's start */
 } launch_update;
 
 static int update_work(void *ctx)
@@ -92,15 +94,13 @@ static int update_work(void *ctx)
     launch_update *u = ctx;
     launch_context *l = u->l;
     bl_update_request req;
-    uv_timeval64_t now;
 
     memset(&req, 0, sizeof req);
-    uv_gettimeofday(&now);
     req.layout = &l->layout;
     req.cfg = &l->cfg;
     req.state = &l->state;
     req.progress = l->progress;
-    req.now = now.tv_sec;
+    req.now = u->now;
     /* The time box: the check gets check_seconds; the downloads end
      * download_seconds after that, plus what the check left unused. */
     req.check_deadline = uv_hrtime() + (uint64_t)l->cfg.check_seconds * 1000000000ull;
@@ -150,12 +150,55 @@ static void splash_for_error(launch_context *l, int closed_by_user)
         bl_log(BL_LOG_WARN, "splash", "%s; continuing without a splash", err.msg);
 }
 
-static void report_update(launch_context *l, const launch_update *u, int closed_by_user)
+/* The check's outcome for cache/last-check (checks.h): a success waits an
+ * interval, a failure a back-off; a download cut by the time box is due
+ * again at once (the background or the next start resumes it). */
+static void note_check(launch_context *l, const launch_update *u, bl_checks *c)
+{
+    bl_checks_load(l->layout.checks_path, c);
+    bl_checks_note(c, u->rc == BL_OK, u->now);
+    if (u->rc == BL_OK && u->res.deferred)
+        c->last = 0;
+}
+
+/* Saved after state.json: a launcher killed between the two has installed
+ * a version it did not switch to, and its next start must check (and find
+ * it installed), not skip the check as done. */
+static void save_check(launch_context *l, const bl_checks *c)
+{
+    bl_error err;
+    if (bl_checks_save(l->layout.checks_path, c, &err) != BL_OK)
+        bl_log(BL_LOG_WARN, "update", "%s", err.msg);
+}
+
+/* Offline is no news: a network failure goes to the log only, not to the
+ * app's stderr at every start; the BL_CHECKS_LOUD_AFTER-th in a row says
+ * so once on stderr too. Other failures (a bad signature, a full disk, a
+ * missing repository) are said as they happen. */
+static void log_failure(launch_context *l, const launch_update *u, const bl_checks *c)
+{
+    char when[32] = "never";
+    int quiet = u->rc == BL_ENETWORK && c->failures != BL_CHECKS_LOUD_AFTER;
+    bl_log(BL_LOG_WARN | (quiet ? BL_LOG_QUIET : 0), "update", "%s; starting the installed version %s",
+           u->err.msg, l->state.current);
+    if (u->rc != BL_ENETWORK || quiet)
+        return;
+    if (c->last_ok > 0)
+        bl_log_format_utc(c->last_ok, when, sizeof when);
+    bl_log(BL_LOG_WARN, "update", "the last %d update checks failed (the last that worked: %s); details are in "
+           "cache/update.log", c->failures, when);
+}
+
+static void report_update(launch_context *l, const launch_update *u, int closed_by_user, const bl_checks *c)
 {
     char sentence[256];
     int failures = count_update_failure(l, u->rc);
     if (u->rc != BL_OK) {
-        bl_log(BL_LOG_WARN, "update", "%s; starting the installed version %s", u->err.msg, l->state.current);
+        log_failure(l, u, c);
+        /* A server too slow for the launch's budget: the app starts now and
+         * the check goes on in the background (main.c), staging for the
+         * next start. */
+        l->download_deferred = u->res.check_cut;
         if (bl_splash_error_sentence(u->rc, u->err.msg, failures, l->state.current, sentence, sizeof sentence)) {
             bl_progress_error(l->progress, sentence);
             splash_for_error(l, closed_by_user);
@@ -176,6 +219,23 @@ static void report_update(launch_context *l, const launch_update *u, int closed_
     launch_save_state(l);
 }
 
+/* Whether the server is due a check (checks.h); logs why not. */
+static int check_due(launch_context *l, int64_t now)
+{
+    char when[32];
+    bl_checks c;
+    int64_t wait;
+    bl_checks_load(l->layout.checks_path, &c);
+    if ((wait = bl_checks_due_in(&c, l->cfg.update_interval, now)) == 0)
+        return 1;
+    bl_log_format_utc(c.last, when, sizeof when);
+    bl_log(BL_LOG_INFO, "update", "not checking: the last check (%s, %s) was less than %lld s ago; the next is "
+           "due in %lld s", when, c.failures ? "failed" : "fine",
+           (long long)(c.failures ? bl_checks_retry_after(c.failures, l->cfg.update_interval) : l->cfg.update_interval),
+           (long long)wait);
+    return 0;
+}
+
 /* The update at launch, with the splash: when this launcher holds the lock,
  * the current version is not on trial (it is judged first), and the config
  * asks for it. The worker starts before the window opens, so a quick check
@@ -185,22 +245,33 @@ void launch_update_at_launch(launch_context *l)
 {
     bl_splash_options opt;
     launch_update u;
+    uv_timeval64_t now;
+    bl_checks c;
     char title[64];
     int rc, work_rc;
 
     if (!l->lock || l->state.trial || !l->cfg.update_at_launch)
         return;
     memset(&u, 0, sizeof u);
+    memset(&c, 0, sizeof c);
     u.l = l;
+    uv_gettimeofday(&now);
+    u.now = now.tv_sec;
+    if (!check_due(l, u.now))
+        return; /* no request at all: the app starts as with checks off */
     l->progress = bl_progress_new(); /* NULL: a splash that shows no progress */
     if (!launch_update_module(l)) { /* no module or no root: an update that failed at once */
         u.rc = l->update_module_err.code;
         u.err = l->update_module_err;
-        report_update(l, &u, 0);
+        report_update(l, &u, 0, &c);
         return;
     }
     splash_options(l, title, sizeof title, &opt);
     bl_log(BL_LOG_INFO, "update", "checking %s", l->cfg.update_url);
     rc = bl_splash_run(&opt, l->progress, update_work, &u, &work_rc, &l->splash);
-    report_update(l, &u, rc == BL_ECANCELED);
+    if (rc != BL_ECANCELED) /* a check the user cut short is none */
+        note_check(l, &u, &c);
+    report_update(l, &u, rc == BL_ECANCELED, &c);
+    if (rc != BL_ECANCELED)
+        save_check(l, &c);
 }

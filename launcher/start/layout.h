@@ -19,7 +19,8 @@
  *   <root>/cache/tars/<app>-<v>.tar     the current version's tar, a patch's base
  *   <root>/cache/app-healthy            the app's health file (supervise.h)
  *   <root>/cache/update-ready           written when an update is staged (background.h)
- *   <root>/cache/update-failures        updates at launch that failed in a row (main.c) */
+ *   <root>/cache/update-failures        updates at launch that failed in a row (main.c)
+ *   <root>/cache/last-check             when the server was last asked (checks.h) */
 #ifndef BL_LAYOUT_H
 #define BL_LAYOUT_H
 
@@ -28,7 +29,7 @@
 #include "base/error.h"
 #include "base/fsutil.h"
 
-#define BL_LAYOUT_PATHS 18
+#define BL_LAYOUT_PATHS 19
 #define BL_LAYOUT_LAUNCHER "bomiot-launcher"
 #define BL_LAYOUT_PARTIAL_SUFFIX ".partial"
 
@@ -41,7 +42,7 @@ typedef struct {
     const char *lock_path;
     const char *metadata_dir, *downloads_dir, *tars_dir;
     const char *shipped_root, *cached_root; /* resources/root.json, cache/metadata/root.json */
-    const char *health_file, *ready_file, *failures_path;
+    const char *health_file, *ready_file, *failures_path, *checks_path;
     const char *staged_launcher, *old_launcher; /* selfupdate.h */
     size_t used;
     char text[BL_LAYOUT_PATHS * BL_PATH_MAX];

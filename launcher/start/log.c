@@ -240,17 +240,18 @@ void bl_log(int level, const char *module, const char *fmt, ...)
     char when[32];
     uv_timeval64_t now;
     size_t used, stamp_len;
-    int n;
+    int n, quiet = level & BL_LOG_QUIET;
     va_list ap;
     void (*forward)(int, const char *, const char *);
 
+    level &= ~BL_LOG_QUIET;
     lock();
     if ((forward = log_state.forward) != NULL) { /* the launcher's log filters and writes */
         unlock();
         va_start(ap, fmt);
         vsnprintf(line, sizeof line, fmt, ap);
         va_end(ap);
-        forward(level, module, line);
+        forward(level | quiet, module, line);
         return;
     }
     if (level < log_state.level) {
@@ -275,7 +276,7 @@ void bl_log(int level, const char *module, const char *fmt, ...)
     line[used++] = '\n';
     line[used] = '\0';
     write_locked(line, used);
-    if (log_state.to_stderr && (level >= BL_LOG_WARN || log_state.fd < 0))
+    if (log_state.to_stderr && ((level >= BL_LOG_WARN && !quiet) || log_state.fd < 0))
         fprintf(stderr, "bomiot-launcher: %s", line + stamp_len); /* the terminal has a clock */
     unlock();
 }

@@ -13,6 +13,9 @@
 #include "base/error.h"
 
 enum bl_log_level { BL_LOG_DEBUG = 0, BL_LOG_INFO, BL_LOG_WARN, BL_LOG_ERROR };
+/* OR'd into a level: the line goes to the log file only, never to stderr
+ * (a failure that is no news at every start: offline). */
+#define BL_LOG_QUIET 0x100
 
 #define BL_LOG_DEFAULT_MAX_BYTES (1024 * 1024)
 #define BL_LOG_DEFAULT_KEEP 3

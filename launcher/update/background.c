@@ -7,6 +7,7 @@
 
 #include "base/fsutil.h"
 #include "platform.h"
+#include "start/checks.h"
 #include "start/log.h"
 #include "start/progress.h"
 #include "update.h"
@@ -28,15 +29,17 @@ struct bl_background {
     bl_update_result result;
     bl_error error;
     int rc;
+    int64_t started; /* UTC seconds the check began */
 };
 
 static void check_now(bl_background *bg);
 
-uint64_t bl_background_delay_ms(int64_t interval_s, uint32_t random)
+uint64_t bl_background_delay_ms(int64_t due_s, int64_t interval_s, uint32_t random)
 {
-    /* +-10%: a fleet started together drifts apart within a few checks. */
-    double spread = ((double)random / 4294967295.0 - 0.5) * 0.2;
-    return (uint64_t)((double)interval_s * 1000.0 * (1.0 + spread));
+    /* up to 10% of the interval later: a fleet started together drifts apart
+     * within a few checks, and no check comes before it is due. */
+    double spread = (double)random / 4294967295.0 * 0.1 * (double)interval_s * 1000.0;
+    return (uint64_t)due_s * 1000u + (uint64_t)spread;
 }
 
 static void on_timer(uv_timer_t *timer)
@@ -45,23 +48,52 @@ static void on_timer(uv_timer_t *timer)
     check_now(timer->data);
 }
 
-/* The next periodic check. The first comes soon instead when the launch's
- * download ran out of its time box: the version it wanted is staged while
- * the app runs, not an interval later. */
+/* The next periodic check, when cache/last-check says one is due (checks.h):
+ * an interval after the last success, wherever it ran, or a back-off after a
+ * failure. One due already (none at launch: update_at_launch off, or a
+ * download the launch's time box cut) comes soon after the app starts. */
 static void schedule(bl_background *bg)
 {
     uint32_t r = 0;
     uint64_t delay;
+    uv_timeval64_t now;
+    bl_checks c;
+    int64_t due;
     if (!bg->timer_on || bg->stopping)
         return;
     uv_random(NULL, NULL, &r, sizeof r, 0, NULL);
-    delay = bl_background_delay_ms(bg->opt.cfg->update_interval, r);
-    if (bg->opt.check_soon && delay > BL_BACKGROUND_SOON_MS) {
+    uv_gettimeofday(&now);
+    bl_checks_load(bg->opt.layout->checks_path, &c);
+    due = bl_checks_due_in(&c, bg->opt.cfg->update_interval, now.tv_sec);
+    delay = due > 0 ? bl_background_delay_ms(due, bg->opt.cfg->update_interval, r) : BL_BACKGROUND_SOON_MS;
+    if (bg->opt.check_soon) {
         delay = BL_BACKGROUND_SOON_MS;
-        bl_log(BL_LOG_INFO, "background", "the download at launch goes on in %d s", BL_BACKGROUND_SOON_MS / 1000);
+        bl_log(BL_LOG_INFO, "background", "the update at launch goes on in %d s", BL_BACKGROUND_SOON_MS / 1000);
     }
     bg->opt.check_soon = 0;
     uv_timer_start(&bg->timer, on_timer, delay, 0);
+}
+
+/* Records the check in cache/last-check and logs a failure: a network one
+ * to the log only, but for the BL_CHECKS_LOUD_AFTER-th in a row (checks.h).
+ * Called after the state is saved (see launch_update.c's save_check). */
+static void record_check(bl_background *bg, int64_t started)
+{
+    bl_checks c;
+    bl_error err;
+    int quiet;
+    bl_checks_load(bg->opt.layout->checks_path, &c);
+    bl_checks_note(&c, bg->rc == BL_OK, started);
+    if (bg->rc == BL_OK && bg->result.deferred)
+        c.last = 0;
+    if (bl_checks_save(bg->opt.layout->checks_path, &c, &err) != BL_OK)
+        bl_log(BL_LOG_WARN, "background", "%s", err.msg);
+    if (bg->rc == BL_OK)
+        return;
+    quiet = bg->rc == BL_ENETWORK && c.failures != BL_CHECKS_LOUD_AFTER;
+    bl_log(BL_LOG_WARN | (quiet ? BL_LOG_QUIET : 0), "background", "update check failed%s: %s",
+           bg->rc == BL_ENETWORK && !quiet ? " (the last checks too; details are in cache/update.log)" : "",
+           bg->error.msg);
 }
 
 static void on_repository_changed(void *ctx)
@@ -100,7 +132,7 @@ static void work(void *arg)
     req.cfg = bg->opt.cfg;
     req.state = &bg->snapshot;
     req.progress = bg->progress;
-    req.now = now.tv_sec;
+    req.now = bg->started = now.tv_sec;
     req.check_deadline = uv_hrtime() + CHECK_BUDGET_NS;
     req.install = bg->opt.cfg->auto_update;
     bg->rc = bl_update_run(&req, &bg->result, &bg->error);
@@ -128,16 +160,15 @@ static void on_done(uv_async_t *async)
         uv_close((uv_handle_t *)&bg->done, on_closed);
         return;
     }
-    if (bg->rc != BL_OK) {
-        bl_log(BL_LOG_WARN, "background", "update check failed: %s", bg->error.msg);
-    } else if (bg->result.installed && strcmp(bg->result.version, state->current) != 0) {
+    if (bg->rc == BL_OK && bg->result.installed && strcmp(bg->result.version, state->current) != 0) {
         snprintf(state->pending, sizeof state->pending, "%s", bg->result.version);
         bg->opt.save_state(bg->opt.save_ctx);
         write_ready_file(bg, bg->result.version);
         bl_log(BL_LOG_INFO, "background", "%s; it starts at the next launch", bg->result.why);
-    } else {
+    } else if (bg->rc == BL_OK) {
         bl_log(BL_LOG_INFO, "background", "%s", bg->result.why[0] ? bg->result.why : "nothing to do");
     }
+    record_check(bg, bg->started); /* which logs a failure */
     if (bg->again) { /* something changed while we were busy */
         bg->again = 0;
         check_now(bg);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Updates while the app runs: a check every update_interval seconds (with
- * jitter, so a fleet does not hit the server at the same second) and, with
+/* Updates while the app runs: a check every update_interval seconds after
+ * the last one, at launch or here (start/checks.h: a failed one is retried
+ * after a back-off), with jitter so a fleet does not hit the server at the
+ * same second, and, with
  * file_watcher on and a file:// repository, a check when its metadata
  * changes. A check stages the next version fully (download, patch, verify,
  * unpack into versions/<new>) on a low-priority thread, records it as the
@@ -13,8 +15,9 @@
 
 /* bl_background_options, bl_background: update_module.h. */
 
-/* The first check after a start whose download at launch ran out of its
- * time box (check_soon): the app has had its start, and the version the
+/* The first check after a start whose update at launch ran out of its
+ * time box (check_soon: a download, or the check itself), or when one is
+ * due already (start/checks.h): the app has had its start, and what the
  * launch wanted is staged while it runs. */
 #define BL_BACKGROUND_SOON_MS 5000
 
@@ -26,7 +29,8 @@ int bl_background_start(uv_loop_t *loop, const bl_background_options *opt, bl_ba
  * loop has run the close callbacks and the worker has returned. */
 void bl_background_stop(bl_background *bg);
 
-/* Pure: the delay before the next check, interval_s +-10%, from a random u32. */
-uint64_t bl_background_delay_ms(int64_t interval_s, uint32_t random);
+/* Pure: the delay before a check due in due_s seconds, plus up to 10% of
+ * interval_s from a random u32 (never before it is due). */
+uint64_t bl_background_delay_ms(int64_t due_s, int64_t interval_s, uint32_t random);
 
 #endif

@@ -47,6 +47,34 @@ void bl_fetch_global_cleanup(void)
     curl_global_cleanup();
 }
 
+struct bl_fetch_session {
+    CURLSH *share;
+};
+
+int bl_fetch_session_new(bl_fetch_session **out, bl_error *err)
+{
+    bl_fetch_session *session = calloc(1, sizeof *session);
+    *out = NULL;
+    if (!session || !(session->share = curl_share_init())) {
+        free(session);
+        return bl_error_set(err, BL_ENOMEM, "out of memory");
+    }
+    /* No lock callbacks: a session is used by one thread at a time. */
+    curl_share_setopt(session->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+    curl_share_setopt(session->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+    curl_share_setopt(session->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+    *out = session;
+    return BL_OK;
+}
+
+void bl_fetch_session_free(bl_fetch_session *session)
+{
+    if (!session)
+        return;
+    curl_share_cleanup(session->share);
+    free(session);
+}
+
 void bl_fetch_defaults(bl_fetch_options *opt)
 {
     memset(opt, 0, sizeof *opt);
@@ -141,6 +169,8 @@ static CURL *new_handle(const bl_fetch_options *opt, const char *url, sink *s, c
         return NULL;
     s->curl = curl;
     curl_easy_setopt(curl, CURLOPT_URL, url);
+    if (opt->session)
+        curl_easy_setopt(curl, CURLOPT_SHARE, opt->session->share);
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https,file");
     curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
@@ -148,6 +178,13 @@ static CURL *new_handle(const bl_fetch_options *opt, const char *url, sink *s, c
     curl_easy_setopt(curl, CURLOPT_FAILONERROR, 0L);
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, opt->connect_timeout_ms);
+    if (opt->deadline) { /* the whole transfer ends with the time box, to the millisecond */
+        uint64_t now = uv_hrtime();
+        long left = now >= opt->deadline ? 1 : (long)((opt->deadline - now) / 1000000u) + 1;
+        curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, left);
+        if (left < opt->connect_timeout_ms)
+            curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, left);
+    }
     curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, opt->min_bytes_per_second);
     curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, opt->min_rate_window_s);
     curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
@@ -209,7 +246,7 @@ static enum outcome judge(CURL *curl, CURLcode rc, const sink *s, const char *ur
         bl_error_set(err, BL_ECANCELED, "download of %s canceled", url);
         return FAIL;
     }
-    if (s->timed_out) {
+    if (s->timed_out || (rc == CURLE_OPERATION_TIMEDOUT && s->opt->deadline && uv_hrtime() >= s->opt->deadline)) {
         bl_error_set(err, BL_ENETWORK, "%s: the time box ran out", url);
         return FAIL;
     }
@@ -227,6 +264,9 @@ static enum outcome judge(CURL *curl, CURLcode rc, const sink *s, const char *ur
     }
     if (rc != CURLE_OK) {
         bl_error_set(err, BL_ENETWORK, "%s: %s", url, errbuf[0] ? errbuf : curl_easy_strerror(rc));
+        if (s->opt->fail_fast && (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
+                                  rc == CURLE_COULDNT_RESOLVE_PROXY))
+            return FAIL; /* offline, or no server there: the next check will see */
         switch (rc) {
         case CURLE_SSL_CACERT_BADFILE:
         case CURLE_PEER_FAILED_VERIFICATION:
@@ -251,6 +291,22 @@ static enum outcome judge(CURL *curl, CURLcode rc, const sink *s, const char *ur
         return FAIL;
     }
     return DONE;
+}
+
+/* A response of type text/html: a page for a person, never a file we asked for. */
+static int is_html(CURL *curl)
+{
+    static const char html[] = "text/html";
+    const char *type = NULL;
+    size_t i;
+    if (curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &type) != CURLE_OK || !type)
+        return 0;
+    for (i = 0; i < sizeof html - 1; i++) {
+        char c = type[i] >= 'A' && type[i] <= 'Z' ? (char)(type[i] - 'A' + 'a') : type[i];
+        if (c != html[i])
+            return 0;
+    }
+    return 1;
 }
 
 /* Waits before the next attempt, unless the budget or a cancel says stop. */
@@ -298,6 +354,11 @@ int bl_fetch_memory(const bl_fetch_options *opt, const char *url, uint64_t max, 
             return bl_error_set(err, BL_ENOMEM, "out of memory");
         rc = curl_easy_perform(curl);
         o = judge(curl, rc, &s, url, errbuf, &retry_after, &last);
+        if (o == DONE && is_html(curl)) {
+            bl_error_set(&last, BL_ENETWORK, "%s: the server answered with an HTML page, not the file (a captive "
+                         "portal or a proxy's login page?)", url);
+            o = FAIL;
+        }
         curl_easy_cleanup(curl);
         if (o == DONE) {
             if (!s.buf && !(s.buf = calloc(1, 1)))

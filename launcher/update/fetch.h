@@ -4,7 +4,9 @@
  * for metadata whose length is not known yet), gives up on a server that
  * trickles below a minimum rate, retries transient failures with backoff,
  * resumes an interrupted file download with a Range request, and stops when
- * the user cancels or the time budget runs out. Certificate checks are always
+ * the user cancels or the time budget runs out (each transfer's own timeout
+ * is what is left of it, so a stalled connect, TLS handshake or body ends
+ * on time, not at the next look at the clock). Certificate checks are always
  * on; proxies come from the usual environment variables (libcurl's default).
  * Redirects stay on http(s): a server can never redirect to file://. */
 #ifndef BL_FETCH_H
@@ -16,7 +18,14 @@
 #include "base/error.h"
 #include "start/progress.h"
 
+/* Transfers made through one session share their connections (libcurl's
+ * connection cache), TLS sessions and DNS answers: a check and its
+ * downloads take one connection and one handshake, not one per file (and
+ * HTTP/2 where the server offers it). For one thread at a time. */
+typedef struct bl_fetch_session bl_fetch_session;
+
 typedef struct {
+    bl_fetch_session *session;   /* optional: reuse its connection */
     const char *ca_file;         /* extra trust anchor for https; NULL: the system's */
     long connect_timeout_ms;     /* 0: 10 s */
     long min_bytes_per_second;   /* slower than this ... */
@@ -24,6 +33,8 @@ typedef struct {
     uint64_t deadline;           /* uv_hrtime() after which to give up; 0: none */
     int retries;                 /* extra attempts on transient failures */
     uint64_t first_backoff_ms;   /* 0: 250 ms, doubled each retry */
+    int fail_fast;               /* a refused connection or a name that does not resolve is not
+                                  * retried: known at once, it costs a launch nothing */
     bl_progress *progress;       /* optional: bytes, cancel */
 } bl_fetch_options;
 
@@ -33,9 +44,15 @@ void bl_fetch_global_cleanup(void);
 
 void bl_fetch_defaults(bl_fetch_options *opt);
 
+int bl_fetch_session_new(bl_fetch_session **out, bl_error *err);
+/* Closes its connections. NULL is fine. */
+void bl_fetch_session_free(bl_fetch_session *session);
+
 /* GETs url into a NUL-terminated buffer the caller frees. More than max bytes
  * is BL_ELENGTH; HTTP 404/403 (or a missing file://) is BL_ENOTFOUND, which a
- * TUF client needs to tell "no newer root" from a failure. */
+ * TUF client needs to tell "no newer root" from a failure. An HTML page
+ * (text/html) is BL_ENETWORK: metadata is never one, and a captive portal or
+ * a proxy's login page answers every URL with one. */
 int bl_fetch_memory(const bl_fetch_options *opt, const char *url, uint64_t max, char **out, size_t *len,
                     bl_error *err);
 

@@ -77,6 +77,9 @@ static int setup(update_job *u, bl_error *err)
     if ((rc = bl_fs_mkdir_p(l->downloads_dir, err)) != BL_OK || (rc = bl_fs_mkdir_p(l->tars_dir, err)) != BL_OK)
         return rc;
     bl_fetch_defaults(&u->fetch);
+    /* One connection for the whole update: metadata and downloads. */
+    if ((rc = bl_fetch_session_new(&u->fetch.session, err)) != BL_OK)
+        return rc;
     if (u->req->cfg->ca_file[0]) {
         if ((rc = bl_layout_resolve(l, u->req->cfg->ca_file, u->ca_file, sizeof u->ca_file, err)) != BL_OK)
             return rc;
@@ -536,17 +539,23 @@ int bl_update_run(const bl_update_request *req, bl_update_result *res, bl_error 
     if ((rc = setup(u, err)) != BL_OK)
         goto cleanup;
     bl_progress_stage(req->progress, BL_STAGE_CHECKING, req->cfg->update_url);
-    /* The check is time-boxed and retried once: a dead server must not hold
-     * the user up. Downloads then show progress, retry more, and have their
+    /* The check is time-boxed (check_seconds at launch) and retried once: a
+     * dead server must not hold the user up. Downloads then show progress, retry more, and have their
      * own time box (none in the background); what has fully arrived by then
      * is installed, however long that local work takes. */
+    /* A refused connection or a name that does not resolve is not retried:
+     * known at once, the launch pays nothing for it (issue 23). */
     u->fetch.deadline = req->check_deadline;
     u->fetch.retries = 1;
+    u->fetch.fail_fast = 1;
     start = uv_hrtime();
     rc = bl_repo_refresh(&u->repo, &u->trust, err);
     spent(u, PHASE_CHECK, &start);
+    if (rc == BL_ENETWORK && req->check_deadline && uv_hrtime() >= req->check_deadline)
+        res->check_cut = 1;
     u->fetch.deadline = req->download_deadline;
     u->fetch.retries = 3;
+    u->fetch.fail_fast = 0;
     if (rc != BL_OK || (rc = collect_releases(u, err)) != BL_OK)
         goto cleanup;
     if (u->count == 0) {
@@ -598,6 +607,7 @@ int bl_update_run(const bl_update_request *req, bl_update_result *res, bl_error 
 
 cleanup:
     bl_trust_free(u->trust);
+    bl_fetch_session_free(u->fetch.session);
     free(u);
     return rc;
 }

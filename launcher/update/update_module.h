@@ -35,6 +35,8 @@ typedef struct {
 typedef struct {
     int installed;                      /* versions/<version> is complete and new */
     int deferred;                       /* version's download ran out of download_deadline */
+    int check_cut;                      /* the check ran out of check_deadline (an error): the
+                                         * background takes it up soon */
     char version[BL_VERSION_MAX_TEXT];  /* the chosen release, "" if none */
     char why[320];                      /* the decision, for the log */
 } bl_update_result;
@@ -49,7 +51,8 @@ typedef struct {
     bl_state *state;                 /* the launcher's; changed only on the loop thread */
     void (*save_state)(void *ctx);   /* persists *state */
     void *save_ctx;
-    int check_soon;                  /* a download at launch was deferred: the first check comes
+    int check_soon;                  /* the update at launch ran out of its time box (a download
+                                      * deferred, or the check cut short): the first check comes
                                       * soon (background.h), not an interval after the start */
 } bl_background_options;
 

@@ -76,6 +76,14 @@ class Root:
         with open(self.p("launcher.json"), "w") as f:
             f.write(text_or_obj if isinstance(text_or_obj, str) else json.dumps(text_or_obj))
 
+    def interval_passed(self):
+        """As if update_interval had passed since the last check: the next
+        start checks (cache/last-check, launcher/start/checks.h)."""
+        try:
+            os.remove(self.p("cache", "last-check"))
+        except FileNotFoundError:
+            pass
+
     def log(self):
         try:
             with open(self.p("cache", "update.log"), encoding="utf-8", errors="replace") as f:

@@ -137,7 +137,7 @@ class BackgroundTest(unittest.TestCase):
         self.assertTrue(0 < kept < archive, kept)
         wait_for(lambda: os.path.exists(self.ready), 30, "the ready file")
         self.assertLess(time.monotonic() - begin, 30)  # not an hour
-        self.assertIn("the download at launch goes on in 5 s", self.root.log())
+        self.assertIn("the update at launch goes on in 5 s", self.root.log())
         self.assertEqual(self.root.read_state()["pending"], "1.1.0")
         with open(requests) as f:
             ranges = [line.split()[2] for line in f if line.split()[1].endswith(".tar.gz")]
@@ -257,6 +257,7 @@ class BackgroundTest(unittest.TestCase):
         self.assertIn("rolling out to other installations first", self.root.log())
         self.pub.run("rollout", "1.1.0", str(above))
         os.remove(self.report)
+        self.root.interval_passed()
         self.root.run(f"--report={self.report}")
         self.assertEqual(self.started(), ["1.1.0"])
         self.assertEqual(self.root.read_state()["install_id"], install_id)

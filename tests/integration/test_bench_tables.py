@@ -172,6 +172,15 @@ class TableToolTest(unittest.TestCase):
                         [("checks at launch", 11), ("nothing to install", 11)])
         self.assertIn("| 54.5 / 59.0 | 34.5 | 36.8 | 38.3 | 1.0 |", out)
 
+    def test_launch_net_takes_each_condition_over_a_direct_start(self):
+        starts = ("condition\tp50_ms\tp95_ms\trequests\tconnections\truns\n"
+                  "app started directly\t1.5\t2.0\t0\t0\t5\n"
+                  "https, nothing new\t41.5\t60.0\t2.0\t1.0\t5\n")
+        out = self.made("launch-net", [("starts", starts)], [])
+        self.assertIn("| app started directly | 1.5 | 2.0 | +0.0 | 0 | 0 |", out)
+        self.assertIn("| https, nothing new | 41.5 | 60.0 | +40.0 | 2.0 | 1.0 |", out)
+        self.assertTrue(any(line.startswith("5 starts per condition") for line in out), out)
+
     def test_a_table_whose_record_is_gone_fails_the_check(self):
         md = os.path.join(self.dir, "RESULTS.md")
         with open(md, "w") as f:

@@ -88,6 +88,8 @@ class KnownWindowsTest(unittest.TestCase):
         state.update(current="1.0.0", trial=False)
         del state["previous"]
         self.root.write_state(state)
+        # nor the check recorded, which is saved after state.json (issue 23)
+        os.remove(self.root.p("cache", "last-check"))
         self.recover()  # check_debris: cache/tars holds only 1.1.0's tar
 
 

@@ -166,6 +166,9 @@ class DiskFullTest(TmpfsRoot, unittest.TestCase):
 
     def assert_recovers(self):
         os.remove(self.filler)
+        # a failed update is retried after a back-off (1 min), not at the
+        # very next start (issue 23): the start after it
+        self.root.interval_passed()
         r = self.start(blind_check=False)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(self.started(), ["1.1.0"], self.root.log())

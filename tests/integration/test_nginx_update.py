@@ -103,7 +103,10 @@ class NginxUpdateTest(NginxProcess, unittest.TestCase):
             cls.https = cls.ports["good"]  # what start_nginx waits for
             # 8 MB/s per connection: a 24 MB archive takes a few seconds, long
             # enough to interrupt it in the middle
-            cls.write_conf(servers, "    limit_rate 8m;\n")
+            # and a log of which connection served each request (issue 23)
+            cls.write_conf(servers, "    limit_rate 8m;\n"
+                           "    log_format conn '$connection $connection_requests $server_protocol $request';\n"
+                           f"    access_log {cls.tmp}/connections.log conn;\n")
             if cls.start_nginx():
                 return
         raise AssertionError("nginx did not start: " + cls.read(os.path.join(cls.tmp, "error.log")))
@@ -139,6 +142,22 @@ class NginxUpdateTest(NginxProcess, unittest.TestCase):
         self.assertEqual(self.started(), ["1.1.0"])
         self.assertIn("downloading bomiot-1.1.0.patch", self.root.log())
         self.assertIn("GET /updates/targets/bomiot-1.1.0.patch", self.access_log())
+
+    def test_a_check_and_its_download_share_one_tls_connection(self):
+        """Issue 23: the metadata (the next root's 404, timestamp, snapshot,
+        targets) and the patch come over one connection, one TLS handshake,
+        HTTP/2 as the documented server offers it."""
+        log = os.path.join(self.tmp, "connections.log")
+        before = len(self.read(log).splitlines())
+        self.root.write_config({"update_url": self.url(), "ca_file": self.ca})
+        r = self.root.run(f"--report={self.report}")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.started(), ["1.1.0"])
+        lines = [line.split(" ", 3) for line in self.read(log).splitlines()[before:]]
+        self.assertGreaterEqual(len(lines), 5, lines)
+        self.assertTrue(any("/targets/bomiot-1.1.0.patch" in line[3] for line in lines), lines)
+        self.assertEqual(len({line[0] for line in lines}), 1, lines)
+        self.assertEqual({line[2] for line in lines}, {"HTTP/2.0"}, lines)
 
     def assert_is_the_repository(self, folder):
         def files(top):

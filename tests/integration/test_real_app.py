@@ -166,6 +166,9 @@ class RealAppTest(unittest.TestCase):
         r = self.pub.run("verify", check=False)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         open(requests, "w").close()
+        # an update_interval (an hour) later: the first start checked a
+        # moment ago, and a start within the interval asks nothing (issue 23)
+        os.remove(os.path.join(self.home, ".local", "share", "esbuild-cli", "cache", "last-check"))
         r = subprocess.run([command, "--", "--version"], env=self.env(), cwd=self.tmp, capture_output=True, text=True,
                            timeout=120)
         self.assertEqual((r.returncode, r.stdout.strip()), (0, VERSIONS[2]), r.stderr)

@@ -165,6 +165,7 @@ class UpdateTest(unittest.TestCase):
         self.assert_same_tree(os.path.join(self.pub.apps, "app-1.1.0"), self.root.p("versions", "1.1.0"))
         # Without 1.1.0's tar, it is rebuilt from those names and patched from.
         self.pub.add("1.2.0", files={n: c + b"1.2" for n, c in names.items()})
+        self.root.interval_passed()
         os.remove(self.root.p("cache", "tars", f"{APP}-1.1.0.tar"))
         os.remove(self.report)
         self.start(env={"LC_ALL": "C.UTF-8"}, healthy_seconds=1)
@@ -368,8 +369,10 @@ class UpdateTest(unittest.TestCase):
         # blocked release's folder and tar are gone.
         self.assertEqual(os.listdir(self.root.p("cache", "tars")), [f"{APP}-1.0.0.tar"])
         self.assertEqual(sorted(os.listdir(self.root.p("versions"))), ["1.0.0"])
-        # Started again with no new release: the blocked one is not offered.
+        # Started again an interval later with no new release: the blocked
+        # one is not offered.
         os.remove(self.report)
+        self.root.interval_passed()
         self.start()
         self.assertEqual(self.started(), ["1.0.0"])
         self.assertEqual(self.fetched().count(f"{APP}-1.1.0.patch"), 1)
@@ -377,6 +380,7 @@ class UpdateTest(unittest.TestCase):
         # 1.0.0's tar: no archive is downloaded.
         self.pub.add("1.2.0")
         os.remove(self.report)
+        self.root.interval_passed()
         self.start()
         self.assertEqual(self.started(), ["1.2.0"])
         self.assertEqual(self.root.read_state()["current"], "1.2.0")

@@ -8,10 +8,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 class TestServer:
-    def __init__(self, root, log=None):
+    def __init__(self, root, log=None, connections=None):
         cmd = [sys.executable, os.path.join(HERE, "testserver.py"), root]
         if log:
             cmd += ["--log", log]
+        if connections:
+            cmd += ["--connections", connections]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE)
         self.port = int(self.proc.stdout.readline())
         self.url = f"http://127.0.0.1:{self.port}"

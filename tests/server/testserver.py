@@ -3,7 +3,7 @@
 """A static HTTP server for the tests, on 127.0.0.1, with Range support and
 injectable faults. It prints its port on the first line of stdout.
 
-  testserver.py ROOT [--port N] [--log FILE]
+  testserver.py ROOT [--port N] [--log FILE] [--connections FILE] [--tls CERT KEY]
 
 Faults are chosen per request by a path prefix, so one server serves a good
 repository and every kind of bad one:
@@ -17,11 +17,15 @@ repository and every kind of bad one:
   /_fault/reset/N/...       send N bytes of the file, then reset the connection
   /_fault/redirect-loop/... 302 to itself
   /_fault/hold/...          accept, read the request, send nothing (until the test ends)
+  /_fault/stall/N/...       the first N requests under it held like hold, then the files
+  /_fault/portal/...        200 and an HTML page for every path (a captive portal)
   /_fault/only/NAME/KIND/[ARG/]...  fault KIND (with its ARG) only for a file named
                             NAME, every other file served as is (one bad file in a
                             good repository: an endless timestamp.json, a slow target)
 Every request is appended to --log as "METHOD PATH RANGE" lines, so tests can
 assert the order of requests (TUF clients must fetch in the spec's order).
+Every connection accepted is appended to --connections as one line, so tests
+can count connections per check. With --tls it speaks https (bench/launch-net).
 """
 import argparse
 import os
@@ -32,7 +36,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 COUNTS = {}
-FAULT_ARGS = {"flaky": 1, "slow": 1, "reset": 1}  # faults with an argument before the path
+FAULT_ARGS = {"flaky": 1, "slow": 1, "reset": 1, "stall": 1}  # faults with an argument before the path
 LOCK = threading.Lock()
 
 
@@ -40,6 +44,13 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     root = "."
     log_file = None
+    connections_file = None
+
+    def setup(self):
+        super().setup()
+        if self.connections_file:
+            with LOCK, open(self.connections_file, "a") as f:
+                f.write(f"{self.client_address[0]}:{self.client_address[1]}\n")
 
     def log_message(self, fmt, *args):  # quiet
         pass
@@ -138,6 +149,13 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_plain(302, b"", [("Location", self.path)])
         if kind == "hold":
             time.sleep(3600)
+        if kind == "stall":
+            if self.count(("stall",)) <= int(rest[0]):
+                time.sleep(3600)
+            return self.serve("/" + "/".join(rest[1:]))
+        if kind == "portal":
+            return self.send_plain(200, b"<html><body>Log in to the hotel's Wi-Fi</body></html>",
+                                   [("Content-Type", "text/html; charset=utf-8")])
         return self.send_plain(400, b"unknown fault")
 
     def read(self, path):
@@ -193,10 +211,18 @@ def main():
     ap.add_argument("root")
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--log")
+    ap.add_argument("--connections")
+    ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
     args = ap.parse_args()
     Handler.root = args.root
     Handler.log_file = args.log
+    Handler.connections_file = args.connections
     server = Server(("127.0.0.1", args.port), Handler)
+    if args.tls:
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(*args.tls)
+        server.socket = ctx.wrap_socket(server.socket, server_side=True)
     print(server.server_address[1], flush=True)
     try:
         server.serve_forever()

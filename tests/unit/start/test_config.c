@@ -53,7 +53,7 @@ static void test_defaults_match_the_python_system(void)
     CHECK_INT(cfg.healthy_seconds, 10);
     CHECK_INT(cfg.trial_attempts, 2);
     CHECK_STR(cfg.channel, "stable");
-    CHECK_INT(cfg.check_seconds, 5);
+    CHECK_INT(cfg.check_seconds, 1); /* issue 23: README, "The time box at launch" */
     CHECK_INT(cfg.download_seconds, 30);
     CHECK_INT(cfg.update_at_launch, 1);
     CHECK_STR(cfg.ca_file, "");
