@@ -28,11 +28,26 @@ static int remove_if_stale(void *ctx, const char *name, int is_dir)
     return 0;
 }
 
+/* Makes the folder named by the template in out (ending in XXXXXX, inside
+ * parent) and leaves its real name there; "" on failure. */
+static int make_temp_dir(char *out, size_t size, const char *parent, bl_error *err)
+{
+    uv_fs_t req;
+    int r = uv_fs_mkdtemp(NULL, &req, out, NULL);
+    if (r == 0)
+        snprintf(out, size, "%s", req.path);
+    uv_fs_req_cleanup(&req);
+    if (r < 0) {
+        out[0] = '\0';
+        return bl_error_sys(err, r, "cannot create a scratch folder in %s", parent);
+    }
+    return BL_OK;
+}
+
 int release_util_work_dir(const release_env *env, char *out, size_t size, bl_error *err)
 {
     char base[BL_PATH_MAX];
-    uv_fs_t req;
-    int r, rc;
+    int rc;
 
     if (bl_fs_join(base, sizeof base, env->keys_dir, "work") != BL_OK ||
         snprintf(out, size, "%s/run-%d-XXXXXX", base, (int)uv_os_getpid()) >= (int)size)
@@ -40,22 +55,13 @@ int release_util_work_dir(const release_env *env, char *out, size_t size, bl_err
     if ((rc = bl_fs_mkdir_p(base, err)) != BL_OK)
         return rc;
     bl_fs_list_dir(base, remove_if_stale, base, err);
-    r = uv_fs_mkdtemp(NULL, &req, out, NULL);
-    if (r == 0)
-        snprintf(out, size, "%s", req.path);
-    uv_fs_req_cleanup(&req);
-    if (r < 0) {
-        out[0] = '\0';
-        return bl_error_sys(err, r, "cannot create a scratch folder in %s", base);
-    }
-    return BL_OK;
+    return make_temp_dir(out, size, base, err);
 }
 
 int release_util_temp_dir(const char *prefix, char *out, size_t size, bl_error *err)
 {
     char tmp[BL_PATH_MAX];
     size_t len = sizeof tmp;
-    uv_fs_t req;
     int r;
 
     out[0] = '\0';
@@ -65,15 +71,7 @@ int release_util_temp_dir(const char *prefix, char *out, size_t size, bl_error *
         out[0] = '\0';
         return bl_error_set(err, BL_ETOOBIG, "path too long: %s", tmp);
     }
-    r = uv_fs_mkdtemp(NULL, &req, out, NULL);
-    if (r == 0)
-        snprintf(out, size, "%s", req.path);
-    uv_fs_req_cleanup(&req);
-    if (r < 0) {
-        out[0] = '\0';
-        return bl_error_sys(err, r, "cannot create a scratch folder in %s", tmp);
-    }
-    return BL_OK;
+    return make_temp_dir(out, size, tmp, err);
 }
 
 void release_util_remove_work_dir(const char *path)
