@@ -471,13 +471,18 @@ class LinuxInstallerTest(unittest.TestCase):
         self.assertEqual(os.listdir(self.p("versions")), ["1.0"])
         self.assertIn(f"version {VERSION} is the installed 1.0; not added again", r.stdout)
 
-    def test_reinstall_adds_a_newer_bundle_version_beside_the_current_one(self):
+    def install_as_current(self, version):
+        """An installation of the bundle whose version is relabelled VERSION
+        and current: one a newer bundle is installed over."""
         self.install()
-        os.rename(self.p("versions", VERSION), self.p("versions", "0.9.0"))
-        with open(self.p("versions", "0.9.0", MARKER), "w") as f:
-            json.dump({"version": "0.9.0"}, f)
+        os.rename(self.p("versions", VERSION), self.p("versions", version))
+        with open(self.p("versions", version, MARKER), "w") as f:
+            json.dump({"version": version}, f)
         with open(self.p("state.json"), "w") as f:
-            json.dump({"current": "0.9.0"}, f)
+            json.dump({"current": version}, f)
+
+    def test_reinstall_adds_a_newer_bundle_version_beside_the_current_one(self):
+        self.install_as_current("0.9.0")
         r = self.install()
         self.assertEqual(sorted(os.listdir(self.p("versions"))), ["0.9.0", VERSION])
         self.assertIn(f"installed version {VERSION}", r.stdout)
@@ -493,12 +498,7 @@ class LinuxInstallerTest(unittest.TestCase):
         self.assertEqual(parse_report(self.report)["version"], VERSION)
 
     def test_a_newer_bundle_while_the_app_runs_stays_beside_and_says_so(self):
-        self.install()
-        os.rename(self.p("versions", VERSION), self.p("versions", "0.9.0"))
-        with open(self.p("versions", "0.9.0", MARKER), "w") as f:
-            json.dump({"version": "0.9.0"}, f)
-        with open(self.p("state.json"), "w") as f:
-            json.dump({"current": "0.9.0"}, f)
+        self.install_as_current("0.9.0")
         holder = subprocess.Popen(["flock", self.p("cache", "launcher.lock"), "sleep", "30"])  # a running launcher
         self.procs.append(holder)
         time.sleep(0.3)
