@@ -24,16 +24,23 @@ static char *read_text(const char *path)
     return text;
 }
 
+/* A log at INFO in a new folder dir, not echoed to stderr; path is its file. */
+static void open_test_log(char *dir, size_t dir_size, char *path, size_t size)
+{
+    bl_error err;
+    CHECK_INT(test_make_dir(dir, dir_size), 0);
+    snprintf(path, size, "%s/update.log", dir);
+    bl_log_set_stderr(0);
+    bl_log_set_level(BL_LOG_INFO);
+    CHECK_INT(bl_log_open(path, 1 << 20, 3, &err), BL_OK);
+}
+
 static void test_lines_have_time_level_and_module(void)
 {
     char dir[512], path[600];
     char *text;
     bl_error err;
-    CHECK_INT(test_make_dir(dir, sizeof dir), 0);
-    snprintf(path, sizeof path, "%s/update.log", dir);
-    bl_log_set_stderr(0);
-    bl_log_set_level(BL_LOG_INFO);
-    CHECK_INT(bl_log_open(path, 1 << 20, 3, &err), BL_OK);
+    open_test_log(dir, sizeof dir, path, sizeof path);
     bl_log(BL_LOG_INFO, "trust", "checked %d roles", 4);
     bl_log(BL_LOG_DEBUG, "trust", "hidden below the level");
     bl_log_close();
@@ -124,11 +131,7 @@ static void test_escapes_what_could_forge_a_line_or_drive_a_terminal(void)
     char dir[512], path[600];
     char *text;
     bl_error err;
-    CHECK_INT(test_make_dir(dir, sizeof dir), 0);
-    snprintf(path, sizeof path, "%s/update.log", dir);
-    bl_log_set_stderr(0);
-    bl_log_set_level(BL_LOG_INFO);
-    CHECK_INT(bl_log_open(path, 1 << 20, 3, &err), BL_OK);
+    open_test_log(dir, sizeof dir, path, sizeof path);
     bl_log(BL_LOG_WARN, "fetch", "server said \"%s\"",
            "OK\n2026-11-25T05:00:00.000Z ERROR trust: forged\r\t\x1b[2J\x7f\xc2\x9b\xff caf\xc3\xa9 \xe2\x82\xac");
     bl_log_close();
