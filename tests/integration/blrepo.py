@@ -10,7 +10,7 @@ import subprocess
 import tarfile
 import tempfile
 
-from blroot import BUILD, MARKER, write_test_app
+from blroot import BUILD, MARKER, Root, write_test_app
 
 RELEASE = os.path.join(BUILD, "tools", "bomiot-release")
 APP = "bomiot"
@@ -110,3 +110,15 @@ def seed_install(root, publisher, version, cache_tar=True):
             shutil.copyfileobj(src, dst)
     os.makedirs(root.p("resources"), exist_ok=True)
     shutil.copy2(publisher.trusted_root(), root.p("resources", "root.json"))
+
+
+def published_install(version="1.0.0", **add_kw):
+    """A new repository with version published, and a new install root
+    holding it as an installer leaves it (seed_install): (publisher, root).
+    The caller cleans both up."""
+    pub = Publisher()
+    pub.init()
+    pub.add(version, **add_kw)
+    root = Root()
+    seed_install(root, pub, version)
+    return pub, root

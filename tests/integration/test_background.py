@@ -14,8 +14,8 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "server"))
-from blrepo import Publisher, seed_install  # noqa: E402
-from blroot import Root, parse_report  # noqa: E402
+from blrepo import Publisher, published_install  # noqa: E402
+from blroot import parse_report  # noqa: E402
 from server import TestServer  # noqa: E402
 
 
@@ -30,11 +30,7 @@ def wait_for(predicate, timeout, what):
 
 class BackgroundTest(unittest.TestCase):
     def setUp(self):
-        self.pub = Publisher()
-        self.pub.init()
-        self.pub.add("1.0.0")
-        self.root = Root()
-        seed_install(self.root, self.pub, "1.0.0")
+        self.pub, self.root = published_install()
         self.report = self.root.p("report.txt")
         self.ready = self.root.p("cache", "update-ready")
         self.server = None

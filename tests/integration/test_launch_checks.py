@@ -17,8 +17,8 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "server"))
-from blrepo import Publisher, seed_install  # noqa: E402
-from blroot import Root, parse_report  # noqa: E402
+from blrepo import published_install, seed_install  # noqa: E402
+from blroot import parse_report  # noqa: E402
 from server import TestServer  # noqa: E402
 
 
@@ -26,11 +26,7 @@ class LauncherCase(unittest.TestCase):
     """An installed 1.0.0 and a repository served with a request log."""
 
     def setUp(self):
-        self.pub = Publisher()
-        self.pub.init()
-        self.pub.add("1.0.0")
-        self.root = Root()
-        seed_install(self.root, self.pub, "1.0.0")
+        self.pub, self.root = published_install()
         self.report = self.root.p("report.txt")
         self.requests = os.path.join(self.pub.dir, "requests.log")
         self.server = TestServer(self.pub.repo, log=self.requests)

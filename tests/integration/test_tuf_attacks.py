@@ -17,8 +17,8 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "server"))
-from blrepo import APP, Publisher, flip_byte, seed_install  # noqa: E402
-from blroot import Root, parse_report  # noqa: E402
+from blrepo import APP, Publisher, flip_byte, published_install  # noqa: E402
+from blroot import parse_report  # noqa: E402
 from server import TestServer  # noqa: E402
 from tufkit import (Client, Editor, Key, ServedRepositoryCase, delegated_role, dump, sign,  # noqa: E402
                     target_entry)
@@ -905,11 +905,7 @@ class LauncherOutcome(unittest.TestCase):
     the log and the installed version starts as before."""
 
     def setUp(self):
-        self.pub = Publisher()
-        self.pub.init()
-        self.pub.add("1.0.0", data_size=16 * 1024)
-        self.root = Root()
-        seed_install(self.root, self.pub, "1.0.0")
+        self.pub, self.root = published_install(data_size=16 * 1024)
         self.report = self.root.p("report.txt")
         self.server = TestServer(self.pub.repo)
         self.pub.add("1.1.0", data_size=16 * 1024)
