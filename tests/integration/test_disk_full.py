@@ -64,6 +64,16 @@ class TmpfsRoot:
     """For a test whose install root lives on a tmpfs of its own (FS_MB),
     unmounted after it; skipped where no tmpfs can be mounted."""
 
+    @classmethod
+    def new_publisher(cls):
+        """cls.pub, a new repository, once a tmpfs is known to mount here
+        (else the class skips, saying why)."""
+        why = can_mount()
+        if why:
+            raise unittest.SkipTest(f"cannot mount a tmpfs here: {why}")
+        cls.pub = Publisher()
+        cls.pub.init()
+
     def mount_root(self):
         self.mnt = tempfile.mkdtemp(prefix="bl-tmpfs-")
         why = try_mount_tmpfs(self.mnt, FS_MB)
@@ -83,11 +93,7 @@ class TmpfsRoot:
 class DiskFullTest(TmpfsRoot, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        why = can_mount()
-        if why:
-            raise unittest.SkipTest(f"cannot mount a tmpfs here: {why}")
-        cls.pub = Publisher()
-        cls.pub.init()
+        cls.new_publisher()
         cls.pub.add("1.0.0", data_size=DATA)
         cls.pub.add("1.1.0", data_size=DATA)
         cls.server = TestServer(cls.pub.repo)
@@ -267,11 +273,7 @@ class ArchiveBombTest(TmpfsRoot, unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        why = can_mount()
-        if why:
-            raise unittest.SkipTest(f"cannot mount a tmpfs here: {why}")
-        cls.pub = Publisher()
-        cls.pub.init()
+        cls.new_publisher()
         cls.pub.add("1.0.0")
         cls.pub.add("1.1.0", "--no-patch", files={"zeros.bin": bytes(48 << 20)})
         # bomiot-release states an archive's tar size (issue 21); tufup's
