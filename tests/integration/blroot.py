@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 
 BUILD = os.environ.get("BL_BUILD_DIR", os.path.join(os.path.dirname(__file__), "..", "..", "build"))
 LAUNCHER = os.path.join(BUILD, "launcher", "bomiot-launcher")
@@ -116,3 +117,15 @@ def parse_report(path):
             elif value:
                 out[key] = value
     return out
+
+
+def wait_for(predicate, timeout=10, what="a condition", poll=0.05):
+    """Polls predicate until it returns something true, and returns that;
+    fails the test after timeout seconds, naming what it waited for."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(poll)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")

@@ -18,7 +18,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "server"))
 from blrepo import published_install, seed_install  # noqa: E402
-from blroot import parse_report  # noqa: E402
+from blroot import parse_report, wait_for  # noqa: E402
 from server import TestServer  # noqa: E402
 
 
@@ -183,15 +183,6 @@ class OfflineQuietTest(LauncherCase):
         self.assertEqual(r.stderr, b"")
         self.assertEqual(self.started(), ["1.0.0"])
         self.assertIn("the server answered with an HTML page", self.root.log())
-
-
-def wait_for(predicate, timeout, what):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 class BudgetTest(LauncherCase):

@@ -27,6 +27,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import blroot  # noqa: E402
 from blroot import BUILD  # noqa: E402
 
 SOURCE = os.environ.get("BL_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -294,13 +295,7 @@ class Image:
 
 
 def wait_for(predicate, timeout=10, what="a condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+    return blroot.wait_for(predicate, timeout, what, poll=0.02)
 
 
 class Driver:
