@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* What the launcher's two files share (main.c: the launch from its root to
- * the app; launch_update.c: the update at launch and the splash around it):
- * the state of one launch, and the steps one file calls in the other. Not a
- * library: both go into the launcher alone. */
+/* What the launcher's own files share (main.c: the launch from its root to
+ * the app; launch_update.c: the update at launch and the splash around it;
+ * commands.c: the commands that do not start the app): the state of one
+ * launch, and the steps one file calls in another. Not a library: they go
+ * into the launcher alone. */
 #ifndef BL_LAUNCH_H
 #define BL_LAUNCH_H
 
@@ -13,6 +14,12 @@
 #include "splash.h"
 #include "state.h"
 #include "update/update_module.h"
+
+/* Exit codes of the launcher's own failures, in the range shells use for
+ * "could not run the command", so they do not look like the app's own. */
+#define EXIT_LAUNCHER_FAILED 125
+#define EXIT_APP_NOT_RUNNABLE 126
+#define EXIT_NOTHING_INSTALLED 127
 
 /* Everything one launch works with; lives on main's stack. The layout's path
  * text comes last and is not zeroed (launch_init): every page of the stack first
@@ -32,6 +39,12 @@ typedef struct {
 } launch_context;
 
 /* main.c */
+/* The install root: the folder of the launcher's real executable (exe gets
+ * its path), so a shortcut or a symlink finds the same installation. */
+int launch_locate_root(char *exe, char *root, size_t size, bl_error *err);
+/* Before the log: an error to stderr, escaped like a log line (it may name
+ * a path from the environment), with what the user can do (hint, or ""). */
+void launch_print_error(const bl_error *err, const char *hint);
 /* Saves l->state when this launcher holds the lock; a failure is logged. */
 void launch_save_state(launch_context *l);
 /* The update module, loaded on the main thread by the first update check of
@@ -49,5 +62,11 @@ void launch_splash_launching(launch_context *l);
 void launch_splash_close(launch_context *l);
 void launch_splash_hold_then_close(launch_context *l);
 void launch_splash_rolling_back(launch_context *l, const char *failed);
+
+/* commands.c: each returns the launcher's exit code. */
+int command_unblock(launch_context *l, char *exe, int argc, char **argv);
+int command_switch_to(launch_context *l, char *exe, int argc, char **argv);
+int command_installed_version(launch_context *l, char *exe);
+int command_compare_versions(int argc, char **argv);
 
 #endif

@@ -30,12 +30,6 @@
 #include "trial.h"
 #include "update/update_module.h"
 
-/* Exit codes of the launcher's own failures, in the range shells use for
- * "could not run the command", so they do not look like the app's own. */
-#define EXIT_LAUNCHER_FAILED 125
-#define EXIT_APP_NOT_RUNNABLE 126
-#define EXIT_NOTHING_INSTALLED 127
-
 static void print_help(FILE *out)
 {
     fprintf(out,
@@ -103,9 +97,7 @@ static const char *env_lookup(void *ctx, const char *name)
     return getenv(name);
 }
 
-/* The install root is the folder of the launcher's real executable, so a
- * shortcut or a symlink in ~/.local/bin finds the same installation. */
-static int locate_root(char *exe, char *root, size_t size, bl_error *err)
+int launch_locate_root(char *exe, char *root, size_t size, bl_error *err)
 {
     size_t len = BL_PATH_MAX;
     int rc = uv_exepath(exe, &len);
@@ -534,161 +526,11 @@ static int finish(launch_context *l, int result)
     return result;
 }
 
-/* Before the log: an error to stderr, escaped like a log line (it may name
- * a path from the environment), with what the user can do (hint, or ""). */
-static void print_error(const bl_error *err, const char *hint)
+void launch_print_error(const bl_error *err, const char *hint)
 {
     char text[4 * sizeof err->msg];
     bl_log_escape(err->msg, text, sizeof text);
     fprintf(stderr, "bomiot-launcher: %s%s\n", text, hint);
-}
-
-/* --unblock VERSION: lifts the block of a version that failed its trial
- * (docs/reliability.md, "Trial and rollback"), so updates may offer it and
- * it starts on trial again. It writes state.json, so it needs the lock:
- * while a launcher runs it refuses (125) rather than wait. */
-/* What --unblock and --switch-to need before they change state.json: the
- * root, its lock (refused rather than waited for while a launcher runs: the
- * app is open) and the log. Prints why and returns 0 when one is missing;
- * release_root_for_state undoes it. */
-static int hold_root_for_state(launch_context *l, char *exe)
-{
-    char root[BL_PATH_MAX];
-    bl_error err;
-
-    if (locate_root(exe, root, sizeof root, &err) != BL_OK || bl_layout_init(root, &l->layout, &err) != BL_OK ||
-        bl_fs_mkdir_p(l->layout.cache_dir, &err) != BL_OK ||
-        bl_plat_lock_try(l->layout.lock_path, &l->lock, &err) != BL_OK) {
-        print_error(&err, err.code == BL_EBUSY ? "; close the app first" : "");
-        return 0;
-    }
-    if (bl_log_open(l->layout.log_path, BL_LOG_DEFAULT_MAX_BYTES, BL_LOG_DEFAULT_KEEP, &err) != BL_OK)
-        bl_log(BL_LOG_WARN, "log", "%s; logging to stderr only", err.msg);
-    return 1;
-}
-
-static void release_root_for_state(launch_context *l)
-{
-    bl_plat_lock_release(l->lock);
-    l->lock = NULL;
-    bl_log_close();
-}
-
-static int unblock_version(launch_context *l, char *exe, int argc, char **argv)
-{
-    bl_error err;
-    int rc, was_blocked;
-
-    if (argc != 3 || !bl_version_is_safe_name(argv[2])) {
-        fprintf(stderr, "bomiot-launcher: usage: bomiot-launcher --unblock VERSION\n");
-        return 2;
-    }
-    if (!hold_root_for_state(l, exe))
-        return EXIT_LAUNCHER_FAILED;
-    rc = bl_state_unblock_file(l->layout.state_path, argv[2], &was_blocked, &err);
-    if (rc != BL_OK)
-        bl_log(BL_LOG_ERROR, "state", "%s; nothing unblocked", err.msg);
-    else if (!was_blocked)
-        printf("%s is not blocked\n", argv[2]);
-    else {
-        bl_log(BL_LOG_INFO, "trial", "version %s unblocked by --unblock", argv[2]);
-        printf("%s is no longer blocked: updates may offer it again, on trial\n", argv[2]);
-    }
-    release_root_for_state(l);
-    return rc == BL_OK ? 0 : EXIT_LAUNCHER_FAILED;
-}
-
-/* --switch-to VERSION: makes an installed version the current one, on trial
- * as an update would (a crash on its first run goes back to the version it
- * replaced). For an installer that has put a newer version beside the one
- * an installation runs: a user who downloads the new installer gets the new
- * version, not the old one still named in state.json. It writes state.json,
- * so like --unblock it refuses (125) while a launcher runs. */
-static int switch_to_version(launch_context *l, char *exe, int argc, char **argv)
-{
-    bl_version_list complete;
-    bl_error err;
-    int rc;
-
-    if (argc != 3 || !bl_version_is_safe_name(argv[2])) {
-        fprintf(stderr, "bomiot-launcher: usage: bomiot-launcher --switch-to VERSION\n");
-        return 2;
-    }
-    if (!hold_root_for_state(l, exe))
-        return EXIT_LAUNCHER_FAILED;
-    rc = bl_install_list_complete(&l->layout, &complete, &err);
-    if (rc == BL_OK && !bl_install_list_contains(&complete, argv[2]))
-        rc = bl_error_set(&err, BL_ENOTFOUND, "version %s is not installed here (no complete versions/%s)", argv[2],
-                          argv[2]);
-    if (rc == BL_OK && (rc = bl_state_load(l->layout.state_path, &l->state, &err)) == BL_ENOTFOUND) {
-        bl_state_init(&l->state);
-        rc = BL_OK;
-    }
-    if (rc == BL_OK && bl_state_is_blocked(&l->state, argv[2]))
-        rc = bl_error_set(&err, BL_EDENIED, "version %s failed its trial here and is blocked; --unblock it first",
-                          argv[2]);
-    if (rc == BL_OK && strcmp(l->state.current, argv[2]) == 0) {
-        printf("%s is already the current version\n", argv[2]);
-    } else if (rc == BL_OK) {
-        bl_trial_begin(&l->state, argv[2]);
-        if ((rc = bl_state_save(l->layout.state_path, &l->state, &err)) == BL_OK) {
-            bl_log(BL_LOG_INFO, "trial", "version %s made current by --switch-to, on trial", argv[2]);
-            printf("%s is the current version, on trial\n", argv[2]);
-        }
-    }
-    if (rc != BL_OK)
-        print_error(&err, "");
-    release_root_for_state(l);
-    return rc == BL_OK ? 0 : rc == BL_ENOTFOUND ? EXIT_NOTHING_INSTALLED : EXIT_LAUNCHER_FAILED;
-}
-
-/* --installed-version: the version a launch would start, by the same pick
- * (state.json's current if complete, else the newest complete one), printed
- * for an installer, which must not add an older version than that. It reads
- * only: no lock, no log, no recovery written back. */
-static int print_installed_version(launch_context *l, char *exe)
-{
-    char root[BL_PATH_MAX], version[BL_VERSION_MAX_TEXT], why[512];
-    bl_version_list complete;
-    bl_error err;
-    int state_ok;
-
-    if (locate_root(exe, root, sizeof root, &err) != BL_OK || bl_layout_init(root, &l->layout, &err) != BL_OK) {
-        print_error(&err, "");
-        return EXIT_LAUNCHER_FAILED;
-    }
-    state_ok = bl_state_load(l->layout.state_path, &l->state, &err) == BL_OK;
-    if (!state_ok)
-        bl_state_init(&l->state);
-    if (bl_install_list_complete(&l->layout, &complete, &err) != BL_OK) {
-        print_error(&err, "");
-        return EXIT_LAUNCHER_FAILED;
-    }
-    if (bl_install_pick(&l->state, state_ok, &complete, version, why, sizeof why) != BL_OK)
-        return EXIT_NOTHING_INSTALLED;
-    printf("%s\n", version);
-    return 0;
-}
-
-/* --compare-versions A B: "older", "same" or "newer" (A against B), so that
- * an installer orders versions as the launcher does, by PEP 440. */
-static int compare_versions(int argc, char **argv)
-{
-    bl_version a, b;
-    bl_error err;
-    int order;
-
-    if (argc != 4) {
-        fprintf(stderr, "bomiot-launcher: usage: bomiot-launcher --compare-versions A B\n");
-        return 2;
-    }
-    if (bl_version_parse(argv[2], &a, &err) != BL_OK || bl_version_parse(argv[3], &b, &err) != BL_OK) {
-        print_error(&err, "");
-        return 2;
-    }
-    order = bl_version_compare(&a, &b);
-    printf("%s\n", order < 0 ? "older" : order > 0 ? "newer" : "same");
-    return 0;
 }
 
 /* One launch from its root to the app. */
@@ -698,8 +540,8 @@ static int launch_app(launch_context *l, char *exe, int argc, char **argv, char 
     bl_error err;
     int rc;
 
-    if (locate_root(exe, root, sizeof root, &err) != BL_OK || bl_layout_init(root, &l->layout, &err) != BL_OK) {
-        print_error(&err, "");
+    if (launch_locate_root(exe, root, sizeof root, &err) != BL_OK || bl_layout_init(root, &l->layout, &err) != BL_OK) {
+        launch_print_error(&err, "");
         return EXIT_LAUNCHER_FAILED;
     }
     /* A read-only install (or a full disk) must not stop the app: without a
@@ -765,14 +607,14 @@ int main(int argc, char **argv)
     if (argc > 1 && strcmp(argv[1], "--self-check") == 0) { /* what a self-update asks of a new launcher */
         const void *table;
         if (bl_module_load(NULL, "update", &table, &err) != BL_OK || bl_splash_check_module(NULL, &err) != BL_OK) {
-            print_error(&err, "");
+            launch_print_error(&err, "");
             return EXIT_LAUNCHER_FAILED;
         }
         printf("bomiot-launcher %s: modules fit\n", BL_VERSION_STRING);
         return 0;
     }
     if (argc > 1 && strcmp(argv[1], "--compare-versions") == 0)
-        return compare_versions(argc, argv);
+        return command_compare_versions(argc, argv);
     if (argc > 1 && strcmp(argv[1], "--") == 0) { /* everything after goes to the app */
         argv[1] = argv[0];
         app_argv = argv + 1;
@@ -780,11 +622,11 @@ int main(int argc, char **argv)
 
     launch_init(&l);
     if (argc > 1 && strcmp(argv[1], "--unblock") == 0)
-        return unblock_version(&l, exe, argc, argv);
+        return command_unblock(&l, exe, argc, argv);
     if (argc > 1 && strcmp(argv[1], "--switch-to") == 0)
-        return switch_to_version(&l, exe, argc, argv);
+        return command_switch_to(&l, exe, argc, argv);
     if (argc == 2 && strcmp(argv[1], "--installed-version") == 0)
-        return print_installed_version(&l, exe);
+        return command_installed_version(&l, exe);
     rc = launch_app(&l, exe, argc, argv, app_argv);
     return rc;
 }
