@@ -11,7 +11,9 @@ saw per start.
                                          or build/gcc)
 
 Everything is on 127.0.0.1: tests/server/testserver.py (http, and https
-with --tls and a private CA made by docs/deploy.md's commands), a delaying
+with --tls, HTTP/1.1 only), nginx with docs/deploy.md's server block (https
+with HTTP/2; requests and connections from its access log), a private CA
+made by docs/deploy.md's commands, a delaying
 TCP proxy in this process for the added round-trip times (each direction
 holds data RTT/2; a new connection's first bytes wait one more RTT, its TCP
 handshake), and plain listeners that accept and never answer (http: a
@@ -23,6 +25,7 @@ removes cache/last-check, so it checks. The raw record goes to
 bench/results/ (bench/record.py); bench/table.py makes the table."""
 import asyncio
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -41,7 +44,8 @@ os.environ.setdefault("BL_SOURCE_DIR", SRC)
 import record  # noqa: E402
 from blrepo import Publisher, seed_install  # noqa: E402
 from blroot import Root  # noqa: E402
-from test_nginx_config import make_certificates  # noqa: E402
+from test_nginx_config import (NginxProcess, doc_config, free_port, make_certificates,  # noqa: E402
+                               replace_in_doc)
 
 TESTSERVER = os.path.join(SRC, "tests", "server", "testserver.py")
 
@@ -73,6 +77,45 @@ class Server:
         self.proc.kill()
         self.proc.wait()
         self.proc.stdout.close()
+
+
+class Nginx(NginxProcess):
+    """docs/deploy.md's server block (TLS, HTTP/2) serving a copy of the
+    repository under /updates; counts from its access log."""
+
+    def __init__(self, repo, folder, crt, key):
+        cls = type(self)
+        cls.proc, cls.tmp = None, folder
+        os.makedirs(folder)
+        os.chmod(folder, 0o755)  # nginx's workers run as nobody when the bench runs as root
+        shutil.copytree(repo, os.path.join(folder, "www", "updates"))
+        subprocess.run(["chmod", "-R", "a+rX", os.path.join(folder, "www")], check=True)
+        self.log = os.path.join(folder, "bench-access.log")
+        for _ in range(3):  # a free port may be taken between the check and nginx's bind
+            cls.https = self.port = free_port()
+            conf = replace_in_doc(doc_config(), r"^server \{\n    listen 80;\n(.*\n)*?\}\n", "")
+            conf = replace_in_doc(conf, r"^\s*listen \[::\]:\d+.*;\n", "")
+            conf = replace_in_doc(conf, r"listen 443 ssl", f"listen 127.0.0.1:{self.port} ssl")
+            conf = replace_in_doc(conf, r"ssl_certificate\s+\S+;", f"ssl_certificate {crt};")
+            conf = replace_in_doc(conf, r"ssl_certificate_key\s+\S+;", f"ssl_certificate_key {key};")
+            conf = replace_in_doc(conf, r"root /srv/bomiot;", f"root {folder}/www;\n    access_log {self.log} bench;")
+            conf = replace_in_doc(conf, r"shared:bomiot_tls:", f"shared:bomiot_tls_{self.port}:")
+            cls.write_conf(conf, "    log_format bench '$connection $server_protocol \"$request\" $status';\n")
+            if cls.start_nginx():
+                return
+        raise RuntimeError("nginx did not start: " + cls.error_log())
+
+    def take_counts(self):
+        try:
+            with open(self.log) as f:
+                lines = f.read().splitlines()
+        except FileNotFoundError:
+            lines = []
+        open(self.log, "w").close()
+        return [len(lines), len({line.split()[0] for line in lines})]
+
+    def stop(self):
+        type(self).stop_nginx()
 
 
 class Silent:
@@ -186,10 +229,11 @@ def main(argv):
     seed_install(root, pub, "1.0.0")
     ca, crt, key = make_certificates(os.path.join(tmp, "ca"))
     http = Server(pub.repo, tmp, "http")
-    https = Server(pub.repo, tmp, "https", tls=(crt, key))
+    https11 = Server(pub.repo, tmp, "https", tls=(crt, key))
+    https = Nginx(pub.repo, os.path.join(tmp, "nginx"), crt, key)
     silent = Silent()
     proxies = {(name, rtt): DelayProxy(server.port, rtt)
-               for name, server in (("http", http), ("https", https)) for rtt in (50, 200)}
+               for name, server in (("http", http), ("https", https), ("https11", https11)) for rtt in (50, 200)}
     stamp = root.p("stamp.txt")
     direct = root.p("versions", "1.0.0", "bomiot")
 
@@ -204,11 +248,15 @@ def main(argv):
          None, True),
         ("a check made within the interval", cfg(f"http://127.0.0.1:{http.port}"), http, True),
         ("http, nothing new", cfg(f"http://127.0.0.1:{http.port}"), http, False),
-        ("https, nothing new", cfg(f"https://127.0.0.1:{https.port}"), https, False),
+        ("https (nginx, HTTP/2), nothing new", cfg(f"https://127.0.0.1:{https.port}/updates"), https, False),
         ("http, +50 ms RTT", cfg(f"http://127.0.0.1:{proxies['http', 50].port}"), http, False),
-        ("https, +50 ms RTT", cfg(f"https://127.0.0.1:{proxies['https', 50].port}"), https, False),
+        ("https (nginx, HTTP/2), +50 ms RTT", cfg(f"https://127.0.0.1:{proxies['https', 50].port}/updates"), https,
+         False),
         ("http, +200 ms RTT", cfg(f"http://127.0.0.1:{proxies['http', 200].port}"), http, False),
-        ("https, +200 ms RTT", cfg(f"https://127.0.0.1:{proxies['https', 200].port}"), https, False),
+        ("https (nginx, HTTP/2), +200 ms RTT", cfg(f"https://127.0.0.1:{proxies['https', 200].port}/updates"),
+         https, False),
+        ("https (test server, HTTP/1.1), +200 ms RTT", cfg(f"https://127.0.0.1:{proxies['https11', 200].port}"),
+         https11, False),
         ("connection refused", cfg("http://127.0.0.1:9"), None, False),
         ("a name that does not resolve (unshare -rn)", cfg("http://bomiot-bench.invalid"), None, False),
         ("a listener that never answers", cfg(f"http://127.0.0.1:{silent.port}"), silent, False),
@@ -244,9 +292,11 @@ def main(argv):
             print(rows[-1], flush=True)
     finally:
         http.stop()
+        https11.stop()
         https.stop()
         root.cleanup()
         pub.cleanup()
+        shutil.rmtree(tmp, True)
     record.append(rec, "starts", "\n".join(rows) + "\n")
     record.end(rec)
     print(rec)

@@ -328,22 +328,42 @@ static int back_off(const bl_fetch_options *opt, int attempt, long retry_after_s
     return 1;
 }
 
-int bl_fetch_memory(const bl_fetch_options *opt, const char *url, uint64_t max, char **out, size_t *len,
-                    bl_error *err)
+/* judge(), and a 200 with an HTML page is no metadata (a captive portal). */
+static enum outcome judge_memory(CURL *curl, CURLcode rc, const sink *s, const char *url, const char *errbuf,
+                                 long *retry_after_s, bl_error *err)
+{
+    enum outcome o = judge(curl, rc, s, url, errbuf, retry_after_s, err);
+    if (o == DONE && is_html(curl)) {
+        bl_error_set(err, BL_ENETWORK, "%s: the server answered with an HTML page, not the file (a captive "
+                     "portal or a proxy's login page?)", url);
+        o = FAIL;
+    }
+    return o;
+}
+
+/* A finished body as bl_fetch_memory hands it out: never NULL. */
+static int hand_out(sink *s, char **out, size_t *len, bl_error *err)
+{
+    if (!s->buf && !(s->buf = calloc(1, 1)))
+        return bl_error_set(err, BL_ENOMEM, "out of memory");
+    *out = s->buf;
+    *len = s->len;
+    return BL_OK;
+}
+
+/* bl_fetch_memory from attempt number first on (the ones before it were
+ * made, and backed off from, by the caller). */
+static int memory_attempts(const bl_fetch_options *opt, const char *url, uint64_t max, int first, char **out,
+                           size_t *len, bl_error *err)
 {
     char errbuf[CURL_ERROR_SIZE];
     bl_error last;
-    int attempt, refused;
+    int attempt;
 
-    *out = NULL;
-    *len = 0;
-    if ((refused = check_local_file(url, err)) != BL_OK)
-        return refused;
-    for (attempt = 0;; attempt++) {
+    for (attempt = first;; attempt++) {
         sink s;
         long retry_after = 0;
         CURL *curl;
-        CURLcode rc;
         enum outcome o;
 
         memset(&s, 0, sizeof s);
@@ -352,25 +372,140 @@ int bl_fetch_memory(const bl_fetch_options *opt, const char *url, uint64_t max, 
         errbuf[0] = '\0';
         if (!(curl = new_handle(opt, url, &s, errbuf)))
             return bl_error_set(err, BL_ENOMEM, "out of memory");
-        rc = curl_easy_perform(curl);
-        o = judge(curl, rc, &s, url, errbuf, &retry_after, &last);
-        if (o == DONE && is_html(curl)) {
-            bl_error_set(&last, BL_ENETWORK, "%s: the server answered with an HTML page, not the file (a captive "
-                         "portal or a proxy's login page?)", url);
-            o = FAIL;
-        }
+        o = judge_memory(curl, curl_easy_perform(curl), &s, url, errbuf, &retry_after, &last);
         curl_easy_cleanup(curl);
-        if (o == DONE) {
-            if (!s.buf && !(s.buf = calloc(1, 1)))
-                return bl_error_set(err, BL_ENOMEM, "out of memory");
-            *out = s.buf;
-            *len = s.len;
-            return BL_OK;
-        }
+        if (o == DONE)
+            return hand_out(&s, out, len, err);
         free(s.buf);
         if (o == FAIL || attempt >= opt->retries || !back_off(opt, attempt, retry_after))
             return bl_error_set(err, last.code, "%s", last.msg);
     }
+}
+
+int bl_fetch_memory(const bl_fetch_options *opt, const char *url, uint64_t max, char **out, size_t *len,
+                    bl_error *err)
+{
+    int refused;
+    *out = NULL;
+    *len = 0;
+    if ((refused = check_local_file(url, err)) != BL_OK)
+        return refused;
+    return memory_attempts(opt, url, max, 0, out, len, err);
+}
+
+/* Runs the transfers added to multi until none is left. */
+static int run_multi(CURLM *multi, bl_error *err)
+{
+    int running = 1;
+    while (running) {
+        CURLMcode mc = curl_multi_perform(multi, &running);
+        if (mc == CURLM_OK && running)
+            mc = curl_multi_poll(multi, NULL, 0, 100, NULL);
+        if (mc != CURLM_OK)
+            return bl_error_set(err, BL_ENETWORK, "libcurl: %s", curl_multi_strerror(mc));
+    }
+    return BL_OK;
+}
+
+/* What libcurl said of each finished transfer. */
+static void collect_results(CURLM *multi, CURL *const *handles, CURLcode *results, size_t count)
+{
+    CURLMsg *msg;
+    int left;
+    size_t i;
+    while ((msg = curl_multi_info_read(multi, &left)) != NULL) {
+        for (i = 0; i < count && msg->msg == CURLMSG_DONE; i++) {
+            if (handles[i] == msg->easy_handle)
+                results[i] = msg->data.result;
+        }
+    }
+}
+
+/* The first attempt of request i is over: its outcome, or the rest of its
+ * attempts, one after the other (a retry is rare; it need not be at once). */
+static void finish_request(const bl_fetch_options *opt, bl_fetch_request *r, CURL *curl, CURLcode result, sink *s,
+                           const char *errbuf)
+{
+    long retry_after = 0;
+    bl_error last;
+    enum outcome o = judge_memory(curl, result, s, r->url, errbuf, &retry_after, &last);
+    if (o == DONE) {
+        r->rc = hand_out(s, &r->buf, &r->len, &r->err);
+        return;
+    }
+    free(s->buf);
+    s->buf = NULL;
+    if (o == RETRY && opt->retries > 0 && back_off(opt, 0, retry_after))
+        r->rc = memory_attempts(opt, r->url, r->max, 1, &r->buf, &r->len, &r->err);
+    else
+        r->rc = bl_error_set(&r->err, last.code, "%s", last.msg);
+}
+
+int bl_fetch_memory_many(const bl_fetch_options *opt, bl_fetch_request *reqs, size_t count, bl_error *err)
+{
+    sink sinks[BL_FETCH_MANY_MAX];
+    CURL *handles[BL_FETCH_MANY_MAX];
+    CURLcode results[BL_FETCH_MANY_MAX];
+    char errbufs[BL_FETCH_MANY_MAX][CURL_ERROR_SIZE];
+    CURLM *multi = NULL;
+    size_t i;
+    int rc = BL_OK;
+
+    if (count > BL_FETCH_MANY_MAX)
+        return bl_error_set(err, BL_EINVAL, "%zu transfers at once, at most %d", count, BL_FETCH_MANY_MAX);
+    memset(sinks, 0, sizeof sinks);
+    memset(handles, 0, sizeof handles);
+    for (i = 0; i < count; i++) {
+        reqs[i].buf = NULL;
+        reqs[i].len = 0;
+        reqs[i].rc = BL_OK;
+        results[i] = CURLE_OK;
+        errbufs[i][0] = '\0';
+    }
+    if (!(multi = curl_multi_init())) {
+        rc = bl_error_set(err, BL_ENOMEM, "out of memory");
+        goto cleanup;
+    }
+    /* One connection to the server: over HTTP/2 the transfers are streams
+     * on it at the same time (each waits, PIPEWAIT, to learn whether the
+     * first connection can carry it rather than opening its own); over
+     * HTTP/1.1 they take turns on it. */
+    curl_multi_setopt(multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+    curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, 1L);
+    for (i = 0; i < count; i++) {
+        if ((reqs[i].rc = check_local_file(reqs[i].url, &reqs[i].err)) != BL_OK)
+            continue;
+        sinks[i].max = reqs[i].max;
+        sinks[i].opt = opt;
+        if (!(handles[i] = new_handle(opt, reqs[i].url, &sinks[i], errbufs[i]))) {
+            rc = bl_error_set(err, BL_ENOMEM, "out of memory");
+            goto cleanup;
+        }
+        curl_easy_setopt(handles[i], CURLOPT_PIPEWAIT, 1L);
+        if (curl_multi_add_handle(multi, handles[i]) != CURLM_OK) {
+            rc = bl_error_set(err, BL_ENOMEM, "out of memory");
+            goto cleanup;
+        }
+    }
+    if ((rc = run_multi(multi, err)) != BL_OK)
+        goto cleanup;
+    collect_results(multi, handles, results, count);
+    for (i = 0; i < count; i++) {
+        if (handles[i])
+            finish_request(opt, &reqs[i], handles[i], results[i], &sinks[i], errbufs[i]);
+    }
+
+cleanup:
+    for (i = 0; i < count; i++) {
+        if (!handles[i])
+            continue;
+        curl_multi_remove_handle(multi, handles[i]);
+        curl_easy_cleanup(handles[i]);
+        if (rc != BL_OK) /* stopped before any body was handed out */
+            free(sinks[i].buf);
+    }
+    curl_multi_cleanup(multi);
+    return rc;
 }
 
 int bl_fetch_file(const bl_fetch_options *opt, const char *url, const char *path, uint64_t exact_length,

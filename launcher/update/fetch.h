@@ -56,6 +56,25 @@ void bl_fetch_session_free(bl_fetch_session *session);
 int bl_fetch_memory(const bl_fetch_options *opt, const char *url, uint64_t max, char **out, size_t *len,
                     bl_error *err);
 
+/* One of the GETs bl_fetch_memory_many makes at once. */
+typedef struct {
+    const char *url; /* in */
+    uint64_t max;    /* in: as bl_fetch_memory's */
+    char *buf;       /* out: as bl_fetch_memory's (the caller frees it), NULL unless rc is BL_OK */
+    size_t len;
+    int rc;          /* out: what bl_fetch_memory would have returned for it */
+    bl_error err;
+} bl_fetch_request;
+
+#define BL_FETCH_MANY_MAX 4
+
+/* bl_fetch_memory for up to BL_FETCH_MANY_MAX URLs of one server at once:
+ * concurrent streams on one connection where it speaks HTTP/2, one after
+ * the other on one connection where it does not. Each request gets its own
+ * result (a retry of one is made after the others). Returns BL_OK unless
+ * the transfers could not be run at all (then no request holds a buffer). */
+int bl_fetch_memory_many(const bl_fetch_options *opt, bl_fetch_request *reqs, size_t count, bl_error *err);
+
 /* GETs url into path. If path already holds a prefix of the file (an earlier
  * interrupted download), only the rest is requested. exact_length > 0 makes
  * any other final size an error (BL_ELENGTH) and caps what is read. */

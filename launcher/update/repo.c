@@ -22,15 +22,68 @@ static int metadata_path(const bl_repo *repo, const char *file, char *out, size_
     return BL_OK;
 }
 
+static int metadata_url(const bl_repo *repo, const char *file, char *url, size_t size, bl_error *err)
+{
+    int n = repo->metadata_url ? snprintf(url, size, "%s/%s", repo->metadata_url, file)
+                               : snprintf(url, size, "%s/metadata/%s", repo->base_url, file);
+    if (n < 0 || (size_t)n >= size)
+        return bl_error_set(err, BL_ETOOBIG, "URL too long for %s", file);
+    return BL_OK;
+}
+
 static int fetch_metadata(const bl_repo *repo, const char *file, uint64_t max, char **buf, size_t *len,
                           bl_error *err)
 {
     char url[URL_MAX];
-    int n = repo->metadata_url ? snprintf(url, sizeof url, "%s/%s", repo->metadata_url, file)
-                               : snprintf(url, sizeof url, "%s/metadata/%s", repo->base_url, file);
-    if (n < 0 || (size_t)n >= sizeof url)
-        return bl_error_set(err, BL_ETOOBIG, "URL too long for %s", file);
-    return bl_fetch_memory(repo->fetch, url, max, buf, len, err);
+    int rc = metadata_url(repo, file, url, sizeof url, err);
+    return rc == BL_OK ? bl_fetch_memory(repo->fetch, url, max, buf, len, err) : rc;
+}
+
+/* The first request of the root chain (5.3.2) and timestamp.json (5.4.1),
+ * asked for at once: in the usual case, no newer root, the timestamp is
+ * there when the chain ends, a round trip sooner. Nothing is trusted from
+ * the timestamp here: it waits, unread, for the chain to be settled. */
+static int fetch_root_and_timestamp(const bl_repo *repo, const char *root_file, char **buf, size_t *len,
+                                    bl_fetch_request *timestamp, bl_error *err)
+{
+    char root_url[URL_MAX], timestamp_url[URL_MAX];
+    bl_fetch_request reqs[2];
+    int rc;
+
+    if ((rc = metadata_url(repo, root_file, root_url, sizeof root_url, err)) != BL_OK ||
+        (rc = metadata_url(repo, "timestamp.json", timestamp_url, sizeof timestamp_url, err)) != BL_OK)
+        return rc;
+    memset(reqs, 0, sizeof reqs);
+    reqs[0].url = root_url;
+    reqs[0].max = BL_TRUST_ROOT_MAX;
+    reqs[1].url = timestamp_url;
+    reqs[1].max = BL_TRUST_TIMESTAMP_MAX;
+    if ((rc = bl_fetch_memory_many(repo->fetch, reqs, 2, err)) != BL_OK)
+        return rc;
+    *timestamp = reqs[1];
+    timestamp->url = NULL; /* its buffer is gone with this frame */
+    *buf = reqs[0].buf;
+    *len = reqs[0].len;
+    if (reqs[0].rc != BL_OK)
+        *err = reqs[0].err;
+    return reqs[0].rc;
+}
+
+/* Only https can offer HTTP/2 (ALPN): over http:// and file:// the two
+ * requests would take turns anyway, so they are made in the spec's plain
+ * order, one when it is due, and nothing is asked for that a rotated root
+ * makes useless. */
+static int can_ask_at_once(const bl_repo *repo)
+{
+    const char *url = repo->metadata_url ? repo->metadata_url : repo->base_url;
+    return url && strncmp(url, "https://", 8) == 0;
+}
+
+static void drop_fetched(bl_fetch_request *r)
+{
+    free(r->buf);
+    memset(r, 0, sizeof *r);
+    r->rc = -1;
 }
 
 /* TUF 5.3.8 and friends: a verified file replaces the trusted copy atomically. */
@@ -88,18 +141,29 @@ static int load_root(const bl_repo *repo, bl_trust **t, bl_error *err)
     return rc;
 }
 
-/* 5.3.2-5.3.9: N+1.root.json until the server has no newer one. */
-static int update_root(const bl_repo *repo, bl_trust *t, bl_error *err)
+/* 5.3.2-5.3.9: N+1.root.json until the server has no newer one. Over https
+ * timestamp.json goes with the first request (fetch_root_and_timestamp);
+ * when no root came it is left in *timestamp (rc -1: not fetched) for 5.4,
+ * to be verified under the settled chain. A rotated root drops it: it was asked
+ * for before the new root was trusted, so it is fetched again afterwards,
+ * in the spec's order (rotations are rare; the round trip is spent then). */
+static int update_root(const bl_repo *repo, bl_trust *t, bl_fetch_request *timestamp, bl_error *err)
 {
     int i, rc;
+    memset(timestamp, 0, sizeof *timestamp);
+    timestamp->rc = -1;
     for (i = 0; i < BL_TRUST_MAX_ROOT_ROTATIONS; i++) {
         char file[64];
         char *buf = NULL;
         size_t len;
         snprintf(file, sizeof file, "%llu.root.json", (unsigned long long)bl_trust_root_version(t) + 1);
-        rc = fetch_metadata(repo, file, BL_TRUST_ROOT_MAX, &buf, &len, err);
+        if (i == 0 && can_ask_at_once(repo))
+            rc = fetch_root_and_timestamp(repo, file, &buf, &len, timestamp, err);
+        else
+            rc = fetch_metadata(repo, file, BL_TRUST_ROOT_MAX, &buf, &len, err);
         if (rc == BL_ENOTFOUND)
             break; /* no newer root: the usual case */
+        drop_fetched(timestamp);
         if (rc == BL_OK && (rc = bl_trust_update_root(t, buf, len, err)) == BL_OK)
             rc = persist(repo, "root.json", buf, len, err);
         free(buf);
@@ -107,7 +171,9 @@ static int update_root(const bl_repo *repo, bl_trust *t, bl_error *err)
             return rc;
         bl_log(BL_LOG_INFO, "trust", "root rotated to version %llu", (unsigned long long)bl_trust_root_version(t));
     }
-    return bl_trust_finish_root(t, err);
+    if ((rc = bl_trust_finish_root(t, err)) != BL_OK)
+        drop_fetched(timestamp);
+    return rc;
 }
 
 /* 5.3.11: earlier copies are the baseline for rollback checks; one that no
@@ -160,18 +226,28 @@ int bl_repo_refresh(const bl_repo *repo, bl_trust **out, bl_error *err)
 {
     bl_trust *t = NULL;
     const bl_trust_metadata *targets;
+    bl_fetch_request timestamp;
     char *buf = NULL;
-    size_t len;
+    size_t len = 0;
     int rc, unchanged = 0;
 
     *out = NULL;
+    memset(&timestamp, 0, sizeof timestamp);
     if ((rc = bl_trust_init(err)) != BL_OK || (rc = bl_fs_mkdir_p(repo->metadata_dir, err)) != BL_OK ||
-        (rc = load_root(repo, &t, err)) != BL_OK || (rc = update_root(repo, t, err)) != BL_OK)
+        (rc = load_root(repo, &t, err)) != BL_OK || (rc = update_root(repo, t, &timestamp, err)) != BL_OK)
         goto cleanup;
     load_cached(repo, t);
-    /* 5.4: timestamp */
-    if ((rc = fetch_metadata(repo, "timestamp.json", BL_TRUST_TIMESTAMP_MAX, &buf, &len, err)) != BL_OK ||
-        (rc = bl_trust_update_timestamp(t, buf, len, &unchanged, err)) != BL_OK)
+    /* 5.4: timestamp, fetched with the root chain's first request unless a
+     * root rotated (update_root) */
+    if (timestamp.rc == -1) {
+        rc = fetch_metadata(repo, "timestamp.json", BL_TRUST_TIMESTAMP_MAX, &buf, &len, err);
+    } else {
+        buf = timestamp.buf; /* now freed as buf */
+        len = timestamp.len;
+        if ((rc = timestamp.rc) != BL_OK)
+            *err = timestamp.err;
+    }
+    if (rc != BL_OK || (rc = bl_trust_update_timestamp(t, buf, len, &unchanged, err)) != BL_OK)
         goto cleanup;
     if (!unchanged && (rc = persist(repo, "timestamp.json", buf, len, err)) != BL_OK)
         goto cleanup;

@@ -9,9 +9,11 @@ set back) is due at once. Offline quiet: a failed check goes to the log,
 not to the app's stderr. The budget: a server that stalls does not hold the
 app past check_seconds, and the check goes on in the background."""
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import unittest
 
@@ -20,6 +22,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "server"))
 from blrepo import published_install, seed_install  # noqa: E402
 from blroot import parse_report, wait_for  # noqa: E402
 from server import TestServer  # noqa: E402
+from test_nginx_config import MISSING, NginxProcess, free_port, make_certificates  # noqa: E402
 
 
 class LauncherCase(unittest.TestCase):
@@ -250,6 +253,75 @@ class ConnectionTest(LauncherCase):
         self.assertTrue(any("/targets/" in r for r in requests), requests)
         with open(self.connections) as f:
             self.assertEqual(len(f.read().splitlines()), 1, requests)
+
+
+class Http2Nginx(NginxProcess):
+    """nginx with TLS and HTTP/2 in front of a test's server, its access log
+    naming each request's connection and protocol."""
+
+    @classmethod
+    def start_in_front_of(cls, folder, backend_port, crt, key):
+        cls.proc, cls.tmp = None, folder
+        cls.access = os.path.join(folder, "h2-access.log")
+        for _ in range(3):  # a free port may be taken between the check and nginx's bind
+            cls.https = free_port()
+            cls.write_conf(f"server {{\n    listen 127.0.0.1:{cls.https} ssl http2;\n"
+                           f"    ssl_certificate {crt};\n    ssl_certificate_key {key};\n"
+                           f"    access_log {cls.access} h2;\n"
+                           f"    location / {{ proxy_pass http://127.0.0.1:{backend_port}; }}\n}}\n",
+                           "    log_format h2 '$connection $server_protocol $status $uri';\n")
+            if cls.start_nginx():
+                return
+        raise AssertionError("nginx did not start: " + cls.error_log())
+
+
+@unittest.skipIf(MISSING, f"{', '.join(MISSING)} not installed (scripts/deps.sh installs them)")
+class AtOnceTest(LauncherCase):
+    """Over HTTP/2 the next root and timestamp.json are asked for at once,
+    as two streams of one connection (a round trip less for a check that
+    finds nothing new), and timestamp.json is trusted only once the root
+    chain is settled. The server holds the root's answer until timestamp.json
+    has been asked for (testserver's "with" fault), so a client asking one
+    after the other gets a 409 for the root and fails its check."""
+
+    def setUp(self):
+        super().setUp()
+        self.tmp = tempfile.mkdtemp(prefix="bl-h2-")
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+        os.chmod(self.tmp, 0o755)  # nginx's workers run as nobody when the tests run as root
+        self.ca, crt, key = make_certificates(os.path.join(self.tmp, "ca"))
+        Http2Nginx.start_in_front_of(self.tmp, self.server.port, crt, key)
+        self.addCleanup(Http2Nginx.stop_nginx)
+
+    def access_log(self):
+        with open(Http2Nginx.access) as f:
+            return [line.split() for line in f.read().splitlines()]
+
+    def test_the_next_root_and_timestamp_are_asked_for_at_once_on_one_connection(self):
+        self.pub.add("1.1.0")
+        url = f"https://127.0.0.1:{Http2Nginx.https}/_fault/only/2.root.json/with/timestamp.json"
+        self.start(update_url=url, ca_file=self.ca, check_seconds=30)
+        self.assertEqual(self.started(), ["1.1.0"], self.root.log())
+        lines = self.access_log()
+        asked = {uri.rsplit("/", 1)[-1]: (conn, proto, status) for conn, proto, status, uri in lines}
+        # the root's 404 came after timestamp.json was asked for: both were in flight
+        self.assertEqual(asked["2.root.json"][1:], ("HTTP/2.0", "404"), lines)
+        self.assertEqual(asked["timestamp.json"][1:], ("HTTP/2.0", "200"), lines)
+        self.assertEqual(len({conn for conn, _, _, _ in lines}), 1, lines)  # the check and its download
+        self.assertEqual(self.read_record()[1], 0, "the check succeeded")
+
+    def test_after_a_root_rotation_timestamp_json_is_asked_for_again(self):
+        # The timestamp asked for with 2.root.json came before that root was
+        # trusted: dropped unread, and asked for again once the chain ends.
+        self.pub.run("keys", "rotate", "timestamp")
+        self.pub.add("1.1.0")
+        self.start(update_url=f"https://127.0.0.1:{Http2Nginx.https}", ca_file=self.ca, check_seconds=30)
+        self.assertEqual(self.started(), ["1.1.0"], self.root.log())
+        self.assertIn("root rotated to version 2", self.root.log())
+        uris = [uri.rsplit("/", 1)[-1] for _, _, _, uri in self.access_log()]
+        self.assertEqual(uris.count("timestamp.json"), 2, uris)
+        self.assertEqual(uris.count("2.root.json"), 1, uris)
+        self.assertLess(uris.index("3.root.json"), len(uris) - 1 - uris[::-1].index("timestamp.json"), uris)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,11 @@ repository and every kind of bad one:
   /_fault/hold/...          accept, read the request, send nothing (until the test ends)
   /_fault/stall/N/...       the first N requests under it held like hold, then the files
   /_fault/portal/...        200 and an HTML page for every path (a captive portal)
+  /_fault/with/NAME/...     the file once a request for a file named NAME has come
+                            (before this one or while it waits), 409 if none came
+                            within 10 s: a client asking for both at once gets both,
+                            one that waits for this answer before asking for NAME
+                            gets a 409 (behind nginx: HTTP/2 streams, test_launch_checks)
   /_fault/only/NAME/KIND/[ARG/]...  fault KIND (with its ARG) only for a file named
                             NAME, every other file served as is (one bad file in a
                             good repository: an endless timestamp.json, a slow target)
@@ -36,8 +41,9 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 COUNTS = {}
-FAULT_ARGS = {"flaky": 1, "slow": 1, "reset": 1, "stall": 1}  # faults with an argument before the path
+FAULT_ARGS = {"flaky": 1, "slow": 1, "reset": 1, "stall": 1, "with": 1}  # faults with an argument before the path
 LOCK = threading.Lock()
+ARRIVED = threading.Condition(LOCK)  # notified as each request's file name is noted in COUNTS
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -79,6 +85,9 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         self.record()
         parts = self.path.split("?")[0].split("/")
+        with ARRIVED:
+            COUNTS["arrived", parts[-1]] = COUNTS.get(("arrived", parts[-1]), 0) + 1
+            ARRIVED.notify_all()
         if len(parts) > 2 and parts[1] == "_fault":
             return self.fault(parts[2], parts[3:])
         return self.serve("/".join(parts))
@@ -152,6 +161,12 @@ class Handler(BaseHTTPRequestHandler):
         if kind == "stall":
             if self.count(("stall",)) <= int(rest[0]):
                 time.sleep(3600)
+            return self.serve("/" + "/".join(rest[1:]))
+        if kind == "with":
+            with ARRIVED:
+                came = ARRIVED.wait_for(lambda: COUNTS.get(("arrived", rest[0]), 0) > 0, timeout=10)
+            if not came:
+                return self.send_plain(409, f"no request for {rest[0]} came with this one".encode())
             return self.serve("/" + "/".join(rest[1:]))
         if kind == "portal":
             return self.send_plain(200, b"<html><body>Log in to the hotel's Wi-Fi</body></html>",
