@@ -85,7 +85,7 @@ int command_unblock(launch_context *l, char *exe, int argc, char **argv);
 int command_switch_to(launch_context *l, char *exe, int argc, char **argv);
 int command_installed_version(launch_context *l, char *exe);
 int command_compare_versions(int argc, char **argv);
-/* status.c */
+/* --status [--json]: gathers the facts status.c prints. */
 int command_status(launch_context *l, char *exe, int argc, char **argv);
 
 #endif
