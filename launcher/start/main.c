@@ -654,8 +654,11 @@ static int launch_app(launch_context *l, char *exe, int argc, char **argv, char 
     }
     if (l->lock && bl_install_remove_incomplete(&l->layout, log_warning, "install", &err) != BL_OK)
         bl_log(BL_LOG_WARN, "install", "%s", err.msg);
-    if (l->lock)
+    if (l->lock) {
         bl_install_remove_debris(&l->layout, log_warning, "install");
+        l->activity_written = 1; /* one left by a launcher that died is not true any more */
+        remove_activity(l);
+    }
 
     rc = choose_version(&l->layout, l->lock != NULL, &l->state, version);
     if (rc != 0) {

@@ -212,6 +212,18 @@ class StatusTest(unittest.TestCase):
         self.assertIsNone(s["running"])
         self.assertIsNone(s["check"])
 
+    def test_the_lock_holder_removes_an_activity_file_left_by_a_launcher_that_died(self):
+        """Whose pid another process may have taken since: a launch removes
+        it once it holds the lock, before anything else (here: nothing is
+        installed, so it goes no further)."""
+        os.makedirs(self.root.p("cache"), exist_ok=True)
+        activity = self.root.p("cache", "activity.json")
+        with open(activity, "w") as f:
+            json.dump({"launcher_pid": os.getpid(), "app_pid": os.getpid(), "running": "1.0.0",
+                       "mode": "supervise", "check": None, "updated": 1}, f)
+        self.assertEqual(self.root.run().returncode, 127)
+        self.assertFalse(os.path.exists(activity))
+
     def test_a_check_in_progress_is_shown_from_a_live_launcher(self):
         """The file as a launcher in a check writes it (its own pid is this
         test's: alive)."""
