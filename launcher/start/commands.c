@@ -1,16 +1,23 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The launcher's commands for installers and users that change or read an
  * installation without starting the app (--unblock, --switch-to,
- * --installed-version, --compare-versions): each one job, run from main
- * before a launch would begin. */
+ * --installed-version, --compare-versions, --status): each one job, run
+ * from main before a launch would begin. */
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <uv.h>
 
+#include "activity.h"
 #include "base/fsutil.h"
+#include "checks.h"
 #include "install.h"
 #include "launch.h"
 #include "log.h"
 #include "state.h"
+#include "status.h"
 #include "trial.h"
 
 /* What --unblock and --switch-to need before they change state.json: the
@@ -159,4 +166,139 @@ int command_compare_versions(int argc, char **argv)
     order = bl_version_compare(&a, &b);
     printf("%s\n", order < 0 ? "older" : order > 0 ? "newer" : "same");
     return 0;
+}
+
+static const char *status_getenv(void *ctx, const char *name)
+{
+    (void)ctx;
+    return getenv(name);
+}
+
+/* Sums the bytes of the regular files under dir (a version folder). */
+typedef struct {
+    const char *dir;
+    uint64_t bytes;
+} tree_size;
+
+static int add_entry_size(void *ctx, const char *name, int is_dir)
+{
+    tree_size *t = ctx, sub;
+    char path[BL_PATH_MAX];
+    bl_error ignored;
+    if (bl_fs_join(path, sizeof path, t->dir, name) != BL_OK)
+        return 0;
+    if (!is_dir) {
+        t->bytes += bl_fs_file_size(path);
+        return 0;
+    }
+    sub.dir = path;
+    sub.bytes = 0;
+    bl_fs_list_dir(path, add_entry_size, &sub, &ignored);
+    t->bytes += sub.bytes;
+    return 0;
+}
+
+/* A live cache/activity.json: it parses and its launcher still runs
+ * (uv_kill with signal 0 asks the OS without sending anything, on Windows
+ * too). Anything else is stale: NULL. */
+static const bl_activity *live_activity(const bl_layout *layout, bl_activity *a)
+{
+    bl_error err;
+    if (bl_activity_load(layout->activity_path, a, &err) != BL_OK || a->launcher_pid <= 0 ||
+        a->launcher_pid > INT32_MAX || uv_kill((int)a->launcher_pid, 0) != 0)
+        return NULL;
+    return a;
+}
+
+static int print_status(const bl_status *s, int json)
+{
+    bl_error err;
+    char *text = NULL;
+    int rc = json ? bl_status_json(s, &text, &err) : bl_status_text(s, &text, &err);
+    if (rc != BL_OK) {
+        launch_print_error(&err, "");
+        return 0;
+    }
+    if (json || !s->error)
+        printf("%s%s", text, json ? "\n" : "");
+    else
+        fputs(text, stderr);
+    free(text);
+    return 1;
+}
+
+/* --status [--json]: what the app (or a user) may ask about its
+ * installation (spec section 2). It reads only, without the lock and
+ * without the log: a status call never waits on a launcher at work, and
+ * never makes a starting launcher skip its maintenance (which a lock taken
+ * for a moment would). */
+int command_status(launch_context *l, char *exe, int argc, char **argv)
+{
+    char root[BL_PATH_MAX], version[BL_VERSION_MAX_TEXT], why[512], staged_dir[BL_PATH_MAX];
+    bl_version_list complete;
+    bl_activity activity;
+    bl_checks checks;
+    bl_status s;
+    bl_error err;
+    tree_size size;
+    int json = argc == 3 && strcmp(argv[2], "--json") == 0, state_ok;
+
+    if (argc > 3 || (argc == 3 && !json)) {
+        fprintf(stderr, "bomiot-launcher: usage: bomiot-launcher --status [--json]\n");
+        return 2;
+    }
+    memset(&s, 0, sizeof s);
+    s.launcher_version = BL_VERSION_STRING;
+    s.launcher_path = exe;
+    s.now = (int64_t)time(NULL);
+    exe[0] = '\0';
+    if (launch_locate_root(exe, root, sizeof root, &err) != BL_OK || bl_layout_init(root, &l->layout, &err) != BL_OK) {
+        s.error = err.msg;
+        print_status(&s, json);
+        return EXIT_LAUNCHER_FAILED;
+    }
+    s.root = l->layout.root;
+    if (!bl_fs_is_dir(l->layout.versions_dir)) {
+        snprintf(why, sizeof why, "no versions folder beside the launcher (%s): this launcher is not in an "
+                 "installation", l->layout.versions_dir);
+        s.error = why;
+        print_status(&s, json);
+        return EXIT_NOTHING_INSTALLED;
+    }
+    if (bl_install_list_complete(&l->layout, &complete, &err) != BL_OK) {
+        s.error = err.msg;
+        print_status(&s, json);
+        return EXIT_LAUNCHER_FAILED;
+    }
+    state_ok = bl_state_load(l->layout.state_path, &l->state, &err) == BL_OK;
+    if (!state_ok)
+        bl_state_init(&l->state);
+    if (bl_install_pick(&l->state, state_ok, &complete, version, why, sizeof why) != BL_OK) {
+        snprintf(why, sizeof why, "no version is installed in %s; reinstall Bomiot", l->layout.versions_dir);
+        s.error = why;
+        print_status(&s, json);
+        return EXIT_NOTHING_INSTALLED;
+    }
+    bl_config_defaults(&l->cfg);
+    bl_config_load_file(&l->cfg, l->layout.config_path, NULL, NULL);
+    bl_config_load_user_file(&l->cfg, l->layout.user_config_path, NULL, NULL);
+    bl_config_apply_env(&l->cfg, status_getenv, NULL, NULL, NULL);
+    bl_checks_load(l->layout.checks_path, &checks);
+
+    s.cfg = &l->cfg;
+    s.state = &l->state;
+    s.installed = &complete;
+    s.current = version;
+    s.activity = live_activity(&l->layout, &activity);
+    s.checks = &checks;
+    s.staged = "";
+    if (l->state.pending[0] && bl_install_is_complete(&l->layout, l->state.pending) &&
+        bl_layout_version_dir(&l->layout, l->state.pending, staged_dir, sizeof staged_dir, &err) == BL_OK) {
+        size.dir = staged_dir;
+        size.bytes = 0;
+        bl_fs_list_dir(staged_dir, add_entry_size, &size, &err);
+        s.staged = l->state.pending;
+        s.staged_size = size.bytes;
+    }
+    return print_status(&s, json) ? 0 : EXIT_LAUNCHER_FAILED;
 }

@@ -89,7 +89,17 @@ static const key_spec keys[BL_CFG_KEY_COUNT] = {
      "the path of a folder whose changes trigger a check (with file_watcher), absolute or relative to the "
      "install root",
      "a drop folder for file_watcher, not the repository"},
+    {"restart_exit_code", NULL, KIND_INT, NUM(restart_exit_code), 1, 254,
+     "an exit code from 1 to 254 other than 125, 126 and 127",
+     "the app's exit code that asks the supervising launcher to restart into a staged update"},
 };
+
+/* 125-127 are the launcher's own failures (launch.h): an app's restart
+ * request must never read as one. */
+static int is_restart_code_allowed(int64_t code)
+{
+    return code < 125 || code > 127;
+}
 
 /* Who owns a key. The user's file (launcher.user.json) holds what a person
  * chooses for this installation, which no reinstall or self-update may take
@@ -102,8 +112,9 @@ static const key_spec keys[BL_CFG_KEY_COUNT] = {
  * (update_url, ca_file, file_watcher, watch_dir: a user file pointing
  * elsewhere would silently outlive the publisher's move to a new server,
  * through every reinstall), which app runs and how a new version of it is
- * judged (app_name, app_executable, mode, healthy_seconds, trial_*,
- * rerun_after_rollback: the publisher knows its app), patch_max_percent (a
+ * judged and talks to it (app_name, app_executable, mode, healthy_seconds,
+ * trial_*, rerun_after_rollback, restart_exit_code: the publisher knows its
+ * app), patch_max_percent (a
  * property of the repository) and the splash picture (branding). A user who
  * must point the launcher elsewhere for once has the BOMIOT_* variables.
  * Machine-wide policy (issue 26) would be one more layer, and one more
@@ -163,6 +174,7 @@ void bl_config_defaults(bl_config *cfg)
     cfg->splash = 1;
     snprintf(cfg->splash_image, sizeof cfg->splash_image, "resources/splash.png");
     cfg->splash_linger_ms = 0;
+    cfg->restart_exit_code = 85;
 }
 
 static int is_valid_url(const char *s)
@@ -264,7 +276,8 @@ static int store_text(bl_config *cfg, int k, const char *text)
         *(int *)(base + spec->offset) = flag;
         return 1;
     case KIND_INT:
-        if (!parse_int_text(text, &number) || number < spec->min || number > spec->max)
+        if (!parse_int_text(text, &number) || number < spec->min || number > spec->max ||
+            (k == BL_CFG_RESTART_EXIT_CODE && !is_restart_code_allowed(number)))
             return 0;
         *(int64_t *)(base + spec->offset) = number;
         return 1;
@@ -324,7 +337,8 @@ static int store_json(bl_config *cfg, int k, const cJSON *item, char *shown, siz
     }
     if (cJSON_IsNumber(item) && spec->kind == KIND_INT) {
         double d = item->valuedouble; /* valueint saturates; check the double */
-        if (d != floor(d) || d < (double)spec->min || d > (double)spec->max)
+        if (d != floor(d) || d < (double)spec->min || d > (double)spec->max ||
+            (k == BL_CFG_RESTART_EXIT_CODE && !is_restart_code_allowed((int64_t)d)))
             return 0;
         *(int64_t *)((char *)cfg + spec->offset) = (int64_t)d;
         return 1;

@@ -7,6 +7,7 @@
 #ifndef BL_LAUNCH_H
 #define BL_LAUNCH_H
 
+#include "activity.h"
 #include "config.h"
 #include "layout.h"
 #include "platform.h"
@@ -20,6 +21,20 @@
 #define EXIT_LAUNCHER_FAILED 125
 #define EXIT_APP_NOT_RUNNABLE 126
 #define EXIT_NOTHING_INSTALLED 127
+
+/* What the app is told (issue 24, "the contract between the app and its
+ * launcher", docs/app-integration.md): run_app sets these for every start,
+ * supervised or exec'd, with the lock or without, beside BOMIOT_HEALTH_FILE
+ * (supervise.h) and BOMIOT_UPDATE_READY_FILE (update_module.h). The API
+ * version changes only when a change would break an app written for it. */
+#define BL_LAUNCHER_API_VERSION "1"
+#define BL_ENV_API "BOMIOT_LAUNCHER_API"
+#define BL_ENV_LAUNCHER "BOMIOT_LAUNCHER"
+#define BL_ENV_ROOT "BOMIOT_INSTALL_ROOT"
+#define BL_ENV_VERSION "BOMIOT_APP_VERSION"
+#define BL_ENV_ON_TRIAL "BOMIOT_ON_TRIAL"
+#define BL_ENV_MODE "BOMIOT_LAUNCH_MODE"
+#define BL_ENV_RESTART_CODE "BOMIOT_RESTART_EXIT_CODE"
 
 /* Everything one launch works with; lives on main's stack. The layout's path
  * text comes last and is not zeroed (launch_init): every page of the stack first
@@ -35,6 +50,8 @@ typedef struct {
     int download_deferred; /* the update at launch ran out of its time box: the background goes on soon */
     bl_config cfg;
     bl_state state;
+    bl_activity activity; /* what cache/activity.json says while this launcher holds the lock */
+    int activity_written; /* it wrote the file: it removes it when it exits */
     bl_layout layout;
 } launch_context;
 
@@ -68,5 +85,7 @@ int command_unblock(launch_context *l, char *exe, int argc, char **argv);
 int command_switch_to(launch_context *l, char *exe, int argc, char **argv);
 int command_installed_version(launch_context *l, char *exe);
 int command_compare_versions(int argc, char **argv);
+/* --status [--json]: gathers the facts status.c prints. */
+int command_status(launch_context *l, char *exe, int argc, char **argv);
 
 #endif

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <uv.h>
 
 #include "base/fsutil.h"
@@ -39,6 +40,7 @@ static void print_help(FILE *out)
             "       bomiot-launcher --switch-to VERSION\n"
             "       bomiot-launcher --installed-version\n"
             "       bomiot-launcher --compare-versions A B\n"
+            "       bomiot-launcher --status [--json]\n"
             "       bomiot-launcher -- ARGS...\n"
             "\n"
             "Starts the installed Bomiot app from the folder this launcher is in,\n"
@@ -63,11 +65,24 @@ static void print_help(FILE *out)
             "                  or nothing if none is installed (exit %d); for installers\n"
             "  --compare-versions A B  print older, same or newer: A against B by PEP 440\n"
             "                  (exit 0); exit 2 if either is not a version; for installers\n"
+            "  --status [--json]  what this installation runs and has: the version that\n"
+            "                  starts, the one running, an update ready to restart into,\n"
+            "                  a check in progress, the last check; --json prints one\n"
+            "                  JSON object (schema 1, docs/app-integration.md). It only\n"
+            "                  reads, never waits for a launcher at work; exit %d when\n"
+            "                  no version is installed here, %d when the folder is\n"
+            "                  unusable\n"
+            "\n"
+            "The app finds in its environment BOMIOT_LAUNCHER_API (1), BOMIOT_LAUNCHER,\n"
+            "BOMIOT_INSTALL_ROOT, BOMIOT_APP_VERSION, BOMIOT_ON_TRIAL (1 or 0),\n"
+            "BOMIOT_LAUNCH_MODE (supervise or exec), BOMIOT_RESTART_EXIT_CODE,\n"
+            "BOMIOT_HEALTH_FILE (create it to confirm a new version early) and\n"
+            "BOMIOT_UPDATE_READY_FILE (written when an update is staged); see README.md.\n"
             "\n"
             "Configuration: launcher.json beside the launcher (the publisher's; every key\n"
             "in README.md), then launcher.user.json beside it (the user's own choices:\n"
             "installers and updates never write it), which may set only\n",
-            EXIT_NOTHING_INSTALLED);
+            EXIT_NOTHING_INSTALLED, EXIT_NOTHING_INSTALLED, EXIT_LAUNCHER_FAILED);
     bl_config_print_user_help(out);
     fprintf(out, "and these environment variables, overriding both:\n");
     bl_config_print_env_help(out);
@@ -195,11 +210,44 @@ const bl_update_module *launch_update_module(launch_context *l)
     return l->update_module;
 }
 
+/* cache/activity.json (activity.h), for --status in another process: only
+ * the lock holder writes it. A failure costs --status its "running" line,
+ * nothing more: logged at debug. */
+static void save_activity(launch_context *l)
+{
+    bl_error err;
+    if (!l->lock)
+        return;
+    l->activity.launcher_pid = (int64_t)uv_os_getpid();
+    l->activity.updated = (int64_t)time(NULL);
+    if (bl_activity_save(l->layout.activity_path, &l->activity, &err) == BL_OK)
+        l->activity_written = 1;
+    else
+        bl_log(BL_LOG_DEBUG, "launch", "%s", err.msg);
+}
+
+static void remove_activity(launch_context *l)
+{
+    bl_error err;
+    if (l->activity_written)
+        bl_fs_remove_tree(l->layout.activity_path, &err);
+    l->activity_written = 0;
+}
+
+/* A background check's progress, for --status (activity.h). */
+static void check_progress(void *ctx, const bl_progress_view *view)
+{
+    launch_context *l = ctx;
+    bl_activity_from_progress(&l->activity, view, (int64_t)time(NULL));
+    save_activity(l);
+}
+
 /* While the app runs, the background updater shares the supervising loop. */
 static void background_on(void *ctx, uv_loop_t *loop)
 {
     launch_context *l = ctx;
-    bl_background_options opt = {&l->layout, &l->cfg, &l->state, save_state_cb, l, l->download_deferred};
+    bl_background_options opt = {&l->layout, &l->cfg, &l->state, save_state_cb, l, l->download_deferred,
+                                 check_progress};
     bl_error err;
     if (l->cfg.update_interval <= 0 && !l->cfg.file_watcher)
         return; /* nothing runs in the background (background.c): no module to load */
@@ -219,10 +267,14 @@ static void background_off(void *ctx)
 
 /* Supervise mode: the app runs on the loop; the splash lingers there and the
  * background updater shares it (with the lock only). Both hooks compose. */
-static void app_started(void *ctx, uv_loop_t *loop)
+static void app_started(void *ctx, uv_loop_t *loop, int64_t app_pid)
 {
     launch_context *l = ctx;
     bl_error err;
+    l->activity.app_pid = app_pid;
+    snprintf(l->activity.running, sizeof l->activity.running, "%s", l->state.current);
+    l->activity.mode = BL_MODE_SUPERVISE;
+    save_activity(l);
     if (l->splash &&
         bl_splash_linger_start(l->splash, l->progress, loop, (uint32_t)l->cfg.splash_linger_ms, &err) != BL_OK)
         bl_log(BL_LOG_WARN, "splash", "%s", err.msg);
@@ -236,6 +288,10 @@ static void app_stopped(void *ctx)
     bl_splash_linger_stop(l->splash);
     if (l->lock)
         background_off(l);
+    l->activity.app_pid = 0;
+    l->activity.running[0] = '\0';
+    l->activity.checking = 0; /* the background has stopped */
+    save_activity(l);
 }
 
 /* A version staged in the background while the app ran last time takes over
@@ -380,6 +436,7 @@ static int exec_app(launch_context *l, const char *app, char **argv)
     int rc;
     bl_log(BL_LOG_INFO, "launch", "exec %s", app);
     launch_splash_hold_then_close(l);
+    remove_activity(l); /* nobody is left to keep it true (a launch that rolled back may have written it) */
     bl_plat_lock_release(l->lock);
     l->lock = NULL;
     bl_log_close();
@@ -424,12 +481,40 @@ static int judge_trial_run(launch_context *l, const bl_app_status *status, uint6
     return 0;
 }
 
+/* What the app is told (launch.h, spec section 1): the same for every
+ * start, with the version, the trial and the way it is started. A failure
+ * (out of memory) is logged; the app starts all the same. */
+static void set_app_environment(const launch_context *l, const char *exe, int on_trial, int exec_mode)
+{
+    char code[16];
+    const char *names[] = {BL_ENV_API, BL_ENV_LAUNCHER, BL_ENV_ROOT, BL_ENV_VERSION, BL_ENV_ON_TRIAL,
+                           BL_ENV_MODE, BL_ENV_RESTART_CODE, BL_HEALTH_FILE_ENV, BL_READY_FILE_ENV};
+    const char *values[sizeof names / sizeof names[0]];
+    size_t i;
+    int rc;
+
+    snprintf(code, sizeof code, "%d", (int)l->cfg.restart_exit_code);
+    values[0] = BL_LAUNCHER_API_VERSION;
+    values[1] = exe;
+    values[2] = l->layout.root;
+    values[3] = l->state.current;
+    values[4] = on_trial ? "1" : "0";
+    values[5] = exec_mode ? "exec" : "supervise";
+    values[6] = code;
+    values[7] = l->layout.health_file;
+    values[8] = l->layout.ready_file; /* where the app learns an update is staged */
+    for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if ((rc = uv_os_setenv(names[i], values[i])) != 0)
+            bl_log(BL_LOG_WARN, "launch", "cannot set %s for the app: %s", names[i], uv_strerror(rc));
+    }
+}
+
 /* Starts the current version and reports how it ended. A version on trial is
  * always supervised, whatever the mode: its crash must be seen. If it crashes,
  * or cannot be started, it is rolled back and the previous version started at
  * once, so the user loses one start and nothing else (after a crash, unless
  * rerun_after_rollback is false: see judge_trial_run). */
-static int run_app(launch_context *l, char **argv)
+static int run_app(launch_context *l, const char *exe, char **argv)
 {
     char app[BL_PATH_MAX];
     bl_supervise_watch watch;
@@ -437,8 +522,6 @@ static int run_app(launch_context *l, char **argv)
     bl_app_status status;
     bl_error err;
     int rc, on_trial;
-
-    uv_os_setenv(BL_READY_FILE_ENV, l->layout.ready_file); /* where the app learns an update is staged */
 
     for (;;) {
         on_trial = l->state.trial && l->lock;
@@ -452,6 +535,7 @@ static int run_app(launch_context *l, char **argv)
         argv[0] = app;
         bl_log(BL_LOG_INFO, "launch", "starting version %s%s", l->state.current, on_trial ? " (on trial)" : "");
         launch_splash_launching(l);
+        set_app_environment(l, exe, on_trial, l->cfg.mode == BL_MODE_EXEC && !on_trial);
         if (l->cfg.mode == BL_MODE_EXEC && !on_trial)
             return exec_app(l, app, argv);
 
@@ -514,6 +598,7 @@ static int update_launcher(launch_context *l, const char *exe, char **argv)
 static int finish(launch_context *l, int result)
 {
     launch_splash_close(l);
+    remove_activity(l);
     bl_progress_free(l->progress);
     l->progress = NULL;
     bl_plat_lock_release(l->lock);
@@ -569,8 +654,11 @@ static int launch_app(launch_context *l, char *exe, int argc, char **argv, char 
     }
     if (l->lock && bl_install_remove_incomplete(&l->layout, log_warning, "install", &err) != BL_OK)
         bl_log(BL_LOG_WARN, "install", "%s", err.msg);
-    if (l->lock)
+    if (l->lock) {
         bl_install_remove_debris(&l->layout, log_warning, "install");
+        l->activity_written = 1; /* one left by a launcher that died is not true any more */
+        remove_activity(l);
+    }
 
     rc = choose_version(&l->layout, l->lock != NULL, &l->state, version);
     if (rc != 0) {
@@ -584,7 +672,7 @@ static int launch_app(launch_context *l, char *exe, int argc, char **argv, char 
     count_trial_start(l);
     if (update_launcher(l, exe, argv))
         return finish(l, 0);
-    return finish(l, run_app(l, app_argv));
+    return finish(l, run_app(l, exe, app_argv));
 }
 
 int main(int argc, char **argv)
@@ -627,6 +715,8 @@ int main(int argc, char **argv)
         return command_switch_to(&l, exe, argc, argv);
     if (argc == 2 && strcmp(argv[1], "--installed-version") == 0)
         return command_installed_version(&l, exe);
+    if (argc > 1 && strcmp(argv[1], "--status") == 0)
+        return command_status(&l, exe, argc, argv);
     rc = launch_app(&l, exe, argc, argv, app_argv);
     return rc;
 }

@@ -134,8 +134,9 @@ static int start_signals(uv_loop_t *loop, supervisor *sv)
     return 0;
 }
 
-/* Before the spawn: a stale health file from an earlier run must not confirm
- * this one, and the app must learn where to write it. */
+/* Before the spawn: a stale health file from an earlier run (on trial or
+ * not: every run is told the file) must not confirm this one, and the app
+ * must learn where to write it. */
 static int prepare_watch(const bl_supervise_watch *watch, bl_error *err)
 {
     uv_fs_t req;
@@ -195,7 +196,7 @@ int bl_supervise_run(const char *app, char *const argv[], const bl_supervise_wat
     bl_log(BL_LOG_INFO, "supervise", "started %s (pid %d)", app, bl_plat_child_pid(sv.child));
     start_watch(&loop, &sv);
     if (hooks && hooks->on_start)
-        hooks->on_start(hooks->ctx, &loop);
+        hooks->on_start(hooks->ctx, &loop, bl_plat_child_pid(sv.child));
     uv_run(&loop, UV_RUN_DEFAULT);
     rc = BL_OK;
 

@@ -14,9 +14,14 @@
 #include <stdint.h>
 #include <uv.h>
 
-/* The variable that names the health file to the app. An app on trial may
- * create that file once it is up (its main window shown, its server
- * listening) to be confirmed before the healthy time is over. */
+/* The variable that names the health file to the app ("Confirm health",
+ * issue 24): the launcher sets it for every start (main.c), so an app need
+ * not know whether it is on trial. An app creates that file (any content)
+ * once it is up (its main window shown, its server listening); on trial
+ * the supervising launcher sees it within HEALTH_POLL_MS and confirms the
+ * version before the healthy time is over. Off trial nobody looks at it.
+ * Before a trial run the launcher removes the file, so one left by an
+ * earlier run never confirms a later trial. */
 #define BL_HEALTH_FILE_ENV "BOMIOT_HEALTH_FILE"
 
 typedef struct {
@@ -41,10 +46,11 @@ typedef struct {
 } bl_supervise_watch;
 
 /* Work that lives as long as the app runs, on the supervising loop (the
- * background updater): on_start after the spawn, on_stop when the app has
- * exited; on_stop must close every handle on_start opened. */
+ * background updater): on_start after the spawn, with the app's process id,
+ * on_stop when the app has exited; on_stop must close every handle on_start
+ * opened. */
 typedef struct {
-    void (*on_start)(void *ctx, uv_loop_t *loop);
+    void (*on_start)(void *ctx, uv_loop_t *loop, int64_t app_pid);
     void (*on_stop)(void *ctx);
     void *ctx;
 } bl_supervise_hooks;

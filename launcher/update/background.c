@@ -15,10 +15,13 @@
 
 /* A check in the background may take its time, but not forever. */
 #define CHECK_BUDGET_NS (60ull * 1000000000ull)
+/* How often a running check's progress is reported (on_check_progress):
+ * twice a second is live enough for --status, and cheap. */
+#define PROGRESS_REPORT_MS 500
 
 struct bl_background {
     bl_background_options opt;
-    uv_timer_t timer;
+    uv_timer_t timer, progress_timer;
     uv_async_t done;
     uv_thread_t thread;
     bl_watch *watch;
@@ -160,6 +163,9 @@ static void on_done(uv_async_t *async)
         uv_close((uv_handle_t *)&bg->done, on_closed);
         return;
     }
+    uv_timer_stop(&bg->progress_timer);
+    if (bg->opt.on_check_progress)
+        bg->opt.on_check_progress(bg->opt.save_ctx, NULL);
     if (bg->rc == BL_OK && bg->result.installed && strcmp(bg->result.version, state->current) != 0) {
         snprintf(state->pending, sizeof state->pending, "%s", bg->result.version);
         bg->opt.save_state(bg->opt.save_ctx);
@@ -177,6 +183,16 @@ static void on_done(uv_async_t *async)
     schedule(bg);
 }
 
+static void report_progress(uv_timer_t *timer)
+{
+    bl_background *bg = timer->data;
+    bl_progress_view view;
+    if (!bg->running || bg->stopping)
+        return;
+    bl_progress_snapshot(bg->progress, &view);
+    bg->opt.on_check_progress(bg->opt.save_ctx, &view);
+}
+
 static void check_now(bl_background *bg)
 {
     if (bg->stopping)
@@ -189,10 +205,17 @@ static void check_now(bl_background *bg)
         return; /* one staged version at a time; a version on trial is judged first */
     bg->snapshot = *bg->opt.state;
     bg->running = 1;
+    bl_progress_stage(bg->progress, BL_STAGE_STARTING, ""); /* not the last check's stage */
+    bl_progress_bytes(bg->progress, 0, 0);
     if (uv_thread_create(&bg->thread, work, bg) != 0) {
         bg->running = 0;
         bl_log(BL_LOG_WARN, "background", "cannot start the update thread");
         schedule(bg);
+        return;
+    }
+    if (bg->opt.on_check_progress) {
+        report_progress(&bg->progress_timer); /* the check has started */
+        uv_timer_start(&bg->progress_timer, report_progress, PROGRESS_REPORT_MS, PROGRESS_REPORT_MS);
     }
 }
 
@@ -223,7 +246,9 @@ int bl_background_start(uv_loop_t *loop, const bl_background_options *opt, bl_ba
     bg->done.data = bg;
     uv_timer_init(loop, &bg->timer);
     bg->timer.data = bg;
-    bg->open_handles = 2;
+    uv_timer_init(loop, &bg->progress_timer);
+    bg->progress_timer.data = bg;
+    bg->open_handles = 3;
     if (opt->cfg->update_interval > 0) {
         bg->timer_on = 1;
         schedule(bg);
@@ -261,6 +286,7 @@ void bl_background_stop(bl_background *bg)
     bl_progress_request_cancel(bg->progress);
     bl_watch_stop(bg->watch);
     uv_close((uv_handle_t *)&bg->timer, on_closed);
+    uv_close((uv_handle_t *)&bg->progress_timer, on_closed);
     /* A running worker still signals done (it was asked to cancel): on_done
      * closes the handle then, and the loop lives until it has. */
     if (!bg->running)

@@ -54,6 +54,11 @@ typedef struct {
     int check_soon;                  /* the update at launch ran out of its time box (a download
                                       * deferred, or the check cut short): the first check comes
                                       * soon (background.h), not an interval after the start */
+    /* Optional: a check's progress for cache/activity.json (start/activity.h),
+     * called with save_ctx on the loop thread when a check starts, at most
+     * twice a second while it runs, and with view NULL when it has ended
+     * (not when the background is stopped during one). */
+    void (*on_check_progress)(void *ctx, const bl_progress_view *view);
 } bl_background_options;
 
 typedef struct bl_background bl_background;

@@ -407,6 +407,28 @@ static void test_trial_keys_take_a_rule_or_a_list(void)
     CHECK_INT(r.count, 2);
 }
 
+/* The restart code (issue 24) is never one of the launcher's own exit codes. */
+static void test_restart_exit_code_avoids_the_launchers_codes(void)
+{
+    bl_config cfg;
+    reports r = {0};
+    bl_config_defaults(&cfg);
+    CHECK_INT(cfg.restart_exit_code, 85);
+    CHECK_INT(apply(&cfg, "{\"restart_exit_code\": 42}", &r), BL_OK);
+    CHECK_INT(r.count, 0);
+    CHECK_INT(cfg.restart_exit_code, 42);
+    CHECK_INT(apply(&cfg, "{\"restart_exit_code\": \"75\"}", &r), BL_OK);
+    CHECK_INT(cfg.restart_exit_code, 75);
+    CHECK_INT(apply(&cfg, "{\"restart_exit_code\": 126}", &r), BL_OK);
+    CHECK_INT(r.count, 1);
+    CHECK_CONTAINS(r.last, "other than 125, 126 and 127");
+    CHECK_INT(apply(&cfg, "{\"restart_exit_code\": \"125\"}", &r), BL_OK);
+    CHECK_INT(apply(&cfg, "{\"restart_exit_code\": 0}", &r), BL_OK);
+    CHECK_INT(apply(&cfg, "{\"restart_exit_code\": 255}", &r), BL_OK);
+    CHECK_INT(r.count, 4);
+    CHECK_INT(cfg.restart_exit_code, 75); /* kept */
+}
+
 /* launcher.user.json (issue 21, item 10): the user's choices win over the
  * publisher's launcher.json, whichever order the keys come in. */
 static int apply_user(bl_config *cfg, const char *json, reports *r)
@@ -442,7 +464,8 @@ static void test_user_file_cannot_set_the_publishers_keys(void)
 {
     static const char *publishers[] = {"update_url", "ca_file", "app_name", "app_executable", "mode",
                                        "healthy_seconds", "trial_attempts", "trial_exit_codes", "watch_dir",
-                                       "file_watcher", "patch_max_percent", "splash_image", "rerun_after_rollback"};
+                                       "file_watcher", "patch_max_percent", "splash_image", "rerun_after_rollback",
+                                       "restart_exit_code"};
     bl_config cfg;
     reports r = {0};
     size_t i;
@@ -555,6 +578,7 @@ int main(void)
     RUN(test_trial_keys_take_a_rule_or_a_list);
     RUN(test_help_lists_every_environment_variable_with_its_key_and_default);
     RUN(test_user_file_wins_over_the_publishers_for_the_users_keys);
+    RUN(test_restart_exit_code_avoids_the_launchers_codes);
     RUN(test_user_file_cannot_set_the_publishers_keys);
     RUN(test_environment_wins_over_the_user_file);
     RUN(test_malformed_user_file_is_ignored_and_the_publishers_values_stay);
