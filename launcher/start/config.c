@@ -89,12 +89,18 @@ static const key_spec keys[BL_CFG_KEY_COUNT] = {
      "the path of a folder whose changes trigger a check (with file_watcher), absolute or relative to the "
      "install root",
      "a drop folder for file_watcher, not the repository"},
+    {"restart_exit_code", NULL, KIND_INT, NUM(restart_exit_code), 1, 254,
+     "an exit code from 1 to 254, not 125, 126 or 127 (the launcher's own)",
+     "the app's exit code that asks the launcher to restart it into the staged update"},
+    {"apply_on_exit", NULL, KIND_BOOL, NUM(apply_on_exit), 0, 0, "true or false",
+     "when the app exits, switch to a staged update then rather than at the next start"},
 };
 
 /* Who owns a key. The user's file (launcher.user.json) holds what a person
  * chooses for this installation, which no reinstall or self-update may take
  * away: which releases they get (channel), whether, when and how updates come
- * (auto_update, update_interval, update_at_launch, incremental_update), how
+ * (auto_update, update_interval, update_at_launch, incremental_update,
+ * apply_on_exit), how
  * long a launch waits on the server (check_seconds, download_seconds), how
  * many versions the disk keeps, the log's detail and whether a splash shows.
  * The rest is the publisher's launcher.json, replaced with each release of the
@@ -111,7 +117,7 @@ static const key_spec keys[BL_CFG_KEY_COUNT] = {
 static const int user_keys[] = {
     BL_CFG_CHANNEL, BL_CFG_AUTO_UPDATE, BL_CFG_UPDATE_INTERVAL, BL_CFG_UPDATE_AT_LAUNCH,
     BL_CFG_INCREMENTAL_UPDATE, BL_CFG_CHECK_SECONDS, BL_CFG_DOWNLOAD_SECONDS, BL_CFG_KEEP_VERSIONS,
-    BL_CFG_LOG_LEVEL, BL_CFG_SPLASH,
+    BL_CFG_LOG_LEVEL, BL_CFG_SPLASH, BL_CFG_APPLY_ON_EXIT,
 };
 
 int bl_config_user_may_set(int key)
@@ -163,6 +169,8 @@ void bl_config_defaults(bl_config *cfg)
     cfg->splash = 1;
     snprintf(cfg->splash_image, sizeof cfg->splash_image, "resources/splash.png");
     cfg->splash_linger_ms = 0;
+    cfg->restart_exit_code = 85;
+    cfg->apply_on_exit = 1;
 }
 
 static int is_valid_url(const char *s)
@@ -179,6 +187,13 @@ static void trim_trailing_slashes(char *url)
     size_t n = strlen(url), keep = strstr(url, "://") ? (size_t)(strstr(url, "://") - url) + 4 : 1;
     while (n > keep && url[n - 1] == '/')
         url[--n] = '\0';
+}
+
+/* 125-127 are the launcher's own failures (launch.h): an app asking for a
+ * restart with one of them could not be told from a launcher that failed. */
+static int is_launcher_exit_code(int64_t code)
+{
+    return code >= 125 && code <= 127;
 }
 
 /* The app executable must stay inside its version folder. */
@@ -264,7 +279,8 @@ static int store_text(bl_config *cfg, int k, const char *text)
         *(int *)(base + spec->offset) = flag;
         return 1;
     case KIND_INT:
-        if (!parse_int_text(text, &number) || number < spec->min || number > spec->max)
+        if (!parse_int_text(text, &number) || number < spec->min || number > spec->max ||
+            (k == BL_CFG_RESTART_EXIT_CODE && is_launcher_exit_code(number)))
             return 0;
         *(int64_t *)(base + spec->offset) = number;
         return 1;
@@ -324,7 +340,8 @@ static int store_json(bl_config *cfg, int k, const cJSON *item, char *shown, siz
     }
     if (cJSON_IsNumber(item) && spec->kind == KIND_INT) {
         double d = item->valuedouble; /* valueint saturates; check the double */
-        if (d != floor(d) || d < (double)spec->min || d > (double)spec->max)
+        if (d != floor(d) || d < (double)spec->min || d > (double)spec->max ||
+            (k == BL_CFG_RESTART_EXIT_CODE && is_launcher_exit_code((int64_t)d)))
             return 0;
         *(int64_t *)((char *)cfg + spec->offset) = (int64_t)d;
         return 1;

@@ -1,0 +1,218 @@
+# SPDX-License-Identifier: Apache-2.0
+"""What the app can do (issue 24, docs/app-integration.md): exit with the
+restart code to come back as the update staged while it ran, have a staged
+update applied as it exits (apply_on_exit), restart through
+`--restart-after PID` in exec mode, and check now with `--check`, in the
+launcher's own process or relayed by the supervising launcher."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "server"))
+from blrepo import published_install  # noqa: E402
+from blroot import Root, parse_report, wait_for  # noqa: E402
+from server import TestServer  # noqa: E402
+
+READY = os.path.join("cache", "update-ready")  # relative to the root, the app's working folder
+
+
+def clean_env(**extra):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BOMIOT_")}
+    env.update(extra)
+    return env
+
+
+class AppControlTest(unittest.TestCase):
+    """A repository with 1.0.0 served on 127.0.0.1 and an installation of it."""
+    BEHAVIOUR = ()  # what 1.0.0 does besides its arguments
+
+    def setUp(self):
+        self.pub, self.root = published_install(behaviour=self.BEHAVIOUR)
+        self.report = self.root.p("report.txt")
+        self.server = TestServer(self.pub.repo)
+        self.procs = []
+
+    def tearDown(self):
+        for p in self.procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        self.server.stop()
+        self.root.cleanup()
+        self.pub.cleanup()
+
+    def popen(self, *args, env=None, **kw):
+        p = subprocess.Popen([self.root.launcher, *args], env=clean_env(**(env or {})), cwd=self.root.path,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+        self.procs.append(p)
+        return p
+
+    def started(self):
+        """(version, args after argv[0]) of every run of the app, in order."""
+        if not os.path.exists(self.report):
+            return []
+        runs, version = [], None
+        for line in parse_report(self.report)["lines"]:
+            key, _, value = line.partition("=")
+            if key == "version":
+                version = value
+                runs.append((version, []))
+            elif key.startswith("arg") and key[3:].isdigit() and key != "arg0":
+                runs[-1][1].append(bytes.fromhex(value).decode())
+        return runs
+
+    def wait_staged(self, version):
+        wait_for(lambda: os.path.exists(self.root.p(READY)), 60, f"{version} to be staged")
+        with open(self.root.p(READY)) as f:
+            self.assertEqual(f.read(), version + "\n")
+
+
+class RestartTest(AppControlTest):
+    """1.0.0 waits until an update is staged, then exits with its own code
+    (--exit= in the test's arguments, which every run gets again)."""
+    BEHAVIOUR = ("--wait-file=" + READY,)
+
+    def run_until_staged(self, config, *args):
+        self.root.write_config({"update_url": self.server.url, **config})
+        p = self.popen(f"--report={self.report}", *args, env={"BOMIOT_UPDATE_INTERVAL": "1"})
+        wait_for(lambda: self.started(), 30, "the app to start")
+        self.pub.add("1.1.0")
+        return p
+
+    def test_the_restart_code_starts_the_staged_version_at_once_with_the_same_arguments(self):
+        p = self.run_until_staged({}, "--exit=85", "two words", "é")
+        out, err = p.communicate(timeout=60)
+        # 1.1.0 (no --wait-file) exits 85 too, with nothing staged now: the code is its own
+        self.assertEqual(p.returncode, 85, err)
+        args = ["--exit=85", "two words", "é"]
+        self.assertEqual(self.started(), [("1.0.0", [f"--report={self.report}"] + args),
+                                          ("1.1.0", [f"--report={self.report}"] + args)])
+        log = self.root.log()
+        self.assertIn("switching to 1.1.0, the app asked to restart into it", log)
+        self.assertIn("version 1.1.0 on trial, start 1 of", log)
+        self.assertIn("the app exited with the restart code 85 but no update is staged", log)
+        state = self.root.read_state()
+        # the restart code is no verdict on 1.1.0's trial: neither a crash nor a confirmation
+        self.assertEqual((state["current"], state["previous"], state["trial"], state["blocked"]),
+                         ("1.1.0", "1.0.0", True, []))
+        self.assertFalse(os.path.exists(self.root.p(READY)))
+
+    def test_a_restart_code_set_in_launcher_json_is_the_one(self):
+        p = self.run_until_staged({"restart_exit_code": 3}, "--exit=3")
+        p.communicate(timeout=60)
+        self.assertEqual([v for v, _ in self.started()], ["1.0.0", "1.1.0"])
+        self.assertEqual(p.returncode, 3)
+
+    def test_apply_on_exit_switches_as_the_app_exits(self):
+        p = self.run_until_staged({})
+        p.communicate(timeout=60)
+        self.assertEqual(p.returncode, 0)
+        self.assertEqual([v for v, _ in self.started()], ["1.0.0"])
+        state = self.root.read_state()
+        self.assertEqual((state["current"], state["previous"], state["trial"], state.get("pending", "")),
+                         ("1.1.0", "1.0.0", True, ""))
+        self.assertFalse(os.path.exists(self.root.p(READY)))
+        self.assertIn("switching to 1.1.0, staged while the app ran (apply_on_exit)", self.root.log())
+        # the next start runs it, on trial, with no switch to make
+        self.server.stop()
+        r = self.root.run(f"--report={self.report}")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual([v for v, _ in self.started()], ["1.0.0", "1.1.0"])
+        self.assertEqual(self.root.log().count("switching to 1.1.0"), 1)
+
+    def test_apply_on_exit_false_leaves_the_switch_to_the_next_start(self):
+        p = self.run_until_staged({"apply_on_exit": False})
+        p.communicate(timeout=60)
+        self.assertEqual(p.returncode, 0)
+        state = self.root.read_state()
+        self.assertEqual((state["current"], state["pending"]), ("1.0.0", "1.1.0"))
+        self.assertTrue(os.path.exists(self.root.p(READY)))
+        self.assertNotIn("apply_on_exit", self.root.log())
+
+
+class RestartNothingStagedTest(unittest.TestCase):
+    def setUp(self):
+        self.root = Root()
+        self.report = self.root.p("report.txt")
+        self.root.add_version("1.0.0")
+        self.root.write_config({"update_at_launch": False})
+
+    def tearDown(self):
+        self.root.cleanup()
+
+    def test_the_restart_code_with_nothing_staged_is_the_apps_exit_code_once(self):
+        r = self.root.run(f"--report={self.report}", "--exit=85")
+        self.assertEqual(r.returncode, 85, r.stderr)
+        self.assertEqual(parse_report(self.report)["lines"].count("version=1.0.0"), 1)
+        self.assertIn("the app exited with the restart code 85 but no update is staged: exiting with it",
+                      self.root.log())
+
+    def test_the_restart_code_ends_no_trial(self):
+        self.root.add_version("1.1.0")
+        self.root.write_state({"current": "1.1.0", "previous": "1.0.0", "trial": True, "attempts": 0,
+                               "blocked": []})
+        r = self.root.run(f"--report={self.report}", "--exit=85")
+        self.assertEqual(r.returncode, 85, r.stderr)
+        state = self.root.read_state()
+        self.assertEqual((state["current"], state["trial"], state["blocked"]), ("1.1.0", True, []))
+        self.assertEqual([l for l in parse_report(self.report)["lines"] if l.startswith("version=")],
+                         ["version=1.1.0"])
+
+
+class RestartAfterTest(unittest.TestCase):
+    """Exec mode: no launcher waits on the app, so the app spawns
+    `--restart-after PID -- ARGS` and exits."""
+
+    def setUp(self):
+        self.root = Root()
+        self.report = self.root.p("report.txt")
+        self.root.add_version("1.0.0")
+        self.root.add_version("1.1.0")
+        self.root.write_state({"current": "1.0.0", "pending": "1.1.0", "blocked": []})
+        self.root.write_config({"mode": "exec", "update_at_launch": False, "update_interval": 0})
+        self.app = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+
+    def tearDown(self):
+        if self.app.poll() is None:
+            self.app.kill()
+            self.app.wait()
+        self.root.cleanup()
+
+    def test_restart_after_waits_for_the_app_then_launches_the_staged_version_with_the_arguments(self):
+        waiter = subprocess.Popen([self.root.launcher, "--restart-after", str(self.app.pid), "--",
+                                   f"--report={self.report}", "a b"], env=clean_env(), cwd=self.root.path,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(0.5)
+        self.assertIsNone(waiter.poll())
+        self.assertFalse(os.path.exists(self.report))  # nothing started while the app runs
+        self.app.terminate()
+        self.app.wait()
+        out, err = waiter.communicate(timeout=30)
+        self.assertEqual(waiter.returncode, 0, err)
+        report = parse_report(self.report)
+        self.assertEqual(report["version"], "1.1.0")
+        self.assertEqual(report["args"][1:], [f"--report={self.report}", "a b"])
+        log = self.root.log()
+        self.assertIn(f"restart requested: waiting for process {self.app.pid} to exit", log)
+        self.assertIn("switching to 1.1.0, staged in the background", log)
+
+    def test_restart_after_without_arguments_and_with_a_bad_pid(self):
+        self.app.kill()
+        self.app.wait()
+        r = self.root.run("--restart-after", str(self.app.pid))
+        self.assertEqual(r.returncode, 0, r.stderr)  # the test app exits 0
+        self.assertEqual(self.root.read_state()["current"], "1.1.0")
+        for bad in (["--restart-after"], ["--restart-after", "x"], ["--restart-after", "0"],
+                    ["--restart-after", "12", "a"]):
+            r = self.root.run(*bad)
+            self.assertEqual(r.returncode, 2, bad)
+            self.assertIn(b"usage: bomiot-launcher --restart-after PID [-- ARGS...]", r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
