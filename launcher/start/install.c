@@ -187,14 +187,15 @@ static int remove_if_temporary(void *ctx, const char *name, int is_dir)
 
 void bl_install_remove_debris(const bl_layout *layout, void (*report)(void *ctx, const char *msg), void *ctx)
 {
-    debris_ctx dirs[4] = {{layout->root, "state.json.", report, ctx},
+    debris_ctx dirs[5] = {{layout->root, "state.json.", report, ctx},
                           {layout->cache_dir, "last-check.", report, ctx},
+                          {layout->cache_dir, "activity.json.", report, ctx},
                           {layout->metadata_dir, NULL, report, ctx},
                           {layout->tars_dir, NULL, report, ctx}};
     bl_error ignored;
     int i;
 
-    for (i = 0; i < 4; i++)
+    for (i = 0; i < 5; i++)
         bl_fs_list_dir(dirs[i].dir, remove_if_temporary, &dirs[i], &ignored); /* a missing folder holds no debris */
 }
 

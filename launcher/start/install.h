@@ -42,8 +42,8 @@ void bl_install_prune_tars(const bl_layout *layout, const char *app, const char 
                            void (*report)(void *ctx, const char *msg), void *ctx);
 
 /* Removes the temporary files an interrupted launcher leaves behind: atomic
- * writes' state.json.tmp.<pid>, cache/last-check.tmp.<pid> and
- * cache/metadata/<role>.json.tmp.<pid>, the
+ * writes' state.json.tmp.<pid>, cache/last-check.tmp.<pid>,
+ * cache/activity.json.tmp.<pid> and cache/metadata/<role>.json.tmp.<pid>, the
  * patcher's cache/tars/<tar>.tmp.XXXXXX and the unpacker's <tar>.tmp. Their
  * names change from run to run, so nothing else ever removes them. Only the
  * lock holder may call it (another launcher's writes look the same); partial

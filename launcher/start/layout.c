@@ -30,7 +30,7 @@ int bl_layout_init(const char *root, bl_layout *out, bl_error *err)
     out->root = out->versions_dir = out->cache_dir = out->state_path = out->config_path = out->user_config_path = "";
     out->log_path = out->lock_path = out->metadata_dir = out->downloads_dir = out->tars_dir = "";
     out->shipped_root = out->cached_root = out->health_file = out->ready_file = out->failures_path = "";
-    out->checks_path = "";
+    out->checks_path = out->activity_path = "";
     out->staged_launcher = out->old_launcher = "";
     if ((rc = add_path(out, &out->root, root, NULL, err)) != BL_OK ||
         (rc = add_path(out, &out->versions_dir, root, "versions", err)) != BL_OK ||
@@ -50,7 +50,8 @@ int bl_layout_init(const char *root, bl_layout *out, bl_error *err)
         (rc = add_path(out, &out->health_file, out->cache_dir, "app-healthy", err)) != BL_OK ||
         (rc = add_path(out, &out->ready_file, out->cache_dir, "update-ready", err)) != BL_OK ||
         (rc = add_path(out, &out->failures_path, out->cache_dir, "update-failures", err)) != BL_OK ||
-        (rc = add_path(out, &out->checks_path, out->cache_dir, "last-check", err)) != BL_OK)
+        (rc = add_path(out, &out->checks_path, out->cache_dir, "last-check", err)) != BL_OK ||
+        (rc = add_path(out, &out->activity_path, out->cache_dir, "activity.json", err)) != BL_OK)
         return rc;
     return BL_OK;
 }

@@ -20,7 +20,8 @@
  *   <root>/cache/app-healthy            the app's health file (supervise.h)
  *   <root>/cache/update-ready           written when an update is staged (background.h)
  *   <root>/cache/update-failures        updates at launch that failed in a row (main.c)
- *   <root>/cache/last-check             when the server was last asked (checks.h) */
+ *   <root>/cache/last-check             when the server was last asked (checks.h)
+ *   <root>/cache/activity.json          what the lock holder is doing now, for --status (activity.h) */
 #ifndef BL_LAYOUT_H
 #define BL_LAYOUT_H
 
@@ -29,7 +30,7 @@
 #include "base/error.h"
 #include "base/fsutil.h"
 
-#define BL_LAYOUT_PATHS 19
+#define BL_LAYOUT_PATHS 20
 #define BL_LAYOUT_LAUNCHER "bomiot-launcher"
 #define BL_LAYOUT_PARTIAL_SUFFIX ".partial"
 
@@ -43,6 +44,7 @@ typedef struct {
     const char *metadata_dir, *downloads_dir, *tars_dir;
     const char *shipped_root, *cached_root; /* resources/root.json, cache/metadata/root.json */
     const char *health_file, *ready_file, *failures_path, *checks_path;
+    const char *activity_path;
     const char *staged_launcher, *old_launcher; /* selfupdate.h */
     size_t used;
     char text[BL_LAYOUT_PATHS * BL_PATH_MAX];
