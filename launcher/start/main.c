@@ -39,6 +39,7 @@ static void print_help(FILE *out)
             "       bomiot-launcher --switch-to VERSION\n"
             "       bomiot-launcher --installed-version\n"
             "       bomiot-launcher --compare-versions A B\n"
+            "       bomiot-launcher --check [--json]\n"
             "       bomiot-launcher --restart-after PID [-- ARGS...]\n"
             "       bomiot-launcher -- ARGS...\n"
             "\n"
@@ -64,6 +65,10 @@ static void print_help(FILE *out)
             "                  or nothing if none is installed (exit %d); for installers\n"
             "  --compare-versions A B  print older, same or newer: A against B by PEP 440\n"
             "                  (exit 0); exit 2 if either is not a version; for installers\n"
+            "  --check [--json]  check for an update now and stage it (never switches):\n"
+            "                  in the launcher that runs the app, if one does; exit 0 up to\n"
+            "                  date, 10 staged, 12 available (auto_update false), 1 failed,\n"
+            "                  11 another launcher is busy; --json: one event a line\n"
             "  --restart-after PID [-- ARGS...]  wait until process PID has exited, then\n"
             "                  start the app with ARGS as a double-click would, switching\n"
             "                  to a staged update first (an app in exec mode restarting\n"
@@ -113,11 +118,12 @@ int launch_locate_root(char *exe, char *root, size_t size, bl_error *err)
                                                    : bl_error_set(err, BL_ETOOBIG, "path too long: %s", exe);
 }
 
-static void load_config(const bl_layout *layout, bl_config *cfg)
+void launch_load_config(launch_context *l)
 {
+    bl_config *cfg = &l->cfg;
     bl_config_defaults(cfg);
-    bl_config_load_file(cfg, layout->config_path, log_warning, "config");
-    bl_config_load_user_file(cfg, layout->user_config_path, log_warning, "config");
+    bl_config_load_file(cfg, l->layout.config_path, log_warning, "config");
+    bl_config_load_user_file(cfg, l->layout.user_config_path, log_warning, "config");
     bl_config_apply_env(cfg, env_lookup, NULL, log_warning, "config");
     bl_log_set_level(cfg->log_level);
 }
@@ -202,16 +208,25 @@ const bl_update_module *launch_update_module(launch_context *l)
 }
 
 /* While the app runs, the background updater shares the supervising loop. */
-static void background_on(void *ctx, uv_loop_t *loop)
+void launch_background_on(launch_context *l, int for_request)
 {
-    launch_context *l = ctx;
-    bl_background_options opt = {&l->layout, &l->cfg, &l->state, save_state_cb, l, l->download_deferred};
+    bl_background_options opt;
     bl_error err;
-    if (l->cfg.update_interval <= 0 && !l->cfg.file_watcher)
-        return; /* nothing runs in the background (background.c): no module to load */
+    if (!for_request && l->cfg.update_interval <= 0 && !l->cfg.file_watcher)
+        return; /* nothing runs in the background (background.c) until --check asks: no module to load */
+    memset(&opt, 0, sizeof opt);
+    opt.layout = &l->layout;
+    opt.cfg = &l->cfg;
+    opt.state = &l->state;
+    opt.save_state = save_state_cb;
+    opt.save_ctx = l;
+    opt.check_soon = l->download_deferred;
+    opt.on_check_progress = launch_check_progress;
+    opt.on_check_done = launch_check_done;
+    opt.check_ctx = l;
     if (!launch_update_module(l))
         bl_log(BL_LOG_INFO, "background", "no updates while the app runs: %s", l->update_module_err.msg);
-    else if (l->update_module->background_start(loop, &opt, &l->background, &err) != BL_OK)
+    else if (l->update_module->background_start(l->loop, &opt, &l->background, &err) != BL_OK)
         bl_log(BL_LOG_WARN, "background", "%s", err.msg);
 }
 
@@ -232,16 +247,20 @@ static void app_started(void *ctx, uv_loop_t *loop)
     if (l->splash &&
         bl_splash_linger_start(l->splash, l->progress, loop, (uint32_t)l->cfg.splash_linger_ms, &err) != BL_OK)
         bl_log(BL_LOG_WARN, "splash", "%s", err.msg);
-    if (l->lock)
-        background_on(l, loop);
+    if (l->lock) {
+        launch_control_on(l, loop); /* sets l->loop */
+        launch_background_on(l, 0);
+    }
 }
 
 static void app_stopped(void *ctx)
 {
     launch_context *l = ctx;
     bl_splash_linger_stop(l->splash);
-    if (l->lock)
+    if (l->lock) {
         background_off(l);
+        launch_control_off(l);
+    }
 }
 
 /* A version staged in the background takes over (how: why, for the log):
@@ -637,7 +656,7 @@ static int launch_app(launch_context *l, char *exe, int argc, char **argv, char 
         bl_log_open(l->layout.log_path, BL_LOG_DEFAULT_MAX_BYTES, BL_LOG_DEFAULT_KEEP, &err) != BL_OK)
         bl_log(BL_LOG_WARN, "log", "%s; logging to stderr only", err.msg);
 
-    load_config(&l->layout, &l->cfg);
+    launch_load_config(l);
     if (argc > 1 && strcmp(argv[1], "--print-config") == 0) {
         printf("%-20s %s\n", "install root", l->layout.root);
         printf("%-20s %s\n", "config file", l->layout.config_path);
@@ -716,6 +735,8 @@ int main(int argc, char **argv)
         return command_unblock(&l, exe, argc, argv);
     if (argc > 1 && strcmp(argv[1], "--switch-to") == 0)
         return command_switch_to(&l, exe, argc, argv);
+    if (argc > 1 && strcmp(argv[1], "--check") == 0)
+        return command_check(&l, exe, argc, argv);
     if (argc == 2 && strcmp(argv[1], "--installed-version") == 0)
         return command_installed_version(&l, exe);
     if (argc > 1 && strcmp(argv[1], "--restart-after") == 0) {

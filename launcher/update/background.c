@@ -15,11 +15,14 @@
 
 /* A check in the background may take its time, but not forever. */
 #define CHECK_BUDGET_NS (60ull * 1000000000ull)
+/* How often a running check's progress goes to on_check_progress. */
+#define PROGRESS_EVERY_MS 500
 
 struct bl_background {
     bl_background_options opt;
     uv_timer_t timer;
     uv_async_t done;
+    uv_timer_t progress_timer;
     uv_thread_t thread;
     bl_watch *watch;
     bl_progress *progress; /* only for cancel */
@@ -96,6 +99,20 @@ static void record_check(bl_background *bg, int64_t started)
            bg->error.msg);
 }
 
+static void report_progress(bl_background *bg)
+{
+    bl_progress_view view;
+    if (!bg->opt.on_check_progress)
+        return;
+    bl_progress_snapshot(bg->progress, &view);
+    bg->opt.on_check_progress(bg->opt.check_ctx, &view);
+}
+
+static void on_progress_timer(uv_timer_t *timer)
+{
+    report_progress(timer->data);
+}
+
 static void on_repository_changed(void *ctx)
 {
     bl_log(BL_LOG_INFO, "background", "the repository changed; checking for updates");
@@ -156,6 +173,7 @@ static void on_done(uv_async_t *async)
 
     uv_thread_join(&bg->thread);
     bg->running = 0;
+    uv_timer_stop(&bg->progress_timer);
     if (bg->stopping) {
         uv_close((uv_handle_t *)&bg->done, on_closed);
         return;
@@ -169,6 +187,11 @@ static void on_done(uv_async_t *async)
         bl_log(BL_LOG_INFO, "background", "%s", bg->result.why[0] ? bg->result.why : "nothing to do");
     }
     record_check(bg, bg->started); /* which logs a failure */
+    report_progress(bg); /* the last stage, which a quick check never showed */
+    if (bg->opt.on_check_progress)
+        bg->opt.on_check_progress(bg->opt.check_ctx, NULL);
+    if (bg->opt.on_check_done)
+        bg->opt.on_check_done(bg->opt.check_ctx, bg->rc, &bg->result, bg->rc == BL_OK ? "" : bg->error.msg);
     if (bg->again) { /* something changed while we were busy */
         bg->again = 0;
         check_now(bg);
@@ -189,11 +212,31 @@ static void check_now(bl_background *bg)
         return; /* one staged version at a time; a version on trial is judged first */
     bg->snapshot = *bg->opt.state;
     bg->running = 1;
+    bl_progress_release(bg->progress, ""); /* not the last check's */
+    bl_progress_stage(bg->progress, BL_STAGE_CHECKING, bg->opt.cfg->update_url);
     if (uv_thread_create(&bg->thread, work, bg) != 0) {
         bg->running = 0;
         bl_log(BL_LOG_WARN, "background", "cannot start the update thread");
+        bg->rc = bl_error_set(&bg->error, BL_ENOMEM, "cannot start the update thread");
+        if (bg->opt.on_check_done)
+            bg->opt.on_check_done(bg->opt.check_ctx, bg->rc, &bg->result, bg->error.msg);
         schedule(bg);
+        return;
     }
+    report_progress(bg);
+    uv_timer_start(&bg->progress_timer, on_progress_timer, PROGRESS_EVERY_MS, PROGRESS_EVERY_MS);
+}
+
+int bl_background_check(bl_background *bg)
+{
+    if (!bg || bg->stopping || (!bg->running && (bg->opt.state->pending[0] || bg->opt.state->trial)))
+        return 0;
+    if (!bg->running) {
+        bl_log(BL_LOG_INFO, "background", "checking for updates now, as asked (--check)");
+        uv_timer_stop(&bg->timer); /* this check is the next one; schedule() sets the one after */
+        check_now(bg);
+    }
+    return bg->running;
 }
 
 /* file:///path/to/repo -> /path/to/repo/metadata (and its timestamp.json). */
@@ -212,8 +255,6 @@ int bl_background_start(uv_loop_t *loop, const bl_background_options *opt, bl_ba
     int rc;
 
     *out = NULL;
-    if (opt->cfg->update_interval <= 0 && !opt->cfg->file_watcher)
-        return BL_OK;
     if (!(bg = calloc(1, sizeof *bg)) || !(bg->progress = bl_progress_new())) {
         free(bg);
         return bl_error_set(err, BL_ENOMEM, "out of memory");
@@ -223,7 +264,13 @@ int bl_background_start(uv_loop_t *loop, const bl_background_options *opt, bl_ba
     bg->done.data = bg;
     uv_timer_init(loop, &bg->timer);
     bg->timer.data = bg;
-    bg->open_handles = 2;
+    uv_timer_init(loop, &bg->progress_timer);
+    bg->progress_timer.data = bg;
+    bg->open_handles = 3;
+    if (opt->requests_only) {
+        *out = bg;
+        return BL_OK;
+    }
     if (opt->cfg->update_interval > 0) {
         bg->timer_on = 1;
         schedule(bg);
@@ -261,6 +308,7 @@ void bl_background_stop(bl_background *bg)
     bl_progress_request_cancel(bg->progress);
     bl_watch_stop(bg->watch);
     uv_close((uv_handle_t *)&bg->timer, on_closed);
+    uv_close((uv_handle_t *)&bg->progress_timer, on_closed);
     /* A running worker still signals done (it was asked to cancel): on_done
      * closes the handle then, and the loop lives until it has. */
     if (!bg->running)

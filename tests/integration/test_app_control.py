@@ -41,7 +41,7 @@ class AppControlTest(unittest.TestCase):
         for p in self.procs:
             if p.poll() is None:
                 p.kill()
-                p.wait()
+            p.communicate()
         self.server.stop()
         self.root.cleanup()
         self.pub.cleanup()
@@ -133,6 +133,145 @@ class RestartTest(AppControlTest):
         self.assertEqual((state["current"], state["pending"]), ("1.0.0", "1.1.0"))
         self.assertTrue(os.path.exists(self.root.p(READY)))
         self.assertNotIn("apply_on_exit", self.root.log())
+
+
+class CheckTest(AppControlTest):
+    def check(self, *args, **kw):
+        r = self.root.run("--check", *args, timeout=120, **kw)
+        return r, [json.loads(line) for line in r.stdout.decode().splitlines()] if "--json" in args else None
+
+    def configure(self, **config):
+        self.root.write_config({"update_url": self.server.url, **config})
+
+    def slow_release(self):
+        """1.1.0 published, its archive served at about a third of its size a
+        second: a download that shows progress."""
+        self.pub.add("1.1.0", data_size=64 * 1024)
+        rate = os.path.getsize(self.pub.archive("1.1.0")) // 3
+        self.configure(update_url=f"{self.server.url}/_fault/only/bomiot-1.1.0.tar.gz/slow/{rate}",
+                       incremental_update=False)
+
+    def test_up_to_date(self):
+        self.configure()
+        r, events = self.check("--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(events, [{"event": "checking"}, {"event": "up-to-date", "version": "1.0.0"}])
+        self.assertTrue(os.path.exists(self.root.p("cache", "last-check")))  # recorded like any check
+        self.assertFalse(os.path.exists(self.root.p("cache", "activity.json")))  # removed as it exits
+
+    def test_a_release_is_downloaded_and_staged_never_switched(self):
+        self.slow_release()
+        r, events = self.check("--json")
+        self.assertEqual(r.returncode, 10, r.stderr)
+        kinds = [e["event"] for e in events]
+        self.assertEqual(kinds[:2], ["checking", "found"])
+        self.assertEqual(events[1], {"event": "found", "version": "1.1.0", "current": "1.0.0"})
+        downloads = [e for e in events if e["event"] == "downloading"]
+        self.assertGreaterEqual(len(downloads), 2, events)
+        self.assertEqual(downloads[0]["version"], "1.1.0")
+        self.assertEqual(downloads[-1]["total"], os.path.getsize(self.pub.archive("1.1.0")))
+        self.assertIn("installing", kinds)
+        self.assertEqual(events[-1], {"event": "staged", "version": "1.1.0"})
+        state = self.root.read_state()
+        self.assertEqual((state["current"], state["pending"]), ("1.0.0", "1.1.0"))
+        self.assertTrue(os.path.exists(self.root.p("versions", "1.1.0", ".bomiot-complete")))
+        with open(self.root.p(READY)) as f:
+            self.assertEqual(f.read(), "1.1.0\n")
+        # staged already: said at once, nothing downloaded again
+        r, events = self.check("--json")
+        self.assertEqual((r.returncode, events), (10, [{"event": "staged", "version": "1.1.0"}]))
+
+    def test_the_terminal_lines_without_json(self):
+        self.slow_release()
+        r, _ = self.check()
+        self.assertEqual(r.returncode, 10, r.stderr)
+        lines = r.stdout.decode().splitlines()
+        self.assertEqual(lines[0], "Checking for updates...")
+        self.assertEqual(lines[1], "Bomiot 1.1.0 is available (this is 1.0.0).")
+        self.assertTrue(any(line.startswith("Downloading Bomiot 1.1.0: ") for line in lines), lines)
+        self.assertEqual(lines[-1], "Bomiot 1.1.0 is ready: it starts at the next launch, or restart now.")
+
+    def test_a_dead_server_fails(self):
+        self.configure(update_url="http://127.0.0.1:1/updates")
+        r, events = self.check("--json")
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertEqual(events[0], {"event": "checking"})
+        self.assertEqual(events[-1]["event"], "failed")
+        self.assertTrue(events[-1]["error"])
+
+    def test_auto_update_false_reports_the_release_without_downloading_it(self):
+        self.pub.add("1.1.0")
+        self.configure(auto_update=False)
+        r, events = self.check("--json")
+        self.assertEqual(r.returncode, 12, r.stderr)
+        self.assertEqual(events[-1], {"event": "available", "version": "1.1.0"})
+        self.assertFalse(os.path.exists(self.root.p("versions", "1.1.0")))
+        if os.path.exists(self.root.p("state.json")):
+            self.assertFalse(self.root.read_state().get("pending"))
+
+    def test_usage(self):
+        for args in (["--check", "--jsn"], ["--check", "--json", "x"]):
+            r = self.root.run(*args)
+            self.assertEqual(r.returncode, 2, args)
+
+    def test_a_second_check_while_one_runs_without_an_endpoint_is_busy(self):
+        self.slow_release()
+        first = self.popen("--check", "--json")
+        wait_for(lambda: os.path.exists(self.root.p("cache", "activity.json")), 30, "the first check to run")
+        r, events = self.check("--json")
+        self.assertEqual(r.returncode, 11, r.stderr)
+        self.assertEqual(events, [{"event": "busy", "error": "another bomiot-launcher is updating this "
+                                                             "installation; try again in a moment"}])
+        out, err = first.communicate(timeout=60)
+        self.assertEqual(first.returncode, 10, err)
+
+
+class CheckWhileTheAppRunsTest(AppControlTest):
+    """The supervising launcher holds the lock: --check relays its check."""
+
+    def start_app(self, **config):
+        self.root.write_config({"update_url": self.server.url, **config})
+        self.app = self.popen(f"--report={self.report}", "--wait-signal")
+        wait_for(lambda: os.path.exists(self.report) and "ready" in parse_report(self.report)["lines"], 30,
+                 "the app to start")
+        wait_for(lambda: os.path.exists(self.root.p("cache", "control.sock")), 10, "the endpoint")
+
+    def stop_app(self):
+        self.app.send_signal(signal.SIGTERM)
+        self.assertEqual(self.app.wait(timeout=30), 42)
+
+    def test_the_check_runs_in_the_supervising_launcher_even_with_update_interval_0(self):
+        self.start_app(update_interval=0, apply_on_exit=False)
+        self.pub.add("1.1.0")
+        r = self.root.run("--check", "--json", timeout=120)
+        self.assertEqual(r.returncode, 10, r.stderr)
+        events = [json.loads(line) for line in r.stdout.decode().splitlines()]
+        self.assertEqual(events[0], {"event": "checking"})
+        self.assertEqual(events[-1], {"event": "staged", "version": "1.1.0"})
+        log = self.root.log()
+        self.assertIn("control: a check was asked for (--check)", log)
+        self.assertIn("checking for updates now, as asked (--check)", log)  # the supervisor's background
+        self.assertIsNone(self.app.poll())
+        state = self.root.read_state()
+        self.assertEqual((state["current"], state["pending"]), ("1.0.0", "1.1.0"))
+        # asked again: staged already
+        r = self.root.run("--check")
+        self.assertEqual(r.returncode, 10)
+        self.assertEqual(r.stdout.decode(), "Bomiot 1.1.0 is ready: it starts at the next launch, or restart now.\n")
+        self.stop_app()
+        self.assertFalse(os.path.exists(self.root.p("cache", "control.sock")))  # removed as the app ended
+
+    def test_an_unknown_request_is_refused(self):
+        import socket
+        self.start_app()
+        with socket.socket(socket.AF_UNIX) as s:
+            s.connect(self.root.p("cache", "control.sock"))
+            s.sendall(b'{"request": "reboot"}\n')
+            reply = b""
+            while chunk := s.recv(4096):
+                reply += chunk
+        self.assertEqual(json.loads(reply), {"event": "failed", "error": "unknown request"})
+        self.stop_app()
 
 
 class RestartNothingStagedTest(unittest.TestCase):
