@@ -41,14 +41,19 @@ class AppControlTest(unittest.TestCase):
         for p in self.procs:
             if p.poll() is None:
                 p.kill()
-            p.communicate()
+            p.wait()
+            for stream in (p.stdout, p.stderr):
+                if stream:
+                    stream.close()
         self.server.stop()
         self.root.cleanup()
         self.pub.cleanup()
 
     def popen(self, *args, env=None, **kw):
+        kw.setdefault("stdout", subprocess.PIPE)
+        kw.setdefault("stderr", subprocess.PIPE)
         p = subprocess.Popen([self.root.launcher, *args], env=clean_env(**(env or {})), cwd=self.root.path,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+                             text=True, **kw)
         self.procs.append(p)
         return p
 
@@ -231,10 +236,17 @@ class CheckWhileTheAppRunsTest(AppControlTest):
 
     def start_app(self, **config):
         self.root.write_config({"update_url": self.server.url, **config})
-        self.app = self.popen(f"--report={self.report}", "--wait-signal")
+        # the app's output not piped: killed in tearDown, the launcher would leave it holding the pipe
+        self.app = self.popen(f"--report={self.report}", "--wait-signal", stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
         wait_for(lambda: os.path.exists(self.report) and "ready" in parse_report(self.report)["lines"], 30,
                  "the app to start")
         wait_for(lambda: os.path.exists(self.root.p("cache", "control.sock")), 10, "the endpoint")
+
+    def tearDown(self):
+        if self.app.poll() is None:  # the launcher passes SIGTERM on: the app ends too
+            self.app.send_signal(signal.SIGTERM)
+        super().tearDown()
 
     def stop_app(self):
         self.app.send_signal(signal.SIGTERM)
@@ -260,6 +272,27 @@ class CheckWhileTheAppRunsTest(AppControlTest):
         self.assertEqual(r.stdout.decode(), "Bomiot 1.1.0 is ready: it starts at the next launch, or restart now.\n")
         self.stop_app()
         self.assertFalse(os.path.exists(self.root.p("cache", "control.sock")))  # removed as the app ended
+
+    def test_a_check_asked_for_while_one_runs_there_joins_it(self):
+        # about 3 s for 1.1.0's 65 kB archive, published once 1.0.0 runs
+        self.start_app(update_url=f"{self.server.url}/_fault/only/bomiot-1.1.0.tar.gz/slow/20000",
+                       incremental_update=False, update_interval=0)
+        self.pub.add("1.1.0", data_size=64 * 1024)
+        first = self.popen("--check", "--json")
+        wait_for(lambda: "checking for updates now" in self.root.log(), 30, "the first check to start")
+        second = self.popen("--check", "--json")
+        for p in (first, second):
+            out, err = p.communicate(timeout=60)
+            self.assertEqual(p.returncode, 10, err)
+            events = [json.loads(line) for line in out.splitlines()]
+            self.assertEqual(events[0], {"event": "checking"})
+            self.assertIn("downloading", [e["event"] for e in events])
+            self.assertEqual(events[-1], {"event": "staged", "version": "1.1.0"})
+        log = self.root.log()
+        self.assertEqual(log.count("control: a check was asked for (--check)"), 2)
+        self.assertEqual(log.count("checking for updates now, as asked (--check)"), 1)  # one check, joined
+        self.assertEqual(log.count("downloading bomiot-1.1.0.tar.gz"), 1)
+        self.stop_app()
 
     def test_an_unknown_request_is_refused(self):
         import socket
