@@ -123,4 +123,18 @@ static inline void bl_plat_attach_parent_console(void) {}
  * driver), since a splash tried without one would fail, or slowly. */
 int bl_plat_has_desktop(void);
 
+/* 1 while process pid runs (what `--restart-after PID` waits on): POSIX
+ * kill(pid, 0), and on Linux a zombie (exited, not yet reaped by its
+ * parent) counts as ended; Windows the process not yet signalled. */
+int bl_plat_process_alive(int pid);
+
+/* Where a supervising launcher serves `--check` (start/control.h) for the
+ * installation whose cache folder is cache_dir, root_id the first 16 hex of
+ * SHA-256 of its root: POSIX a Unix socket, <cache>/control.sock when it
+ * fits a socket address, else $XDG_RUNTIME_DIR/bomiot-<root_id>.sock (both
+ * folders the user's own); Windows the named pipe \\.\pipe\bomiot-<root_id>.
+ * BL_ENOTFOUND when there is no such name (a deep root and no
+ * XDG_RUNTIME_DIR): then there is no endpoint. */
+int bl_plat_control_endpoint(const char *cache_dir, const char *root_id, char *out, size_t size, bl_error *err);
+
 #endif

@@ -92,6 +92,8 @@ static const key_spec keys[BL_CFG_KEY_COUNT] = {
     {"restart_exit_code", NULL, KIND_INT, NUM(restart_exit_code), 1, 254,
      "an exit code from 1 to 254 other than 125, 126 and 127",
      "the app's exit code that asks the supervising launcher to restart into a staged update"},
+    {"apply_on_exit", NULL, KIND_BOOL, NUM(apply_on_exit), 0, 0, "true or false",
+     "when the app exits, switch to a staged update then rather than at the next start"},
 };
 
 /* 125-127 are the launcher's own failures (launch.h): an app's restart
@@ -104,7 +106,8 @@ static int is_restart_code_allowed(int64_t code)
 /* Who owns a key. The user's file (launcher.user.json) holds what a person
  * chooses for this installation, which no reinstall or self-update may take
  * away: which releases they get (channel), whether, when and how updates come
- * (auto_update, update_interval, update_at_launch, incremental_update), how
+ * (auto_update, update_interval, update_at_launch, incremental_update,
+ * apply_on_exit), how
  * long a launch waits on the server (check_seconds, download_seconds), how
  * many versions the disk keeps, the log's detail and whether a splash shows.
  * The rest is the publisher's launcher.json, replaced with each release of the
@@ -122,7 +125,7 @@ static int is_restart_code_allowed(int64_t code)
 static const int user_keys[] = {
     BL_CFG_CHANNEL, BL_CFG_AUTO_UPDATE, BL_CFG_UPDATE_INTERVAL, BL_CFG_UPDATE_AT_LAUNCH,
     BL_CFG_INCREMENTAL_UPDATE, BL_CFG_CHECK_SECONDS, BL_CFG_DOWNLOAD_SECONDS, BL_CFG_KEEP_VERSIONS,
-    BL_CFG_LOG_LEVEL, BL_CFG_SPLASH,
+    BL_CFG_LOG_LEVEL, BL_CFG_SPLASH, BL_CFG_APPLY_ON_EXIT,
 };
 
 int bl_config_user_may_set(int key)
@@ -175,6 +178,7 @@ void bl_config_defaults(bl_config *cfg)
     snprintf(cfg->splash_image, sizeof cfg->splash_image, "resources/splash.png");
     cfg->splash_linger_ms = 0;
     cfg->restart_exit_code = 85;
+    cfg->apply_on_exit = 1;
 }
 
 static int is_valid_url(const char *s)

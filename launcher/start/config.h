@@ -47,6 +47,7 @@ enum bl_config_key {
     BL_CFG_SPLASH_LINGER_MS,
     BL_CFG_WATCH_DIR,
     BL_CFG_RESTART_EXIT_CODE,
+    BL_CFG_APPLY_ON_EXIT,
     BL_CFG_KEY_COUNT
 };
 
@@ -75,7 +76,8 @@ typedef struct {
     char splash_image[1024];  /* PNG or BMP, absolute or relative to the install root */
     int64_t splash_linger_ms; /* how long the splash stays once the app has started */
     char watch_dir[1024];     /* a drop folder file_watcher watches ("": the file:// repository) */
-    int64_t restart_exit_code; /* the app exits with it to restart into a staged update (BOMIOT_RESTART_EXIT_CODE) */
+    int64_t restart_exit_code; /* the app's exit code asking to restart into the staged version */
+    int apply_on_exit;        /* switch to a staged version when the app exits, not at the next start */
     int source[BL_CFG_KEY_COUNT];
     char file_path[1024];      /* the launcher.json that was read, "" if none */
     char user_file_path[1024]; /* the launcher.user.json that was read, "" if none */

@@ -9,6 +9,7 @@
 
 #include "activity.h"
 #include "config.h"
+#include "control.h"
 #include "layout.h"
 #include "platform.h"
 #include "progress.h"
@@ -45,6 +46,8 @@ typedef struct {
     const bl_update_module *update_module; /* loaded by the first update check */
     bl_error update_module_err; /* why it could not be (code != 0) */
     bl_background *background;
+    bl_control *control;   /* the --check endpoint while the app runs (lock holder only) */
+    uv_loop_t *loop;       /* the supervising loop, while the app runs */
     bl_progress *progress; /* what the splash shows, fed by the update at launch */
     bl_splash *splash;     /* NULL: no update at launch, headless, or closed */
     int download_deferred; /* the update at launch ran out of its time box: the background goes on soon */
@@ -68,6 +71,23 @@ void launch_save_state(launch_context *l);
  * this launch; NULL, with l->update_module_err saying why, when there is
  * none. */
 const bl_update_module *launch_update_module(launch_context *l);
+
+/* Reads launcher.json, launcher.user.json and the environment into l->cfg. */
+void launch_load_config(launch_context *l);
+/* The background updater on the supervising loop (l->loop): as the config
+ * asks, or, for_request, also when update_interval is 0 (a --check). */
+void launch_background_on(launch_context *l, int for_request);
+/* A running check's progress (view NULL: it ended) into cache/activity.json,
+ * for --status; only the lock holder writes it. */
+void launch_activity_check(launch_context *l, const bl_progress_view *view);
+
+/* check.c: --check, and its endpoint while the app runs. */
+void launch_control_on(launch_context *l, uv_loop_t *loop);
+void launch_control_off(launch_context *l);
+/* The background's hooks (update_module.h): a check's events to --check. */
+void launch_check_progress(void *ctx, const bl_progress_view *view);
+void launch_check_done(void *ctx, int rc, const bl_update_result *res, const char *error);
+int command_check(launch_context *l, char *exe, int argc, char **argv);
 
 /* launch_update.c */
 /* The update at launch, with the splash (see the function). */

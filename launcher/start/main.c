@@ -41,6 +41,8 @@ static void print_help(FILE *out)
             "       bomiot-launcher --installed-version\n"
             "       bomiot-launcher --compare-versions A B\n"
             "       bomiot-launcher --status [--json]\n"
+            "       bomiot-launcher --check [--json]\n"
+            "       bomiot-launcher --restart-after PID [-- ARGS...]\n"
             "       bomiot-launcher -- ARGS...\n"
             "\n"
             "Starts the installed Bomiot app from the folder this launcher is in,\n"
@@ -72,12 +74,21 @@ static void print_help(FILE *out)
             "                  reads, never waits for a launcher at work; exit %d when\n"
             "                  no version is installed here, %d when the folder is\n"
             "                  unusable\n"
+            "  --check [--json]  check for an update now and stage it (never switches):\n"
+            "                  in the launcher that runs the app, if one does; exit 0 up to\n"
+            "                  date, 10 staged, 12 available (auto_update false), 1 failed,\n"
+            "                  11 another launcher is busy; --json: one event a line\n"
+            "  --restart-after PID [-- ARGS...]  wait until process PID has exited, then\n"
+            "                  start the app with ARGS as a double-click would, switching\n"
+            "                  to a staged update first (an app in exec mode restarting\n"
+            "                  into its update)\n"
             "\n"
             "The app finds in its environment BOMIOT_LAUNCHER_API (1), BOMIOT_LAUNCHER,\n"
             "BOMIOT_INSTALL_ROOT, BOMIOT_APP_VERSION, BOMIOT_ON_TRIAL (1 or 0),\n"
             "BOMIOT_LAUNCH_MODE (supervise or exec), BOMIOT_RESTART_EXIT_CODE,\n"
             "BOMIOT_HEALTH_FILE (create it to confirm a new version early) and\n"
-            "BOMIOT_UPDATE_READY_FILE (written when an update is staged); see README.md.\n"
+            "BOMIOT_UPDATE_READY_FILE (written when an update is staged); see\n"
+            "docs/app-integration.md.\n"
             "\n"
             "Configuration: launcher.json beside the launcher (the publisher's; every key\n"
             "in README.md), then launcher.user.json beside it (the user's own choices:\n"
@@ -92,7 +103,8 @@ static void print_help(FILE *out)
             "\n"
             "Exit status: the app's; if the app died of a signal, the same signal;\n"
             "%d the launcher failed, %d the app could not be started, %d no version\n"
-            "is installed.\n",
+            "is installed. The app exiting with restart_exit_code (85 unless\n"
+            "launcher.json says) is started again as the update staged while it ran.\n",
             EXIT_LAUNCHER_FAILED, EXIT_APP_NOT_RUNNABLE, EXIT_NOTHING_INSTALLED);
 }
 
@@ -122,11 +134,12 @@ int launch_locate_root(char *exe, char *root, size_t size, bl_error *err)
                                                    : bl_error_set(err, BL_ETOOBIG, "path too long: %s", exe);
 }
 
-static void load_config(const bl_layout *layout, bl_config *cfg)
+void launch_load_config(launch_context *l)
 {
+    bl_config *cfg = &l->cfg;
     bl_config_defaults(cfg);
-    bl_config_load_file(cfg, layout->config_path, log_warning, "config");
-    bl_config_load_user_file(cfg, layout->user_config_path, log_warning, "config");
+    bl_config_load_file(cfg, l->layout.config_path, log_warning, "config");
+    bl_config_load_user_file(cfg, l->layout.user_config_path, log_warning, "config");
     bl_config_apply_env(cfg, env_lookup, NULL, log_warning, "config");
     bl_log_set_level(cfg->log_level);
 }
@@ -234,26 +247,32 @@ static void remove_activity(launch_context *l)
     l->activity_written = 0;
 }
 
-/* A background check's progress, for --status (activity.h). */
-static void check_progress(void *ctx, const bl_progress_view *view)
+void launch_activity_check(launch_context *l, const bl_progress_view *view)
 {
-    launch_context *l = ctx;
     bl_activity_from_progress(&l->activity, view, (int64_t)time(NULL));
     save_activity(l);
 }
 
 /* While the app runs, the background updater shares the supervising loop. */
-static void background_on(void *ctx, uv_loop_t *loop)
+void launch_background_on(launch_context *l, int for_request)
 {
-    launch_context *l = ctx;
-    bl_background_options opt = {&l->layout, &l->cfg, &l->state, save_state_cb, l, l->download_deferred,
-                                 check_progress};
+    bl_background_options opt;
     bl_error err;
-    if (l->cfg.update_interval <= 0 && !l->cfg.file_watcher)
-        return; /* nothing runs in the background (background.c): no module to load */
+    if (!for_request && l->cfg.update_interval <= 0 && !l->cfg.file_watcher)
+        return; /* nothing runs in the background (background.c) until --check asks: no module to load */
+    memset(&opt, 0, sizeof opt);
+    opt.layout = &l->layout;
+    opt.cfg = &l->cfg;
+    opt.state = &l->state;
+    opt.save_state = save_state_cb;
+    opt.save_ctx = l;
+    opt.check_soon = l->download_deferred;
+    opt.on_check_progress = launch_check_progress;
+    opt.on_check_done = launch_check_done;
+    opt.check_ctx = l;
     if (!launch_update_module(l))
         bl_log(BL_LOG_INFO, "background", "no updates while the app runs: %s", l->update_module_err.msg);
-    else if (l->update_module->background_start(loop, &opt, &l->background, &err) != BL_OK)
+    else if (l->update_module->background_start(l->loop, &opt, &l->background, &err) != BL_OK)
         bl_log(BL_LOG_WARN, "background", "%s", err.msg);
 }
 
@@ -278,41 +297,48 @@ static void app_started(void *ctx, uv_loop_t *loop, int64_t app_pid)
     if (l->splash &&
         bl_splash_linger_start(l->splash, l->progress, loop, (uint32_t)l->cfg.splash_linger_ms, &err) != BL_OK)
         bl_log(BL_LOG_WARN, "splash", "%s", err.msg);
-    if (l->lock)
-        background_on(l, loop);
+    if (l->lock) {
+        launch_control_on(l, loop); /* sets l->loop */
+        launch_background_on(l, 0);
+    }
 }
 
 static void app_stopped(void *ctx)
 {
     launch_context *l = ctx;
     bl_splash_linger_stop(l->splash);
-    if (l->lock)
+    if (l->lock) {
         background_off(l);
+        launch_control_off(l);
+    }
     l->activity.app_pid = 0;
     l->activity.running[0] = '\0';
     l->activity.checking = 0; /* the background has stopped */
     save_activity(l);
 }
 
-/* A version staged in the background while the app ran last time takes over
- * now: no network, milliseconds. */
-static void switch_to_pending(launch_context *l)
+/* A version staged in the background takes over (how: why, for the log):
+ * no network, milliseconds. Returns 1 when the current version changed. */
+static int switch_to_pending(launch_context *l, const char *how)
 {
     char pending[BL_VERSION_MAX_TEXT];
     bl_error err;
+    int switched = 0;
     if (!l->lock || !l->state.pending[0] || l->state.trial)
-        return;
+        return 0;
     snprintf(pending, sizeof pending, "%s", l->state.pending);
     l->state.pending[0] = '\0';
     if (!bl_install_is_complete(&l->layout, pending) || bl_state_is_blocked(&l->state, pending) ||
         bl_version_compare_text(pending, l->state.current) <= 0) {
         bl_log(BL_LOG_WARN, "update", "the staged version %s is gone, blocked or not newer; ignoring it", pending);
     } else {
-        bl_log(BL_LOG_INFO, "update", "switching to %s, staged in the background", pending);
+        bl_log(BL_LOG_INFO, "update", "switching to %s, %s", pending, how);
         bl_trial_begin(&l->state, pending);
+        switched = 1;
     }
     launch_save_state(l);
     bl_fs_remove_tree(l->layout.ready_file, &err);
+    return switched;
 }
 
 static void prune_versions(launch_context *l)
@@ -481,6 +507,50 @@ static int judge_trial_run(launch_context *l, const bl_app_status *status, uint6
     return 0;
 }
 
+/* The app exited with restart_exit_code: it asks to be started again as
+ * the version staged while it ran (docs/app-integration.md). Switches to it
+ * (on trial, as the next start would) and returns 1 to start it at once
+ * with the same arguments; returns 0 when nothing is staged: the code was
+ * the app's own, and the launcher exits with it rather than loop. A
+ * launcher without the lock (a second one) takes it now if it is free; if
+ * another launcher still holds it, the app starts again as it is while an
+ * update is staged. A launcher the new version carries replaces this one
+ * once that version is confirmed, at a later start, as after any switch. */
+static int restart_into_update(launch_context *l)
+{
+    bl_error err;
+    int code = (int)l->cfg.restart_exit_code;
+    if (!l->lock && bl_plat_lock_try(l->layout.lock_path, &l->lock, &err) == BL_OK &&
+        bl_state_load(l->layout.state_path, &l->state, &err) != BL_OK) {
+        bl_log(BL_LOG_WARN, "launch", "the app asked to restart into an update, but %s; exiting with its code %d",
+               err.msg, code);
+        return 0;
+    }
+    if (!l->lock) {
+        bl_state on_disk;
+        if (bl_state_load(l->layout.state_path, &on_disk, &err) == BL_OK && on_disk.pending[0]) {
+            bl_log(BL_LOG_WARN, "launch", "the app asked to restart into %s, but another launcher holds the lock "
+                   "and switches to it; starting %s again as it is", on_disk.pending, l->state.current);
+            return 1;
+        }
+    } else if (switch_to_pending(l, "the app asked to restart into it")) {
+        count_trial_start(l);
+        return 1;
+    }
+    bl_log(BL_LOG_WARN, "launch", "the app exited with the restart code %d but no update is staged: exiting with "
+           "it", code);
+    return 0;
+}
+
+/* apply_on_exit: the update staged while the app ran is switched to as the
+ * app exits, so the next start runs it without a switch (the app's own
+ * exit, or a quit; not after a crash on trial or a restart code). */
+static void apply_on_exit(launch_context *l)
+{
+    if (l->cfg.apply_on_exit)
+        switch_to_pending(l, "staged while the app ran (apply_on_exit)");
+}
+
 /* What the app is told (launch.h, spec section 1): the same for every
  * start, with the version, the trial and the way it is started. A failure
  * (out of memory) is logged; the app starts all the same. */
@@ -550,8 +620,18 @@ static int run_app(launch_context *l, const char *exe, char **argv)
                 continue;
             return EXIT_APP_NOT_RUNNABLE;
         }
+        if (!status.term_signal && status.exit_code == (int)l->cfg.restart_exit_code) {
+            if (on_trial && !status.confirmed) { /* asked, not crashed: no verdict */
+                bl_trial_quit(&l->state);
+                launch_save_state(l);
+            }
+            if (restart_into_update(l))
+                continue;
+            return status.exit_code;
+        }
         if (on_trial && !status.confirmed && judge_trial_run(l, &status, watch.healthy_ms))
             continue;
+        apply_on_exit(l);
         if (status.term_signal) {
             bl_log(BL_LOG_WARN, "supervise", "the app was killed by signal %d", status.term_signal);
             return -status.term_signal;
@@ -618,8 +698,32 @@ void launch_print_error(const bl_error *err, const char *hint)
     fprintf(stderr, "bomiot-launcher: %s%s\n", text, hint);
 }
 
-/* One launch from its root to the app. */
-static int launch_app(launch_context *l, char *exe, int argc, char **argv, char **app_argv)
+/* --restart-after PID: the app that asked (exec mode, where no launcher
+ * waits on it) is still exiting; it must be gone before its next version
+ * starts. No timeout is needed for an app that asked, but a hung one must
+ * not leave a launcher waiting for ever: after RESTART_WAIT_MS it gives up
+ * and starts nothing (the old app still runs). */
+#define RESTART_WAIT_MS (10 * 60 * 1000)
+#define RESTART_POLL_MS 100
+static int wait_for_app_exit(int pid)
+{
+    int waited = 0;
+    bl_log(BL_LOG_INFO, "launch", "restart requested: waiting for process %d to exit", pid);
+    while (bl_plat_process_alive(pid)) {
+        if (waited >= RESTART_WAIT_MS) {
+            bl_log(BL_LOG_ERROR, "launch", "process %d still runs after %d min: not restarting the app", pid,
+                   RESTART_WAIT_MS / 60000);
+            return 0;
+        }
+        uv_sleep(RESTART_POLL_MS);
+        waited += RESTART_POLL_MS;
+    }
+    return 1;
+}
+
+/* One launch from its root to the app (after process wait_pid has exited,
+ * when it is not 0: --restart-after). */
+static int launch_app(launch_context *l, char *exe, int argc, char **argv, char **app_argv, int wait_pid)
 {
     char root[BL_PATH_MAX], version[BL_VERSION_MAX_TEXT];
     bl_error err;
@@ -635,7 +739,7 @@ static int launch_app(launch_context *l, char *exe, int argc, char **argv, char 
         bl_log_open(l->layout.log_path, BL_LOG_DEFAULT_MAX_BYTES, BL_LOG_DEFAULT_KEEP, &err) != BL_OK)
         bl_log(BL_LOG_WARN, "log", "%s; logging to stderr only", err.msg);
 
-    load_config(&l->layout, &l->cfg);
+    launch_load_config(l);
     if (argc > 1 && strcmp(argv[1], "--print-config") == 0) {
         printf("%-20s %s\n", "install root", l->layout.root);
         printf("%-20s %s\n", "config file", l->layout.config_path);
@@ -645,6 +749,10 @@ static int launch_app(launch_context *l, char *exe, int argc, char **argv, char 
         return 0;
     }
     bl_log(BL_LOG_INFO, "launch", "bomiot-launcher %s in %s", BL_VERSION_STRING, l->layout.root);
+    if (wait_pid && !wait_for_app_exit(wait_pid)) {
+        bl_log_close();
+        return EXIT_LAUNCHER_FAILED;
+    }
 
     /* One launcher per installation does maintenance and updates; a second
      * one started by a double double-click just starts the app. */
@@ -667,7 +775,7 @@ static int launch_app(launch_context *l, char *exe, int argc, char **argv, char 
         return rc;
     }
     ensure_install_id(l);
-    switch_to_pending(l);
+    switch_to_pending(l, "staged in the background");
     launch_update_at_launch(l);
     count_trial_start(l);
     if (update_launcher(l, exe, argv))
@@ -713,10 +821,22 @@ int main(int argc, char **argv)
         return command_unblock(&l, exe, argc, argv);
     if (argc > 1 && strcmp(argv[1], "--switch-to") == 0)
         return command_switch_to(&l, exe, argc, argv);
+    if (argc > 1 && strcmp(argv[1], "--check") == 0)
+        return command_check(&l, exe, argc, argv);
     if (argc == 2 && strcmp(argv[1], "--installed-version") == 0)
         return command_installed_version(&l, exe);
     if (argc > 1 && strcmp(argv[1], "--status") == 0)
         return command_status(&l, exe, argc, argv);
-    rc = launch_app(&l, exe, argc, argv, app_argv);
+    if (argc > 1 && strcmp(argv[1], "--restart-after") == 0) {
+        /* --restart-after PID [-- ARGS...]: the slot before ARGS takes the app's path */
+        char *end = NULL;
+        long pid = argc > 2 ? strtol(argv[2], &end, 10) : 0;
+        if (pid <= 0 || pid > 0x7fffffffL || !end || *end || (argc > 3 && strcmp(argv[3], "--") != 0)) {
+            fprintf(stderr, "bomiot-launcher: usage: bomiot-launcher --restart-after PID [-- ARGS...]\n");
+            return 2;
+        }
+        return launch_app(&l, exe, argc, argv, argc > 3 ? argv + 3 : argv + 2, (int)pid);
+    }
+    rc = launch_app(&l, exe, argc, argv, app_argv, 0);
     return rc;
 }

@@ -60,6 +60,16 @@ void bl_progress_stage(bl_progress *p, int stage, const char *detail)
     uv_mutex_unlock(&p->mutex);
 }
 
+void bl_progress_release(bl_progress *p, const char *version)
+{
+    if (!p)
+        return;
+    uv_mutex_lock(&p->mutex);
+    snprintf(p->view.release, sizeof p->view.release, "%s", version ? version : "");
+    p->view.generation++;
+    uv_mutex_unlock(&p->mutex);
+}
+
 /* Bytes per second from the oldest sample inside the window (or, after a
  * stall longer than the window, the newest one) to now. */
 static void update_rate(bl_progress *p, uint64_t now, uint64_t done)

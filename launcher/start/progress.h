@@ -23,6 +23,7 @@ enum bl_stage {
 typedef struct {
     int stage;           /* enum bl_stage */
     char detail[160];    /* e.g. "bomiot 1.2.0 (patch, 3.1 MB)" */
+    char release[64];    /* the version the work installs once chosen, "" before (--check's "found") */
     uint64_t done;       /* bytes (or units) done in this stage */
     uint64_t total;      /* 0 when unknown: show an indeterminate bar */
     double rate;         /* bytes per second over the last seconds, 0 if unknown */
@@ -45,6 +46,8 @@ void bl_progress_bytes(bl_progress *progress, uint64_t done, uint64_t total);
  * new measurement (a new transfer). */
 void bl_progress_bytes_at(bl_progress *progress, uint64_t done, uint64_t total, uint64_t now_ns);
 void bl_progress_error(bl_progress *progress, const char *user_message);
+/* The release the work is about ("" again at the start of a new check). */
+void bl_progress_release(bl_progress *progress, const char *version);
 int bl_progress_cancelled(const bl_progress *progress);
 
 /* UI side. */

@@ -15,14 +15,14 @@
 
 /* A check in the background may take its time, but not forever. */
 #define CHECK_BUDGET_NS (60ull * 1000000000ull)
-/* How often a running check's progress is reported (on_check_progress):
- * twice a second is live enough for --status, and cheap. */
-#define PROGRESS_REPORT_MS 500
+/* How often a running check's progress goes to on_check_progress. */
+#define PROGRESS_EVERY_MS 500
 
 struct bl_background {
     bl_background_options opt;
-    uv_timer_t timer, progress_timer;
+    uv_timer_t timer;
     uv_async_t done;
+    uv_timer_t progress_timer;
     uv_thread_t thread;
     bl_watch *watch;
     bl_progress *progress; /* only for cancel */
@@ -99,6 +99,20 @@ static void record_check(bl_background *bg, int64_t started)
            bg->error.msg);
 }
 
+static void report_progress(bl_background *bg)
+{
+    bl_progress_view view;
+    if (!bg->opt.on_check_progress)
+        return;
+    bl_progress_snapshot(bg->progress, &view);
+    bg->opt.on_check_progress(bg->opt.check_ctx, &view);
+}
+
+static void on_progress_timer(uv_timer_t *timer)
+{
+    report_progress(timer->data);
+}
+
 static void on_repository_changed(void *ctx)
 {
     bl_log(BL_LOG_INFO, "background", "the repository changed; checking for updates");
@@ -159,13 +173,11 @@ static void on_done(uv_async_t *async)
 
     uv_thread_join(&bg->thread);
     bg->running = 0;
+    uv_timer_stop(&bg->progress_timer);
     if (bg->stopping) {
         uv_close((uv_handle_t *)&bg->done, on_closed);
         return;
     }
-    uv_timer_stop(&bg->progress_timer);
-    if (bg->opt.on_check_progress)
-        bg->opt.on_check_progress(bg->opt.save_ctx, NULL);
     if (bg->rc == BL_OK && bg->result.installed && strcmp(bg->result.version, state->current) != 0) {
         snprintf(state->pending, sizeof state->pending, "%s", bg->result.version);
         bg->opt.save_state(bg->opt.save_ctx);
@@ -175,22 +187,17 @@ static void on_done(uv_async_t *async)
         bl_log(BL_LOG_INFO, "background", "%s", bg->result.why[0] ? bg->result.why : "nothing to do");
     }
     record_check(bg, bg->started); /* which logs a failure */
+    report_progress(bg); /* the last stage, which a quick check never showed */
+    if (bg->opt.on_check_progress)
+        bg->opt.on_check_progress(bg->opt.check_ctx, NULL);
+    if (bg->opt.on_check_done)
+        bg->opt.on_check_done(bg->opt.check_ctx, bg->rc, &bg->result, bg->rc == BL_OK ? "" : bg->error.msg);
     if (bg->again) { /* something changed while we were busy */
         bg->again = 0;
         check_now(bg);
         return;
     }
     schedule(bg);
-}
-
-static void report_progress(uv_timer_t *timer)
-{
-    bl_background *bg = timer->data;
-    bl_progress_view view;
-    if (!bg->running || bg->stopping)
-        return;
-    bl_progress_snapshot(bg->progress, &view);
-    bg->opt.on_check_progress(bg->opt.save_ctx, &view);
 }
 
 static void check_now(bl_background *bg)
@@ -205,18 +212,31 @@ static void check_now(bl_background *bg)
         return; /* one staged version at a time; a version on trial is judged first */
     bg->snapshot = *bg->opt.state;
     bg->running = 1;
-    bl_progress_stage(bg->progress, BL_STAGE_STARTING, ""); /* not the last check's stage */
-    bl_progress_bytes(bg->progress, 0, 0);
+    bl_progress_release(bg->progress, ""); /* not the last check's */
+    bl_progress_stage(bg->progress, BL_STAGE_CHECKING, bg->opt.cfg->update_url);
     if (uv_thread_create(&bg->thread, work, bg) != 0) {
         bg->running = 0;
         bl_log(BL_LOG_WARN, "background", "cannot start the update thread");
+        bg->rc = bl_error_set(&bg->error, BL_ENOMEM, "cannot start the update thread");
+        if (bg->opt.on_check_done)
+            bg->opt.on_check_done(bg->opt.check_ctx, bg->rc, &bg->result, bg->error.msg);
         schedule(bg);
         return;
     }
-    if (bg->opt.on_check_progress) {
-        report_progress(&bg->progress_timer); /* the check has started */
-        uv_timer_start(&bg->progress_timer, report_progress, PROGRESS_REPORT_MS, PROGRESS_REPORT_MS);
+    report_progress(bg);
+    uv_timer_start(&bg->progress_timer, on_progress_timer, PROGRESS_EVERY_MS, PROGRESS_EVERY_MS);
+}
+
+int bl_background_check(bl_background *bg)
+{
+    if (!bg || bg->stopping || (!bg->running && (bg->opt.state->pending[0] || bg->opt.state->trial)))
+        return 0;
+    if (!bg->running) {
+        bl_log(BL_LOG_INFO, "background", "checking for updates now, as asked (--check)");
+        uv_timer_stop(&bg->timer); /* this check is the next one; schedule() sets the one after */
+        check_now(bg);
     }
+    return bg->running;
 }
 
 /* file:///path/to/repo -> /path/to/repo/metadata (and its timestamp.json). */
@@ -235,8 +255,6 @@ int bl_background_start(uv_loop_t *loop, const bl_background_options *opt, bl_ba
     int rc;
 
     *out = NULL;
-    if (opt->cfg->update_interval <= 0 && !opt->cfg->file_watcher)
-        return BL_OK;
     if (!(bg = calloc(1, sizeof *bg)) || !(bg->progress = bl_progress_new())) {
         free(bg);
         return bl_error_set(err, BL_ENOMEM, "out of memory");
@@ -249,6 +267,10 @@ int bl_background_start(uv_loop_t *loop, const bl_background_options *opt, bl_ba
     uv_timer_init(loop, &bg->progress_timer);
     bg->progress_timer.data = bg;
     bg->open_handles = 3;
+    if (opt->requests_only) {
+        *out = bg;
+        return BL_OK;
+    }
     if (opt->cfg->update_interval > 0) {
         bg->timer_on = 1;
         schedule(bg);

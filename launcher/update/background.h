@@ -21,9 +21,13 @@
  * launch wanted is staged while it runs. */
 #define BL_BACKGROUND_SOON_MS 5000
 
-/* Starts the timer and the watcher (whichever the config asks for) on loop.
- * *out is NULL when neither is on. */
+/* Starts the timer and the watcher (whichever the config asks for, neither
+ * with requests_only) on loop; checks also come when asked
+ * (bl_background_check). */
 int bl_background_start(uv_loop_t *loop, const bl_background_options *opt, bl_background **out, bl_error *err);
+
+/* A check now, whatever the interval (update_module.h's background_check). */
+int bl_background_check(bl_background *bg);
 
 /* Cancels a check in progress, closes everything; frees itself once the
  * loop has run the close callbacks and the worker has returned. */

@@ -538,6 +538,7 @@ int bl_update_run(const bl_update_request *req, bl_update_result *res, bl_error 
     u->unpack.progress = req->progress;
     if ((rc = setup(u, err)) != BL_OK)
         goto cleanup;
+    bl_progress_release(req->progress, "");
     bl_progress_stage(req->progress, BL_STAGE_CHECKING, req->cfg->update_url);
     /* The check is time-boxed (check_seconds at launch) and retried once: a
      * dead server must not hold the user up. Downloads then show progress, retry more, and have their
@@ -568,6 +569,7 @@ int bl_update_run(const bl_update_request *req, bl_update_result *res, bl_error 
     if (target < 0)
         goto cleanup;
     snprintf(res->version, sizeof res->version, "%s", u->releases[target].version);
+    bl_progress_release(req->progress, res->version);
     if (!req->install) {
         snprintf(res->why, sizeof res->why, "%s is available; automatic updates are off, so it is not installed",
                  res->version);

@@ -6,7 +6,8 @@
 #include "fetch.h"
 #include "update.h"
 
-static const bl_update_module table = {bl_update_run, bl_background_start, bl_background_stop};
+static const bl_update_module table = {bl_update_run, bl_background_start, bl_background_stop,
+                                       bl_background_check};
 
 const void *bl_module_entry_update(const bl_module_host *host, bl_error *err)
 {

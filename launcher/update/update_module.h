@@ -54,11 +54,15 @@ typedef struct {
     int check_soon;                  /* the update at launch ran out of its time box (a download
                                       * deferred, or the check cut short): the first check comes
                                       * soon (background.h), not an interval after the start */
-    /* Optional: a check's progress for cache/activity.json (start/activity.h),
-     * called with save_ctx on the loop thread when a check starts, at most
-     * twice a second while it runs, and with view NULL when it has ended
-     * (not when the background is stopped during one). */
+    int requests_only;               /* no timer, no watcher: checks only when asked
+                                      * (background_check; --check in its own process) */
+    /* A check's progress, on the loop thread while one runs (at most twice a
+     * second, and as it starts), then view NULL as it ends; and its result,
+     * after it is recorded (staged, cache/last-check): rc, res and error (the
+     * failure's sentence). Either may be NULL. */
     void (*on_check_progress)(void *ctx, const bl_progress_view *view);
+    void (*on_check_done)(void *ctx, int rc, const bl_update_result *res, const char *error);
+    void *check_ctx;
 } bl_background_options;
 
 typedef struct bl_background bl_background;
@@ -68,6 +72,10 @@ typedef struct {
     int (*update_run)(const bl_update_request *req, bl_update_result *res, bl_error *err);
     int (*background_start)(uv_loop_t *loop, const bl_background_options *opt, bl_background **out, bl_error *err);
     void (*background_stop)(bl_background *bg);
+    /* A check now (--check): 1 when one runs, started or already running
+     * (the caller then gets its progress and result through the hooks); 0
+     * when none may (a version staged or on trial, or stopping). */
+    int (*background_check)(bl_background *bg);
 } bl_update_module;
 
 /* Sets up libcurl for the process (curl_global_init) on first call: a

@@ -17,6 +17,7 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -387,4 +388,42 @@ int bl_plat_has_desktop(void)
     const char *display = getenv("DISPLAY"), *wayland = getenv("WAYLAND_DISPLAY");
     return (display && *display) || (wayland && *wayland) || getenv("SDL_VIDEODRIVER") != NULL;
 #endif
+}
+
+int bl_plat_process_alive(int pid)
+{
+#ifdef __linux__
+    char path[64], stat[512], *close_paren;
+    FILE *f;
+    size_t n;
+#endif
+    if (pid <= 0 || (kill((pid_t)pid, 0) != 0 && errno != EPERM))
+        return 0;
+#ifdef __linux__
+    /* "pid (comm) S ...": the state follows the last ')' (comm may hold one) */
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    if (!(f = fopen(path, "r")))
+        return 1;
+    n = fread(stat, 1, sizeof stat - 1, f);
+    fclose(f);
+    stat[n] = '\0';
+    if ((close_paren = strrchr(stat, ')')) && close_paren[1] == ' ' && close_paren[2] == 'Z')
+        return 0;
+#endif
+    return 1;
+}
+
+int bl_plat_control_endpoint(const char *cache_dir, const char *root_id, char *out, size_t size, bl_error *err)
+{
+    struct sockaddr_un addr;
+    const char *runtime = getenv("XDG_RUNTIME_DIR");
+    int n = snprintf(out, size, "%s/control.sock", cache_dir);
+    if (n > 0 && (size_t)n < size && (size_t)n < sizeof addr.sun_path)
+        return BL_OK;
+    if (runtime && runtime[0] == '/' && (n = snprintf(out, size, "%s/bomiot-%s.sock", runtime, root_id)) > 0 &&
+        (size_t)n < size && (size_t)n < sizeof addr.sun_path)
+        return BL_OK;
+    out[0] = '\0';
+    return bl_error_set(err, BL_ENOTFOUND, "no control socket: %s/control.sock is too long for a socket address "
+                        "and XDG_RUNTIME_DIR names no shorter folder", cache_dir);
 }

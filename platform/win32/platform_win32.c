@@ -429,3 +429,24 @@ int bl_plat_has_desktop(void)
 {
     return 1;
 }
+
+int bl_plat_process_alive(int pid)
+{
+    HANDLE process;
+    DWORD wait;
+    if (pid <= 0 || !(process = OpenProcess(SYNCHRONIZE, FALSE, (DWORD)pid)))
+        return 0; /* gone (or never ours to see) */
+    wait = WaitForSingleObject(process, 0);
+    CloseHandle(process);
+    return wait == WAIT_TIMEOUT;
+}
+
+int bl_plat_control_endpoint(const char *cache_dir, const char *root_id, char *out, size_t size, bl_error *err)
+{
+    int n = snprintf(out, size, "\\\\.\\pipe\\bomiot-%s", root_id);
+    (void)cache_dir;
+    if (n > 0 && (size_t)n < size)
+        return BL_OK;
+    out[0] = '\0';
+    return bl_error_set(err, BL_ETOOBIG, "no control pipe: the name does not fit");
+}

@@ -8,6 +8,7 @@
  *   --wait-signal     wait for SIGTERM, record it, exit 42
  *   --stamp=FILE      write a monotonic clock (ns, uv_hrtime) at entry, for bench/launch
  *   --touch-health    create the file named by BOMIOT_HEALTH_FILE, then go on
+ *   --wait-file=FILE  wait until FILE exists (an update staged: cache/update-ready), then go on
  * Its version is the first line of version.txt beside the executable; more
  * arguments may come from extra-args.txt beside it (one per line), so a test
  * can make one installed version misbehave like a bad release.
@@ -124,7 +125,7 @@ int main(int argc, char **argv)
     char version[128];
     int i, code = 0, wait_signal = 0, touch_health = 0, nargs;
     long sleep_ms = 0;
-    const char *crash = NULL, *report = NULL, *stamp = NULL;
+    const char *crash = NULL, *report = NULL, *stamp = NULL, *wait_file = NULL;
     char **args;
 
     args = all_args(argc, argv, &nargs);
@@ -143,6 +144,8 @@ int main(int argc, char **argv)
             wait_signal = 1;
         else if (strcmp(args[i], "--touch-health") == 0)
             touch_health = 1;
+        else if (strncmp(args[i], "--wait-file=", 12) == 0)
+            wait_file = args[i] + 12;
     }
     if (stamp) {
         FILE *f = fopen(stamp, "w");
@@ -164,6 +167,14 @@ int main(int argc, char **argv)
         FILE *f = fopen(getenv("BOMIOT_HEALTH_FILE"), "w");
         if (f)
             fclose(f);
+    }
+    if (wait_file) {
+        uv_fs_t req;
+        while (uv_fs_stat(NULL, &req, wait_file, NULL) != 0) {
+            uv_fs_req_cleanup(&req);
+            uv_sleep(50);
+        }
+        uv_fs_req_cleanup(&req);
     }
     if (wait_signal) {
         uv_signal_t term;

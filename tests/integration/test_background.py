@@ -68,7 +68,9 @@ class BackgroundTest(unittest.TestCase):
 
     def test_an_interval_check_stages_the_next_version_and_the_next_start_switches(self):
         url = self.serve()
-        self.start_running_app({"update_url": url}, {"BOMIOT_UPDATE_INTERVAL": "1"})
+        # apply_on_exit off: the switch waits for the next start, which is the point here
+        # (test_app_control has the switch as the app exits)
+        self.start_running_app({"update_url": url, "apply_on_exit": False}, {"BOMIOT_UPDATE_INTERVAL": "1"})
         self.pub.add("1.1.0")
         wait_for(lambda: os.path.exists(self.ready), 60, "the ready file")
         with open(self.ready) as f:
@@ -116,6 +118,7 @@ class BackgroundTest(unittest.TestCase):
         slow = f"{self.server.url}/_fault/only/bomiot-1.1.0.tar.gz/slow/{rate}"
         begin = time.monotonic()
         self.start_running_app({"update_url": slow, "incremental_update": False, "check_seconds": 2,
+                                "apply_on_exit": False,
                                 "download_seconds": 1, "update_interval": 3600}, {})
         self.assertLess(time.monotonic() - begin, 3 + 3)
         self.assertEqual(self.started(), ["1.0.0"])

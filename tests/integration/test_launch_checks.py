@@ -205,8 +205,9 @@ class BudgetTest(LauncherCase):
         self.pub.add("1.1.0")
         # The first request (the launch's) is held until the server stops;
         # the background's are answered.
+        # apply_on_exit off: the next start switches (the point here), not the app's exit
         self.root.write_config({"update_url": self.server.url + "/_fault/stall/1", "check_seconds": 1,
-                                "healthy_seconds": 1})
+                                "healthy_seconds": 1, "apply_on_exit": False})
         env = {k: v for k, v in os.environ.items() if not k.startswith("BOMIOT_")}
         self.proc = subprocess.Popen([self.root.launcher, f"--report={self.report}", "--wait-signal"], env=env,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

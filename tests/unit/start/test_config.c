@@ -60,6 +60,8 @@ static void test_defaults_match_the_python_system(void)
     CHECK_INT(cfg.splash, 1);
     CHECK_STR(cfg.splash_image, "resources/splash.png");
     CHECK_INT(cfg.splash_linger_ms, 0);
+    CHECK_INT(cfg.restart_exit_code, 85);
+    CHECK_INT(cfg.apply_on_exit, 1);
     CHECK_INT(cfg.source[BL_CFG_UPDATE_URL], BL_SOURCE_DEFAULT);
 }
 
@@ -168,6 +170,11 @@ static void test_each_bad_value_names_file_key_and_expectation(void)
         {"{\"splash\": \"sometimes\"}", "'splash' must be true or false"},
         {"{\"splash_image\": \"\"}", "'splash_image' must be the path of a PNG or BMP image"},
         {"{\"splash_linger_ms\": 60001}", "'splash_linger_ms' must be milliseconds from 0 to 60000, got 60001; using 0"},
+        {"{\"restart_exit_code\": 126}", "'restart_exit_code' must be an exit code from 1 to 254, not 125, 126 or "
+                                         "127 (the launcher's own), got 126; using 85"},
+        {"{\"restart_exit_code\": \"125\"}", "'restart_exit_code' must be an exit code from 1 to 254"},
+        {"{\"restart_exit_code\": 255}", "'restart_exit_code' must be an exit code from 1 to 254"},
+        {"{\"apply_on_exit\": \"later\"}", "'apply_on_exit' must be true or false"},
         {"{\"updte_url\": \"http://x\"}", "unknown key 'updte_url' ignored"},
     };
     size_t i;
@@ -488,6 +495,7 @@ static void test_user_file_cannot_set_the_publishers_keys(void)
         CHECK_INT(bl_config_user_may_set(k), 0);
     }
     CHECK_INT(bl_config_user_may_set(BL_CFG_CHANNEL), 1);
+    CHECK_INT(bl_config_user_may_set(BL_CFG_APPLY_ON_EXIT), 1); /* when an update applies is the user's */
 }
 
 static void test_environment_wins_over_the_user_file(void)
@@ -558,7 +566,7 @@ static void test_help_lists_the_keys_a_user_file_may_set(void)
             CHECK(strstr(help, word) == NULL);
         }
     }
-    CHECK_INT(listed, 10);
+    CHECK_INT(listed, 11);
 }
 
 int main(void)
