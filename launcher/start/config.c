@@ -90,7 +90,7 @@ static const key_spec keys[BL_CFG_KEY_COUNT] = {
      "install root",
      "a drop folder for file_watcher, not the repository"},
     {"restart_exit_code", NULL, KIND_INT, NUM(restart_exit_code), 1, 254,
-     "an exit code from 1 to 254 other than 125, 126 and 127",
+     "an exit code from 1 to 254, not 125, 126 or 127 (the launcher's own)",
      "the app's exit code that asks the supervising launcher to restart into a staged update"},
     {"apply_on_exit", NULL, KIND_BOOL, NUM(apply_on_exit), 0, 0, "true or false",
      "when the app exits, switch to a staged update then rather than at the next start"},

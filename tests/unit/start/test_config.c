@@ -428,7 +428,7 @@ static void test_restart_exit_code_avoids_the_launchers_codes(void)
     CHECK_INT(cfg.restart_exit_code, 75);
     CHECK_INT(apply(&cfg, "{\"restart_exit_code\": 126}", &r), BL_OK);
     CHECK_INT(r.count, 1);
-    CHECK_CONTAINS(r.last, "other than 125, 126 and 127");
+    CHECK_CONTAINS(r.last, "not 125, 126 or 127");
     CHECK_INT(apply(&cfg, "{\"restart_exit_code\": \"125\"}", &r), BL_OK);
     CHECK_INT(apply(&cfg, "{\"restart_exit_code\": 0}", &r), BL_OK);
     CHECK_INT(apply(&cfg, "{\"restart_exit_code\": 255}", &r), BL_OK);
