@@ -49,8 +49,10 @@ static void print_help(FILE *out)
             "passing ARGS, the working folder and the environment through unchanged,\n"
             "and exits with the app's exit code.\n"
             "\n"
-            "Launcher options are recognised only as the first argument; everything\n"
-            "else, and everything after a leading --, goes to the app.\n"
+            "Launcher options are recognised only as the first argument, and only\n"
+            "under the launcher's own name: everything else, everything after a\n"
+            "leading --, and every argument under another name (a command link such\n"
+            "as ~/.local/bin/bomiot) goes to the app.\n"
             "  --help          show this help\n"
             "  --version       show the launcher's version\n"
             "  --print-config  show the effective configuration and where each value\n"
@@ -723,7 +725,7 @@ static int wait_for_app_exit(int pid)
 
 /* One launch from its root to the app (after process wait_pid has exited,
  * when it is not 0: --restart-after). */
-static int launch_app(launch_context *l, char *exe, int argc, char **argv, char **app_argv, int wait_pid)
+static int launch_app(launch_context *l, char *exe, int print_config, char **argv, char **app_argv, int wait_pid)
 {
     char root[BL_PATH_MAX], version[BL_VERSION_MAX_TEXT];
     bl_error err;
@@ -740,7 +742,7 @@ static int launch_app(launch_context *l, char *exe, int argc, char **argv, char 
         bl_log(BL_LOG_WARN, "log", "%s; logging to stderr only", err.msg);
 
     launch_load_config(l);
-    if (argc > 1 && strcmp(argv[1], "--print-config") == 0) {
+    if (print_config) {
         printf("%-20s %s\n", "install root", l->layout.root);
         printf("%-20s %s\n", "config file", l->layout.config_path);
         printf("%-20s %s\n", "user config file", l->layout.user_config_path);
@@ -783,15 +785,34 @@ static int launch_app(launch_context *l, char *exe, int argc, char **argv, char 
     return finish(l, run_app(l, exe, app_argv));
 }
 
+/* The launcher's own options are read under its own name only. Under any
+ * other (a command link such as ~/.local/bin/bomiot, made by install.sh
+ * --command) it is the app's command, and every argument is the app's:
+ * `bomiot --help` asks Bomiot, `esbuild --version` asks esbuild. Its own
+ * names: bomiot-launcher, with any extension (.exe; .new, the self-update's
+ * candidate asked --self-check). */
+static int named_as_launcher(const char *argv0)
+{
+    const char *base = argv0, *p;
+    size_t n = strlen(BL_LAYOUT_LAUNCHER);
+    for (p = argv0; *p; p++)
+        if (*p == '/' || *p == '\\')
+            base = p + 1;
+    return strncmp(base, BL_LAYOUT_LAUNCHER, n) == 0 && (base[n] == '\0' || base[n] == '.');
+}
+
 int main(int argc, char **argv)
 {
     char exe[BL_PATH_MAX];
     char **app_argv = argv;
     launch_context l;
     bl_error err;
-    int rc;
 
     bl_plat_attach_parent_console();
+    if (argc > 0 && !named_as_launcher(argv[0])) {
+        launch_init(&l);
+        return launch_app(&l, exe, 0, argv, argv, 0);
+    }
     if (argc > 1 && strcmp(argv[1], "--help") == 0) {
         print_help(stdout);
         return 0;
@@ -835,8 +856,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "bomiot-launcher: usage: bomiot-launcher --restart-after PID [-- ARGS...]\n");
             return 2;
         }
-        return launch_app(&l, exe, argc, argv, argc > 3 ? argv + 3 : argv + 2, (int)pid);
+        return launch_app(&l, exe, 0, argv, argc > 3 ? argv + 3 : argv + 2, (int)pid);
     }
-    rc = launch_app(&l, exe, argc, argv, app_argv, 0);
-    return rc;
+    return launch_app(&l, exe, argc > 1 && strcmp(argv[1], "--print-config") == 0, argv, app_argv, 0);
 }

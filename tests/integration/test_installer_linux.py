@@ -563,7 +563,7 @@ class LinuxInstallerTest(unittest.TestCase):
         return r
 
     def print_config(self):
-        r = subprocess.run([self.link, "--print-config"], env=clean_env(HOME=self.home), capture_output=True,
+        r = subprocess.run([self.p("bomiot-launcher"), "--print-config"], env=clean_env(HOME=self.home), capture_output=True,
                            text=True, timeout=30)
         self.assertEqual(r.returncode, 0, r.stderr)
         return {line.split()[0]: line for line in r.stdout.splitlines() if line.strip()}
@@ -600,7 +600,7 @@ class LinuxInstallerTest(unittest.TestCase):
         self.install_from(self.bundle_with_config({"update_url": "https://updates.example.com/app"}))
         with open(self.p("launcher.user.json"), "w") as f:
             json.dump({"update_url": "https://elsewhere.example.net/", "channel": "beta"}, f)
-        r = subprocess.run([self.link, "--print-config"], env=clean_env(HOME=self.home), capture_output=True,
+        r = subprocess.run([self.p("bomiot-launcher"), "--print-config"], env=clean_env(HOME=self.home), capture_output=True,
                            text=True, timeout=30)
         self.assertIn("'update_url' is the publisher's setting (launcher.json), not the user's; ignored", r.stderr)
         self.assertIn("https://updates.example.com/app", r.stdout)
@@ -621,7 +621,7 @@ class LinuxInstallerTest(unittest.TestCase):
     def test_uninstall_removes_exactly_what_was_installed_and_run(self):
         before_empty = tree(self.home)
         self.install()
-        subprocess.run([self.link, "--print-config"], capture_output=True, env=clean_env(HOME=self.home))
+        subprocess.run([self.p("bomiot-launcher"), "--print-config"], capture_output=True, env=clean_env(HOME=self.home))
         self.run_exec_line(self.entry)
         self.add_release("2.0.0")
         with open(self.p("bomiot-launcher.old"), "w") as f:  # a self-update's backup

@@ -93,6 +93,23 @@ class LaunchTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(self.app_report()["args"][1:], ["--help", f"--report={self.report}"])
 
+    def test_under_a_command_name_every_argument_is_the_apps(self):
+        # install.sh --command links ~/.local/bin/NAME to the launcher: `bomiot
+        # --help` is the app's help, and so are --status, --check and "--"
+        self.root.add_version("1.0.0")
+        bin_dir = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, bin_dir)
+        link = os.path.join(bin_dir, "mytool")
+        os.symlink(self.root.launcher, link)
+        args = ["--help", "--version", "--status", "--check", "--print-config", "--", "x"]
+        r = subprocess.run([link, *args, f"--report={self.report}"], capture_output=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn(b"Usage: bomiot-launcher", r.stdout)
+        self.assertEqual(self.app_report()["args"][1:], [*args, f"--report={self.report}"])
+        # under its own name, through the same link's target, the options are the launcher's
+        r = subprocess.run([self.root.launcher, "--version"], capture_output=True, timeout=30)
+        self.assertIn(b"bomiot-launcher ", r.stdout)
+
     def test_app_killed_by_a_signal_kills_the_launcher_the_same_way(self):
         self.root.add_version("1.0.0")
         r = self.start("--crash=abort")

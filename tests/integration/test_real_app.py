@@ -157,7 +157,7 @@ class RealAppTest(unittest.TestCase):
         with open(entry, encoding="utf-8") as f:
             self.assertIn("Name=esbuild\n", f.read())
 
-        r = subprocess.run([command, "--", "--version"], env=self.env(), cwd=self.tmp, capture_output=True, text=True,
+        r = subprocess.run([command, "--version"], env=self.env(), cwd=self.tmp, capture_output=True, text=True,
                            timeout=120)
         self.assertEqual((r.returncode, r.stdout.strip()), (0, VERSIONS[0]), r.stderr)
 
@@ -169,7 +169,7 @@ class RealAppTest(unittest.TestCase):
         # an update_interval (an hour) later: the first start checked a
         # moment ago, and a start within the interval asks nothing (issue 23)
         os.remove(os.path.join(self.home, ".local", "share", "esbuild-cli", "cache", "last-check"))
-        r = subprocess.run([command, "--", "--version"], env=self.env(), cwd=self.tmp, capture_output=True, text=True,
+        r = subprocess.run([command, "--version"], env=self.env(), cwd=self.tmp, capture_output=True, text=True,
                            timeout=120)
         self.assertEqual((r.returncode, r.stdout.strip()), (0, VERSIONS[2]), r.stderr)
 
