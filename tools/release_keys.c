@@ -1,20 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "release_keys.h"
 
-#include <sodium.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <uv.h>
-
-#ifdef BL_HAVE_LIBCRYPTO
 #include <openssl/bio.h>
 #include <openssl/buffer.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
-#endif
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
 
 #include "base/fsutil.h"
 #include "platform.h"
@@ -142,10 +139,8 @@ static const char *scheme_of(const char *key_type)
 {
     if (strcmp(key_type, "ed25519") == 0)
         return "ed25519";
-#ifdef BL_HAVE_LIBCRYPTO
     if (strcmp(key_type, "ecdsa") == 0)
         return "ecdsa-sha2-nistp256";
-#endif
     return NULL;
 }
 
@@ -153,14 +148,10 @@ int release_keys_type_ok(const char *name, bl_error *err)
 {
     if (scheme_of(name))
         return 1;
-    if (strcmp(name, "ecdsa") == 0)
-        bl_error_set(err, BL_EUNSUPPORTED, "this build of bomiot-release has no libcrypto: it makes ed25519 keys only");
-    else
-        bl_error_set(err, BL_EINVAL, "key type '%.32s' is not one of " RELEASE_KEY_TYPES, name);
+    bl_error_set(err, BL_EINVAL, "key type '%.32s' is not one of " RELEASE_KEY_TYPES, name);
     return 0;
 }
 
-#ifdef BL_HAVE_LIBCRYPTO
 /* PEM of pkey's public key (SubjectPublicKeyInfo) or, with private set, of
  * its private key (PKCS#8, unencrypted: the folder's 0700/0600 guard it, as
  * for ed25519 seeds); malloc'd. */
@@ -184,7 +175,6 @@ static char *pem_of(EVP_PKEY *pkey, int private)
     BIO_free(bio);
     return out;
 }
-#endif
 
 /* A new key pair as the key file's public and private text (malloc'd). */
 static int new_key_pair(const char *key_type, char **public_text, char **private_text, bl_error *err)
@@ -201,9 +191,7 @@ static int new_key_pair(const char *key_type, char **public_text, char **private
         }
         sodium_memzero(seed, sizeof seed);
         sodium_memzero(sk, sizeof sk);
-    }
-#ifdef BL_HAVE_LIBCRYPTO
-    else {
+    } else {
         EVP_PKEY *pkey = EVP_EC_gen("P-256");
         if (!pkey)
             return bl_error_set(err, BL_EINVAL, "libcrypto could not make a P-256 key");
@@ -211,7 +199,6 @@ static int new_key_pair(const char *key_type, char **public_text, char **private
         *private_text = pem_of(pkey, 1);
         EVP_PKEY_free(pkey);
     }
-#endif
     if (!*public_text || !*private_text) {
         free(*public_text);
         free(*private_text);
@@ -279,28 +266,24 @@ static int hex_field(const cJSON *keyval, const char *name, unsigned char *out, 
 }
 
 /* A key file read and checked: its public key as root.json lists it, and
- * the private key (ed25519 or, with libcrypto, ecdsa). */
+ * the private key (ed25519 or ecdsa). */
 typedef struct {
     int ecdsa;
     unsigned char ed25519_sk[crypto_sign_SECRETKEYBYTES];
-#ifdef BL_HAVE_LIBCRYPTO
     EVP_PKEY *ecdsa_key;
-#endif
     cJSON *public_json;
 } loaded_key;
 
 static void loaded_key_free(loaded_key *k)
 {
     sodium_memzero(k->ed25519_sk, sizeof k->ed25519_sk);
-#ifdef BL_HAVE_LIBCRYPTO
     EVP_PKEY_free(k->ecdsa_key);
-#endif
     cJSON_Delete(k->public_json);
     memset(k, 0, sizeof *k);
 }
 
 /* BL_OK when keyval's private key is the private half of its public key
- * (ed25519, or with libcrypto ecdsa); out gets the private key. */
+ * (ed25519 or ecdsa); out gets the private key. */
 static int private_matches(const char *keytype, const cJSON *keyval, const char *path, loaded_key *out, bl_error *err)
 {
     const cJSON *public_item = cJSON_GetObjectItemCaseSensitive(keyval, "public");
@@ -318,9 +301,7 @@ static int private_matches(const char *keytype, const cJSON *keyval, const char 
         sodium_memzero(seed, sizeof seed);
         if (rc != BL_OK)
             return rc;
-    }
-#ifdef BL_HAVE_LIBCRYPTO
-    else if (cJSON_IsString(private_item)) {
+    } else if (cJSON_IsString(private_item)) {
         unsigned char *der = NULL;
         bl_sig_key public_key;
         BIO *bio = BIO_new_mem_buf(private_item->valuestring, -1);
@@ -334,9 +315,6 @@ static int private_matches(const char *keytype, const cJSON *keyval, const char 
              memcmp(der, public_key.public_key, public_key.len) == 0;
         OPENSSL_free(der);
     }
-#endif
-    (void)public_item; /* both read only where libcrypto makes ecdsa keys */
-    (void)private_item;
     if (!ok)
         return bl_error_set(err, BL_ECORRUPT, "%s: the private key does not belong to the public key", path);
     return BL_OK;
@@ -367,8 +345,9 @@ static int read_key(const char *keys_dir, const char *keyid, loaded_key *out, bl
     }
     if (!cJSON_IsString(keytype) || !cJSON_IsString(scheme) || !scheme_of(keytype->valuestring) ||
         strcmp(scheme->valuestring, scheme_of(keytype->valuestring)) != 0) {
-        rc = keytype ? bl_error_set(err, BL_EUNSUPPORTED, "%s: a key of type %.32s, which this build does not sign with",
-                                    path, cJSON_IsString(keytype) ? keytype->valuestring : "?")
+        rc = keytype ? bl_error_set(err, BL_EUNSUPPORTED,
+                                    "%s: a key of type %.32s, which bomiot-release does not sign with", path,
+                                    cJSON_IsString(keytype) ? keytype->valuestring : "?")
                      : bl_error_set(err, BL_ECORRUPT, "%s: no keytype and scheme", path);
         goto cleanup;
     }
@@ -400,7 +379,6 @@ cleanup:
     return rc;
 }
 
-#ifdef BL_HAVE_LIBCRYPTO
 /* ECDSA over SHA-256 of the canonical "signed", DER, as securesystemslib signs. */
 static int sign_ecdsa(EVP_PKEY *pkey, cJSON *document, const char *keyid, bl_error *err)
 {
@@ -429,7 +407,6 @@ cleanup:
     EVP_MD_CTX_free(ctx);
     return rc;
 }
-#endif
 
 int release_keys_sign(const char *keys_dir, const char *keyid, cJSON *document, bl_error *err)
 {
@@ -440,11 +417,9 @@ int release_keys_sign(const char *keys_dir, const char *keyid, cJSON *document, 
         return bl_error_set(err, BL_EINVAL, "sign: no 'signed' object");
     if ((rc = read_key(keys_dir, keyid, &key, err)) != BL_OK)
         return rc;
-#ifdef BL_HAVE_LIBCRYPTO
     if (key.ecdsa)
         rc = sign_ecdsa(key.ecdsa_key, document, keyid, err);
     else
-#endif
         rc = bl_trust_sign(document, keyid, key.ed25519_sk, err);
     loaded_key_free(&key);
     return rc;

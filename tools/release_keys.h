@@ -21,10 +21,10 @@ int release_keys_prepare(const char *keys_dir, bl_error *err);
 
 /* The key types bomiot-release makes, as --key-type names them: "ed25519"
  * (the default: tufup's keys are ed25519) and "ecdsa" (P-256, scheme
- * ecdsa-sha2-nistp256, through libcrypto; not in builds without it). */
+ * ecdsa-sha2-nistp256, through libcrypto). */
 #define RELEASE_KEY_TYPES "ed25519|ecdsa"
 #define RELEASE_KEY_TYPE_DEFAULT "ed25519"
-/* 1 when this build makes keys of type name; else 0 with err saying why. */
+/* 1 when bomiot-release makes keys of type name; else 0 with err saying why. */
 int release_keys_type_ok(const char *name, bl_error *err);
 
 /* A new key of type key_type for role ("root", ...) saved as

@@ -6,11 +6,11 @@
 #   cmake -S . -B build/mingw -DCMAKE_TOOLCHAIN_FILE=installer/windows/mingw-toolchain.cmake \
 #         -DBL_MINGW_PREFIX="$prefix"
 #
-# Debian ships no mingw builds of curl, libsodium, cJSON, libuv, libarchive,
-# bzip2 or libdivsufsort, so each is cross-compiled here from `apt-get source`
-# of this Debian release (Debian's patches applied). The prefix is
-# ${XDG_CACHE_HOME:-~/.cache}/bomiot-mingw/<hash>, the hash covering the
-# source versions, this script and the compiler: a second run finds it
+# Debian ships no mingw builds of curl, libsodium, OpenSSL's libcrypto, cJSON,
+# libuv, libarchive, bzip2 or libdivsufsort, so each is cross-compiled here
+# from `apt-get source` of this Debian release (Debian's patches applied). The
+# prefix is ${XDG_CACHE_HOME:-~/.cache}/bomiot-mingw/<hash>, the hash covering
+# the source versions, this script and the compiler: a second run finds it
 # complete and prints it at once; a new Debian point release or a change here
 # builds a fresh one beside it.
 #
@@ -27,7 +27,7 @@ triplet=x86_64-w64-mingw32
 here=$(cd "$(dirname "$0")" && pwd)
 splash=${BL_MINGW_SPLASH:-1}
 jobs=${BL_MINGW_JOBS:-2}
-packages="zlib bzip2 libsodium cjson libuv1 libarchive libdivsufsort curl"
+packages="zlib bzip2 libsodium openssl cjson libuv1 libarchive libdivsufsort curl"
 if [ "$splash" = 1 ]; then
   packages="$packages libpng1.6 freetype libsdl2 libsdl2-ttf libsdl2-image"
 fi
@@ -211,6 +211,28 @@ configure_build "$srcdir" --disable-pie
 # A static libsodium on Windows must be told so, or its headers ask for dllimport.
 sed -i 's/^Cflags: \(.*\)$/Cflags: \1 -DSODIUM_STATIC/' "$prefix/lib/pkgconfig/libsodium.pc"
 
+step libcrypto
+fetch openssl
+# libcrypto alone (TUF's ECDSA and RSA-PSS signatures, SHA-2 for the update
+# module): its own Configure for mingw64, static, its assembly kept (gcc
+# assembles it: no nasm), no engines, modules or tests, and none of the
+# algorithms neither the launcher nor bomiot-release asks for. No config
+# file read on its own (no-autoload-config): OPENSSLDIR is this prefix, which
+# Windows reads as a folder under C:\ (C:\root\.cache\... here) that any
+# local user may create, and its openssl.cnf would steer the launcher's
+# crypto. Built and installed by hand: `make install_dev` would build libssl
+# as well. About 3 minutes here (2 cores), 5.6 MB of libcrypto.a.
+(cd "$srcdir" && run ./Configure mingw64 --cross-compile-prefix=$triplet- --prefix="$prefix" \
+  --libdir=lib no-shared no-module no-engine no-dso no-autoload-config no-tests no-comp no-cms \
+  no-ocsp no-ts no-srp no-ct no-cmp no-sm2 no-sm3 no-sm4 no-gost no-idea no-seed no-rc2 no-rc4 \
+  no-rc5 no-md4 no-mdc2 no-bf no-cast no-camellia no-aria no-whirlpool no-siphash no-capieng)
+run make -C "$srcdir" -j "$jobs" build_generated
+run make -C "$srcdir" -j "$jobs" libcrypto.a libcrypto.pc
+mkdir -p "$prefix/include/openssl"
+cp "$srcdir"/include/openssl/*.h "$prefix/include/openssl/"
+cp "$srcdir/libcrypto.a" "$prefix/lib/"
+cp "$srcdir/libcrypto.pc" "$prefix/lib/pkgconfig/"
+
 step cjson
 fetch cjson
 cmake_build "$srcdir" -DENABLE_CJSON_TEST=OFF -DENABLE_CJSON_UTILS=OFF -DENABLE_CUSTOM_COMPILER_FLAGS=OFF
@@ -275,7 +297,7 @@ fi
 
 # Only what an .exe links against stays: no DLLs, no import libraries.
 rm -f "$prefix"/lib/*.dll.a "$prefix"/lib/*.la "$prefix"/bin/*.dll
-modules="zlib libsodium libcjson libuv libarchive libdivsufsort libdivsufsort64 libcurl"
+modules="zlib libsodium libcrypto libcjson libuv libarchive libdivsufsort libdivsufsort64 libcurl"
 [ "$splash" = 1 ] && modules="$modules sdl2 SDL2_ttf SDL2_image"
 for m in $modules; do
   "$prefix/bin/pkg-config-static" --exists "$m" || die "no $m.pc in $prefix after the build"

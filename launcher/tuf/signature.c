@@ -1,23 +1,20 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The crypto surface of the TUF client's signatures (the table in
  * signature.h), small enough to read in one sitting. ed25519 stays on
- * libsodium, which the publisher signs with and which every build has
- * (Windows included); ECDSA and RSA-PSS go through libcrypto's EVP
- * interface. Keys are checked once, as they are parsed (type, curve, size),
- * and kept as DER, so a bl_sig_key is plain bytes that need no freeing. */
+ * libsodium, which the publisher signs with; ECDSA and RSA-PSS go through
+ * libcrypto's EVP interface (every build has both, Windows included). Keys
+ * are checked once, as they are parsed (type, curve, size), and kept as
+ * DER, so a bl_sig_key is plain bytes that need no freeing. */
 #include "signature.h"
 
-#include <sodium.h>
-#include <string.h>
-
-#ifdef BL_HAVE_LIBCRYPTO
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
-#endif
+#include <sodium.h>
+#include <string.h>
 
 static const struct {
     const char *keytype;
@@ -25,10 +22,8 @@ static const struct {
     int id; /* enum bl_sig_scheme */
 } schemes[] = {
     {"ed25519", "ed25519", BL_SIG_ED25519},
-#ifdef BL_HAVE_LIBCRYPTO
     {"ecdsa", "ecdsa-sha2-nistp256", BL_SIG_ECDSA_P256},
     {"rsa", "rsassa-pss-sha256", BL_SIG_RSA_PSS_SHA256},
-#endif
 };
 
 static int parse_ed25519(const char *hex, bl_sig_key *out)
@@ -43,7 +38,6 @@ static int parse_ed25519(const char *hex, bl_sig_key *out)
     return 1;
 }
 
-#ifdef BL_HAVE_LIBCRYPTO
 /* Whether pkey is what the scheme promises: a P-256 point, or an RSA key
  * of an accepted size. */
 static int key_fits(EVP_PKEY *pkey, int scheme)
@@ -110,7 +104,6 @@ cleanup:
     EVP_PKEY_free(pkey);
     return ok;
 }
-#endif
 
 void bl_sig_key_parse(const char *keytype, const char *scheme, const char *public_text, bl_sig_key *out)
 {
@@ -126,10 +119,8 @@ void bl_sig_key_parse(const char *keytype, const char *scheme, const char *publi
         return;
     if (schemes[i].id == BL_SIG_ED25519)
         ok = parse_ed25519(public_text, out);
-#ifdef BL_HAVE_LIBCRYPTO
     else
         ok = parse_pem(public_text, schemes[i].id, out);
-#endif
     if (ok)
         out->scheme = schemes[i].id;
     else
@@ -143,10 +134,8 @@ int bl_sig_verify(const bl_sig_key *key, const unsigned char *sig, size_t sig_le
     case BL_SIG_ED25519:
         return sig_len == crypto_sign_BYTES && sodium_init() >= 0 &&
                crypto_sign_verify_detached(sig, msg, msg_len, key->public_key) == 0;
-#ifdef BL_HAVE_LIBCRYPTO
     case BL_SIG_ECDSA_P256:
     case BL_SIG_RSA_PSS_SHA256: return sig_len > 0 && verify_evp(key, sig, sig_len, msg, msg_len);
-#endif
     default: return 0;
     }
 }

@@ -10,8 +10,7 @@
  * A key of any other keytype or scheme, or one that does not decode into
  * what its scheme says (a P-384 key declared nistp256, an RSA key of 1024
  * bits), parses as not usable: metadata listing it stays valid, its
- * signatures never count. Builds without libcrypto (Windows) verify ed25519
- * only. */
+ * signatures never count. */
 #ifndef BL_TUF_SIGNATURE_H
 #define BL_TUF_SIGNATURE_H
 

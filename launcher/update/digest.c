@@ -1,38 +1,26 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "digest.h"
 
+#include <openssl/evp.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#ifdef BL_HAVE_LIBCRYPTO
-#include <openssl/evp.h>
-#else
-#include "start/sha256.h"
-#endif
 
 #define CHUNK (1024 * 1024)
 
 struct bl_digest_state {
     uint64_t size;
     int with_sha512;
-#ifdef BL_HAVE_LIBCRYPTO
     EVP_MD_CTX *sha256, *sha512;
-#else
-    bl_sha256 sha256;
-    crypto_hash_sha512_state sha512;
-#endif
 };
 
 void bl_digest_free(bl_digest_state *s)
 {
     if (!s)
         return;
-#ifdef BL_HAVE_LIBCRYPTO
     EVP_MD_CTX_free(s->sha256);
     EVP_MD_CTX_free(s->sha512);
-#endif
     free(s);
 }
 
@@ -43,16 +31,11 @@ int bl_digest_begin(int with_sha512, bl_digest_state **out, bl_error *err)
     if (!s)
         return bl_error_set(err, BL_ENOMEM, "out of memory");
     s->with_sha512 = with_sha512;
-#ifdef BL_HAVE_LIBCRYPTO
     if (!(s->sha256 = EVP_MD_CTX_new()) || EVP_DigestInit_ex(s->sha256, EVP_sha256(), NULL) != 1 ||
         (with_sha512 && (!(s->sha512 = EVP_MD_CTX_new()) || EVP_DigestInit_ex(s->sha512, EVP_sha512(), NULL) != 1))) {
         bl_digest_free(s);
         return bl_error_set(err, BL_ENOMEM, "libcrypto could not start a SHA-256 or SHA-512 digest");
     }
-#else
-    bl_sha256_init(&s->sha256);
-    crypto_hash_sha512_init(&s->sha512);
-#endif
     *out = s;
     return BL_OK;
 }
@@ -60,31 +43,19 @@ int bl_digest_begin(int with_sha512, bl_digest_state **out, bl_error *err)
 void bl_digest_add(bl_digest_state *s, const void *data, size_t len)
 {
     s->size += len;
-#ifdef BL_HAVE_LIBCRYPTO
     /* cannot fail for a digest that began: no provider call is left to fail */
     EVP_DigestUpdate(s->sha256, data, len);
     if (s->with_sha512)
         EVP_DigestUpdate(s->sha512, data, len);
-#else
-    bl_sha256_update(&s->sha256, data, len);
-    if (s->with_sha512)
-        crypto_hash_sha512_update(&s->sha512, data, len);
-#endif
 }
 
 void bl_digest_end(bl_digest_state *s, bl_digest *out)
 {
     memset(out, 0, sizeof *out);
     out->size = s->size;
-#ifdef BL_HAVE_LIBCRYPTO
     EVP_DigestFinal_ex(s->sha256, out->sha256, NULL);
     if (s->with_sha512)
         EVP_DigestFinal_ex(s->sha512, out->sha512, NULL);
-#else
-    bl_sha256_final(&s->sha256, out->sha256);
-    if (s->with_sha512)
-        crypto_hash_sha512_final(&s->sha512, out->sha512);
-#endif
     bl_digest_free(s);
 }
 

@@ -19,12 +19,10 @@ typedef struct {
 int bl_digest_file(const char *path, bl_digest *out, bl_error *err);
 
 /* Streaming SHA-256, and SHA-512 when asked, for the hundreds of MB an
- * update hashes: libcrypto's where the build has it, which uses the CPU's
- * SHA instructions and AVX2 (on the test machine 1.4 GB/s SHA-256 and 0.65
- * GB/s SHA-512, against 1.1 GB/s for start/sha256.c and 0.24 and 0.37 GB/s
- * for libsodium's), else (the Windows build) start/sha256.c's and
- * libsodium's. The start path keeps start/sha256.c: it must not load
- * libcrypto. begin fails only for memory; end fills out (size, sha256, and
+ * update hashes: libcrypto's, which uses the CPU's SHA instructions and
+ * AVX2 (on the test machine 1.4 GB/s SHA-256 and 0.65 GB/s SHA-512, against
+ * 1.1 GB/s for start/sha256.c and 0.24 and 0.37 GB/s for libsodium's). The
+ * start path keeps start/sha256.c: it must not load libcrypto. begin fails only for memory; end fills out (size, sha256, and
  * sha512 when asked for, else zeros) and frees the state; free (NULL-safe)
  * drops one that will not be ended. */
 typedef struct bl_digest_state bl_digest_state;

@@ -10,20 +10,21 @@ import subprocess
 import tarfile
 import tempfile
 
-from blroot import BUILD, MARKER, Root, write_test_app
+from blroot import BUILD, MARKER, TESTAPP, Root, write_test_app
 
 RELEASE = os.path.join(BUILD, "tools", "bomiot-release")
 APP = "bomiot"
 
 
-def app_folder(parent, version, behaviour=(), data_size=256 * 1024, seed=1, files=None):
-    """An app folder as the publisher builds it: the test app as `bomiot`, its
-    version.txt and extra-args.txt, and data.bin, the bulk that stays mostly
-    the same from one version to the next (so a patch is much smaller than
-    the archive). files: extra {relative path: bytes}."""
+def app_folder(parent, version, behaviour=(), data_size=256 * 1024, seed=1, files=None, exe=APP,
+               testapp=TESTAPP):
+    """An app folder as the publisher builds it: the test app (testapp) as
+    exe, its version.txt and extra-args.txt, and data.bin, the bulk that
+    stays mostly the same from one version to the next (so a patch is much
+    smaller than the archive). files: extra {relative path: bytes}."""
     folder = os.path.join(parent, f"app-{version}")
     shutil.rmtree(folder, ignore_errors=True)
-    write_test_app(folder, version, APP, behaviour)
+    write_test_app(folder, version, exe, behaviour, testapp)
     data = bytearray(random.Random(seed).randbytes(data_size))
     change = random.Random(version)
     for _ in range(8):  # a few small edits per version, as a real release makes
