@@ -16,7 +16,9 @@
 
 #define CONFIG_FILE_MAX (256 * 1024)
 
-enum value_kind { KIND_STRING, KIND_BOOL, KIND_INT, KIND_LOG_LEVEL, KIND_MODE };
+/* KIND_MS: seconds written with up to three decimals ("0.9", 2.5, 60),
+ * stored as int64_t milliseconds; min and max are in milliseconds. */
+enum value_kind { KIND_STRING, KIND_BOOL, KIND_INT, KIND_MS, KIND_LOG_LEVEL, KIND_MODE };
 
 typedef struct {
     const char *name;     /* key in launcher.json */
@@ -24,7 +26,7 @@ typedef struct {
     enum value_kind kind;
     size_t offset;        /* into bl_config */
     size_t size;          /* for strings: the buffer size */
-    int64_t min, max;     /* for integers */
+    int64_t min, max;     /* for integers; for KIND_MS, milliseconds */
     const char *expected; /* what a user must write, for messages */
     const char *summary;  /* what the key does, one line; --help shows those with a variable */
 } key_spec;
@@ -69,7 +71,8 @@ static const key_spec keys[BL_CFG_KEY_COUNT] = {
      "after a crash on trial, start the previous version with the same arguments"},
     {"channel", "BOMIOT_CHANNEL", KIND_STRING, STR(channel), 0, 0, "stable or beta",
      "stable, or beta which also offers pre-releases"},
-    {"check_seconds", NULL, KIND_INT, NUM(check_seconds), 1, 600, "seconds from 1 to 600",
+    {"check_seconds", NULL, KIND_MS, NUM(check_ms), 100, 600000,
+     "seconds from 0.1 to 600, at most 3 decimals",
      "time box of the update check at launch"},
     {"download_seconds", NULL, KIND_INT, NUM(download_seconds), 1, 3600, "seconds from 1 to 3600",
      "time box of the downloads at launch, after the check; the rest goes on in the background"},
@@ -171,7 +174,7 @@ void bl_config_defaults(bl_config *cfg)
     snprintf(cfg->trial_exit_codes, sizeof cfg->trial_exit_codes, "any");
     cfg->rerun_after_rollback = 1;
     snprintf(cfg->channel, sizeof cfg->channel, "stable");
-    cfg->check_seconds = 1; /* README: "The time box at launch", why 1 s */
+    cfg->check_ms = 900; /* README: "The time box at launch", why 0.9 s */
     cfg->download_seconds = 30;
     cfg->update_at_launch = 1;
     cfg->splash = 1;
@@ -250,6 +253,57 @@ static int parse_int_text(const char *s, int64_t *out)
     return 1;
 }
 
+/* "0.9", "2.5", "60", "1.250": seconds, at most three decimals, into
+ * milliseconds. No sign, no exponent: the environment's text and a JSON
+ * string read alike. Too many digits for an int64_t fail here. */
+static int parse_ms_text(const char *s, int64_t *out)
+{
+    int64_t ms = 0;
+    int decimals = 0;
+    if (!isdigit((unsigned char)*s))
+        return 0;
+    for (; isdigit((unsigned char)*s); s++) {
+        if (ms > (INT64_MAX - 9) / 10)
+            return 0;
+        ms = ms * 10 + (*s - '0');
+    }
+    if (ms > INT64_MAX / 1000)
+        return 0;
+    ms *= 1000;
+    if (*s == '.') {
+        int64_t unit = 100;
+        for (s++; isdigit((unsigned char)*s); s++, decimals++) {
+            if (decimals == 3)
+                return 0;
+            ms += (*s - '0') * unit;
+            unit /= 10;
+        }
+        if (decimals == 0)
+            return 0;
+    }
+    if (*s != '\0')
+        return 0;
+    *out = ms;
+    return 1;
+}
+
+/* A JSON number of seconds into milliseconds: 0.9 is 900, 1 is 1000; more
+ * than three decimals (0.0005) is refused rather than rounded. The range is
+ * checked on the double first, so 1e300 never reaches the conversion. */
+static int json_seconds_to_ms(double seconds, int64_t min, int64_t max, int64_t *out)
+{
+    double ms = seconds * 1000.0, whole;
+    if (!(ms >= (double)min - 0.5 && ms <= (double)max + 0.5))
+        return 0;
+    whole = floor(ms + 0.5);
+    if (fabs(ms - whole) > 1e-6) /* 0.9 * 1000 is 900.0000000000001: within; 0.0005 s is not */
+        return 0;
+    if (whole < (double)min || whole > (double)max)
+        return 0;
+    *out = (int64_t)whole;
+    return 1;
+}
+
 /* Stores a textual value (from the environment, or a JSON string) for key k.
  * Returns 1 if it was valid and stored. */
 static int store_text(bl_config *cfg, int k, const char *text)
@@ -282,6 +336,11 @@ static int store_text(bl_config *cfg, int k, const char *text)
     case KIND_INT:
         if (!parse_int_text(text, &number) || number < spec->min || number > spec->max ||
             (k == BL_CFG_RESTART_EXIT_CODE && !is_restart_code_allowed(number)))
+            return 0;
+        *(int64_t *)(base + spec->offset) = number;
+        return 1;
+    case KIND_MS:
+        if (!parse_ms_text(text, &number) || number < spec->min || number > spec->max)
             return 0;
         *(int64_t *)(base + spec->offset) = number;
         return 1;
@@ -347,6 +406,8 @@ static int store_json(bl_config *cfg, int k, const cJSON *item, char *shown, siz
         *(int64_t *)((char *)cfg + spec->offset) = (int64_t)d;
         return 1;
     }
+    if (cJSON_IsNumber(item) && spec->kind == KIND_MS)
+        return json_seconds_to_ms(item->valuedouble, spec->min, spec->max, (int64_t *)((char *)cfg + spec->offset));
     return 0;
 }
 
@@ -547,6 +608,9 @@ static void describe_current(const bl_config *cfg, int k, char *out, size_t size
     case KIND_INT:
         snprintf(out, size, "%lld", (long long)*(const int64_t *)(base + spec->offset));
         break;
+    case KIND_MS:
+        bl_config_format_ms(*(const int64_t *)(base + spec->offset), out, size);
+        break;
     case KIND_LOG_LEVEL:
         snprintf(out, size, "%s", bl_log_level_name(cfg->log_level));
         break;
@@ -648,6 +712,18 @@ void bl_config_print_user_help(FILE *out)
         write_wrapped(out, name, 2, &col);
     }
     fputc('\n', out);
+}
+
+void bl_config_format_ms(int64_t ms, char *out, size_t size)
+{
+    char fraction[8] = "";
+    int64_t part = ms % 1000;
+    if (part) {
+        snprintf(fraction, sizeof fraction, ".%03d", (int)part);
+        for (size_t n = strlen(fraction); fraction[n - 1] == '0'; n--)
+            fraction[n - 1] = '\0';
+    }
+    snprintf(out, size, "%lld%s", (long long)(ms / 1000), fraction);
 }
 
 const char *bl_config_key_name(int key)

@@ -68,7 +68,7 @@ typedef struct {
     char trial_exit_codes[128]; /* exit codes that fail a trial: "any", "none" or "1,3,64-78" */
     int rerun_after_rollback; /* start the previous version at once after a crash on trial */
     char channel[16];         /* "stable", or "beta" which also offers pre-releases */
-    int64_t check_seconds;    /* time box of the update check at launch */
+    int64_t check_ms;         /* time box of the update check at launch, in ms (key check_seconds) */
     int64_t download_seconds; /* and of its downloads, after it: the launch waits on the server at most both */
     int update_at_launch;     /* install at launch (with the splash), or only stage in the background */
     char ca_file[1024];       /* extra CA for https, "" for the system's */
@@ -127,6 +127,10 @@ void bl_config_print_env_help(FILE *out);
 
 /* For --help: the keys the user's file may set, wrapped like the above. */
 void bl_config_print_user_help(FILE *out);
+
+/* Milliseconds as the seconds a user writes: 900 is "0.9", 1000 "1",
+ * 1250 "1.25". */
+void bl_config_format_ms(int64_t ms, char *out, size_t size);
 
 const char *bl_config_key_name(int key);
 const char *bl_config_env_name(int key); /* NULL when no variable overrides it */

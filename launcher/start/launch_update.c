@@ -102,11 +102,11 @@ static int update_work(void *ctx)
     req.state = &l->state;
     req.progress = l->progress;
     req.now = u->now;
-    /* The time box: the check gets check_seconds from the launcher's
+    /* The time box: the check gets check_seconds (check_ms) from the launcher's
      * choice to check, so loading the update module and libcurl (tens of
      * ms) comes out of it, not on top; the downloads end download_seconds
      * after that, plus what the check left unused. */
-    req.check_deadline = u->decided + (uint64_t)l->cfg.check_seconds * 1000000000ull;
+    req.check_deadline = u->decided + (uint64_t)l->cfg.check_ms * 1000000ull;
     req.download_deadline = req.check_deadline + (uint64_t)l->cfg.download_seconds * 1000000000ull;
     req.install = l->cfg.auto_update;
     u->rc = l->update_module->update_run(&req, &u->res, &u->err);

@@ -11,6 +11,7 @@
 #include "plan.h"
 #include "platform.h"
 #include "repo.h"
+#include "start/config.h"
 #include "start/install.h"
 #include "start/log.h"
 #include "unpack.h"
@@ -593,12 +594,13 @@ int bl_update_run(const bl_update_request *req, bl_update_result *res, bl_error 
     bl_log(BL_LOG_INFO, "update", "installing %s: %s", res->version, plan.why);
     if ((rc = check_disk(u, &plan, err)) != BL_OK || (rc = install(u, &plan, err)) != BL_OK) {
         if (u->out_of_time) { /* not a failure: the rest comes later */
+            char box[32];
+            bl_config_format_ms(req->cfg->check_ms + req->cfg->download_seconds * 1000, box, sizeof box);
             res->deferred = 1;
             snprintf(res->why, sizeof res->why,
                      "%s did not finish downloading in the time box at launch (check_seconds + download_seconds, "
-                     "%lld s); what came is kept in cache/downloads and the download resumes in the background "
-                     "or at the next start", res->version,
-                     (long long)(req->cfg->check_seconds + req->cfg->download_seconds));
+                     "%s s); what came is kept in cache/downloads and the download resumes in the background "
+                     "or at the next start", res->version, box);
             rc = BL_OK;
         }
         goto cleanup;

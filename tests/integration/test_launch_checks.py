@@ -189,8 +189,8 @@ class OfflineQuietTest(LauncherCase):
 
 
 class BudgetTest(LauncherCase):
-    """A launch waits on a server that stalls no longer than check_seconds;
-    the check goes on in the background while the app runs (supervise mode)
+    """A launch waits on a server that stalls no longer than check_seconds
+    (its default, 0.9 s: issue 23's budget under 1 s); the check goes on in the background while the app runs (supervise mode)
     and stages the release for the next start."""
 
     def tearDown(self):
@@ -206,7 +206,7 @@ class BudgetTest(LauncherCase):
         # The first request (the launch's) is held until the server stops;
         # the background's are answered.
         # apply_on_exit off: the next start switches (the point here), not the app's exit
-        self.root.write_config({"update_url": self.server.url + "/_fault/stall/1", "check_seconds": 1,
+        self.root.write_config({"update_url": self.server.url + "/_fault/stall/1",
                                 "healthy_seconds": 1, "apply_on_exit": False})
         env = {k: v for k, v in os.environ.items() if not k.startswith("BOMIOT_")}
         self.proc = subprocess.Popen([self.root.launcher, f"--report={self.report}", "--wait-signal"], env=env,

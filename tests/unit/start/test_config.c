@@ -53,7 +53,7 @@ static void test_defaults_match_the_python_system(void)
     CHECK_INT(cfg.healthy_seconds, 10);
     CHECK_INT(cfg.trial_attempts, 2);
     CHECK_STR(cfg.channel, "stable");
-    CHECK_INT(cfg.check_seconds, 1); /* issue 23: README, "The time box at launch" */
+    CHECK_INT(cfg.check_ms, 900); /* issue 23: README, "The time box at launch" */
     CHECK_INT(cfg.download_seconds, 30);
     CHECK_INT(cfg.update_at_launch, 1);
     CHECK_STR(cfg.ca_file, "");
@@ -159,7 +159,24 @@ static void test_each_bad_value_names_file_key_and_expectation(void)
         {"{\"mode\": \"fork\"}", "'mode' must be supervise or exec"},
         {"{\"healthy_seconds\": 0}", "'healthy_seconds' must be seconds from 1 to 3600, got 0; using 10"},
         {"{\"channel\": \"nightly\"}", "'channel' must be stable or beta, got \"nightly\"; using \"stable\""},
-        {"{\"check_seconds\": 0}", "'check_seconds' must be seconds from 1 to 600"},
+        {"{\"check_seconds\": 0}", "'check_seconds' must be seconds from 0.1 to 600, at most 3 decimals, got 0; "
+                                   "using 0.9"},
+        {"{\"check_seconds\": -1}", "'check_seconds' must be seconds from 0.1 to 600"},
+        {"{\"check_seconds\": 0.05}", "'check_seconds' must be seconds from 0.1 to 600"},
+        {"{\"check_seconds\": 600.001}", "'check_seconds' must be seconds from 0.1 to 600"},
+        {"{\"check_seconds\": 1e9}", "'check_seconds' must be seconds from 0.1 to 600, at most 3 decimals, got "
+                                     "1000000000; using 0.9"},
+        {"{\"check_seconds\": 1e300}", "'check_seconds' must be seconds from 0.1 to 600"},
+        {"{\"check_seconds\": 0.9005}", "'check_seconds' must be seconds from 0.1 to 600, at most 3 decimals"},
+        {"{\"check_seconds\": \"abc\"}", "'check_seconds' must be seconds from 0.1 to 600, at most 3 decimals, "
+                                         "got \"abc\"; using 0.9"},
+        {"{\"check_seconds\": \"0.9005\"}", "'check_seconds' must be seconds from 0.1 to 600"},
+        {"{\"check_seconds\": \"-1\"}", "'check_seconds' must be seconds from 0.1 to 600"},
+        {"{\"check_seconds\": \"1.\"}", "'check_seconds' must be seconds from 0.1 to 600"},
+        {"{\"check_seconds\": \".5\"}", "'check_seconds' must be seconds from 0.1 to 600"},
+        {"{\"check_seconds\": \"1e3\"}", "'check_seconds' must be seconds from 0.1 to 600"},
+        {"{\"check_seconds\": \"99999999999999999999\"}", "'check_seconds' must be seconds from 0.1 to 600"},
+        {"{\"check_seconds\": true}", "'check_seconds' must be seconds from 0.1 to 600"},
         {"{\"download_seconds\": 0}", "'download_seconds' must be seconds from 1 to 3600, got 0; using 30"},
         {"{\"trial_attempts\": 1000}", "'trial_attempts' must be an integer from 1 to 100, got 1000; using 2"},
         {"{\"app_name\": \"bo miot\"}", "'app_name' must be 1 to 63 ASCII letters"},
@@ -569,6 +586,70 @@ static void test_help_lists_the_keys_a_user_file_may_set(void)
     CHECK_INT(listed, 11);
 }
 
+/* Issue 23: a budget under a second needs fractions; stored in ms so no
+ * caller multiplies seconds by 1e9 by mistake, printed as it was written. */
+static void test_check_seconds_takes_fractions_of_a_second(void)
+{
+    static const struct {
+        const char *json;
+        int64_t ms;
+        const char *printed;
+    } cases[] = {
+        {"{\"check_seconds\": 0.9}", 900, "0.9"},
+        {"{\"check_seconds\": 2.5}", 2500, "2.5"},
+        {"{\"check_seconds\": 60}", 60000, "60"},
+        {"{\"check_seconds\": 0.1}", 100, "0.1"},
+        {"{\"check_seconds\": 600}", 600000, "600"},
+        {"{\"check_seconds\": 1.234}", 1234, "1.234"},
+        {"{\"check_seconds\": 0.3}", 300, "0.3"},      /* 0.3 * 1000 is 300.00000000000006 */
+        {"{\"check_seconds\": 599.999}", 599999, "599.999"},
+        {"{\"check_seconds\": 9e-1}", 900, "0.9"},
+        {"{\"check_seconds\": \"1.25\"}", 1250, "1.25"},
+        {"{\"check_seconds\": \"1.250\"}", 1250, "1.25"},
+        {"{\"check_seconds\": \"7\"}", 7000, "7"},
+    };
+    size_t i;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        bl_config cfg;
+        reports r = {0};
+        char out[4096], line[96];
+        FILE *f = tmpfile();
+        CHECK(f != NULL);
+        bl_config_defaults(&cfg);
+        CHECK_INT(apply(&cfg, cases[i].json, &r), BL_OK);
+        CHECK_INT(r.count, 0);
+        CHECK_INT(cfg.check_ms, cases[i].ms);
+        CHECK_INT(cfg.source[BL_CFG_CHECK_SECONDS], BL_SOURCE_FILE);
+        bl_config_print(&cfg, f);
+        read_back(f, out, sizeof out);
+        snprintf(line, sizeof line, "\n%-20s %-40s (launcher.json)\n", "check_seconds", cases[i].printed);
+        CHECK_CONTAINS(out, line);
+    }
+    {   /* a user's key, from their file; --print-config shows the default as written */
+        bl_config cfg;
+        reports r = {0};
+        char out[4096], line[96];
+        FILE *f = tmpfile();
+        CHECK(f != NULL);
+        bl_config_defaults(&cfg);
+        bl_config_print(&cfg, f);
+        read_back(f, out, sizeof out);
+        snprintf(line, sizeof line, "\n%-20s %-40s (default)\n", "check_seconds", "0.9");
+        CHECK_CONTAINS(out, line);
+        apply(&cfg, "{\"check_seconds\": 5}", &r);
+        CHECK_INT(apply_user(&cfg, "{\"check_seconds\": 0.25}", &r), BL_OK);
+        CHECK_INT(r.count, 0);
+        CHECK_INT(cfg.check_ms, 250);
+        CHECK_INT(cfg.source[BL_CFG_CHECK_SECONDS], BL_SOURCE_USER_FILE);
+        CHECK(bl_config_env_name(BL_CFG_CHECK_SECONDS) == NULL); /* no variable, as before */
+        CHECK_INT(apply_user(&cfg, "{\"check_seconds\": 0}", &r), BL_OK);
+        CHECK_INT(r.count, 1);
+        CHECK_CONTAINS(r.last, "launcher.user.json: 'check_seconds' must be seconds from 0.1 to 600, at most 3 "
+                               "decimals, got 0; using 0.25");
+        CHECK_INT(cfg.check_ms, 250);
+    }
+}
+
 int main(void)
 {
     RUN(test_defaults_match_the_python_system);
@@ -592,5 +673,6 @@ int main(void)
     RUN(test_malformed_user_file_is_ignored_and_the_publishers_values_stay);
     RUN(test_print_names_the_user_file_as_a_source);
     RUN(test_help_lists_the_keys_a_user_file_may_set);
+    RUN(test_check_seconds_takes_fractions_of_a_second);
     return CHECK_DONE();
 }
