@@ -224,16 +224,36 @@ static const char *bomiot__skip(const char *p, int depth)
     return p;
 }
 
+/* The 4 hex digits at p as a number, or -1. */
+static long bomiot__hex4(const char *p)
+{
+    long v = 0;
+    int i;
+    for (i = 0; i < 4; i++) {
+        char c = p[i]; /* a NUL ends it before anything past it is read */
+        if (c >= '0' && c <= '9')
+            v = v * 16 + (c - '0');
+        else if ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))
+            v = v * 16 + ((c | 0x20) - 'a' + 10);
+        else
+            return -1;
+    }
+    return v;
+}
+
 /* Decodes the JSON string at p into out (UTF-8, cut to size); 0 if p is not a string. */
 static int bomiot__string(const char *p, char *out, size_t size)
 {
     size_t n = 0;
-    if (!p || *(p = bomiot__ws(p)) != '"' || !size)
+    if (!size)
+        return 0;
+    out[0] = '\0';
+    if (!p || *(p = bomiot__ws(p)) != '"')
         return 0;
     for (p++; *p && *p != '"'; p++) {
         char buf[4];
         size_t len = 1;
-        unsigned long c;
+        long c;
         buf[0] = *p;
         if (*p == '\\') {
             switch (*++p) {
@@ -243,12 +263,12 @@ static int bomiot__string(const char *p, char *out, size_t size)
             case 'b': buf[0] = '\b'; break;
             case 'f': buf[0] = '\f'; break;
             case 'u':
-                if (sscanf(p + 1, "%4lx", &c) != 1)
+                if ((c = bomiot__hex4(p + 1)) < 0)
                     return 0;
                 p += 4;
                 if (c >= 0xD800 && c < 0xDC00 && p[1] == '\\' && p[2] == 'u') {
-                    unsigned long low;
-                    if (sscanf(p + 3, "%4lx", &low) == 1 && low >= 0xDC00 && low < 0xE000) {
+                    long low = bomiot__hex4(p + 3);
+                    if (low >= 0xDC00 && low < 0xE000) {
                         c = 0x10000 + ((c - 0xD800) << 10) + (low - 0xDC00);
                         p += 6;
                     }
@@ -272,9 +292,9 @@ static int bomiot__string(const char *p, char *out, size_t size)
         if (n + len < size) {
             memcpy(out + n, buf, len);
             n += len;
+            out[n] = '\0';
         }
     }
-    out[n] = '\0';
     return *p == '"';
 }
 
@@ -815,12 +835,28 @@ static void bomiot__version_of(const char *json, const char *key, char *out, siz
         out[0] = '\0';
 }
 
+/* The fields of a --status --json object json into out (json itself is the caller's). */
+static void bomiot__read_status(const char *json, bomiot_status_info *out)
+{
+    const char *check = bomiot__member(json, "check");
+    out->schema = (int)bomiot__integer(bomiot__member(json, "schema"), 0);
+    if (!bomiot__string(bomiot__member(json, "current"), out->current, sizeof out->current))
+        out->current[0] = '\0';
+    bomiot__version_of(json, "running", out->running, sizeof out->running);
+    bomiot__version_of(json, "staged", out->staged, sizeof out->staged);
+    bomiot__version_of(json, "trial", out->trial, sizeof out->trial);
+    out->staged_size = out->staged[0] ? bomiot__integer(bomiot__member(bomiot__member(json, "staged"), "size"), -1) : -1;
+    if (!bomiot__string(bomiot__member(check, "stage"), out->check_stage, sizeof out->check_stage))
+        out->check_stage[0] = '\0';
+    out->check_bytes = bomiot__integer(bomiot__member(check, "bytes"), -1);
+    out->check_total = bomiot__integer(bomiot__member(check, "total"), -1);
+}
+
 int bomiot_status(const char *launcher, bomiot_status_info *out, bomiot_error *err)
 {
     static const char *const args[] = {"--status", "--json"};
     bomiot__output o = BOMIOT__ZERO;
-    char path[4096], errtext[1024], message[512];
-    const char *staged;
+    char path[4096], errtext[1024], message[512] = "";
     int rc, status = -1;
 
     memset(out, 0, sizeof *out);
@@ -839,20 +875,7 @@ int bomiot_status(const char *launcher, bomiot_status_info *out, bomiot_error *e
     if (bomiot__string(bomiot__member(o.data, "error"), message, sizeof message) || status != 0)
         return bomiot__fail(err, BOMIOT_E_LAUNCHER, status, "%s",
                             bomiot__nonempty(message, bomiot__nonempty(errtext, "bomiot-launcher --status failed")));
-    out->schema = (int)bomiot__integer(bomiot__member(o.data, "schema"), 0);
-    if (!bomiot__string(bomiot__member(o.data, "current"), out->current, sizeof out->current))
-        out->current[0] = '\0';
-    bomiot__version_of(o.data, "running", out->running, sizeof out->running);
-    bomiot__version_of(o.data, "staged", out->staged, sizeof out->staged);
-    bomiot__version_of(o.data, "trial", out->trial, sizeof out->trial);
-    staged = bomiot__member(o.data, "staged");
-    if (out->staged[0])
-        out->staged_size = bomiot__integer(bomiot__member(staged, "size"), -1);
-    if (!bomiot__string(bomiot__member(bomiot__member(o.data, "check"), "stage"), out->check_stage,
-                        sizeof out->check_stage))
-        out->check_stage[0] = '\0';
-    out->check_bytes = bomiot__integer(bomiot__member(bomiot__member(o.data, "check"), "bytes"), -1);
-    out->check_total = bomiot__integer(bomiot__member(bomiot__member(o.data, "check"), "total"), -1);
+    bomiot__read_status(o.data, out);
     return BOMIOT_OK;
 }
 

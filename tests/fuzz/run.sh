@@ -18,7 +18,7 @@ cmake --build "$build" -j "$(nproc)" --target bl_fuzz
 
 mkdir -p "$build/crashes"
 failed=""
-for name in patch metadata config state unpack_names version; do
+for name in patch metadata config state unpack_names version sdk_json; do
   if [ "$name" = patch ]; then seconds=$patch_seconds; else seconds=$other_seconds; fi
   work="$build/corpus/$name"
   seeds="tests/fuzz/corpus/$name"
