@@ -245,9 +245,10 @@ def restart_to_update(exit=True, launcher=None, args=None):
     Supervise mode (BOMIOT_LAUNCH_MODE=supervise, the default): the app's
     exit code BOMIOT_RESTART_EXIT_CODE asks the launcher waiting for it to
     switch and restart. With exit=True this calls sys.exit(code) (so
-    finally blocks and atexit handlers run); with exit=False it returns the
-    code, for a GUI app to end its own event loop with (app.exit(code)) and
-    then leave its main with it.
+    finally blocks and atexit handlers run; from the main thread, as
+    sys.exit ends only the thread it is called in); with exit=False it
+    returns the code, for a GUI app to end its own event loop with
+    (app.exit(code)) and then leave its main with it.
 
     Exec mode (the launcher is gone) or an app not started by a launcher
     (launcher=PATH given): it starts `launcher --restart-after PID -- ARGS`
