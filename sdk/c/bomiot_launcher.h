@@ -939,6 +939,8 @@ int bomiot_check(const char *launcher, bomiot_progress_fn progress, void *ctx, b
     if ((rc = bomiot__launcher(launcher, path, sizeof path, err)) != BOMIOT_OK)
         return rc;
     rc = bomiot__run(path, args, 2, &o, &status, errtext, sizeof errtext, err);
+    if (rc == BOMIOT_OK && o.line_start < o.len) /* a last line without its newline */
+        bomiot__check_line(o.data + o.line_start, &st);
     free(o.data);
     if (rc != BOMIOT_OK)
         return rc;

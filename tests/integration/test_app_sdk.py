@@ -406,7 +406,9 @@ finals = {"up-to-date": ({"event": "up-to-date", "version": "1.0.0"}, 0),
           "busy": ({"event": "busy", "error": "another bomiot-launcher is updating this installation; try again"}, 11),
           "crash": (None, 125)}
 final, code = finals[scenario]
-if final:
+if final and scenario == "up-to-date":
+    sys.stdout.write(json.dumps(final))  # a last line without its newline still counts
+elif final:
     say(**final)
 else:
     sys.stderr.write("bomiot-launcher: cannot read state.json\n")
