@@ -176,7 +176,8 @@ def check(progress=None, launcher=None, timeout=None):
     the events to its main loop.
 
     Returns a CheckResult. Raises CheckFailed (exit 1: offline, server
-    down, a release that did not verify; the message is for the user),
+    down, a release that did not verify, this version still on trial
+    (confirm_healthy() first); the message is for the user),
     Busy (exit 11: another launcher is updating this installation; try
     again in a moment), or LauncherError (anything else)."""
     path = launcher_path(launcher)

@@ -287,18 +287,24 @@ class SdkAppCase:
         open(self.root.p("versions", "1.1.0", ".bomiot-complete"), "w").close()
         r = self.root.run("--switch-to", "1.1.0")
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.root.write_config({"update_url": "http://127.0.0.1:9/", "healthy_seconds": 600})
-        proc = self.launch("--on=1.1.0:status,confirm,hold,status")
+        self.root.write_config({"update_url": self.serve(), "healthy_seconds": 600})
+        proc = self.launch("--on=1.1.0:status,check,confirm,hold,status,check")
         self.wait_report("holding", "the app to start")
         [run] = runs(self.report)
         self.assertEqual(run["status.trial"], "1.1.0")
         self.assertEqual(run["env"]["BOMIOT_ON_TRIAL"], "1")
+        # A version on trial is judged before anything else is installed.
+        kind, code, message = self.error(run)
+        self.assertEqual((kind, code), ("CheckFailed", 1), message)
+        self.assertIn("trial", message)
         self.assertEqual(run["confirmed"], "1")
         wait_for(lambda: not self.root.read_state()["trial"], 10, "the launcher to confirm 1.1.0")
         self.go()
         code, stderr = self.finish(proc)
         self.assertEqual(code, 0, stderr)
-        self.assertEqual(runs(self.report)[0]["status.trial"], "")
+        [run] = runs(self.report)
+        self.assertEqual(run["status.trial"], "")
+        self.assertEqual(run["check"], "up-to-date 1.1.0")  # confirmed: it may check now
 
     # --- bad use ---------------------------------------------------------------
 
