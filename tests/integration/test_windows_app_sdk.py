@@ -5,8 +5,10 @@ sdk/c/bomiot_launcher.h (CreateProcessW, pipes, UTF-8 to UTF-16), which asks
 --status, is refused a restart with nothing staged, restarts in exec mode
 through a detached `--restart-after` with its arguments intact, confirms its
 health, and gets Busy while another launcher is updating and an error from a
-folder that is not an installation. The Linux twin, with updates from a real
-repository, is test_app_sdk.py; tests/app/sdk_app.c documents the app's
+folder that is not an installation; and, with a repository made by
+bomiot-release.exe, a check now relayed over the named pipe and the restart
+code bringing the new version with the same arguments. The Linux twin is
+test_app_sdk.py; tests/app/sdk_app.c documents the app's
 arguments and report."""
 import json
 import os
@@ -21,7 +23,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "server"))
 from wineroot import BUILD, LAUNCHER, WINE, WinRoot, missing, wait_for, wine, wine_env, winpath  # noqa: E402
 from blroot import MARKER, install_launcher  # noqa: E402
 from server import TestServer  # noqa: E402
+from blrepo import APP, Publisher, seed_install  # noqa: E402
 from test_app_sdk import runs  # noqa: E402
+from test_windows_update import RELEASE, WinPublisher  # noqa: E402  (its tests do not run here)
 import test_splash_launcher as sl  # noqa: E402  (its tests do not run here)
 
 SDK_APP = os.path.join(BUILD, "tests", "bl-sdk-app.exe")
@@ -127,6 +131,57 @@ class WindowsSdkTest(unittest.TestCase):
         kind, code, message = self.error(run)
         self.assertEqual((kind, code), ("Busy", 11), message)
         self.assertEqual(run["events"][-1]["event"], "busy")
+
+
+class SdkWinPublisher(WinPublisher):
+    """bomiot-release.exe publishing versions made of bl-sdk-app.exe."""
+
+    def add(self, version, *flags, **app_kw):
+        return Publisher.add(self, version, *flags, exe=APP + ".exe", testapp=SDK_APP, **app_kw)
+
+
+WHY_UPDATE = WHY or (None if os.path.isfile(RELEASE) else f"{RELEASE} is not built")
+
+
+@unittest.skipIf(WHY_UPDATE, WHY_UPDATE)
+class WindowsSdkUpdateTest(unittest.TestCase):
+    """The done-when's main path on Windows: a check now relayed to the
+    supervising launcher over its named pipe, with progress lines, then the
+    restart code, and the new version back with the same arguments."""
+
+    def setUp(self):
+        self.pub = SdkWinPublisher()
+        self.addCleanup(self.pub.cleanup)
+        self.pub.init()
+        self.pub.add("1.0.0", data_size=64 * 1024)
+        self.root = WinRoot()
+        self.addCleanup(self.root.cleanup)
+        seed_install(self.root, self.pub, "1.0.0")
+        self.server = TestServer(self.pub.repo)
+        self.addCleanup(self.server.stop)
+        self.report = self.root.p("report.txt")
+        self.root.write_config({"update_url": self.server.url, "check_seconds": 60, "splash": False})
+
+    def test_a_check_now_then_the_restart_code_brings_the_new_version_with_the_same_arguments(self):
+        proc = subprocess.Popen([WINE, self.root.launcher, f"--report={winpath(self.report)}",
+                                 "--on=1.0.0:hold,check,status,restart", *ARGS],
+                                env=wine_env(), cwd=self.root.path, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.addCleanup(lambda: proc.poll() is None and (proc.kill(), proc.communicate()))
+        wait_for(lambda: (runs(self.report) or [{}])[0].get("holding"), 120, "the app to start")
+        self.pub.add("1.1.0", data_size=64 * 1024)
+        open(self.report + ".go", "w").close()
+        _, stderr = proc.communicate(timeout=300)
+        self.assertEqual(proc.returncode, 0, stderr)
+        first, second = runs(self.report)
+        self.assertEqual(first["errors"], [])
+        self.assertEqual(first["events"][0], {"event": "checking"})
+        self.assertEqual(first["events"][-1], {"event": "staged", "version": "1.1.0"})
+        self.assertEqual((first["check"], first["status.staged"], first["restart"]), ("staged 1.1.0", "1.1.0", "85"))
+        self.assertEqual(second["version"], "1.1.0")
+        self.assertEqual(second["args"][1:], first["args"][1:])
+        self.assertEqual(second["env"]["BOMIOT_ON_TRIAL"], "1")
+        self.assertEqual(self.root.read_state()["current"], "1.1.0")
 
 
 if __name__ == "__main__":
