@@ -339,6 +339,8 @@ int command_check(launch_context *l, char *exe, int argc, char **argv)
     }
     if (bl_log_open(l->layout.log_path, BL_LOG_DEFAULT_MAX_BYTES, BL_LOG_DEFAULT_KEEP, &err) != BL_OK)
         bl_log(BL_LOG_WARN, "log", "%s; logging to stderr only", err.msg);
+    else
+        bl_log_set_stderr(0); /* every outcome is printed on stdout: the log's echo would say it twice */
     if (load_current(l, &err) != BL_OK) {
         bl_log(BL_LOG_ERROR, "check", "%s", err.msg);
         print_final(&out, err.code, err.msg, "");

@@ -204,6 +204,17 @@ class CheckTest(AppControlTest):
         self.assertEqual(events[-1]["event"], "failed")
         self.assertTrue(events[-1]["error"])
 
+    def test_a_failure_is_said_once_on_stdout_not_again_on_stderr(self):
+        # a failure the log also records (not a network one, which it keeps
+        # quiet): --check prints every outcome itself, so stderr stays empty
+        self.configure()
+        with open(os.path.join(self.pub.repo, "metadata", "timestamp.json"), "w") as f:
+            f.write("not json")
+        r, _ = self.check()
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn(b"timestamp", r.stdout)
+        self.assertEqual(r.stderr, b"")
+
     def test_auto_update_false_reports_the_release_without_downloading_it(self):
         self.pub.add("1.1.0")
         self.configure(auto_update=False)
