@@ -9,8 +9,9 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
+import unittest
 
-from blroot import BUILD, MARKER, TESTAPP, Root, write_test_app
+from blroot import BUILD, MARKER, TESTAPP, Root, end_processes, write_test_app
 
 RELEASE = os.path.join(BUILD, "tools", "bomiot-release")
 APP = "bomiot"
@@ -123,3 +124,21 @@ def published_install(version="1.0.0", **add_kw):
     root = Root()
     seed_install(root, pub, version)
     return pub, root
+
+
+class PublishedInstallCase(unittest.TestCase):
+    """A test with published_install()'s repository and root, a server
+    (self.server) and a launcher process (self.proc) it may start; tearDown
+    ends the process, stops the server and removes both folders."""
+
+    def setUp(self):
+        self.pub, self.root = published_install()
+        self.server = None
+        self.proc = None
+
+    def tearDown(self):
+        end_processes([self.proc])
+        if self.server:
+            self.server.stop()
+        self.root.cleanup()
+        self.pub.cleanup()

@@ -119,6 +119,20 @@ def parse_report(path):
     return out
 
 
+def end_processes(procs):
+    """Kills what is still running of procs (a test that stopped half-way),
+    reaps every one and closes its pipes: for tearDown."""
+    for p in procs:
+        if p is None:
+            continue
+        if p.poll() is None:
+            p.kill()
+        p.wait()
+        for stream in (p.stdin, p.stdout, p.stderr):
+            if stream:
+                stream.close()
+
+
 def wait_for(predicate, timeout=10, what="a condition", poll=0.05):
     """Polls predicate until it returns something true, and returns that;
     fails the test after timeout seconds, naming what it waited for."""

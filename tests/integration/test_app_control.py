@@ -15,7 +15,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "server"))
 from blrepo import published_install  # noqa: E402
-from blroot import Root, parse_report, wait_for  # noqa: E402
+from blroot import Root, end_processes, parse_report, wait_for  # noqa: E402
 from server import TestServer  # noqa: E402
 
 READY = os.path.join("cache", "update-ready")  # relative to the root, the app's working folder
@@ -38,13 +38,7 @@ class AppControlTest(unittest.TestCase):
         self.procs = []
 
     def tearDown(self):
-        for p in self.procs:
-            if p.poll() is None:
-                p.kill()
-            p.wait()
-            for stream in (p.stdout, p.stderr):
-                if stream:
-                    stream.close()
+        end_processes(self.procs)
         self.server.stop()
         self.root.cleanup()
         self.pub.cleanup()

@@ -24,7 +24,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "server"))
 from blrepo import Publisher, app_folder, seed_install  # noqa: E402
-from blroot import BUILD, LAUNCHER, Root, install_launcher, wait_for  # noqa: E402
+from blroot import BUILD, LAUNCHER, Root, end_processes, install_launcher, wait_for  # noqa: E402
 from server import TestServer  # noqa: E402
 
 SOURCE = os.environ.get("BL_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -84,11 +84,7 @@ class SdkAppCase:
         self.others = []
 
     def tearDown(self):
-        for proc in self.procs:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-            proc.stderr.close()
+        end_processes(self.procs)
         if self.server:
             self.server.stop()
         self.root.cleanup()

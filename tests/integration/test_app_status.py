@@ -16,7 +16,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "server"))
-from blrepo import published_install  # noqa: E402
+from blrepo import PublishedInstallCase, published_install  # noqa: E402
 from blroot import LAUNCHER, Root, install_launcher, parse_report, wait_for  # noqa: E402
 from server import TestServer  # noqa: E402
 
@@ -274,23 +274,9 @@ class StatusTest(unittest.TestCase):
         self.assertFalse(os.path.exists(self.root.p("cache", "update.log")))  # it only reads
 
 
-class CheckProgressTest(unittest.TestCase):
+class CheckProgressTest(PublishedInstallCase):
     """A background check's progress reaches --status through
     cache/activity.json, from the launcher that runs it."""
-
-    def setUp(self):
-        self.pub, self.root = published_install()
-        self.server = None
-        self.proc = None
-
-    def tearDown(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        if self.server:
-            self.server.stop()
-        self.root.cleanup()
-        self.pub.cleanup()
 
     def status(self):
         r = self.root.run("--status", "--json")

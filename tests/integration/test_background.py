@@ -14,27 +14,16 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "server"))
-from blrepo import Publisher, published_install  # noqa: E402
+from blrepo import PublishedInstallCase, Publisher, published_install  # noqa: E402
 from blroot import parse_report, wait_for  # noqa: E402
 from server import TestServer  # noqa: E402
 
 
-class BackgroundTest(unittest.TestCase):
+class BackgroundTest(PublishedInstallCase):
     def setUp(self):
-        self.pub, self.root = published_install()
+        super().setUp()
         self.report = self.root.p("report.txt")
         self.ready = self.root.p("cache", "update-ready")
-        self.server = None
-        self.proc = None
-
-    def tearDown(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        if self.server:
-            self.server.stop()
-        self.root.cleanup()
-        self.pub.cleanup()
 
     def serve(self):
         self.server = TestServer(self.pub.repo)

@@ -17,7 +17,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from blrepo import Publisher  # noqa: E402
-from blroot import LAUNCHER, MARKER, TESTAPP, parse_report  # noqa: E402
+from blroot import LAUNCHER, MARKER, TESTAPP, end_processes, parse_report  # noqa: E402
 
 SOURCE = os.environ.get("BL_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
 INSTALLER = os.path.join(SOURCE, "installer", "linux")
@@ -143,10 +143,7 @@ class LinuxInstallerTest(unittest.TestCase):
         self.procs = []
 
     def tearDown(self):
-        for p in self.procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
+        end_processes(self.procs)
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def env(self, **extra):
