@@ -155,6 +155,15 @@ extern char **environ;
 #define BOMIOT__ZERO {0}
 #endif
 
+/* Checked like printf where the compiler can (clang's -Wformat-nonliteral
+ * wants the attribute on a function that passes its format on). */
+#if defined(__GNUC__) || defined(__clang__)
+#define BOMIOT__PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#else
+#define BOMIOT__PRINTF(fmt, args)
+#endif
+
+static int bomiot__fail(bomiot_error *err, int code, int exit_code, const char *fmt, ...) BOMIOT__PRINTF(4, 5);
 static int bomiot__fail(bomiot_error *err, int code, int exit_code, const char *fmt, ...)
 {
     va_list ap;

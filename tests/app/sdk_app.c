@@ -46,6 +46,13 @@ static void sleep_ms(unsigned ms)
 
 static const char *report_path;
 
+#if defined(__GNUC__) || defined(__clang__)
+#define BL_SDK_APP_PRINTF __attribute__((format(printf, 1, 2)))
+#else
+#define BL_SDK_APP_PRINTF
+#endif
+
+static void report(const char *fmt, ...) BL_SDK_APP_PRINTF;
 static void report(const char *fmt, ...)
 {
     va_list ap;
