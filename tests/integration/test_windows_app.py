@@ -513,11 +513,5 @@ class WindowsStatusChinesePathTest(WindowsStatusTest):
     name_hint = CHINESE
 
 
-class WindowsCheckThroughThePipeChinesePathTest(WindowsCheckThroughThePipeTest):
-    """The pipe's name comes from the root's SHA-256: the same from both
-    ends whatever the root's characters."""
-    name_hint = CHINESE
-
-
 if __name__ == "__main__":
     unittest.main()
