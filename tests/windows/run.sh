@@ -4,7 +4,8 @@
 # its tests under Wine in a Wine prefix made for this run and removed after it:
 # the unit tests as .exe files (CMAKE_CROSSCOMPILING_EMULATOR, wine.sh), and the
 # integration tests registered for Windows (tests/integration/test_windows_*.py:
-# launch, install/switch, rollback, self-update, the NSIS installer).
+# launch, install/switch, rollback, self-update, the NSIS installer, the
+# update at launch, the app's --status, --check and restart code).
 #
 #   tests/windows/run.sh [build-dir] [ctest args...]      (default build/mingw)
 #
