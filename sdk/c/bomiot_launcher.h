@@ -360,10 +360,14 @@ static const char *bomiot__member(const char *p, const char *key)
     return NULL;
 }
 
+/* A number that fits a long long, else otherwise: converting one that does
+ * not (888...8 from a broken launcher) is undefined behaviour in C. */
 static long long bomiot__integer(const char *p, long long otherwise)
 {
     double v;
-    return bomiot__number(p, &v) ? (long long)v : otherwise;
+    if (!bomiot__number(p, &v) || !(v >= -9223372036854775808.0 && v < 9223372036854775808.0))
+        return otherwise;
+    return (long long)v;
 }
 
 /* --- running the launcher ------------------------------------------------- */
