@@ -216,11 +216,6 @@ static void local_done(void *ctx, int rc, const bl_update_result *res, const cha
     c->done = 1;
 }
 
-static void save_state(void *ctx)
-{
-    launch_save_state(ctx);
-}
-
 /* The lock is held: the background updater on a loop of its own, asked
  * for one check. */
 static void check_here(launch_context *l, printer *out)
@@ -240,12 +235,7 @@ static void check_here(launch_context *l, printer *out)
         print_final(out, l->update_module_err.code, l->update_module_err.msg, l->state.current);
         return;
     }
-    memset(&opt, 0, sizeof opt);
-    opt.layout = &l->layout;
-    opt.cfg = &l->cfg;
-    opt.state = &l->state;
-    opt.save_state = save_state;
-    opt.save_ctx = l;
+    launch_background_options(l, &opt);
     opt.requests_only = 1;
     opt.on_check_progress = local_progress;
     opt.on_check_done = local_done;

@@ -74,6 +74,9 @@ const bl_update_module *launch_update_module(launch_context *l);
 
 /* Reads launcher.json, launcher.user.json and the environment into l->cfg. */
 void launch_load_config(launch_context *l);
+/* The background updater's options every caller shares: this launch's
+ * layout, config and state, saved with launch_save_state; the rest zero. */
+void launch_background_options(launch_context *l, bl_background_options *opt);
 /* The background updater on the supervising loop (l->loop): as the config
  * asks, or, for_request, also when update_interval is 0 (a --check). */
 void launch_background_on(launch_context *l, int for_request);

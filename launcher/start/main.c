@@ -255,6 +255,16 @@ void launch_activity_check(launch_context *l, const bl_progress_view *view)
     save_activity(l);
 }
 
+void launch_background_options(launch_context *l, bl_background_options *opt)
+{
+    memset(opt, 0, sizeof *opt);
+    opt->layout = &l->layout;
+    opt->cfg = &l->cfg;
+    opt->state = &l->state;
+    opt->save_state = save_state_cb;
+    opt->save_ctx = l;
+}
+
 /* While the app runs, the background updater shares the supervising loop. */
 void launch_background_on(launch_context *l, int for_request)
 {
@@ -262,12 +272,7 @@ void launch_background_on(launch_context *l, int for_request)
     bl_error err;
     if (!for_request && l->cfg.update_interval <= 0 && !l->cfg.file_watcher)
         return; /* nothing runs in the background (background.c) until --check asks: no module to load */
-    memset(&opt, 0, sizeof opt);
-    opt.layout = &l->layout;
-    opt.cfg = &l->cfg;
-    opt.state = &l->state;
-    opt.save_state = save_state_cb;
-    opt.save_ctx = l;
+    launch_background_options(l, &opt);
     opt.check_soon = l->download_deferred;
     opt.on_check_progress = launch_check_progress;
     opt.on_check_done = launch_check_done;
