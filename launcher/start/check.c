@@ -180,19 +180,8 @@ typedef struct {
     launch_context *l;
     printer *out;
     bl_check_stream stream;
-    bl_activity activity;
     int done;
 } local_check;
-
-static void local_activity(local_check *c, const bl_progress_view *view)
-{
-    uv_timeval64_t now;
-    bl_error err;
-    uv_gettimeofday(&now);
-    bl_activity_from_progress(&c->activity, view, now.tv_sec);
-    if (bl_activity_save(c->l->layout.activity_path, &c->activity, &err) != BL_OK)
-        bl_log(BL_LOG_DEBUG, "check", "%s", err.msg);
-}
 
 static void local_progress(void *ctx, const bl_progress_view *view)
 {
@@ -204,7 +193,7 @@ static void local_progress(void *ctx, const bl_progress_view *view)
         for (i = 0; i < n; i++)
             print_event(c->out, &events[i]);
     }
-    local_activity(c, view);
+    launch_activity_check(c->l, view); /* for --status: this process holds the lock */
 }
 
 static void local_done(void *ctx, int rc, const bl_update_result *res, const char *error)
@@ -229,8 +218,7 @@ static void check_here(launch_context *l, printer *out)
     memset(&c, 0, sizeof c);
     c.l = l;
     c.out = out;
-    c.activity.launcher_pid = uv_os_getpid();
-    c.activity.mode = l->cfg.mode;
+    l->activity.mode = l->cfg.mode;
     if (!launch_update_module(l)) {
         print_final(out, l->update_module_err.code, l->update_module_err.msg, l->state.current);
         return;
@@ -256,7 +244,7 @@ static void check_here(launch_context *l, printer *out)
     l->update_module->background_stop(bg);
     uv_run(&loop, UV_RUN_DEFAULT); /* the handles' close callbacks */
     uv_loop_close(&loop);
-    remove(l->layout.activity_path);
+    launch_activity_remove(l);
 }
 
 /* The version this installation runs, as a launch would pick it (nothing

@@ -83,6 +83,8 @@ void launch_background_on(launch_context *l, int for_request);
 /* A running check's progress (view NULL: it ended) into cache/activity.json,
  * for --status; only the lock holder writes it. */
 void launch_activity_check(launch_context *l, const bl_progress_view *view);
+/* Removes cache/activity.json if this launcher wrote it. */
+void launch_activity_remove(launch_context *l);
 
 /* check.c: --check, and its endpoint while the app runs. */
 void launch_control_on(launch_context *l, uv_loop_t *loop);

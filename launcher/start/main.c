@@ -241,7 +241,7 @@ static void save_activity(launch_context *l)
         bl_log(BL_LOG_DEBUG, "launch", "%s", err.msg);
 }
 
-static void remove_activity(launch_context *l)
+void launch_activity_remove(launch_context *l)
 {
     bl_error err;
     if (l->activity_written)
@@ -469,7 +469,7 @@ static int exec_app(launch_context *l, const char *app, char **argv)
     int rc;
     bl_log(BL_LOG_INFO, "launch", "exec %s", app);
     launch_splash_hold_then_close(l);
-    remove_activity(l); /* nobody is left to keep it true (a launch that rolled back may have written it) */
+    launch_activity_remove(l); /* nobody is left to keep it true (a launch that rolled back may have written it) */
     bl_plat_lock_release(l->lock);
     l->lock = NULL;
     bl_log_close();
@@ -685,7 +685,7 @@ static int update_launcher(launch_context *l, const char *exe, char **argv)
 static int finish(launch_context *l, int result)
 {
     launch_splash_close(l);
-    remove_activity(l);
+    launch_activity_remove(l);
     bl_progress_free(l->progress);
     l->progress = NULL;
     bl_plat_lock_release(l->lock);
@@ -772,7 +772,7 @@ static int launch_app(launch_context *l, char *exe, int print_config, char **arg
     if (l->lock) {
         bl_install_remove_debris(&l->layout, log_warning, "install");
         l->activity_written = 1; /* one left by a launcher that died is not true any more */
-        remove_activity(l);
+        launch_activity_remove(l);
     }
 
     rc = choose_version(&l->layout, l->lock != NULL, &l->state, version);
