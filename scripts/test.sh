@@ -1,7 +1,8 @@
 #!/bin/sh
 # Runs every test: installs what is needed, then builds and runs the whole
 # suite twice, with gcc (warnings as errors) and with clang under
-# AddressSanitizer + UndefinedBehaviorSanitizer, fuzzes, and runs the Windows
+# AddressSanitizer + UndefinedBehaviorSanitizer, builds once more as Release
+# (-O3: its warnings differ, and the benchmarks build so), fuzzes, and runs the Windows
 # build's tests under Wine. A failed step does not stop the later ones (a
 # failed build does); the run ends with a summary of every step: passed,
 # failed, skipped, and each skip with its reason (scripts/test_summary.py).
@@ -50,6 +51,10 @@ echo "== gcc build (-Werror) =="
 cmake -S . -B build/gcc -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=gcc >/dev/null
 cmake --build build/gcc -j "$jobs"
 run_ctest gcc build/gcc
+
+echo "== gcc Release build (-O3 -Werror, what bench/ builds; no tests) =="
+cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER=gcc -DBL_TESTS=OFF >/dev/null
+cmake --build build/release -j "$jobs"
 
 echo "== clang build with ASan + UBSan =="
 cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang -DBL_SANITIZE=ON >/dev/null

@@ -716,14 +716,21 @@ void bl_config_print_user_help(FILE *out)
 
 void bl_config_format_ms(int64_t ms, char *out, size_t size)
 {
-    char fraction[8] = "";
-    int64_t part = ms % 1000;
-    if (part) {
-        snprintf(fraction, sizeof fraction, ".%03d", (int)part);
-        for (size_t n = strlen(fraction); fraction[n - 1] == '0'; n--)
-            fraction[n - 1] = '\0';
+    /* Whole seconds, then up to three decimals without trailing zeros: 900
+     * is "0.9", 1050 "1.05", 60000 "60". Digit arithmetic rather than
+     * trimming a string: gcc -O3 could not see that the trimming loop stops
+     * at the '.', and its stringop-overflow warning stopped Release builds. */
+    int64_t whole = ms / 1000;
+    int part = (int)(ms % 1000), digits = 3;
+    if (part <= 0) { /* ms is never negative: the config refuses it */
+        snprintf(out, size, "%lld", (long long)whole);
+        return;
     }
-    snprintf(out, size, "%lld%s", (long long)(ms / 1000), fraction);
+    while (part % 10 == 0) {
+        part /= 10;
+        digits--;
+    }
+    snprintf(out, size, "%lld.%0*d", (long long)whole, digits, part);
 }
 
 const char *bl_config_key_name(int key)
