@@ -137,4 +137,16 @@ int bl_plat_process_alive(int pid);
  * XDG_RUNTIME_DIR): then there is no endpoint. */
 int bl_plat_control_endpoint(const char *cache_dir, const char *root_id, char *out, size_t size, bl_error *err);
 
+/* The machine's update policy, which an administrator sets and a user cannot
+ * (start/config.h says what it may hold): POSIX the file
+ * /etc/bomiot/policy.json, Windows the values of the registry key
+ * HKLM\Software\Policies\Bomiot, each as a member of a JSON object whose
+ * value is a string (a REG_DWORD 0 as "0"; other value types are left out
+ * with a message in *text's place: see below). Fills *text (malloc'd, the
+ * caller frees) and *len; BL_ENOTFOUND when the machine has no policy; any
+ * other error names the location. bl_plat_policy_location() names it for
+ * messages and --print-config. */
+int bl_plat_read_policy(char **text, size_t *len, bl_error *err);
+const char *bl_plat_policy_location(void);
+
 #endif

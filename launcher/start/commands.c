@@ -283,6 +283,7 @@ int command_status(launch_context *l, char *exe, int argc, char **argv)
     bl_config_load_file(&l->cfg, l->layout.config_path, NULL, NULL);
     bl_config_load_user_file(&l->cfg, l->layout.user_config_path, NULL, NULL);
     bl_config_apply_env(&l->cfg, status_getenv, NULL, NULL, NULL);
+    bl_config_load_policy(&l->cfg, NULL, NULL);
     bl_checks_load(l->layout.checks_path, &checks);
 
     s.cfg = &l->cfg;

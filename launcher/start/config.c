@@ -97,6 +97,10 @@ static const key_spec keys[BL_CFG_KEY_COUNT] = {
      "the app's exit code that asks the supervising launcher to restart into a staged update"},
     {"apply_on_exit", NULL, KIND_BOOL, NUM(apply_on_exit), 0, 0, "true or false",
      "when the app exits, switch to a staged update then rather than at the next start"},
+    {"target_version_prefix", NULL, KIND_STRING, STR(target_version_prefix), 0, 0,
+     "a version prefix such as \"2\" or \"2.3\" (numbers and dots), or \"\" for none",
+     "machine policy only: install only releases that begin so (2.3 takes 2.3.x), going back to one if newer "
+     "is installed"},
 };
 
 /* 125-127 are the launcher's own failures (launch.h): an app's restart
@@ -122,9 +126,7 @@ static int is_restart_code_allowed(int64_t code)
  * trial_*, rerun_after_rollback, restart_exit_code: the publisher knows its
  * app), patch_max_percent (a
  * property of the repository) and the splash picture (branding). A user who
- * must point the launcher elsewhere for once has the BOMIOT_* variables.
- * Machine-wide policy (issue 26) would be one more layer, and one more
- * list like this one. */
+ * must point the launcher elsewhere for once has the BOMIOT_* variables. */
 static const int user_keys[] = {
     BL_CFG_CHANNEL, BL_CFG_AUTO_UPDATE, BL_CFG_UPDATE_INTERVAL, BL_CFG_UPDATE_AT_LAUNCH,
     BL_CFG_INCREMENTAL_UPDATE, BL_CFG_CHECK_SECONDS, BL_CFG_DOWNLOAD_SECONDS, BL_CFG_KEEP_VERSIONS,
@@ -139,6 +141,46 @@ int bl_config_user_may_set(int key)
             return 1;
     }
     return 0;
+}
+
+/* What an administrator decides for every user of a machine (a shared
+ * office, a lab): whether updates install, how often the launcher asks,
+ * which channel, which releases (a version prefix pins to them), and the
+ * server with the CA that vouches for it (a company mirror). The rest is
+ * about the app and its user, where a machine's policy has no say.
+ * target_version_prefix is the policy's alone: a pin in a user's file would
+ * silently keep one person on an old release for ever. */
+static const int policy_keys[] = {
+    BL_CFG_AUTO_UPDATE, BL_CFG_UPDATE_INTERVAL, BL_CFG_CHANNEL, BL_CFG_UPDATE_URL, BL_CFG_CA_FILE,
+    BL_CFG_TARGET_VERSION_PREFIX,
+};
+
+int bl_config_policy_may_set(int key)
+{
+    size_t i;
+    for (i = 0; i < sizeof policy_keys / sizeof policy_keys[0]; i++) {
+        if (policy_keys[i] == key)
+            return 1;
+    }
+    return 0;
+}
+
+/* "2", "2.3", "10.0.1": numbers and dots, as a version's release part
+ * begins; "" lifts the pin. */
+static int is_version_prefix(const char *s)
+{
+    if (!*s)
+        return 1;
+    for (;;) {
+        size_t n = strspn(s, "0123456789");
+        if (n == 0 || n > 9)
+            return 0;
+        s += n;
+        if (*s == '\0')
+            return 1;
+        if (*s++ != '.')
+            return 0;
+    }
 }
 
 static void report(bl_config_report_fn fn, void *ctx, const char *fmt, ...) BL_PRINTF(3, 4);
@@ -322,7 +364,8 @@ static int store_text(bl_config *cfg, int k, const char *text)
             (k == BL_CFG_APP_EXECUTABLE && !is_valid_relative_path(text)) ||
             (k == BL_CFG_CHANNEL && strcmp(text, "stable") != 0 && strcmp(text, "beta") != 0) ||
             (k == BL_CFG_SPLASH_IMAGE && !*text) ||
-            (k == BL_CFG_TRIAL_EXIT_CODES && !bl_trial_exit_rule_valid(text)))
+            (k == BL_CFG_TRIAL_EXIT_CODES && !bl_trial_exit_rule_valid(text)) ||
+            (k == BL_CFG_TARGET_VERSION_PREFIX && !is_version_prefix(text)))
             return 0;
         memcpy(base + spec->offset, text, strlen(text) + 1);
         if (k == BL_CFG_UPDATE_URL)
@@ -466,8 +509,10 @@ static void find_nuls(const char *text, size_t len, unsigned char *marks, size_t
     }
 }
 
-/* Applies a JSON object as the publisher's file, or (user) as the user's. */
-static int apply_object(bl_config *cfg, const char *text, size_t len, const char *label, int user,
+enum layer { LAYER_FILE, LAYER_USER, LAYER_POLICY };
+
+/* Applies a JSON object as the publisher's file, the user's or the policy. */
+static int apply_object(bl_config *cfg, const char *text, size_t len, const char *label, enum layer layer,
                         bl_config_report_fn fn, void *ctx)
 {
     cJSON *root = cJSON_ParseWithLength(text, len);
@@ -475,7 +520,9 @@ static int apply_object(bl_config *cfg, const char *text, size_t len, const char
     char shown[80], current[300];
     unsigned char *nuls = NULL;
     size_t members, member = 0;
-    const char *fallback = user ? "ignoring the file" : "using defaults for every key";
+    const char *fallback = layer == LAYER_FILE ? "using defaults for every key"
+                           : layer == LAYER_USER ? "ignoring the file"
+                                                 : "ignoring the policy";
 
     if (!root || !cJSON_IsObject(root)) {
         const char *where = root ? NULL : cJSON_GetErrorPtr();
@@ -495,8 +542,10 @@ static int apply_object(bl_config *cfg, const char *text, size_t len, const char
     }
     if (nuls)
         find_nuls(text, len, nuls, members);
-    if (user)
+    if (layer == LAYER_USER)
         snprintf(cfg->user_file_path, sizeof cfg->user_file_path, "%s", label);
+    else if (layer == LAYER_POLICY)
+        snprintf(cfg->policy_path, sizeof cfg->policy_path, "%s", label);
     else
         snprintf(cfg->file_path, sizeof cfg->file_path, "%s", label);
     cJSON_ArrayForEach(item, root) {
@@ -516,13 +565,25 @@ static int apply_object(bl_config *cfg, const char *text, size_t len, const char
             report(fn, ctx, "%s: unknown key '%s' ignored", label, item->string);
             continue;
         }
-        if (user && !bl_config_user_may_set(k)) {
+        if (layer != LAYER_POLICY && k == BL_CFG_TARGET_VERSION_PREFIX) {
+            report(fn, ctx, "%s: '%s' is the machine policy's setting (%s), not this file's; ignored", label,
+                   keys[k].name, bl_plat_policy_location());
+            continue;
+        }
+        if (layer == LAYER_USER && !bl_config_user_may_set(k)) {
             report(fn, ctx, "%s: '%s' is the publisher's setting (launcher.json), not the user's; ignored", label,
                    keys[k].name);
             continue;
         }
+        if (layer == LAYER_POLICY && !bl_config_policy_may_set(k)) {
+            report(fn, ctx, "%s: '%s' is not a machine policy setting (those are auto_update, update_interval, "
+                   "channel, update_url, ca_file, target_version_prefix); ignored", label, keys[k].name);
+            continue;
+        }
         if (store_json(cfg, k, item, shown, sizeof shown)) {
-            cfg->source[k] = user ? BL_SOURCE_USER_FILE : BL_SOURCE_FILE;
+            cfg->source[k] = layer == LAYER_USER ? BL_SOURCE_USER_FILE
+                             : layer == LAYER_POLICY ? BL_SOURCE_POLICY
+                                                     : BL_SOURCE_FILE;
         } else {
             describe_current(cfg, k, current, sizeof current);
             report(fn, ctx, "%s: '%s' must be %s, got %s; using %s", label, keys[k].name,
@@ -537,13 +598,36 @@ static int apply_object(bl_config *cfg, const char *text, size_t len, const char
 int bl_config_apply_json(bl_config *cfg, const char *text, size_t len, const char *label,
                          bl_config_report_fn fn, void *ctx)
 {
-    return apply_object(cfg, text, len, label, 0, fn, ctx);
+    return apply_object(cfg, text, len, label, LAYER_FILE, fn, ctx);
 }
 
 int bl_config_apply_user_json(bl_config *cfg, const char *text, size_t len, const char *label,
                               bl_config_report_fn fn, void *ctx)
 {
-    return apply_object(cfg, text, len, label, 1, fn, ctx);
+    return apply_object(cfg, text, len, label, LAYER_USER, fn, ctx);
+}
+
+int bl_config_apply_policy_json(bl_config *cfg, const char *text, size_t len, const char *label,
+                                bl_config_report_fn fn, void *ctx)
+{
+    return apply_object(cfg, text, len, label, LAYER_POLICY, fn, ctx);
+}
+
+int bl_config_load_policy(bl_config *cfg, bl_config_report_fn fn, void *ctx)
+{
+    char *text = NULL;
+    size_t len = 0;
+    bl_error err;
+    int rc = bl_plat_read_policy(&text, &len, &err);
+    if (rc == BL_ENOTFOUND)
+        return BL_OK;
+    if (rc != BL_OK) {
+        report(fn, ctx, "%s; ignoring the machine policy", err.msg);
+        return rc;
+    }
+    rc = apply_object(cfg, text, len, bl_plat_policy_location(), LAYER_POLICY, fn, ctx);
+    free(text);
+    return rc;
 }
 
 void bl_config_apply_env(bl_config *cfg, bl_config_getenv_fn get, void *get_ctx,
@@ -565,7 +649,7 @@ void bl_config_apply_env(bl_config *cfg, bl_config_getenv_fn get, void *get_ctx,
     }
 }
 
-static int load_file(bl_config *cfg, const char *path, int user, bl_config_report_fn fn, void *ctx)
+static int load_file(bl_config *cfg, const char *path, enum layer layer, bl_config_report_fn fn, void *ctx)
 {
     char *text = NULL;
     size_t len = 0;
@@ -576,22 +660,22 @@ static int load_file(bl_config *cfg, const char *path, int user, bl_config_repor
     if (rc == BL_ENOTFOUND)
         return BL_OK;
     if (rc != BL_OK) {
-        report(fn, ctx, "%s; %s", err.msg, user ? "ignoring it" : "using defaults");
+        report(fn, ctx, "%s; %s", err.msg, layer == LAYER_USER ? "ignoring it" : "using defaults");
         return rc;
     }
-    rc = apply_object(cfg, text, len, path, user, fn, ctx);
+    rc = apply_object(cfg, text, len, path, layer, fn, ctx);
     free(text);
     return rc;
 }
 
 int bl_config_load_file(bl_config *cfg, const char *path, bl_config_report_fn fn, void *ctx)
 {
-    return load_file(cfg, path, 0, fn, ctx);
+    return load_file(cfg, path, LAYER_FILE, fn, ctx);
 }
 
 int bl_config_load_user_file(bl_config *cfg, const char *path, bl_config_report_fn fn, void *ctx)
 {
-    return load_file(cfg, path, 1, fn, ctx);
+    return load_file(cfg, path, LAYER_USER, fn, ctx);
 }
 
 static void describe_current(const bl_config *cfg, int k, char *out, size_t size)
@@ -630,13 +714,15 @@ void bl_config_print(const bl_config *cfg, FILE *out)
             for (char *p = value; *p; p++)
                 *p = (char)tolower((unsigned char)*p);
         if (cfg->source[k] == BL_SOURCE_ENV)
-            fprintf(out, "%-20s %-40s (environment %s)\n", keys[k].name, value, keys[k].env);
+            fprintf(out, "%-21s %-40s (environment %s)\n", keys[k].name, value, keys[k].env);
         else if (cfg->source[k] == BL_SOURCE_FILE)
-            fprintf(out, "%-20s %-40s (%s)\n", keys[k].name, value, cfg->file_path);
+            fprintf(out, "%-21s %-40s (%s)\n", keys[k].name, value, cfg->file_path);
         else if (cfg->source[k] == BL_SOURCE_USER_FILE)
-            fprintf(out, "%-20s %-40s (%s)\n", keys[k].name, value, cfg->user_file_path);
+            fprintf(out, "%-21s %-40s (%s)\n", keys[k].name, value, cfg->user_file_path);
+        else if (cfg->source[k] == BL_SOURCE_POLICY)
+            fprintf(out, "%-21s %-40s (machine policy %s)\n", keys[k].name, value, cfg->policy_path);
         else
-            fprintf(out, "%-20s %-40s (default)\n", keys[k].name, value);
+            fprintf(out, "%-21s %-40s (default)\n", keys[k].name, value);
     }
 }
 

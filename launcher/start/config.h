@@ -3,9 +3,13 @@
  * executable (the publisher's: installing again replaces it), then
  * launcher.user.json beside it (the user's own choices: no installer or update
  * writes it, and uninstall --keep-data keeps it), then the BOMIOT_*
- * environment variables of today's Python system (same names, same defaults).
- * The user file may set only the keys bl_config_user_may_set names (config.c
- * says why); any other key there is reported and ignored. Each value remembers
+ * environment variables of today's Python system (same names, same defaults),
+ * then the machine's policy (bl_plat_read_policy: /etc/bomiot/policy.json or
+ * HKLM\Software\Policies\Bomiot), which an administrator sets and wins
+ * over everything else. The user file may set only the keys
+ * bl_config_user_may_set names, the policy only those bl_config_policy_may_set
+ * names, and target_version_prefix only the policy (config.c says why); any
+ * other key there is reported and ignored. Each value remembers
  * where it came from. A malformed file or value is reported once and the key
  * keeps its previous value: a broken config never stops the installed app
  * from starting. */
@@ -19,7 +23,7 @@
 #include "base/error.h"
 
 enum bl_launch_mode { BL_MODE_SUPERVISE = 0, BL_MODE_EXEC };
-enum bl_config_source { BL_SOURCE_DEFAULT = 0, BL_SOURCE_FILE, BL_SOURCE_USER_FILE, BL_SOURCE_ENV };
+enum bl_config_source { BL_SOURCE_DEFAULT = 0, BL_SOURCE_FILE, BL_SOURCE_USER_FILE, BL_SOURCE_ENV, BL_SOURCE_POLICY };
 
 enum bl_config_key {
     BL_CFG_UPDATE_URL = 0,
@@ -48,6 +52,7 @@ enum bl_config_key {
     BL_CFG_WATCH_DIR,
     BL_CFG_RESTART_EXIT_CODE,
     BL_CFG_APPLY_ON_EXIT,
+    BL_CFG_TARGET_VERSION_PREFIX,
     BL_CFG_KEY_COUNT
 };
 
@@ -78,9 +83,11 @@ typedef struct {
     char watch_dir[1024];     /* a drop folder file_watcher watches ("": the file:// repository) */
     int64_t restart_exit_code; /* the app's exit code asking to restart into the staged version */
     int apply_on_exit;        /* switch to a staged version when the app exits, not at the next start */
+    char target_version_prefix[32]; /* policy: only releases 1.2, 1.2.x... ("" any); see bl_version_has_prefix */
     int source[BL_CFG_KEY_COUNT];
     char file_path[1024];      /* the launcher.json that was read, "" if none */
     char user_file_path[1024]; /* the launcher.user.json that was read, "" if none */
+    char policy_path[1024];    /* where the machine policy was read, "" if none */
 } bl_config;
 
 /* Receives one message per problem ("launcher.json: 'keep_versions' must be an
@@ -106,6 +113,19 @@ int bl_config_apply_user_json(bl_config *cfg, const char *text, size_t len, cons
 
 /* 1 if the user's file may set key (enum bl_config_key). */
 int bl_config_user_may_set(int key);
+
+/* The machine policy's text (a JSON object, as bl_plat_read_policy gives it),
+ * label naming where it is: its keys win over every other source; a key the
+ * policy may not set is reported and skipped. */
+int bl_config_apply_policy_json(bl_config *cfg, const char *text, size_t len, const char *label,
+                                bl_config_report_fn report, void *ctx);
+
+/* 1 if the machine policy may set key. */
+int bl_config_policy_may_set(int key);
+
+/* Reads the machine's policy (a machine without one is not a problem) and
+ * applies it: call it last. */
+int bl_config_load_policy(bl_config *cfg, bl_config_report_fn report, void *ctx);
 
 /* Applies the BOMIOT_* variables that are set. */
 void bl_config_apply_env(bl_config *cfg, bl_config_getenv_fn get, void *get_ctx,

@@ -57,7 +57,7 @@ static void print_help(FILE *out)
             "  --version       show the launcher's version\n"
             "  --print-config  show the effective configuration and where each value\n"
             "                  came from (default, launcher.json, launcher.user.json,\n"
-            "                  environment)\n"
+            "                  environment, machine policy)\n"
             "  --self-check    check that the update and splash modules beside the\n"
             "                  launcher load and belong to it (exit 0), as a\n"
             "                  self-update does before it switches to a new launcher\n"
@@ -101,13 +101,17 @@ static void print_help(FILE *out)
     bl_config_print_env_help(out);
     fprintf(out,
             "\n"
+            "The machine policy, %s, an administrator's, wins over\n"
+            "all of these for auto_update, update_interval, channel, update_url,\n"
+            "ca_file and target_version_prefix (README.md: Machine policy).\n"
+            "\n"
             "Log: cache/update.log beside the launcher.\n"
             "\n"
             "Exit status: the app's; if the app died of a signal, the same signal;\n"
             "%d the launcher failed, %d the app could not be started, %d no version\n"
             "is installed. The app exiting with restart_exit_code (85 unless\n"
             "launcher.json says) is started again as the update staged while it ran.\n",
-            EXIT_LAUNCHER_FAILED, EXIT_APP_NOT_RUNNABLE, EXIT_NOTHING_INSTALLED);
+            bl_plat_policy_location(), EXIT_LAUNCHER_FAILED, EXIT_APP_NOT_RUNNABLE, EXIT_NOTHING_INSTALLED);
 }
 
 static void log_warning(void *ctx, const char *message)
@@ -143,6 +147,7 @@ void launch_load_config(launch_context *l)
     bl_config_load_file(cfg, l->layout.config_path, log_warning, "config");
     bl_config_load_user_file(cfg, l->layout.user_config_path, log_warning, "config");
     bl_config_apply_env(cfg, env_lookup, NULL, log_warning, "config");
+    bl_config_load_policy(cfg, log_warning, "config"); /* last: the administrator's word wins */
     bl_log_set_level(cfg->log_level);
 }
 

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Numbers beyond this are refused rather than wrapped. */
@@ -336,4 +337,28 @@ int bl_version_is_safe_name(const char *text)
     if (strspn(text, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.+!_-") != n)
         return 0;
     return bl_version_parse(text, &v, NULL) == BL_OK;
+}
+
+int bl_version_has_prefix(const bl_version *v, const char *prefix)
+{
+    int i = 0;
+    if (!*prefix)
+        return 1;
+    if (v->epoch != 0)
+        return 0;
+    for (;;) {
+        char *end;
+        unsigned long long want;
+        if (*prefix < '0' || *prefix > '9')
+            return 0;
+        want = strtoull(prefix, &end, 10);
+        if ((i < v->release_count ? v->release[i] : 0) != want)
+            return 0;
+        i++;
+        if (*end == '\0')
+            return 1;
+        if (*end != '.')
+            return 0;
+        prefix = end + 1;
+    }
 }

@@ -40,6 +40,12 @@ int bl_version_compare_text(const char *a, const char *b);
 /* True for a/b/rc and dev releases, which only a pre-release channel offers. */
 int bl_version_is_prerelease(const bl_version *v);
 
+/* 1 when v's release begins with prefix's numbers ("2.3" takes 2.3, 2.3.0,
+ * 2.3.7 and 2.3.1rc1, not 2.30 or 2.4; a missing number counts as 0, as in
+ * PEP 440's 2.3 == 2.3.0; "" takes every version). Versions with an epoch
+ * never match a prefix. For the machine policy's target_version_prefix. */
+int bl_version_has_prefix(const bl_version *v, const char *prefix);
+
 /* The normal form ("1.0rc1"), written into out. */
 int bl_version_format(const bl_version *v, char *out, size_t size);
 

@@ -427,3 +427,18 @@ int bl_plat_control_endpoint(const char *cache_dir, const char *root_id, char *o
     return bl_error_set(err, BL_ENOTFOUND, "no control socket: %s/control.sock is too long for a socket address "
                         "and XDG_RUNTIME_DIR names no shorter folder", cache_dir);
 }
+
+/* Not under the install root: a user who can write the root (a per-user
+ * install) must not be able to lift a policy, nor can they write /etc. */
+#define POLICY_FILE "/etc/bomiot/policy.json"
+#define POLICY_FILE_MAX (256 * 1024)
+
+const char *bl_plat_policy_location(void)
+{
+    return POLICY_FILE;
+}
+
+int bl_plat_read_policy(char **text, size_t *len, bl_error *err)
+{
+    return bl_fs_read_all(POLICY_FILE, POLICY_FILE_MAX, text, len, err);
+}

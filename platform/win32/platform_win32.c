@@ -450,3 +450,147 @@ int bl_plat_control_endpoint(const char *cache_dir, const char *root_id, char *o
     out[0] = '\0';
     return bl_error_set(err, BL_ETOOBIG, "no control pipe: the name does not fit");
 }
+
+#define POLICY_KEY L"Software\\Policies\\Bomiot"
+#define POLICY_TEXT_MAX (256 * 1024)
+
+const char *bl_plat_policy_location(void)
+{
+    return "HKLM\\Software\\Policies\\Bomiot";
+}
+
+/* Appends s to the growing JSON text as a string literal, escaped. */
+static int append_json_string(char *out, size_t size, size_t *used, const char *s)
+{
+    size_t n = *used;
+    if (n + 1 >= size)
+        return 0;
+    out[n++] = '"';
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        int w;
+        if (c == '"' || c == '\\')
+            w = snprintf(out + n, size - n, "\\%c", c);
+        else if (c < 0x20)
+            w = snprintf(out + n, size - n, "\\u%04x", c);
+        else
+            w = snprintf(out + n, size - n, "%c", c);
+        if (w < 0 || (size_t)w >= size - n)
+            return 0;
+        n += (size_t)w;
+    }
+    if (n + 1 >= size)
+        return 0;
+    out[n++] = '"';
+    out[n] = '\0';
+    *used = n;
+    return 1;
+}
+
+/* Appends "name":"value" to the object being written, after a comma when it
+ * is not the first member. */
+static int append_json_member(char *out, size_t size, size_t *used, const char *name, const char *value)
+{
+    if (*used > 1) {
+        if (*used + 1 >= size)
+            return 0;
+        out[(*used)++] = ',';
+    }
+    if (!append_json_string(out, size, used, name) || *used + 1 >= size)
+        return 0;
+    out[(*used)++] = ':';
+    return append_json_string(out, size, used, value);
+}
+
+static char *to_utf8(const wchar_t *wide)
+{
+    int n = WideCharToMultiByte(CP_UTF8, 0, wide, -1, NULL, 0, NULL, NULL);
+    char *s;
+    if (n <= 0 || !(s = malloc((size_t)n)))
+        return NULL;
+    if (WideCharToMultiByte(CP_UTF8, 0, wide, -1, s, n, NULL, NULL) != n) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+/* Group Policy writes REG_SZ or REG_DWORD values; both become JSON strings
+ * (the config reads "0" and "false" alike, as from the environment). A value
+ * of another type becomes a string naming its type, which the config then
+ * refuses with the key's usual message. */
+int bl_plat_read_policy(char **text, size_t *len, bl_error *err)
+{
+    HKEY key;
+    LSTATUS rc = RegOpenKeyExW(HKEY_LOCAL_MACHINE, POLICY_KEY, 0, KEY_QUERY_VALUE, &key);
+    char *out;
+    size_t used = 0;
+    DWORD index;
+
+    if (rc == ERROR_FILE_NOT_FOUND || rc == ERROR_PATH_NOT_FOUND)
+        return bl_error_set(err, BL_ENOTFOUND, "no machine policy");
+    if (rc != ERROR_SUCCESS)
+        return fail(err, (DWORD)rc, "cannot read the machine policy", bl_plat_policy_location());
+    if (!(out = malloc(POLICY_TEXT_MAX))) {
+        RegCloseKey(key);
+        return bl_error_set(err, BL_ENOMEM, "out of memory reading the machine policy");
+    }
+    out[used++] = '{';
+    out[used] = '\0';
+    for (index = 0;; index++) {
+        wchar_t name[256], data[2048];
+        DWORD name_len = sizeof name / sizeof name[0], data_size = sizeof data - sizeof data[0], type;
+        char *name8, *value8 = NULL, number[32];
+        const char *value;
+        int ok;
+
+        rc = RegEnumValueW(key, index, name, &name_len, NULL, &type, (BYTE *)data, &data_size);
+        if (rc == ERROR_NO_MORE_ITEMS)
+            break;
+        if (rc == ERROR_MORE_DATA) /* a name or value longer than any policy's: refused as a wrong type */
+            type = REG_NONE;
+        else if (rc != ERROR_SUCCESS) {
+            free(out);
+            RegCloseKey(key);
+            return fail(err, (DWORD)rc, "cannot read the machine policy", bl_plat_policy_location());
+        }
+        if (rc == ERROR_MORE_DATA) {
+            /* name may be cut: read it alone */
+            name_len = sizeof name / sizeof name[0];
+            if (RegEnumValueW(key, index, name, &name_len, NULL, NULL, NULL, NULL) != ERROR_SUCCESS)
+                continue;
+        }
+        name[name_len] = L'\0';
+        if (type == REG_SZ || type == REG_EXPAND_SZ) {
+            data[data_size / sizeof data[0]] = L'\0';
+            value = value8 = to_utf8(data);
+        } else if (type == REG_DWORD && data_size == sizeof(DWORD)) {
+            DWORD dword;
+            memcpy(&dword, data, sizeof dword);
+            snprintf(number, sizeof number, "%lu", (unsigned long)dword);
+            value = number;
+        } else {
+            value = "(a registry value that is neither REG_SZ nor REG_DWORD)";
+        }
+        name8 = to_utf8(name);
+        ok = name8 && value && append_json_member(out, POLICY_TEXT_MAX, &used, name8, value);
+        free(name8);
+        free(value8);
+        if (!ok) {
+            free(out);
+            RegCloseKey(key);
+            return bl_error_set(err, BL_ETOOBIG, "the machine policy in %s is too large or not text",
+                                bl_plat_policy_location());
+        }
+    }
+    RegCloseKey(key);
+    if (used + 2 > POLICY_TEXT_MAX) {
+        free(out);
+        return bl_error_set(err, BL_ETOOBIG, "the machine policy in %s is too large", bl_plat_policy_location());
+    }
+    out[used++] = '}';
+    out[used] = '\0';
+    *text = out;
+    *len = used;
+    return BL_OK;
+}

@@ -622,7 +622,7 @@ static void test_check_seconds_takes_fractions_of_a_second(void)
         CHECK_INT(cfg.source[BL_CFG_CHECK_SECONDS], BL_SOURCE_FILE);
         bl_config_print(&cfg, f);
         read_back(f, out, sizeof out);
-        snprintf(line, sizeof line, "\n%-20s %-40s (launcher.json)\n", "check_seconds", cases[i].printed);
+        snprintf(line, sizeof line, "\n%-21s %-40s (launcher.json)\n", "check_seconds", cases[i].printed);
         CHECK_CONTAINS(out, line);
     }
     {   /* a user's key, from their file; --print-config shows the default as written */
@@ -634,7 +634,7 @@ static void test_check_seconds_takes_fractions_of_a_second(void)
         bl_config_defaults(&cfg);
         bl_config_print(&cfg, f);
         read_back(f, out, sizeof out);
-        snprintf(line, sizeof line, "\n%-20s %-40s (default)\n", "check_seconds", "0.9");
+        snprintf(line, sizeof line, "\n%-21s %-40s (default)\n", "check_seconds", "0.9");
         CHECK_CONTAINS(out, line);
         apply(&cfg, "{\"check_seconds\": 5}", &r);
         CHECK_INT(apply_user(&cfg, "{\"check_seconds\": 0.25}", &r), BL_OK);
@@ -648,6 +648,103 @@ static void test_check_seconds_takes_fractions_of_a_second(void)
                                "decimals, got 0; using 0.25");
         CHECK_INT(cfg.check_ms, 250);
     }
+}
+
+static int apply_policy(bl_config *cfg, const char *json, reports *r)
+{
+    return bl_config_apply_policy_json(cfg, json, strlen(json), "/etc/bomiot/policy.json", collect, r);
+}
+
+static void test_machine_policy_wins_over_every_other_source(void)
+{
+    static const char *env[] = {"BOMIOT_AUTO_UPDATE", "true", "BOMIOT_CHANNEL", "beta",
+                                "BOMIOT_UPDATE_URL", "https://user.example/u", NULL};
+    bl_config cfg;
+    reports r = {0};
+    char out[8192], line[160];
+    FILE *f = tmpfile();
+    CHECK(f != NULL);
+    bl_config_defaults(&cfg);
+    apply(&cfg, "{\"update_interval\": 60, \"keep_versions\": 3}", &r);
+    apply_user(&cfg, "{\"auto_update\": true, \"update_interval\": 10}", &r);
+    bl_config_apply_env(&cfg, fake_getenv, env, collect, &r);
+    CHECK_INT(r.count, 0);
+    CHECK_INT(apply_policy(&cfg, "{\"auto_update\": false, \"update_interval\": \"86400\", \"channel\": \"stable\","
+                                 " \"update_url\": \"https://mirror.corp.example/bomiot/\","
+                                 " \"ca_file\": \"/etc/bomiot/corp-ca.pem\", \"target_version_prefix\": \"2.3\"}",
+                           &r),
+              BL_OK);
+    CHECK_INT(r.count, 0);
+    CHECK_INT(cfg.auto_update, 0);
+    CHECK_INT(cfg.update_interval, 86400);
+    CHECK_STR(cfg.channel, "stable");
+    CHECK_STR(cfg.update_url, "https://mirror.corp.example/bomiot");
+    CHECK_STR(cfg.ca_file, "/etc/bomiot/corp-ca.pem");
+    CHECK_STR(cfg.target_version_prefix, "2.3");
+    CHECK_INT(cfg.keep_versions, 3); /* not the policy's: the publisher's stays */
+    CHECK_INT(cfg.source[BL_CFG_AUTO_UPDATE], BL_SOURCE_POLICY);
+    CHECK_INT(cfg.source[BL_CFG_TARGET_VERSION_PREFIX], BL_SOURCE_POLICY);
+    CHECK_INT(cfg.source[BL_CFG_KEEP_VERSIONS], BL_SOURCE_FILE);
+    bl_config_print(&cfg, f);
+    read_back(f, out, sizeof out);
+    snprintf(line, sizeof line, "\n%-21s %-40s (machine policy /etc/bomiot/policy.json)\n", "auto_update", "false");
+    CHECK_CONTAINS(out, line);
+    snprintf(line, sizeof line, "\n%-21s %-40s (machine policy /etc/bomiot/policy.json)\n",
+             "target_version_prefix", "\"2.3\"");
+    CHECK_CONTAINS(out, line);
+}
+
+static void test_machine_policy_keys_and_values_are_checked(void)
+{
+    static const char *not_policy[] = {"app_name", "keep_versions", "splash", "check_seconds", "mode",
+                                       "restart_exit_code"};
+    bl_config cfg;
+    reports r = {0};
+    size_t i;
+    char json[128], expected[256];
+    bl_config_defaults(&cfg);
+    for (i = 0; i < sizeof not_policy / sizeof not_policy[0]; i++) {
+        snprintf(json, sizeof json, "{\"%s\": 1}", not_policy[i]);
+        r.count = 0;
+        CHECK_INT(apply_policy(&cfg, json, &r), BL_OK);
+        CHECK_INT(r.count, 1);
+        snprintf(expected, sizeof expected, "/etc/bomiot/policy.json: '%s' is not a machine policy setting",
+                 not_policy[i]);
+        CHECK_CONTAINS(r.last, expected);
+        CHECK(cfg.source[BL_CFG_KEEP_VERSIONS] == BL_SOURCE_DEFAULT);
+    }
+    /* a pin only the policy may set */
+    r.count = 0;
+    apply(&cfg, "{\"target_version_prefix\": \"1\"}", &r);
+    apply_user(&cfg, "{\"target_version_prefix\": \"1\"}", &r);
+    CHECK_INT(r.count, 2);
+    CHECK_CONTAINS(r.last, "launcher.user.json: 'target_version_prefix' is the machine policy's setting (");
+    CHECK_STR(cfg.target_version_prefix, "");
+    /* bad prefixes keep the previous value, one message each */
+    {
+        static const char *bad[] = {"2.", ".2", "2..3", "v2", "2.3-rc", "1234567890"};
+        for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+            snprintf(json, sizeof json, "{\"target_version_prefix\": \"%s\"}", bad[i]);
+            r.count = 0;
+            CHECK_INT(apply_policy(&cfg, json, &r), BL_OK);
+            CHECK_INT(r.count, 1);
+            CHECK_CONTAINS(r.last, "'target_version_prefix' must be a version prefix such as \"2\" or \"2.3\"");
+            CHECK_STR(cfg.target_version_prefix, "");
+        }
+    }
+    /* a malformed policy: one message, nothing applied, the rest of the config stands */
+    r.count = 0;
+    CHECK_INT(apply_policy(&cfg, "{\"auto_update\": false,", &r), BL_ECORRUPT);
+    CHECK_INT(r.count, 1);
+    CHECK_CONTAINS(r.last, "/etc/bomiot/policy.json: not valid JSON (error near byte");
+    CHECK_CONTAINS(r.last, "ignoring the policy");
+    CHECK_INT(cfg.auto_update, 1);
+    /* the registry's form on Windows: every value a string */
+    r.count = 0;
+    CHECK_INT(apply_policy(&cfg, "{\"auto_update\": \"0\", \"update_interval\": \"7200\"}", &r), BL_OK);
+    CHECK_INT(r.count, 0);
+    CHECK_INT(cfg.auto_update, 0);
+    CHECK_INT(cfg.update_interval, 7200);
 }
 
 int main(void)
@@ -674,5 +771,7 @@ int main(void)
     RUN(test_print_names_the_user_file_as_a_source);
     RUN(test_help_lists_the_keys_a_user_file_may_set);
     RUN(test_check_seconds_takes_fractions_of_a_second);
+    RUN(test_machine_policy_wins_over_every_other_source);
+    RUN(test_machine_policy_keys_and_values_are_checked);
     return CHECK_DONE();
 }

@@ -115,6 +115,27 @@ static void test_safe_names_cannot_escape_the_versions_folder(void)
     CHECK(!bl_version_is_safe_name("1.0.partial"));
 }
 
+static void test_a_prefix_takes_the_releases_that_begin_so(void)
+{
+    static const struct {
+        const char *version, *prefix;
+        int matches;
+    } cases[] = {
+        {"2.3", "2.3", 1},       {"2.3.0", "2.3", 1},     {"2.3.7", "2.3", 1},   {"2.3.1rc1", "2.3", 1},
+        {"2.3.7.post1", "2.3", 1}, {"2", "2.0", 1},        {"2.30", "2.3", 0},    {"2.4", "2.3", 0},
+        {"12.3", "2.3", 0},      {"2.3", "2.3.1", 0},     {"2.3.1", "2", 1},     {"3.0", "2", 0},
+        {"1!2.3", "2.3", 0},     {"7.1", "", 1},          {"2.3", "2.", 0},      {"2.3", "x", 0},
+    };
+    size_t i;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        bl_version v;
+        CHECK_INT(bl_version_parse(cases[i].version, &v, NULL), BL_OK);
+        if (bl_version_has_prefix(&v, cases[i].prefix) != cases[i].matches)
+            fprintf(stderr, "%s with prefix \"%s\"\n", cases[i].version, cases[i].prefix);
+        CHECK_INT(bl_version_has_prefix(&v, cases[i].prefix), cases[i].matches);
+    }
+}
+
 int main(void)
 {
     RUN(test_orders_release_numbers_numerically);
@@ -128,5 +149,6 @@ int main(void)
     RUN(test_invalid_strings_sort_below_valid_ones);
     RUN(test_knows_prereleases);
     RUN(test_safe_names_cannot_escape_the_versions_folder);
+    RUN(test_a_prefix_takes_the_releases_that_begin_so);
     return CHECK_DONE();
 }
