@@ -87,50 +87,102 @@ static int is_prerelease(const char *version)
     return bl_version_parse(version, &v, NULL) == BL_OK && bl_version_is_prerelease(&v);
 }
 
-int bl_plan_target(const bl_release *releases, int count, const char *current, int allow_prerelease,
-                   const bl_state *state, char *why, size_t why_size)
+/* Whether version begins with the machine policy's pin ("" pins nothing). */
+static int is_pinned_in(const char *version, const char *pin)
+{
+    bl_version v;
+    return !*pin || (bl_version_parse(version, &v, NULL) == BL_OK && bl_version_has_prefix(&v, pin));
+}
+
+/* Whether the channel, the blocked list and the rollout let this
+ * installation have r; counts what each held back. */
+static int is_offered(const bl_release *r, int allow_prerelease, const bl_state *state, int *skipped_blocked,
+                      int *skipped_rollout)
+{
+    if (!r->has_archive || (!allow_prerelease && is_prerelease(r->version)))
+        return 0;
+    if (bl_state_is_blocked(state, r->version)) {
+        (*skipped_blocked)++;
+        return 0;
+    }
+    if (!bl_rollout_takes(state->install_id, r->version, r->rollout)) {
+        (*skipped_rollout)++;
+        return 0;
+    }
+    return 1;
+}
+
+/* Pinned while current is outside the pin (installed before the policy
+ * said so): the newest release inside it, below current or not; the caller
+ * takes it when it is below. */
+static int back_into_pin(const bl_release *releases, int count, const char *current, int allow_prerelease,
+                         const bl_state *state, const char *pin, char *why, size_t why_size)
+{
+    int i, skipped_blocked = 0, skipped_rollout = 0;
+    for (i = count - 1; i >= 0; i--) {
+        const bl_release *r = &releases[i];
+        if (is_pinned_in(r->version, pin) && is_offered(r, allow_prerelease, state, &skipped_blocked, &skipped_rollout)) {
+            snprintf(why, why_size, "%s is the newest release the machine policy allows (target_version_prefix %s); "
+                     "%s is outside it", r->version, pin, current);
+            return i;
+        }
+    }
+    snprintf(why, why_size, "no release the machine policy allows (target_version_prefix %s) can be installed%s; "
+             "staying at %s", pin, skipped_blocked ? " (those there are blocked after failing their trial)" : "",
+             current);
+    return -1;
+}
+
+int bl_plan_target_pinned(const bl_release *releases, int count, const char *current, int allow_prerelease,
+                          const bl_state *state, const char *pin, char *why, size_t why_size)
 {
     int i, stop = count, best = -1, skipped_blocked = 0, skipped_rollout = 0;
 
+    if (!is_pinned_in(current, pin)) {
+        int back = back_into_pin(releases, count, current, allow_prerelease, state, pin, why, why_size);
+        if (back < 0 || bl_version_compare_text(releases[back].version, current) < 0)
+            return back;
+        /* the pin is ahead of current: the way forward, as without one */
+    }
     /* tufup: a required release must be installed before anything after it.
      * Like tufup, look for it only among the archives the channel offers: a
      * required pre-release does not hold back a stable channel. One blocked
      * here (it failed its trial) can never be installed, so it stops
-     * nothing either: the releases after it, its fixes, are offered. */
+     * nothing either: the releases after it, its fixes, are offered. Nor
+     * does one outside the machine policy's pin. */
     for (i = 0; i < count; i++) {
         const bl_release *r = &releases[i];
         if (!r->required || !r->has_archive || bl_version_compare_text(r->version, current) <= 0)
             continue;
-        if ((!allow_prerelease && is_prerelease(r->version)) || bl_state_is_blocked(state, r->version))
+        if ((!allow_prerelease && is_prerelease(r->version)) || bl_state_is_blocked(state, r->version) ||
+            !is_pinned_in(r->version, pin))
             continue;
         stop = i + 1;
         break;
     }
     for (i = 0; i < stop; i++) {
         const bl_release *r = &releases[i];
-        if (bl_version_compare_text(r->version, current) <= 0 || !r->has_archive)
+        if (bl_version_compare_text(r->version, current) <= 0 || !is_pinned_in(r->version, pin))
             continue;
-        if (!allow_prerelease && is_prerelease(r->version))
-            continue;
-        if (bl_state_is_blocked(state, r->version)) {
-            skipped_blocked++;
-            continue;
-        }
-        if (!bl_rollout_takes(state->install_id, r->version, r->rollout)) {
-            skipped_rollout++;
-            continue;
-        }
-        best = i;
+        if (is_offered(r, allow_prerelease, state, &skipped_blocked, &skipped_rollout))
+            best = i;
     }
     if (best < 0) {
-        snprintf(why, why_size, "already up to date at %s%s%s", current,
+        snprintf(why, why_size, "already up to date at %s%s%s%s%s", current,
                  skipped_blocked ? " (newer versions are blocked after failing their trial)" : "",
-                 skipped_rollout ? " (a newer release is rolling out to other installations first)" : "");
+                 skipped_rollout ? " (a newer release is rolling out to other installations first)" : "",
+                 *pin ? " within the machine policy's target_version_prefix " : "", pin);
         return -1;
     }
     snprintf(why, why_size, "%s is newer than %s%s", releases[best].version, current,
              stop < count ? " (a required release, installed before later ones)" : "");
     return best;
+}
+
+int bl_plan_target(const bl_release *releases, int count, const char *current, int allow_prerelease,
+                   const bl_state *state, char *why, size_t why_size)
+{
+    return bl_plan_target_pinned(releases, count, current, allow_prerelease, state, "", why, why_size);
 }
 
 static int index_of(const bl_release *releases, int count, const char *version)
@@ -163,7 +215,11 @@ void bl_plan_path(const bl_release *releases, int count, const char *current, in
         snprintf(plan->why, sizeof plan->why, "full archive (no cached copy of %s to patch)", current);
         return;
     }
-    if (from < 0 || from >= target) {
+    if (from > target) {
+        snprintf(plan->why, sizeof plan->why, "full archive (going back from %s: patches only go forward)", current);
+        return;
+    }
+    if (from < 0 || from == target) {
         snprintf(plan->why, sizeof plan->why, "full archive (%s is not a release of this repository)", current);
         return;
     }

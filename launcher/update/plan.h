@@ -63,6 +63,15 @@ void bl_plan_sort(bl_release *releases, int *count);
 int bl_plan_target(const bl_release *releases, int count, const char *current, int allow_prerelease,
                    const bl_state *state, char *why, size_t why_size);
 
+/* bl_plan_target within the machine policy's pin (target_version_prefix; ""
+ * none): only releases whose version begins with pin (bl_version_has_prefix),
+ * a required one outside it stopping nothing; and when current itself is
+ * outside the pin (a newer release came before the policy), the newest
+ * release inside it that the channel, the blocked list and the rollout
+ * offer, below current or not: going back to it. */
+int bl_plan_target_pinned(const bl_release *releases, int count, const char *current, int allow_prerelease,
+                          const bl_state *state, const char *pin, char *why, size_t why_size);
+
 /* Chooses the cheapest verified way to target: the patch chain when
  * incremental is on, the current version's tar is available, every release
  * between current (exclusive) and target (inclusive) has a patch, the chain

@@ -565,8 +565,9 @@ int bl_update_run(const bl_update_request *req, bl_update_result *res, bl_error 
         goto cleanup;
     }
     sort_releases(u);
-    target = bl_plan_target(u->releases, u->count, req->state->current, strcmp(req->cfg->channel, "beta") == 0,
-                            req->state, res->why, sizeof res->why);
+    target = bl_plan_target_pinned(u->releases, u->count, req->state->current,
+                                   strcmp(req->cfg->channel, "beta") == 0, req->state,
+                                   req->cfg->target_version_prefix, res->why, sizeof res->why);
     if (target < 0)
         goto cleanup;
     snprintf(res->version, sizeof res->version, "%s", u->releases[target].version);

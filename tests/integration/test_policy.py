@@ -144,6 +144,34 @@ class PolicyUpdateTest(PolicyCase):
         self.assertIn(f"{POLICY}: not valid JSON", self.root.log())
         self.assertEqual(self.started(), ["1.1.0"])  # nothing of it applied: updates stay on
 
+    def test_a_pin_installs_the_newest_release_inside_it(self):
+        for v in ("1.1.0", "1.1.1", "1.2.0"):
+            self.pub.add(v)
+        self.set_policy('{"target_version_prefix": "1.1"}')
+        self.start()
+        self.assertEqual(self.started(), ["1.1.1"])
+        self.root.interval_passed()
+        self.start()
+        self.assertEqual(self.started(), ["1.1.1"])
+        self.assertIn("already up to date at 1.1.1 within the machine policy's target_version_prefix 1.1",
+                      self.root.log())
+
+    def test_a_pin_goes_back_from_a_newer_release_by_its_archive(self):
+        for v in ("1.1.0", "1.2.0"):
+            self.pub.add(v)
+        self.start()
+        self.assertEqual(self.started(), ["1.2.0"])
+        self.set_policy('{"target_version_prefix": "1.1"}')
+        self.root.interval_passed()
+        os.remove(self.requests)
+        self.start()
+        self.assertEqual(self.started(), ["1.1.0"])
+        self.assertEqual(self.root.read_state()["current"], "1.1.0")
+        self.assertEqual([n for n in self.fetched() if n.endswith((".patch", ".zpatch", ".tar.gz"))],
+                         [f"{APP}-1.1.0.tar.gz"])
+        self.assertIn("installing 1.1.0: full archive (going back from 1.2.0: patches only go forward)",
+                      self.root.log())
+
 
 if __name__ == "__main__":
     unittest.main()

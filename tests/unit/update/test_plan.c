@@ -220,10 +220,57 @@ static void test_names_the_app_of_any_archive(void)
     CHECK_INT(bl_plan_app_of_target("bomiot-1.2.0.tar.gz", app, 6), 0);
 }
 
+static void test_a_pin_offers_only_the_releases_inside_it(void)
+{
+    bl_release r[] = {rel("2.2.0", 100, 0), rel("2.3.0", 100, 5), rel("2.3.4", 100, 5), rel("2.30.0", 100, 5),
+                      rel("2.4.0", 100, 5), rel("3.0.0", 100, 5)};
+    bl_state s;
+    char why[256];
+    bl_state_init(&s);
+    CHECK_INT(bl_plan_target_pinned(r, 6, "2.2.0", 0, &s, "2.3", why, sizeof why), 2);
+    CHECK_STR(why, "2.3.4 is newer than 2.2.0");
+    CHECK_INT(bl_plan_target_pinned(r, 6, "2.3.4", 0, &s, "2.3", why, sizeof why), -1);
+    CHECK_STR(why, "already up to date at 2.3.4 within the machine policy's target_version_prefix 2.3");
+    CHECK_INT(bl_plan_target_pinned(r, 6, "2.2.0", 0, &s, "2", why, sizeof why), 4);
+    CHECK_INT(bl_plan_target_pinned(r, 6, "2.2.0", 0, &s, "", why, sizeof why), 5); /* no pin */
+    /* a required release outside the pin stops nothing */
+    r[4].required = 1;
+    CHECK_INT(bl_plan_target_pinned(r, 6, "2.3.0", 0, &s, "2.3", why, sizeof why), 2);
+}
+
+static void test_a_pin_goes_back_when_a_newer_release_is_installed(void)
+{
+    bl_release r[] = {rel("2.3.0", 100, 0), rel("2.3.4", 100, 5), rel("2.3.5rc1", 100, 5), rel("2.4.0", 100, 5)};
+    bl_state s;
+    bl_plan plan;
+    char why[256];
+    bl_state_init(&s);
+    CHECK_INT(bl_plan_target_pinned(r, 4, "2.4.0", 0, &s, "2.3", why, sizeof why), 1);
+    CHECK_STR(why, "2.3.4 is the newest release the machine policy allows (target_version_prefix 2.3); 2.4.0 is "
+                   "outside it");
+    CHECK_INT(bl_plan_target_pinned(r, 4, "2.4.0", 1, &s, "2.3", why, sizeof why), 2); /* beta */
+    /* going back takes the archive: patches go forward only */
+    bl_plan_path(r, 4, "2.4.0", 1, 1, 1, 80, &plan);
+    CHECK_INT(plan.method, BL_PLAN_ARCHIVE);
+    CHECK_STR(plan.why, "full archive (going back from 2.4.0: patches only go forward)");
+    /* blocked after failing its trial: not taken again, and said so */
+    bl_state_block(&s, "2.3.4");
+    CHECK_INT(bl_plan_target_pinned(r, 4, "2.4.0", 0, &s, "2.3", why, sizeof why), 0);
+    bl_state_block(&s, "2.3.0");
+    CHECK_INT(bl_plan_target_pinned(r, 4, "2.4.0", 0, &s, "2.3", why, sizeof why), -1);
+    CHECK_STR(why, "no release the machine policy allows (target_version_prefix 2.3) can be installed (those "
+                   "there are blocked after failing their trial); staying at 2.4.0");
+    CHECK_INT(bl_plan_target_pinned(r, 4, "2.4.0", 0, &s, "7", why, sizeof why), -1);
+    CHECK_STR(why, "no release the machine policy allows (target_version_prefix 7) can be installed; staying at "
+                   "2.4.0");
+}
+
 int main(void)
 {
     RUN(test_parses_tufup_target_names);
     RUN(test_names_the_app_of_any_archive);
+    RUN(test_a_pin_offers_only_the_releases_inside_it);
+    RUN(test_a_pin_goes_back_when_a_newer_release_is_installed);
     RUN(test_ignores_other_targets_and_unsafe_versions);
     RUN(test_sorts_by_pep440_and_drops_bad_versions);
     RUN(test_target_is_the_newest_offered_version);
