@@ -157,6 +157,7 @@ class TableToolTest(unittest.TestCase):
                                    "text\tours-zstd\t22988800\t23746560\t8.00\t120832\t200000\t0.10\t20480\t1.0\tok\n"
                                    "text\thdiffz-bsd\t22988800\t23746560\t2.60\t44544\t217567\t0.30\t12288\t1.0\tok\n"
                                    "text\thdiffz-zstd\t22988800\t23746560\t4.00\t60416\t190000\t0.20\t10240\t1.0\tok\n"
+                                   "text\tbsdiff\t22988800\t23746560\t27.0\t203072\t335442\t0.70\t53252\t1.0\tok\n"
                                    "biome\tours-zstd\t98000000\t98100000\t9.00\t500000\t9000000\t0.50\t70656\t1.0\tok\n"
                                    "biome\thdiffz-zstd\t98000000\t98100000\t20.0\t600000\t9000000\t0.60\t30000\t1.0\tok\n"
                                    "near\tours\t23746560\t23746560\t4.97\t120048\t1413\t0.29\t8216\t1.0\tok\n"
@@ -180,6 +181,9 @@ class TableToolTest(unittest.TestCase):
         self.assertIn("| near | ours zstd / hdiffz zstd | n/a | n/a | n/a | n/a | n/a | apply s <= 1 | "
                       "n/a (a run failed) |", out)
         self.assertFalse(any(line.startswith("| biome | ours / hdiffz -BSD") for line in out), out)
+        # Issue 3's goals against bsdiff 4.3 were set on esbuild, biome and app only.
+        self.assertFalse(any(line.startswith("| text | patch size") for line in out), out)
+        self.assertIn("| text | apply peak < 64 MiB | 8.0 MiB | yes |", out)
 
     def test_update_takes_medians_of_the_runs(self):
         runs = ("method\tend_to_end\tupdate\tmetadata\tdownload\tpatch\tverify\tinstall\tcommit\trss_mb\tcpu_s\tload\n"
