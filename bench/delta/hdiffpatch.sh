@@ -10,6 +10,7 @@
 #   HDIFFPATCH_COMMIT  the commit built (default: the pinned one below, one
 #                      commit after v4.12.0, 2025-09-20: the newest the project's
 #                      mirror holds)
+#   HDIFFPATCH_JOBS    make's -j (default 1: the machine is shared)
 # GitHub is not reachable from the project's build machine: there, run with
 #   HDIFFPATCH_SRC=/work/.mirror/sisong+HDiffPatch/repo
 #
