@@ -27,7 +27,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.normpath(os.path.join(HERE, ".."))
 RESULTS = os.path.join(HERE, "results")
 # Environment variables the runners read: part of the command that was run.
-ENV_KEYS = ("BENCH_TOOLS", "BENCH_TIMEOUT", "BOMIOT_RELEASE", "BL_BENCH_BUILD")
+ENV_KEYS = ("BENCH_TOOLS", "BENCH_TIMEOUT", "BOMIOT_RELEASE", "BL_BENCH_BUILD",
+            "HDIFFPATCH_SRC", "HDIFFPATCH_COMMIT")
 
 
 def utc_now():

@@ -105,13 +105,15 @@ def median_p90(values):
 
 # --- delta: bench/delta/run.sh ---------------------------------------------
 
-TOOLS = {"ours": "ours", "bsdiff": "bsdiff 4.3", "xdelta3": "xdelta3 -9", "zstd": "zstd -19"}
+TOOLS = {"ours": "ours", "ours-zstd": "ours, zstd format", "hdiffz-bsd": "hdiffz -BSD",
+         "hdiffz-zstd": "hdiffz -SD zstd", "bsdiff": "bsdiff 4.3", "xdelta3": "xdelta3 -9", "zstd": "zstd -19"}
 GOALS = (  # ours / bsdiff 4.3 in the same run: column, label, limit per case (None: all cases)
     ("diff_s", "diff time", {"esbuild": 0.25, "biome": 0.10}),
     ("patch_bytes", "patch size", 0.93),
     ("diff_peak_kb", "diff peak memory", 0.6),
     ("apply_s", "apply time", 0.7),
 )
+GOAL_CASES = ("esbuild", "biome", "app")  # the cases issue 3 set them on (not issue 25's text and near)
 
 
 def delta_tables(rec):
@@ -127,7 +129,7 @@ def delta_tables(rec):
     for case in dict.fromkeys(r["case"] for r in rows):
         ours = [r for r in rows if r["case"] == case and r["tool"] == "ours" and r["status"] == "ok"]
         theirs = [r for r in rows if r["case"] == case and r["tool"] == "bsdiff"]
-        if len(ours) == 1 and len(theirs) == 1:  # a ratio needs one of each
+        if len(ours) == 1 and len(theirs) == 1 and case in GOAL_CASES:  # a ratio needs one of each
             goals += ratio_goals(case, ours[0], theirs[0])
         for r in ours:
             peak = int(r["apply_peak_kb"]) / 1024
@@ -135,10 +137,15 @@ def delta_tables(rec):
             if case == "big":
                 s = number(r["diff_s"])
                 goals.append(f"| {case} | 500 MB tar diffs in < 2 min | {s:.1f} s | {'yes' if s < 120 else 'NO'} |")
+        for r in rows:  # issue 25: the zstd format's apply too, whatever the size
+            if r["case"] == case and r["tool"] == "ours-zstd" and r["status"] == "ok":
+                peak = int(r["apply_peak_kb"]) / 1024
+                goals.append(f"| {case} | zstd format: apply peak < 64 MiB | {peak:.1f} MiB | "
+                             f"{'yes' if peak < 64 else 'NO'} |")
     if goals:
         out += ["", "| case | goal (ratios: ours / bsdiff 4.3 in this run) | measured | met? |",
                 "|------|------|------:|------|"] + goals
-    return out
+    return out + hdiffpatch_ratios(rows)
 
 
 def ratio_goals(case, a, b):
@@ -158,6 +165,48 @@ def ratio_goals(case, a, b):
             ratio = number(a[key]) / number(b[key])
             goals.append(f"| {case} | {label} <= {lim} | {ratio:.3f} | {'yes' if ratio <= lim else 'NO'} |")
     return goals
+
+
+# Issue 25: ours against HDiffPatch, each format against its peer's, as
+# ratios of the same run; the goals: (column, limit, the cases it holds for,
+# None: every case). The zstd format's apply peak is in the table above.
+HDIFFPATCH_PAIRS = (
+    ("ours", "hdiffz-bsd", "ours / hdiffz -BSD",
+     (("patch_bytes", 1.0, None), ("diff_s", 1.0, None), ("diff_peak_kb", 1.0, None))),
+    ("ours-zstd", "hdiffz-zstd", "ours zstd / hdiffz zstd",
+     (("patch_bytes", 0.95, ("esbuild", "biome")), ("apply_s", 1.0, None))),
+)
+RATIO_COLUMNS = {"patch_bytes": "patch", "diff_s": "diff s", "diff_peak_kb": "diff MiB",
+                 "apply_s": "apply s", "apply_peak_kb": "apply MiB"}
+
+
+def hdiffpatch_ratios(rows):
+    """One line per case and pair with both tools in the run: the ratios
+    of every column and the goals that hold on that case, met or not."""
+    lines = []
+    for case in dict.fromkeys(r["case"] for r in rows):
+        for ours_tool, their_tool, label, goals in HDIFFPATCH_PAIRS:
+            a = [r for r in rows if r["case"] == case and r["tool"] == ours_tool]
+            b = [r for r in rows if r["case"] == case and r["tool"] == their_tool]
+            if len(a) != 1 or len(b) != 1:  # a ratio needs one of each
+                continue
+            a, b = a[0], b[0]
+            ok = a["status"] == "ok" and b["status"] == "ok"
+            ratios = {key: number(a[key]) / number(b[key]) if ok and number(b[key]) > 0 else None
+                      for key in RATIO_COLUMNS}
+            wanted, unmet = [], []
+            for key, limit, cases in goals:
+                if cases is None or case in cases:
+                    wanted.append(f"{RATIO_COLUMNS[key]} <= {limit:g}")
+                    if ratios[key] is None or ratios[key] > limit:
+                        unmet.append(RATIO_COLUMNS[key])
+            met = "n/a (a run failed)" if not ok else "NO: " + ", ".join(unmet) if unmet else "yes"
+            cells = " | ".join("n/a" if v is None else f"{v:.3f}" for v in ratios.values())
+            lines.append(f"| {case} | {label} | {cells} | {', '.join(wanted)} | {met} |")
+    if not lines:
+        return []
+    return ["", "| case | ratio (issue 25) | patch | diff s | diff MiB | apply s | apply MiB | goals | met? |",
+            "|------|------|------:|------:|------:|------:|------:|------|------|"] + lines
 
 
 # --- launch: bench/launch/run.sh and bench-launch's output -----------------

@@ -6,7 +6,13 @@
 #   app.old/new.tar   a multi-file app of 300 MB+: the unpacked packages below at
 #                     two consecutive versions each, tarred uncompressed in a
 #                     deterministic order (sorted names, fixed owner and mtime).
-# Usage: bench/delta/fetch.sh [case ...] (esbuild biome app; default: all).
+#   text.old/new.tar  typescript 5.8.3 -> 5.9.3, one package unpacked and tarred
+#                     as the app tar is (JavaScript and .d.ts text, two adjacent
+#                     minor releases: real changes)
+#   near.old/new.tar  typescript 5.9.2 -> 5.9.3, the same way (a patch release:
+#                     two nearly identical tars)
+# Usage: bench/delta/fetch.sh [case ...] (esbuild biome text near app;
+# default: all).
 # Idempotent: what is already there is kept.
 set -eu
 cd "$(dirname "$0")/../.."
@@ -43,7 +49,7 @@ binary() { # $1 = package, $2 = version, $3 = path in package, $4 = output
   cp "$dir/package/$3" "$4.tmp" && mv "$4.tmp" "$4"
 }
 
-cases=${*:-esbuild biome app}
+cases=${*:-esbuild biome text near app}
 case " $cases " in *" esbuild "*)
   binary @esbuild/linux-x64 0.28.1 bin/esbuild "$corpus/esbuild.old"
   binary @esbuild/linux-x64 0.28.2 bin/esbuild "$corpus/esbuild.new" ;;
@@ -53,12 +59,14 @@ case " $cases " in *" biome "*)
   binary @biomejs/cli-linux-x64 2.6.8 biome "$corpus/biome.new" ;;
 esac
 
-app_tar() { # $1 = old|new, $2 = output
+# packages_tar old|new OUTPUT PACKAGES: the packages (lines "name old new"),
+# each unpacked at node_modules/<name>/, in one deterministic tar.
+packages_tar() {
   [ -f "$2" ] && return 0
-  stage="$corpus/app-$1"
+  stage="$2.stage"
   rm -rf "$stage"
   mkdir -p "$stage"
-  echo "$APP_PACKAGES" | while read -r name old new; do
+  echo "$3" | while read -r name old new; do
     [ -n "$name" ] || continue
     if [ "$1" = old ]; then version=$old; else version=$new; fi
     dir=$(fetch "$name" "$version")
@@ -69,9 +77,17 @@ app_tar() { # $1 = old|new, $2 = output
       --format=gnu -cf "$2.tmp" -C "$stage" . && mv "$2.tmp" "$2"
   rm -rf "$stage"
 }
+case " $cases " in *" text "*)
+  packages_tar old "$corpus/text.old.tar" "typescript 5.8.3 5.9.3"
+  packages_tar new "$corpus/text.new.tar" "typescript 5.8.3 5.9.3" ;;
+esac
+case " $cases " in *" near "*)
+  packages_tar old "$corpus/near.old.tar" "typescript 5.9.2 5.9.3"
+  packages_tar new "$corpus/near.new.tar" "typescript 5.9.2 5.9.3" ;;
+esac
 case " $cases " in *" app "*)
-  app_tar old "$corpus/app.old.tar"
-  app_tar new "$corpus/app.new.tar" ;;
+  packages_tar old "$corpus/app.old.tar" "$APP_PACKAGES"
+  packages_tar new "$corpus/app.new.tar" "$APP_PACKAGES" ;;
 esac
 ls -l "$corpus"
 # SPDX-License-Identifier: Apache-2.0

@@ -150,6 +150,41 @@ class TableToolTest(unittest.TestCase):
         self.assertIn("| biome | diff peak memory <= 0.6 | 0.593 | yes |", out)
         self.assertIn("| big | 500 MB tar diffs in < 2 min | 130.5 s | NO |", out)
 
+    def test_delta_ratios_pair_each_format_with_hdiffpatchs(self):
+        columns = "case\ttool\told_bytes\tnew_bytes\tdiff_s\tdiff_peak_kb\tpatch_bytes\tapply_s\tapply_peak_kb\tload\tstatus\n"
+        out = self.made("delta", [("runs", columns +
+                                   "text\tours\t22988800\t23746560\t7.80\t118784\t312241\t0.30\t8192\t1.0\tok\n"
+                                   "text\tours-zstd\t22988800\t23746560\t8.00\t120832\t200000\t0.10\t20480\t1.0\tok\n"
+                                   "text\thdiffz-bsd\t22988800\t23746560\t2.60\t44544\t217567\t0.30\t12288\t1.0\tok\n"
+                                   "text\thdiffz-zstd\t22988800\t23746560\t4.00\t60416\t190000\t0.20\t10240\t1.0\tok\n"
+                                   "text\tbsdiff\t22988800\t23746560\t27.0\t203072\t335442\t0.70\t53252\t1.0\tok\n"
+                                   "biome\tours-zstd\t98000000\t98100000\t9.00\t500000\t9000000\t0.50\t70656\t1.0\tok\n"
+                                   "biome\thdiffz-zstd\t98000000\t98100000\t20.0\t600000\t9000000\t0.60\t30000\t1.0\tok\n"
+                                   "near\tours\t23746560\t23746560\t4.97\t120048\t1413\t0.29\t8216\t1.0\tok\n"
+                                   "near\thdiffz-bsd\t23746560\t23746560\t0.66\t9084\t1626\t0.00\t11920\t1.0\tok\n"
+                                   "near\tours-zstd\t23746560\t23746560\t0.02\t1868\t-\t-\t-\t1.0\tfailed\n"
+                                   "near\thdiffz-zstd\t23746560\t23746560\t0.44\t6396\t1224\t0.14\t9344\t1.0\tok\n")])
+        self.assertIn("| text | ours, zstd format | 23.0 -> 23.7 | 8.00 | 118.0 | 200000 | 0.10 | 20.0 | 1.0 | ok |", out)
+        self.assertIn("| text | hdiffz -BSD | 23.0 -> 23.7 | 2.60 | 43.5 | 217567 | 0.30 | 12.0 | 1.0 | ok |", out)
+        self.assertIn("| text | ours / hdiffz -BSD | 1.435 | 3.000 | 2.667 | 1.000 | 0.667 | "
+                      "patch <= 1, diff s <= 1, diff MiB <= 1 | NO: patch, diff s, diff MiB |", out)
+        # The patch goal of the zstd format holds on the binaries only.
+        self.assertIn("| text | ours zstd / hdiffz zstd | 1.053 | 2.000 | 2.000 | 0.500 | 2.000 | "
+                      "apply s <= 1 | yes |", out)
+        self.assertIn("| biome | ours zstd / hdiffz zstd | 1.000 | 0.450 | 0.833 | 0.833 | 2.355 | "
+                      "patch <= 0.95, apply s <= 1 | NO: patch |", out)
+        self.assertIn("| biome | zstd format: apply peak < 64 MiB | 69.0 MiB | NO |", out)
+        self.assertIn("| text | zstd format: apply peak < 64 MiB | 20.0 MiB | yes |", out)
+        # A time of 0.00 s makes no ratio; a failed run makes none either.
+        self.assertIn("| near | ours / hdiffz -BSD | 0.869 | 7.530 | 13.215 | n/a | 0.689 | "
+                      "patch <= 1, diff s <= 1, diff MiB <= 1 | NO: diff s, diff MiB |", out)
+        self.assertIn("| near | ours zstd / hdiffz zstd | n/a | n/a | n/a | n/a | n/a | apply s <= 1 | "
+                      "n/a (a run failed) |", out)
+        self.assertFalse(any(line.startswith("| biome | ours / hdiffz -BSD") for line in out), out)
+        # Issue 3's goals against bsdiff 4.3 were set on esbuild, biome and app only.
+        self.assertFalse(any(line.startswith("| text | patch size") for line in out), out)
+        self.assertIn("| text | apply peak < 64 MiB | 8.0 MiB | yes |", out)
+
     def test_update_takes_medians_of_the_runs(self):
         runs = ("method\tend_to_end\tupdate\tmetadata\tdownload\tpatch\tverify\tinstall\tcommit\trss_mb\tcpu_s\tload\n"
                 "patch\t1.5\t1.4\t0.01\t0.03\t-\t-\t1.30\t0.00\t27.0\t1.40\t1.2\n"
