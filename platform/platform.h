@@ -26,6 +26,15 @@ int bl_plat_write_file_atomic(const char *path, const void *data, size_t len, bl
 /* Atomically replaces `to` with `from` (same folder) and makes it durable. */
 int bl_plat_replace_file(const char *from, const char *to, bl_error *err);
 
+/* The UTF-16 form of a UTF-8 path, for a library that takes paths in both
+ * forms and on Windows widens a narrow one by the C locale, byte by byte
+ * (libarchive: a folder named in Chinese became one named in Latin-1
+ * characters). Windows: *out is the path in UTF-16, malloc'd (the caller
+ * frees it); BL_EINVAL for a path that is not UTF-8, BL_ETOOBIG beyond
+ * 32767 characters. POSIX, where a path is its bytes: *out is NULL and the
+ * caller passes the narrow path as it is. */
+int bl_plat_wide_path(const char *utf8, wchar_t **out, bl_error *err);
+
 /* Flushes a folder's entries (renames, creations) to disk; a no-op where the
  * OS has no such call (Windows flushes with MOVEFILE_WRITE_THROUGH instead). */
 int bl_plat_sync_dir(const char *dir, bl_error *err);

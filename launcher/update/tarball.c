@@ -216,7 +216,10 @@ static int add_entry(writer *w, const char *path, const char *name, int depth)
         rc = bl_error_set(w->err, BL_ENOMEM, "tar: out of memory");
         goto cleanup;
     }
-    /* The bytes, unconverted: the archive is in binary mode (tarball.h). */
+    /* The bytes, unconverted: the archive is in binary mode (tarball.h).
+     * Narrow on Windows too: these names only go into the tar (the files
+     * are read through libuv), unlike the unpacker's, which libarchive
+     * hands to the OS (bl_plat_wide_path). */
     archive_entry_set_pathname(entry, name);
     archive_entry_set_filetype(entry, type == S_IFREG ? AE_IFREG : type == S_IFDIR ? AE_IFDIR : AE_IFLNK);
     archive_entry_set_perm(entry, normal_mode(type, (mode_t)st.st_mode));

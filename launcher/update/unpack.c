@@ -5,6 +5,7 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <uv.h>
 
@@ -118,10 +119,38 @@ int bl_unpack_check_entry(struct archive_entry *entry, char *rel, size_t rel_siz
     return BL_OK;
 }
 
-/* Checks one entry and points it into dest. */
-static int prepare_entry(struct archive_entry *entry, const char *dest, bl_error *err)
+typedef void (*narrow_setter)(struct archive_entry *, const char *);
+typedef void (*wide_setter)(struct archive_entry *, const wchar_t *);
+
+/* Gives libarchive's disk writer a UTF-8 path in the form that reaches the
+ * OS unchanged (bl_plat_wide_path): UTF-16 on Windows, where it widens a
+ * narrow path by the C locale, byte by byte (a root under a folder named
+ * in Chinese put every file into a sibling folder of Latin-1 names); the
+ * bytes themselves on POSIX, where a wide path would be narrowed by that
+ * locale and lose its non-ASCII characters. libarchive keeps the form set
+ * last. path must not point into entry. */
+static int set_disk_path(struct archive_entry *entry, const char *path, narrow_setter narrow, wide_setter wide,
+                         bl_error *err)
 {
-    char rel[BL_PATH_MAX], full[BL_PATH_MAX + 64];
+    wchar_t *wide_path;
+    int rc = bl_plat_wide_path(path, &wide_path, err);
+    if (rc != BL_OK)
+        return rc;
+    if (wide_path)
+        wide(entry, wide_path);
+    else
+        narrow(entry, path);
+    free(wide_path);
+    return BL_OK;
+}
+
+/* Checks one entry and points it into dest; full gets where it goes (UTF-8,
+ * for messages: libarchive's own narrow form of a wide path is the C
+ * locale's, without the non-ASCII characters). */
+static int prepare_entry(struct archive_entry *entry, const char *dest, char *full, size_t full_size,
+                         bl_error *err)
+{
+    char rel[BL_PATH_MAX], link[BL_PATH_MAX + 64];
     const char *hardlink = archive_entry_hardlink(entry);
     unsigned int type = (unsigned int)archive_entry_filetype(entry);
     int rc;
@@ -132,15 +161,25 @@ static int prepare_entry(struct archive_entry *entry, const char *dest, bl_error
         char link_rel[BL_PATH_MAX];
         if ((rc = bl_unpack_check_name(hardlink, link_rel, sizeof link_rel, err)) != BL_OK)
             return rc;
-        if ((size_t)snprintf(full, sizeof full, "%s/%s", dest, link_rel) >= sizeof full)
+        if ((size_t)snprintf(link, sizeof link, "%s/%s", dest, link_rel) >= sizeof link)
             return bl_error_set(err, BL_ETOOBIG, "path too long: %s/%s", dest, link_rel);
-        archive_entry_set_hardlink(entry, full);
+        if ((rc = set_disk_path(entry, link, archive_entry_set_hardlink, archive_entry_copy_hardlink_w, err)) !=
+            BL_OK)
+            return rc;
+    } else if (type == AE_IFLNK) {
+        /* relative (bl_unpack_check_entry), so only its characters matter */
+        if ((size_t)snprintf(link, sizeof link, "%s", archive_entry_symlink(entry)) >= sizeof link)
+            return bl_error_set(err, BL_ETOOBIG, "archive entry '%.200s' links to a name too long", rel);
+        if ((rc = set_disk_path(entry, link, archive_entry_set_symlink, archive_entry_copy_symlink_w, err)) !=
+            BL_OK)
+            return rc;
     }
     if (rel[0] == '\0')
-        snprintf(full, sizeof full, "%s", dest);
-    else if ((size_t)snprintf(full, sizeof full, "%s/%s", dest, rel) >= sizeof full)
+        snprintf(full, full_size, "%s", dest);
+    else if ((size_t)snprintf(full, full_size, "%s/%s", dest, rel) >= full_size)
         return bl_error_set(err, BL_ETOOBIG, "path too long: %s/%s", dest, rel);
-    archive_entry_set_pathname(entry, full);
+    if ((rc = set_disk_path(entry, full, archive_entry_set_pathname, archive_entry_copy_pathname_w, err)) != BL_OK)
+        return rc;
     /* A normal mode whatever the archive says: tufup's make the version
      * folder 0700 (its "./" entry, a temp folder's mode), which locks every
      * other user out of a system-wide install. Folders 0755, files 0755 if
@@ -221,6 +260,7 @@ static int extract_all(struct archive *in, const char *dest, const bl_unpack_opt
                       ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_UNLINK;
     struct archive *out = archive_write_disk_new();
     struct archive_entry *entry;
+    char full[BL_PATH_MAX + 64];
     uint64_t total = 0, declared = 0;
     int r, rc = BL_OK;
 
@@ -235,17 +275,17 @@ static int extract_all(struct archive *in, const char *dest, const bl_unpack_opt
             rc = bl_error_set(err, BL_ECORRUPT, "archive is damaged: %s", archive_error_string(in));
             break;
         }
-        if ((rc = prepare_entry(entry, dest, err)) != BL_OK ||
+        if ((rc = prepare_entry(entry, dest, full, sizeof full, err)) != BL_OK ||
             (rc = check_declared(entry, &declared, opt, err)) != BL_OK)
             break;
         if (archive_write_header(out, entry) != ARCHIVE_OK) {
-            rc = write_error(out, "create ", archive_entry_pathname(entry), err);
+            rc = write_error(out, "create ", full, err);
             break;
         }
         if (archive_entry_size(entry) > 0 && (rc = copy_data(in, out, &total, opt, err)) != BL_OK)
             break;
         if (archive_write_finish_entry(out) != ARCHIVE_OK) {
-            rc = write_error(out, "finish ", archive_entry_pathname(entry), err);
+            rc = write_error(out, "finish ", full, err);
             break;
         }
     }

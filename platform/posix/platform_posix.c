@@ -200,6 +200,14 @@ int bl_plat_swap_running_exe(const char *new_exe, const char *exe, const char *b
     return bl_plat_replace_file(new_exe, exe, err);
 }
 
+int bl_plat_wide_path(const char *utf8, wchar_t **out, bl_error *err)
+{
+    (void)utf8;
+    (void)err;
+    *out = NULL; /* the bytes are the path; a wide form would go through the C locale */
+    return BL_OK;
+}
+
 int bl_plat_exec(const char *path, char *const argv[], bl_error *err)
 {
     execv(path, argv);

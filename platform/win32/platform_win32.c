@@ -37,6 +37,19 @@ static wchar_t *to_wide(const char *utf8)
     return w;
 }
 
+int bl_plat_wide_path(const char *utf8, wchar_t **out, bl_error *err)
+{
+    int n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, utf8, -1, NULL, 0);
+    *out = NULL;
+    if (n <= 0)
+        return bl_error_set(err, BL_EINVAL, "%.200s: not UTF-8 text, which a Windows path must be", utf8);
+    if (n > WPATH_MAX)
+        return bl_error_set(err, BL_ETOOBIG, "path too long for Windows: %.200s...", utf8);
+    if (!(*out = to_wide(utf8)))
+        return bl_error_set(err, BL_ENOMEM, "out of memory");
+    return BL_OK;
+}
+
 static const char *describe(DWORD e, char *buf, size_t size)
 {
     DWORD n = FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL, e, 0, buf,

@@ -12,6 +12,7 @@ send it SIGTERM: no signal reaches a Windows program, and a file ends it
 cleanly whatever the test does."""
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -24,7 +25,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "windows"))
 from blrepo import seed_install  # noqa: E402
 from server import TestServer  # noqa: E402
 from test_windows_update import RELEASE, WinPublisher  # noqa: E402
-from wineroot import WINE, WinRoot, missing, parse_report, wait_for, wine_env, winpath  # noqa: E402
+from wineroot import (CHINESE, WINE, WinRoot, latin1_twin, missing, parse_report, wait_for,  # noqa: E402
+                      wine_env, winpath)
 
 WHY = missing()
 
@@ -335,6 +337,8 @@ class WindowsCheckThroughThePipeTest(PublishedTest):
         self.assertIsNone(launcher.poll())
         state = self.root.read_state()
         self.assertEqual((state["current"], state["pending"]), ("1.0.0", "1.1.0"))
+        with open(self.root.p("versions", "1.1.0", "version.txt")) as f:  # the files, where they belong
+            self.assertEqual(f.read(), "1.1.0\n")
         # asked again: staged already, said at once
         r, events = self.check()
         self.assertEqual((r.returncode, events), (10, [{"event": "staged", "version": "1.1.0"}]))
@@ -497,9 +501,6 @@ class WindowsRestartAfterTest(WinAppTest):
             self.assertEqual(r.returncode, 2, bad)
 
 
-CHINESE = "用户张伟-"  # as under C:\Users\张伟\AppData\Local\Programs
-
-
 class WindowsAppEnvironmentChinesePathTest(WindowsAppEnvironmentTest):
     """The environment again from a root whose path has Chinese characters
     (BOMIOT_INSTALL_ROOT and the rest, UTF-8 to the app)."""
@@ -511,6 +512,17 @@ class WindowsAppEnvironmentChinesePathTest(WindowsAppEnvironmentTest):
 
 class WindowsStatusChinesePathTest(WindowsStatusTest):
     name_hint = CHINESE
+
+
+class WindowsCheckThroughThePipeChinesePathTest(WindowsCheckThroughThePipeTest):
+    """The pipe's name comes from the root's SHA-256: the same from both
+    ends whatever the root's characters. The staged version holds its files
+    (test_windows_update's Chinese-path case: they went elsewhere once)."""
+    name_hint = CHINESE
+
+    def setUp(self):
+        super().setUp()
+        self.addCleanup(shutil.rmtree, latin1_twin(self.root.path), ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ BUILD = os.environ.get("BL_BUILD_DIR", "")
 LAUNCHER = os.path.join(BUILD, "launcher", "bomiot-launcher.exe")
 TESTAPP = os.path.join(BUILD, "tests", "bl-testapp.exe")
 WINE = shutil.which("wine64") or shutil.which("wine")
+CHINESE = "用户张伟-"  # a name_hint for a root as under C:\Users\张伟\AppData\Local\Programs
 
 
 def missing():
@@ -33,6 +34,14 @@ def missing():
 
 def winpath(path):
     return "Z:" + os.path.abspath(path).replace("/", "\\")
+
+
+def latin1_twin(path):
+    """path with the UTF-8 bytes of its last part taken for Latin-1
+    characters: where the unpacker's files went, for a root named in
+    Chinese, before it gave libarchive UTF-16 paths (bl_plat_wide_path)."""
+    parent, name = os.path.split(path)
+    return os.path.join(parent, name.encode().decode("latin-1"))
 
 
 def wine_env(extra=None):

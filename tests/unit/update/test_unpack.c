@@ -18,11 +18,14 @@ typedef struct {
     const char *hardlink;
 } fake_entry;
 
-static int make_tar(const char *path, const fake_entry *entries, int n, int gzip)
+static int make_tar_as(const char *path, const fake_entry *entries, int n, int gzip, int binary_names)
 {
     struct archive *a = archive_write_new();
     int i;
     archive_write_set_format_pax_restricted(a);
+    /* names as their bytes, whatever the locale, as bomiot-release writes them */
+    if (binary_names)
+        archive_write_set_format_option(a, "pax", "hdrcharset", "BINARY");
     if (gzip)
         archive_write_add_filter_gzip(a);
     if (archive_write_open_filename(a, path) != ARCHIVE_OK)
@@ -49,6 +52,11 @@ static int make_tar(const char *path, const fake_entry *entries, int n, int gzip
     archive_write_close(a);
     archive_write_free(a);
     return 0;
+}
+
+static int make_tar(const char *path, const fake_entry *entries, int n, int gzip)
+{
+    return make_tar_as(path, entries, n, gzip, 0);
 }
 
 typedef struct {
@@ -154,6 +162,92 @@ static void test_unpacks_a_tufup_style_archive_with_modes_and_links(void)
     snprintf(path, sizeof path, "%s/lib/copy.so", s.dest);
     CHECK_INT(stat_of(path, 1, &st), 0);
     CHECK_INT(st.st_nlink, 2);
+    sandbox_free(&s);
+}
+
+static int count_entry(void *ctx, const char *name, int is_dir)
+{
+    (void)name;
+    (void)is_dir;
+    ++*(int *)ctx;
+    return BL_OK;
+}
+
+static void check_file(const char *dir, const char *rel, const char *expected)
+{
+    char path[800], *text = NULL;
+    size_t len = 0;
+    bl_error err;
+    snprintf(path, sizeof path, "%s/%s", dir, rel);
+    CHECK_INT(bl_fs_read_all(path, 100, &text, &len, &err), BL_OK);
+    if (text)
+        CHECK_STR(text, expected);
+    free(text);
+}
+
+/* A root under a folder named in Chinese (C:\Users\张伟\AppData\...), and
+ * names in Chinese in the archive: on Windows libarchive widened the narrow
+ * UTF-8 paths it was given byte by byte (the C locale), and every file went
+ * into a sibling folder named in Latin-1 characters, leaving the version
+ * folder empty. */
+static void test_unpacks_under_a_folder_named_in_chinese(void)
+{
+    const fake_entry entries[] = {
+        {".", AE_IFDIR, 0755, NULL, NULL},
+        {"./bomiot", AE_IFREG, 0755, "the app", NULL},
+        {"./数据", AE_IFDIR, 0755, NULL, NULL},
+        {"./数据/说明.txt", AE_IFREG, 0644, "读我", NULL},
+        {"./数据/副本.txt", AE_IFREG, 0644, NULL, "./数据/说明.txt"},
+        {"./数据/链接.txt", AE_IFLNK, 0777, "说明.txt", NULL},
+    };
+    const int posix = BL_EXE_SUFFIX[0] == '\0'; /* see the tufup-style test: symlinks */
+    sandbox s;
+    uv_stat_t st = {0};
+    char path[800];
+    bl_error err;
+    int entries_beside = 0;
+
+    sandbox_new(&s);
+    snprintf(s.dest, sizeof s.dest, "%s/用户张伟/versions/1.0.0.partial", s.dir);
+    CHECK_INT(make_tar_as(s.tar, entries, 6, 1, 1), 0);
+    CHECK_INT(bl_unpack_file(s.tar, s.dest, NULL, &err), BL_OK);
+    check_file(s.dest, "bomiot", "the app");
+    check_file(s.dest, "数据/说明.txt", "读我");
+    check_file(s.dest, "数据/副本.txt", "读我");
+    snprintf(path, sizeof path, "%s/数据/副本.txt", s.dest);
+    CHECK_INT(stat_of(path, 1, &st), 0);
+    CHECK_INT(st.st_nlink, 2);
+    if (posix) {
+        snprintf(path, sizeof path, "%s/数据/链接.txt", s.dest);
+        CHECK_INT(stat_of(path, 0, &st), 0);
+        CHECK_INT(st.st_mode & S_IFMT, S_IFLNK);
+        check_file(s.dest, "数据/链接.txt", "读我");
+    }
+    /* nothing beside the archive and the root: no folder of other names */
+    CHECK_INT(bl_fs_list_dir(s.dir, count_entry, &entries_beside, &err), BL_OK);
+    CHECK_INT(entries_beside, 2);
+    sandbox_free(&s);
+}
+
+/* A name in a legacy encoding (Latin-1 "é"): its bytes are the name on
+ * POSIX; Windows names are Unicode, so there it is refused by name rather
+ * than guessed at. */
+static void test_a_name_that_is_not_utf8_is_its_bytes_on_posix_and_refused_on_windows(void)
+{
+    const fake_entry entries[] = {{"./caf\xe9.txt", AE_IFREG, 0644, "latin-1", NULL}};
+    const int posix = BL_EXE_SUFFIX[0] == '\0';
+    sandbox s;
+    bl_error err;
+
+    sandbox_new(&s);
+    CHECK_INT(make_tar_as(s.tar, entries, 1, 0, 1), 0);
+    if (posix) {
+        CHECK_INT(bl_unpack_file(s.tar, s.dest, NULL, &err), BL_OK);
+        check_file(s.dest, "caf\xe9.txt", "latin-1");
+    } else {
+        CHECK_INT(bl_unpack_file(s.tar, s.dest, NULL, &err), BL_EINVAL);
+        CHECK_CONTAINS(err.msg, "not UTF-8 text");
+    }
     sandbox_free(&s);
 }
 
@@ -350,6 +444,8 @@ int main(void)
     RUN(test_rejects_names_that_leave_the_folder);
     RUN(test_judges_symlink_targets);
     RUN(test_unpacks_a_tufup_style_archive_with_modes_and_links);
+    RUN(test_unpacks_under_a_folder_named_in_chinese);
+    RUN(test_a_name_that_is_not_utf8_is_its_bytes_on_posix_and_refused_on_windows);
     RUN(test_modes_are_normal_whatever_the_archive_says);
     RUN(test_refuses_path_traversal);
     RUN(test_refuses_absolute_paths);
