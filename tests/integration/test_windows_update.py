@@ -76,7 +76,7 @@ class WindowsUpdateTest(unittest.TestCase):
         self.assertIn("installed 1.1.0", self.root.log())
         with open(self.requests) as f:
             fetched = [os.path.basename(line.split()[1]) for line in f if "/targets/" in line]
-        self.assertEqual(fetched, [f"{APP}-1.1.0.patch"])
+        self.assertEqual(fetched, [f"{APP}-1.1.0.zpatch"])  # add's default lists both; the zstd one is taken
 
     def test_a_timestamp_changed_after_signing_is_refused(self):
         path = os.path.join(self.pub.repo, "metadata", "timestamp.json")
