@@ -389,8 +389,7 @@ static int list_targets(release_repo *repo, const add_request *req, const add_ru
  * patch_max_percent). */
 static void print_saving(const char *format, uint64_t patch_size, const add_run *run)
 {
-    const char *who = strcmp(format, "zstd") == 0 ? "launchers that read the zstd format"
-                                                  : "tufup clients and launchers without the zstd format";
+    const char *who = strcmp(format, "zstd") == 0 ? "current launchers" : "tufup clients, older launchers";
     if ((double)patch_size <= 0.8 * (double)run->archive_size)
         printf("  saving   %.2f%% of the download for installations on %s (%s: %s)\n",
                100.0 * (double)(run->archive_size - patch_size) / (double)run->archive_size, run->previous, format,

@@ -8,6 +8,7 @@ import gzip
 import hashlib
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -256,7 +257,11 @@ class ReleaseTest(unittest.TestCase):
                 self.assertEqual(user, {"rollout": 50} if "1.2.0" in name else None, name)
         # tufup's client at 1.0.0 stops at the required 1.1.0, by its patch;
         # at 1.1.0 it takes 1.2.0; the .zpatch beside each is no name its
-        # filename rule reads (scripts/tufup-client-check.py runs the real one)
+        # filename rule reads (tufup 0.10's TargetMeta.filename_regex, below;
+        # scripts/tufup-client-check.py runs the real client)
+        tufup_names = re.compile(r'^(?P<name>[\w-]+)-(?P<version>.+)(?P<suffix>\.tar\.gz|\.patch)$')
+        self.assertEqual(sorted(n for n in targets if not tufup_names.match(n)),
+                         ["bomiot-1.1.0.zpatch", "bomiot-1.2.0.zpatch"])
         self.assertEqual(tufup_release_to_take(targets, APP, (1, 0, 0)),
                          ("bomiot-1.1.0.tar.gz", ["bomiot-1.1.0.patch"]))
         self.assertEqual(tufup_release_to_take(targets, APP, (1, 1, 0)),
