@@ -225,6 +225,12 @@ static int decode_chunk(worker *k, uint32_t c, uint8_t *out, bl_error *err)
         return bl_error_set(err, BL_ECORRUPT,
                             "patch's chunk %lu is not a zstd frame of the %llu bytes its index gives",
                             (unsigned long)c, (unsigned long long)content_len);
+    /* RFC 8878 3.1.1: the magic, then the frame header descriptor, whose
+     * bit 2 says the frame ends with a checksum of its content. */
+    if (ref->frame_len < 5 || bl_zstd_get32(k->frame) != 0xFD2FB528u || !(k->frame[4] & 4))
+        return bl_error_set(err, BL_ECORRUPT,
+                            "patch's chunk %lu is a zstd frame without its checksum",
+                            (unsigned long)c);
     if (ZSTD_findFrameCompressedSize(k->frame, ref->frame_len) != ref->frame_len)
         return bl_error_set(err, BL_ECORRUPT,
                             "patch's chunk %lu is not exactly one zstd frame", (unsigned long)c);

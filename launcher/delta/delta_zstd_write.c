@@ -251,6 +251,8 @@ static int encode_chunk(worker *k, uint32_t c, bl_error *err)
     ZSTD_CCtx_reset(k->cctx, ZSTD_reset_session_and_parameters);
     ZSTD_CCtx_setParameter(k->cctx, ZSTD_c_compressionLevel, LEVEL);
     ZSTD_CCtx_setParameter(k->cctx, ZSTD_c_contentSizeFlag, 1);
+    /* 4 bytes a chunk: a corrupt patch is refused rather than applied. */
+    ZSTD_CCtx_setParameter(k->cctx, ZSTD_c_checksumFlag, 1);
     got = ZSTD_compress2(k->cctx, frame, bound, k->content, content_len);
     if (ZSTD_isError(got)) {
         free(frame);
