@@ -4,9 +4,9 @@
  * the patch); the patches from the previous version's tar (its archive
  * gunzipped) are made with the delta engine, one match search for both
  * formats: {app}-V.patch in BSDIFF40 (tufup's, read by tufup clients and
- * every launcher) and {app}-V.zpatch in the zstd format (smaller and faster
- * to apply; launchers that read it take it, the others skip it), either or
- * both as --patch-format says; the targets are listed with tufup's custom
+ * every launcher) and {app}-V.zpatch in the zstd format (faster to apply;
+ * launchers that read it take it, the others skip it), either or both as
+ * --patch-format says; the targets are listed with tufup's custom
  * fields and targets, snapshot and timestamp are re-signed.
  * Everything is made in a scratch folder beside the keys and moved into
  * targets/ at the end, so the published folder never holds a half-written
