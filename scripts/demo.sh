@@ -1,14 +1,14 @@
 #!/bin/sh
 # The main job on an embedded default: installs what is needed, builds, then
 #  1. publishes the demo app as 1.0.0 and 1.1.0 into a signed repository with
-#     bomiot-release (1.1.0 also as a bsdiff patch of 1.0.0's tar);
+#     bomiot-release (1.1.0 also as patches of 1.0.0's tar, BSDIFF40 and zstd);
 #  2. serves it at http://localhost:8000/updates, the launcher's default
 #     BOMIOT_UPDATE_URL (another free port if 8000 is taken);
 #  3. lays out an installation of 1.0.0 as an installer would (build/demo/install);
 #  4. starts it through the launcher, as a double-click would: the splash shows
 #     the check, the launcher rebuilds 1.0.0's tar from its folder (no
-#     installer leaves it) and checks it against the signed hash, the patch is
-#     downloaded and applied, 1.1.0 starts.
+#     installer leaves it) and checks it against the signed hash, the zstd
+#     patch is downloaded and applied, 1.1.0 starts.
 # With no display, the splash runs on Xvfb and a screenshot is saved as
 # build/demo/splash.png. Everything it makes stays under build/demo.
 set -eu
@@ -133,9 +133,11 @@ echo
 echo "== the repository's requests"
 grep -o '"GET [^"]*"' "$demo/http.log" || true
 echo
-if grep -q "installed 1.1.0" "$inst/cache/update.log" && grep -q "patch(es)" "$inst/cache/update.log" &&
+if grep -q "installed 1.1.0" "$inst/cache/update.log" && grep -q "patch(es) (zstd)" "$inst/cache/update.log" &&
    [ "$status" = 0 ]; then
-  echo "demo: 1.0.0 was updated to 1.1.0 by a $(stat -c %s "$demo/repository/targets/bomiot-1.1.0.patch")-byte patch" \
+  echo "demo: 1.0.0 was updated to 1.1.0 by a $(stat -c %s "$demo/repository/targets/bomiot-1.1.0.zpatch")-byte" \
+       "zstd-format patch (the BSDIFF40 one beside it, for tufup clients and older launchers:" \
+       "$(stat -c %s "$demo/repository/targets/bomiot-1.1.0.patch") bytes)" \
        "instead of the $(stat -c %s "$demo/repository/targets/bomiot-1.1.0.tar.gz")-byte archive, and 1.1.0 started."
 else
   echo "demo: the update did not happen as expected; see the log above" >&2

@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
 """Runs tufup's own client against a repository that bomiot-release makes:
-three releases, the second required; a tufup Client at 1.0.0 must take 2.0.0
-(not 3.0.0) by its patch, and from 2.0.0 take 3.0.0 by its patch, each
-unpacked folder equal to the one published.
+three releases, the second required, each with add's default patches (both
+formats: {app}-V.patch in BSDIFF40 and {app}-V.zpatch in the zstd format);
+a tufup Client at 1.0.0 must take 2.0.0 (not 3.0.0) by its .patch, and from
+2.0.0 take 3.0.0 by its .patch, each unpacked folder equal to the one
+published, and never ask for a .zpatch (its target-name rule does not read
+that suffix).
 
 Not part of the test suite: tufup, python-tuf 4.0 and bsdiff4 are not Debian
 packages. docs/release.md ("Checked against tufup's client") says how it was
@@ -103,9 +106,20 @@ def main():
     for version, flags in (("1.0.0", ()), ("2.0.0", ("--required",)), ("3.0.0", ())):
         folders[version] = app_folder(os.path.join(work, "apps"), version)
         publish("add", folders[version], version, *flags)
+    zpatches = sorted(n for n in os.listdir(os.path.join(repo, "targets")) if n.endswith(".zpatch"))
+    print(f"repository: {len(zpatches)} .zpatch targets beside the .patch ones ({', '.join(zpatches)})")
+    if len(zpatches) != 2:
+        raise SystemExit("FAIL: add did not write a .zpatch beside each .patch (is this bomiot-release older "
+                         "than the zstd format?)")
+    requested = []
+
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args):
             pass
+
+        def do_GET(self):
+            requested.append(self.path)
+            super().do_GET()
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=repo))
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -121,6 +135,11 @@ def main():
                 raise SystemExit(f"FAIL from {current}: downloaded {kinds}, expected patches only")
             if not same_tree(installed, folders[taken]):
                 raise SystemExit(f"FAIL from {current}: the installed folder differs from the published {taken}")
+        asked = [p for p in requested if p.endswith(".zpatch")]
+        if asked:
+            raise SystemExit(f"FAIL: tufup's client asked for {asked}")
+        print(f"requests: {len([p for p in requested if p.endswith('.patch')])} .patch, "
+              f"{len([p for p in requested if p.endswith('.tar.gz')])} .tar.gz, 0 .zpatch")
         print("ok: tufup's client honoured the required release and applied both patches")
     finally:
         server.shutdown()

@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* bomiot-release add: a new version of the app. The folder is tarred
  * reproducibly and gzipped in one pass (the tar is kept aside, hashed, for
- * the patch); the patch from the previous version's tar (its archive
- * gunzipped) is made with the delta engine; both targets are listed with
- * tufup's custom fields and targets, snapshot and timestamp are re-signed.
+ * the patch); the patches from the previous version's tar (its archive
+ * gunzipped) are made with the delta engine, one match search for both
+ * formats: {app}-V.patch in BSDIFF40 (tufup's, read by tufup clients and
+ * every launcher) and {app}-V.zpatch in the zstd format (faster to apply;
+ * launchers that read it take it, the others skip it), either or both as
+ * --patch-format says; the targets are listed with tufup's custom
+ * fields and targets, snapshot and timestamp are re-signed.
  * Everything is made in a scratch folder beside the keys and moved into
  * targets/ at the end, so the published folder never holds a half-written
  * file; nothing in the repository or the keys folder changes unless every
@@ -24,6 +28,10 @@
 
 #define ARCHIVE_SUFFIX RELEASE_ARCHIVE_SUFFIX
 #define PATCH_SUFFIX RELEASE_PATCH_SUFFIX
+#define ZPATCH_SUFFIX RELEASE_ZPATCH_SUFFIX
+
+/* --patch-format: which patches add writes, a set of bits. */
+enum { WRITE_BSDIFF40 = 1, WRITE_ZSTD = 2, WRITE_BOTH = 3 };
 
 typedef struct {
     FILE *tar, *archive;
@@ -98,14 +106,14 @@ static int find_previous(const release_repo *r, const bl_version *version, const
     const cJSON *targets = cJSON_GetObjectItemCaseSensitive(release_repo_signed(r, BL_TRUST_TARGETS), "targets");
     const cJSON *t;
     bl_version best, v;
-    int have = 0, is_patch;
+    int have = 0, kind;
 
     previous[0] = '\0';
     cJSON_ArrayForEach(t, targets)
     {
         const char *name = t->string;
         char text[BL_VERSION_MAX_TEXT];
-        if (!release_repo_target_version(r, name, text, sizeof text, &is_patch) || is_patch ||
+        if (!release_repo_target_version(r, name, text, sizeof text, &kind) || kind ||
             bl_version_parse(text, &v, NULL) != BL_OK)
             continue;
         if (bl_version_compare(&v, version) == 0)
@@ -177,6 +185,7 @@ static cJSON *patch_custom(uint64_t tar_size, const unsigned char tar_sha256[32]
 typedef struct {
     const char *app_dir, *version;
     int rollout, required, no_patch;
+    int formats; /* WRITE_BSDIFF40 | WRITE_ZSTD */
 } add_request;
 
 /* One run of add: its files and how far it got, so that a failure removes
@@ -184,15 +193,17 @@ typedef struct {
 typedef struct {
     char work[BL_PATH_MAX]; /* scratch folder beside the keys */
     char new_tar[BL_PATH_MAX], old_tar[BL_PATH_MAX];
-    char archive_name[160], patch_name[160];
-    char archive_path[BL_PATH_MAX], patch_path[BL_PATH_MAX];
-    char archive_tmp[BL_PATH_MAX], patch_tmp[BL_PATH_MAX]; /* in the scratch folder */
-    char previous[BL_VERSION_MAX_TEXT]; /* the patch's base, "" for the first release */
+    char archive_name[160], patch_name[160], zpatch_name[160];
+    char archive_path[BL_PATH_MAX], patch_path[BL_PATH_MAX], zpatch_path[BL_PATH_MAX];
+    /* in the scratch folder */
+    char archive_tmp[BL_PATH_MAX], patch_tmp[BL_PATH_MAX], zpatch_tmp[BL_PATH_MAX];
+    char previous[BL_VERSION_MAX_TEXT]; /* the patches' base, "" for the first release */
     unsigned char tar_sha256[32];
-    uint64_t tar_size, archive_size, patch_size;
+    uint64_t tar_size, archive_size, patch_size, zpatch_size;
     bl_tarball_stats stats;
     uint64_t started, packed, diffed; /* uv_hrtime() */
-    int made_patch, renamed;
+    int made_patch, made_zpatch;         /* .patch (BSDIFF40), .zpatch (zstd) */
+    int moved_archive, moved_patch, moved_zpatch; /* in targets/: a failure removes them */
 } add_run;
 
 /* Names the targets of version and their paths in targets/, and makes the
@@ -205,9 +216,12 @@ static int prepare_files(const release_env *env, const release_repo *repo, const
 
     snprintf(run->archive_name, sizeof run->archive_name, "%s-%s%s", repo->settings.app, version, ARCHIVE_SUFFIX);
     snprintf(run->patch_name, sizeof run->patch_name, "%s-%s%s", repo->settings.app, version, PATCH_SUFFIX);
+    snprintf(run->zpatch_name, sizeof run->zpatch_name, "%s-%s%s", repo->settings.app, version, ZPATCH_SUFFIX);
     if ((rc = release_repo_target_path(repo, run->archive_name, run->archive_path, sizeof run->archive_path, err)) !=
             BL_OK ||
-        (rc = release_repo_target_path(repo, run->patch_name, run->patch_path, sizeof run->patch_path, err)) != BL_OK)
+        (rc = release_repo_target_path(repo, run->patch_name, run->patch_path, sizeof run->patch_path, err)) != BL_OK ||
+        (rc = release_repo_target_path(repo, run->zpatch_name, run->zpatch_path, sizeof run->zpatch_path, err)) !=
+            BL_OK)
         return rc;
     if ((rc = release_util_work_dir(env, run->work, sizeof run->work, err)) != BL_OK)
         return rc;
@@ -217,49 +231,140 @@ static int prepare_files(const release_env *env, const release_repo *repo, const
         snprintf(run->archive_tmp, sizeof run->archive_tmp, "%s/%s", run->work, run->archive_name) >=
             (int)sizeof run->archive_tmp ||
         snprintf(run->patch_tmp, sizeof run->patch_tmp, "%s/%s", run->work, run->patch_name) >=
-            (int)sizeof run->patch_tmp)
+            (int)sizeof run->patch_tmp ||
+        snprintf(run->zpatch_tmp, sizeof run->zpatch_tmp, "%s/%s", run->work, run->zpatch_name) >=
+            (int)sizeof run->zpatch_tmp)
         return bl_error_set(err, BL_ETOOBIG, "path too long: %s", run->work);
     return BL_OK;
 }
 
-/* The patch from run->previous: its archive gunzipped into old_tar, diffed
- * against new_tar into patch_tmp, patch_size set. Sets made_patch on success. */
-static int make_patch(const release_repo *repo, add_run *run, bl_error *err)
-{
-    char previous_name[160], previous_archive[BL_PATH_MAX];
-    int rc;
+/* A patch file being written in the scratch folder, counted. */
+typedef struct {
+    FILE *f;
+    const char *path;
+    uint64_t size;
+} patch_out;
 
-    snprintf(previous_name, sizeof previous_name, "%s-%s%s", repo->settings.app, run->previous, ARCHIVE_SUFFIX);
-    fprintf(stderr, "making the patch from %s ...\n", run->previous);
-    if ((rc = release_repo_target_path(repo, previous_name, previous_archive, sizeof previous_archive, err)) !=
-            BL_OK ||
-        (rc = bl_gzip_decompress_file(previous_archive, run->old_tar, err)) != BL_OK ||
-        (rc = bl_delta_diff_file(run->old_tar, run->new_tar, run->patch_tmp, NULL, err)) != BL_OK ||
-        (rc = release_util_file_size(run->patch_tmp, &run->patch_size, err)) != BL_OK)
-        return rc;
-    run->made_patch = 1;
+static int write_patch(void *ctx, const void *buf, size_t len, bl_error *err)
+{
+    patch_out *out = ctx;
+    if (fwrite(buf, 1, len, out->f) != len)
+        return bl_error_set(err, BL_EIO, "cannot write %s (disk full?)", out->path);
+    out->size += len;
     return BL_OK;
 }
 
-/* Moves the finished files into targets/ under their names, counting in
- * run->renamed (1: the archive, 2: the patch too, if any) what a failure
- * must remove. */
+static int close_patch(patch_out *out, int rc, bl_error *err)
+{
+    if (!out->f)
+        return rc;
+    if (fclose(out->f) != 0 && rc == BL_OK)
+        rc = bl_error_set(err, BL_EIO, "cannot write %s (disk full?)", out->path);
+    out->f = NULL;
+    return rc;
+}
+
+/* old_tar read whole (the engine indexes it), into *old. */
+static int load_old(const char *old_tar, uint8_t **old, uint64_t *size, bl_error *err)
+{
+    bl_delta_file *file = NULL;
+    bl_delta_source src;
+    int rc;
+
+    *old = NULL;
+    if ((rc = bl_delta_file_open(old_tar, &file, &src, err)) != BL_OK)
+        return rc;
+    if (src.size > SIZE_MAX) {
+        rc = bl_error_set(err, BL_ETOOBIG, "%s is too large for this system's memory", old_tar);
+    } else if (!(*old = malloc(src.size ? (size_t)src.size : 1))) {
+        rc = bl_error_set(err, BL_ENOMEM, "out of memory reading %s (%llu bytes)", old_tar,
+                          (unsigned long long)src.size);
+    } else if (src.size && (rc = src.read_at(src.ctx, 0, *old, (size_t)src.size, err)) != BL_OK) {
+        free(*old);
+        *old = NULL;
+    }
+    *size = src.size;
+    bl_delta_file_close(file);
+    return rc;
+}
+
+/* The patches from run->previous: its archive gunzipped into old_tar, one
+ * match search against new_tar written as patch_tmp (BSDIFF40) and/or
+ * zpatch_tmp (zstd), as req->formats says; their sizes set, and made_patch
+ * and made_zpatch on success. */
+static int make_patches(const release_repo *repo, const add_request *req, add_run *run, bl_error *err)
+{
+    char previous_name[160], previous_archive[BL_PATH_MAX];
+    patch_out bsdiff40 = {NULL, run->patch_tmp, 0}, zstd = {NULL, run->zpatch_tmp, 0};
+    bl_delta_sink bsdiff40_sink = {&bsdiff40, write_patch}, zstd_sink = {&zstd, write_patch};
+    bl_delta_file *new_file = NULL;
+    bl_delta_source new_src;
+    uint8_t *old = NULL;
+    uint64_t old_size = 0;
+    int rc;
+
+    snprintf(previous_name, sizeof previous_name, "%s-%s%s", repo->settings.app, run->previous, ARCHIVE_SUFFIX);
+    fprintf(stderr, "making the %s from %s ...\n",
+            req->formats == WRITE_BOTH  ? "patches (bsdiff40 and zstd)"
+            : req->formats == WRITE_ZSTD ? "patch (zstd)"
+                                         : "patch (bsdiff40)",
+            run->previous);
+    if ((rc = release_repo_target_path(repo, previous_name, previous_archive, sizeof previous_archive, err)) !=
+            BL_OK ||
+        (rc = bl_gzip_decompress_file(previous_archive, run->old_tar, err)) != BL_OK ||
+        (rc = load_old(run->old_tar, &old, &old_size, err)) != BL_OK ||
+        (rc = bl_delta_file_open(run->new_tar, &new_file, &new_src, err)) != BL_OK)
+        goto cleanup;
+    if ((req->formats & WRITE_BSDIFF40) && !(bsdiff40.f = fopen(run->patch_tmp, "wb"))) {
+        rc = bl_error_set(err, BL_EIO, "cannot create %s", run->patch_tmp);
+        goto cleanup;
+    }
+    if ((req->formats & WRITE_ZSTD) && !(zstd.f = fopen(run->zpatch_tmp, "wb"))) {
+        rc = bl_error_set(err, BL_EIO, "cannot create %s", run->zpatch_tmp);
+        goto cleanup;
+    }
+    rc = bl_delta_diff_both(old, old_size, &new_src, bsdiff40.f ? &bsdiff40_sink : NULL, zstd.f ? &zstd_sink : NULL,
+                            NULL, err);
+
+cleanup:
+    rc = close_patch(&bsdiff40, rc, err);
+    rc = close_patch(&zstd, rc, err);
+    bl_delta_file_close(new_file);
+    free(old);
+    if (rc != BL_OK)
+        return rc; /* the scratch folder goes whole */
+    run->made_patch = (req->formats & WRITE_BSDIFF40) != 0;
+    run->made_zpatch = (req->formats & WRITE_ZSTD) != 0;
+    run->patch_size = bsdiff40.size;
+    run->zpatch_size = zstd.size;
+    return BL_OK;
+}
+
+/* Moves the finished files into targets/ under their names, marking in run
+ * what a failure must remove. */
 static int move_into_targets(add_run *run, bl_error *err)
 {
     int rc;
 
     if ((rc = release_util_move(run->archive_tmp, run->archive_path, err)) != BL_OK)
         return rc;
-    run->renamed = 1;
-    if (run->made_patch && (rc = release_util_move(run->patch_tmp, run->patch_path, err)) != BL_OK)
-        return rc;
-    run->renamed = 2;
+    run->moved_archive = 1;
+    if (run->made_patch) {
+        if ((rc = release_util_move(run->patch_tmp, run->patch_path, err)) != BL_OK)
+            return rc;
+        run->moved_patch = 1;
+    }
+    if (run->made_zpatch) {
+        if ((rc = release_util_move(run->zpatch_tmp, run->zpatch_path, err)) != BL_OK)
+            return rc;
+        run->moved_zpatch = 1;
+    }
     return BL_OK;
 }
 
-/* Lists the archive (rollout, required, its tar's size and hash) and the patch
- * (the new tar's size and hash, which tufup checks after patching) in
- * targets, in memory. */
+/* Lists the archive (rollout, required, its tar's size and hash) and the
+ * patches (the new tar's size and hash, which tufup checks after patching;
+ * the .zpatch the same) in targets, in memory. */
 static int list_targets(release_repo *repo, const add_request *req, const add_run *run, bl_error *err)
 {
     cJSON *custom = archive_custom(req->rollout, req->required, run->tar_size, run->tar_sha256);
@@ -271,7 +376,27 @@ static int list_targets(release_repo *repo, const add_request *req, const add_ru
         (rc = release_repo_add_target(repo, run->patch_name, patch_custom(run->tar_size, run->tar_sha256), err)) !=
             BL_OK)
         return rc;
+    if (run->made_zpatch &&
+        (rc = release_repo_add_target(repo, run->zpatch_name, patch_custom(run->tar_size, run->tar_sha256), err)) !=
+            BL_OK)
+        return rc;
     return BL_OK;
+}
+
+/* What clients on run->previous save by a patch of patch_size bytes in
+ * format, or that they take the archive: a patch of at most 80% of the
+ * archive by default (tufup's MAX_SIZE_RATIO, launcher.json's
+ * patch_max_percent). */
+static void print_saving(const char *format, uint64_t patch_size, const add_run *run)
+{
+    const char *who = strcmp(format, "zstd") == 0 ? "current launchers" : "tufup clients, older launchers";
+    if ((double)patch_size <= 0.8 * (double)run->archive_size)
+        printf("  saving   %.2f%% of the download for installations on %s (%s: %s)\n",
+               100.0 * (double)(run->archive_size - patch_size) / (double)run->archive_size, run->previous, format,
+               who);
+    else
+        printf("  saving   none (%s): the patch is more than 80%% of the archive, so %s take the archive\n", format,
+               who);
 }
 
 /* What was published, with sizes and times, on stdout. */
@@ -288,17 +413,28 @@ static void print_summary(const release_repo *repo, const char *version, const a
     release_util_size(run->tar_size, size_text[1], sizeof size_text[1]);
     printf("  archive  targets/%s  %s (tar %s), %.1f s\n", run->archive_name, size_text[0], size_text[1],
            (double)(run->packed - run->started) / 1e9);
-    if (run->made_patch) {
-        release_util_size(run->patch_size, size_text[2], sizeof size_text[2]);
-        printf("  patch    targets/%s  %s from %s, %.1f s\n", run->patch_name, size_text[2], run->previous,
-               (double)(run->diffed - run->packed) / 1e9);
-        /* Clients take a patch of at most 80% of the archive by default
-         * (tufup's MAX_SIZE_RATIO, launcher.json's patch_max_percent). */
-        if ((double)run->patch_size <= 0.8 * (double)run->archive_size)
-            printf("  saving   %.2f%% of the download for installations on %s\n",
-                   100.0 * (double)(run->archive_size - run->patch_size) / (double)run->archive_size, run->previous);
-        else
-            printf("  saving   none: the patch is more than 80%% of the archive, so clients take the archive\n");
+    if (run->made_patch || run->made_zpatch) {
+        /* one match search made both: its time once */
+        const double seconds = (double)(run->diffed - run->packed) / 1e9;
+        if (run->made_patch) {
+            release_util_size(run->patch_size, size_text[2], sizeof size_text[2]);
+            printf("  patch    targets/%s  %s from %s, bsdiff40, %.1f s\n", run->patch_name, size_text[2],
+                   run->previous, seconds);
+            print_saving("bsdiff40", run->patch_size, run);
+        }
+        if (run->made_zpatch) {
+            release_util_size(run->zpatch_size, size_text[2], sizeof size_text[2]);
+            if (run->made_patch)
+                printf("  patch    targets/%s  %s from %s, zstd, the same match search\n", run->zpatch_name,
+                       size_text[2], run->previous);
+            else
+                printf("  patch    targets/%s  %s from %s, zstd, %.1f s\n", run->zpatch_name, size_text[2],
+                       run->previous, seconds);
+            print_saving("zstd", run->zpatch_size, run);
+        }
+        if (!run->made_patch)
+            printf("  note     no BSDIFF40 patch (--patch-format zstd): tufup clients and older launchers, which "
+                   "do not read the zstd format, will update by the archive\n");
     } else {
         printf("  patch    none (%s)\n", req->no_patch ? "--no-patch" : "the first release");
     }
@@ -314,17 +450,19 @@ static void print_summary(const release_repo *repo, const char *version, const a
 static void remove_files(release_repo *repo, const add_run *run, int rc)
 {
     if (rc != BL_OK && !repo->written) {
-        if (run->renamed >= 1)
+        if (run->moved_archive)
             remove(run->archive_path);
-        if (run->renamed >= 2 && run->made_patch)
+        if (run->moved_patch)
             remove(run->patch_path);
+        if (run->moved_zpatch)
+            remove(run->zpatch_path);
         release_repo_discard_links(repo);
     }
     if (run->work[0])
         release_util_remove_work_dir(run->work);
 }
 
-/* Publishes req->app_dir as req->version: pack, patch from the previous
+/* Publishes req->app_dir as req->version: pack, patches from the previous
  * version, move into targets/, list, sign. err says which step failed; the
  * repository is left as it was unless the commit had begun writing. */
 static int add(const release_env *env, const add_request *req, bl_error *err)
@@ -358,7 +496,7 @@ static int add(const release_env *env, const add_request *req, bl_error *err)
         goto cleanup;
     run.packed = uv_hrtime();
     if (run.previous[0] && !req->no_patch) {
-        if ((rc = make_patch(&repo, &run, err)) != BL_OK)
+        if ((rc = make_patches(&repo, req, &run, err)) != BL_OK)
             goto cleanup;
         run.diffed = uv_hrtime();
     }
@@ -376,7 +514,7 @@ cleanup:
 
 static int run_add(const release_env *env, int argc, char **argv)
 {
-    add_request req = {NULL, NULL, -1, 0, 0};
+    add_request req = {NULL, NULL, -1, 0, 0, WRITE_BOTH};
     bl_error err;
     int i;
 
@@ -385,6 +523,19 @@ static int run_add(const release_env *env, int argc, char **argv)
             req.required = 1;
         else if (strcmp(argv[i], "--no-patch") == 0)
             req.no_patch = 1;
+        else if (strcmp(argv[i], "--patch-format") == 0 && i + 1 < argc) {
+            const char *f = argv[++i];
+            if (strcmp(f, "both") == 0)
+                req.formats = WRITE_BOTH;
+            else if (strcmp(f, "bsdiff40") == 0)
+                req.formats = WRITE_BSDIFF40;
+            else if (strcmp(f, "zstd") == 0)
+                req.formats = WRITE_ZSTD;
+            else {
+                fprintf(stderr, "bomiot-release add: --patch-format takes bsdiff40, zstd or both, not '%s'\n", f);
+                return RELEASE_USAGE;
+            }
+        }
         else if (strcmp(argv[i], "--rollout") == 0 && i + 1 < argc) {
             if (!release_util_percent(argv[++i], &req.rollout)) {
                 fprintf(stderr, "bomiot-release add: --rollout takes a whole percentage 0..100, not '%s'\n", argv[i]);
@@ -410,6 +561,7 @@ static int run_add(const release_env *env, int argc, char **argv)
 }
 
 const release_verb release_verb_add = {
-    "add", "APP_DIR VERSION [--rollout PCT] [--required] [--no-patch]",
-    "publish APP_DIR as VERSION (PEP 440, in its normal form, above the newest): archive, patch, signed metadata",
+    "add", "APP_DIR VERSION [--rollout PCT] [--required] [--no-patch] [--patch-format bsdiff40|zstd|both]",
+    "publish APP_DIR as VERSION (PEP 440, in its normal form, above the newest): archive, patches (default both "
+    "formats), signed metadata",
     run_add};

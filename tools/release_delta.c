@@ -2,6 +2,7 @@
 /* bomiot-release diff / patch: the delta engine on files, with a progress
  * line on stderr once a run has lasted a second. */
 #include <stdio.h>
+#include <string.h>
 #include <uv.h>
 
 #include "delta/delta.h"
@@ -49,14 +50,37 @@ static int report(progress_line *p, int rc, const bl_error *err)
     return RELEASE_OK;
 }
 
+/* --format NAME: the patch format's number, or -1. */
+static int parse_format(const char *name)
+{
+    if (strcmp(name, "bsdiff40") == 0)
+        return BL_DELTA_BSDIFF40;
+    if (strcmp(name, "zstd") == 0)
+        return BL_DELTA_ZSTD;
+    return -1;
+}
+
 static int run_diff(const release_env *env, int argc, char **argv)
 {
     progress_line p = {"diff", 0, 0, 0};
     (void)env;
-    bl_delta_options opts = {show_progress, &p, NULL, NULL};
+    bl_delta_options opts = {show_progress, &p, NULL, NULL, BL_DELTA_BSDIFF40};
     bl_error err;
     int rc;
 
+    if (argc >= 2 && strncmp(argv[1], "--format=", 9) == 0) {
+        opts.format = parse_format(argv[1] + 9);
+        argv++;
+        argc--;
+    } else if (argc >= 3 && strcmp(argv[1], "--format") == 0) {
+        opts.format = parse_format(argv[2]);
+        argv += 2;
+        argc -= 2;
+    }
+    if (opts.format < 0) {
+        fprintf(stderr, "bomiot-release diff: --format is bsdiff40 or zstd\n");
+        return release_usage(&release_verb_diff);
+    }
     if (argc != 4)
         return release_usage(&release_verb_diff);
     bl_error_clear(&err);
@@ -69,7 +93,7 @@ static int run_patch(const release_env *env, int argc, char **argv)
 {
     progress_line p = {"patch", 0, 0, 0};
     (void)env;
-    bl_delta_options opts = {show_progress, &p, NULL, NULL};
+    bl_delta_options opts = {show_progress, &p, NULL, NULL, BL_DELTA_BSDIFF40};
     bl_error err;
     int rc;
 
@@ -82,6 +106,7 @@ static int run_patch(const release_env *env, int argc, char **argv)
 }
 
 const release_verb release_verb_diff = {
-    "diff", "OLD NEW PATCH", "write the BSDIFF40 patch that turns OLD into NEW", run_diff};
+    "diff", "[--format bsdiff40|zstd] OLD NEW PATCH",
+    "write the patch that turns OLD into NEW (format bsdiff40 unless told)", run_diff};
 const release_verb release_verb_patch = {
-    "patch", "OLD PATCH OUT", "apply a BSDIFF40 patch to OLD, writing OUT", run_patch};
+    "patch", "OLD PATCH OUT", "apply a patch (bsdiff40 or zstd) to OLD, writing OUT", run_patch};

@@ -211,39 +211,42 @@ const cJSON *release_repo_keyids(const release_repo *r, int role)
     return keyids_of(release_repo_signed(r, BL_TRUST_ROOT), role);
 }
 
-int release_repo_target_version(const release_repo *r, const char *name, char *version, size_t size,
-                                int *is_patch)
+int release_repo_target_version(const release_repo *r, const char *name, char *version, size_t size, int *kind)
 {
-    static const char *const suffixes[] = {RELEASE_ARCHIVE_SUFFIX, RELEASE_PATCH_SUFFIX};
+    /* indexed by enum release_target_kind */
+    static const char *const suffixes[] = {RELEASE_ARCHIVE_SUFFIX, RELEASE_PATCH_SUFFIX, RELEASE_ZPATCH_SUFFIX};
     size_t app_len = strlen(r->settings.app), len = strlen(name), rest_len, i;
     const char *rest = name + app_len + 1; /* after "{app}-" */
 
     if (len <= app_len + 1 || strncmp(name, r->settings.app, app_len) != 0 || name[app_len] != '-')
         return 0;
     rest_len = len - app_len - 1;
-    for (i = 0; i < 2; i++) {
+    for (i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
         size_t suffix_len = strlen(suffixes[i]);
         if (rest_len <= suffix_len || strcmp(rest + rest_len - suffix_len, suffixes[i]) != 0 ||
             rest_len - suffix_len >= size)
             continue;
         memcpy(version, rest, rest_len - suffix_len);
         version[rest_len - suffix_len] = '\0';
-        *is_patch = i == 1;
+        *kind = (int)i;
         return 1;
     }
     return 0;
 }
 
 int release_target_split(const char *name, char *app, size_t app_size, char *version, size_t version_size,
-                         int *is_patch)
+                         int *kind)
 {
     size_t len = strlen(name), run, dash, rest;
 
     if (len > 7 && strcmp(name + len - 7, RELEASE_ARCHIVE_SUFFIX) == 0) {
-        *is_patch = 0;
+        *kind = RELEASE_ARCHIVE;
+        len -= 7;
+    } else if (len > 7 && strcmp(name + len - 7, RELEASE_ZPATCH_SUFFIX) == 0) {
+        *kind = RELEASE_ZPATCH;
         len -= 7;
     } else if (len > 6 && strcmp(name + len - 6, RELEASE_PATCH_SUFFIX) == 0) {
-        *is_patch = 1;
+        *kind = RELEASE_PATCH;
         len -= 6;
     } else {
         return 0;

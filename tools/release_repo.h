@@ -26,9 +26,13 @@
 
 #define RELEASE_ROLES 4 /* indexed by enum bl_trust_type */
 #define RELEASE_APP_MAX BL_APP_NAME_MAX
-#define RELEASE_LINKS_MAX 4 /* new targets per run: add makes 2 */
+#define RELEASE_LINKS_MAX 4 /* new targets per run: add makes 3 */
 #define RELEASE_ARCHIVE_SUFFIX ".tar.gz" /* targets {app}-{version}.tar.gz */
-#define RELEASE_PATCH_SUFFIX ".patch"    /* and {app}-{version}.patch */
+#define RELEASE_PATCH_SUFFIX ".patch"    /* {app}-{version}.patch: BSDIFF40, tufup's */
+#define RELEASE_ZPATCH_SUFFIX ".zpatch"  /* {app}-{version}.zpatch: the zstd format */
+
+/* What a target name is (release_repo_target_version, release_target_split). */
+enum release_target_kind { RELEASE_ARCHIVE = 0, RELEASE_PATCH = 1, RELEASE_ZPATCH = 2 };
 
 extern const char *const release_role_names[RELEASE_ROLES]; /* "root", "timestamp", ... */
 
@@ -88,18 +92,19 @@ int release_repo_commit(release_repo *r, bl_error *err);
 /* The key ids of role in the current root (a cJSON array of strings). */
 const cJSON *release_repo_keyids(const release_repo *r, int role);
 
-/* The version a target name {app}-{version}.tar.gz or .patch carries, into
- * version, and which kind it is; 0 for any other name (another app, another
+/* The version a target name {app}-{version}.tar.gz, .patch or .zpatch
+ * carries, into version, and which kind it is (enum release_target_kind:
+ * nonzero for either patch); 0 for any other name (another app, another
  * file, a version longer than size). The version is not parsed here. */
-int release_repo_target_version(const release_repo *r, const char *name, char *version, size_t size,
-                                int *is_patch);
+int release_repo_target_version(const release_repo *r, const char *name, char *version, size_t size, int *kind);
 
-/* Any app's target name split as tufup reads it (^[\w-]+-(.+)(\.tar\.gz|\.patch)$:
- * the app is the longest run of letters, digits, '_' and '-' at the start,
- * up to its last '-'), for readers that have no settings (ls). 1 on
- * success, 0 for another name or one longer than the buffers. Pure. */
+/* Any app's target name split as tufup reads it (^[\w-]+-(.+)(\.tar\.gz|\.patch)$,
+ * and .zpatch the same way: the app is the longest run of letters, digits,
+ * '_' and '-' at the start, up to its last '-'), for readers that have no
+ * settings (ls); kind as above. 1 on success, 0 for another name or one
+ * longer than the buffers. Pure. */
 int release_target_split(const char *name, char *app, size_t app_size, char *version, size_t version_size,
-                         int *is_patch);
+                         int *kind);
 
 /* Where a target lives: <repo>/targets/<name>. */
 int release_repo_target_path(const release_repo *r, const char *name, char *out, size_t size, bl_error *err);

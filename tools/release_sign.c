@@ -34,13 +34,13 @@ static cJSON *find_archive(const release_repo *repo, const char *version, bl_err
     cJSON *t, *targets = cJSON_GetObjectItemCaseSensitive(release_repo_signed(repo, BL_TRUST_TARGETS), "targets");
     bl_version wanted, v;
     char text[BL_VERSION_MAX_TEXT];
-    int is_patch;
+    int kind;
 
     if (bl_version_parse(version, &wanted, err) != BL_OK)
         return NULL;
     cJSON_ArrayForEach(t, targets)
     {
-        if (release_repo_target_version(repo, t->string, text, sizeof text, &is_patch) && !is_patch &&
+        if (release_repo_target_version(repo, t->string, text, sizeof text, &kind) && !kind &&
             bl_version_parse(text, &v, NULL) == BL_OK && bl_version_compare(&v, &wanted) == 0)
             return t;
     }
@@ -55,7 +55,7 @@ static int run_rollout(const release_env *env, int argc, char **argv)
     cJSON *target, *user;
     char version[BL_VERSION_MAX_TEXT];
     bl_error err;
-    int percent, rc, is_patch;
+    int percent, rc, kind;
 
     if (argc != 3)
         return release_usage(&release_verb_rollout);
@@ -70,7 +70,7 @@ static int run_rollout(const release_env *env, int argc, char **argv)
         rc = err.code;
         goto cleanup;
     }
-    release_repo_target_version(&repo, target->string, version, sizeof version, &is_patch);
+    release_repo_target_version(&repo, target->string, version, sizeof version, &kind);
     user = object_in(object_in(target, "custom"), "user");
     cJSON_DeleteItemFromObjectCaseSensitive(user, "rollout");
     cJSON_AddNumberToObject(user, "rollout", percent);

@@ -2,7 +2,9 @@
 /* bomiot-release verify and ls. verify reads the repository exactly as an
  * installed launcher would, through the launcher's own TUF client over
  * file:// (starting from 1.root.json, following every root rotation), then
- * checks each target's length and hashes, each patch's promised tar size,
+ * checks each target's length and hashes, each patch's promised tar size
+ * (a .patch must be BSDIFF40 and a .zpatch the zstd format, as clients
+ * choose them by name),
  * every entry of each archive against the launchers' unpack rules
  * (bl_unpack_check_archive: the same code the unpacker runs), and that the
  * folder holds no file the metadata does not list. Neither needs the keys
@@ -35,12 +37,22 @@ static void problem(tally *t, const char *what, const bl_error *err)
 
 static void check_patch_header(const char *path, const char *name, const bl_trust_tufup *info, tally *t)
 {
+    /* tufup and older launchers read a .patch as BSDIFF40 whatever it holds */
+    size_t n = strlen(name);
+    int want = n > 7 && strcmp(name + n - 7, RELEASE_ZPATCH_SUFFIX) == 0 ? BL_DELTA_ZSTD : BL_DELTA_BSDIFF40;
     bl_delta_file *file = NULL;
     bl_delta_source src;
     uint64_t size = 0;
     bl_error err;
+    int format = -1;
 
-    if (bl_delta_file_open(path, &file, &src, &err) != BL_OK || bl_delta_patch_size(&src, &size, &err) != BL_OK) {
+    if (bl_delta_file_open(path, &file, &src, &err) != BL_OK || bl_delta_patch_format(&src, &format, &err) != BL_OK ||
+        bl_delta_patch_size(&src, &size, &err) != BL_OK) {
+        problem(t, name, &err);
+    } else if (format != want) {
+        bl_error_set(&err, BL_ECORRUPT, "a %s target must be a %s patch; this one is %s",
+                     want == BL_DELTA_ZSTD ? RELEASE_ZPATCH_SUFFIX : RELEASE_PATCH_SUFFIX,
+                     want == BL_DELTA_ZSTD ? "zstd-format" : "BSDIFF40", format == BL_DELTA_ZSTD ? "zstd" : "BSDIFF40");
         problem(t, name, &err);
     } else if (size != info->tar_size) {
         bl_error_set(&err, BL_ECORRUPT, "the patch makes %llu byte%s, its metadata promises a tar of %llu",
@@ -257,7 +269,7 @@ done:
 typedef struct {
     char app[RELEASE_APP_MAX];
     char version[BL_VERSION_MAX_TEXT];
-    const cJSON *archive, *patch;
+    const cJSON *archive, *patch, *zpatch; /* .tar.gz, .patch (BSDIFF40), .zpatch (zstd) */
 } listed;
 
 static int by_app_and_version(const void *a, const void *b)
@@ -308,8 +320,8 @@ static int collect(const cJSON *targets, listed **rows_out, size_t *count_out)
     cJSON_ArrayForEach(t, targets)
     {
         char app[RELEASE_APP_MAX], version[BL_VERSION_MAX_TEXT];
-        int is_patch;
-        if (!release_target_split(t->string, app, sizeof app, version, sizeof version, &is_patch))
+        int kind;
+        if (!release_target_split(t->string, app, sizeof app, version, sizeof version, &kind))
             continue;
         for (i = 0; i < count && (strcmp(rows[i].version, version) != 0 || strcmp(rows[i].app, app) != 0); i++)
             ;
@@ -325,7 +337,9 @@ static int collect(const cJSON *targets, listed **rows_out, size_t *count_out)
             snprintf(rows[count].version, sizeof rows[count].version, "%s", version);
             count++;
         }
-        if (is_patch)
+        if (kind == RELEASE_ZPATCH)
+            rows[i].zpatch = t;
+        else if (kind == RELEASE_PATCH)
             rows[i].patch = t;
         else
             rows[i].archive = t;
@@ -344,7 +358,7 @@ static void print_row(const listed *row)
                                                             "rollout");
     const cJSON *required = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(custom, "tufup"),
                                                              "required");
-    char archive[32] = "-", patch[32] = "-", pct[16] = "100%";
+    char archive[32] = "-", patch[32] = "-", zpatch[32] = "-", pct[16] = "100%";
     const char *channel = "?";
     bl_version v;
 
@@ -352,12 +366,14 @@ static void print_row(const listed *row)
         release_util_size(length_of(row->archive), archive, sizeof archive);
     if (row->patch)
         release_util_size(length_of(row->patch), patch, sizeof patch);
+    if (row->zpatch)
+        release_util_size(length_of(row->zpatch), zpatch, sizeof zpatch);
     if (cJSON_IsNumber(rollout))
         snprintf(pct, sizeof pct, "%g%%", rollout->valuedouble);
     /* pre-releases (a, b, rc, dev) reach only launchers on the beta channel */
     if (bl_version_parse(row->version, &v, NULL) == BL_OK)
         channel = bl_version_is_prerelease(&v) ? "beta" : "all";
-    printf("%-16s %12s %12s %8s %8s %8s\n", row->version, archive, patch, pct,
+    printf("%-16s %12s %12s %12s %8s %8s %8s\n", row->version, archive, patch, zpatch, pct,
            cJSON_IsTrue(required) ? "yes" : "no", channel);
 }
 
@@ -368,7 +384,7 @@ static int run_ls(const release_env *env, int argc, char **argv)
     const cJSON *targets;
     cJSON *doc = NULL;
     bl_error err;
-    int beta = 0;
+    int beta = 0, patches = 0;
 
     (void)argv;
     if (argc != 1)
@@ -387,14 +403,18 @@ static int run_ls(const release_env *env, int argc, char **argv)
     for (i = 0; i < count; i++) {
         bl_version v;
         if (i == 0 || strcmp(rows[i].app, rows[i - 1].app) != 0)
-            printf("%sapp: %s\n%-16s %12s %12s %8s %8s %8s\n", i ? "\n" : "", rows[i].app, "version", "archive", "patch",
-                   "rollout", "required", "channel");
+            printf("%sapp: %s\n%-16s %12s %12s %12s %8s %8s %8s\n", i ? "\n" : "", rows[i].app, "version", "archive",
+                   "bsdiff40", "zstd", "rollout", "required", "channel");
         print_row(&rows[i]);
+        patches |= rows[i].patch || rows[i].zpatch;
         beta |= bl_version_parse(rows[i].version, &v, NULL) == BL_OK && bl_version_is_prerelease(&v);
     }
     if (!count)
         printf("(no releases yet: bomiot-release add APP_DIR VERSION)\n");
-    else if (beta)
+    if (patches)
+        printf("\npatches: bsdiff40 is {app}-V.patch, read by tufup clients and every launcher; zstd is "
+               "{app}-V.zpatch, taken when listed by launchers that read it (tufup and older launchers skip it)\n");
+    if (count && beta)
         printf("\nchannel beta: a pre-release, offered only to launchers whose channel is beta; all: every launcher\n");
     free(rows);
     cJSON_Delete(doc);
@@ -405,4 +425,5 @@ const release_verb release_verb_verify = {
     "verify", "", "check the repository as a new client would, and for unlisted files; exit 0 only if all is good",
     run_verify};
 const release_verb release_verb_ls = {
-    "ls", "", "list the published versions: sizes, rollout, required, channel (reads only the repository)", run_ls};
+    "ls", "", "list the published versions: sizes of the archive and each patch format, rollout, required, channel (reads "
+    "only the repository)", run_ls};

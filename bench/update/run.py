@@ -9,6 +9,7 @@ The floor it is compared with: reading and writing the app folder once
 (cp -a and a sync, as the update ends with its own flush).
 
   bench/update/run.py [--size-mb 300] [--runs 3] [--keep] [--cold] [--only patch]
+                      [--patch-format bsdiff40|zstd|both]
 
 Builds a Release tree in build/bench (or $BL_BENCH_BUILD), the apps and the
 repository in bench/out/update (gitignored). The raw record (bench/record.py:
@@ -16,7 +17,9 @@ commit, command, UTC start and end, machine, load, each floor copy and each
 run's figures) goes to bench/results/<stamp>-update.txt; bench/table.py makes
 RESULTS.md's table from it. --cold drops the page cache (root only: sync and
 /proc/sys/vm/drop_caches) before each floor copy and each launcher run, so
-both read the old tar / app folder from the disk."""
+both read the old tar / app folder from the disk. --patch-format is passed
+to `bomiot-release add` (default both, add's own default, of which the
+launcher takes the zstd patch; bsdiff40 measures the BSDIFF40 patch)."""
 import argparse
 import os
 import random
@@ -172,11 +175,13 @@ def main():
     ap.add_argument("--keep", action="store_true", help="reuse bench/out/update if it is there")
     ap.add_argument("--cold", action="store_true", help="drop the page cache before each timed copy and run")
     ap.add_argument("--only", choices=("patch", "full archive"), help="one method only")
+    ap.add_argument("--patch-format", choices=("bsdiff40", "zstd", "both"), default="both",
+                    help="what bomiot-release add writes (both: the launcher takes the zstd patch)")
     args = ap.parse_args()
     build()
     rec = record.begin("update", sys.argv)
     os.makedirs(OUT, exist_ok=True)
-    marker = os.path.join(OUT, f"ready-{args.size_mb}")
+    marker = os.path.join(OUT, f"ready-{args.size_mb}-{args.patch_format}")
     pub = Publisher(parent=OUT)
     if args.keep and os.path.exists(marker):
         shutil.rmtree(pub.dir)
@@ -189,20 +194,24 @@ def main():
         t_add1 = timed([os.path.join(BUILD, "tools", "bomiot-release"), "--repo", pub.repo, "--keys", pub.keys,
                         "add", v1, "1.0.0"], stdout=subprocess.DEVNULL)
         t_add2 = timed([os.path.join(BUILD, "tools", "bomiot-release"), "--repo", pub.repo, "--keys", pub.keys,
-                        "add", v2, "1.1.0"])
+                        "add", v2, "1.1.0", "--patch-format", args.patch_format])
         print(f"bomiot-release add: first release {t_add1:.1f} s, second (with patch) {t_add2:.1f} s")
         record.note(rec, "bomiot-release add s", f"{t_add1:.1f} (first release), {t_add2:.1f} (second, with patch)")
         with open(marker, "w") as f:
             f.write(pub.dir)
     archive = os.path.getsize(pub.archive("1.1.0"))
-    patch = os.path.getsize(pub.patch("1.1.0"))
+    # the patch the launcher takes: the zstd one when listed (update.c's rule)
+    taken = pub.zpatch("1.1.0") if os.path.exists(pub.zpatch("1.1.0")) else pub.patch("1.1.0")
+    patch = os.path.getsize(taken)
     app_dir = os.path.join(OUT, "app-1.1.0")
     floors = [floor_seconds(app_dir, args.cold) for _ in range(args.runs)]
     floor = statistics.median(floors)
-    print(f"app {args.size_mb} MB; archive {archive / 2**20:.1f} MB; patch {patch / 2**20:.2f} MB; "
+    print(f"app {args.size_mb} MB; archive {archive / 2**20:.1f} MB; patch {patch / 2**20:.2f} MB "
+          f"({os.path.basename(taken)}); "
           f"floor (cp -a + sync{', cold cache' if args.cold else ''}) {floor:.2f} s; "
           f"load {os.getloadavg()[0]:.2f}; build {BUILD}")
     for key, value in (("app MB", args.size_mb), ("archive bytes", archive), ("patch bytes", patch),
+                       ("patch taken", os.path.basename(taken)), ("add --patch-format", args.patch_format),
                        ("page cache", "cold" if args.cold else "warm")):
         record.note(rec, key, value)
     record.append(rec, "floor", "seconds\n" + "".join(f"{s:.3f}\n" for s in floors))

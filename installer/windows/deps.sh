@@ -7,7 +7,7 @@
 #         -DBL_MINGW_PREFIX="$prefix"
 #
 # Debian ships no mingw builds of curl, libsodium, OpenSSL's libcrypto, cJSON,
-# libuv, libarchive, bzip2 or libdivsufsort, so each is cross-compiled here
+# libuv, libarchive, bzip2, zstd or libdivsufsort, so each is cross-compiled here
 # from `apt-get source` of this Debian release (Debian's patches applied). The
 # prefix is ${XDG_CACHE_HOME:-~/.cache}/bomiot-mingw/<hash>, the hash covering
 # the source versions, this script and the compiler: a second run finds it
@@ -27,7 +27,7 @@ triplet=x86_64-w64-mingw32
 here=$(cd "$(dirname "$0")" && pwd)
 splash=${BL_MINGW_SPLASH:-1}
 jobs=${BL_MINGW_JOBS:-2}
-packages="zlib bzip2 libsodium openssl cjson libuv1 libarchive libdivsufsort curl"
+packages="zlib bzip2 libzstd libsodium openssl cjson libuv1 libarchive libdivsufsort curl"
 if [ "$splash" = 1 ]; then
   packages="$packages libpng1.6 freetype libsdl2 libsdl2-ttf libsdl2-image"
 fi
@@ -205,6 +205,17 @@ cp "$srcdir/libbz2.a" "$prefix/lib/"
 cp "$srcdir/bzlib.h" "$prefix/include/"
 pc bzip2 1.0.8 -lbz2
 
+step libzstd
+fetch libzstd
+# The zstd patch format (launcher/delta/delta_zstd_*.c): compression for
+# bomiot-release, decompression for the launcher. zstd's own lib/Makefile
+# builds the static library single-threaded, as the project wants it (the
+# delta reader runs its own threads, one zstd context each).
+run make -C "$srcdir/lib" -j "$jobs" CC=$triplet-gcc AR=$triplet-ar CFLAGS="-O2" libzstd.a
+cp "$srcdir/lib/libzstd.a" "$prefix/lib/"
+cp "$srcdir/lib/zstd.h" "$srcdir/lib/zstd_errors.h" "$srcdir/lib/zdict.h" "$prefix/include/"
+pc libzstd 1.5.4 -lzstd
+
 step libsodium
 fetch libsodium
 configure_build "$srcdir" --disable-pie
@@ -297,7 +308,7 @@ fi
 
 # Only what an .exe links against stays: no DLLs, no import libraries.
 rm -f "$prefix"/lib/*.dll.a "$prefix"/lib/*.la "$prefix"/bin/*.dll
-modules="zlib libsodium libcrypto libcjson libuv libarchive libdivsufsort libdivsufsort64 libcurl"
+modules="zlib libzstd libsodium libcrypto libcjson libuv libarchive libdivsufsort libdivsufsort64 libcurl"
 [ "$splash" = 1 ] && modules="$modules sdl2 SDL2_ttf SDL2_image"
 for m in $modules; do
   "$prefix/bin/pkg-config-static" --exists "$m" || die "no $m.pc in $prefix after the build"

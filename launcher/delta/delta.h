@@ -1,8 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The delta engine: bsdiff patches in the BSDIFF40 format of bsdiff 4.3 and of
- * Python's bsdiff4, so patches made by either apply here and ours apply there.
+/* The delta engine: bsdiff patches in two formats (docs/patch-format.md,
+ * byte by byte): "bsdiff40", the BSDIFF40 format of bsdiff 4.3 and of
+ * Python's bsdiff4, so patches made by either apply here and ours apply
+ * there; and "zstd" (magic BLZDIFF1), the same control/diff/extra model cut
+ * into independent chunks of new, each a zstd frame, with an index of their
+ * lengths in front, which a launcher decodes on every core. Both are made
+ * from one match search (bl_delta_diff_both writes both at once), and
+ * bl_delta_patch reads either, told apart by the magic.
  *
- * Format: a 32-byte header ("BSDIFF40", then the compressed lengths of the
+ * BSDIFF40: a 32-byte header ("BSDIFF40", then the compressed lengths of the
  * control and diff blocks and the new file's length, each a sign-magnitude
  * little-endian 64-bit integer), then three bzip2 streams: control (triples
  * x, y, z: add x diff bytes to old bytes, copy y extra bytes, seek old by z),
@@ -20,7 +26,11 @@
  * slices of new, then compress the diff and the extra blocks side by side.
  * The output does not depend on thread timing.
  *
- * Applying a patch (bl_delta_patch) streams: old is read at random through
+ * The zstd format's writer cuts the same control entries at chunk
+ * boundaries (2 MiB of new) and compresses the chunks at zstd level 19 on
+ * every core; it holds the compressed patch until the index is known.
+ *
+ * Applying a BSDIFF40 patch (bl_delta_patch) streams: old is read at random through
  * a callback, the three blocks are decompressed as they are needed (the diff
  * block on a second thread), new is handed out in order to a sink callback,
  * which can hash it or pipe it to an unpacker. Memory is bounded by about
@@ -30,6 +40,16 @@
  * their blocks, truncated, corrupt or trailing bzip2 data, a control stream
  * that does not end exactly at the new size with every block consumed, more
  * control entries than bytes of new plus one (what bounds the work).
+ *
+ * Applying a zstd-format patch checks the header and the whole index first
+ * (nothing written before), then one worker a core (at most 8) decompresses
+ * a chunk's frame into a buffer of the size the index gives, checks its
+ * entries and rebuilds its bytes of new, reading old at random; the calling
+ * thread hands the chunks to the sink in order. Memory: a few chunks a
+ * worker, under 48 MB at worst whatever the sizes. Refused with BL_ECORRUPT
+ * as BSDIFF40 is, and besides: an old of another size than the header's, a
+ * frame that claims another content size than its index entry, a control
+ * section over its bound, trailing data after the last frame.
  *
  * Sizes are 64-bit throughout; files past 2 GiB work where size_t is 64-bit
  * and memory allows, and are refused with BL_ETOOBIG otherwise. */
@@ -43,10 +63,14 @@
 
 #define BL_DELTA_MAGIC "BSDIFF40"
 #define BL_DELTA_HEADER_SIZE 32
+#define BL_DELTA_ZSTD_MAGIC "BLZDIFF1"
+
+/* The two patch formats: "bsdiff40" and "zstd" (docs/patch-format.md). */
+enum bl_delta_format { BL_DELTA_BSDIFF40 = 0, BL_DELTA_ZSTD = 1 };
 
 /* Random access to bytes: old files, new files, patches. read_at fills buf
  * with exactly len bytes at offset (callers stay inside size) or fails with
- * err; the engine may call it from two threads at once. */
+ * err; the engine may call it from several threads at once. */
 typedef struct {
     void *ctx;
     uint64_t size;
@@ -76,14 +100,24 @@ typedef struct {
      * so a caller can hash the result without reading it back. May be NULL. */
     void (*observe)(void *ctx, const void *buf, size_t len);
     void *observe_ctx;
+    /* Making: the format bl_delta_diff writes (enum bl_delta_format); 0,
+     * as in zeroed options, is BSDIFF40. Applying reads either. */
+    int format;
 } bl_delta_options;
 
-/* Writes to patch the BSDIFF40 patch that turns old into new. Old is a whole
- * buffer (the suffix array indexes it); new is read a slice at a time, from
- * two threads at once. opts may be NULL. Errors: BL_ENOMEM, BL_ETOOBIG, or
- * the callbacks' own. */
+/* Writes to patch the patch that turns old into new, in opts->format
+ * (BSDIFF40 when opts is NULL). Old is a whole buffer (the suffix array
+ * indexes it); new is read a slice at a time, from several threads at once.
+ * Errors: BL_ENOMEM, BL_ETOOBIG, or the callbacks' own. */
 int bl_delta_diff(const uint8_t *old, uint64_t old_size, const bl_delta_source *new_src,
                   const bl_delta_sink *patch, const bl_delta_options *opts, bl_error *err);
+
+/* One match search, both encodings: the BSDIFF40 patch to bsdiff40 and the
+ * zstd one to zstd, either of which may be NULL (opts->format is ignored).
+ * Errors as bl_delta_diff. */
+int bl_delta_diff_both(const uint8_t *old, uint64_t old_size, const bl_delta_source *new_src,
+                       const bl_delta_sink *bsdiff40, const bl_delta_sink *zstd,
+                       const bl_delta_options *opts, bl_error *err);
 
 /* Rebuilds new from old and patch into out, in order. On failure some bytes
  * may already have gone to out: a caller writing a file removes it. opts may
@@ -95,6 +129,10 @@ int bl_delta_patch(const bl_delta_source *old, const bl_delta_source *patch,
 
 /* Reads the header only: the size of the file the patch rebuilds. */
 int bl_delta_patch_size(const bl_delta_source *patch, uint64_t *new_size, bl_error *err);
+
+/* Reads the magic only: *format is BL_DELTA_BSDIFF40 or BL_DELTA_ZSTD;
+ * BL_ECORRUPT for anything else. */
+int bl_delta_patch_format(const bl_delta_source *patch, int *format, bl_error *err);
 
 /* A source over a buffer the caller keeps alive. */
 void bl_delta_memory_source(bl_delta_source *src, const void *data, uint64_t size);

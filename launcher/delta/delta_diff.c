@@ -15,6 +15,7 @@
 #include "delta_bzip2.h"
 #include "delta_format.h"
 #include "delta_match.h"
+#include "delta_zstd.h"
 
 /* New is matched in slices, at least MIN_SLICE bytes and at most MAX_SLICES
  * of them. Each slice starts without the alignment the previous one ended
@@ -296,7 +297,6 @@ static int compress_all(differ *d, bl_error *err)
         (rc = bl_delta_bzip2_open(&d->diff, DIFF_LEVEL, 0, err)) != BL_OK ||
         (rc = bl_delta_bzip2_open(&d->extra, EXTRA_LEVEL, 1, err)) != BL_OK)
         return rc;
-    compact_entries(d);
     if (uv_thread_create(&helper, diff_helper, d) != 0) {
         diff_helper(d);
         rc = compress_extra(d, err);
@@ -329,6 +329,18 @@ static int write_patch(differ *d, const bl_delta_sink *patch, bl_error *err)
 int bl_delta_diff(const uint8_t *old, uint64_t old_size, const bl_delta_source *new_src,
                   const bl_delta_sink *patch, const bl_delta_options *opts, bl_error *err)
 {
+    int zstd = opts && opts->format == BL_DELTA_ZSTD;
+
+    if (opts && opts->format != BL_DELTA_BSDIFF40 && opts->format != BL_DELTA_ZSTD)
+        return bl_error_set(err, BL_EINVAL, "unknown patch format %d", opts->format);
+    return bl_delta_diff_both(old, old_size, new_src, zstd ? NULL : patch, zstd ? patch : NULL,
+                              opts, err);
+}
+
+int bl_delta_diff_both(const uint8_t *old, uint64_t old_size, const bl_delta_source *new_src,
+                       const bl_delta_sink *bsdiff40, const bl_delta_sink *zstd,
+                       const bl_delta_options *opts, bl_error *err)
+{
     bl_delta_index index;
     uint64_t new_size = new_src->size;
     differ *d;
@@ -360,10 +372,16 @@ int bl_delta_diff(const uint8_t *old, uint64_t old_size, const bl_delta_source *
     if ((rc = match_all(d, err)) != BL_OK)
         goto cleanup;
     bl_delta_index_free(&index);  /* 4n bytes back before compressing */
-    if ((rc = compress_all(d, err)) != BL_OK)
-        goto cleanup;
-    progress(d, BL_DELTA_COMPRESSING, new_size, new_size);
-    rc = write_patch(d, patch, err);
+    compact_entries(d);
+    if (bsdiff40) {
+        if ((rc = compress_all(d, err)) != BL_OK)
+            goto cleanup;
+        progress(d, BL_DELTA_COMPRESSING, new_size, new_size);
+        if ((rc = write_patch(d, bsdiff40, err)) != BL_OK)
+            goto cleanup;
+    }
+    if (zstd)
+        rc = bl_zstd_write(old, old_size, new_src, d->all.v, d->all.n, zstd, opts, err);
 
 cleanup:
     bl_delta_index_free(&index);

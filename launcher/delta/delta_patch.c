@@ -13,6 +13,7 @@
 #include <uv.h>
 
 #include "delta_format.h"
+#include "delta_zstd.h"
 
 #define IN_SIZE (64 * 1024)       /* compressed bytes read at a time */
 #define WORK_SIZE (1024 * 1024)   /* old bytes, diff bytes and new bytes in flight */
@@ -421,12 +422,59 @@ static int apply_all(applier *a, bl_error *err)
     return block_finish(&a->extra, err);
 }
 
+/* The zstd format's magic, or 0 for anything else (the BSDIFF40 reader
+ * says what is wrong with it). */
+static int is_zstd(const bl_delta_source *patch, int *zstd, bl_error *err)
+{
+    uint8_t magic[8];
+    int rc;
+
+    *zstd = 0;
+    if (patch->size < sizeof magic)
+        return BL_OK;
+    if ((rc = patch->read_at(patch->ctx, 0, magic, sizeof magic, err)) != BL_OK)
+        return rc;
+    *zstd = memcmp(magic, BL_DELTA_ZSTD_MAGIC, sizeof magic) == 0;
+    return BL_OK;
+}
+
+int bl_delta_patch_format(const bl_delta_source *patch, int *format, bl_error *err)
+{
+    uint8_t magic[8];
+    int rc;
+
+    if (patch->size < sizeof magic)
+        return bl_error_set(err, BL_ECORRUPT, "patch is %llu bytes, too short for a patch",
+                            (unsigned long long)patch->size);
+    if ((rc = patch->read_at(patch->ctx, 0, magic, sizeof magic, err)) != BL_OK)
+        return rc;
+    if (memcmp(magic, BL_DELTA_MAGIC, sizeof magic) == 0)
+        *format = BL_DELTA_BSDIFF40;
+    else if (memcmp(magic, BL_DELTA_ZSTD_MAGIC, sizeof magic) == 0)
+        *format = BL_DELTA_ZSTD;
+    else
+        return bl_error_set(err, BL_ECORRUPT, "not a patch (neither BSDIFF40 nor zstd format)");
+    return BL_OK;
+}
+
 int bl_delta_patch_size(const bl_delta_source *patch, uint64_t *new_size, bl_error *err)
 {
     uint8_t buf[BL_DELTA_HEADER_SIZE];
     bl_delta_header header;
-    int rc;
+    int rc, zstd;
 
+    if ((rc = is_zstd(patch, &zstd, err)) != BL_OK)
+        return rc;
+    if (zstd) {
+        bl_zstd_header zh;
+        if (patch->size >= BL_ZSTD_HEADER_SIZE &&
+            (rc = patch->read_at(patch->ctx, 0, buf, BL_ZSTD_HEADER_SIZE, err)) != BL_OK)
+            return rc;
+        if ((rc = bl_zstd_header_parse(buf, patch->size, &zh, err)) != BL_OK)
+            return rc;
+        *new_size = zh.new_size;
+        return BL_OK;
+    }
     if (patch->size >= BL_DELTA_HEADER_SIZE &&
         (rc = patch->read_at(patch->ctx, 0, buf, sizeof buf, err)) != BL_OK)
         return rc;
@@ -443,8 +491,12 @@ int bl_delta_patch(const bl_delta_source *old, const bl_delta_source *patch,
     bl_delta_header h;
     applier *a;
     uint64_t at = BL_DELTA_HEADER_SIZE;
-    int rc;
+    int rc, zstd;
 
+    if ((rc = is_zstd(patch, &zstd, err)) != BL_OK)
+        return rc;
+    if (zstd)
+        return bl_zstd_patch(old, patch, out, opts, err);
     if (patch->size >= BL_DELTA_HEADER_SIZE &&
         (rc = patch->read_at(patch->ctx, 0, buf, sizeof buf, err)) != BL_OK)
         return rc;

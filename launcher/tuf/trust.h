@@ -211,8 +211,8 @@ int bl_trust_delegation_matches(const bl_trust_delegation *d, const char *path);
 /* tufup's custom field: {"user": ..., "tufup": {...}} (exactly those keys,
  * or "tufup" alone as bomiot-release wrote it before), else, as in older
  * tufup repositories, one flat object for user and tufup fields. A patch
- * (path ending ".patch") must give the size and SHA-256 of the tar it
- * produces (an archive may give its tar's size and SHA-256 too, with the
+ * (path ending ".patch", or ".zpatch": the zstd format) must give the size
+ * and SHA-256 of the tar it produces (an archive may give its tar's size and SHA-256 too, with the
  * same keys: bomiot-release does, so the launcher can check a tar it
  * rebuilds from an installed version that no patch leads to): BL_ENOTFOUND
  * when a patch gives neither (tufup 0.5 and older wrote no

@@ -284,7 +284,9 @@ int bl_trust_tufup_info(const bl_trust_target *target, bl_trust_tufup *out, bl_e
     unsigned long long size;
 
     memset(out, 0, sizeof *out);
-    out->is_patch = n > 6 && strcmp(target->path + n - 6, ".patch") == 0;
+    /* .patch (BSDIFF40, tufup's) or .zpatch (the zstd format): the same custom metadata */
+    out->is_patch = (n > 6 && strcmp(target->path + n - 6, ".patch") == 0) ||
+                    (n > 7 && strcmp(target->path + n - 7, ".zpatch") == 0);
     if (custom) {
         internal = cJSON_GetObjectItemCaseSensitive(custom, "tufup");
         if (is_nested_custom(custom, internal)) {

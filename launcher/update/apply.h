@@ -23,8 +23,9 @@ typedef struct {
 int bl_apply_archive(const char *archive_gz, const char *tar_path, const char *dest,
                      const bl_unpack_options *opt, bl_tar_digest *digest, bl_error *err);
 
-/* Rebuilds a tar from old_tar and a BSDIFF40 patch on a second thread
- * (bl_delta_patch, which decompresses the diff block on a third) and streams
+/* Rebuilds a tar from old_tar and a patch in either format (BSDIFF40 or
+ * the zstd one, told apart by its magic) on a second thread (bl_delta_patch,
+ * which decodes on more threads of its own) and streams
  * it through a 4 MB pipe into tar_path and, when dest is not NULL, into the
  * unpacker, which writes dest (which must not exist). tar_size is the size
  * the signed metadata gives the tar: a patch whose header names another is

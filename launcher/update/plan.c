@@ -21,6 +21,9 @@ int bl_plan_parse_target_name(const char *name, const char *app, char *version, 
     if (ends_with(name, n, ".tar.gz")) {
         kind = BL_TARGET_ARCHIVE;
         n -= 7;
+    } else if (ends_with(name, n, ".zpatch")) { /* before .patch: not a tufup name */
+        kind = BL_TARGET_ZPATCH;
+        n -= 7;
     } else if (ends_with(name, n, ".patch")) {
         kind = BL_TARGET_PATCH;
         n -= 6;
@@ -195,13 +198,29 @@ static int index_of(const bl_release *releases, int count, const char *version)
     return -1;
 }
 
+int bl_plan_step_format(const bl_release *r, uint64_t *length)
+{
+    if (r->has_zpatch) {
+        *length = r->zpatch_length;
+        return BL_PLAN_ZSTD;
+    }
+    *length = r->has_patch ? r->patch_length : 0;
+    return r->has_patch ? BL_PLAN_BSDIFF40 : BL_PLAN_NO_PATCH;
+}
+
+const char *bl_plan_format_name(int format)
+{
+    return format == BL_PLAN_ZSTD ? "zstd" : format == BL_PLAN_BSDIFF40 ? "bsdiff40" : "none";
+}
+
 void bl_plan_path(const bl_release *releases, int count, const char *current, int target, int incremental,
                   int have_current_tar, int max_percent, bl_plan *plan)
 {
     const bl_release *t = &releases[target];
     int from = index_of(releases, count, current);
     uint64_t patch_bytes = 0, allowed;
-    int i;
+    int i, steps[3] = {0, 0, 0}; /* by enum bl_plan_patch_format */
+    char formats[48];
 
     memset(plan, 0, sizeof *plan);
     plan->target = target;
@@ -224,13 +243,16 @@ void bl_plan_path(const bl_release *releases, int count, const char *current, in
         return;
     }
     for (i = from + 1; i <= target; i++) {
-        if (!releases[i].has_patch) {
+        uint64_t length;
+        int format = bl_plan_step_format(&releases[i], &length);
+        if (format == BL_PLAN_NO_PATCH) {
             snprintf(plan->why, sizeof plan->why, "full archive (no patch to %s)", releases[i].version);
             return;
         }
-        if (releases[i].patch_length > UINT64_MAX - patch_bytes)
+        if (length > UINT64_MAX - patch_bytes)
             return;
-        patch_bytes += releases[i].patch_length;
+        patch_bytes += length;
+        steps[format]++;
     }
     /* floor(archive * max_percent / 100), without overflow: patch_bytes
      * is above it exactly when patch_bytes * 100 > archive * max_percent. */
@@ -247,6 +269,11 @@ void bl_plan_path(const bl_release *releases, int count, const char *current, in
     plan->first_patch = from + 1;
     plan->last_patch = target;
     plan->download_bytes = patch_bytes;
-    snprintf(plan->why, sizeof plan->why, "%d patch(es), %llu bytes instead of %llu for the full archive",
-             target - from, (unsigned long long)patch_bytes, (unsigned long long)t->archive_length);
+    /* the formats it takes, for the log: "zstd", "bsdiff40" or both counted */
+    if (steps[BL_PLAN_ZSTD] && steps[BL_PLAN_BSDIFF40])
+        snprintf(formats, sizeof formats, "%d zstd, %d bsdiff40", steps[BL_PLAN_ZSTD], steps[BL_PLAN_BSDIFF40]);
+    else
+        snprintf(formats, sizeof formats, "%s", steps[BL_PLAN_ZSTD] ? "zstd" : "bsdiff40");
+    snprintf(plan->why, sizeof plan->why, "%d patch(es) (%s), %llu bytes instead of %llu for the full archive",
+             target - from, formats, (unsigned long long)patch_bytes, (unsigned long long)t->archive_length);
 }

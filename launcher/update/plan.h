@@ -2,9 +2,13 @@
 /* Choosing what to install and how, as pure functions over what the trusted
  * targets metadata lists. tufup's repository holds, per release V, the full
  * archive {app}-V.tar.gz and (except the first) the patch {app}-V.patch from
- * the previous release's uncompressed tar to V's. So the way from the current
- * version C to a target T is either T's archive, or the patches of every
- * release after C up to T, applied in order to C's tar. */
+ * the previous release's uncompressed tar to V's, in BSDIFF40. bomiot-release
+ * may list beside it, or instead of it, {app}-V.zpatch: the same step in the
+ * zstd format (docs/patch-format.md), which tufup and launchers before it
+ * do not read. So the way from the current version C to a target T is either
+ * T's archive, or one patch of every release after C up to T, applied in
+ * order to C's tar: the zstd one of a step when it is listed (smaller and
+ * faster to apply), else its BSDIFF40 one. */
 #ifndef BL_PLAN_H
 #define BL_PLAN_H
 
@@ -20,8 +24,10 @@ typedef struct {
     char version[BL_VERSION_MAX_TEXT];
     int has_archive;
     uint64_t archive_length;
-    int has_patch;
+    int has_patch; /* {app}-V.patch, BSDIFF40 */
     uint64_t patch_length;
+    int has_zpatch; /* {app}-V.zpatch, the zstd format */
+    uint64_t zpatch_length;
     int required;   /* tufup: a client stops here before going further */
     double rollout; /* percent of installations offered this release (100: all) */
 } bl_release;
@@ -36,12 +42,16 @@ typedef struct {
     char why[256]; /* a sentence for the log */
 } bl_plan;
 
-enum bl_target_kind { BL_TARGET_OTHER = 0, BL_TARGET_ARCHIVE, BL_TARGET_PATCH };
+enum bl_target_kind { BL_TARGET_OTHER = 0, BL_TARGET_ARCHIVE, BL_TARGET_PATCH, BL_TARGET_ZPATCH };
 
-/* Reads a tufup target name, {app}-{version}.tar.gz or {app}-{version}.patch
- * (tufup: ^[\w-]+-(.+)(\.tar\.gz|\.patch)$), for this app. Returns the kind,
- * and the version (a safe folder name) in version; BL_TARGET_OTHER for
- * anything else, including other apps' targets and unsafe versions. */
+/* The format of the patch a release step takes (bl_plan_step_format). */
+enum bl_plan_patch_format { BL_PLAN_NO_PATCH = 0, BL_PLAN_BSDIFF40, BL_PLAN_ZSTD };
+
+/* Reads a target name, {app}-{version}.tar.gz or {app}-{version}.patch
+ * (tufup: ^[\w-]+-(.+)(\.tar\.gz|\.patch)$) or {app}-{version}.zpatch
+ * (bomiot-release's zstd format), for this app. Returns the kind, and the
+ * version (a safe folder name) in version; BL_TARGET_OTHER for anything
+ * else, including other apps' targets and unsafe versions. */
 int bl_plan_parse_target_name(const char *name, const char *app, char *version, size_t size);
 
 /* The app an archive target name {app}-{version}.tar.gz belongs to, whoever
@@ -72,12 +82,21 @@ int bl_plan_target(const bl_release *releases, int count, const char *current, i
 int bl_plan_target_pinned(const bl_release *releases, int count, const char *current, int allow_prerelease,
                           const bl_state *state, const char *pin, char *why, size_t why_size);
 
+/* The patch a chain takes to release r: BL_PLAN_ZSTD when its .zpatch is
+ * listed, else BL_PLAN_BSDIFF40 when its .patch is, else BL_PLAN_NO_PATCH.
+ * Its length in *length (0 with no patch). */
+int bl_plan_step_format(const bl_release *r, uint64_t *length);
+
+/* "bsdiff40" or "zstd", as the CLI and the docs name them; "none". */
+const char *bl_plan_format_name(int format);
+
 /* Chooses the cheapest verified way to target: the patch chain when
  * incremental is on, the current version's tar is available, every release
- * between current (exclusive) and target (inclusive) has a patch, the chain
- * starts right after current (current itself must be a listed release) and
- * costs at most max_percent of the archive's bytes (tufup: MAX_SIZE_RATIO,
- * 0.8); else the archive. */
+ * between current (exclusive) and target (inclusive) has a patch (each
+ * step's as bl_plan_step_format takes it), the chain starts right after
+ * current (current itself must be a listed release) and costs at most
+ * max_percent of the archive's bytes (tufup: MAX_SIZE_RATIO, 0.8); else
+ * the archive. */
 void bl_plan_path(const bl_release *releases, int count, const char *current, int target, int incremental,
                   int have_current_tar, int max_percent, bl_plan *plan);
 

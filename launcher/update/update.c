@@ -38,7 +38,8 @@ typedef struct {
     bl_trust *trust;
     bl_release releases[BL_PLAN_MAX_RELEASES];
     const bl_trust_target *archive_of[BL_PLAN_MAX_RELEASES];
-    const bl_trust_target *patch_of[BL_PLAN_MAX_RELEASES];
+    const bl_trust_target *patch_of[BL_PLAN_MAX_RELEASES];  /* .patch, BSDIFF40 */
+    const bl_trust_target *zpatch_of[BL_PLAN_MAX_RELEASES]; /* .zpatch, the zstd format */
     int count;
     int out_of_time; /* a download stopped at req->download_deadline */
     bl_unpack_options unpack; /* its max_bytes: set by check_disk */
@@ -118,7 +119,7 @@ static bl_release *release_for(update_job *u, const char *version, int *index)
         memset(&u->releases[i], 0, sizeof u->releases[i]);
         snprintf(u->releases[i].version, sizeof u->releases[i].version, "%s", version);
         u->releases[i].rollout = 100.0;
-        u->archive_of[i] = u->patch_of[i] = NULL;
+        u->archive_of[i] = u->patch_of[i] = u->zpatch_of[i] = NULL;
         u->count++;
     }
     *index = i;
@@ -160,10 +161,14 @@ static int collect_releases(update_job *u, bl_error *err)
             r->required = info.required;
             r->rollout = rollout_of(&info);
             u->archive_of[index] = t;
-        } else {
+        } else if (kind == BL_TARGET_PATCH) {
             r->has_patch = 1;
             r->patch_length = t->file.length;
             u->patch_of[index] = t;
+        } else {
+            r->has_zpatch = 1;
+            r->zpatch_length = t->file.length;
+            u->zpatch_of[index] = t;
         }
     }
     /* A repository from before tufup's custom metadata is not a fault: said
@@ -212,12 +217,14 @@ static int no_releases(update_job *u, bl_update_result *res, bl_error *err)
 static void sort_releases(update_job *u)
 {
     const bl_trust_target *archives[BL_PLAN_MAX_RELEASES], *patches[BL_PLAN_MAX_RELEASES];
+    const bl_trust_target *zpatches[BL_PLAN_MAX_RELEASES];
     char versions[BL_PLAN_MAX_RELEASES][BL_VERSION_MAX_TEXT];
     int i, j, n = u->count;
     for (i = 0; i < n; i++) {
         strcpy(versions[i], u->releases[i].version);
         archives[i] = u->archive_of[i];
         patches[i] = u->patch_of[i];
+        zpatches[i] = u->zpatch_of[i];
     }
     bl_plan_sort(u->releases, &u->count);
     for (i = 0; i < u->count; i++) {
@@ -225,10 +232,22 @@ static void sort_releases(update_job *u)
             ;
         u->archive_of[i] = j < n ? archives[j] : NULL;
         u->patch_of[i] = j < n ? patches[j] : NULL;
+        u->zpatch_of[i] = j < n ? zpatches[j] : NULL;
     }
 }
 
-static int download(update_job *u, const bl_trust_target *target, char *path, size_t size, bl_error *err)
+/* The patch target a chain takes to the release at index (plan.c's rule:
+ * the .zpatch when listed, else the .patch), and its format; NULL if none. */
+static const bl_trust_target *chosen_patch(const update_job *u, int index, int *format)
+{
+    uint64_t length;
+    *format = bl_plan_step_format(&u->releases[index], &length);
+    return *format == BL_PLAN_ZSTD ? u->zpatch_of[index] : *format == BL_PLAN_BSDIFF40 ? u->patch_of[index] : NULL;
+}
+
+/* what: "" for an archive, else how the log names the file ("a zstd-format patch"). */
+static int download(update_job *u, const bl_trust_target *target, const char *what, char *path, size_t size,
+                    bl_error *err)
 {
     char detail[160];
     uint64_t t;
@@ -238,8 +257,8 @@ static int download(update_job *u, const bl_trust_target *target, char *path, si
     snprintf(detail, sizeof detail, "%s", target->path);
     bl_progress_stage(u->req->progress, BL_STAGE_DOWNLOADING, detail);
     t = uv_hrtime();
-    bl_log(BL_LOG_INFO, "update", "downloading %s (%llu bytes)", target->path,
-           (unsigned long long)target->file.length);
+    bl_log(BL_LOG_INFO, "update", "downloading %s (%llu bytes%s%s)", target->path,
+           (unsigned long long)target->file.length, what[0] ? ", " : "", what);
     rc = bl_repo_download_target(&u->repo, u->trust, target, path, err);
     spent(u, PHASE_DOWNLOAD, &t);
     if (rc == BL_ENOSPC)
@@ -268,7 +287,9 @@ static uint64_t downloaded_part(const update_job *u, const bl_trust_target *targ
 static uint64_t signed_tar_size(const update_job *u, int target)
 {
     bl_trust_tufup info;
-    if (u->patch_of[target] && bl_trust_tufup_info(u->patch_of[target], &info, NULL) == BL_OK && info.tar_size)
+    int format;
+    const bl_trust_target *patch = chosen_patch(u, target, &format);
+    if (patch && bl_trust_tufup_info(patch, &info, NULL) == BL_OK && info.tar_size)
         return info.tar_size;
     if (u->archive_of[target] && bl_trust_tufup_info(u->archive_of[target], &info, NULL) == BL_OK)
         return info.tar_size;
@@ -289,8 +310,10 @@ static int check_disk(update_job *u, const bl_plan *plan, bl_error *err)
     if (plan->method == BL_PLAN_ARCHIVE)
         have = downloaded_part(u, u->archive_of[plan->target]);
     else
-        for (i = plan->first_patch; i <= plan->last_patch; i++)
-            have += downloaded_part(u, u->patch_of[i]);
+        for (i = plan->first_patch; i <= plan->last_patch; i++) {
+            int format;
+            have += downloaded_part(u, chosen_patch(u, i, &format));
+        }
     left = plan->download_bytes - (have < plan->download_bytes ? have : plan->download_bytes);
     u->unpack.max_bytes = u->unpack.progress_total = stated;
     u->unpack.max_why = stated ? "the size of its tar the signed metadata states" : NULL;
@@ -320,7 +343,7 @@ static int apply_archive(update_job *u, int target, const char *partial, const c
     uint64_t t;
     int rc;
 
-    if ((rc = download(u, u->archive_of[target], archive, sizeof archive, err)) != BL_OK)
+    if ((rc = download(u, u->archive_of[target], "", archive, sizeof archive, err)) != BL_OK)
         return rc;
     snprintf(tmp, sizeof tmp, "%s.tmp", tar_path);
     bl_progress_stage(u->req->progress, BL_STAGE_INSTALLING, u->releases[target].version);
@@ -353,7 +376,8 @@ static int apply_patches(update_job *u, const bl_plan *plan, const char *partial
     if ((rc = bl_layout_tar_path(u->req->layout, app, u->req->state->current, old, sizeof old, err)) != BL_OK)
         return rc;
     for (i = plan->first_patch; i <= plan->last_patch && rc == BL_OK; i++) {
-        const bl_trust_target *t = u->patch_of[i];
+        int format;
+        const bl_trust_target *t = chosen_patch(u, i, &format);
         const int last = i == plan->last_patch;
         bl_trust_tufup info;
         bl_tar_digest digest;
@@ -361,7 +385,8 @@ static int apply_patches(update_job *u, const bl_plan *plan, const char *partial
 
         if ((rc = bl_trust_tufup_info(t, &info, err)) != BL_OK ||
             (rc = bl_layout_tar_path(u->req->layout, app, u->releases[i].version, out, sizeof out - 8, err)) != BL_OK ||
-            (rc = download(u, t, patch, sizeof patch, err)) != BL_OK)
+            (rc = download(u, t, format == BL_PLAN_ZSTD ? "a zstd-format patch" : "a bsdiff40-format patch", patch,
+                           sizeof patch, err)) != BL_OK)
             break;
         bl_progress_stage(u->req->progress, last ? BL_STAGE_INSTALLING : BL_STAGE_APPLYING,
                           last ? u->releases[i].version : t->path);
@@ -405,10 +430,10 @@ static int apply_patches(update_job *u, const bl_plan *plan, const char *partial
  * neither does. */
 static int signed_tar_digest(const update_job *u, int index, bl_tar_digest *out)
 {
-    const bl_trust_target *from[2] = {u->patch_of[index], u->archive_of[index]};
+    const bl_trust_target *from[3] = {u->zpatch_of[index], u->patch_of[index], u->archive_of[index]};
     bl_trust_tufup info;
     int i;
-    for (i = 0; i < 2; i++) {
+    for (i = 0; i < 3; i++) {
         if (from[i] && bl_trust_tufup_info(from[i], &info, NULL) == BL_OK && info.has_tar_sha256 && info.tar_size) {
             out->size = info.tar_size;
             memcpy(out->sha256, info.tar_sha256, 32);

@@ -5,7 +5,7 @@
 # tests/fuzz/corpus/<name>/ (read only; new inputs go to the build directory).
 # Fails if any target crashes, leaks, hangs (one input over 25 s) or runs out
 # of memory; the input that did it is left in $build/crashes/ to become a
-# regression test. Defaults: the patch reader 60 s, the others 15 s each.
+# regression test. Defaults: the patch readers (BSDIFF40, zstd) 60 s each, the others 15 s each.
 set -eu
 cd "$(dirname "$0")/../.."
 patch_seconds=${1:-60}
@@ -18,8 +18,8 @@ cmake --build "$build" -j "$(nproc)" --target bl_fuzz
 
 mkdir -p "$build/crashes"
 failed=""
-for name in patch metadata config state unpack_names version sdk_json; do
-  if [ "$name" = patch ]; then seconds=$patch_seconds; else seconds=$other_seconds; fi
+for name in patch patch_zstd metadata config state unpack_names version sdk_json; do
+  case $name in patch*) seconds=$patch_seconds ;; *) seconds=$other_seconds ;; esac
   work="$build/corpus/$name"
   seeds="tests/fuzz/corpus/$name"
   mkdir -p "$work" "$seeds"

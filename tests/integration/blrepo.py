@@ -77,7 +77,14 @@ class Publisher:
         return self.target(f"{APP}-{version}.tar.gz")
 
     def patch(self, version):
+        """The BSDIFF40 patch to version: tufup's name, read by tufup clients
+        and every launcher."""
         return self.target(f"{APP}-{version}.patch")
+
+    def zpatch(self, version):
+        """The zstd-format patch to version, which `add` writes beside the
+        .patch by default and a launcher takes when it is listed."""
+        return self.target(f"{APP}-{version}.zpatch")
 
     def trusted_root(self):
         return os.path.join(self.repo, "metadata", "1.root.json")

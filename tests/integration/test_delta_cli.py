@@ -243,6 +243,85 @@ class CliTest(unittest.TestCase):
                 self.assertIn(b"usage", r.stderr)
 
 
+class ZstdFormatTest(unittest.TestCase):
+    """`diff --format zstd`: its patches round-trip through `patch` (which
+    tells the formats apart by their magic), Debian's bspatch refuses them
+    rather than misapplying them, and a bad --format is a usage error."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="bl-delta-zstd-")
+
+    def tearDown(self):
+        shutil.rmtree(self.dir)
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def write(self, name, data):
+        with open(self.path(name), "wb") as f:
+            f.write(data)
+        return self.path(name)
+
+    def release(self, *args):
+        return subprocess.run([RELEASE, *args], capture_output=True, timeout=600)
+
+    def round_trip(self, old_path, new_path, *format_args):
+        patch, out = self.path("z.patch"), self.path("z.out")
+        r = self.release("diff", *format_args, old_path, new_path, patch)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(patch, "rb") as f:
+            self.assertEqual(f.read(8), b"BLZDIFF1")
+        r = self.release("patch", old_path, patch, out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(out, "rb") as f, open(new_path, "rb") as g:
+            self.assertTrue(f.read() == g.read(), "output differs from new")
+        os.unlink(out)
+        return patch
+
+    def test_generated_data_round_trips(self):
+        for name, old, new in generated_pairs():
+            with self.subTest(name):
+                self.round_trip(self.write("old", old), self.write("new", new), "--format", "zstd")
+
+    def test_real_binaries_round_trip(self):
+        pairs = real_binary_pairs()
+        self.assertTrue(pairs, "no pair of real binaries found")
+        for name, old, new in pairs:
+            with self.subTest(name):
+                patch = self.round_trip(old, new, "--format=zstd")
+                self.assertLess(os.path.getsize(patch), os.path.getsize(new), name)
+
+    def test_bsdiff40_is_the_default_and_can_be_named(self):
+        old, new = self.write("old", b"version one\n" * 3000), self.write("new", b"version two\n" * 3000)
+        for args in ((), ("--format", "bsdiff40")):
+            with self.subTest(args=args):
+                r = self.release("diff", *args, old, new, self.path("b.patch"))
+                self.assertEqual(r.returncode, 0, r.stderr)
+                with open(self.path("b.patch"), "rb") as f:
+                    self.assertEqual(f.read(8), b"BSDIFF40")
+
+    @unittest.skipUnless(BSPATCH, "Debian's bsdiff is not installed (apt-get install bsdiff)")
+    def test_bspatch_refuses_a_zstd_patch(self):
+        old, new = self.write("old", b"version one\n" * 3000), self.write("new", b"version two\n" * 3000)
+        patch = self.round_trip(old, new, "--format", "zstd")
+        out = self.path("bspatch.out")
+        r = subprocess.run([BSPATCH, old, out, patch], capture_output=True, timeout=60)
+        self.assertNotEqual(r.returncode, 0, "bspatch took a zstd-format patch")
+        if os.path.exists(out):
+            with open(out, "rb") as f, open(new, "rb") as g:
+                self.assertNotEqual(f.read(), g.read())
+
+    def test_bad_format_is_a_usage_error(self):
+        old = self.write("old", b"x" * 100)
+        for args in (("--format", "bzip2", old, old, self.path("p")), ("--format",),
+                     ("--format", "zstd", old, old), ("--format=", old, old, self.path("p"))):
+            with self.subTest(args=args):
+                r = self.release("diff", *args)
+                self.assertEqual(r.returncode, 2, r.stderr)
+                self.assertIn(b"usage", r.stderr)
+                self.assertFalse(os.path.exists(self.path("p")))
+
+
 REPO_MODULES = [n for n in os.listdir(os.path.dirname(RELEASE))
                 if n.startswith("bomiot-release-repo-")] if os.path.isdir(os.path.dirname(RELEASE)) else []
 

@@ -162,7 +162,8 @@ class NginxConfigTest(NginxProcess, unittest.TestCase):
                           ("updates/metadata/targets.json", b'{"signed": {"targets": {%s}}}' % b", ".join(
                               b'"bomiot-1.%d.0.tar.gz": {"length": 1}' % i for i in range(100))),
                           ("updates/targets/bomiot-1.0.0.tar.gz", os.urandom(200_000)),
-                          ("updates/targets/bomiot-1.1.0.patch", os.urandom(30_000))):
+                          ("updates/targets/bomiot-1.1.0.patch", os.urandom(30_000)),
+                          ("updates/targets/bomiot-1.1.0.zpatch", os.urandom(20_000))):
             path = os.path.join(www, rel)
             os.makedirs(os.path.dirname(path), exist_ok=True)
             with open(path, "wb") as f:
@@ -292,7 +293,8 @@ class NginxConfigTest(NginxProcess, unittest.TestCase):
 
     def test_targets_are_immutable_and_never_re_encoded(self):
         for name, ctype in (("bomiot-1.0.0.tar.gz", "application/gzip"),
-                            ("bomiot-1.1.0.patch", "application/octet-stream")):
+                            ("bomiot-1.1.0.patch", "application/octet-stream"),
+                            ("bomiot-1.1.0.zpatch", "application/octet-stream")):
             status, headers, body, _ = self.curl(f"/updates/targets/{name}", "-H", "Accept-Encoding: gzip, br")
             self.assertEqual(status, 200)
             self.assertEqual(headers["cache-control"], "public, max-age=31536000, immutable, no-transform")

@@ -140,8 +140,8 @@ class NginxUpdateTest(NginxProcess, unittest.TestCase):
         r = self.root.run(f"--report={self.report}")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(self.started(), ["1.1.0"])
-        self.assertIn("downloading bomiot-1.1.0.patch", self.root.log())
-        self.assertIn("GET /updates/targets/bomiot-1.1.0.patch", self.access_log())
+        self.assertIn("downloading bomiot-1.1.0.zpatch", self.root.log())
+        self.assertIn("GET /updates/targets/bomiot-1.1.0.zpatch", self.access_log())
 
     def test_a_check_and_its_download_share_one_tls_connection(self):
         """Issue 23: the metadata (the next root's 404, timestamp, snapshot,
@@ -155,7 +155,7 @@ class NginxUpdateTest(NginxProcess, unittest.TestCase):
         self.assertEqual(self.started(), ["1.1.0"])
         lines = [line.split(" ", 3) for line in self.read(log).splitlines()[before:]]
         self.assertGreaterEqual(len(lines), 5, lines)
-        self.assertTrue(any("/targets/bomiot-1.1.0.patch" in line[3] for line in lines), lines)
+        self.assertTrue(any("/targets/bomiot-1.1.0.zpatch" in line[3] for line in lines), lines)
         self.assertEqual(len({line[0] for line in lines}), 1, lines)
         self.assertEqual({line[2] for line in lines}, {"HTTP/2.0"}, lines)
 

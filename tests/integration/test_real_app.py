@@ -175,8 +175,8 @@ class RealAppTest(unittest.TestCase):
 
         with open(requests) as f:
             fetched = [line.split()[1] for line in f if line.startswith("GET ")]
-        self.assertIn(f"/targets/esbuild-{VERSIONS[1]}.patch", fetched)
-        self.assertIn(f"/targets/esbuild-{VERSIONS[2]}.patch", fetched)
+        self.assertIn(f"/targets/esbuild-{VERSIONS[1]}.zpatch", fetched)
+        self.assertIn(f"/targets/esbuild-{VERSIONS[2]}.zpatch", fetched)
         self.assertEqual([p for p in fetched if p.endswith(".tar.gz")], [], "the first update took an archive")
         with open(os.path.join(root, "state.json")) as f:
             self.assertEqual(json.load(f)["current"], VERSIONS[2])

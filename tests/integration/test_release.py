@@ -8,6 +8,7 @@ import gzip
 import hashlib
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -173,8 +174,10 @@ class ReleaseTest(unittest.TestCase):
         r = self.pub.add("1.1.0", "--required")
         self.assertIn("saving", r.stdout)
         self.assertIn("bomiot-1.1.0.patch", r.stdout)
+        self.assertIn("bomiot-1.1.0.zpatch", r.stdout)
         targets = self.targets()
-        self.assertEqual(sorted(targets), ["bomiot-1.0.0.tar.gz", "bomiot-1.1.0.patch", "bomiot-1.1.0.tar.gz"])
+        self.assertEqual(sorted(targets), ["bomiot-1.0.0.tar.gz", "bomiot-1.1.0.patch", "bomiot-1.1.0.tar.gz",
+                                           "bomiot-1.1.0.zpatch"])
         for name, entry in targets.items():
             path = self.pub.target(name)
             self.assertEqual(entry["length"], os.path.getsize(path))
@@ -196,14 +199,19 @@ class ReleaseTest(unittest.TestCase):
         self.assertEqual(patch["tar_hash"], sha256_file(self.pub.archive("1.1.0"), gzip.open))
         with gzip.open(self.pub.archive("1.1.0")) as f:
             self.assertEqual(patch["tar_size"], len(f.read()))
-        # the patch really turns 1.0.0's tar into 1.1.0's
+        # the .zpatch states the same tar, in the same shape
+        self.assertEqual(targets["bomiot-1.1.0.zpatch"]["custom"], targets["bomiot-1.1.0.patch"]["custom"])
+        # each patch really turns 1.0.0's tar into 1.1.0's, in its format
         work = os.path.join(self.pub.dir, "work")
         os.makedirs(work)
         old, out = os.path.join(work, "old.tar"), os.path.join(work, "new.tar")
         with gzip.open(self.pub.archive("1.0.0")) as src, open(old, "wb") as dst:
             shutil.copyfileobj(src, dst)
-        self.pub.run("patch", old, self.pub.patch("1.1.0"), out)
-        self.assertEqual(sha256_file(out), patch["tar_hash"])
+        for path, magic in ((self.pub.patch("1.1.0"), b"BSDIFF40"), (self.pub.zpatch("1.1.0"), b"BLZDIFF1")):
+            with open(path, "rb") as f:
+                self.assertEqual(f.read(8), magic, path)
+            self.pub.run("patch", old, path, out)
+            self.assertEqual(sha256_file(out), patch["tar_hash"])
         # snapshot and timestamp moved with targets, and the chain verifies
         self.assertEqual(self.meta("snapshot.json")["signed"]["meta"]["targets.json"]["version"],
                          self.meta("targets.json")["signed"]["version"])
@@ -232,10 +240,10 @@ class ReleaseTest(unittest.TestCase):
         for name, entry in targets.items():
             self.assertEqual(sorted(entry["custom"]), ["tufup", "user"], name)
             user, internal = tufup_reads(entry["custom"])
-            if name.endswith(".patch"):
+            if name.endswith(".patch") or name.endswith(".zpatch"):
                 self.assertIsNone(user, name)  # as tufup writes a patch's
                 self.assertEqual(internal["tar_hash_algorithm"], "sha256")
-                version = name[len("bomiot-"):-len(".patch")]
+                version = name[len("bomiot-"):name.rindex(".")]
                 with gzip.open(self.pub.archive(version)) as f:
                     tar = f.read()
                 self.assertEqual(internal["tar_size"], len(tar), name)
@@ -248,7 +256,12 @@ class ReleaseTest(unittest.TestCase):
                 self.assertEqual(sorted(internal), ["required", "tar_hash", "tar_hash_algorithm", "tar_size"])
                 self.assertEqual(user, {"rollout": 50} if "1.2.0" in name else None, name)
         # tufup's client at 1.0.0 stops at the required 1.1.0, by its patch;
-        # at 1.1.0 it takes 1.2.0
+        # at 1.1.0 it takes 1.2.0; the .zpatch beside each is no name its
+        # filename rule reads (tufup 0.10's TargetMeta.filename_regex, below;
+        # scripts/tufup-client-check.py runs the real client)
+        tufup_names = re.compile(r'^(?P<name>[\w-]+)-(?P<version>.+)(?P<suffix>\.tar\.gz|\.patch)$')
+        self.assertEqual(sorted(n for n in targets if not tufup_names.match(n)),
+                         ["bomiot-1.1.0.zpatch", "bomiot-1.2.0.zpatch"])
         self.assertEqual(tufup_release_to_take(targets, APP, (1, 0, 0)),
                          ("bomiot-1.1.0.tar.gz", ["bomiot-1.1.0.patch"]))
         self.assertEqual(tufup_release_to_take(targets, APP, (1, 1, 0)),
@@ -352,7 +365,7 @@ class ReleaseTest(unittest.TestCase):
         r = self.pub.run("add", folder, "1.0-RC.1")
         self.assertIn("as 1.0rc1", r.stderr)
         self.assertEqual(sorted(self.targets()), ["bomiot-0.30.tar.gz", "bomiot-1.0rc1.patch",
-                                                  "bomiot-1.0rc1.tar.gz"])
+                                                  "bomiot-1.0rc1.tar.gz", "bomiot-1.0rc1.zpatch"])
         for spelling in ("0.30", "v0.30", "0.30.0", "1.0rc1", "1.0c1"):
             r = self.pub.run("add", folder, spelling, check=False)
             self.assertEqual(r.returncode, 1, spelling)
@@ -381,7 +394,8 @@ class ReleaseTest(unittest.TestCase):
         folder = app_folder(self.pub.apps, "x")
         self.pub.run("add", folder, "1.0")
         self.pub.run("add", folder, "1.1")
-        self.assertEqual(sorted(self.targets()), ["my-app-1.0.tar.gz", "my-app-1.1.patch", "my-app-1.1.tar.gz"])
+        self.assertEqual(sorted(self.targets()), ["my-app-1.0.tar.gz", "my-app-1.1.patch", "my-app-1.1.tar.gz",
+                                                  "my-app-1.1.zpatch"])
         self.assertRegex(self.pub.run("ls").stdout, r"(?m)^1\.1 ")
         self.assertEqual(self.verify().returncode, 0)
 
@@ -495,7 +509,8 @@ class ReleaseTest(unittest.TestCase):
         self.assertFalse(os.path.exists(self.pub.keys))
         lines = r.stdout.splitlines()
         self.assertEqual(lines[0], "app: my-app")
-        self.assertEqual(lines[1].split(), ["version", "archive", "patch", "rollout", "required", "channel"])
+        self.assertEqual(lines[1].split(), ["version", "archive", "bsdiff40", "zstd", "rollout", "required",
+                                            "channel"])
         rows = {line.split()[0]: line.split() for line in lines[2:6]}
         self.assertEqual(list(rows), ["1.0", "1.1rc1", "1.1", "1.2.dev3"])  # in PEP 440 order
         self.assertEqual({v: row[-1] for v, row in rows.items()},
@@ -641,8 +656,9 @@ class ReleaseTest(unittest.TestCase):
         version = self.meta("snapshot.json")["signed"]["version"]
         self.assertIn(f"{version}.snapshot.json", meta)
         self.assertIn(f"{self.meta('targets.json')['signed']['version']}.targets.json", meta)
-        digest = self.targets()["bomiot-1.1.0.patch"]["hashes"]["sha256"]
-        self.assertTrue(os.path.exists(self.pub.target(f"{digest}.bomiot-1.1.0.patch")))
+        for name in ("bomiot-1.1.0.patch", "bomiot-1.1.0.zpatch"):
+            digest = self.targets()[name]["hashes"]["sha256"]
+            self.assertTrue(os.path.exists(self.pub.target(f"{digest}.{name}")), name)
         self.assertEqual(self.verify().returncode, 0)
 
     def test_add_packs_names_in_any_script_and_refuses_names_not_utf8(self):
@@ -727,6 +743,78 @@ class ReleaseTest(unittest.TestCase):
         self.assertEqual(r.returncode, 1)
         self.assertRegex(r.stdout, r"FAIL bomiot-1\.1\.0\.tar\.gz: archive entry 'lib/abs' links outside the folder")
         self.assertNotIn("bomiot-1.0.0.tar.gz", r.stdout)
+
+    # ---- --patch-format (issue 25) ----
+
+    def test_patch_format_chooses_which_patches_add_writes(self):
+        """Default both (tufup clients and older launchers keep their
+        BSDIFF40 patch, new launchers take the zstd one); bsdiff40 writes no
+        .zpatch, zstd no .patch and says who then updates by archive."""
+        self.pub.init()
+        self.pub.add("1.0.0")
+        r = self.pub.add("1.1.0", "--patch-format", "bsdiff40")
+        self.assertIn("bomiot-1.1.0.patch", r.stdout)
+        self.assertNotIn("zpatch", r.stdout)
+        self.assertIn("making the patch (bsdiff40) from 1.0.0", r.stderr)
+        r = self.pub.add("1.2.0", "--patch-format", "zstd")
+        self.assertIn("bomiot-1.2.0.zpatch", r.stdout)
+        self.assertNotIn("bomiot-1.2.0.patch ", r.stdout)
+        self.assertIn("tufup clients and older launchers, which do not read the zstd format, will update by the "
+                      "archive", r.stdout)
+        r = self.pub.add("1.3.0")
+        self.assertIn("making the patches (bsdiff40 and zstd) from 1.2.0", r.stderr)
+        self.assertIn("the same match search", r.stdout)
+        self.assertNotIn("update by the archive", r.stdout)
+        patches = sorted(n for n in self.targets() if not n.endswith(".tar.gz"))
+        self.assertEqual(patches, ["bomiot-1.1.0.patch", "bomiot-1.2.0.zpatch", "bomiot-1.3.0.patch",
+                                   "bomiot-1.3.0.zpatch"])
+        self.assertEqual(sorted(n for n in os.listdir(os.path.join(self.pub.repo, "targets")) if "patch" in n),
+                         patches)
+        # ls says which formats each release has
+        rows = {line.split()[0]: line for line in self.pub.run("ls").stdout.splitlines()[2:6]}
+        self.assertRegex(rows["1.0.0"], r"^1\.0\.0 +[\d.]+ \w+ +- +- ")
+        self.assertRegex(rows["1.1.0"], r"^1\.1\.0 +[\d.]+ \w+ +[\d.]+ \w+ +- ")
+        self.assertRegex(rows["1.2.0"], r"^1\.2\.0 +[\d.]+ \w+ +- +[\d.]+ \w+ ")
+        self.assertRegex(rows["1.3.0"], r"^1\.3\.0 +[\d.]+ \w+ +[\d.]+ \w+ +[\d.]+ \w+ ")
+        self.assertEqual(self.verify().returncode, 0)
+        for bad in (["--patch-format", "bzip2"], ["--patch-format"]):
+            r = self.pub.run("add", app_folder(self.pub.apps, "1.4.0"), "1.4.0", *bad, check=False)
+            self.assertEqual(r.returncode, 2, bad)
+        self.assertNotIn("bomiot-1.4.0.tar.gz", self.targets())
+
+    def test_verify_checks_a_zpatch_as_a_patch(self):
+        """Its hash, the tar size it promises, and its format: a .zpatch
+        that holds BSDIFF40 (or a .patch that holds the zstd format) is read
+        by no client as its name says."""
+        self.pub.init()
+        self.pub.add("1.0.0")
+        self.pub.add("1.1.0")
+        self.assertEqual(self.verify().returncode, 0)
+        flip_byte(self.pub.zpatch("1.1.0"), 40, 1)
+        r = self.verify()
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("FAIL bomiot-1.1.0.zpatch: ", r.stdout)
+        flip_byte(self.pub.zpatch("1.1.0"), 40, 1)  # undone
+        from tufkit import Editor
+        # the two files swapped, each re-listed with its own hash: signed, wrong format
+        edit = Editor(self.pub)
+        targets = edit.load("targets")
+        with open(self.pub.patch("1.1.0"), "rb") as f:
+            bsdiff40 = f.read()
+        with open(self.pub.zpatch("1.1.0"), "rb") as f:
+            zstd = f.read()
+        for name, data in (("bomiot-1.1.0.patch", zstd), ("bomiot-1.1.0.zpatch", bsdiff40)):
+            with open(self.pub.target(name), "wb") as f:
+                f.write(data)
+            entry = targets["signed"]["targets"][name]
+            entry["length"], entry["hashes"] = len(data), {"sha256": hashlib.sha256(data).hexdigest()}
+        edit.republish(targets)
+        r = self.verify()
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("FAIL bomiot-1.1.0.zpatch: a .zpatch target must be a zstd-format patch; this one is BSDIFF40",
+                      r.stdout)
+        self.assertIn("FAIL bomiot-1.1.0.patch: a .patch target must be a BSDIFF40 patch; this one is zstd",
+                      r.stdout)
 
     # ---- verify catches damage ----
 

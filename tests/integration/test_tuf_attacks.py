@@ -981,11 +981,11 @@ class LauncherOutcome(unittest.TestCase):
         self.assert_still_on_1_0("snapshot v4: expired at ")
 
     def test_a_patch_that_does_not_match_its_hash(self):
-        flip_byte(self.pub.patch("1.1.0"), 50, 1)
+        flip_byte(self.pub.zpatch("1.1.0"), 50, 1)  # the patch the launcher takes
         with open(self.pub.archive("1.1.0"), "ab") as f:
             f.write(b"\0")
         self.start()
-        self.assert_still_on_1_0(f"{APP}-1.1.0.patch: sha256 does not match trusted metadata")
+        self.assert_still_on_1_0(f"{APP}-1.1.0.zpatch: sha256 does not match trusted metadata")
 
     def test_an_endless_timestamp(self):
         self.start(update_url=f"{self.server.url}/_fault/only/timestamp.json/endless")

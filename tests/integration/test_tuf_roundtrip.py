@@ -33,7 +33,8 @@ class RoundTrip(ServedRepositoryCase):
                     with open(os.path.join(self.pub.repo, "metadata", f"{role}.json"), "rb") as f:
                         self.assertEqual(trusted[f"{role}.json"], f.read(), role)
                 new = self.published() - seen
-                expected = {f"{APP}-{version}.tar.gz"} | ({f"{APP}-{version}.patch"} if i else set())
+                patches = {f"{APP}-{version}.patch", f"{APP}-{version}.zpatch"}  # add's default: both formats
+                expected = {f"{APP}-{version}.tar.gz"} | (patches if i else set())
                 self.assertEqual(new, expected)
                 for name in sorted(new):
                     r = self.client.download(name)

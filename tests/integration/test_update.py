@@ -80,10 +80,56 @@ class UpdateTest(unittest.TestCase):
         seed_install(self.root, self.pub, "1.0.0")
         self.start()
         self.assert_updated_to("1.1.0")
-        self.assertEqual(self.fetched(), [f"{APP}-1.1.0.patch"])
+        # add writes both formats by default; the launcher takes the zstd
+        # one, and asks for nothing else (issue 25)
+        self.assertEqual(self.fetched(), [f"{APP}-1.1.0.zpatch"])
         self.assertIn("installed 1.1.0", self.root.log())
+        self.assertRegex(self.root.log(), r"installing 1\.1\.0: 1 patch\(es\) \(zstd\), \d+ bytes instead of")
+        size = os.path.getsize(self.pub.zpatch("1.1.0"))
+        self.assertIn(f"downloading {APP}-1.1.0.zpatch ({size} bytes, a zstd-format patch)", self.root.log())
         # Confirmed by its clean exit: no longer on trial.
         self.assertFalse(self.root.read_state()["trial"])
+
+    def test_a_bsdiff40_only_repository_updates_by_its_patch(self):
+        """A repository as tufup writes it (add --patch-format bsdiff40)."""
+        self.pub.add("1.1.0", "--patch-format", "bsdiff40")
+        seed_install(self.root, self.pub, "1.0.0")
+        self.start()
+        self.assert_updated_to("1.1.0")
+        self.assertEqual(self.fetched(), [f"{APP}-1.1.0.patch"])
+        self.assertIn("1 patch(es) (bsdiff40)", self.root.log())
+        self.assertIn(f"downloading {APP}-1.1.0.patch (", self.root.log())
+        self.assertIn("a bsdiff40-format patch)", self.root.log())
+
+    def test_a_zstd_only_repository_updates_by_its_zpatch(self):
+        self.pub.add("1.1.0", "--patch-format", "zstd")
+        seed_install(self.root, self.pub, "1.0.0")
+        self.start()
+        self.assert_updated_to("1.1.0")
+        self.assertEqual(self.fetched(), [f"{APP}-1.1.0.zpatch"])
+
+    def test_a_chain_takes_each_step_s_zstd_patch_when_listed(self):
+        """1.1.0 published with its BSDIFF40 patch only, 1.2.0 with both:
+        the chain mixes them, and the log counts each format."""
+        self.pub.add("1.1.0", "--patch-format", "bsdiff40")
+        self.pub.add("1.2.0")
+        seed_install(self.root, self.pub, "1.0.0")
+        self.start()
+        self.assert_updated_to("1.2.0")
+        self.assertEqual(self.fetched(), [f"{APP}-1.1.0.patch", f"{APP}-1.2.0.zpatch"])
+        self.assertIn("installing 1.2.0: 2 patch(es) (1 zstd, 1 bsdiff40)", self.root.log())
+
+    def test_a_zpatch_too_dear_against_the_archive_takes_the_archive(self):
+        """The chain is priced with the patches it would take: a 1.1.0 that
+        shares nothing with 1.0.0 has patches near the archive's size, over
+        patch_max_percent, so the archive is downloaded and no patch."""
+        self.pub.add("1.1.0", seed=2)
+        seed_install(self.root, self.pub, "1.0.0")
+        self.start()
+        self.assert_updated_to("1.1.0")
+        self.assertEqual(self.fetched(), [f"{APP}-1.1.0.tar.gz"])
+        self.assertRegex(self.root.log(), r"full archive \(\d+ bytes\): 1 patch\(es\) \(\d+ bytes\) would be more "
+                                          r"than 80% of it")
 
     def test_the_installed_files_are_the_release_s_files(self):
         self.pub.add("1.1.0", files={"lib/module.py": b"print('1.1')\n"})
@@ -115,7 +161,7 @@ class UpdateTest(unittest.TestCase):
         seed_install(self.root, self.pub, "1.0.0")
         self.start()
         self.assert_updated_to("1.3.0")
-        self.assertEqual(self.fetched(), [f"{APP}-{v}.patch" for v in ("1.1.0", "1.2.0", "1.3.0")])
+        self.assertEqual(self.fetched(), [f"{APP}-{v}.zpatch" for v in ("1.1.0", "1.2.0", "1.3.0")])
 
     def test_without_the_current_version_s_tar_it_is_rebuilt_and_patched(self):
         """What an installer leaves: the version's folder and no tar in
@@ -125,7 +171,7 @@ class UpdateTest(unittest.TestCase):
         seed_install(self.root, self.pub, "1.0.0", cache_tar=False)
         self.start()
         self.assert_updated_to("1.1.0")
-        self.assertEqual(self.fetched(), [f"{APP}-1.1.0.patch"])
+        self.assertEqual(self.fetched(), [f"{APP}-1.1.0.zpatch"])
         self.assertRegex(self.root.log(), r"INFO +update: rebuilt the tar of 1\.0\.0 from its folder")
 
     def test_a_changed_folder_is_not_patched_from_and_the_archive_is_used(self):
@@ -171,7 +217,7 @@ class UpdateTest(unittest.TestCase):
         os.remove(self.report)
         self.start(env={"LC_ALL": "C.UTF-8"}, healthy_seconds=1)
         self.assertEqual(self.root.read_state()["current"], "1.2.0")
-        self.assertEqual(self.fetched(), [f"{APP}-1.1.0.patch", f"{APP}-1.2.0.patch"])
+        self.assertEqual(self.fetched(), [f"{APP}-1.1.0.zpatch", f"{APP}-1.2.0.zpatch"])
         self.assertIn("rebuilt the tar of 1.1.0", self.root.log())
         self.assert_same_tree(os.path.join(self.pub.apps, "app-1.2.0"), self.root.p("versions", "1.2.0"))
 
@@ -191,17 +237,18 @@ class UpdateTest(unittest.TestCase):
     def test_a_missing_patch_falls_back_to_the_full_archive(self):
         self.pub.add("1.1.0")
         seed_install(self.root, self.pub, "1.0.0")
-        os.remove(self.pub.patch("1.1.0"))
+        os.remove(self.pub.zpatch("1.1.0"))
         self.start()
         self.assert_updated_to("1.1.0")
-        self.assertEqual(self.fetched(), [f"{APP}-1.1.0.patch", f"{APP}-1.1.0.tar.gz"])
+        self.assertEqual(self.fetched(), [f"{APP}-1.1.0.zpatch", f"{APP}-1.1.0.tar.gz"])
         self.assertIn("downloading the full archive instead", self.root.log())
 
     def test_patches_of_tufup_0_5_are_said_once_at_info(self):
         """tufup 0.5 and older wrote no custom metadata (and patched the
         .tar.gz): the archive is taken, and the log says why once, at info,
-        naming the patch once; nothing reaches stderr."""
-        self.pub.add("1.1.0")
+        naming the patch once; nothing reaches stderr. (tufup wrote no
+        .zpatch: the repository has the BSDIFF40 patch only.)"""
+        self.pub.add("1.1.0", "--patch-format", "bsdiff40")
         edit = Editor(self.pub)
         targets = edit.load("targets")
         del targets["signed"]["targets"][f"{APP}-1.1.0.patch"]["custom"]
@@ -239,14 +286,25 @@ class UpdateTest(unittest.TestCase):
         self.assertNotIn(b"\x1b", r.stderr)
         self.assertEqual(len([line for line in r.stderr.splitlines() if b"forged" in line]), 1, r.stderr)
 
-    def test_a_corrupt_patch_is_rejected_and_the_archive_used(self):
-        self.pub.add("1.1.0")
+    def corrupt_patch_goes_by_archive(self, patch_format, suffix):
+        self.pub.add("1.1.0", "--patch-format", patch_format)
         seed_install(self.root, self.pub, "1.0.0")
-        flip_byte(self.pub.patch("1.1.0"), 40)
+        name = f"{APP}-1.1.0{suffix}"
+        flip_byte(self.pub.target(name), 40)
         self.start()
         self.assert_updated_to("1.1.0")
         self.assertIn("downloading the full archive instead", self.root.log())
-        self.assertIn("1.1.0.patch", self.root.log())
+        self.assertIn(name, self.root.log())
+        self.assertEqual(self.fetched(), [name, f"{APP}-1.1.0.tar.gz"])
+
+    def test_a_corrupt_patch_is_rejected_and_the_archive_used(self):
+        self.corrupt_patch_goes_by_archive("bsdiff40", ".patch")
+
+    def test_a_corrupt_zpatch_is_rejected_and_the_archive_used(self):
+        """A tampered .zpatch (a repository with both formats) fails its
+        signed hash and goes by archive, as a .patch does: not by the
+        .patch beside it."""
+        self.corrupt_patch_goes_by_archive("both", ".zpatch")
 
     def test_a_corrupt_cached_tar_is_caught_by_the_tar_hash(self):
         self.pub.add("1.1.0")
@@ -254,13 +312,13 @@ class UpdateTest(unittest.TestCase):
         flip_byte(self.root.p("cache", "tars", f"{APP}-1.0.0.tar"), 5000)
         self.start()
         self.assert_updated_to("1.1.0")
-        self.assertEqual(self.fetched(), [f"{APP}-1.1.0.patch", f"{APP}-1.1.0.tar.gz"])
+        self.assertEqual(self.fetched(), [f"{APP}-1.1.0.zpatch", f"{APP}-1.1.0.tar.gz"])
         self.assertIn("the patched tar", self.root.log())
 
     def test_corrupt_patch_and_archive_leave_the_current_version_running(self):
         self.pub.add("1.1.0")
         seed_install(self.root, self.pub, "1.0.0")
-        flip_byte(self.pub.patch("1.1.0"), 40)
+        flip_byte(self.pub.zpatch("1.1.0"), 40)
         flip_byte(self.pub.archive("1.1.0"), 100)
         self.start()
         self.assertEqual(self.started(), ["1.0.0"])
@@ -378,7 +436,7 @@ class UpdateTest(unittest.TestCase):
         self.root.interval_passed()
         self.start()
         self.assertEqual(self.started(), ["1.0.0"])
-        self.assertEqual(self.fetched().count(f"{APP}-1.1.0.patch"), 1)
+        self.assertEqual(self.fetched().count(f"{APP}-1.1.0.zpatch"), 1)
         # The fix, 1.2.0, is installed through 1.1.0's patch chain, from
         # 1.0.0's tar: no archive is downloaded.
         self.pub.add("1.2.0")
@@ -387,7 +445,7 @@ class UpdateTest(unittest.TestCase):
         self.start()
         self.assertEqual(self.started(), ["1.2.0"])
         self.assertEqual(self.root.read_state()["current"], "1.2.0")
-        self.assertEqual(self.fetched()[-2:], [f"{APP}-1.1.0.patch", f"{APP}-1.2.0.patch"])
+        self.assertEqual(self.fetched()[-2:], [f"{APP}-1.1.0.zpatch", f"{APP}-1.2.0.zpatch"])
         self.assertNotIn(f"{APP}-1.2.0.tar.gz", self.fetched())
         self.assertEqual(os.listdir(self.root.p("cache", "tars")), [f"{APP}-1.2.0.tar"])
 
@@ -417,7 +475,7 @@ class UpdateTest(unittest.TestCase):
         entry["length"], entry["hashes"] = len(data), {"sha256": hashlib.sha256(data).hexdigest()}
         # the size of the tar tarfile wrote, not bomiot-release's, wherever it is stated (the archive,
         # the patch to it): the size cap is not what this tests
-        for name in (f"{APP}-1.2.0.tar.gz", f"{APP}-1.2.0.patch"):
+        for name in (f"{APP}-1.2.0.tar.gz", f"{APP}-1.2.0.patch", f"{APP}-1.2.0.zpatch"):
             if name in targets["signed"]["targets"]:
                 custom = targets["signed"]["targets"][name].setdefault("custom", {})
                 custom.setdefault("tufup", {})["tar_size"] = len(gzip.decompress(data))

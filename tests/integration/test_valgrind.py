@@ -80,7 +80,7 @@ class ValgrindTest(unittest.TestCase):
 
     def test_corrupt_patch_falls_back_to_the_archive(self):
         seed_install(self.root, self.pub, "1.0.0")
-        flip_byte(self.pub.patch("1.1.0"), 40, 0xFF)
+        flip_byte(self.pub.zpatch("1.1.0"), 40, 0xFF)  # the patch the launcher takes
         r = self.memcheck()
         self.assertEqual(r.returncode, 0)
         self.assertEqual(self.started(), ["1.1.0"])

@@ -93,7 +93,7 @@ class WindowsUpdateTest(PublishedUpdateCase):
         self.assertEqual(self.start(), ["1.1.0"])
         self.assertEqual(self.root.read_state()["current"], "1.1.0")
         self.assertIn("installed 1.1.0", self.root.log())
-        self.assertEqual(self.fetched(), [f"{APP}-1.1.0.patch"])
+        self.assertEqual(self.fetched(), [f"{APP}-1.1.0.zpatch"])  # add's default lists both; the zstd one is taken
 
     def test_a_timestamp_changed_after_signing_is_refused(self):
         path = os.path.join(self.pub.repo, "metadata", "timestamp.json")
@@ -157,7 +157,7 @@ class WindowsUpdateChinesePathTest(PublishedUpdateCase):
 
     def test_a_patch_stages_every_file(self):
         self.assert_updated_in_full()
-        self.assertEqual(self.fetched(), [f"{APP}-1.1.0.patch"])
+        self.assertEqual(self.fetched(), [f"{APP}-1.1.0.zpatch"])  # add lists both formats; the zstd one is taken
 
     def test_an_archive_stages_every_file(self):
         self.configure(incremental_update=False)

@@ -931,6 +931,27 @@ static void test_reads_custom_by_tufups_rule(void)
     CHECK_INT(archive_reads("{\"user\":{},\"tufup\":[]}", &required, &rollout), BL_ECORRUPT);
 }
 
+/* A .zpatch (the zstd format, issue 25) carries a .patch's custom metadata:
+ * the tar it makes, checked the same way, and nothing means "no digest". */
+static void test_reads_a_zpatch_as_a_patch(void)
+{
+    bl_trust_target target;
+    bl_trust_tufup info;
+    bl_error err;
+    memset(&target, 0, sizeof target);
+    target.path = "app-1.1.zpatch";
+    target.custom = cJSON_Parse("{\"user\":null,\"tufup\":{\"tar_size\":20480,\"tar_hash\":"
+                                "\"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\","
+                                "\"tar_hash_algorithm\":\"sha256\"}}");
+    CHECK_INT(bl_trust_tufup_info(&target, &info, &err), BL_OK);
+    CHECK(info.is_patch && info.tar_size == 20480 && info.has_tar_sha256 && info.tar_sha256[0] == 0x00 &&
+          info.tar_sha256[31] == 0xff);
+    cJSON_Delete(target.custom);
+    target.custom = NULL;
+    CHECK_INT(bl_trust_tufup_info(&target, &info, &err), BL_ENOTFOUND);
+    CHECK_CONTAINS(err.msg, "app-1.1.zpatch: no tar size and hash");
+}
+
 /* tufup 0.5 and older wrote no custom metadata: such a patch is told apart
  * from a malformed one (BL_ENOTFOUND, not BL_ECORRUPT), its path said once. */
 static void test_tells_patches_of_old_tufup_from_malformed_ones(void)
@@ -1032,6 +1053,7 @@ int main(void)
     RUN(test_reads_tufup_custom_fields);
     RUN(test_reads_custom_by_tufups_rule);
     RUN(test_tells_patches_of_old_tufup_from_malformed_ones);
+    RUN(test_reads_a_zpatch_as_a_patch);
     RUN(test_target_paths_must_be_safe_file_names);
     RUN(test_consistent_snapshots_name_files_by_version_and_hash);
     return CHECK_DONE();

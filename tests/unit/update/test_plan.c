@@ -125,7 +125,7 @@ static void test_path_prefers_a_cheaper_patch_chain(void)
     CHECK_INT(p.first_patch, 1);
     CHECK_INT(p.last_patch, 3);
     CHECK_INT(p.download_bytes, 21);
-    CHECK_STR(p.why, "3 patch(es), 21 bytes instead of 100 for the full archive");
+    CHECK_STR(p.why, "3 patch(es) (bsdiff40), 21 bytes instead of 100 for the full archive");
 }
 
 static void test_path_falls_back_to_the_archive(void)
@@ -176,6 +176,62 @@ static void test_path_takes_the_archive_above_the_percent(void)
     CHECK_INT(p.method, BL_PLAN_ARCHIVE);
 }
 
+/* A step with both takes the zstd patch; one with only a .patch its
+ * BSDIFF40 one: a chain may mix them (issue 25). */
+static void test_path_takes_the_zstd_patch_of_a_step_when_listed(void)
+{
+    bl_release r[] = {rel("1.0.0", 100, 0), rel("1.1.0", 100, 10), rel("1.2.0", 100, 10), rel("1.3.0", 100, 0)};
+    uint64_t length;
+    bl_plan p;
+    r[1].has_zpatch = 1;
+    r[1].zpatch_length = 6;
+    CHECK_INT(bl_plan_step_format(&r[1], &length), BL_PLAN_ZSTD);
+    CHECK_INT(length, 6);
+    CHECK_INT(bl_plan_step_format(&r[2], &length), BL_PLAN_BSDIFF40);
+    CHECK_INT(length, 10);
+    CHECK_INT(bl_plan_step_format(&r[3], &length), BL_PLAN_NO_PATCH);
+    CHECK_INT(length, 0);
+    bl_plan_path(r, 4, "1.0.0", 1, 1, 1, 80, &p);
+    CHECK_INT(p.method, BL_PLAN_PATCHES);
+    CHECK_INT(p.download_bytes, 6);
+    CHECK_STR(p.why, "1 patch(es) (zstd), 6 bytes instead of 100 for the full archive");
+    bl_plan_path(r, 4, "1.0.0", 2, 1, 1, 80, &p);
+    CHECK_INT(p.download_bytes, 16);
+    CHECK_STR(p.why, "2 patch(es) (1 zstd, 1 bsdiff40), 16 bytes instead of 100 for the full archive");
+    /* a .zpatch alone is a patch too: a repository made with --patch-format zstd */
+    r[3].has_zpatch = 1;
+    r[3].zpatch_length = 5;
+    bl_plan_path(r, 4, "1.2.0", 3, 1, 1, 80, &p);
+    CHECK_INT(p.method, BL_PLAN_PATCHES);
+    CHECK_INT(p.first_patch, 3);
+    CHECK_INT(p.download_bytes, 5);
+}
+
+/* The chain is priced with the lengths of the patches it takes: a zstd
+ * patch above the percent sends the update to the archive even when the
+ * BSDIFF40 one would be under it (the launcher does not mix to save
+ * bytes; the zstd format is the smaller one as bomiot-release writes it). */
+static void test_path_prices_the_chosen_patches_against_the_archive(void)
+{
+    bl_release r[] = {rel("1.0.0", 100, 0), rel("1.1.0", 100, 70), rel("1.2.0", 100, 0)};
+    bl_plan p;
+    r[1].has_zpatch = 1;
+    r[1].zpatch_length = 81;
+    bl_plan_path(r, 3, "1.0.0", 1, 1, 1, 80, &p);
+    CHECK_INT(p.method, BL_PLAN_ARCHIVE);
+    CHECK_INT(p.download_bytes, 100);
+    CHECK_CONTAINS(p.why, "1 patch(es) (81 bytes) would be more than 80% of it");
+    r[1].zpatch_length = 80;
+    bl_plan_path(r, 3, "1.0.0", 1, 1, 1, 80, &p);
+    CHECK_INT(p.method, BL_PLAN_PATCHES);
+    CHECK_INT(p.download_bytes, 80);
+    r[2].has_zpatch = 1; /* no overflow summing zstd lengths either */
+    r[2].zpatch_length = UINT64_MAX;
+    r[2].archive_length = 100;
+    bl_plan_path(r, 3, "1.0.0", 2, 1, 1, 80, &p);
+    CHECK_INT(p.method, BL_PLAN_ARCHIVE);
+}
+
 static void test_parses_tufup_target_names(void)
 {
     char v[64];
@@ -189,6 +245,20 @@ static void test_parses_tufup_target_names(void)
     CHECK_STR(v, "2.0rc1");
     /* app "my" does not take app "my-app"'s targets: "app-2.0" is no version */
     CHECK_INT(bl_plan_parse_target_name("my-app-2.0.tar.gz", "my", v, sizeof v), BL_TARGET_OTHER);
+}
+
+/* The zstd format's target, beside tufup's names: same version rules. */
+static void test_parses_zpatch_target_names(void)
+{
+    char v[64];
+    CHECK_INT(bl_plan_parse_target_name("bomiot-1.2.0.zpatch", "bomiot", v, sizeof v), BL_TARGET_ZPATCH);
+    CHECK_STR(v, "1.2.0");
+    CHECK_INT(bl_plan_parse_target_name("my-app-2.0rc1.zpatch", "my-app", v, sizeof v), BL_TARGET_ZPATCH);
+    CHECK_STR(v, "2.0rc1");
+    CHECK_INT(bl_plan_parse_target_name("bomiot-.zpatch", "bomiot", v, sizeof v), BL_TARGET_OTHER);
+    CHECK_INT(bl_plan_parse_target_name("bomiot-../x.zpatch", "bomiot", v, sizeof v), BL_TARGET_OTHER);
+    CHECK_INT(bl_plan_parse_target_name("other-1.2.0.zpatch", "bomiot", v, sizeof v), BL_TARGET_OTHER);
+    CHECK_INT(bl_plan_app_of_target("bomiot-1.2.0.zpatch", v, sizeof v), 0);
 }
 
 static void test_ignores_other_targets_and_unsafe_versions(void)
@@ -268,6 +338,7 @@ static void test_a_pin_goes_back_when_a_newer_release_is_installed(void)
 int main(void)
 {
     RUN(test_parses_tufup_target_names);
+    RUN(test_parses_zpatch_target_names);
     RUN(test_names_the_app_of_any_archive);
     RUN(test_a_pin_offers_only_the_releases_inside_it);
     RUN(test_a_pin_goes_back_when_a_newer_release_is_installed);
@@ -283,5 +354,7 @@ int main(void)
     RUN(test_path_prefers_a_cheaper_patch_chain);
     RUN(test_path_falls_back_to_the_archive);
     RUN(test_path_takes_the_archive_above_the_percent);
+    RUN(test_path_takes_the_zstd_patch_of_a_step_when_listed);
+    RUN(test_path_prices_the_chosen_patches_against_the_archive);
     return CHECK_DONE();
 }
