@@ -59,7 +59,7 @@ class PolicyCase(unittest.TestCase):
                               env=full_env, cwd=self.root.path, capture_output=True, text=True, timeout=120)
 
     def start(self, **config):
-        self.root.write_config({"update_url": self.server.url, "healthy_seconds": 2, **config})
+        self.root.write_config({"update_url": self.server.url, "healthy_seconds": 2, "check_seconds": 30, **config})
         if os.path.exists(self.report):
             os.remove(self.report)
         r = self.run_launcher(f"--report={self.report}")
@@ -128,7 +128,7 @@ class PolicyUpdateTest(PolicyCase):
     def test_the_policy_s_update_url_wins_over_the_publisher_s(self):
         self.pub.add("1.1.0")
         self.set_policy('{"update_url": "%s"}' % self.server.url)
-        self.root.write_config({"update_url": "http://127.0.0.1:9/nowhere", "healthy_seconds": 2})
+        self.root.write_config({"update_url": "http://127.0.0.1:9/nowhere", "healthy_seconds": 2, "check_seconds": 30})
         r = self.run_launcher(f"--report={self.report}")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(self.started(), ["1.1.0"])

@@ -31,7 +31,10 @@ class UpdateTest(unittest.TestCase):
         self.report = self.root.p("report.txt")
         self.requests = os.path.join(self.pub.dir, "requests.log")
         self.server = TestServer(self.pub.repo, log=self.requests)
-        self.config = {"update_url": self.server.url, "healthy_seconds": 2}
+        # check_seconds: these tests are about what an update does, not its
+        # time box at launch (test_launch_checks): the default 0.9 s ran out
+        # on a machine loaded to 10-15 and the update went to the background.
+        self.config = {"update_url": self.server.url, "healthy_seconds": 2, "check_seconds": 30}
 
     def tearDown(self):
         self.server.stop()
