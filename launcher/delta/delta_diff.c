@@ -29,15 +29,17 @@
  * and kept when they cover at least ANCHOR_SHARE_NUM / ANCHOR_SHARE_DEN of
  * old's size (counted in new's bytes). Kept, the suffix array indexes only
  * what they leave of old: on the typescript 5.8.3 -> 5.9.3 package tar
- * (anchors over 90%) the diff took 2.6 s and 56 MB instead of 4.7 s and
- * 117 MB, the patch 217065 bytes instead of 213099; on esbuild (42%) and the
+ * (anchors over 90%; one run each, load 4.5) the diff took 2.6 s and 56 MB
+ * instead of 4.7 s and 117 MB, the patch 217065 bytes instead of 213099;
+ * on esbuild (42%) and the
  * app tar (41%) the patches got smaller too (449147 -> 449106, 26670742 ->
  * 26629682 bytes), but on biome (25%) bigger (9869087 -> 9894950): what an
  * anchor covers is hidden from the search, and where anchors are few, the
  * search would have used those bytes of old better. Blocks of 64 / 256 /
  * 1024 bytes gave 217939 / 215821 / 215479 bytes on the typescript pair
- * (256 and 1024 found fewer anchors, and a nearly identical pair's changes
- * are found later and cost more time in the suffix array). */
+ * (256 and 1024: 1446 and 1469 bytes on 5.9.2 -> 5.9.3, against 1471), but
+ * with 256-byte blocks esbuild's anchors fall under 3/8 and it keeps the
+ * full index: 449147 bytes and 59.6 MB, against 449106 and 48.0 MB. */
 #define ANCHOR_BLOCK 128
 #define ANCHOR_SHARE_NUM 3
 #define ANCHOR_SHARE_DEN 8
