@@ -15,16 +15,29 @@
  * diff and extra.
  *
  * Making a patch (bl_delta_diff): old is a whole buffer, new is read through
- * a callback a slice at a time. The suffix array of old comes from
- * libdivsufsort, 4 bytes an entry while old is under 2 GiB, 8 bytes beyond
- * (divsufsort64); while it sorts, a second thread builds a filter of old's
- * 8-byte strings (n/8 to n/4 bytes, for an old of 64 MiB or more). Memory: n for old (n old, m new), 4n for
- * the suffix array (8n past 2 GiB), the filter, two slices of new (m/32 and
- * at least 512 KiB each), the control triples (24 bytes a match), the
- * compressed patch and two bzip2 compressors (~16 MB): about 5.2n + m/16 +
- * patch + 16 MB in all; bsdiff 4.3 needs 9n + 3m and more. Two threads match
- * slices of new, then compress the diff and the extra blocks side by side.
- * The output does not depend on thread timing.
+ * a callback a slice at a time. First, anchors: old's 128-byte blocks are
+ * hashed into a table (14 to 28 bytes a block) and a rolling hash over
+ * new finds the runs of new, 255 bytes or longer, that repeat old; each is
+ * extended both ways as far as the bytes agree. Where the anchors cover 3/8
+ * of old's size or more, the suffix array indexes only the pieces of old no anchor
+ * covers, and the anchors stand for the rest (two nearly identical files:
+ * next to nothing is sorted); elsewhere all of old is indexed and the
+ * anchors are dropped. The suffix array comes from libdivsufsort, 4 bytes an
+ * entry while the indexed text is under 2 GiB, 8 bytes beyond
+ * (divsufsort64); while it sorts, a second thread builds a filter of the
+ * text's 8-byte strings (n/8 to n/4 bytes, for a text of 64 MiB or more).
+ * A match must pay for its control entry: in code, save more than 8 bytes
+ * over the current alignment; in text (a slice of new with no control
+ * bytes), where an extra byte compresses four times better, more than 32.
+ * Memory: n for old (n old, m new), 4t for the suffix array of the text
+ * indexed (t = n, or the pieces' copy t plus 4t; 8t past 2 GiB), the filter,
+ * two slices of new (m/32 and at least 512 KiB each), the control triples
+ * (24 bytes a match), the compressed patch and two bzip2 compressors
+ * (~16 MB): about 5.2n + m/16 + patch + 16 MB in all when all of old is
+ * indexed, n + 5t + m/16 + patch + 16 MB with anchors (the table and a
+ * 1 MiB window of new come and go before); bsdiff 4.3 needs 9n + 3m and
+ * more. Two threads match slices of new, then compress the diff and the
+ * extra blocks side by side. The output does not depend on thread timing.
  *
  * The zstd format's writer cuts the same control entries at chunk
  * boundaries (2 MiB of new) and compresses the chunks at zstd level 19 on

@@ -8,14 +8,22 @@
 #include <stdint.h>
 
 #include "base/error.h"
+#include "delta_anchor.h"
 
-/* Suffix array of old (4 bytes an entry under 2 GiB, 8 beyond) and where each
- * two-byte prefix starts in it; for a big old, each three-byte prefix too.
+/* Suffix array of a text (4 bytes an entry under 2 GiB, 8 beyond) and where
+ * each two-byte prefix starts in it; for a big text, each three-byte prefix
+ * too. The text is old, or the pieces of old that no anchor covers laid end
+ * to end (then only those are searched; the anchors stand for the rest).
  * A suffix shorter than the prefix counts as if padded with zero bytes,
  * which keeps the prefixes in suffix order. */
 typedef struct {
     const uint8_t *old;
     int64_t old_size;
+    const uint8_t *text;   /* old itself when pieces is NULL */
+    int64_t text_size;
+    uint8_t *own_text;     /* the pieces' copy, freed with the index */
+    bl_delta_piece *pieces; /* owned; NULL: the text is old */
+    size_t n_pieces;
     int32_t *sa32;
     int64_t *sa64;
     int64_t *bucket;   /* 65537 entries */
@@ -48,6 +56,12 @@ int bl_delta_index_filters_strings(int64_t old_size);
  * filter_strings: 1 to build the filter of old's 8-byte strings. */
 int bl_delta_index_build(bl_delta_index *index, const uint8_t *old, int64_t old_size,
                          int prefix_bytes, int filter_strings, bl_error *err);
+/* The same over only the pieces of old given (bl_delta_anchors_rest), which
+ * the index takes over (freed with it, also on failure); a search answers
+ * with old's positions. */
+int bl_delta_index_build_pieces(bl_delta_index *index, const uint8_t *old, int64_t old_size,
+                                bl_delta_piece *pieces, size_t n_pieces, int64_t text_size,
+                                int prefix_bytes, int filter_strings, bl_error *err);
 /* The longest match of q[0..len) in old: its length, and where in *pos. */
 int64_t bl_delta_index_search(const bl_delta_index *index, const uint8_t *q, int64_t len,
                               int64_t *pos);
@@ -57,8 +71,17 @@ int bl_delta_index_may_hold8(const bl_delta_index *index, const uint8_t *q, int6
 void bl_delta_index_free(bl_delta_index *index);
 
 /* Appends to out the entries that cover new_data[0, new_len) exactly: a
- * slice of new, matched on its own. */
-int bl_delta_match_range(const bl_delta_index *index, const uint8_t *new_data, int64_t new_len,
+ * slice of new, matched on its own. new_begin is the slice's place in new;
+ * anchors (may be NULL) are taken as matches where they lie, as they must
+ * be when the index holds only the pieces they leave. */
+int bl_delta_match_range(const bl_delta_index *index, const bl_delta_anchors *anchors,
+                         int64_t new_begin, const uint8_t *new_data, int64_t new_len,
                          bl_delta_entries *out, bl_error *err);
+
+/* 1 when a slice of new reads as text (no control bytes but tab, newline and
+ * carriage return among its non-zero bytes, give or take 1 in 128): there an
+ * extra byte costs a quarter of what it costs in code, so a match must save
+ * more to pay for its entry (delta_match.c). */
+int bl_delta_match_is_text(const uint8_t *data, int64_t len);
 
 #endif

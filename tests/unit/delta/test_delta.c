@@ -1049,7 +1049,7 @@ static void test_match_takes_the_place_that_goes_on_agreeing(void)
     CHECK_INT(bl_delta_index_build(&index, old, N, 2, 0, &err), BL_OK);
     CHECK_INT(bl_delta_index_search(&index, nw, PLACE, &pos), SEQ);
     CHECK(pos == bad); /* the search's own answer: the setup holds */
-    CHECK_INT(bl_delta_match_range(&index, nw, PLACE, &entries, &err), BL_OK);
+    CHECK_INT(bl_delta_match_range(&index, NULL, 0, nw, PLACE, &entries, &err), BL_OK);
     CHECK(entries.n == 2);
     if (entries.n == 2) {
         CHECK(entries.v[1].old_pos == good);
@@ -1060,12 +1060,173 @@ static void test_match_takes_the_place_that_goes_on_agreeing(void)
     bl_delta_index_free(&index);
 }
 
+/* Random text (letters, spaces, newlines: no control bytes) or random bytes,
+ * with seed's own sequence. */
+static void fill_like(uint8_t *p, size_t n, uint32_t seed, int text)
+{
+    static const char letters[] = "abcdefghijklmnopqrstuvwxyz  \n";
+    size_t i;
+    for (i = 0; i < n; i++) {
+        seed = seed * 1103515245u + 12345u;
+        p[i] = text ? (uint8_t)letters[(seed >> 16) % (sizeof letters - 1)] : (uint8_t)(seed >> 16);
+    }
+}
+
+/* What the entries do: cover new exactly, read old inside it. Returns the
+ * bytes they copy as new (the extra block). */
+static int64_t check_entries_cover(const bl_delta_entries *e, int64_t old_size, int64_t new_size)
+{
+    int64_t covered = 0, extra = 0;
+    size_t i;
+    for (i = 0; i < e->n; i++) {
+        CHECK(e->v[i].add >= 0 && e->v[i].copy >= 0);
+        CHECK(e->v[i].add == 0 || (e->v[i].old_pos >= 0 && e->v[i].old_pos + e->v[i].add <= old_size));
+        covered += e->v[i].add + e->v[i].copy;
+        extra += e->v[i].copy;
+    }
+    CHECK_INT(covered, new_size);
+    return extra;
+}
+
+/* A 20-byte match pays for its control entry in code (it saves 20 extra
+ * bytes of about half a byte each) but not in text, where it must save more
+ * than 32: the same layout, as text, is one entry of new bytes; as bytes,
+ * the match gets its own entry. */
+static void test_cost_rule_drops_a_short_match_in_text_only(void)
+{
+    enum { OLD = 20000, NEW = 4000, AT = 2000, LEN = 20 };
+    static uint8_t old[OLD], nw[NEW];
+    bl_delta_index index;
+    bl_delta_entries entries = {0};
+    bl_error err;
+    int text;
+
+    for (text = 1; text >= 0; text--) {
+        fill_like(old, OLD, 11, text);
+        fill_like(nw, NEW, 12, text);
+        memcpy(nw + AT, old + 7000, LEN);
+        CHECK_INT(bl_delta_match_is_text(nw, NEW), text);
+        CHECK_INT(bl_delta_index_build(&index, old, OLD, 2, 0, &err), BL_OK);
+        entries.n = 0;
+        CHECK_INT(bl_delta_match_range(&index, NULL, 0, nw, NEW, &entries, &err), BL_OK);
+        check_entries_cover(&entries, OLD, NEW);
+        if (text) {
+            CHECK_INT(entries.n, 1);
+        } else {
+            CHECK_INT(entries.n, 2);
+            if (entries.n == 2) {
+                CHECK_INT(entries.v[1].old_pos, 7000);
+                CHECK(entries.v[1].add >= LEN);
+            }
+        }
+        bl_delta_index_free(&index);
+    }
+    free(entries.v);
+}
+
+/* Text is told from code by its control bytes: none but tab, newline and
+ * carriage return (zeros, as in a tar's padding, do not count). */
+static void test_text_is_told_from_code(void)
+{
+    static uint8_t buf[4096];
+    fill_like(buf, sizeof buf, 3, 1);
+    memset(buf + 1000, 0, 1000); /* padding */
+    buf[5] = '\t';
+    buf[6] = '\r';
+    CHECK_INT(bl_delta_match_is_text(buf, sizeof buf), 1);
+    buf[7] = 0x01; /* one control byte in 3000: still text */
+    CHECK_INT(bl_delta_match_is_text(buf, sizeof buf), 1);
+    memset(buf + 100, 0x02, 40); /* 41 in 3000: code */
+    CHECK_INT(bl_delta_match_is_text(buf, sizeof buf), 0);
+    fill_like(buf, sizeof buf, 4, 0);
+    CHECK_INT(bl_delta_match_is_text(buf, sizeof buf), 0);
+}
+
+/* An index over some pieces of old searches only those and answers with
+ * old's positions, the match measured in old. */
+static void test_search_over_pieces_answers_in_old(void)
+{
+    enum { N = 10000 };
+    static uint8_t old[N];
+    bl_delta_index index;
+    bl_delta_piece *pieces = malloc(2 * sizeof *pieces);
+    bl_error err;
+    int64_t pos = -1;
+
+    fill_like(old, N, 21, 0);
+    pieces[0].old_pos = 1000, pieces[0].text_pos = 0, pieces[0].len = 2000;
+    pieces[1].old_pos = 5000, pieces[1].text_pos = 2000, pieces[1].len = 1000;
+    CHECK_INT(bl_delta_index_build_pieces(&index, old, N, pieces, 2, 3000, 2, 1, &err), BL_OK);
+    CHECK_INT(bl_delta_index_search(&index, old + 5100, 100, &pos), 100);
+    CHECK_INT(pos, 5100);
+    CHECK_INT(bl_delta_index_search(&index, old + 1500, 100, &pos), 100);
+    CHECK_INT(pos, 1500);
+    /* the end of a piece does not end the match: old goes on agreeing */
+    CHECK_INT(bl_delta_index_search(&index, old + 2900, 500, &pos), 500);
+    CHECK_INT(pos, 2900);
+    /* what no piece holds is not found */
+    CHECK(bl_delta_index_search(&index, old + 8000, 100, &pos) < 8);
+    bl_delta_index_free(&index);
+}
+
+/* Nearly identical input with moved blocks: anchors found first, the index
+ * built over the little they leave, and the walk takes every run from its
+ * anchor: few entries, the changed bytes as differences, nothing extra. */
+static void test_nearly_identical_input_with_moved_blocks(void)
+{
+    enum { RUN = 6000, RUNS = 50, N = RUN * RUNS };
+    uint8_t *old = malloc(N), *nw = malloc(N);
+    bl_delta_source src;
+    bl_delta_anchors anchors = {0};
+    bl_delta_piece *pieces = NULL;
+    bl_delta_index index;
+    bl_delta_entries entries = {0};
+    size_t n_pieces = 0, i;
+    int64_t text = 0;
+    bl_error err;
+    buffer patch;
+
+    fill_like(old, N, 31, 1);
+    for (i = 0; i < RUNS; i++)
+        memcpy(nw + i * RUN, old + ((i * 13) % RUNS) * RUN, RUN);
+    for (i = 0; i < RUNS; i += 3)
+        nw[i * RUN + 1234] = '#';
+    bl_delta_memory_source(&src, nw, N);
+    CHECK_INT(bl_delta_anchors_find(old, N, &src, 128, &anchors, &err), BL_OK);
+    CHECK_INT(bl_delta_anchors_rest(&anchors, N, &pieces, &n_pieces, &text, &err), BL_OK);
+    CHECK(text < N / 100);
+    CHECK_INT(bl_delta_index_build_pieces(&index, old, N, pieces, n_pieces, text, 2, 0, &err), BL_OK);
+    CHECK_INT(bl_delta_match_range(&index, &anchors, 0, nw, N, &entries, &err), BL_OK);
+    CHECK_INT(check_entries_cover(&entries, N, N), 0);
+    CHECK(entries.n <= RUNS + 1);
+    /* a slice that starts inside an anchor takes it from there */
+    entries.n = 0;
+    CHECK_INT(bl_delta_match_range(&index, &anchors, RUN / 2, nw + RUN / 2, RUN * 2, &entries, &err),
+              BL_OK);
+    CHECK_INT(check_entries_cover(&entries, N, RUN * 2), 0);
+    CHECK(entries.n <= 4);
+    free(entries.v);
+    bl_delta_index_free(&index);
+    bl_delta_anchors_free(&anchors);
+    /* the whole engine, through the same path */
+    round_trip(old, N, nw, N);
+    CHECK_INT(make_patch(old, N, nw, N, &patch), BL_OK);
+    CHECK(patch.len < 2000);
+    buffer_free(&patch);
+    free(old);
+    free(nw);
+}
+
 int main(void)
 {
     RUN(test_search_finds_a_longest_match_with_either_prefix_table);
     RUN(test_string_filter_never_stops_a_string_of_old);
     RUN(test_suffix_array_asks_for_huge_pages);
     RUN(test_match_takes_the_place_that_goes_on_agreeing);
+    RUN(test_cost_rule_drops_a_short_match_in_text_only);
+    RUN(test_text_is_told_from_code);
+    RUN(test_search_over_pieces_answers_in_old);
+    RUN(test_nearly_identical_input_with_moved_blocks);
     RUN(test_empty_old_and_new);
     RUN(test_empty_old);
     RUN(test_empty_new);
