@@ -30,7 +30,7 @@
  * boundaries (2 MiB of new), takes each entry's diff as new minus old read
  * as little-endian integers (moved code's changed addresses then repeat
  * exactly; 12% off esbuild's patch) and compresses the chunks at zstd level
- * 19 on every core; it holds the compressed patch until the index is known.
+ * 22 on every core; it holds the compressed patch until the index is known.
  *
  * Applying a BSDIFF40 patch (bl_delta_patch) streams: old is read at random through
  * a callback, the three blocks are decompressed as they are needed (the diff

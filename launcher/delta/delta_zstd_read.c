@@ -42,6 +42,7 @@ typedef struct {
     chunk_ref *chunks;
     slot *ring;
     unsigned slots;
+    uint64_t max_frame, max_content; /* the biggest a worker will hold */
     uint32_t next;    /* next chunk a worker takes, under lock */
     uint32_t written; /* chunks handed to the sink, under lock */
     int stop;         /* the sink failed: workers quit */
@@ -131,6 +132,10 @@ static int read_index(reader *r, bl_error *err)
                                     "patch's chunk %lu runs past the end of the patch",
                                     (unsigned long)c);
             frames += ref->frame_len;
+            if (ref->frame_len > r->max_frame)
+                r->max_frame = ref->frame_len;
+            if (ref->control_len + len > r->max_content)
+                r->max_content = ref->control_len + len;
         }
     }
     if (frames != r->patch->size)
@@ -358,11 +363,12 @@ static int hand_out(reader *r, const bl_delta_sink *out, const bl_delta_options 
 }
 
 /* Workers: one a core, at most MAX_WORKERS, and as many as the budget
- * holds at the worst sizes the index allows (a frame and its content of
- * 1.25 chunk each, and a ring slot). The ring has two slots more. */
+ * holds: each holds the biggest frame and content the index lists (at most
+ * 1.25 chunks each, by the index's bounds), a zstd context and a ring
+ * slot; the ring has two slots more. */
 static unsigned count_workers(const reader *r)
 {
-    uint64_t per = (uint64_t)r->h.chunk_size * 4 + 256 * 1024;
+    uint64_t per = r->max_frame + r->max_content + r->h.chunk_size + 256 * 1024;
     unsigned n = uv_available_parallelism();
 
     if (n > MAX_WORKERS)
