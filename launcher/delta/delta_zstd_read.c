@@ -42,6 +42,7 @@ typedef struct {
     chunk_ref *chunks;
     slot *ring;
     unsigned slots;
+    uint64_t max_frame, max_content; /* the biggest a worker will hold */
     uint32_t next;    /* next chunk a worker takes, under lock */
     uint32_t written; /* chunks handed to the sink, under lock */
     int stop;         /* the sink failed: workers quit */
@@ -131,6 +132,10 @@ static int read_index(reader *r, bl_error *err)
                                     "patch's chunk %lu runs past the end of the patch",
                                     (unsigned long)c);
             frames += ref->frame_len;
+            if (ref->frame_len > r->max_frame)
+                r->max_frame = ref->frame_len;
+            if (ref->control_len + len > r->max_content)
+                r->max_content = ref->control_len + len;
         }
     }
     if (frames != r->patch->size)
@@ -193,12 +198,24 @@ static int next_entry(const uint8_t **p, const uint8_t *end, uint64_t left, uint
     return BL_OK;
 }
 
-static void add_bytes(uint8_t *restrict dst, const uint8_t *restrict diff, size_t n)
+/* dst += diff, the two read as little-endian integers of len bytes (the
+ * carry runs from each byte to the next; the writer's subtract undone),
+ * 8 bytes at a time. */
+static void add_integers(uint8_t *restrict dst, const uint8_t *restrict diff, size_t len)
 {
-    size_t i;
+    unsigned carry = 0;
+    size_t i = 0;
 
-    for (i = 0; i < n; i++)
-        dst[i] = (uint8_t)(dst[i] + diff[i]);
+    for (; i + 8 <= len; i += 8) {
+        uint64_t a = bl_zstd_get64(dst + i), d = bl_zstd_get64(diff + i), sum = a + d + carry;
+        carry = carry ? sum <= a : sum < a;
+        bl_zstd_put64(dst + i, sum);
+    }
+    for (; i < len; i++) {
+        unsigned sum = (unsigned)dst[i] + diff[i] + carry;
+        carry = sum > 255;
+        dst[i] = (uint8_t)sum;
+    }
 }
 
 /* Decompresses chunk c and rebuilds its bytes of new into out. */
@@ -261,7 +278,7 @@ static int decode_chunk(worker *k, uint32_t c, uint8_t *out, bl_error *err)
         if (add > 0) {
             if ((rc = r->old->read_at(r->old->ctx, old_pos, out + pos, (size_t)add, err)) != BL_OK)
                 return rc;
-            add_bytes(out + pos, diff, (size_t)add);
+            add_integers(out + pos, diff, (size_t)add);
             diff += add;
         }
         memcpy(out + pos + add, extra, (size_t)copy);
@@ -346,11 +363,12 @@ static int hand_out(reader *r, const bl_delta_sink *out, const bl_delta_options 
 }
 
 /* Workers: one a core, at most MAX_WORKERS, and as many as the budget
- * holds at the worst sizes the index allows (a frame and its content of
- * 1.25 chunk each, and a ring slot). The ring has two slots more. */
+ * holds: each holds the biggest frame and content the index lists (at most
+ * 1.25 chunks each, by the index's bounds), a zstd context and a ring
+ * slot; the ring has two slots more. */
 static unsigned count_workers(const reader *r)
 {
-    uint64_t per = (uint64_t)r->h.chunk_size * 4 + 256 * 1024;
+    uint64_t per = r->max_frame + r->max_content + r->h.chunk_size + 256 * 1024;
     unsigned n = uv_available_parallelism();
 
     if (n > MAX_WORKERS)

@@ -16,7 +16,11 @@
  * finds nothing in the chunks before it) and cost the reader memory: it
  * holds a few chunks per core (delta_zstd_read.c). */
 #define WRITE_CHUNK (2 * 1024 * 1024)
-#define LEVEL 19
+/* zstd's highest level: 1.2% off esbuild's patch against level 19
+ * (415,437 -> 410,440 bytes) for a quarter more of the diff's CPU time
+ * (4.0 -> 5.1 s) and its peak (123 -> 156 MB: two compressors' tables);
+ * decoding is as fast. */
+#define LEVEL 22
 #define MAX_THREADS 8
 
 typedef struct {
@@ -121,6 +125,29 @@ static uint64_t zigzag(int64_t v)
     return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
 }
 
+/* diff = n - o, the two read as little-endian integers of len bytes (the
+ * borrow runs from each byte to the next), 8 bytes at a time. Where code
+ * moved, an address in it changes by the same amount at every use; as
+ * integers the difference is that amount each time, where byte by byte the
+ * carries between its bytes make it vary: esbuild's diff bytes compress 13%
+ * smaller this way (docs/patch-format.md). */
+static void subtract(uint8_t *diff, const uint8_t *n, const uint8_t *o, size_t len)
+{
+    unsigned borrow = 0;
+    size_t i = 0;
+
+    for (; i + 8 <= len; i += 8) {
+        uint64_t a = bl_zstd_get64(n + i), b = bl_zstd_get64(o + i), d = a - b - borrow;
+        borrow = a < b || (a == b && borrow);
+        bl_zstd_put64(diff + i, d);
+    }
+    for (; i < len; i++) {
+        int d = (int)n[i] - (int)o[i] - (int)borrow;
+        borrow = d < 0;
+        diff[i] = (uint8_t)d;
+    }
+}
+
 /* Where each chunk starts in the entries: one pass over them. */
 static void plan_chunks(writer *w)
 {
@@ -213,13 +240,12 @@ static int build_chunk(worker *k, uint32_t c, uint64_t len, size_t *control_len,
     offset = w->starts[c].offset;
     for (; done < len && i < w->count; i++, offset = 0) {
         const bl_delta_entry *e = &w->entries[i];
-        uint64_t add = 0, copy, room = len - done, j;
+        uint64_t add = 0, copy, room = len - done;
         if (offset < (uint64_t)e->add) {
             const uint8_t *o = w->old + e->old_pos + offset, *n = k->new_buf + done;
             add = (uint64_t)e->add - offset < room ? (uint64_t)e->add - offset : room;
             copy = (uint64_t)e->copy < room - add ? (uint64_t)e->copy : room - add;
-            for (j = 0; j < add; j++)
-                diff[j] = (uint8_t)(n[j] - o[j]);
+            subtract(diff, n, o, (size_t)add);
             diff += add;
         } else {
             uint64_t left = (uint64_t)e->copy - (offset - (uint64_t)e->add);

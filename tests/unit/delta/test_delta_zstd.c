@@ -403,6 +403,41 @@ static void hand_content(content *c)
     c->data_len = 11;
 }
 
+/* The diff bytes add to old as one little-endian integer an entry: the
+ * carry runs into the next byte (0xff + 1 = 0x00, carry 1), across the
+ * 8-byte steps, and out of the last byte is dropped. */
+static void test_diff_bytes_add_as_integers(void)
+{
+    static const uint8_t old[] = {0xff, 0x10, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                  0x20, 0xff};
+    static const uint8_t want[] = {0x00, 0x12, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+                                   0x21, 0x00};
+    content c;
+    buffer patch, out;
+    bl_error err;
+
+    memset(&c, 0, sizeof c);
+    entry(&c, 10, 0, 0);
+    entry(&c, 2, 0, 0); /* old[10..12): 0xff20 + 0x0101 = 0x0021, the carry out dropped */
+    memcpy(c.data, "\x01\x01\x01\0\0\0\0\0\0\0", 10);
+    memcpy(c.data + 10, "\x01\x01", 2);
+    c.data_len = 12;
+    /* entry 1: ff+01 = 00 carry; 10+01+1 = 12; ff+01 = 00 carry; then ff+0+1 = 00 carry
+     * through byte 9, whose carry out is dropped at the entry's end */
+    one_chunk_patch(&patch, &c, 12, sizeof old);
+    {
+        checked old_check, patch_check;
+        bl_delta_source old_src = checked_source(&old_check, old, sizeof old);
+        bl_delta_source patch_src = checked_source(&patch_check, patch.data, patch.len);
+        bl_delta_sink sink = {&out, buffer_write};
+        memset(&out, 0, sizeof out);
+        CHECK_INT(bl_delta_patch(&old_src, &patch_src, &sink, NULL, &err), BL_OK);
+    }
+    CHECK(out.len == sizeof want && memcmp(out.data, want, sizeof want) == 0);
+    buffer_free(&out);
+    buffer_free(&patch);
+}
+
 static void test_hand_made_patch_applies(void)
 {
     content c;
@@ -685,6 +720,7 @@ int main(void)
     RUN(test_round_trips_random_data);
     RUN(test_diff_both_writes_both_formats);
     RUN(test_hand_made_patch_applies);
+    RUN(test_diff_bytes_add_as_integers);
     RUN(test_rejects_bad_headers);
     RUN(test_rejects_trailing_data_and_truncation);
     RUN(test_rejects_index_entries_out_of_bounds);
