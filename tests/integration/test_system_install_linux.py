@@ -1,9 +1,9 @@
 # SPDX-License-Identifier: Apache-2.0
 """A machine-wide install as an administrator and its users meet it (issue
 26): a bundle made by make-bundle.sh from a published release, installed by
-install.sh --prefix (the --system layout, root's); the app started by an
-unprivileged user this test creates (runuser), whose launcher runs
-read-only; the machine's updater, `bomiot-launcher
+install.sh --prefix (the --system layout, root's) with its systemd units;
+the app started by an unprivileged user this test creates (runuser), whose
+launcher runs read-only; the machine's updater, `bomiot-launcher
 --update-only` run as root, installing the next release, which the user's
 next start runs; a version a user's app runs from kept by the pruner until
 the app ends. Runs as root (the whole suite does); the user goes in
@@ -192,6 +192,28 @@ class SystemInstallTest(unittest.TestCase):
         self.assertEqual(self.update_only().returncode, 0)
         self.assertFalse(os.path.exists(self.p("versions", "1.0.0")))
         self.assertTrue(os.path.isfile(self.p("versions", "1.1.0", MARKER)))
+
+    # --- the systemd units -----------------------------------------------------
+
+    def test_the_install_writes_a_service_and_timer_that_verify_and_uninstall_removes_them(self):
+        service = os.path.join(self.units, "bomiot-bomiot-update.service")
+        timer = os.path.join(self.units, "bomiot-bomiot-update.timer")
+        text = self.read(service)
+        self.assertIn("Type=oneshot", text)
+        self.assertIn(f'ExecStart="{self.launcher.replace("%", "%%")}" --update-only', text)
+        self.assertIn(f'ReadWritePaths="{self.root.replace("%", "%%")}"', text)
+        timer_text = self.read(timer)
+        self.assertIn("OnUnitActiveSec=7200s", timer_text)  # launcher.json's update_interval
+        self.assertIn("RandomizedDelaySec=1800s", timer_text)
+        self.assertIn("OnBootSec=", timer_text)
+        if shutil.which("systemd-analyze"):
+            v = subprocess.run(["systemd-analyze", "verify", service, timer], capture_output=True, text=True)
+            self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
+        r = subprocess.run(["sh", os.path.join(self.root, "uninstall.sh")], env=clean_env(), capture_output=True,
+                           text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertFalse(os.path.exists(service))
+        self.assertFalse(os.path.exists(os.path.join(self.prefix, "etc")))  # made by install.sh, gone with it
 
 
 if __name__ == "__main__":
