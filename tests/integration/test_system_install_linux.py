@@ -153,6 +153,13 @@ class SystemInstallTest(unittest.TestCase):
         self.assertIn("may not write", r.stderr)
         self.assertEqual(snapshot(self.root), before)
 
+    def test_a_users_check_says_the_machine_updates_this_install(self):
+        before = snapshot(self.root)
+        r = self.start_as_user("--check")
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("the machine's updater keeps it up to date", r.stdout)
+        self.assertEqual(snapshot(self.root), before)
+
     # --- the machine's updater -------------------------------------------------
 
     def test_the_privileged_update_installs_and_the_users_next_start_runs_it(self):
