@@ -14,8 +14,11 @@
 
 #ifdef _WIN32
 #define BL_EXE_SUFFIX ".exe"
+/* Where bl_plat_user_state_dir puts a read-only launcher's log, for --help. */
+#define BL_USER_LOG_HELP "%LOCALAPPDATA%\\Bomiot\\<install folder name>\\update.log"
 #else
 #define BL_EXE_SUFFIX ""
+#define BL_USER_LOG_HELP "$XDG_STATE_HOME/bomiot/<install folder name>/update.log\n(~/.local/state/bomiot/... by default)"
 #endif
 
 /* Writes data to path so that a reader sees either the old file or the whole
@@ -48,6 +51,28 @@ int bl_plat_sync_tree(const char *dir, bl_error *err);
 typedef struct bl_plat_lock bl_plat_lock;
 int bl_plat_lock_try(const char *path, bl_plat_lock **out, bl_error *err); /* BL_EBUSY if held */
 void bl_plat_lock_release(bl_plat_lock *lock);
+/* The same lock taken shared, on a file that must exist (BL_ENOTFOUND if
+ * not), opened read-only: a reader who may not write the folder (a user's
+ * launcher on a machine-wide install) can hold it. Any number of shared
+ * holders exclude an exclusive one (bl_plat_lock_try): BL_EBUSY when one
+ * holds it exclusively. POSIX flock(LOCK_SH), its descriptor inherited by
+ * the processes started after it (an exec'd app goes on holding it);
+ * Windows LockFileEx without LOCKFILE_EXCLUSIVE_LOCK. Released by
+ * bl_plat_lock_release. */
+int bl_plat_lock_shared_try(const char *path, bl_plat_lock **out, bl_error *err);
+
+/* 1 when this process may create files in the folder dir: POSIX access(2)
+ * with W_OK (0 for EACCES, EPERM and EROFS alike); Windows creates and
+ * deletes a probe file there, the only answer the ACLs give truly. 0 also
+ * when dir does not exist. */
+int bl_plat_dir_writable(const char *dir);
+
+/* The user's own folder for an app's state and logs, named for app (a
+ * folder name): POSIX $XDG_STATE_HOME/bomiot/<app> (an absolute
+ * XDG_STATE_HOME, else ~/.local/state), Windows
+ * %LOCALAPPDATA%\Bomiot\<app>. Not created. BL_ENOTFOUND when there is no
+ * home folder to put it in; BL_ETOOBIG when it does not fit. */
+int bl_plat_user_state_dir(const char *app, char *out, size_t size, bl_error *err);
 
 /* Puts new_exe in the place of the running executable exe, keeping the old
  * one as backup: POSIX renames over it (the running image stays mapped);

@@ -8,6 +8,7 @@
 #   ~/.local/bin/COMMAND                         /usr/local/bin/COMMAND
 #   $XDG_DATA_HOME/applications/ID.desktop       /usr/share/applications/ID.desktop
 #   $XDG_DATA_HOME/icons/hicolor/*/apps/ICON.*   /usr/share/icons/hicolor/*/apps/ICON.*
+#   (the launcher updates itself)                /etc/systemd/system/bomiot-ID-update.{service,timer}
 # ID, COMMAND, ICON and the menu entry's name, comment and categories come from
 # the bundle's install-names (make-bundle.sh's options), else from the same
 # options here; Bomiot's by default (bomiot, bomiot, bomiot, "Bomiot").
@@ -49,8 +50,11 @@ usage() {
 Usage: $0 [--system | --prefix DIR] [--quiet] [--check] [names] [--resource FILE]...
 
 Installs the bundle's app for the current user (into ~/.local), or for every
-user of the machine with --system (into /opt/ID and /usr; needs root).
---prefix DIR installs the system-wide layout under DIR instead of /.
+user of the machine with --system (into /opt/ID and /usr; needs root), with
+a systemd timer, bomiot-ID-update.timer, that updates it as root (users'
+launchers cannot write /opt/ID).
+--prefix DIR installs the system-wide layout under DIR instead of / (the
+timer's units too, not enabled).
 Uninstall with <install root>/uninstall.sh.
   --check            check the bundle, the names and the menu entry; install nothing
   --resource FILE    also install FILE into <root>/resources/ (a CA file for
@@ -399,6 +403,91 @@ exec 9>&- # the lock
 if [ "$order" = newer ] && [ -f "$version_dir/.bomiot-complete" ]; then
     if ! "$root/bomiot-launcher" --switch-to "$version" >/dev/null 2>&1; then
         say "$title is running: version $version is installed beside $current and becomes the current one when this installer runs again with $title closed"
+    fi
+fi
+
+# --- the machine's updater (--system) ---------------------------------------
+# Users may not write a system-wide root: their launchers run read-only and
+# start the current version. A systemd timer runs `bomiot-launcher
+# --update-only` as root at boot and every update_interval (the one in force
+# now: launcher.json's, or the machine policy's), with jitter, and it
+# updates the installation for all of them (docs/deploy.md). With --prefix
+# the units are written under it and systemctl is not asked.
+# systemd.syntax: a word in double quotes with \ and " escaped, % doubled
+# (specifiers). A command's own path is not subject to $VARIABLE expansion
+# (systemd-analyze verify says so), only its arguments, and ours have no $.
+unit_word() {
+    printf '"%s"' "$(printf '%s' "$1" | sed -e 's/[\\"]/\\&/g' -e 's/%/%%/g')"
+}
+if [ "$mode" = system ]; then
+    unit=bomiot-$id-update
+    unitdir=$prefix/etc/systemd/system
+    interval=$(env -u BOMIOT_UPDATE_INTERVAL "$root/bomiot-launcher" --print-config 2>/dev/null |
+        awk '$1 == "update_interval" { print $2 }') || interval=""
+    case $interval in
+    "" | *[!0-9]*) interval=3600 ;;
+    esac
+    jitter=$((interval / 4))
+    if [ "$jitter" -gt 3600 ]; then jitter=3600; fi
+    make_dir "$unitdir"
+    {
+        echo "# Written by $root/install.sh: the machine's updater of $title (uninstall.sh removes it)."
+        echo "[Unit]"
+        printf 'Description=Update %s in %s\n' "$(printf '%s' "$title" | sed -e 's/%/%%/g')" \
+            "$(printf '%s' "$root" | sed -e 's/%/%%/g')"
+        echo "Wants=network-online.target"
+        echo "After=network-online.target"
+        echo ""
+        echo "[Service]"
+        echo "Type=oneshot"
+        printf 'ExecStart=%s --update-only\n' "$(unit_word "$root/bomiot-launcher")"
+        echo "# 10: a version was installed; 11: a launcher of the root's owner was busy (next time)"
+        echo "SuccessExitStatus=10 11"
+        echo "UMask=0022"
+        echo "Nice=10"
+        echo "IOSchedulingClass=idle"
+        echo "# Everything read-only but the install root, which it updates."
+        echo "ProtectSystem=strict"
+        printf 'ReadWritePaths=%s\n' "$(unit_word "$root")"
+        echo "ProtectHome=read-only"
+        echo "PrivateTmp=yes"
+        echo "PrivateDevices=yes"
+        echo "NoNewPrivileges=yes"
+        echo "ProtectKernelTunables=yes"
+        echo "ProtectKernelModules=yes"
+        echo "ProtectKernelLogs=yes"
+        echo "ProtectControlGroups=yes"
+        echo "ProtectClock=yes"
+        echo "ProtectHostname=yes"
+        echo "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6"
+        echo "RestrictNamespaces=yes"
+        echo "RestrictRealtime=yes"
+        echo "RestrictSUIDSGID=yes"
+        echo "LockPersonality=yes"
+    } >"$work/$unit.service"
+    {
+        echo "# Written by $root/install.sh: when the machine's updater of $title runs."
+        echo "[Unit]"
+        printf 'Description=Update %s regularly\n' "$(printf '%s' "$title" | sed -e 's/%/%%/g')"
+        echo ""
+        echo "[Timer]"
+        echo "# At every boot (which also makes up for checks missed while the machine was off),"
+        echo "# then every update_interval ($interval s), each delayed at random by up to a quarter of it."
+        echo "OnBootSec=5min"
+        if [ "$interval" -gt 0 ]; then echo "OnUnitActiveSec=${interval}s"; fi
+        if [ "$jitter" -gt 0 ]; then echo "RandomizedDelaySec=${jitter}s"; fi
+        echo "Unit=$unit.service"
+        echo ""
+        echo "[Install]"
+        echo "WantedBy=timers.target"
+    } >"$work/$unit.timer"
+    put_file "$work/$unit.service" "$unitdir/$unit.service" 644
+    put_file "$work/$unit.timer" "$unitdir/$unit.timer" 644
+    if [ -z "$prefix" ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
+        systemctl daemon-reload && systemctl enable --now "$unit.timer" >/dev/null 2>&1 ||
+            echo "$me: warning: could not enable $unit.timer; $title updates only when root starts it" >&2
+    elif [ -z "$prefix" ]; then
+        say "systemd is not running: $unit.timer is installed but not enabled; updates need root to run $root/bomiot-launcher --update-only"
     fi
 fi
 

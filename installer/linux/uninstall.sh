@@ -97,9 +97,22 @@ ours_outside() {
     /*/applications/"$id".desktop | /*/icons/hicolor/*/apps/"$icon".png | /*/icons/hicolor/*/apps/"$icon".svg)
         return 0
         ;;
+    /*/systemd/system/bomiot-"$id"-update.service | /*/systemd/system/bomiot-"$id"-update.timer) return 0 ;;
     esac
     return 1
 }
+
+# --- the machine's updater (install.sh --system) ---------------------------
+# Stopped and disabled before its files go; under a --prefix (not the
+# machine's /etc) systemctl is not asked, and the files go all the same.
+unit=bomiot-$id-update
+systemd_unit=0
+if grep -qxF "file /etc/systemd/system/$unit.timer" "$manifest" && [ -d /run/systemd/system ] &&
+    command -v systemctl >/dev/null 2>&1; then
+    systemd_unit=1
+    systemctl disable --now "$unit.timer" >/dev/null 2>&1 || say "could not disable $unit.timer"
+    systemctl stop "$unit.service" >/dev/null 2>&1 || true
+fi
 
 # --- what the launcher made ----------------------------------------------
 if [ "$keep_data" = 0 ]; then
@@ -148,6 +161,8 @@ rm -f "$manifest" "$manifest.tmp"
 printf '%s\n' "$dirs" | while IFS= read -r path; do
     if [ -n "$path" ]; then rmdir "$path" 2>/dev/null || true; fi
 done
+
+if [ "$systemd_unit" = 1 ]; then systemctl daemon-reload || true; fi
 
 # Caches are refreshed where they exist (install.sh never creates one).
 if [ -n "$entry_dir" ] && [ -f "$entry_dir/mimeinfo.cache" ] && command -v update-desktop-database >/dev/null 2>&1; then

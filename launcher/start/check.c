@@ -287,8 +287,18 @@ int command_check(launch_context *l, char *exe, int argc, char **argv)
     out.tty = uv_guess_handle(1) == UV_TTY;
     out.last_decile = -1;
     out.exit_code = -1;
-    if (launch_locate_root(exe, root, sizeof root, &err) != BL_OK || bl_layout_init(root, &l->layout, &err) != BL_OK ||
-        bl_fs_mkdir_p(l->layout.cache_dir, &err) != BL_OK) {
+    if (launch_locate_root(exe, root, sizeof root, &err) != BL_OK || bl_layout_init(root, &l->layout, &err) != BL_OK) {
+        launch_print_error(&err, "");
+        return EXIT_LAUNCHER_FAILED;
+    }
+    if (!bl_plat_dir_writable(l->layout.root)) { /* read-only (machine.c): not this user's to update */
+        launch_load_config(l);
+        snprintf(answer.error, sizeof answer.error, "this user may not write %s: the machine's updater keeps it "
+                 "up to date (bomiot-launcher --update-only, run by its owner)", l->layout.root);
+        print_final(&out, BL_EDENIED, answer.error, "");
+        return out.exit_code;
+    }
+    if (bl_fs_mkdir_p(l->layout.cache_dir, &err) != BL_OK) {
         launch_print_error(&err, "");
         return EXIT_LAUNCHER_FAILED;
     }

@@ -55,7 +55,10 @@ typedef struct {
     bl_state state;
     bl_activity activity; /* what cache/activity.json says while this launcher holds the lock */
     int activity_written; /* it wrote the file: it removes it when it exits */
+    int read_only;        /* this user may not write the root (machine.c): no lock, ever */
+    bl_plat_lock *version_lock; /* the running version's marker, shared (machine.c) */
     bl_layout layout;
+    char user_log_path[BL_PATH_MAX]; /* read-only: layout.log_path points here */
 } launch_context;
 
 /* main.c */
@@ -85,6 +88,39 @@ void launch_background_on(launch_context *l, int for_request);
 void launch_activity_check(launch_context *l, const bl_progress_view *view);
 /* Removes cache/activity.json if this launcher wrote it. */
 void launch_activity_remove(launch_context *l);
+
+/* Takes the installation's lock (waiting a moment for a predecessor that
+ * self-updated); BL_EBUSY when another launcher holds it. */
+int launch_take_lock(launch_context *l, bl_error *err);
+/* The lock holder's work before a start: incomplete versions and debris
+ * removed, state.json read (or recovered: choose_version), the install id
+ * drawn. 0, or the launcher's exit code (nothing installed). */
+int launch_maintain(launch_context *l);
+/* A version staged in the background becomes current, on trial (how: why,
+ * for the log). Returns 1 when the current version changed. */
+int launch_switch_to_pending(launch_context *l, const char *how);
+/* The current version on trial is confirmed (why: for the log), what it
+ * leaves behind pruned, the state saved. */
+void launch_confirm(launch_context *l, const char *why);
+
+/* machine.c: installs a user may not write (issue 26, docs/deploy.md). */
+/* Decides, once, whether this launcher runs read-only (l->read_only: its
+ * root is not writable by this user, a machine-wide install) and opens the
+ * log: cache/update.log, or read-only the user's own (bl_plat_user_state_dir
+ * of the root's folder name)/update.log. Failures leave the log on stderr. */
+void launch_open_log(launch_context *l);
+/* Holds the current version's marker shared while the app runs (read-only
+ * launchers pick again if it was pruned meanwhile); a failure is logged
+ * and the app starts all the same. launch_release_version lets go. */
+void launch_hold_version(launch_context *l);
+void launch_release_version(launch_context *l);
+/* Version folders beyond keep_versions and blocked ones, each removed only
+ * when no app runs from it (its marker locked exclusively; a busy one is
+ * kept and logged), and cached tars no patch starts from (lock holder only). */
+void launch_prune_caches(launch_context *l);
+/* --update-only: the privileged updater's run (exit 0 up to date, 10
+ * installed, 11 busy, 1 failed). */
+int command_update_only(launch_context *l, char *exe, int argc, char **argv);
 
 /* check.c: --check, and its endpoint while the app runs. */
 void launch_control_on(launch_context *l, uv_loop_t *loop);

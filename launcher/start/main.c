@@ -42,6 +42,7 @@ static void print_help(FILE *out)
             "       bomiot-launcher --compare-versions A B\n"
             "       bomiot-launcher --status [--json]\n"
             "       bomiot-launcher --check [--json]\n"
+            "       bomiot-launcher --update-only\n"
             "       bomiot-launcher --restart-after PID [-- ARGS...]\n"
             "       bomiot-launcher -- ARGS...\n"
             "\n"
@@ -80,6 +81,11 @@ static void print_help(FILE *out)
             "                  in the launcher that runs the app, if one does; exit 0 up to\n"
             "                  date, 10 staged, 12 available (auto_update false), 1 failed,\n"
             "                  11 another launcher is busy; --json: one event a line\n"
+            "  --update-only   check, download, install and switch now, as a launch would,\n"
+            "                  starting no app and no splash: the machine's updater on\n"
+            "                  a machine-wide install, run by its owner (root); exit 0\n"
+            "                  up to date, 10 installed (each user's next start runs it),\n"
+            "                  11 another launcher is busy, 1 failed\n"
             "  --restart-after PID [-- ARGS...]  wait until process PID has exited, then\n"
             "                  start the app with ARGS as a double-click would, switching\n"
             "                  to a staged update first (an app in exec mode restarting\n"
@@ -105,23 +111,21 @@ static void print_help(FILE *out)
             "all of these for auto_update, update_interval, channel, update_url,\n"
             "ca_file and target_version_prefix (README.md: Machine policy).\n"
             "\n"
-            "Log: cache/update.log beside the launcher.\n"
+            "Log: cache/update.log beside the launcher; where this user may not write\n"
+            "the install (a machine-wide one), which then runs read-only, the user's\n"
+            "own %s.\n"
             "\n"
             "Exit status: the app's; if the app died of a signal, the same signal;\n"
             "%d the launcher failed, %d the app could not be started, %d no version\n"
             "is installed. The app exiting with restart_exit_code (85 unless\n"
             "launcher.json says) is started again as the update staged while it ran.\n",
-            bl_plat_policy_location(), EXIT_LAUNCHER_FAILED, EXIT_APP_NOT_RUNNABLE, EXIT_NOTHING_INSTALLED);
+            bl_plat_policy_location(), BL_USER_LOG_HELP, EXIT_LAUNCHER_FAILED, EXIT_APP_NOT_RUNNABLE,
+            EXIT_NOTHING_INSTALLED);
 }
 
 static void log_warning(void *ctx, const char *message)
 {
     bl_log(BL_LOG_WARN, (const char *)ctx, "%s", message);
-}
-
-static void log_info(void *ctx, const char *message)
-{
-    bl_log(BL_LOG_INFO, (const char *)ctx, "%s", message);
 }
 
 static const char *env_lookup(void *ctx, const char *name)
@@ -329,9 +333,8 @@ static void app_stopped(void *ctx)
     save_activity(l);
 }
 
-/* A version staged in the background takes over (how: why, for the log):
- * no network, milliseconds. Returns 1 when the current version changed. */
-static int switch_to_pending(launch_context *l, const char *how)
+/* A version staged in the background takes over: no network, milliseconds. */
+int launch_switch_to_pending(launch_context *l, const char *how)
 {
     char pending[BL_VERSION_MAX_TEXT];
     bl_error err;
@@ -353,51 +356,21 @@ static int switch_to_pending(launch_context *l, const char *how)
     return switched;
 }
 
-static void prune_versions(launch_context *l)
+void launch_confirm(launch_context *l, const char *why)
 {
-    char prunable[BL_INSTALL_MAX_VERSIONS][BL_VERSION_MAX_TEXT];
-    char dir[BL_PATH_MAX];
-    bl_version_list complete;
-    bl_error err;
-    int i, n;
-
-    if (!l->lock || bl_install_list_complete(&l->layout, &complete, &err) != BL_OK)
-        return;
-    n = bl_trial_prunable(&l->state, &complete, (int)l->cfg.keep_versions, prunable, BL_INSTALL_MAX_VERSIONS);
-    for (i = 0; i < n; i++) {
-        if (bl_layout_version_dir(&l->layout, prunable[i], dir, sizeof dir, &err) != BL_OK ||
-            bl_fs_remove_tree(dir, &err) != BL_OK)
-            bl_log(BL_LOG_WARN, "install", "could not remove old version %s: %s", prunable[i], err.msg);
-        else
-            bl_log(BL_LOG_INFO, "install", "removed old version %s (keep_versions %lld)", prunable[i],
-                   (long long)l->cfg.keep_versions);
-    }
-}
-
-/* What a change of version leaves behind: version folders beyond
- * keep_versions and blocked ones, and cached tars no patch will start from
- * (the previous version's stays while the current one is on trial). */
-static void prune_caches(launch_context *l)
-{
-    char keep[3][BL_VERSION_MAX_TEXT];
-    if (!l->lock)
-        return;
-    prune_versions(l);
-    bl_install_prune_tars(&l->layout, l->cfg.app_name, (const char (*)[BL_VERSION_MAX_TEXT])keep,
-                          bl_trial_tars_kept(&l->state, keep), log_info, "install");
-}
-
-static void on_healthy(void *ctx, const char *why)
-{
-    launch_context *l = ctx;
     bl_log(BL_LOG_INFO, "trial", "version %s confirmed: %s", l->state.current, why);
     bl_trial_confirm(&l->state);
     /* Before the confirmation is saved, whose flush makes the removals
      * durable too: a power cut never leaves a confirmed version beside the
      * previous one's tar for good (at worst a version still on trial whose
      * rollback would download the previous archive). */
-    prune_caches(l);
+    launch_prune_caches(l);
     launch_save_state(l);
+}
+
+static void on_healthy(void *ctx, const char *why)
+{
+    launch_confirm(ctx, why);
 }
 
 /* Blocks the current version, goes back, saves. Returns 1 if there is a
@@ -416,7 +389,7 @@ static int roll_back(launch_context *l, const char *cause)
     bl_log(BL_LOG_ERROR, "trial", "%s: %s", cause, why);
     launch_save_state(l);
     if (moved) /* after the save: the state never names a version already removed */
-        prune_caches(l); /* the blocked version's folder and tar; the running one's tar stays */
+        launch_prune_caches(l); /* the blocked version's folder and tar; the running one's tar stays */
     if (moved)
         launch_splash_rolling_back(l, failed);
     return moved;
@@ -532,7 +505,7 @@ static int restart_into_update(launch_context *l)
 {
     bl_error err;
     int code = (int)l->cfg.restart_exit_code;
-    if (!l->lock && bl_plat_lock_try(l->layout.lock_path, &l->lock, &err) == BL_OK &&
+    if (!l->lock && !l->read_only && bl_plat_lock_try(l->layout.lock_path, &l->lock, &err) == BL_OK &&
         bl_state_load(l->layout.state_path, &l->state, &err) != BL_OK) {
         bl_log(BL_LOG_WARN, "launch", "the app asked to restart into an update, but %s; exiting with its code %d",
                err.msg, code);
@@ -545,7 +518,7 @@ static int restart_into_update(launch_context *l)
                    "and switches to it; starting %s again as it is", on_disk.pending, l->state.current);
             return 1;
         }
-    } else if (switch_to_pending(l, "the app asked to restart into it")) {
+    } else if (launch_switch_to_pending(l, "the app asked to restart into it")) {
         count_trial_start(l);
         return 1;
     }
@@ -560,7 +533,7 @@ static int restart_into_update(launch_context *l)
 static void apply_on_exit(launch_context *l)
 {
     if (l->cfg.apply_on_exit)
-        switch_to_pending(l, "staged while the app ran (apply_on_exit)");
+        launch_switch_to_pending(l, "staged while the app ran (apply_on_exit)");
 }
 
 /* What the app is told (launch.h, spec section 1): the same for every
@@ -606,10 +579,12 @@ static int run_app(launch_context *l, const char *exe, char **argv)
     int rc, on_trial;
 
     for (;;) {
+        launch_hold_version(l); /* first: a read-only launcher may pick again */
         on_trial = l->state.trial && l->lock;
         /* A release without its app fails its trial now, as one whose app
          * cannot be run does (below): not after trial_attempts starts. */
         if ((rc = app_path_for(l, l->state.current, app, sizeof app)) != 0) {
+            launch_release_version(l); /* it does not run: a rollback prunes it */
             if (rc == EXIT_APP_NOT_RUNNABLE && on_trial && roll_back(l, "the new version has no app executable"))
                 continue;
             return rc;
@@ -625,8 +600,9 @@ static int run_app(launch_context *l, const char *exe, char **argv)
         watch.health_file = l->layout.health_file;
         watch.on_healthy = on_healthy;
         watch.ctx = l;
-        if (bl_supervise_run(app, argv, on_trial ? &watch : NULL, l->lock || l->splash ? &hooks : NULL, &status, &err) !=
-            BL_OK) {
+        rc = bl_supervise_run(app, argv, on_trial ? &watch : NULL, l->lock || l->splash ? &hooks : NULL, &status, &err);
+        launch_release_version(l); /* the app has ended: a rollback may prune the version now */
+        if (rc != BL_OK) {
             bl_log(BL_LOG_ERROR, "launch", "%s", err.msg);
             if (on_trial && roll_back(l, "the new version could not be started"))
                 continue;
@@ -655,7 +631,7 @@ static int run_app(launch_context *l, const char *exe, char **argv)
 
 /* A launcher restarted by a self-update may find its predecessor still
  * exiting (Windows): it waits a moment for the lock rather than skip its work. */
-static int take_lock(launch_context *l, bl_error *err)
+int launch_take_lock(launch_context *l, bl_error *err)
 {
     int tries = getenv(BL_SELFUPDATE_ENV) ? 30 : 1;
     int rc = BL_EBUSY;
@@ -693,6 +669,7 @@ static int finish(launch_context *l, int result)
     launch_activity_remove(l);
     bl_progress_free(l->progress);
     l->progress = NULL;
+    launch_release_version(l);
     bl_plat_lock_release(l->lock);
     l->lock = NULL;
     bl_log_close();
@@ -733,11 +710,29 @@ static int wait_for_app_exit(int pid)
     return 1;
 }
 
+int launch_maintain(launch_context *l)
+{
+    char version[BL_VERSION_MAX_TEXT];
+    bl_error err;
+    int rc;
+    if (l->lock && bl_install_remove_incomplete(&l->layout, log_warning, "install", &err) != BL_OK)
+        bl_log(BL_LOG_WARN, "install", "%s", err.msg);
+    if (l->lock) {
+        bl_install_remove_debris(&l->layout, log_warning, "install");
+        l->activity_written = 1; /* one left by a launcher that died is not true any more */
+        launch_activity_remove(l);
+    }
+    if ((rc = choose_version(&l->layout, l->lock != NULL, &l->state, version)) != 0)
+        return rc;
+    ensure_install_id(l);
+    return 0;
+}
+
 /* One launch from its root to the app (after process wait_pid has exited,
  * when it is not 0: --restart-after). */
 static int launch_app(launch_context *l, char *exe, int print_config, char **argv, char **app_argv, int wait_pid)
 {
-    char root[BL_PATH_MAX], version[BL_VERSION_MAX_TEXT];
+    char root[BL_PATH_MAX];
     bl_error err;
     int rc;
 
@@ -745,18 +740,17 @@ static int launch_app(launch_context *l, char *exe, int print_config, char **arg
         launch_print_error(&err, "");
         return EXIT_LAUNCHER_FAILED;
     }
-    /* A read-only install (or a full disk) must not stop the app: without a
-     * log file, lines go to stderr. */
-    if (bl_fs_mkdir_p(l->layout.cache_dir, &err) != BL_OK ||
-        bl_log_open(l->layout.log_path, BL_LOG_DEFAULT_MAX_BYTES, BL_LOG_DEFAULT_KEEP, &err) != BL_OK)
-        bl_log(BL_LOG_WARN, "log", "%s; logging to stderr only", err.msg);
-
+    launch_open_log(l); /* decides read-only, once */
     launch_load_config(l);
     if (print_config) {
         printf("%-20s %s\n", "install root", l->layout.root);
         printf("%-20s %s\n", "config file", l->layout.config_path);
         printf("%-20s %s\n", "user config file", l->layout.user_config_path);
-        printf("%-20s %s\n\n", "log", l->layout.log_path);
+        printf("%-20s %s\n", "log", l->layout.log_path);
+        if (l->read_only)
+            printf("%-20s %s\n", "install access", "read-only (this user may not write the install root; "
+                   "the machine's updater updates it)");
+        printf("\n");
         bl_config_print(&l->cfg, stdout);
         return 0;
     }
@@ -767,27 +761,18 @@ static int launch_app(launch_context *l, char *exe, int print_config, char **arg
     }
 
     /* One launcher per installation does maintenance and updates; a second
-     * one started by a double double-click just starts the app. */
-    if (take_lock(l, &err) != BL_OK) {
+     * one started by a double double-click just starts the app, and so does
+     * a read-only one, which never tries (launch_open_log). */
+    if (!l->read_only && launch_take_lock(l, &err) != BL_OK) {
         bl_log(BL_LOG_INFO, "launch", "%s; starting the installed version without maintenance", err.msg);
         l->lock = NULL;
     }
-    if (l->lock && bl_install_remove_incomplete(&l->layout, log_warning, "install", &err) != BL_OK)
-        bl_log(BL_LOG_WARN, "install", "%s", err.msg);
-    if (l->lock) {
-        bl_install_remove_debris(&l->layout, log_warning, "install");
-        l->activity_written = 1; /* one left by a launcher that died is not true any more */
-        launch_activity_remove(l);
-    }
-
-    rc = choose_version(&l->layout, l->lock != NULL, &l->state, version);
-    if (rc != 0) {
+    if ((rc = launch_maintain(l)) != 0) {
         bl_plat_lock_release(l->lock);
         bl_log_close();
         return rc;
     }
-    ensure_install_id(l);
-    switch_to_pending(l, "staged in the background");
+    launch_switch_to_pending(l, "staged in the background");
     launch_update_at_launch(l);
     count_trial_start(l);
     if (update_launcher(l, exe, argv))
@@ -854,6 +839,8 @@ int main(int argc, char **argv)
         return command_switch_to(&l, exe, argc, argv);
     if (argc > 1 && strcmp(argv[1], "--check") == 0)
         return command_check(&l, exe, argc, argv);
+    if (argc > 1 && strcmp(argv[1], "--update-only") == 0)
+        return command_update_only(&l, exe, argc, argv);
     if (argc == 2 && strcmp(argv[1], "--installed-version") == 0)
         return command_installed_version(&l, exe);
     if (argc > 1 && strcmp(argv[1], "--status") == 0)

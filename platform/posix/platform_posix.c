@@ -190,6 +190,59 @@ void bl_plat_lock_release(bl_plat_lock *lock)
     free(lock);
 }
 
+int bl_plat_lock_shared_try(const char *path, bl_plat_lock **out, bl_error *err)
+{
+    bl_plat_lock *lock;
+    int fd;
+
+    *out = NULL;
+    /* No O_CLOEXEC: an app the launcher execs, or starts, holds the lock
+     * on its version as long as it runs, even if the launcher is gone. */
+    fd = open(path, O_RDONLY);
+    if (fd < 0) {
+        int saved = errno;
+        return bl_error_set(err, saved == ENOENT ? BL_ENOTFOUND : BL_EIO, "cannot open %s: %s", path,
+                            strerror(saved));
+    }
+    if (flock(fd, LOCK_SH | LOCK_NB) != 0) {
+        int saved = errno;
+        close(fd);
+        if (saved == EWOULDBLOCK)
+            return bl_error_set(err, BL_EBUSY, "%s is held exclusively (a version being removed)", path);
+        return bl_error_set(err, BL_EIO, "cannot lock %s: %s", path, strerror(saved));
+    }
+    lock = malloc(sizeof *lock);
+    if (!lock) {
+        close(fd);
+        return bl_error_set(err, BL_ENOMEM, "out of memory");
+    }
+    lock->fd = fd;
+    *out = lock;
+    return BL_OK;
+}
+
+int bl_plat_dir_writable(const char *dir)
+{
+    /* The effective ids, which are the ones open(2) and mkdir(2) use. */
+    return faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) == 0;
+}
+
+int bl_plat_user_state_dir(const char *app, char *out, size_t size, bl_error *err)
+{
+    const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+    int n;
+    if (state && state[0] == '/') /* the XDG spec: a relative value is ignored */
+        n = snprintf(out, size, "%s/bomiot/%s", state, app);
+    else if (home && home[0] == '/')
+        n = snprintf(out, size, "%s/.local/state/bomiot/%s", home, app);
+    else
+        return bl_error_set(err, BL_ENOTFOUND, "neither XDG_STATE_HOME nor HOME names a folder for this "
+                            "user's log");
+    if (n < 0 || (size_t)n >= size)
+        return bl_error_set(err, BL_ETOOBIG, "the user's state folder is too long a path");
+    return BL_OK;
+}
+
 int bl_plat_swap_running_exe(const char *new_exe, const char *exe, const char *backup, bl_error *err)
 {
     unlink(backup);

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <windows.h>
 
+#include "base/fsutil.h"
+
 /* Windows side of platform.h. Paths arrive as UTF-8 and are converted to
  * UTF-16 at each call, so a user name in Chinese works. */
 
@@ -36,6 +38,8 @@ static wchar_t *to_wide(const char *utf8)
     }
     return w;
 }
+
+static char *to_utf8(const wchar_t *wide);
 
 int bl_plat_wide_path(const char *utf8, wchar_t **out, bl_error *err)
 {
@@ -258,6 +262,76 @@ void bl_plat_lock_release(bl_plat_lock *lock)
         return;
     CloseHandle(lock->file); /* closing releases the lock */
     free(lock);
+}
+
+int bl_plat_lock_shared_try(const char *path, bl_plat_lock **out, bl_error *err)
+{
+    wchar_t *wpath = to_wide(path);
+    OVERLAPPED at_start;
+    bl_plat_lock *lock;
+    HANDLE h;
+
+    *out = NULL;
+    if (!wpath)
+        return bl_error_set(err, BL_EINVAL, "path is not valid UTF-8 or too long: %s", path);
+    h = CreateFileW(wpath, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                    OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+    free(wpath);
+    if (h == INVALID_HANDLE_VALUE) {
+        DWORD e = GetLastError();
+        if (e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND)
+            return bl_error_set(err, BL_ENOTFOUND, "%s does not exist", path);
+        return fail(err, e, "cannot open", path);
+    }
+    memset(&at_start, 0, sizeof at_start);
+    /* The same byte as bl_plat_lock_try's, shared: shared holders exclude an exclusive one. */
+    if (!LockFileEx(h, LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, &at_start)) {
+        DWORD e = GetLastError();
+        CloseHandle(h);
+        if (e == ERROR_LOCK_VIOLATION || e == ERROR_IO_PENDING)
+            return bl_error_set(err, BL_EBUSY, "%s is held exclusively (a version being removed)", path);
+        return fail(err, e, "cannot lock", path);
+    }
+    lock = malloc(sizeof *lock);
+    if (!lock) {
+        CloseHandle(h);
+        return bl_error_set(err, BL_ENOMEM, "out of memory");
+    }
+    lock->file = h;
+    *out = lock;
+    return BL_OK;
+}
+
+int bl_plat_dir_writable(const char *dir)
+{
+    char probe[BL_PATH_MAX];
+    wchar_t *wprobe;
+    HANDLE h;
+    int n = snprintf(probe, sizeof probe, "%s\\.bomiot-write-probe-%lu", dir, (unsigned long)GetCurrentProcessId());
+    if (n < 0 || (size_t)n >= sizeof probe || !(wprobe = to_wide(probe)))
+        return 0;
+    /* Access checks on Windows are ACLs that only an attempt answers. */
+    h = CreateFileW(wprobe, GENERIC_WRITE, 0, NULL, CREATE_NEW, FILE_ATTRIBUTE_TEMPORARY | FILE_FLAG_DELETE_ON_CLOSE,
+                    NULL);
+    free(wprobe);
+    if (h == INVALID_HANDLE_VALUE)
+        return 0;
+    CloseHandle(h);
+    return 1;
+}
+
+int bl_plat_user_state_dir(const char *app, char *out, size_t size, bl_error *err)
+{
+    const wchar_t *local = _wgetenv(L"LOCALAPPDATA");
+    char *base;
+    int n;
+    if (!local || !local[0] || !(base = to_utf8(local)))
+        return bl_error_set(err, BL_ENOTFOUND, "LOCALAPPDATA names no folder for this user's log");
+    n = snprintf(out, size, "%s\\Bomiot\\%s", base, app);
+    free(base);
+    if (n < 0 || (size_t)n >= size)
+        return bl_error_set(err, BL_ETOOBIG, "the user's state folder is too long a path");
+    return BL_OK;
 }
 
 int bl_plat_swap_running_exe(const char *new_exe, const char *exe, const char *backup, bl_error *err)

@@ -156,6 +156,24 @@ class PolicyUpdateTest(PolicyCase):
         self.assertIn("already up to date at 1.1.1 within the machine policy's target_version_prefix 1.1",
                       self.root.log())
 
+    def test_the_machines_updater_follows_the_policy(self):
+        """--update-only, the machine's updater on a machine-wide install
+        (issue 26): updates off stop it, a pin holds it."""
+        for v in ("1.1.0", "1.1.1", "1.2.0"):
+            self.pub.add(v)
+        self.root.write_config({"update_url": self.server.url})
+        self.set_policy('{"auto_update": false}')
+        r = self.run_launcher("--update-only")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertFalse(os.path.exists(self.root.p("versions", "1.1.0")))
+        self.assertEqual(self.fetched(), [])
+        self.assertIn("not checking: auto_update is false", self.root.log())
+        self.set_policy('{"target_version_prefix": "1.1"}')
+        r = self.run_launcher("--update-only")
+        self.assertEqual(r.returncode, 10, r.stderr)
+        self.assertEqual(self.root.read_state()["current"], "1.1.1")
+        self.assertFalse(os.path.exists(self.root.p("versions", "1.2.0")))
+
     def test_a_pin_goes_back_from_a_newer_release_by_its_archive(self):
         for v in ("1.1.0", "1.2.0"):
             self.pub.add(v)
