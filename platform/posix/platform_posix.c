@@ -154,9 +154,30 @@ cleanup:
     return rc;
 }
 
-int bl_plat_lock_try(const char *path, bl_plat_lock **out, bl_error *err)
+/* Locks the open fd (operation LOCK_EX or LOCK_SH, without waiting) and
+ * wraps it; closes it on failure. busy completes "<path> ..." when another
+ * process holds the lock. */
+static int hold_lock(int fd, int operation, const char *path, const char *busy, bl_plat_lock **out, bl_error *err)
 {
     bl_plat_lock *lock;
+    if (flock(fd, operation | LOCK_NB) != 0) {
+        int saved = errno;
+        close(fd);
+        if (saved == EWOULDBLOCK)
+            return bl_error_set(err, BL_EBUSY, "%s %s", path, busy);
+        return bl_error_set(err, BL_EIO, "cannot lock %s: %s", path, strerror(saved));
+    }
+    if (!(lock = malloc(sizeof *lock))) {
+        close(fd);
+        return bl_error_set(err, BL_ENOMEM, "out of memory");
+    }
+    lock->fd = fd;
+    *out = lock;
+    return BL_OK;
+}
+
+int bl_plat_lock_try(const char *path, bl_plat_lock **out, bl_error *err)
+{
     int fd;
 
     *out = NULL;
@@ -165,21 +186,7 @@ int bl_plat_lock_try(const char *path, bl_plat_lock **out, bl_error *err)
         return bl_error_set(err, BL_EIO, "cannot open lock file %s: %s", path, strerror(errno));
     /* flock, not fcntl locks: fcntl locks are dropped when any descriptor of the
      * file is closed by any thread, which a multi-threaded process cannot rule out. */
-    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        int saved = errno;
-        close(fd);
-        if (saved == EWOULDBLOCK)
-            return bl_error_set(err, BL_EBUSY, "%s is held by another launcher", path);
-        return bl_error_set(err, BL_EIO, "cannot lock %s: %s", path, strerror(saved));
-    }
-    lock = malloc(sizeof *lock);
-    if (!lock) {
-        close(fd);
-        return bl_error_set(err, BL_ENOMEM, "out of memory");
-    }
-    lock->fd = fd;
-    *out = lock;
-    return BL_OK;
+    return hold_lock(fd, LOCK_EX, path, "is held by another launcher", out, err);
 }
 
 void bl_plat_lock_release(bl_plat_lock *lock)
@@ -192,7 +199,6 @@ void bl_plat_lock_release(bl_plat_lock *lock)
 
 int bl_plat_lock_shared_try(const char *path, bl_plat_lock **out, bl_error *err)
 {
-    bl_plat_lock *lock;
     int fd;
 
     *out = NULL;
@@ -204,21 +210,7 @@ int bl_plat_lock_shared_try(const char *path, bl_plat_lock **out, bl_error *err)
         return bl_error_set(err, saved == ENOENT ? BL_ENOTFOUND : BL_EIO, "cannot open %s: %s", path,
                             strerror(saved));
     }
-    if (flock(fd, LOCK_SH | LOCK_NB) != 0) {
-        int saved = errno;
-        close(fd);
-        if (saved == EWOULDBLOCK)
-            return bl_error_set(err, BL_EBUSY, "%s is held exclusively (a version being removed)", path);
-        return bl_error_set(err, BL_EIO, "cannot lock %s: %s", path, strerror(saved));
-    }
-    lock = malloc(sizeof *lock);
-    if (!lock) {
-        close(fd);
-        return bl_error_set(err, BL_ENOMEM, "out of memory");
-    }
-    lock->fd = fd;
-    *out = lock;
-    return BL_OK;
+    return hold_lock(fd, LOCK_SH, path, "is held exclusively (a version being removed)", out, err);
 }
 
 int bl_plat_dir_writable(const char *dir)

@@ -220,13 +220,35 @@ cleanup:
     return rc;
 }
 
+/* Locks the first byte of the open file h (mode LOCKFILE_EXCLUSIVE_LOCK or
+ * 0 for shared, without waiting) and wraps it; closes h on failure. busy
+ * completes "<path> ..." when another process holds the lock. */
+static int hold_lock(HANDLE h, DWORD mode, const char *path, const char *busy, bl_plat_lock **out, bl_error *err)
+{
+    OVERLAPPED at_start;
+    bl_plat_lock *lock;
+
+    memset(&at_start, 0, sizeof at_start);
+    if (!LockFileEx(h, mode | LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, &at_start)) {
+        DWORD e = GetLastError();
+        CloseHandle(h);
+        if (e == ERROR_LOCK_VIOLATION || e == ERROR_IO_PENDING)
+            return bl_error_set(err, BL_EBUSY, "%s %s", path, busy);
+        return fail(err, e, "cannot lock", path);
+    }
+    if (!(lock = malloc(sizeof *lock))) {
+        CloseHandle(h);
+        return bl_error_set(err, BL_ENOMEM, "out of memory");
+    }
+    lock->file = h;
+    *out = lock;
+    return BL_OK;
+}
+
 int bl_plat_lock_try(const char *path, bl_plat_lock **out, bl_error *err)
 {
     wchar_t *wpath = to_wide(path);
-    OVERLAPPED at_start;
-    bl_plat_lock *lock = NULL;
     HANDLE h;
-    int rc;
 
     *out = NULL;
     if (!wpath)
@@ -236,24 +258,8 @@ int bl_plat_lock_try(const char *path, bl_plat_lock **out, bl_error *err)
     free(wpath);
     if (h == INVALID_HANDLE_VALUE)
         return fail(err, GetLastError(), "cannot open lock file", path);
-    memset(&at_start, 0, sizeof at_start);
     /* Released by the OS when the process ends, however it ends. */
-    if (!LockFileEx(h, LOCKFILE_EXCLUSIVE_LOCK | LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, &at_start)) {
-        DWORD e = GetLastError();
-        CloseHandle(h);
-        if (e == ERROR_LOCK_VIOLATION || e == ERROR_IO_PENDING)
-            return bl_error_set(err, BL_EBUSY, "%s is held by another launcher", path);
-        return fail(err, e, "cannot lock", path);
-    }
-    lock = malloc(sizeof *lock);
-    if (!lock) {
-        CloseHandle(h);
-        return bl_error_set(err, BL_ENOMEM, "out of memory");
-    }
-    lock->file = h;
-    *out = lock;
-    rc = BL_OK;
-    return rc;
+    return hold_lock(h, LOCKFILE_EXCLUSIVE_LOCK, path, "is held by another launcher", out, err);
 }
 
 void bl_plat_lock_release(bl_plat_lock *lock)
@@ -267,8 +273,6 @@ void bl_plat_lock_release(bl_plat_lock *lock)
 int bl_plat_lock_shared_try(const char *path, bl_plat_lock **out, bl_error *err)
 {
     wchar_t *wpath = to_wide(path);
-    OVERLAPPED at_start;
-    bl_plat_lock *lock;
     HANDLE h;
 
     *out = NULL;
@@ -283,23 +287,8 @@ int bl_plat_lock_shared_try(const char *path, bl_plat_lock **out, bl_error *err)
             return bl_error_set(err, BL_ENOTFOUND, "%s does not exist", path);
         return fail(err, e, "cannot open", path);
     }
-    memset(&at_start, 0, sizeof at_start);
     /* The same byte as bl_plat_lock_try's, shared: shared holders exclude an exclusive one. */
-    if (!LockFileEx(h, LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, &at_start)) {
-        DWORD e = GetLastError();
-        CloseHandle(h);
-        if (e == ERROR_LOCK_VIOLATION || e == ERROR_IO_PENDING)
-            return bl_error_set(err, BL_EBUSY, "%s is held exclusively (a version being removed)", path);
-        return fail(err, e, "cannot lock", path);
-    }
-    lock = malloc(sizeof *lock);
-    if (!lock) {
-        CloseHandle(h);
-        return bl_error_set(err, BL_ENOMEM, "out of memory");
-    }
-    lock->file = h;
-    *out = lock;
-    return BL_OK;
+    return hold_lock(h, 0, path, "is held exclusively (a version being removed)", out, err);
 }
 
 int bl_plat_dir_writable(const char *dir)
