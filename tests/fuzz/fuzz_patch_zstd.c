@@ -28,51 +28,12 @@
 
 #include "delta/delta.h"
 
-#define SINK_CAP (4u * 1024 * 1024)
+#include "patch_harness.h"
+
 #define CHUNK (64u * 1024)
 #define MAX_CHUNKS 64
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-typedef struct {
-    const uint8_t *data;
-    uint64_t size;
-} bounded;
-
-static int bounded_read_at(void *ctx, uint64_t offset, void *buf, size_t len, bl_error *err)
-{
-    const bounded *b = ctx;
-    (void)err;
-    if (offset > b->size || len > b->size - offset)
-        abort();
-    if (len)
-        memcpy(buf, b->data + offset, len);
-    return BL_OK;
-}
-
-typedef struct {
-    uint64_t written;
-    uint64_t limit;
-} counter;
-
-static int count_write(void *ctx, const void *buf, size_t len, bl_error *err)
-{
-    counter *c = ctx;
-    volatile uint8_t sink = 0;
-    size_t i;
-
-    for (i = 0; i < len; i += 4096)
-        sink ^= ((const uint8_t *)buf)[i];
-    if (len)
-        sink ^= ((const uint8_t *)buf)[len - 1];
-    (void)sink;
-    c->written += len;
-    if (c->written > c->limit)
-        abort();
-    if (c->written > SINK_CAP)
-        return bl_error_set(err, BL_EIO, "fuzz sink full");
-    return BL_OK;
-}
 
 static void put32(uint8_t *p, uint32_t v)
 {
