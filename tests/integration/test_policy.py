@@ -132,7 +132,7 @@ class PolicyUpdateTest(PolicyCase):
         r = self.run_launcher(f"--report={self.report}")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(self.started(), ["1.1.0"])
-        self.assertEqual(self.fetched(), [f"{APP}-1.1.0.patch"])
+        self.assertEqual(self.fetched(), [f"{APP}-1.1.0.zpatch"])  # add writes both formats; the zstd one is taken
 
     def test_a_malformed_policy_is_reported_once_and_the_app_starts(self):
         self.pub.add("1.1.0")
