@@ -2,7 +2,8 @@
 /* What the delta engine's unit tests share: a growing buffer as a sink, a
  * source that refuses and remembers any read outside its bytes, and
  * generated inputs (random, and code- or text-like from a small vocabulary,
- * so matches exist at many lengths). A test defines DELTA_FIXTURE_SEED
+ * so matches exist at many lengths), and applying a patch through sources
+ * that check every read. A test defines DELTA_FIXTURE_SEED
  * before including it to choose its own sequence of inputs. */
 #ifndef BL_TEST_DELTA_FIXTURE_H
 #define BL_TEST_DELTA_FIXTURE_H
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "delta/delta.h"
 
 #ifndef DELTA_FIXTURE_SEED
@@ -127,6 +129,26 @@ static uint8_t *structured_bytes(size_t n)
         i += len;
     }
     return p;
+}
+
+/* Applies patch to old through bounds-checking sources; out gets at most
+ * out_limit bytes (0: no limit). */
+static int apply_patch(const uint8_t *old, size_t old_len, const uint8_t *patch,
+                       size_t patch_len, buffer *out, size_t out_limit, bl_error *err)
+{
+    checked old_check, patch_check;
+    bl_delta_source old_src = checked_source(&old_check, old, old_len);
+    bl_delta_source patch_src = checked_source(&patch_check, patch, patch_len);
+    bl_delta_sink sink = {out, buffer_write};
+    int rc;
+
+    bl_error_clear(err);
+    memset(out, 0, sizeof *out);
+    out->limit = out_limit;
+    rc = bl_delta_patch(&old_src, &patch_src, &sink, NULL, err);
+    CHECK(!old_check.out_of_bounds);
+    CHECK(!patch_check.out_of_bounds);
+    return rc;
 }
 
 #endif

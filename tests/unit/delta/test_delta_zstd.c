@@ -59,26 +59,6 @@ static int make_patch(const uint8_t *old, size_t old_len, const uint8_t *nw, siz
     return rc;
 }
 
-/* Applies patch to old through bounds-checking sources; out gets at most
- * out_limit bytes (0: no limit). */
-static int apply_patch(const uint8_t *old, size_t old_len, const uint8_t *patch,
-                       size_t patch_len, buffer *out, size_t out_limit, bl_error *err)
-{
-    checked old_check, patch_check;
-    bl_delta_source old_src = checked_source(&old_check, old, old_len);
-    bl_delta_source patch_src = checked_source(&patch_check, patch, patch_len);
-    bl_delta_sink sink = {out, buffer_write};
-    int rc;
-
-    bl_error_clear(err);
-    memset(out, 0, sizeof *out);
-    out->limit = out_limit;
-    rc = bl_delta_patch(&old_src, &patch_src, &sink, NULL, err);
-    CHECK(!old_check.out_of_bounds);
-    CHECK(!patch_check.out_of_bounds);
-    return rc;
-}
-
 static void round_trip(const uint8_t *old, size_t old_len, const uint8_t *nw, size_t new_len)
 {
     buffer patch, out;
