@@ -3,12 +3,15 @@
  * source that refuses and remembers any read outside its bytes, and
  * generated inputs (random, and code- or text-like from a small vocabulary,
  * so matches exist at many lengths), and applying a patch through sources
- * that check every read. A test defines DELTA_FIXTURE_SEED
- * before including it to choose its own sequence of inputs. */
+ * that check every read, making one in DELTA_FIXTURE_FORMAT and round
+ * trips. A test defines DELTA_FIXTURE_SEED before including it to choose
+ * its own sequence of inputs, and DELTA_FIXTURE_FORMAT (BSDIFF40 unless
+ * defined) for the format make_patch writes. */
 #ifndef BL_TEST_DELTA_FIXTURE_H
 #define BL_TEST_DELTA_FIXTURE_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +20,9 @@
 
 #ifndef DELTA_FIXTURE_SEED
 #define DELTA_FIXTURE_SEED 0x9e3779b97f4a7c15ull
+#endif
+#ifndef DELTA_FIXTURE_FORMAT
+#define DELTA_FIXTURE_FORMAT BL_DELTA_BSDIFF40
 #endif
 
 /* ---- buffers, sources and sinks ---- */
@@ -149,6 +155,55 @@ static int apply_patch(const uint8_t *old, size_t old_len, const uint8_t *patch,
     CHECK(!old_check.out_of_bounds);
     CHECK(!patch_check.out_of_bounds);
     return rc;
+}
+
+/* ---- running the engine ---- */
+
+static int make_patch(const uint8_t *old, size_t old_len, const uint8_t *nw, size_t new_len,
+                      buffer *patch)
+{
+    bl_delta_source new_src;
+    bl_delta_sink sink = {patch, buffer_write};
+    bl_delta_options opts;
+    bl_error err;
+    int rc;
+
+    memset(&opts, 0, sizeof opts);
+    opts.format = DELTA_FIXTURE_FORMAT;
+    bl_error_clear(&err);
+    memset(patch, 0, sizeof *patch);
+    bl_delta_memory_source(&new_src, nw, new_len);
+    rc = bl_delta_diff(old, old_len, &new_src, &sink, &opts, &err);
+    if (rc != BL_OK)
+        fprintf(stderr, "  diff failed: %s\n", err.msg);
+    return rc;
+}
+
+/* make_patch, then the patch's magic, format and size as stated, then
+ * applying it rebuilds new byte for byte. */
+static void round_trip(const uint8_t *old, size_t old_len, const uint8_t *nw, size_t new_len)
+{
+    const char *magic = DELTA_FIXTURE_FORMAT == BL_DELTA_ZSTD ? BL_DELTA_ZSTD_MAGIC : BL_DELTA_MAGIC;
+    buffer patch, out;
+    bl_delta_source patch_src;
+    bl_error err;
+    uint64_t size = 12345;
+    int format = -1;
+
+    CHECK_INT(make_patch(old, old_len, nw, new_len, &patch), BL_OK);
+    CHECK(patch.len >= BL_DELTA_HEADER_SIZE && memcmp(patch.data, magic, 8) == 0);
+    bl_delta_memory_source(&patch_src, patch.data, patch.len);
+    CHECK_INT(bl_delta_patch_format(&patch_src, &format, &err), BL_OK);
+    CHECK_INT(format, DELTA_FIXTURE_FORMAT);
+    CHECK_INT(bl_delta_patch_size(&patch_src, &size, &err), BL_OK);
+    CHECK_INT(size, new_len);
+    CHECK_INT(apply_patch(old, old_len, patch.data, patch.len, &out, new_len, &err), BL_OK);
+    if (err.code)
+        fprintf(stderr, "  patch failed: %s\n", err.msg);
+    CHECK_INT(out.len, new_len);
+    CHECK(out.len == new_len && (new_len == 0 || memcmp(out.data, nw, new_len) == 0));
+    buffer_free(&patch);
+    buffer_free(&out);
 }
 
 #endif

@@ -15,47 +15,6 @@
 
 #include "delta/delta_fixture.h"
 
-/* ---- running the engine ---- */
-
-static int make_patch(const uint8_t *old, size_t old_len, const uint8_t *nw, size_t new_len,
-                      buffer *patch)
-{
-    bl_delta_source new_src;
-    bl_delta_sink sink = {patch, buffer_write};
-    bl_error err;
-    int rc;
-
-    bl_error_clear(&err);
-    memset(patch, 0, sizeof *patch);
-    bl_delta_memory_source(&new_src, nw, new_len);
-    rc = bl_delta_diff(old, old_len, &new_src, &sink, NULL, &err);
-    if (rc != BL_OK)
-        fprintf(stderr, "  diff failed: %s\n", err.msg);
-    return rc;
-}
-
-static void round_trip(const uint8_t *old, size_t old_len, const uint8_t *nw, size_t new_len)
-{
-    buffer patch, out;
-    bl_delta_source patch_src;
-    bl_error err;
-    uint64_t size = 12345;
-
-    CHECK_INT(make_patch(old, old_len, nw, new_len, &patch), BL_OK);
-    CHECK(patch.len >= BL_DELTA_HEADER_SIZE);
-    CHECK(patch.len >= 8 && memcmp(patch.data, "BSDIFF40", 8) == 0);
-    bl_delta_memory_source(&patch_src, patch.data, patch.len);
-    CHECK_INT(bl_delta_patch_size(&patch_src, &size, &err), BL_OK);
-    CHECK_INT(size, new_len);
-    CHECK_INT(apply_patch(old, old_len, patch.data, patch.len, &out, new_len, &err), BL_OK);
-    if (err.code)
-        fprintf(stderr, "  patch failed: %s\n", err.msg);
-    CHECK_INT(out.len, new_len);
-    CHECK(out.len == new_len && (new_len == 0 || memcmp(out.data, nw, new_len) == 0));
-    buffer_free(&patch);
-    buffer_free(&out);
-}
-
 /* ---- round trips ---- */
 
 static void test_empty_old_and_new(void)
