@@ -121,26 +121,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     bl_delta_sink out;
     counter c = {0, 0};
     bl_error err;
-    size_t old_len;
     uint64_t new_size = 0;
     uint8_t *built = NULL;
     size_t built_len = 0;
     int rc, size_rc, mode, format = -1;
 
-    if (size < 3)
+    if (!split_input(data, size, &mode, &old_buf, &patch_buf))
         return 0;
-    mode = data[0];
-    old_len = (size_t)data[1] | (size_t)data[2] << 8;
-    data += 3;
-    size -= 3;
-    if (old_len > size)
-        old_len = size;
-    old_buf.data = data;
-    old_buf.size = old_len;
-    patch_buf.data = data + old_len;
-    patch_buf.size = size - old_len;
     if (mode & 1) {
-        if (!(built = build_patch(patch_buf.data, patch_buf.size, old_len, mode & 2, &built_len)))
+        if (!(built = build_patch(patch_buf.data, patch_buf.size, old_buf.size, mode & 2, &built_len)))
             return 0;
         patch_buf.data = built;
         patch_buf.size = built_len;
@@ -151,12 +140,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(built, BL_DELTA_ZSTD_MAGIC, 8);
         patch_buf.data = built;
     }
-    old_src.ctx = &old_buf;
-    old_src.size = old_buf.size;
-    old_src.read_at = bounded_read_at;
-    patch_src.ctx = &patch_buf;
-    patch_src.size = patch_buf.size;
-    patch_src.read_at = bounded_read_at;
+    old_src = bounded_source(&old_buf);
+    patch_src = bounded_source(&patch_buf);
 
     bl_error_clear(&err);
     if (bl_delta_patch_format(&patch_src, &format, &err) != BL_OK || format != BL_DELTA_ZSTD) {

@@ -58,4 +58,35 @@ static int count_write(void *ctx, const void *buf, size_t len, bl_error *err)
     return BL_OK;
 }
 
+/* The input's first three bytes: a mode byte (each target reads its bits),
+ * then old's length L (16 bits, little endian), capped by what is there;
+ * the next L bytes are old, the rest the patch. 0 when the input is too
+ * short for the three bytes. */
+static int split_input(const uint8_t *data, size_t size, int *mode, bounded *old_buf, bounded *patch_buf)
+{
+    size_t old_len;
+    if (size < 3)
+        return 0;
+    *mode = data[0];
+    old_len = (size_t)data[1] | (size_t)data[2] << 8;
+    data += 3;
+    size -= 3;
+    if (old_len > size)
+        old_len = size;
+    old_buf->data = data;
+    old_buf->size = old_len;
+    patch_buf->data = data + old_len;
+    patch_buf->size = size - old_len;
+    return 1;
+}
+
+static bl_delta_source bounded_source(bounded *b)
+{
+    bl_delta_source src;
+    src.ctx = b;
+    src.size = b->size;
+    src.read_at = bounded_read_at;
+    return src;
+}
+
 #endif
