@@ -413,7 +413,8 @@ static int run_ls(const release_env *env, int argc, char **argv)
         printf("(no releases yet: bomiot-release add APP_DIR VERSION)\n");
     if (patches)
         printf("\npatches: bsdiff40 is {app}-V.patch, read by tufup clients and every launcher; zstd is "
-               "{app}-V.zpatch, taken when listed by launchers that read it (tufup and older launchers skip it)\n");
+               "{app}-V.zpatch, taken by launchers that read it unless its size outweighs its faster apply (tufup and "
+               "older launchers skip it)\n");
     if (count && beta)
         printf("\nchannel beta: a pre-release, offered only to launchers whose channel is beta; all: every launcher\n");
     free(rows);

@@ -200,7 +200,9 @@ static int index_of(const bl_release *releases, int count, const char *version)
 
 int bl_plan_step_format(const bl_release *r, uint64_t *length)
 {
-    if (r->has_zpatch) {
+    uint64_t worth = r->tar_size / BL_PLAN_ZSTD_TAR_BYTES_PER_EXTRA;
+    if (r->has_zpatch && (!r->has_patch || r->zpatch_length <= r->patch_length ||
+                          r->zpatch_length - r->patch_length <= worth)) {
         *length = r->zpatch_length;
         return BL_PLAN_ZSTD;
     }

@@ -7,8 +7,9 @@
  * zstd format (docs/patch-format.md), which tufup and launchers before it
  * do not read. So the way from the current version C to a target T is either
  * T's archive, or one patch of every release after C up to T, applied in
- * order to C's tar: the zstd one of a step when it is listed (smaller and
- * faster to apply), else its BSDIFF40 one. */
+ * order to C's tar: of a step that lists both, the one bl_plan_step_format
+ * weighs cheaper (the zstd one applies faster, but on text it is often the
+ * bigger download), else the one it lists. */
 #ifndef BL_PLAN_H
 #define BL_PLAN_H
 
@@ -28,6 +29,7 @@ typedef struct {
     uint64_t patch_length;
     int has_zpatch; /* {app}-V.zpatch, the zstd format */
     uint64_t zpatch_length;
+    uint64_t tar_size; /* V's tar, as its patches' signed metadata state it (0: unknown) */
     int required;   /* tufup: a client stops here before going further */
     double rollout; /* percent of installations offered this release (100: all) */
 } bl_release;
@@ -82,9 +84,20 @@ int bl_plan_target(const bl_release *releases, int count, const char *current, i
 int bl_plan_target_pinned(const bl_release *releases, int count, const char *current, int allow_prerelease,
                           const bl_state *state, const char *pin, char *why, size_t why_size);
 
-/* The patch a chain takes to release r: BL_PLAN_ZSTD when its .zpatch is
- * listed, else BL_PLAN_BSDIFF40 when its .patch is, else BL_PLAN_NO_PATCH.
- * Its length in *length (0 with no patch). */
+/* A zstd-format patch is worth one byte more download per this many bytes
+ * of the tar it makes: its apply skips bzip2, which saved 1.8 ns a byte of
+ * tar on bench/update's 300 MB app and 4.6 on the typescript text pair
+ * (bench/RESULTS.md, issue 25); a slow office line (0.5-1 MB/s) downloads
+ * tar / 1100 to tar / 220 bytes in that time. A judgement inside that
+ * range, leaning to the smaller download: slow lines are where the bytes
+ * count. */
+#define BL_PLAN_ZSTD_TAR_BYTES_PER_EXTRA 512
+
+/* The patch a chain takes to release r, and its length in *length (0 with
+ * no patch): BL_PLAN_ZSTD or BL_PLAN_BSDIFF40 when only one is listed; with
+ * both, the zstd one unless it is bigger than the BSDIFF40 one by more than
+ * r->tar_size / BL_PLAN_ZSTD_TAR_BYTES_PER_EXTRA (the smaller one when the
+ * tar's size is unknown); BL_PLAN_NO_PATCH with neither. */
 int bl_plan_step_format(const bl_release *r, uint64_t *length);
 
 /* "bsdiff40" or "zstd", as the CLI and the docs name them; "none". */

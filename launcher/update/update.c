@@ -164,10 +164,12 @@ static int collect_releases(update_job *u, bl_error *err)
         } else if (kind == BL_TARGET_PATCH) {
             r->has_patch = 1;
             r->patch_length = t->file.length;
+            r->tar_size = info.tar_size;
             u->patch_of[index] = t;
         } else {
             r->has_zpatch = 1;
             r->zpatch_length = t->file.length;
+            r->tar_size = info.tar_size;
             u->zpatch_of[index] = t;
         }
     }

@@ -7,6 +7,8 @@ release that crashes on its first run, a hostile archive."""
 import gzip
 import hashlib
 import os
+import random
+import re
 import shutil
 import sys
 import tarfile
@@ -20,6 +22,31 @@ from blrepo import APP, Publisher, flip_byte, seed_install  # noqa: E402
 from blroot import Root, parse_report  # noqa: E402
 from server import TestServer  # noqa: E402
 from tufkit import Editor  # noqa: E402
+
+
+def source_text(edits, lines=20000):
+    """A Python-like source file, the same for every call with the same
+    edits: lines changed, inserted and removed, and with edits, every
+    line's trailing number renumbered (as generated code is)."""
+    rng = random.Random(7)
+    words = ["self", "return", "def", "if", "else", "for", "in", "import", "value", "config", "request", "model",
+             "queryset", "filter", "update", "None", "True", "warehouse", "stock", "order", "item", "count"]
+    out = [" " * 4 * rng.randrange(4) + " ".join(rng.choice(words) for _ in range(rng.randrange(3, 10))) +
+           f"  # {rng.randrange(10**6)}" for _ in range(lines)]
+    edit = random.Random(edits)
+    for _ in range(edits):
+        at, kind = edit.randrange(len(out)), edit.randrange(3)
+        line = " ".join(edit.choice(words) for _ in range(6)) + f"  # {edit.randrange(10**6)}"
+        if kind == 0:
+            out[at] = line
+        elif kind == 1:
+            out.insert(at, line)
+        else:
+            del out[at]
+    text = "\n".join(out) + "\n"
+    if edits:
+        text = re.sub(r"# (\d+)", lambda m: f"# {int(m.group(1)) * 7 % 1000003}", text)
+    return text.encode()
 
 
 class UpdateTest(unittest.TestCase):
@@ -121,6 +148,22 @@ class UpdateTest(unittest.TestCase):
         self.assert_updated_to("1.2.0")
         self.assertEqual(self.fetched(), [f"{APP}-1.1.0.patch", f"{APP}-1.2.0.zpatch"])
         self.assertIn("installing 1.2.0: 2 patch(es) (1 zstd, 1 bsdiff40)", self.root.log())
+
+    def test_a_zstd_patch_too_big_for_its_faster_apply_takes_the_bsdiff40_one(self):
+        """On text the zstd format can be the bigger download (issue 25):
+        a release renumbering every line's comment of a 1 MB source file.
+        Its faster apply is worth tar / 512 bytes more, not that many, so
+        the launcher takes the .patch of a repository listing both."""
+        self.pub.add("1.1.0", data_size=1024, files={"lib/models.py": source_text(0)})
+        self.pub.add("1.2.0", data_size=1024, files={"lib/models.py": source_text(300)})
+        seed_install(self.root, self.pub, "1.1.0")
+        self.start()
+        self.assert_updated_to("1.2.0", previous="1.1.0")
+        self.assertEqual(self.fetched(), [f"{APP}-1.2.0.patch"])
+        self.assertIn("installing 1.2.0: 1 patch(es) (bsdiff40)", self.root.log())
+        tar = os.path.getsize(self.root.p("cache", "tars", f"{APP}-1.2.0.tar"))
+        extra = os.path.getsize(self.pub.zpatch("1.2.0")) - os.path.getsize(self.pub.patch("1.2.0"))
+        self.assertGreater(extra, tar // 512)  # the case the test is about
 
     def test_a_zpatch_too_dear_against_the_archive_takes_the_archive(self):
         """The chain is priced with the patches it would take: a 1.1.0 that

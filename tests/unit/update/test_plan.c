@@ -207,16 +207,49 @@ static void test_path_takes_the_zstd_patch_of_a_step_when_listed(void)
     CHECK_INT(p.download_bytes, 5);
 }
 
+/* Of a step listing both, the zstd patch is taken while it is no bigger
+ * than the BSDIFF40 one by more than tar_size / 512 (its faster apply is
+ * worth that much download); beyond, the BSDIFF40 one; the smaller one
+ * when the tar's size is unknown. On text the zstd format is the bigger
+ * one (issue 25's typescript pair: 264189 against 217032 bytes). */
+static void test_step_weighs_the_zstd_patch_s_size_against_its_apply(void)
+{
+    bl_release r = rel("1.1.0", 1000000, 217032);
+    uint64_t length;
+    r.has_zpatch = 1;
+    r.zpatch_length = 264189;
+    r.tar_size = 23000000; /* worth 44921 bytes: 47157 more is too much */
+    CHECK_INT(bl_plan_step_format(&r, &length), BL_PLAN_BSDIFF40);
+    CHECK_INT(length, 217032);
+    r.tar_size = 300000000; /* worth 585937 bytes */
+    CHECK_INT(bl_plan_step_format(&r, &length), BL_PLAN_ZSTD);
+    CHECK_INT(length, 264189);
+    r.tar_size = 0; /* unknown: the smaller one */
+    CHECK_INT(bl_plan_step_format(&r, &length), BL_PLAN_BSDIFF40);
+    r.zpatch_length = 217032; /* a tie goes to the faster apply */
+    CHECK_INT(bl_plan_step_format(&r, &length), BL_PLAN_ZSTD);
+    r.tar_size = 512 * 100;
+    r.zpatch_length = 217132; /* exactly the worth: still zstd */
+    CHECK_INT(bl_plan_step_format(&r, &length), BL_PLAN_ZSTD);
+    r.zpatch_length = 217133;
+    CHECK_INT(bl_plan_step_format(&r, &length), BL_PLAN_BSDIFF40);
+    r.tar_size = UINT64_MAX; /* no overflow */
+    r.zpatch_length = UINT64_MAX;
+    r.patch_length = 0;
+    CHECK_INT(bl_plan_step_format(&r, &length), BL_PLAN_BSDIFF40);
+}
+
 /* The chain is priced with the lengths of the patches it takes: a zstd
  * patch above the percent sends the update to the archive even when the
  * BSDIFF40 one would be under it (the launcher does not mix to save
- * bytes; the zstd format is the smaller one as bomiot-release writes it). */
+ * bytes: the zstd one was chosen as worth its size). */
 static void test_path_prices_the_chosen_patches_against_the_archive(void)
 {
     bl_release r[] = {rel("1.0.0", 100, 0), rel("1.1.0", 100, 70), rel("1.2.0", 100, 0)};
     bl_plan p;
     r[1].has_zpatch = 1;
     r[1].zpatch_length = 81;
+    r[1].tar_size = 512 * 11; /* 11 bytes more are worth it */
     bl_plan_path(r, 3, "1.0.0", 1, 1, 1, 80, &p);
     CHECK_INT(p.method, BL_PLAN_ARCHIVE);
     CHECK_INT(p.download_bytes, 100);
@@ -355,6 +388,7 @@ int main(void)
     RUN(test_path_falls_back_to_the_archive);
     RUN(test_path_takes_the_archive_above_the_percent);
     RUN(test_path_takes_the_zstd_patch_of_a_step_when_listed);
+    RUN(test_step_weighs_the_zstd_patch_s_size_against_its_apply);
     RUN(test_path_prices_the_chosen_patches_against_the_archive);
     return CHECK_DONE();
 }
