@@ -14,6 +14,7 @@
  * back (or confirm) the version on trial, during its trial only; the
  * updater logs who (the file's owner). docs/deploy.md says so. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <uv.h>
@@ -215,40 +216,42 @@ static void describe_run(const bl_trial_report *r, char *out, size_t size)
 
 int launch_read_reports(launch_context *l)
 {
-    static spool_batch batch; /* 64 reports and their names: not on the stack; the updater runs once */
+    spool_batch *batch;
     char cause[512], run[96], path[BL_PATH_MAX];
     bl_error err;
     int i, which, action;
 
     if (!bl_fs_is_dir(l->layout.reports_dir))
         return 0;
-    memset(&batch, 0, sizeof batch);
-    batch.l = l;
-    if (bl_fs_list_dir(l->layout.reports_dir, take_entry, &batch, &err) > 0) {
-        bl_log(BL_LOG_WARN, "trial", "%s", err.msg);
+    if (!(batch = calloc(1, sizeof *batch))) { /* 64 reports and their names: 18 kB */
+        bl_log(BL_LOG_WARN, "trial", "out of memory reading %s; the next run reads it", l->layout.reports_dir);
         return 1;
     }
-    action = bl_trial_report_decide(&l->state, batch.reports, batch.count, &which);
-    for (i = 0; i < batch.count; i++) {
+    batch->l = l;
+    if (bl_fs_list_dir(l->layout.reports_dir, take_entry, batch, &err) > 0)
+        bl_log(BL_LOG_WARN, "trial", "%s", err.msg); /* what was read before counts */
+    action = bl_trial_report_decide(&l->state, batch->reports, batch->count, &which);
+    for (i = 0; i < batch->count; i++) {
         if (i != which)
-            bl_log(BL_LOG_INFO, "trial", "report %s (%s): %s; nothing to do", batch.names[i], batch.owners[i],
-                   strcmp(batch.reports[i].version, l->state.current) != 0 ? "not the current version"
+            bl_log(BL_LOG_INFO, "trial", "report %s (%s): %s; nothing to do", batch->names[i], batch->owners[i],
+                   strcmp(batch->reports[i].version, l->state.current) != 0 ? "not the current version"
                    : !l->state.trial ? "the current version is not on trial"
                    : "another report decides");
     }
     if (action != BL_TRIAL_REPORT_NOTHING) {
-        describe_run(&batch.reports[which], run, sizeof run);
+        describe_run(&batch->reports[which], run, sizeof run);
         snprintf(cause, sizeof cause, "a user (%s) reported that version %s %s on its trial run (reports/%s)",
-                 batch.owners[which], l->state.current, run, batch.names[which]);
+                 batch->owners[which], l->state.current, run, batch->names[which]);
     }
     if (action == BL_TRIAL_REPORT_ROLL_BACK)
         launch_roll_back(l, cause); /* for everyone: each user's next start runs the version now current */
     else if (action == BL_TRIAL_REPORT_CONFIRM)
         launch_confirm(l, cause);
     /* After the state was saved: a report is never lost before it counted. */
-    for (i = 0; i < batch.count; i++) {
-        if (bl_fs_join(path, sizeof path, l->layout.reports_dir, batch.names[i]) == BL_OK)
+    for (i = 0; i < batch->count; i++) {
+        if (bl_fs_join(path, sizeof path, l->layout.reports_dir, batch->names[i]) == BL_OK)
             remove_entry(path, 0);
     }
+    free(batch);
     return 1;
 }
