@@ -67,6 +67,13 @@ int bl_plat_lock_shared_try(const char *path, bl_plat_lock **out, bl_error *err)
  * when dir does not exist. */
 int bl_plat_dir_writable(const char *dir);
 
+/* Who owns the file open as fd (uv_fs_open's), in words a log line can
+ * carry: POSIX "uid 1001" (fstat's st_uid), Windows the owner's SID
+ * ("S-1-5-21-...", GetSecurityInfo). Asked of the open file, not of a
+ * path, so a name swapped meanwhile cannot answer for it: the machine's
+ * updater names who reported a crash (start/trial_report.h). */
+int bl_plat_file_owner(uv_file fd, char *out, size_t size, bl_error *err);
+
 /* The user's own folder for an app's state and logs, named for app (a
  * folder name): POSIX $XDG_STATE_HOME/bomiot/<app> (an absolute
  * XDG_STATE_HOME, else ~/.local/state), Windows

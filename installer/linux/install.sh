@@ -8,7 +8,8 @@
 #   ~/.local/bin/COMMAND                         /usr/local/bin/COMMAND
 #   $XDG_DATA_HOME/applications/ID.desktop       /usr/share/applications/ID.desktop
 #   $XDG_DATA_HOME/icons/hicolor/*/apps/ICON.*   /usr/share/icons/hicolor/*/apps/ICON.*
-#   (the launcher updates itself)                /etc/systemd/system/bomiot-ID-update.{service,timer}
+#   (the launcher updates itself)                /etc/systemd/system/bomiot-ID-update.{service,timer,path}
+#                                                /opt/ID/reports (mode 1733: users' trial reports)
 # ID, COMMAND, ICON and the menu entry's name, comment and categories come from
 # the bundle's install-names (make-bundle.sh's options), else from the same
 # options here; Bomiot's by default (bomiot, bomiot, bomiot, "Bomiot").
@@ -52,7 +53,9 @@ Usage: $0 [--system | --prefix DIR] [--quiet] [--check] [names] [--resource FILE
 Installs the bundle's app for the current user (into ~/.local), or for every
 user of the machine with --system (into /opt/ID and /usr; needs root), with
 a systemd timer, bomiot-ID-update.timer, that updates it as root (users'
-launchers cannot write /opt/ID).
+launchers cannot write /opt/ID), and bomiot-ID-update.path, which runs that
+update as soon as a user's launcher reports how a new version ran (a crash
+rolls it back for everyone).
 --prefix DIR installs the system-wide layout under DIR instead of / (the
 timer's units too, not enabled).
 Uninstall with <install root>/uninstall.sh.
@@ -411,7 +414,9 @@ fi
 # start the current version. A systemd timer runs `bomiot-launcher
 # --update-only` as root at boot and every update_interval (the one in force
 # now: launcher.json's, or the machine policy's), with jitter, and it
-# updates the installation for all of them (docs/deploy.md). With --prefix
+# updates the installation for all of them (docs/deploy.md); a path unit
+# starts the same service when a user's launcher reports a trial run into
+# reports/, so a crash rolls the version back within seconds. With --prefix
 # the units are written under it and systemctl is not asked.
 # systemd.syntax: a word in double quotes with \ and " escaped, % doubled
 # (specifiers). A command's own path is not subject to $VARIABLE expansion
@@ -420,6 +425,12 @@ unit_word() {
     printf '"%s"' "$(printf '%s' "$1" | sed -e 's/[\\"]/\\&/g' -e 's/%/%%/g')"
 }
 if [ "$mode" = system ]; then
+    # The spool users' launchers report a version's trial run into
+    # (docs/deploy.md): anyone may create a file there, the sticky bit keeps
+    # each file its owner's (and root's), and without read access nobody
+    # lists or reads another's. The updater reads it as root.
+    make_dir "$root/reports"
+    chmod 1733 "$root/reports"
     unit=bomiot-$id-update
     unitdir=$prefix/etc/systemd/system
     interval=$(env -u BOMIOT_UPDATE_INTERVAL "$root/bomiot-launcher" --print-config 2>/dev/null |
@@ -443,6 +454,10 @@ if [ "$mode" = system ]; then
         printf 'ExecStart=%s --update-only\n' "$(unit_word "$root/bomiot-launcher")"
         echo "# 10: a version was installed; 11: a launcher of the root's owner was busy (next time)"
         echo "SuccessExitStatus=10 11"
+        echo "# Started by $unit.path at each report too: a room of users starting a new version"
+        echo "# at once may start it a few times a minute, but not for ever."
+        echo "StartLimitIntervalSec=10min"
+        echo "StartLimitBurst=30"
         echo "UMask=0022"
         echo "Nice=10"
         echo "IOSchedulingClass=idle"
@@ -481,11 +496,29 @@ if [ "$mode" = system ]; then
         echo "[Install]"
         echo "WantedBy=timers.target"
     } >"$work/$unit.timer"
+    {
+        echo "# Written by $root/install.sh: runs the machine's updater of $title as soon as a user's"
+        echo "# launcher reports how a version on trial ran (a crash rolls it back for everyone)."
+        echo "[Unit]"
+        printf 'Description=Read the trial reports of %s\n' "$(printf '%s' "$title" | sed -e 's/%/%%/g')"
+        echo ""
+        echo "[Path]"
+        echo "# While the folder holds anything: the updater deletes what it has read, and a report"
+        echo "# written while it ran starts it again."
+        printf 'DirectoryNotEmpty=%s\n' "$(printf '%s' "$root/reports" | sed -e 's/%/%%/g')"
+        echo "Unit=$unit.service"
+        echo ""
+        echo "[Install]"
+        echo "WantedBy=paths.target"
+    } >"$work/$unit.path"
     put_file "$work/$unit.service" "$unitdir/$unit.service" 644
     put_file "$work/$unit.timer" "$unitdir/$unit.timer" 644
+    put_file "$work/$unit.path" "$unitdir/$unit.path" 644
     if [ -z "$prefix" ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
         systemctl daemon-reload && systemctl enable --now "$unit.timer" >/dev/null 2>&1 ||
             echo "$me: warning: could not enable $unit.timer; $title updates only when root starts it" >&2
+        systemctl enable --now "$unit.path" >/dev/null 2>&1 ||
+            echo "$me: warning: could not enable $unit.path; users' trial reports wait for $unit.timer" >&2
     elif [ -z "$prefix" ]; then
         say "systemd is not running: $unit.timer is installed but not enabled; updates need root to run $root/bomiot-launcher --update-only"
     fi

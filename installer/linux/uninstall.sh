@@ -97,7 +97,8 @@ ours_outside() {
     /*/applications/"$id".desktop | /*/icons/hicolor/*/apps/"$icon".png | /*/icons/hicolor/*/apps/"$icon".svg)
         return 0
         ;;
-    /*/systemd/system/bomiot-"$id"-update.service | /*/systemd/system/bomiot-"$id"-update.timer) return 0 ;;
+    /*/systemd/system/bomiot-"$id"-update.service | /*/systemd/system/bomiot-"$id"-update.timer | \
+        /*/systemd/system/bomiot-"$id"-update.path) return 0 ;;
     esac
     return 1
 }
@@ -111,12 +112,13 @@ if grep -qxF "file /etc/systemd/system/$unit.timer" "$manifest" && [ -d /run/sys
     command -v systemctl >/dev/null 2>&1; then
     systemd_unit=1
     systemctl disable --now "$unit.timer" >/dev/null 2>&1 || say "could not disable $unit.timer"
+    systemctl disable --now "$unit.path" >/dev/null 2>&1 || true # none before trial reports came
     systemctl stop "$unit.service" >/dev/null 2>&1 || true
 fi
 
 # --- what the launcher made ----------------------------------------------
 if [ "$keep_data" = 0 ]; then
-    rm -rf "${root:?}/versions" "${root:?}/cache"
+    rm -rf "${root:?}/versions" "${root:?}/cache" "${root:?}/reports"
     rm -f "$root/state.json" "$root"/state.json.tmp.* "$root/launcher.user.json" "$root/bomiot-launcher.old" \
         "$root/bomiot-launcher.new"
     # modules a self-update brought with a newer launcher

@@ -58,7 +58,11 @@ typedef struct {
     int read_only;        /* this user may not write the root (machine.c): no lock, ever */
     bl_plat_lock *version_lock; /* the running version's marker, shared (machine.c) */
     bl_layout layout;
-    char user_log_path[BL_PATH_MAX]; /* read-only: layout.log_path points here */
+    uint64_t app_started_ns; /* uv_hrtime() at the app's spawn: how long a trial run had run */
+    int run_exit_code, run_signal; /* how the last run ended (-1, 0: it did not run), for a trial report */
+    uint64_t run_ms;
+    char user_log_path[BL_PATH_MAX];    /* read-only: layout.log_path points here */
+    char user_health_path[BL_PATH_MAX]; /* read-only: layout.health_file points here (the user may write it) */
 } launch_context;
 
 /* main.c */
@@ -102,6 +106,11 @@ int launch_switch_to_pending(launch_context *l, const char *how);
 /* The current version on trial is confirmed (why: for the log), what it
  * leaves behind pruned, the state saved. */
 void launch_confirm(launch_context *l, const char *why);
+/* The current version on trial failed (cause: for the log): blocked, the
+ * previous one current again, saved, what it leaves pruned. Returns 1 if
+ * there is a different version to start now. A read-only launcher does it
+ * in memory only, for this start, after reporting the crash. */
+int launch_roll_back(launch_context *l, const char *cause);
 
 /* machine.c: installs a user may not write (issue 26, docs/deploy.md). */
 /* Decides, once, whether this launcher runs read-only (l->read_only: its
@@ -118,6 +127,20 @@ void launch_release_version(launch_context *l);
  * when no app runs from it (its marker locked exclusively; a busy one is
  * kept and logged), and cached tars no patch starts from (lock holder only). */
 void launch_prune_caches(launch_context *l);
+/* machine_report.c: trial reports (trial_report.h). 1 when this launcher
+ * is a read-only one whose run of the current version, on trial, is to be
+ * judged and reported: the root has a reports/ folder (install.sh --system
+ * makes it). */
+int launch_reports_trial(const launch_context *l);
+/* Leaves this user's verdict on the current version in reports/ (the
+ * run's end from l->run_exit_code, run_signal, run_ms); a failure is one
+ * line in the user's log, never on stderr. */
+void launch_report_trial(launch_context *l, int verdict);
+/* The machine's updater (lock holder): reads reports/, rolls the version
+ * on trial back for everyone on a crash report, confirms it on a healthy
+ * one, and deletes what it read (junk too). Returns 1 when reports/ exists
+ * (users can report: a trial waits for them). */
+int launch_read_reports(launch_context *l);
 /* --update-only: the privileged updater's run (exit 0 up to date, 10
  * installed, 11 busy, 1 failed). */
 int command_update_only(launch_context *l, char *exe, int argc, char **argv);

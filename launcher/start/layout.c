@@ -30,7 +30,7 @@ int bl_layout_init(const char *root, bl_layout *out, bl_error *err)
     out->root = out->versions_dir = out->cache_dir = out->state_path = out->config_path = out->user_config_path = "";
     out->log_path = out->lock_path = out->metadata_dir = out->downloads_dir = out->tars_dir = "";
     out->shipped_root = out->cached_root = out->health_file = out->ready_file = out->failures_path = "";
-    out->checks_path = out->activity_path = "";
+    out->checks_path = out->activity_path = out->reports_dir = "";
     out->staged_launcher = out->old_launcher = "";
     if ((rc = add_path(out, &out->root, root, NULL, err)) != BL_OK ||
         (rc = add_path(out, &out->versions_dir, root, "versions", err)) != BL_OK ||
@@ -39,6 +39,7 @@ int bl_layout_init(const char *root, bl_layout *out, bl_error *err)
         (rc = add_path(out, &out->config_path, root, "launcher.json", err)) != BL_OK ||
         (rc = add_path(out, &out->user_config_path, root, "launcher.user.json", err)) != BL_OK ||
         (rc = add_path(out, &out->shipped_root, root, "resources/root.json", err)) != BL_OK ||
+        (rc = add_path(out, &out->reports_dir, root, "reports", err)) != BL_OK ||
         (rc = add_path(out, &out->staged_launcher, root, BL_LAYOUT_LAUNCHER ".new" BL_EXE_SUFFIX, err)) != BL_OK ||
         (rc = add_path(out, &out->old_launcher, root, BL_LAYOUT_LAUNCHER ".old" BL_EXE_SUFFIX, err)) != BL_OK ||
         (rc = add_path(out, &out->log_path, out->cache_dir, "update.log", err)) != BL_OK ||

@@ -30,7 +30,7 @@
 #include "base/error.h"
 #include "base/fsutil.h"
 
-#define BL_LAYOUT_PATHS 20
+#define BL_LAYOUT_PATHS 21
 #define BL_LAYOUT_LAUNCHER "bomiot-launcher"
 #define BL_LAYOUT_PARTIAL_SUFFIX ".partial"
 
@@ -45,6 +45,7 @@ typedef struct {
     const char *shipped_root, *cached_root; /* resources/root.json, cache/metadata/root.json */
     const char *health_file, *ready_file, *failures_path, *checks_path;
     const char *activity_path;
+    const char *reports_dir; /* reports/: users' trial reports on a machine-wide install (trial_report.h) */
     const char *staged_launcher, *old_launcher; /* selfupdate.h */
     size_t used;
     char text[BL_LAYOUT_PATHS * BL_PATH_MAX];

@@ -13,7 +13,10 @@
  *   - Nobody removes a version an app runs from: every launcher holds its
  *     version's marker file shared while the app runs (opened read-only,
  *     which any user may), and the pruner removes a version only once it
- *     has locked that marker exclusively. */
+ *     has locked that marker exclusively.
+ *   - A version on trial is judged by the users who run it: each reports
+ *     its verdict into reports/, and the updater reads the reports first
+ *     and rolls back or confirms for everyone (machine_report.c). */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -61,6 +64,10 @@ static int open_user_log(launch_context *l, bl_error *err)
     l->layout.log_path = l->user_log_path; /* --print-config shows it */
     if ((rc = bl_fs_mkdir_p(dir, err)) != BL_OK)
         return rc;
+    /* The app confirms a trial run the user reports (machine_report.c) by a
+     * file it may create: the user's, not the root's cache/. */
+    if (bl_fs_join(l->user_health_path, sizeof l->user_health_path, dir, "app-healthy") == BL_OK)
+        l->layout.health_file = l->user_health_path;
     return bl_log_open(l->layout.log_path, BL_LOG_DEFAULT_MAX_BYTES, BL_LOG_DEFAULT_KEEP, err);
 }
 
@@ -242,7 +249,7 @@ int command_update_only(launch_context *l, char *exe, int argc, char **argv)
 {
     char root[BL_PATH_MAX];
     bl_error err;
-    int rc;
+    int rc, spool;
 
     (void)argv;
     if (argc != 2) {
@@ -273,17 +280,26 @@ int command_update_only(launch_context *l, char *exe, int argc, char **argv)
     if (launch_maintain(l) != 0) {
         rc = EXIT_UPDATE_FAILED; /* nothing installed: said in the log; an installer puts the first version */
     } else {
+        /* Users' verdicts first (machine_report.c): a crash reported on
+         * the version on trial rolls it back before anything else. */
+        spool = launch_read_reports(l);
         launch_switch_to_pending(l, "staged in the background");
-        /* A version this updater switched to last time: no launcher on a
-         * machine-wide install can judge its trial (users run read-only),
-         * so the next run confirms it, and prunes what it leaves. Crash
-         * reports from users' launchers would come in here. */
-        if (l->state.trial)
-            launch_confirm(l, "the machine's updater runs again after switching to it (users' launchers on a "
-                           "machine-wide install report no trial)");
-        else
-            launch_prune_caches(l); /* versions kept earlier because an app ran from them */
-        rc = update_now(l);
+        if (l->state.trial && spool) {
+            /* As a per-user launcher does, nothing is installed while a
+             * version is on trial: its first runs are judged first. */
+            bl_log(BL_LOG_INFO, "update", "version %s is on trial until a user's run of it is reported "
+                   "(reports/); not checking for updates now", l->state.current);
+            rc = 0;
+        } else {
+            /* Without reports/ (an install made before it) no user can
+             * report a trial: the next run confirms it. */
+            if (l->state.trial)
+                launch_confirm(l, "the machine's updater runs again after switching to it (this install has no "
+                               "reports/ folder for users' launchers to report a trial)");
+            else
+                launch_prune_caches(l); /* versions kept earlier because an app ran from them */
+            rc = update_now(l);
+        }
     }
     bl_plat_lock_release(l->lock);
     l->lock = NULL;

@@ -83,7 +83,10 @@ static void print_help(FILE *out)
             "                  11 another launcher is busy; --json: one event a line\n"
             "  --update-only   check, download, install and switch now, as a launch would,\n"
             "                  starting no app and no splash: the machine's updater on\n"
-            "                  a machine-wide install, run by its owner (root); exit 0\n"
+            "                  a machine-wide install, run by its owner (root). It first\n"
+            "                  reads users' trial reports (reports/): a crash rolls the\n"
+            "                  version on trial back for everyone, a healthy run confirms\n"
+            "                  it; nothing is installed while a version is on trial. Exit 0\n"
             "                  up to date, 10 installed (each user's next start runs it),\n"
             "                  11 another launcher is busy, 1 failed\n"
             "  --restart-after PID [-- ARGS...]  wait until process PID has exited, then\n"
@@ -368,14 +371,24 @@ void launch_confirm(launch_context *l, const char *why)
     launch_save_state(l);
 }
 
+/* A read-only launcher (a machine-wide install) judges the trial run as
+ * any other, but the verdict is the machine updater's to apply: it reports
+ * it (machine_report.c) and goes on in memory, for this start only. */
 static void on_healthy(void *ctx, const char *why)
 {
-    launch_confirm(ctx, why);
+    launch_context *l = ctx;
+    if (!l->read_only) {
+        launch_confirm(l, why);
+        return;
+    }
+    if (l->run_exit_code < 0 && !l->run_signal)
+        l->run_ms = (uv_hrtime() - l->app_started_ns) / 1000000;
+    bl_log(BL_LOG_INFO, "trial", "version %s ran healthy: %s", l->state.current, why);
+    launch_report_trial(l, BL_TRIAL_HEALTHY);
+    bl_trial_confirm(&l->state);
 }
 
-/* Blocks the current version, goes back, saves. Returns 1 if there is a
- * different version to start now. */
-static int roll_back(launch_context *l, const char *cause)
+int launch_roll_back(launch_context *l, const char *cause)
 {
     bl_version_list complete;
     bl_error err;
@@ -383,10 +396,16 @@ static int roll_back(launch_context *l, const char *cause)
     int moved;
 
     snprintf(failed, sizeof failed, "%s", l->state.current);
+    if (l->read_only)
+        launch_report_trial(l, BL_TRIAL_CRASHED);
     if (bl_install_list_complete(&l->layout, &complete, &err) != BL_OK)
         complete.count = 0;
     moved = bl_trial_rollback(&l->state, &complete, why, sizeof why);
-    bl_log(BL_LOG_ERROR, "trial", "%s: %s", cause, why);
+    if (l->read_only)
+        bl_log(BL_LOG_ERROR, "trial", "%s: reported to the machine's updater, which blocks version %s for every "
+               "user%s%s", cause, failed, moved ? "; this start goes back to " : "", moved ? l->state.current : "");
+    else
+        bl_log(BL_LOG_ERROR, "trial", "%s: %s", cause, why);
     launch_save_state(l);
     if (moved) /* after the save: the state never names a version already removed */
         launch_prune_caches(l); /* the blocked version's folder and tar; the running one's tar stays */
@@ -418,7 +437,7 @@ static void count_trial_start(launch_context *l)
     if (bl_trial_count_start(&l->state, (int)l->cfg.trial_attempts)) {
         snprintf(cause, sizeof cause, "version %s was started %d times without being confirmed",
                  l->state.current, l->state.attempts);
-        roll_back(l, cause);
+        launch_roll_back(l, cause);
         return;
     }
     bl_log(BL_LOG_INFO, "trial", "version %s on trial, start %d of %lld", l->state.current, l->state.attempts,
@@ -473,7 +492,7 @@ static int judge_trial_run(launch_context *l, const bl_app_status *status, uint6
              status->term_signal ? "died of signal" : "exited with code",
              status->term_signal ? status->term_signal : status->exit_code, (unsigned long long)status->ran_ms);
     if (verdict == BL_TRIAL_CRASHED) {
-        if (!roll_back(l, cause))
+        if (!launch_roll_back(l, cause))
             return 0;
         if (l->cfg.rerun_after_rollback)
             return 1;
@@ -580,12 +599,16 @@ static int run_app(launch_context *l, const char *exe, char **argv)
 
     for (;;) {
         launch_hold_version(l); /* first: a read-only launcher may pick again */
-        on_trial = l->state.trial && l->lock;
+        on_trial = l->state.trial && (l->lock || launch_reports_trial(l));
+        l->run_exit_code = -1; /* until it has run */
+        l->run_signal = 0;
+        l->run_ms = 0;
         /* A release without its app fails its trial now, as one whose app
          * cannot be run does (below): not after trial_attempts starts. */
         if ((rc = app_path_for(l, l->state.current, app, sizeof app)) != 0) {
             launch_release_version(l); /* it does not run: a rollback prunes it */
-            if (rc == EXIT_APP_NOT_RUNNABLE && on_trial && roll_back(l, "the new version has no app executable"))
+            if (rc == EXIT_APP_NOT_RUNNABLE && on_trial &&
+                launch_roll_back(l, "the new version has no app executable"))
                 continue;
             return rc;
         }
@@ -600,11 +623,12 @@ static int run_app(launch_context *l, const char *exe, char **argv)
         watch.health_file = l->layout.health_file;
         watch.on_healthy = on_healthy;
         watch.ctx = l;
+        l->app_started_ns = uv_hrtime();
         rc = bl_supervise_run(app, argv, on_trial ? &watch : NULL, l->lock || l->splash ? &hooks : NULL, &status, &err);
         launch_release_version(l); /* the app has ended: a rollback may prune the version now */
         if (rc != BL_OK) {
             bl_log(BL_LOG_ERROR, "launch", "%s", err.msg);
-            if (on_trial && roll_back(l, "the new version could not be started"))
+            if (on_trial && launch_roll_back(l, "the new version could not be started"))
                 continue;
             return EXIT_APP_NOT_RUNNABLE;
         }
@@ -617,6 +641,9 @@ static int run_app(launch_context *l, const char *exe, char **argv)
                 continue;
             return status.exit_code;
         }
+        l->run_exit_code = status.term_signal ? -1 : status.exit_code;
+        l->run_signal = status.term_signal;
+        l->run_ms = status.ran_ms;
         if (on_trial && !status.confirmed && judge_trial_run(l, &status, watch.healthy_ms))
             continue;
         apply_on_exit(l);

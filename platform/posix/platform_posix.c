@@ -219,6 +219,15 @@ int bl_plat_dir_writable(const char *dir)
     return faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) == 0;
 }
 
+int bl_plat_file_owner(uv_file fd, char *out, size_t size, bl_error *err)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0)
+        return bl_error_sys(err, uv_translate_sys_error(errno), "cannot look at the file's owner");
+    snprintf(out, size, "uid %lu", (unsigned long)st.st_uid);
+    return BL_OK;
+}
+
 int bl_plat_user_state_dir(const char *app, char *out, size_t size, bl_error *err)
 {
     const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <windows.h>
+#include <aclapi.h>
+#include <sddl.h>
 
 #include "base/fsutil.h"
 
@@ -307,6 +309,28 @@ int bl_plat_dir_writable(const char *dir)
         return 0;
     CloseHandle(h);
     return 1;
+}
+
+int bl_plat_file_owner(uv_file fd, char *out, size_t size, bl_error *err)
+{
+    HANDLE h = (HANDLE)uv_get_osfhandle(fd);
+    PSECURITY_DESCRIPTOR sd = NULL;
+    PSID owner = NULL;
+    char *text = NULL;
+    DWORD rc;
+    if (h == INVALID_HANDLE_VALUE)
+        return bl_error_set(err, BL_EINVAL, "cannot look at the file's owner: not an open file");
+    rc = GetSecurityInfo(h, SE_FILE_OBJECT, OWNER_SECURITY_INFORMATION, &owner, NULL, NULL, NULL, &sd);
+    if (rc != ERROR_SUCCESS)
+        return bl_error_sys(err, uv_translate_sys_error((int)rc), "cannot look at the file's owner");
+    if (!owner || !ConvertSidToStringSidA(owner, &text)) {
+        LocalFree(sd);
+        return bl_error_set(err, BL_EIO, "the file's owner has no SID to name it by");
+    }
+    snprintf(out, size, "%s", text);
+    LocalFree(text);
+    LocalFree(sd);
+    return BL_OK;
 }
 
 int bl_plat_user_state_dir(const char *app, char *out, size_t size, bl_error *err)

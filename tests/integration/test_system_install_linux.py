@@ -12,7 +12,9 @@ import json
 import os
 import pwd
 import shutil
+import re
 import signal
+import stat
 import subprocess
 import sys
 import tarfile
@@ -174,11 +176,13 @@ class SystemInstallTest(unittest.TestCase):
         r = self.start_as_user(f"--report={report}")
         self.assertEqual((r.returncode, r.stderr), (0, ""))
         self.assertEqual(parse_report(report)["version"], "1.1.0")
-        # The next run confirms it (no user can report a trial) and is up to date.
+        self.assertEqual(parse_report(report)["env"]["BOMIOT_ON_TRIAL"], "1")  # judged, and reported
+        # The user's healthy run, reported, confirms it at the updater's next run, which is up to date.
         self.assertEqual(self.update_only().returncode, 0)
         with open(self.p("state.json")) as f:
             state = json.load(f)
         self.assertEqual((state["current"], state.get("trial", False)), ("1.1.0", False))
+        self.assertEqual(os.listdir(self.p("reports")), [])
 
     def test_a_version_a_user_runs_is_not_pruned_until_the_app_ends(self):
         report = os.path.join(self.home, "report.txt")
@@ -188,6 +192,8 @@ class SystemInstallTest(unittest.TestCase):
         wait_for(lambda: os.path.exists(report) and parse_report(report).get("version"), what="the user's app")
         self.pub.add("1.1.0")
         self.assertEqual(self.update_only().returncode, 10)
+        r = self.start_as_user()  # 1.1.0's healthy run, reported
+        self.assertEqual(r.returncode, 0, r.stderr)
         r = self.update_only()  # confirms 1.1.0 and prunes to keep_versions 1: 1.0.0 runs
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertTrue(os.path.isfile(self.p("versions", "1.0.0", MARKER)))
@@ -200,11 +206,150 @@ class SystemInstallTest(unittest.TestCase):
         self.assertFalse(os.path.exists(self.p("versions", "1.0.0")))
         self.assertTrue(os.path.isfile(self.p("versions", "1.1.0", MARKER)))
 
+    # --- trial reports -----------------------------------------------------------
+
+    def reports(self):
+        return sorted(os.listdir(self.p("reports")))
+
+    def state(self):
+        with open(self.p("state.json")) as f:
+            return json.load(f)
+
+    def put_on_trial(self, *behaviour):
+        """1.1.0 published (acting on behaviour) and switched to by the updater, on trial."""
+        self.pub.add("1.1.0", behaviour=behaviour)
+        r = self.update_only()
+        self.assertEqual(r.returncode, 10, r.stderr)
+        self.assertEqual((self.state()["current"], self.state().get("trial")), ("1.1.0", True))
+
+    def test_the_spool_is_roots_and_users_may_only_add_to_it(self):
+        st = os.stat(self.p("reports"))
+        self.assertEqual((st.st_uid, stat.S_IMODE(st.st_mode)), (0, 0o1733))
+        r = subprocess.run(["runuser", "-u", USER, "--", "ls", self.p("reports")], capture_output=True, text=True)
+        self.assertNotEqual(r.returncode, 0)  # not listable by a user
+
+    def test_a_users_crash_on_trial_is_reported_and_rolled_back_for_everyone(self):
+        self.put_on_trial("--crash=segv")
+        state_before = self.read(self.p("state.json"))
+        report = os.path.join(self.home, "report.txt")
+        r = self.start_as_user(f"--report={report}")
+        # The user's own start goes back to 1.0.0 at once (rerun_after_rollback), in memory only.
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(parse_report(report)["version"], "1.0.0")
+        self.assertEqual(self.read(self.p("state.json")), state_before)
+        names = self.reports()
+        self.assertEqual(len(names), 1, names)
+        self.assertRegex(names[0], r"^1\.1\.0\.crash\.[0-9a-f]{16}\.json$")
+        st = os.stat(self.p("reports", names[0]))
+        self.assertEqual(st.st_uid, pwd.getpwnam(USER).pw_uid)
+        sent = json.loads(self.read(self.p("reports", names[0])))
+        self.assertEqual((sent["version"], sent["verdict"], sent["signal"]), ("1.1.0", "crash", signal.SIGSEGV))
+        self.assertIn("reported version 1.1.0's crash run to the machine's updater", self.read(self.user_log()))
+        # The updater reads it first: blocked, 1.0.0 current again, the report gone, the user named.
+        r = self.update_only()
+        self.assertEqual(r.returncode, 0, r.stderr)
+        state = self.state()
+        self.assertEqual((state["current"], state.get("trial", False)), ("1.0.0", False))
+        self.assertIn("1.1.0", state["blocked"])
+        self.assertEqual(self.reports(), [])
+        log = self.read(self.p("cache", "update.log"))
+        self.assertIn(f"a user (uid {pwd.getpwnam(USER).pw_uid}) reported that version 1.1.0 died of signal "
+                      f"{int(signal.SIGSEGV)}", log)
+        self.assertFalse(os.path.exists(self.p("versions", "1.1.0")))  # a blocked version is pruned
+        # Every user's next start runs 1.0.0, and reports nothing (nothing is on trial).
+        os.remove(report)
+        r = self.start_as_user(f"--report={report}")
+        self.assertEqual((r.returncode, r.stderr), (0, ""))
+        self.assertEqual(parse_report(report)["version"], "1.0.0")
+        self.assertEqual(parse_report(report)["env"]["BOMIOT_ON_TRIAL"], "0")
+        self.assertEqual(self.reports(), [])
+
+    def test_a_user_app_confirms_its_trial_by_a_health_file_of_the_users_own(self):
+        self.put_on_trial()
+        report = os.path.join(self.home, "report.txt")
+        r = self.start_as_user(f"--report={report}", "--touch-health", "--sleep=2000")
+        self.assertEqual((r.returncode, r.stderr), (0, ""))
+        health = os.path.join(self.home, ".local", "state", "bomiot", "bomiot", "app-healthy")
+        self.assertEqual(parse_report(report)["env"]["BOMIOT_HEALTH_FILE"], health)  # the root's cache/ is root's
+        names = self.reports()
+        self.assertEqual(len(names), 1, names)
+        sent = json.loads(self.read(self.p("reports", names[0])))
+        # Reported as the file appeared, while the app still ran (healthy_seconds is 10).
+        self.assertEqual((sent["verdict"], sent["exit_code"]), ("healthy", -1))
+        self.assertLess(sent["ran_ms"], 2000)
+        self.assertIn("ran healthy: it reported itself healthy", self.read(self.user_log()))
+        self.assertEqual(self.update_only().returncode, 0)
+        self.assertEqual((self.state()["current"], self.state().get("trial")), ("1.1.0", False))
+
+    def test_without_a_report_the_version_stays_on_trial_and_nothing_is_installed(self):
+        self.put_on_trial()
+        self.pub.add("1.2.0")
+        r = self.update_only()
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual((self.state()["current"], self.state().get("trial")), ("1.1.0", True))
+        self.assertFalse(os.path.exists(self.p("versions", "1.2.0")))
+        self.assertIn("version 1.1.0 is on trial until a user's run of it is reported",
+                      self.read(self.p("cache", "update.log")))
+        r = self.start_as_user()  # healthy: reported, so the next run confirms 1.1.0 and then installs 1.2.0
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.update_only()
+        self.assertEqual(r.returncode, 10, r.stderr)
+        self.assertEqual((self.state()["current"], self.state().get("trial")), ("1.2.0", True))
+        self.assertIn("1.1.0 confirmed: a user (uid", self.read(self.p("cache", "update.log")))
+
+    def test_forged_oversized_and_linked_reports_change_nothing(self):
+        self.put_on_trial()
+        uid, gid = pwd.getpwnam(USER).pw_uid, pwd.getpwnam(USER).pw_gid
+        crash = json.dumps({"version": "1.1.0", "verdict": "crash", "signal": 11}).encode()
+        elsewhere = os.path.join(self.home, "crash.json")  # a good report's text, outside the spool
+        with open(elsewhere, "wb") as f:
+            f.write(crash)
+        os.chown(elsewhere, uid, gid)
+        spool = self.p("reports")
+        tag = iter(f"{i:016x}" for i in range(1, 100))
+
+        def put(name, data):
+            path = os.path.join(spool, name)
+            with open(path, "wb") as f:
+                f.write(data)
+            os.chown(path, uid, gid)
+
+        os.symlink(elsewhere, os.path.join(spool, f"1.1.0.crash.{next(tag)}.json"))  # a link: never followed
+        os.link(elsewhere, os.path.join(spool, f"1.1.0.crash.{next(tag)}.json"))  # a second name of a file
+        put(f"1.1.0.crash.{next(tag)}.json", crash + b" " * 5000)  # bigger than a report
+        put(f"1.1.0.crash.{next(tag)}.json", crash.replace(b"crash", b"healthy"))  # the text denies the name
+        put(f"1.1.0.crash.{next(tag)}.json", b"not json")
+        put("evil.json", crash)  # not a report's name
+        put(f"1.1.0.crash.{next(tag)}.json.tmp", crash)
+        put(f"1.1.0.crash.ABCDEF0123456789.json", crash)  # the tag is lowercase hex
+        fifo = os.path.join(spool, f"1.1.0.crash.{next(tag)}.json")
+        os.mkfifo(fifo)  # never waited on
+        os.chown(fifo, uid, gid)
+        os.mkdir(os.path.join(spool, f"1.1.0.crash.{next(tag)}.json"))
+        put(f"9.9.9.crash.{next(tag)}.json", crash.replace(b"1.1.0", b"9.9.9"))  # not the version on trial
+        before = self.read(self.p("state.json"))
+        r = self.update_only()
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.read(self.p("state.json")), before)  # still on trial, nothing blocked
+        self.assertEqual(self.reports(), [])  # all of it deleted
+        self.assertEqual(self.read(elsewhere).encode(), crash)  # the link's target untouched
+        log = self.read(self.p("cache", "update.log"))
+        self.assertIn("cannot open it (a link is never followed)", log)
+        self.assertIn("a file with 2 names", log)
+        self.assertIn("more than a report's 4096", log)
+        self.assertIn("not those its name says", log)
+        self.assertIn("not a report's name", log)
+        self.assertIn("not a regular file", log)
+        self.assertIn("is a folder, not a report", log)
+        self.assertIn("not the current version", log)
+        self.assertEqual(len(re.findall(f"uid {uid}", log)), 9)  # each file's owner, but the link's and folder's
+
     # --- the systemd units -----------------------------------------------------
 
     def test_the_install_writes_a_service_and_timer_that_verify_and_uninstall_removes_them(self):
         service = os.path.join(self.units, "bomiot-bomiot-update.service")
         timer = os.path.join(self.units, "bomiot-bomiot-update.timer")
+        path_unit = os.path.join(self.units, "bomiot-bomiot-update.path")
         text = self.read(service)
         self.assertIn("Type=oneshot", text)
         self.assertIn(f'ExecStart="{self.launcher.replace("%", "%%")}" --update-only', text)
@@ -213,13 +358,19 @@ class SystemInstallTest(unittest.TestCase):
         self.assertIn("OnUnitActiveSec=7200s", timer_text)  # launcher.json's update_interval
         self.assertIn("RandomizedDelaySec=1800s", timer_text)
         self.assertIn("OnBootSec=", timer_text)
+        path_text = self.read(path_unit)
+        self.assertIn(f"DirectoryNotEmpty={self.p('reports').replace('%', '%%')}\n", path_text)
+        self.assertIn("Unit=bomiot-bomiot-update.service", path_text)
         if shutil.which("systemd-analyze"):
-            v = subprocess.run(["systemd-analyze", "verify", service, timer], capture_output=True, text=True)
+            v = subprocess.run(["systemd-analyze", "verify", service, timer, path_unit], capture_output=True,
+                               text=True)
             self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
         r = subprocess.run(["sh", os.path.join(self.root, "uninstall.sh")], env=clean_env(), capture_output=True,
                            text=True, timeout=60)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertFalse(os.path.exists(service))
+        self.assertFalse(os.path.exists(path_unit))
+        self.assertFalse(os.path.exists(self.p("reports")))
         self.assertFalse(os.path.exists(os.path.join(self.prefix, "etc")))  # made by install.sh, gone with it
 
 

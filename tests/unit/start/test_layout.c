@@ -30,6 +30,7 @@ static void test_layout_names_every_path(void)
     CHECK_STR(l.failures_path, "/opt/bomiot/cache/update-failures");
     CHECK_STR(l.checks_path, "/opt/bomiot/cache/last-check");
     CHECK_STR(l.activity_path, "/opt/bomiot/cache/activity.json");
+    CHECK_STR(l.reports_dir, "/opt/bomiot/reports");
 }
 
 /* The paths are packed into one buffer: the longest root that fits the

@@ -4,6 +4,9 @@
  * takes it exclusively; and where a read-only launcher logs. */
 #include <stdlib.h>
 #include <string.h>
+#ifndef _WIN32
+#include <unistd.h>
+#endif
 
 #include "check.h"
 #include "platform.h"
@@ -59,6 +62,33 @@ static void test_a_folder_is_writable_until_it_is_gone(void)
     bl_fs_remove_tree(dir, &err);
 }
 
+/* The machine's updater names who wrote a trial report (machine_report.c). */
+static void test_names_the_owner_of_an_open_file(void)
+{
+    char dir[512], path[600], owner[96], expected[32];
+    uv_fs_t req;
+    bl_error err;
+    int fd;
+    CHECK_INT(test_make_dir(dir, sizeof dir), 0);
+    snprintf(path, sizeof path, "%s/report.json", dir);
+    CHECK_INT(test_write_file(path, "{}\n"), 0);
+    fd = uv_fs_open(NULL, &req, path, UV_FS_O_RDONLY, 0, NULL);
+    uv_fs_req_cleanup(&req);
+    CHECK(fd >= 0);
+    if (fd < 0)
+        return;
+    CHECK_INT(bl_plat_file_owner(fd, owner, sizeof owner, &err), BL_OK);
+#ifdef _WIN32
+    CHECK(strncmp(owner, "S-1-", 4) == 0); /* a SID */
+    (void)expected;
+#else
+    snprintf(expected, sizeof expected, "uid %lu", (unsigned long)geteuid());
+    CHECK_STR(owner, expected);
+#endif
+    uv_fs_close(NULL, &req, fd, NULL);
+    uv_fs_req_cleanup(&req);
+}
+
 #ifndef _WIN32
 static void test_the_users_state_folder_follows_xdg_state_home_then_home(void)
 {
@@ -83,6 +113,7 @@ int main(void)
     RUN(test_shared_locks_stack_and_keep_out_an_exclusive_one);
     RUN(test_a_shared_lock_needs_the_file_and_never_creates_it);
     RUN(test_a_folder_is_writable_until_it_is_gone);
+    RUN(test_names_the_owner_of_an_open_file);
 #ifndef _WIN32
     RUN(test_the_users_state_folder_follows_xdg_state_home_then_home);
 #endif
