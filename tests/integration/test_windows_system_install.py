@@ -8,7 +8,11 @@ both. A per-user install has none of them. The task's own command line, run
 as Windows would run it, installs 1.1.0 from a repository bomiot-release.exe
 made, served on 127.0.0.1 (exit 10), then finds nothing new (exit 0), and the
 next start runs 1.1.0; the machine policy in the registry stops it, and its
-update_interval is the task's.
+update_interval is the task's. A user who may not write the root (a Unix
+user this test creates, with a Wine prefix of its own, starting a launcher
+in a root owned by root) runs it read-only: the current version starts,
+nothing is written in the root, nothing is printed, and the log goes to the
+user's %LOCALAPPDATA%\Bomiot\<root folder>; --update-only refuses them.
 
 Wine's schtasks registers a task from XML but its task file
 (C:\\windows\\system32\\tasks\\<name>) keeps only the description and the
@@ -17,7 +21,7 @@ triggers, the SYSTEM principal and the command are read from update-task.xml,
 the very file schtasks was given; the reports folder's ACL cannot be read
 back (Wine's icacls is a stub that changes nothing)."""
 import os
-import re
+import pwd
 import shutil
 import subprocess
 import sys
@@ -31,7 +35,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "windows"))
 from blrepo import APP  # noqa: E402
 from server import TestServer  # noqa: E402
 from test_windows_update import RELEASE, WinPublisher  # noqa: E402
-from wineroot import LAUNCHER, missing, parse_report, wait_for, wine, winpath  # noqa: E402
+from test_system_install_linux import snapshot  # noqa: E402
+from wineroot import LAUNCHER, WINE, WinRoot, missing, parse_report, wait_for, wine, winpath  # noqa: E402
 
 NSI = os.path.join(os.environ.get("BL_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", "..")),
                    "installer", "windows", "bomiot.nsi")
@@ -205,6 +210,93 @@ class WindowsSystemInstallTest(unittest.TestCase):
         self.assertEqual(self.fetched(), [])
         self.assertIn("not checking: auto_update is false", self.read_log())
         self.assertFalse(os.path.exists(os.path.join(self.root, "versions", "1.1.0")))
+
+
+USER = f"blwin{os.getpid() % 100000}"
+
+
+@unittest.skipIf(WHY, WHY)
+@unittest.skipUnless(os.geteuid() == 0 and shutil.which("useradd") and shutil.which("runuser"),
+                     "needs root, useradd and runuser (a user of its own to run the launcher as)")
+class WindowsReadOnlyUserTest(unittest.TestCase):
+    """Wine maps Windows access to the Unix user's: a root owned by root
+    (mode 755) is one a Wine prefix of another user may read and not
+    write, as Program Files is to a standard user."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="bl-wine-user-")
+        cls.addClassCleanup(shutil.rmtree, cls.tmp, True)
+        os.chmod(cls.tmp, 0o755)
+        cls.home = os.path.join(cls.tmp, "home")
+        subprocess.run(["useradd", "--no-create-home", "--home-dir", cls.home, "--shell", "/bin/sh", "--user-group",
+                        USER], check=True, capture_output=True)
+        cls.addClassCleanup(subprocess.run, ["userdel", USER], capture_output=True)
+        user = pwd.getpwnam(USER)
+        cls.prefix = os.path.join(cls.tmp, "prefix")
+        cls.out = os.path.join(cls.tmp, "out")  # where the user's test app writes its report
+        for folder in (cls.home, cls.prefix, cls.out):
+            os.makedirs(folder)
+            os.chown(folder, user.pw_uid, user.pw_gid)
+        r = cls.as_user("wineboot", "-i", timeout=300)
+        assert r.returncode == 0, r.stderr
+        cls.addClassCleanup(cls.as_user, "wineserver", "-k", program="")
+        # The user's profile folder, named by Wine after the Unix user.
+        cls.local = os.path.join(cls.prefix, "drive_c", "users", USER, "AppData", "Local")
+
+    @classmethod
+    def as_user(cls, *args, timeout=120, program=WINE):
+        """args run by the user in their own Wine prefix and environment."""
+        env = ["HOME=" + cls.home, "PATH=/usr/bin:/bin", "WINEPREFIX=" + cls.prefix, "WINEDEBUG=-all",
+               "WINEDLLOVERRIDES=mscoree,mshtml="]
+        return subprocess.run(["runuser", "-u", USER, "--", "env", "-i", *env, *([program] if program else []), *args],
+                              capture_output=True, timeout=timeout, cwd=cls.tmp)
+
+    def setUp(self):
+        self.root = WinRoot()
+        self.addCleanup(self.root.cleanup)
+        self.root.add_version("1.0.0")
+        self.root.write_state({"current": "1.0.0"})
+        self.root.write_config({"update_url": "http://127.0.0.1:9/updates", "update_interval": 0, "splash": False})
+        for top, dirs, files in os.walk(self.root.path):  # root's, readable by all: Program Files
+            for name in [top] + [os.path.join(top, n) for n in files]:
+                os.chmod(name, 0o755)
+        self.name = os.path.basename(self.root.path)
+
+    def launcher(self, *args):
+        return self.as_user(winpath(self.root.launcher), *args)
+
+    def test_a_user_starts_the_current_version_read_only_and_logs_in_their_own_folder(self):
+        before = snapshot(self.root.path)
+        report = os.path.join(self.out, "report.txt")
+        r = self.launcher(f"--report={winpath(report)}")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stderr, b"")
+        self.assertEqual(parse_report(report)["version"], "1.0.0")
+        self.assertEqual(snapshot(self.root.path), before)  # no lock, cache\, state.json or update
+        with open(os.path.join(self.local, "Bomiot", self.name, "update.log"), encoding="utf-8") as f:
+            log = f.read()
+        self.assertIn("read-only: this user may not write", log)
+        self.assertIn("starting version 1.0.0", log)
+
+        r = self.launcher("--print-config")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        out = r.stdout.decode("utf-8")
+        self.assertRegex(out, r"(?m)^install access\s+read-only")
+        self.assertRegex(out, r"(?mi)^log\s+C:\\users\\%s\\AppData\\Local\\Bomiot\\%s" % (USER, self.name))
+        self.assertEqual(snapshot(self.root.path), before)
+
+    def test_update_only_refuses_a_user_and_names_the_scheduled_task(self):
+        before = snapshot(self.root.path)
+        r = self.launcher("--update-only")
+        self.assertEqual(r.returncode, 1)
+        err = r.stderr.decode("utf-8")
+        self.assertIn("which this user may not write", err)
+        self.assertIn(r"the scheduled task Bomiot\<id> update", err)
+        r = self.launcher("--check")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(b"the machine's updater keeps it up to date", r.stdout)
+        self.assertEqual(snapshot(self.root.path), before)
 
 
 if __name__ == "__main__":
