@@ -24,7 +24,7 @@
 ; for every user: $PROGRAMFILES64\<APP_ID>, the common Start menu and desktop, HKLM
 ; (it needs an elevated prompt; without one it asks for elevation, or fails with
 ; exit code 740 when silent), and the machine's updater: the scheduled task
-; "Bomiot\<APP_ID> update" (below), its definition update-task.xml in the root, and
+; "<APP_ID>\<APP_ID> update" (below), its definition update-task.xml in the root, and
 ; reports\ for users' launchers. Other switches: /S silent, /D=<folder> (last),
 ; /NODESKTOP no desktop shortcut.
 ;
@@ -80,7 +80,7 @@ SetCompressor /SOLID lzma
 !define UNINST_KEY "Software\Microsoft\Windows\CurrentVersion\Uninstall\${APP_ID}"
 !define MARKER ".bomiot-complete"
 ; /ALLUSERS: the machine's updater, a scheduled task run as SYSTEM (docs/deploy.md)
-!define TASK_NAME "Bomiot\${APP_ID} update"
+!define TASK_NAME "${APP_ID}\${APP_ID} update"
 !define TASK_XML "update-task.xml"
 !define REPORTS "reports"
 

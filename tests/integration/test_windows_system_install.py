@@ -44,7 +44,7 @@ WHY = (missing() or (None if shutil.which("makensis") else "makensis (nsis) is n
        or (None if os.path.isfile(RELEASE) else f"{RELEASE} is not built"))
 APP_NAME = "Bomiot & Co"  # '&' must reach the task's XML escaped
 APP_ID = "BomiotCo"
-TASK = rf"Bomiot\{APP_ID} update"
+TASK = rf"{APP_ID}\{APP_ID} update"
 POLICY = r"HKLM\Software\Policies\Bomiot"
 NS = {"t": "http://schemas.microsoft.com/windows/2004/02/mit/task"}
 STAGED, UP_TO_DATE = 10, 0  # --update-only's exit codes (README)
@@ -292,7 +292,7 @@ class WindowsReadOnlyUserTest(unittest.TestCase):
         self.assertEqual(r.returncode, 1)
         err = r.stderr.decode("utf-8")
         self.assertIn("which this user may not write", err)
-        self.assertIn(r"the scheduled task Bomiot\<id> update", err)
+        self.assertIn(r"the scheduled task <id>\<id> update", err)
         r = self.launcher("--check")
         self.assertEqual(r.returncode, 1)
         self.assertIn(b"the machine's updater keeps it up to date", r.stdout)
