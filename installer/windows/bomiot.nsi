@@ -23,7 +23,9 @@
 ; the user's Start menu and desktop, the uninstaller under HKCU. /ALLUSERS installs
 ; for every user: $PROGRAMFILES64\<APP_ID>, the common Start menu and desktop, HKLM
 ; (it needs an elevated prompt; without one it asks for elevation, or fails with
-; exit code 740 when silent). Other switches: /S silent, /D=<folder> (last),
+; exit code 740 when silent), and the machine's updater: the scheduled task
+; "<APP_ID>\<APP_ID> update" (below), its definition update-task.xml in the root, and
+; reports\ for users' launchers. Other switches: /S silent, /D=<folder> (last),
 ; /NODESKTOP no desktop shortcut.
 ;
 ; The install root is the launcher's (see README.md, "Install layout"): the first
@@ -32,9 +34,9 @@
 ; keeps state.json, launcher.user.json (the user's settings), cache\ and every
 ; installed version, replaces the launcher and launcher.json (the publisher's), and
 ; adds the version if it is missing. The uninstaller removes exactly what this
-; installer put there plus what the launcher made in the root (versions\, cache\,
-; state.json, a self-update's leftovers) and launcher.user.json, and the folder
-; only if it is then empty.
+; installer put there (the scheduled task and reports\ too) plus what the launcher
+; made in the root (versions\, cache\, state.json, a self-update's leftovers) and
+; launcher.user.json, and the folder only if it is then empty.
 
 Unicode true
 Target amd64-unicode
@@ -72,11 +74,19 @@ SetCompressor /SOLID lzma
 
 !define LAUNCHER "bomiot-launcher.exe"
 !define UNINSTALLER "uninstall.exe"
+!searchreplace APP_NAME_XML "${APP_NAME}" "&" "&amp;" ; for task XML text
+!searchreplace APP_NAME_XML "${APP_NAME_XML}" "<" "&lt;"
+!searchreplace APP_NAME_XML "${APP_NAME_XML}" ">" "&gt;"
 !define UNINST_KEY "Software\Microsoft\Windows\CurrentVersion\Uninstall\${APP_ID}"
 !define MARKER ".bomiot-complete"
+; /ALLUSERS: the machine's updater, a scheduled task run as SYSTEM (docs/deploy.md)
+!define TASK_NAME "${APP_ID}\${APP_ID} update"
+!define TASK_XML "update-task.xml"
+!define REPORTS "reports"
 
 !include LogicLib.nsh
 !include FileFunc.nsh
+!include WordFunc.nsh
 !include MUI2.nsh
 
 Name "${APP_NAME}"
@@ -112,6 +122,7 @@ VIAddVersionKey /LANG=${LANG_ENGLISH} "LegalCopyright" "${PUBLISHER}"
 
 Var AllUsers ; 1: per machine
 Var Flag     ; scratch
+Var Interval ; update_interval in seconds, for the machine's updater
 
 ; Per machine: common folders (SetShellVarContext all) and HKLM (SHCTX follows it).
 !macro BL_SELECT_MODE UN
@@ -142,6 +153,166 @@ Function WriteMarker
   System::Call 'kernel32::FlushFileBuffers(p R4)'
   FileClose $R4
   Rename "$R3\${MARKER}.tmp" "$R3\${MARKER}"
+FunctionEnd
+
+; --- the machine's updater (/ALLUSERS) ------------------------------------------
+; Users may not write a per-machine root: their launchers run read-only and
+; start the current version. A scheduled task updates it for all of them:
+; `bomiot-launcher --update-only` as SYSTEM, 5 minutes after every boot and
+; every update_interval (the one in force at install time: launcher.json's, or
+; the machine policy's), each run delayed at random by up to a quarter of it
+; (at most an hour), on battery too and whoever is logged on. Its definition
+; stays in the root (update-task.xml, UTF-16 as schtasks reads it everywhere)
+; for an administrator to read or register again; the uninstaller deletes the
+; task. Wine's schtasks registers it but keeps only its description and
+; settings (installer/windows/README.md).
+
+; The installed launcher's update_interval (--print-config without the
+; installing user's BOMIOT_UPDATE_INTERVAL) into $Interval, in seconds; 3600
+; when it says none (its output is cut at NSIS_MAX_STRLEN characters, and
+; update_interval is only the second row of its table, after five lines).
+Function ReadUpdateInterval
+  StrCpy $Interval 3600
+  System::Call 'kernel32::SetEnvironmentVariable(t "BOMIOT_UPDATE_INTERVAL", p 0)'
+  nsExec::ExecToStack '"$INSTDIR\${LAUNCHER}" --print-config'
+  Pop $R0 ; its exit code, or "error"
+  Pop $R1 ; what it printed
+  ${If} $R0 != 0
+    DetailPrint "${LAUNCHER} --print-config failed ($R0); the updater runs every hour"
+    Return
+  ${EndIf}
+  StrLen $R2 $R1
+  StrCpy $R3 0
+  ${Do}
+    ${If} $R3 >= $R2
+      DetailPrint "${LAUNCHER} --print-config shows no update_interval; the updater runs every hour"
+      Return
+    ${EndIf}
+    StrCpy $R4 $R1 17 $R3
+    ${IfThen} $R4 == "$\nupdate_interval " ${|} ${ExitDo} ${|}
+    IntOp $R3 $R3 + 1
+  ${Loop}
+  IntOp $R3 $R3 + 17
+  ${Do} ; the column's padding
+    StrCpy $R4 $R1 1 $R3
+    ${IfThen} $R4 != " " ${|} ${ExitDo} ${|}
+    IntOp $R3 $R3 + 1
+  ${Loop}
+  StrCpy $R5 ""
+  ${Do} ; the value, up to the next space
+    StrCpy $R4 $R1 1 $R3
+    ${IfThen} $R4 == " " ${|} ${ExitDo} ${|}
+    ${IfThen} $R4 == "" ${|} ${ExitDo} ${|}
+    StrCpy $R5 "$R5$R4"
+    IntOp $R3 $R3 + 1
+  ${Loop}
+  IntOp $R6 $R5 + 0
+  ${If} "$R6" == "$R5" ; a whole number of seconds, as the launcher prints it
+    StrCpy $Interval $R6
+  ${Else}
+    DetailPrint "${LAUNCHER} --print-config shows update_interval '$R5'; the updater runs every hour"
+  ${EndIf}
+FunctionEnd
+
+!macro TASK_LINE TEXT
+  FileWriteUTF16LE $R0 `${TEXT}$\r$\n`
+!macroend
+
+; Writes update-task.xml for $Interval and registers it as ${TASK_NAME}.
+Function RegisterUpdateTask
+  Call ReadUpdateInterval
+  ; Task Scheduler repeats in minutes (1 minute to 31 days; update_interval
+  ; is at most 30 days): rounded up. The random delay: a quarter, at most 60.
+  IntOp $R1 $Interval + 59
+  IntOp $R1 $R1 / 60
+  IntOp $R2 $R1 / 4
+  ${IfThen} $R2 > 60 ${|} StrCpy $R2 60 ${|}
+  ; The first repetition counts from now (local time), so machines installed
+  ; at different times do not ask the server together.
+  ${GetTime} "" "L" $R3 $R4 $R5 $R6 $R7 $R8 $R9 ; day, month, year, weekday, hour, minute, second
+  StrCpy $R3 "$R5-$R4-$R3T$R7:$R8:$R9"
+  ${WordReplace} "$INSTDIR" "&" "&amp;" "+" $R4 ; a folder name may hold '&' (never '<' or '>')
+  ${If} $R1 > 0
+    StrCpy $R5 "5 minutes after boot and every $R1 minutes (update_interval $Interval s) with up to $R2 minutes of random delay"
+  ${Else}
+    StrCpy $R5 "5 minutes after boot (update_interval 0: no repeated checks)"
+  ${EndIf}
+
+  FileOpen $R0 "$INSTDIR\${TASK_XML}" w
+  FileWriteUTF16LE /BOM $R0 '<?xml version="1.0" encoding="UTF-16"?>$\r$\n'
+  !insertmacro TASK_LINE '<Task version="1.2" xmlns="http://schemas.microsoft.com/windows/2004/02/mit/task">'
+  !insertmacro TASK_LINE '  <RegistrationInfo>'
+  !insertmacro TASK_LINE '    <Author>${APP_NAME_XML} installer</Author>'
+  !insertmacro TASK_LINE '    <Description>Updates ${APP_NAME_XML} in $R4 for every user of this machine: $R4\${LAUNCHER} --update-only as SYSTEM, $R5. Written by its installer; its uninstaller removes it.</Description>'
+  !insertmacro TASK_LINE '    <URI>\${TASK_NAME}</URI>'
+  !insertmacro TASK_LINE '  </RegistrationInfo>'
+  !insertmacro TASK_LINE '  <Triggers>'
+  !insertmacro TASK_LINE '    <BootTrigger>'
+  !insertmacro TASK_LINE '      <Enabled>true</Enabled>'
+  !insertmacro TASK_LINE '      <Delay>PT5M</Delay>'
+  !insertmacro TASK_LINE '    </BootTrigger>'
+  ${If} $R1 > 0
+    !insertmacro TASK_LINE '    <TimeTrigger>'
+    !insertmacro TASK_LINE '      <Enabled>true</Enabled>'
+    !insertmacro TASK_LINE '      <StartBoundary>$R3</StartBoundary>'
+    !insertmacro TASK_LINE '      <Repetition>'
+    !insertmacro TASK_LINE '        <Interval>PT$R1M</Interval>'
+    !insertmacro TASK_LINE '        <StopAtDurationEnd>false</StopAtDurationEnd>'
+    !insertmacro TASK_LINE '      </Repetition>'
+    ${If} $R2 > 0
+      !insertmacro TASK_LINE '      <RandomDelay>PT$R2M</RandomDelay>'
+    ${EndIf}
+    !insertmacro TASK_LINE '    </TimeTrigger>'
+  ${EndIf}
+  !insertmacro TASK_LINE '  </Triggers>'
+  !insertmacro TASK_LINE '  <Principals>'
+  !insertmacro TASK_LINE '    <Principal id="Author">'
+  !insertmacro TASK_LINE '      <UserId>S-1-5-18</UserId>'
+  !insertmacro TASK_LINE '      <RunLevel>HighestAvailable</RunLevel>'
+  !insertmacro TASK_LINE '    </Principal>'
+  !insertmacro TASK_LINE '  </Principals>'
+  !insertmacro TASK_LINE '  <Settings>'
+  !insertmacro TASK_LINE '    <MultipleInstancesPolicy>IgnoreNew</MultipleInstancesPolicy>'
+  !insertmacro TASK_LINE '    <DisallowStartIfOnBatteries>false</DisallowStartIfOnBatteries>'
+  !insertmacro TASK_LINE '    <StopIfGoingOnBatteries>false</StopIfGoingOnBatteries>'
+  !insertmacro TASK_LINE '    <StartWhenAvailable>true</StartWhenAvailable>'
+  !insertmacro TASK_LINE '    <RunOnlyIfNetworkAvailable>false</RunOnlyIfNetworkAvailable>'
+  !insertmacro TASK_LINE '    <ExecutionTimeLimit>PT4H</ExecutionTimeLimit>'
+  !insertmacro TASK_LINE '    <Priority>7</Priority>'
+  !insertmacro TASK_LINE '  </Settings>'
+  !insertmacro TASK_LINE '  <Actions Context="Author">'
+  !insertmacro TASK_LINE '    <Exec>'
+  !insertmacro TASK_LINE '      <Command>"$R4\${LAUNCHER}"</Command>'
+  !insertmacro TASK_LINE '      <Arguments>--update-only</Arguments>'
+  !insertmacro TASK_LINE '      <WorkingDirectory>$R4</WorkingDirectory>'
+  !insertmacro TASK_LINE '    </Exec>'
+  !insertmacro TASK_LINE '  </Actions>'
+  !insertmacro TASK_LINE '</Task>'
+  FileClose $R0
+
+  nsExec::ExecToStack '"$SYSDIR\schtasks.exe" /Create /XML "$INSTDIR\${TASK_XML}" /TN "${TASK_NAME}" /F'
+  Pop $R0
+  Pop $R1
+  ${If} $R0 == 0
+    DetailPrint "Scheduled task ${TASK_NAME}: $R5"
+  ${Else}
+    DetailPrint "schtasks /Create failed ($R0): $R1"
+    MessageBox MB_ICONEXCLAMATION "Could not create the scheduled task ${TASK_NAME} ($R1): ${APP_NAME} is installed, but only an administrator running $\"$INSTDIR\${LAUNCHER}$\" --update-only updates it." /SD IDOK
+  ${EndIf}
+FunctionEnd
+
+; reports\: where users' launchers leave a file for the machine's updater (a
+; first run that crashed). Each user may add files there, and read, change
+; and delete only their own (CREATOR OWNER); SYSTEM and Administrators all;
+; nothing inherited from Program Files (whose Users may read).
+Function MakeReportsFolder
+  CreateDirectory "$INSTDIR\${REPORTS}"
+  nsExec::ExecToStack '"$SYSDIR\icacls.exe" "$INSTDIR\${REPORTS}" /inheritance:r /grant:r *S-1-5-18:(OI)(CI)F *S-1-5-32-544:(OI)(CI)F *S-1-3-0:(OI)(CI)(IO)F *S-1-5-32-545:(WD)'
+  Pop $R0
+  Pop $R1
+  ${If} $R0 != 0
+    DetailPrint "icacls failed ($R0) on $INSTDIR\${REPORTS}: $R1"
+  ${EndIf}
 FunctionEnd
 
 Section "${APP_NAME}" SecApp
@@ -223,6 +394,10 @@ Section "${APP_NAME}" SecApp
   WriteRegDWORD SHCTX "${UNINST_KEY}" "NoRepair" 1
   ${GetSize} "$INSTDIR" "/S=0K" $R5 $R6 $R7
   WriteRegDWORD SHCTX "${UNINST_KEY}" "EstimatedSize" $R5
+  ${If} $AllUsers == 1
+    Call MakeReportsFolder
+    Call RegisterUpdateTask
+  ${EndIf}
 SectionEnd
 
 Section "Desktop shortcut" SecDesktop
@@ -300,6 +475,17 @@ Function un.onInit
 FunctionEnd
 
 Section "Uninstall"
+  ; The machine's updater first, so that it does not start mid-way.
+  ${If} $AllUsers == 1
+    nsExec::ExecToStack '"$SYSDIR\schtasks.exe" /Delete /TN "${TASK_NAME}" /F'
+    Pop $R1
+    Pop $R2
+    ${If} $R1 != 0
+      DetailPrint "schtasks /Delete ${TASK_NAME} failed ($R1): $R2"
+    ${EndIf}
+  ${EndIf}
+  Delete "$INSTDIR\${TASK_XML}"
+  RMDir /r "$INSTDIR\${REPORTS}"
   ; What the launcher made in the root.
   RMDir /r "$INSTDIR\versions"
   RMDir /r "$INSTDIR\cache"

@@ -262,8 +262,8 @@ int command_update_only(launch_context *l, char *exe, int argc, char **argv)
     }
     if (!bl_plat_dir_writable(l->layout.root)) {
         bl_error_set(&err, BL_EDENIED, "--update-only updates %s, which this user may not write", l->layout.root);
-        launch_print_error(&err, "; run it as the installation's owner (the machine's bomiot-<id>-update "
-                           "service does)");
+        launch_print_error(&err, "; run it as the installation's owner, as the machine's updater does (the "
+                           "bomiot-<id>-update service; on Windows the scheduled task <id>\\<id> update)");
         return EXIT_UPDATE_FAILED;
     }
     if (bl_fs_mkdir_p(l->layout.cache_dir, &err) != BL_OK ||
