@@ -190,4 +190,18 @@ int bl_plat_control_endpoint(const char *cache_dir, const char *root_id, char *o
 int bl_plat_read_policy(char **text, size_t *len, bl_error *err);
 const char *bl_plat_policy_location(void);
 
+/* The system's proxy for url, in WinHTTP's terms (start/proxy.h reads
+ * them): proxy a list ("proxy:3128", "http=a:80;https=b:443"; "" none),
+ * bypass its bypass list ("*.corp;<local>"), how a few words on where it
+ * was found ("Internet Options", "auto-config script http://wpad/wpad.dat").
+ * Windows: the user's Internet Options (WinHttpGetIEProxyConfigForCurrentUser);
+ * an auto-config script or auto-detection (WPAD) there is run for url
+ * (WinHttpGetProxyForUrl), the fixed proxy being the fallback when it fails;
+ * without any, the machine's WinHTTP proxy (netsh winhttp set proxy).
+ * POSIX: always none, the environment being the convention there (README:
+ * Proxies says why desktop settings are not read). Never fails for want of
+ * a configuration: 0, with proxy "". */
+int bl_plat_system_proxy(const char *url, char *proxy, size_t proxy_size, char *bypass, size_t bypass_size,
+                         char *how, size_t how_size, bl_error *err);
+
 #endif

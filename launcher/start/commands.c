@@ -241,6 +241,9 @@ int command_status(launch_context *l, char *exe, int argc, char **argv)
     bl_status s;
     bl_error err;
     tree_size size;
+    bl_proxy_inputs proxy_inputs;
+    bl_proxy_choice proxy;
+    char probe[sizeof l->cfg.update_url + 1];
     int json = argc == 3 && strcmp(argv[2], "--json") == 0, state_ok;
 
     if (argc > 3 || (argc == 3 && !json)) {
@@ -285,6 +288,10 @@ int command_status(launch_context *l, char *exe, int argc, char **argv)
     bl_config_apply_env(&l->cfg, status_getenv, NULL, NULL, NULL);
     bl_config_load_policy(&l->cfg, NULL, NULL);
     bl_checks_load(l->layout.checks_path, &checks);
+    bl_proxy_inputs_of_process(&proxy_inputs, &l->cfg);
+    snprintf(probe, sizeof probe, "%s/", l->cfg.update_url);
+    bl_proxy_choose(&proxy_inputs, probe, &proxy);
+    s.proxy = &proxy;
 
     s.cfg = &l->cfg;
     s.state = &l->state;

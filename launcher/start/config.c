@@ -12,6 +12,7 @@
 #include "base/fsutil.h"
 #include "log.h"
 #include "platform.h"
+#include "proxy.h"
 #include "trial.h"
 
 #define CONFIG_FILE_MAX (256 * 1024)
@@ -101,6 +102,13 @@ static const key_spec keys[BL_CFG_KEY_COUNT] = {
      "a version prefix such as \"2\" or \"2.3\" (numbers and dots), or \"\" for none",
      "machine policy only: install only releases that begin so (2.3 takes 2.3.x), going back to one if newer "
      "is installed"},
+    {"proxy", NULL, KIND_STRING, STR(proxy), 0, 0,
+     "a proxy URL such as \"http://proxy.corp:3128\" or \"http://user:password@proxy.corp:3128\" (http, https, "
+     "socks4, socks4a, socks5 or socks5h), or \"\" for the environment's or the system's",
+     "the proxy for update requests, before the environment's and the system's (README: Proxies)"},
+    {"no_proxy", NULL, KIND_STRING, STR(no_proxy), 0, 0,
+     "hosts separated by commas, such as \"localhost,.corp.example,10.0.0.0/8\", or \"*\" for every host",
+     "hosts reached without a proxy, whichever proxy applies"},
 };
 
 /* 125-127 are the launcher's own failures (launch.h): an app's restart
@@ -146,13 +154,14 @@ int bl_config_user_may_set(int key)
 /* What an administrator decides for every user of a machine (a shared
  * office, a lab): whether updates install, how often the launcher asks,
  * which channel, which releases (a version prefix pins to them), and the
- * server with the CA that vouches for it (a company mirror). The rest is
+ * server with the CA that vouches for it (a company mirror), and the way
+ * out of the building (proxy, no_proxy: the network is the machine's). The rest is
  * about the app and its user, where a machine's policy has no say.
  * target_version_prefix is the policy's alone: a pin in a user's file would
  * silently keep one person on an old release for ever. */
 static const int policy_keys[] = {
     BL_CFG_AUTO_UPDATE, BL_CFG_UPDATE_INTERVAL, BL_CFG_CHANNEL, BL_CFG_UPDATE_URL, BL_CFG_CA_FILE,
-    BL_CFG_TARGET_VERSION_PREFIX,
+    BL_CFG_TARGET_VERSION_PREFIX, BL_CFG_PROXY, BL_CFG_NO_PROXY,
 };
 
 int bl_config_policy_may_set(int key)
@@ -365,7 +374,8 @@ static int store_text(bl_config *cfg, int k, const char *text)
             (k == BL_CFG_CHANNEL && strcmp(text, "stable") != 0 && strcmp(text, "beta") != 0) ||
             (k == BL_CFG_SPLASH_IMAGE && !*text) ||
             (k == BL_CFG_TRIAL_EXIT_CODES && !bl_trial_exit_rule_valid(text)) ||
-            (k == BL_CFG_TARGET_VERSION_PREFIX && !is_version_prefix(text)))
+            (k == BL_CFG_TARGET_VERSION_PREFIX && !is_version_prefix(text)) ||
+            (k == BL_CFG_PROXY && !bl_proxy_valid(text)) || (k == BL_CFG_NO_PROXY && strpbrk(text, "\r\n")))
             return 0;
         memcpy(base + spec->offset, text, strlen(text) + 1);
         if (k == BL_CFG_UPDATE_URL)
@@ -428,10 +438,16 @@ static int store_json(bl_config *cfg, int k, const cJSON *item, char *shown, siz
     const key_spec *spec = &keys[k];
     char *printed;
 
-    printed = cJSON_PrintUnformatted(item);
-    snprintf(shown, shown_size, "%.60s%s", printed ? printed : "?",
-             printed && strlen(printed) > 60 ? "..." : "");
-    free(printed);
+    if (k == BL_CFG_PROXY && cJSON_IsString(item)) { /* a password never reaches a message */
+        char redacted[sizeof cfg->proxy];
+        bl_proxy_redact(item->valuestring, redacted, sizeof redacted);
+        snprintf(shown, shown_size, "\"%.60s\"%s", redacted, strlen(redacted) > 60 ? "..." : "");
+    } else {
+        printed = cJSON_PrintUnformatted(item);
+        snprintf(shown, shown_size, "%.60s%s", printed ? printed : "?",
+                 printed && strlen(printed) > 60 ? "..." : "");
+        free(printed);
+    }
 
     if (cJSON_IsString(item)) /* "3600" and "false" read as the environment's would */
         return store_text(cfg, k, item->valuestring);
@@ -577,7 +593,8 @@ static int apply_object(bl_config *cfg, const char *text, size_t len, const char
         }
         if (layer == LAYER_POLICY && !bl_config_policy_may_set(k)) {
             report(fn, ctx, "%s: '%s' is not a machine policy setting (those are auto_update, update_interval, "
-                   "channel, update_url, ca_file, target_version_prefix); ignored", label, keys[k].name);
+                   "channel, update_url, ca_file, target_version_prefix, proxy, no_proxy); ignored", label,
+                   keys[k].name);
             continue;
         }
         if (store_json(cfg, k, item, shown, sizeof shown)) {
@@ -684,7 +701,13 @@ static void describe_current(const bl_config *cfg, int k, char *out, size_t size
     const key_spec *spec = &keys[k];
     switch (spec->kind) {
     case KIND_STRING:
-        snprintf(out, size, "\"%s\"", base + spec->offset);
+        if (k == BL_CFG_PROXY) { /* without its password: this goes to messages and --print-config */
+            char redacted[sizeof cfg->proxy];
+            bl_proxy_redact(cfg->proxy, redacted, sizeof redacted);
+            snprintf(out, size, "\"%.*s\"", (int)(size > 3 ? size - 3 : 0), redacted);
+        } else {
+            snprintf(out, size, "\"%s\"", base + spec->offset);
+        }
         break;
     case KIND_BOOL:
         snprintf(out, size, "%s", *(const int *)(base + spec->offset) ? "true" : "false");

@@ -53,6 +53,8 @@ enum bl_config_key {
     BL_CFG_RESTART_EXIT_CODE,
     BL_CFG_APPLY_ON_EXIT,
     BL_CFG_TARGET_VERSION_PREFIX,
+    BL_CFG_PROXY,
+    BL_CFG_NO_PROXY,
     BL_CFG_KEY_COUNT
 };
 
@@ -84,6 +86,8 @@ typedef struct {
     int64_t restart_exit_code; /* the app's exit code asking to restart into the staged version */
     int apply_on_exit;        /* switch to a staged version when the app exits, not at the next start */
     char target_version_prefix[32]; /* policy: only releases 1.2, 1.2.x... ("" any); see bl_version_has_prefix */
+    char proxy[1024];         /* "" : the environment's, then the system's (start/proxy.h) */
+    char no_proxy[1024];      /* hosts reached without a proxy, curl's no_proxy form */
     int source[BL_CFG_KEY_COUNT];
     char file_path[1024];      /* the launcher.json that was read, "" if none */
     char user_file_path[1024]; /* the launcher.user.json that was read, "" if none */

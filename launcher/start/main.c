@@ -23,6 +23,7 @@
 #include "log.h"
 #include "platform.h"
 #include "progress.h"
+#include "proxy.h"
 #include "rollout.h"
 #include "selfupdate.h"
 #include "splash.h"
@@ -113,7 +114,13 @@ static void print_help(FILE *out)
             "\n"
             "The machine policy, %s, an administrator's, wins over\n"
             "all of these for auto_update, update_interval, channel, update_url,\n"
-            "ca_file and target_version_prefix (README.md: Machine policy).\n"
+            "ca_file, proxy, no_proxy and target_version_prefix (README.md: Machine\n"
+            "policy).\n"
+            "\n"
+            "Proxy: launcher.json's proxy and no_proxy, then http_proxy, https_proxy,\n"
+            "all_proxy and no_proxy from the environment, then the system's (Windows:\n"
+            "Internet Options, their script or WPAD); --print-config and --status show\n"
+            "which one a check uses (README.md: Proxies).\n"
             "\n"
             "Log: cache/update.log beside the launcher; where this user may not write\n"
             "the install (a machine-wide one), which then runs read-only, the user's\n"
@@ -756,6 +763,20 @@ int launch_maintain(launch_context *l)
     return 0;
 }
 
+/* --print-config: the way a check of update_url goes now (start/proxy.h),
+ * the proxy's credentials left out. */
+static void print_proxy(const bl_config *cfg)
+{
+    bl_proxy_inputs inputs;
+    bl_proxy_choice choice;
+    char url[sizeof cfg->update_url + 1], safe[4 * sizeof choice.shown];
+    snprintf(url, sizeof url, "%s/", cfg->update_url);
+    bl_proxy_inputs_of_process(&inputs, cfg);
+    bl_proxy_choose(&inputs, url, &choice);
+    bl_log_escape(choice.shown[0] ? choice.shown : "none", safe, sizeof safe);
+    printf("%-20s %s (%s)\n", "update proxy", safe, choice.source);
+}
+
 /* One launch from its root to the app (after process wait_pid has exited,
  * when it is not 0: --restart-after). */
 static int launch_app(launch_context *l, char *exe, int print_config, char **argv, char **app_argv, int wait_pid)
@@ -778,6 +799,7 @@ static int launch_app(launch_context *l, char *exe, int print_config, char **arg
         if (l->read_only)
             printf("%-20s %s\n", "install access", "read-only (this user may not write the install root; "
                    "the machine's updater updates it)");
+        print_proxy(&l->cfg);
         printf("\n");
         bl_config_print(&l->cfg, stdout);
         return 0;

@@ -114,6 +114,11 @@ static void add_installation(cJSON *root, const bl_status *s)
         cJSON_AddNullToObject(root, "staged");
     }
     cJSON_AddItemToObject(root, "check", check_object(s->activity));
+    if (s->proxy && (obj = cJSON_CreateObject())) { /* the proxy's URL without its credentials */
+        cJSON_AddItemToObject(obj, "url", text_or_null(s->proxy->shown));
+        cJSON_AddStringToObject(obj, "source", s->proxy->source);
+        cJSON_AddItemToObject(root, "proxy", obj);
+    }
 }
 
 int bl_status_json(const bl_status *s, char **out, bl_error *err)
@@ -286,6 +291,10 @@ int bl_status_text(const bl_status *s, char **out, bl_error *err)
         put_check_lines(&b, s);
         put(&b, "Updates:      %s, channel %s, from %s\n", s->cfg->auto_update ? "automatic" : "off (auto_update false)",
             s->cfg->channel, escaped(s->cfg->update_url, safe, sizeof safe));
+        if (s->proxy) {
+            put(&b, "Proxy:        %s", s->proxy->shown[0] ? escaped(s->proxy->shown, safe, sizeof safe) : "none");
+            put(&b, " (%s)\n", escaped(s->proxy->source, safe, sizeof safe));
+        }
         put(&b, "Installed:    ");
         for (i = 0; i < s->installed->count; i++)
             put(&b, "%s%s", i ? ", " : "", s->installed->names[i]);

@@ -14,6 +14,7 @@
 #include "checks.h"
 #include "config.h"
 #include "install.h"
+#include "proxy.h"
 #include "state.h"
 
 /* The --status --json schema; keys may be added within it, never removed or
@@ -32,6 +33,7 @@ typedef struct {
     const char *staged;              /* state.json's pending when its folder is complete, "" none */
     uint64_t staged_size;            /* bytes of the files in versions/<staged> */
     int64_t now;                     /* UTC seconds */
+    const bl_proxy_choice *proxy;    /* the way a check of update_url goes now; NULL: not known */
 } bl_status;
 
 /* The --status --json object, one line, NUL-terminated; the caller frees. */

@@ -32,6 +32,8 @@ typedef struct {
     int disk_full;     /* writing the file failed with ENOSPC */
     const bl_fetch_options *opt;
     int cancelled, timed_out;
+    int html;          /* the last response is text/html: a page for a person, never a file we asked for */
+    bl_proxy_choice proxy; /* the way this transfer went */
 } sink;
 
 int bl_fetch_global_init(bl_error *err)
@@ -49,6 +51,12 @@ void bl_fetch_global_cleanup(void)
 
 struct bl_fetch_session {
     CURLSH *share;
+    /* The last proxy decision and the origin (scheme://host:port) it was
+     * made for: a check's files come from one server, and on Windows a
+     * decision may run a proxy script or WPAD, not to be run again for each
+     * file. */
+    char proxy_origin[300];
+    bl_proxy_choice proxy_memo;
 };
 
 int bl_fetch_session_new(bl_fetch_session **out, bl_error *err)
@@ -101,6 +109,39 @@ static int look_at_status(sink *s)
             return -1;
     }
     return 0;
+}
+
+/* 1 if text begins with prefix, case ignored. */
+static int starts_with_nocase(const char *text, size_t len, const char *prefix)
+{
+    size_t i, n = strlen(prefix);
+    if (len < n)
+        return 0;
+    for (i = 0; i < n; i++) {
+        char c = text[i] >= 'A' && text[i] <= 'Z' ? (char)(text[i] - 'A' + 'a') : text[i];
+        if (c != prefix[i])
+            return 0;
+    }
+    return 1;
+}
+
+/* Each response's headers: one transfer may read several (a proxy's 407
+ * before the retry with credentials, a CONNECT's answer), and only the
+ * last one's body is the file, so its status is looked at again, and its
+ * type is its own (libcurl keeps an earlier response's Content-Type when
+ * the last has none). */
+static size_t on_header(char *data, size_t size, size_t nmemb, void *userdata)
+{
+    sink *s = userdata;
+    size_t n = size * nmemb, skip = 13;
+    if (starts_with_nocase(data, n, "http/"))
+        s->looked = s->discard = s->html = 0;
+    if (starts_with_nocase(data, n, "content-type:")) {
+        while (skip < n && (data[skip] == ' ' || data[skip] == '\t'))
+            skip++;
+        s->html = starts_with_nocase(data + skip, n - skip, "text/html");
+    }
+    return n;
 }
 
 static size_t on_data(char *data, size_t size, size_t nmemb, void *userdata)
@@ -162,6 +203,57 @@ static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, cur
     return 0;
 }
 
+/* start/proxy.h's decision for url, remembered in the session for the
+ * URLs of the same origin. */
+static void choose_proxy(const bl_fetch_options *opt, const char *url, bl_proxy_choice *out)
+{
+    bl_fetch_session *session = opt->session;
+    const char *sep = strstr(url, "://");
+    size_t origin = sep ? (size_t)(sep + 3 - url) + strcspn(sep + 3, "/?#") : 0;
+    int memo = session && origin > 0 && origin < sizeof session->proxy_origin;
+
+    if (memo && strlen(session->proxy_origin) == origin && memcmp(session->proxy_origin, url, origin) == 0) {
+        *out = session->proxy_memo;
+        return;
+    }
+    bl_proxy_choose(opt->proxy, url, out);
+    if (memo) {
+        memcpy(session->proxy_origin, url, origin);
+        session->proxy_origin[origin] = '\0';
+        session->proxy_memo = *out;
+    }
+}
+
+/* The proxy start/proxy.h chose for this URL, or none: "" also keeps libcurl
+ * from reading the environment itself. Credentials in the proxy's URL are
+ * offered by whichever scheme the proxy asks for (Basic, Digest, NTLM,
+ * Negotiate). Without any, on Windows, NTLM and Negotiate with the user's
+ * own logon (SSPI: libcurl takes an empty user name as "the current user"). */
+static void set_proxy(CURL *curl, const bl_fetch_options *opt, const char *url, sink *s)
+{
+    memset(&s->proxy, 0, sizeof s->proxy);
+    if (!opt->proxy)
+        return; /* libcurl's own choice, from the environment (the publisher's tools) */
+    choose_proxy(opt, url, &s->proxy);
+    curl_easy_setopt(curl, CURLOPT_PROXY, s->proxy.url);
+    if (!s->proxy.url[0])
+        return;
+    if (s->proxy.has_credentials) {
+        curl_easy_setopt(curl, CURLOPT_PROXYAUTH, (long)CURLAUTH_ANY);
+    } else {
+#ifdef _WIN32
+        const curl_version_info_data *info = curl_version_info(CURLVERSION_NOW);
+        if (info->features & CURL_VERSION_SSPI) {
+            curl_easy_setopt(curl, CURLOPT_PROXYUSERPWD, ":");
+            curl_easy_setopt(curl, CURLOPT_PROXYAUTH, (long)(CURLAUTH_NTLM | CURLAUTH_NEGOTIATE));
+        }
+#endif
+    }
+    /* CURLOPT_PROXY_SSL_VERIFYPEER stays on (an https:// proxy is checked
+     * against the system's CAs); the server's own certificate is checked
+     * through the tunnel as without a proxy. */
+}
+
 static CURL *new_handle(const bl_fetch_options *opt, const char *url, sink *s, char *errbuf)
 {
     CURL *curl = curl_easy_init();
@@ -169,6 +261,7 @@ static CURL *new_handle(const bl_fetch_options *opt, const char *url, sink *s, c
         return NULL;
     s->curl = curl;
     curl_easy_setopt(curl, CURLOPT_URL, url);
+    set_proxy(curl, opt, url, s);
     if (opt->session)
         curl_easy_setopt(curl, CURLOPT_SHARE, opt->session->share);
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https,file");
@@ -194,6 +287,8 @@ static CURL *new_handle(const bl_fetch_options *opt, const char *url, sink *s, c
     curl_easy_setopt(curl, CURLOPT_USERAGENT, "bomiot-launcher/" BL_VERSION_STRING);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, s);
+    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(curl, CURLOPT_HEADERDATA, s);
     curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
     curl_easy_setopt(curl, CURLOPT_XFERINFODATA, s);
     curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
@@ -235,7 +330,37 @@ static int check_local_file(const char *url, bl_error *err)
 
 enum outcome { DONE, RETRY, FAIL };
 
-/* Classifies one attempt; fills err on FAIL (and on RETRY, in case it is the last). */
+/* The proxy's answer to us rather than the server's: 407 to a request or to
+ * CONNECT, or a 401 to CONNECT or (when we gave it credentials) to a plain
+ * http:// request, which some proxies (tinyproxy) send for a wrong password.
+ * One message naming the proxy, never its credentials. 1 if it was that. */
+static int judge_proxy_refusal(CURL *curl, const sink *s, const char *url, long status, bl_error *err)
+{
+    long connect_code = 0;
+    int plain_http = strncmp(url, "http://", 7) == 0;
+    const bl_proxy_choice *p = &s->proxy;
+
+    if (!p->url[0])
+        return 0;
+    curl_easy_getinfo(curl, CURLINFO_HTTP_CONNECTCODE, &connect_code);
+    if (connect_code == 407 || (plain_http && status == 407)) {
+        bl_error_set(err, BL_ENETWORK,
+                     p->has_credentials
+                         ? "the proxy %s (%s) refused its user name and password (HTTP 407); correct them in the "
+                           "proxy's URL"
+                         : "the proxy %s (%s) asks for a user name and password (HTTP 407); give them in the "
+                           "proxy's URL, http://user:password@host:port (README: Proxies)",
+                     p->host_port, p->source);
+        return 1;
+    }
+    if (connect_code == 401 || (plain_http && status == 401 && p->has_credentials)) {
+        bl_error_set(err, BL_ENETWORK, "the proxy %s (%s) refused its user name and password (HTTP 401); correct "
+                     "them in the proxy's URL", p->host_port, p->source);
+        return 1;
+    }
+    return 0;
+}
+
 static enum outcome judge(CURL *curl, CURLcode rc, const sink *s, const char *url, const char *errbuf,
                           long *retry_after_s, bl_error *err)
 {
@@ -258,12 +383,20 @@ static enum outcome judge(CURL *curl, CURLcode rc, const sink *s, const char *ur
         bl_error_set(err, BL_ENOSPC, "cannot write %s: the disk is full", s->path);
         return FAIL;
     }
+    if (judge_proxy_refusal(curl, s, url, status, err))
+        return FAIL; /* retrying changes nothing */
     if (rc == CURLE_FILE_COULDNT_READ_FILE || status == 404 || status == 403 || status == 410) {
         bl_error_set(err, BL_ENOTFOUND, "%s: not found%s", url, status ? "" : " (no such file)");
         return FAIL;
     }
     if (rc != CURLE_OK) {
-        bl_error_set(err, BL_ENETWORK, "%s: %s", url, errbuf[0] ? errbuf : curl_easy_strerror(rc));
+        /* through a proxy, "connection refused" is about the proxy: named
+         * first, as a long URL may cut the message short */
+        if (s->proxy.url[0])
+            bl_error_set(err, BL_ENETWORK, "through the proxy %s (%s): %s: %s", s->proxy.host_port, s->proxy.source,
+                         url, errbuf[0] ? errbuf : curl_easy_strerror(rc));
+        else
+            bl_error_set(err, BL_ENETWORK, "%s: %s", url, errbuf[0] ? errbuf : curl_easy_strerror(rc));
         if (s->opt->fail_fast && (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
                                   rc == CURLE_COULDNT_RESOLVE_PROXY))
             return FAIL; /* offline, or no server there: the next check will see */
@@ -293,22 +426,6 @@ static enum outcome judge(CURL *curl, CURLcode rc, const sink *s, const char *ur
     return DONE;
 }
 
-/* A response of type text/html: a page for a person, never a file we asked for. */
-static int is_html(CURL *curl)
-{
-    static const char html[] = "text/html";
-    const char *type = NULL;
-    size_t i;
-    if (curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &type) != CURLE_OK || !type)
-        return 0;
-    for (i = 0; i < sizeof html - 1; i++) {
-        char c = type[i] >= 'A' && type[i] <= 'Z' ? (char)(type[i] - 'A' + 'a') : type[i];
-        if (c != html[i])
-            return 0;
-    }
-    return 1;
-}
-
 /* Waits before the next attempt, unless the budget or a cancel says stop. */
 static int back_off(const bl_fetch_options *opt, int attempt, long retry_after_s)
 {
@@ -333,7 +450,7 @@ static enum outcome judge_memory(CURL *curl, CURLcode rc, const sink *s, const c
                                  long *retry_after_s, bl_error *err)
 {
     enum outcome o = judge(curl, rc, s, url, errbuf, retry_after_s, err);
-    if (o == DONE && is_html(curl)) {
+    if (o == DONE && s->html) {
         bl_error_set(err, BL_ENETWORK, "%s: the server answered with an HTML page, not the file (a captive "
                      "portal or a proxy's login page?)", url);
         o = FAIL;

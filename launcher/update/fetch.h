@@ -7,7 +7,10 @@
  * the user cancels or the time budget runs out (each transfer's own timeout
  * is what is left of it, so a stalled connect, TLS handshake or body ends
  * on time, not at the next look at the clock). Certificate checks are always
- * on; proxies come from the usual environment variables (libcurl's default).
+ * on, end to end through a proxy (CONNECT). The proxy of each URL is chosen
+ * by start/proxy.h, not by libcurl, so that a proxy's refusal (HTTP 407)
+ * names that proxy; a redirect goes the way its first URL went. A session
+ * decides once per origin (scheme://host:port).
  * Redirects stay on http(s): a server can never redirect to file://. */
 #ifndef BL_FETCH_H
 #define BL_FETCH_H
@@ -17,6 +20,7 @@
 
 #include "base/error.h"
 #include "start/progress.h"
+#include "start/proxy.h"
 
 /* Transfers made through one session share their connections (libcurl's
  * connection cache), TLS sessions and DNS answers: a check and its
@@ -36,6 +40,7 @@ typedef struct {
     int fail_fast;               /* a refused connection or a name that does not resolve is not
                                   * retried: known at once, it costs a launch nothing */
     bl_progress *progress;       /* optional: bytes, cancel */
+    const bl_proxy_inputs *proxy; /* where proxies come from; NULL: libcurl reads the environment */
 } bl_fetch_options;
 
 /* Call once before any other thread exists (main). */

@@ -44,6 +44,7 @@ typedef struct {
     int out_of_time; /* a download stopped at req->download_deadline */
     bl_unpack_options unpack; /* its max_bytes: set by check_disk */
     char ca_file[BL_PATH_MAX]; /* the config's, under the install root */
+    bl_proxy_inputs proxy;     /* the config's proxy, the environment's, the system's */
 } update_job;
 
 /* Adds the time since *start to a phase and restarts the clock. */
@@ -72,6 +73,20 @@ static void describe_time(const update_job *u, char *out, size_t size)
     }
 }
 
+/* Which way the check goes, once per update (redacted: update.log never
+ * holds a proxy's password). */
+static void log_proxy(update_job *u)
+{
+    bl_proxy_choice choice;
+    char url[BL_PATH_MAX + 32];
+    snprintf(url, sizeof url, "%s/", u->req->cfg->update_url);
+    bl_proxy_choose(&u->proxy, url, &choice);
+    if (choice.url[0])
+        bl_log(BL_LOG_INFO, "update", "through the proxy %s (%s)", choice.shown, choice.source);
+    else if (choice.origin != BL_PROXY_NONE)
+        bl_log(BL_LOG_INFO, "update", "no proxy for %s (%s)", u->req->cfg->update_url, choice.source);
+}
+
 static int setup(update_job *u, bl_error *err)
 {
     const bl_layout *l = u->req->layout;
@@ -88,6 +103,9 @@ static int setup(update_job *u, bl_error *err)
         u->fetch.ca_file = u->ca_file;
     }
     u->fetch.progress = u->req->progress;
+    bl_proxy_inputs_of_process(&u->proxy, u->req->cfg);
+    u->fetch.proxy = &u->proxy;
+    log_proxy(u);
     u->repo.metadata_dir = l->metadata_dir;
     u->repo.base_url = u->req->cfg->update_url;
     u->repo.shipped_root = l->shipped_root;

@@ -504,3 +504,22 @@ int bl_plat_read_policy(char **text, size_t *len, bl_error *err)
 {
     return bl_fs_read_all(POLICY_FILE, POLICY_FILE_MAX, text, len, err);
 }
+
+/* GNOME's gsettings, KDE's kioslaverc and macOS's SCDynamicStore each hold
+ * a desktop's proxy; none is read (README: Proxies): the launcher would
+ * link a desktop's libraries or a framework for one of several answers,
+ * and a desktop session exports its proxy to the environment, which step 3
+ * reads (and a service has no desktop session at all). */
+int bl_plat_system_proxy(const char *url, char *proxy, size_t proxy_size, char *bypass, size_t bypass_size,
+                         char *how, size_t how_size, bl_error *err)
+{
+    (void)url;
+    (void)err;
+    if (proxy_size)
+        proxy[0] = '\0';
+    if (bypass_size)
+        bypass[0] = '\0';
+    if (how_size)
+        snprintf(how, how_size, "none on this system: the environment is the convention");
+    return BL_OK;
+}

@@ -9,6 +9,7 @@
 #include <windows.h>
 #include <aclapi.h>
 #include <sddl.h>
+#include <winhttp.h>
 
 #include "base/fsutil.h"
 
@@ -692,5 +693,104 @@ int bl_plat_read_policy(char **text, size_t *len, bl_error *err)
     out[used] = '\0';
     *text = out;
     *len = used;
+    return BL_OK;
+}
+
+/* A wide string from WinHTTP into out as UTF-8 ("" for NULL). */
+static void copy_wide(const wchar_t *wide, char *out, size_t size)
+{
+    char *text = wide ? to_utf8(wide) : NULL;
+    if (size)
+        snprintf(out, size, "%s", text ? text : "");
+    free(text);
+}
+
+/* Runs the auto-config script, or auto-detection, for url. 1 when it
+ * answered (a proxy, or DIRECT: proxy ""); 0 when it could not (no script
+ * found, a script that fails): then the fixed settings apply. */
+static int proxy_by_script(const WINHTTP_CURRENT_USER_IE_PROXY_CONFIG *ie, const char *url, char *proxy,
+                           size_t proxy_size, char *bypass, size_t bypass_size, char *how, size_t how_size)
+{
+    WINHTTP_AUTOPROXY_OPTIONS options;
+    WINHTTP_PROXY_INFO info;
+    HINTERNET session;
+    wchar_t *wide_url = to_wide(url);
+    int answered = 0;
+
+    memset(&options, 0, sizeof options);
+    memset(&info, 0, sizeof info);
+    if (ie->lpszAutoConfigUrl) {
+        options.dwFlags |= WINHTTP_AUTOPROXY_CONFIG_URL;
+        options.lpszAutoConfigUrl = ie->lpszAutoConfigUrl;
+    }
+    if (ie->fAutoDetect) {
+        options.dwFlags |= WINHTTP_AUTOPROXY_AUTO_DETECT;
+        options.dwAutoDetectFlags = WINHTTP_AUTO_DETECT_TYPE_DHCP | WINHTTP_AUTO_DETECT_TYPE_DNS_A;
+    }
+    options.fAutoLogonIfChallenged = TRUE; /* a script behind the proxy's own login */
+    session = wide_url ? WinHttpOpen(L"bomiot-launcher", WINHTTP_ACCESS_TYPE_NO_PROXY, WINHTTP_NO_PROXY_NAME,
+                                     WINHTTP_NO_PROXY_BYPASS, 0)
+                       : NULL;
+    if (session && WinHttpGetProxyForUrl(session, wide_url, &options, &info)) {
+        answered = 1;
+        if (info.dwAccessType == WINHTTP_ACCESS_TYPE_NAMED_PROXY) {
+            copy_wide(info.lpszProxy, proxy, proxy_size);
+            copy_wide(info.lpszProxyBypass, bypass, bypass_size);
+        }
+        if (ie->lpszAutoConfigUrl) {
+            char *script = to_utf8(ie->lpszAutoConfigUrl);
+            snprintf(how, how_size, "auto-config script %.60s", script ? script : "?");
+            free(script);
+        } else {
+            snprintf(how, how_size, "auto-detection (WPAD)");
+        }
+    }
+    if (info.lpszProxy)
+        GlobalFree(info.lpszProxy);
+    if (info.lpszProxyBypass)
+        GlobalFree(info.lpszProxyBypass);
+    if (session)
+        WinHttpCloseHandle(session);
+    free(wide_url);
+    return answered;
+}
+
+int bl_plat_system_proxy(const char *url, char *proxy, size_t proxy_size, char *bypass, size_t bypass_size,
+                         char *how, size_t how_size, bl_error *err)
+{
+    WINHTTP_CURRENT_USER_IE_PROXY_CONFIG ie;
+    WINHTTP_PROXY_INFO machine;
+
+    (void)err;
+    copy_wide(NULL, proxy, proxy_size);
+    copy_wide(NULL, bypass, bypass_size);
+    copy_wide(NULL, how, how_size);
+    memset(&ie, 0, sizeof ie);
+    memset(&machine, 0, sizeof machine);
+    if (WinHttpGetIEProxyConfigForCurrentUser(&ie)) {
+        if (!((ie.fAutoDetect || ie.lpszAutoConfigUrl) &&
+              proxy_by_script(&ie, url, proxy, proxy_size, bypass, bypass_size, how, how_size)) &&
+            ie.lpszProxy) {
+            copy_wide(ie.lpszProxy, proxy, proxy_size);
+            copy_wide(ie.lpszProxyBypass, bypass, bypass_size);
+            snprintf(how, how_size, "Internet Options");
+        }
+    }
+    if (!how[0] && WinHttpGetDefaultProxyConfiguration(&machine) &&
+        machine.dwAccessType == WINHTTP_ACCESS_TYPE_NAMED_PROXY && machine.lpszProxy) {
+        copy_wide(machine.lpszProxy, proxy, proxy_size);
+        copy_wide(machine.lpszProxyBypass, bypass, bypass_size);
+        snprintf(how, how_size, "WinHTTP machine proxy");
+    }
+    if (ie.lpszAutoConfigUrl)
+        GlobalFree(ie.lpszAutoConfigUrl);
+    if (ie.lpszProxy)
+        GlobalFree(ie.lpszProxy);
+    if (ie.lpszProxyBypass)
+        GlobalFree(ie.lpszProxyBypass);
+    if (machine.lpszProxy)
+        GlobalFree(machine.lpszProxy);
+    if (machine.lpszProxyBypass)
+        GlobalFree(machine.lpszProxyBypass);
     return BL_OK;
 }

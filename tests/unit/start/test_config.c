@@ -747,8 +747,56 @@ static void test_machine_policy_keys_and_values_are_checked(void)
     CHECK_INT(cfg.update_interval, 7200);
 }
 
+/* issue 29: a proxy's password never reaches a message or --print-config */
+static void test_proxy_keys_keep_their_password_out_of_sight(void)
+{
+    bl_config cfg;
+    reports r = {0};
+    char out[8192] = "";
+    FILE *f = tmpfile();
+    size_t n;
+    bl_config_defaults(&cfg);
+    CHECK_STR(cfg.proxy, "");
+    CHECK_STR(cfg.no_proxy, "");
+    CHECK_INT(apply(&cfg, "{\"proxy\": \"http://alice:s3cret@proxy.corp:3128\", \"no_proxy\": \"localhost,.corp\"}",
+                    &r), BL_OK);
+    CHECK_INT(r.count, 0);
+    CHECK_STR(cfg.proxy, "http://alice:s3cret@proxy.corp:3128");
+    CHECK_STR(cfg.no_proxy, "localhost,.corp");
+    CHECK_INT(cfg.source[BL_CFG_PROXY], BL_SOURCE_FILE);
+    bl_config_print(&cfg, f);
+    rewind(f);
+    n = fread(out, 1, sizeof out - 1, f);
+    out[n] = '\0';
+    fclose(f);
+    CHECK_CONTAINS(out, "\"http://proxy.corp:3128\"");
+    CHECK(!strstr(out, "s3cret"));
+    /* a bad one is reported without its password, and the good one stays */
+    CHECK_INT(apply(&cfg, "{\"proxy\": \"ftp://bob:hunter2@proxy.corp:21\"}", &r), BL_OK);
+    CHECK_INT(r.count, 1);
+    CHECK_CONTAINS(r.last, "launcher.json: 'proxy' must be a proxy URL");
+    CHECK_CONTAINS(r.last, "got \"ftp://proxy.corp:21\"; using \"http://proxy.corp:3128\"");
+    CHECK(!strstr(r.last, "hunter2") && !strstr(r.last, "s3cret"));
+}
+
+static void test_machine_policy_may_set_the_proxy(void)
+{
+    bl_config cfg;
+    reports r = {0};
+    bl_config_defaults(&cfg);
+    apply(&cfg, "{\"proxy\": \"http://publisher:8080\"}", &r);
+    CHECK_INT(apply_policy(&cfg, "{\"proxy\": \"http://it.corp:3128\", \"no_proxy\": \"*.corp\"}", &r), BL_OK);
+    CHECK_INT(r.count, 0);
+    CHECK_STR(cfg.proxy, "http://it.corp:3128");
+    CHECK_INT(cfg.source[BL_CFG_PROXY], BL_SOURCE_POLICY);
+    CHECK_INT(cfg.source[BL_CFG_NO_PROXY], BL_SOURCE_POLICY);
+    CHECK(!bl_config_user_may_set(BL_CFG_PROXY));
+}
+
 int main(void)
 {
+    RUN(test_proxy_keys_keep_their_password_out_of_sight);
+    RUN(test_machine_policy_may_set_the_proxy);
     RUN(test_defaults_match_the_python_system);
     RUN(test_file_values_apply_and_remember_their_source);
     RUN(test_environment_overrides_the_file);

@@ -253,8 +253,47 @@ static void test_text_escapes_what_came_from_outside(void)
     free(text);
 }
 
+/* issue 29: the way a check goes, the proxy's URL without its password */
+static void test_proxy_is_shown_with_its_source(void)
+{
+    fixture f;
+    bl_proxy_choice proxy;
+    bl_error err;
+    char *text = NULL;
+    cJSON *root, *item;
+    setup(&f);
+    memset(&proxy, 0, sizeof proxy);
+    strcpy(proxy.url, "http://alice:s3cret@proxy.corp:3128");
+    strcpy(proxy.shown, "http://proxy.corp:3128");
+    strcpy(proxy.source, "environment https_proxy");
+    f.s.proxy = &proxy;
+    root = status_json(&f.s);
+    if (!root)
+        return;
+    item = cJSON_GetObjectItem(root, "proxy");
+    CHECK_STR(str(item, "url"), "http://proxy.corp:3128");
+    CHECK_STR(str(item, "source"), "environment https_proxy");
+    cJSON_Delete(root);
+    CHECK_INT(bl_status_text(&f.s, &text, &err), BL_OK);
+    CHECK_CONTAINS(text, "Proxy:        http://proxy.corp:3128 (environment https_proxy)\n");
+    CHECK(!strstr(text, "s3cret"));
+    free(text);
+
+    memset(&proxy, 0, sizeof proxy);
+    strcpy(proxy.source, "launcher.json no_proxy");
+    root = status_json(&f.s);
+    if (!root)
+        return;
+    CHECK(is_null(cJSON_GetObjectItem(root, "proxy"), "url"));
+    cJSON_Delete(root);
+    CHECK_INT(bl_status_text(&f.s, &text, &err), BL_OK);
+    CHECK_CONTAINS(text, "Proxy:        none (launcher.json no_proxy)\n");
+    free(text);
+}
+
 int main(void)
 {
+    RUN(test_proxy_is_shown_with_its_source);
     RUN(test_json_has_every_fact_of_schema_1);
     RUN(test_json_shows_a_live_launcher_its_app_and_its_check);
     RUN(test_json_of_a_launcher_without_its_app_has_no_running);
