@@ -108,8 +108,11 @@ const char *bl_i18n_mo_lookup(const unsigned char *bytes, size_t size, const cha
         } else if (order > 0) {
             low = mid + 1;
         } else {
+            /* a plural entry's forms, or damage, put a NUL inside: the first
+             * form is the sentence, and an empty one is none */
             translation = mo_string(&mo, mo.translations, mid, &translation_len);
-            if (!translation || translation_len == 0 || !valid_utf8(translation, translation_len))
+            if (!translation || (translation_len = strlen(translation)) == 0 ||
+                !valid_utf8(translation, translation_len))
                 return NULL;
             return translation;
         }

@@ -28,8 +28,9 @@ extern const size_t bl_i18n_catalog_count;
 
 /* The translation of msgid in a GNU .mo file held in mo[0, size) (the GNU
  * gettext manual, "The Format of GNU MO Files"; either byte order): a
- * NUL-terminated string inside mo, or NULL when msgid is not there, is
- * untranslated, or is not valid UTF-8, or when mo is not a .mo file. Every
+ * NUL-terminated string inside mo (a translation's first form, up to a NUL
+ * inside it), or NULL when msgid is not there, is untranslated, or is not
+ * valid UTF-8, or when mo is not a .mo file. Every
  * offset is checked against size before it is read. Pure. */
 const char *bl_i18n_mo_lookup(const unsigned char *mo, size_t size, const char *msgid);
 

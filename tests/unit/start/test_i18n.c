@@ -160,6 +160,28 @@ static void test_mo_lookup_refuses_a_translation_that_is_not_utf8_or_is_empty(vo
     CHECK(bl_i18n_mo_lookup(mo.bytes, mo.size, "Verifying\xE2\x80\xA6") == NULL);
 }
 
+/* A translation holding a NUL (a plural entry's forms, or damage): its first
+ * form is the sentence, and an empty one is none (found by fuzz_catalog: the
+ * splash would have shown nothing). */
+static void test_mo_lookup_takes_the_first_form_and_refuses_an_empty_one(void)
+{
+    mo_buffer mo;
+    unsigned char *ready;
+    make_mo(&mo, 0, sample, 4);
+    for (ready = mo.bytes; ready + 6 <= mo.bytes + mo.size && memcmp(ready, "就绪", 6) != 0; ready++)
+        ;
+    if (ready + 6 > mo.bytes + mo.size)
+        ready = NULL;
+    CHECK(ready != NULL);
+    if (!ready)
+        return;
+    memcpy(ready + 3, "\0ab", 3); /* "就\0ab": two forms */
+    CHECK_STR(bl_i18n_mo_lookup(mo.bytes, mo.size, "Ready"), "就");
+    memcpy(ready, "\0abcde", 6); /* an empty first form, valid UTF-8 all along */
+    CHECK(bl_i18n_mo_lookup(mo.bytes, mo.size, "Ready") == NULL);
+    CHECK_STR(bl_i18n_text("zh_CN", "Ready"), "就绪"); /* the built-in one is untouched */
+}
+
 /* Every byte of the built-in catalog changed, one at a time: the reader
  * answers (a translation inside the file or NULL) and never reads outside. */
 static void test_the_built_in_catalog_survives_any_one_byte_changed(void)
@@ -403,6 +425,7 @@ int main(void)
     RUN(test_mo_lookup_refuses_what_is_not_a_mo_file);
     RUN(test_mo_lookup_checks_every_offset_against_the_size);
     RUN(test_mo_lookup_refuses_a_translation_that_is_not_utf8_or_is_empty);
+    RUN(test_mo_lookup_takes_the_first_form_and_refuses_an_empty_one);
     RUN(test_the_built_in_catalog_survives_any_one_byte_changed);
     RUN(test_built_in_chinese_catalog_translates_and_misses_to_english);
     RUN(test_known_languages_and_their_list);
