@@ -219,12 +219,10 @@ const char *bl_i18n_language(const char *locale)
         /* Chinese is two written languages: the script decides, else the
          * region (Traditional in Taiwan, Hong Kong and Macau); a region's
          * own catalog serves it when it is in the region's usual script */
-        int traditional = strcmp(p.script, "hant") == 0 ||
-                          (!p.script[0] && (strcmp(p.region, "tw") == 0 || strcmp(p.region, "hk") == 0 ||
-                                            strcmp(p.region, "mo") == 0));
-        int usual = !p.script[0] || traditional == (strcmp(p.region, "tw") == 0 || strcmp(p.region, "hk") == 0 ||
-                                                    strcmp(p.region, "mo") == 0);
-        if (usual && p.region[0] && (found = catalog_for("zh", p.region)))
+        int region_traditional = strcmp(p.region, "tw") == 0 || strcmp(p.region, "hk") == 0 ||
+                                 strcmp(p.region, "mo") == 0;
+        int traditional = p.script[0] ? strcmp(p.script, "hant") == 0 : region_traditional;
+        if (traditional == region_traditional && p.region[0] && (found = catalog_for("zh", p.region)))
             return found;
         found = catalog_for("zh", traditional ? "tw" : "cn");
         return found ? found : BL_LANGUAGE_ENGLISH;
