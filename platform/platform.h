@@ -204,4 +204,13 @@ const char *bl_plat_policy_location(void);
 int bl_plat_system_proxy(const char *url, char *proxy, size_t proxy_size, char *bypass, size_t bypass_size,
                          char *how, size_t how_size, bl_error *err);
 
+/* The user's language as the system states it, for the splash's words
+ * (start/i18n.h maps it to a catalog): POSIX the first of LC_ALL,
+ * LC_MESSAGES and LANG that is set and not empty (POSIX's precedence for
+ * messages), "zh_CN.UTF-8"; Windows the user's UI language
+ * (GetUserDefaultUILanguage) as a locale name, "zh-CN". Fills out ("" when
+ * nothing says) and returns where it was read, for --print-config ("LANG",
+ * "the user's UI language"), or NULL. */
+const char *bl_plat_user_language(char *out, size_t size);
+
 #endif

@@ -141,19 +141,17 @@ static void draw_bar(bl_splash_window *s, const bl_progress_view *v, int x, int 
 
 static void draw_band(bl_splash_window *s, const bl_progress_view *v, int width, int height, double scale, uint64_t now)
 {
-    char status[320], percent[16] = "";
+    char status[320], percent[16], version[96];
     int pad = px(scale, PAD), bar_h = px(scale, BAR_HEIGHT), inner = width - 2 * pad;
     int show_error = error_visible(v, now), band_h, y;
     const bl_splash_line *message;
 
-    if (!indeterminate(v) && v->stage != BL_STAGE_DONE)
-        snprintf(percent, sizeof percent, "%d%%", (int)(v->done >= v->total ? 100 : v->done * 100 / v->total));
-    bl_splash_status_text(v, s->title, status, sizeof status);
+    bl_splash_percent_text(v, s->language, percent, sizeof percent);
+    bl_splash_status_text(v, s->title, s->language, status, sizeof status);
+    /* the installed version, the one an update installs, or the one starting */
+    bl_splash_version_text(v, s->version, s->language, version, sizeof version);
     set_line(s, &s->title_line, s->title_font, s->title, title_color, 0);
-    /* once the launch begins, the version shown is the one starting (an
-     * update may have just installed it), which main passes as the detail */
-    set_line(s, &s->version_line, s->text_font,
-             v->stage == BL_STAGE_LAUNCHING && v->detail[0] ? v->detail : s->version, muted_color, 0);
+    set_line(s, &s->version_line, s->text_font, version, muted_color, 0);
     set_line(s, &s->percent_line, s->text_font, percent, muted_color, 0);
     set_line(s, &s->status_line, s->text_font, status, status_color, 0);
     set_line(s, &s->error_line, s->text_font, show_error ? v->error : "", error_color, inner);

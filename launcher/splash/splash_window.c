@@ -208,6 +208,9 @@ static int open_window(const bl_splash_options *opt, bl_splash_job *j, bl_splash
         return bl_error_set(err, BL_ENOMEM, "out of memory");
     snprintf(s->title, sizeof s->title, "%s", opt->title ? opt->title : "");
     snprintf(s->version, sizeof s->version, "%s", opt->version ? opt->version : "");
+    snprintf(s->english_title, sizeof s->english_title, "%s",
+             opt->english_title ? opt->english_title : opt->title ? opt->title : "");
+    snprintf(s->language, sizeof s->language, "%s", opt->language ? opt->language : "en");
     s->observe = opt->observe;
     s->observe_ctx = opt->observe_ctx;
 

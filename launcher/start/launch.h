@@ -57,6 +57,8 @@ typedef struct {
     int activity_written; /* it wrote the file: it removes it when it exits */
     int read_only;        /* this user may not write the root (machine.c): no lock, ever */
     bl_plat_lock *version_lock; /* the running version's marker, shared (machine.c) */
+    char language[16];         /* the splash's, from the config or the user's locale (launch_load_config) */
+    char language_source[96];  /* where that came from, for --print-config */
     bl_layout layout;
     uint64_t app_started_ns; /* uv_hrtime() at the app's spawn: how long a trial run had run */
     int run_exit_code, run_signal; /* how the last run ended (-1, 0: it did not run), for a trial report */
@@ -79,7 +81,8 @@ void launch_save_state(launch_context *l);
  * none. */
 const bl_update_module *launch_update_module(launch_context *l);
 
-/* Reads launcher.json, launcher.user.json and the environment into l->cfg. */
+/* Reads launcher.json, launcher.user.json and the environment into l->cfg,
+ * and chooses the splash's language (l->language). */
 void launch_load_config(launch_context *l);
 /* The background updater's options every caller shares: this launch's
  * layout, config and state, saved with launch_save_state; the rest zero. */
@@ -168,6 +171,7 @@ void launch_splash_rolling_back(launch_context *l, const char *failed);
 int command_unblock(launch_context *l, char *exe, int argc, char **argv);
 int command_switch_to(launch_context *l, char *exe, int argc, char **argv);
 int command_installed_version(launch_context *l, char *exe);
+int command_display_name(launch_context *l, char *exe);
 int command_compare_versions(int argc, char **argv);
 /* --status [--json]: gathers the facts status.c prints. */
 int command_status(launch_context *l, char *exe, int argc, char **argv);

@@ -523,3 +523,19 @@ int bl_plat_system_proxy(const char *url, char *proxy, size_t proxy_size, char *
         snprintf(how, how_size, "none on this system: the environment is the convention");
     return BL_OK;
 }
+
+const char *bl_plat_user_language(char *out, size_t size)
+{
+    static const char *const vars[] = {"LC_ALL", "LC_MESSAGES", "LANG"};
+    size_t i;
+    if (size > 0)
+        out[0] = '\0';
+    for (i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+        const char *value = getenv(vars[i]);
+        if (value && *value) {
+            snprintf(out, size, "%s", value);
+            return vars[i];
+        }
+    }
+    return NULL;
+}

@@ -794,3 +794,17 @@ int bl_plat_system_proxy(const char *url, char *proxy, size_t proxy_size, char *
         GlobalFree(machine.lpszProxyBypass);
     return BL_OK;
 }
+
+const char *bl_plat_user_language(char *out, size_t size)
+{
+    wchar_t name[LOCALE_NAME_MAX_LENGTH];
+    char *name8;
+    if (size > 0)
+        out[0] = '\0';
+    if (LCIDToLocaleName(MAKELCID(GetUserDefaultUILanguage(), SORT_DEFAULT), name, LOCALE_NAME_MAX_LENGTH, 0) <= 0 ||
+        !(name8 = to_utf8(name)))
+        return NULL;
+    snprintf(out, size, "%s", name8);
+    free(name8);
+    return "the user's UI language";
+}

@@ -18,7 +18,7 @@ cmake --build "$build" -j "$(nproc)" --target bl_fuzz
 
 mkdir -p "$build/crashes"
 failed=""
-for name in patch patch_zstd metadata config state unpack_names version sdk_json; do
+for name in patch patch_zstd metadata config state unpack_names version catalog sdk_json; do
   case $name in patch*) seconds=$patch_seconds ;; *) seconds=$other_seconds ;; esac
   work="$build/corpus/$name"
   seeds="tests/fuzz/corpus/$name"
