@@ -369,7 +369,7 @@ void bl_proxy_choose(const bl_proxy_inputs *in, const char *url, bl_proxy_choice
     const bl_config *cfg = in->cfg;
     char scheme[16], host[256], source[160];
 
-    use_none(out, BL_PROXY_NONE, "none");
+    use_none(out, BL_PROXY_NONE, "nothing sets one");
     if (!split_url(url, scheme, sizeof scheme, host, sizeof host) ||
         (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0))
         return;

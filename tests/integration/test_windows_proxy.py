@@ -109,7 +109,7 @@ class WindowsSystemProxyTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(self.proxied(), [])
         self.assertRegex(self.run_launcher("--print-config").stdout.decode(),
-                         r"(?m)^update proxy\s+none \(none\)\r?$")
+                         r"(?m)^update proxy\s+none \(nothing sets one\)\r?$")
 
 
 if __name__ == "__main__":

@@ -60,7 +60,7 @@ static void test_nothing_set_is_no_proxy(void)
     bl_proxy_choose(&f.in, "https://updates.example/metadata/timestamp.json", &f.out);
     CHECK_INT(f.out.origin, BL_PROXY_NONE);
     CHECK_STR(f.out.url, "");
-    CHECK_STR(f.out.source, "none");
+    CHECK_STR(f.out.source, "nothing sets one");
     CHECK_INT(f.sys.calls, 1);
 }
 
