@@ -39,45 +39,51 @@ static void ensure_fonts(bl_splash_window *s, int drawn_width, double scale)
 {
     if (!s->ttf_started || s->fonts_for_width == drawn_width)
         return;
-    if (s->title_font)
-        TTF_CloseFont(s->title_font);
-    if (s->text_font)
-        TTF_CloseFont(s->text_font);
-    s->title_font = TTF_OpenFont(s->font_path, px(scale, TITLE_PX));
-    s->text_font = TTF_OpenFont(s->font_path, px(scale, TEXT_PX));
-    if (s->title_font)
-        TTF_SetFontStyle(s->title_font, TTF_STYLE_BOLD);
+    bl_splash_fonts_resize(&s->fonts, px(scale, TITLE_PX), px(scale, TEXT_PX));
     s->fonts_for_width = drawn_width;
     free_line(&s->title_line); /* rendered at the old size */
     free_line(&s->version_line);
     free_line(&s->percent_line);
     free_line(&s->status_line);
     free_line(&s->error_line);
-    s->stats.has_font = s->title_font && s->text_font;
+    s->stats.has_font = bl_splash_fonts_any(&s->fonts);
 }
 
-/* Renders text into line's texture unless it already shows exactly that. */
-static void set_line(bl_splash_window *s, bl_splash_line *line, TTF_Font *font, const char *text, SDL_Color color,
-                     int wrap_width)
+/* Renders text into line's texture unless it already shows it, with the
+ * first font that has all its characters, or english (NULL: none) with
+ * one when no font has: never a missing glyph's box. */
+static void set_line(bl_splash_window *s, bl_splash_line *line, int title, const char *text, const char *english,
+                     SDL_Color color, int wrap_width)
 {
     SDL_Surface *surface;
-    if (line->texture && strcmp(line->text, text) == 0 && wrap_width == line->wrap_width &&
+    const char *drawn = text;
+    if (line->wanted[0] && strcmp(line->wanted, text) == 0 && wrap_width == line->wrap_width &&
         memcmp(&color, &line->color, sizeof color) == 0)
         return;
     free_line(line);
-    if (!font || !*text)
+    if (!s->ttf_started || !*text)
         return;
-    snprintf(line->text, sizeof line->text, "%s", text);
+    snprintf(line->wanted, sizeof line->wanted, "%s", text);
     line->color = color;
     line->wrap_width = wrap_width;
-    surface = wrap_width > 0 ? TTF_RenderUTF8_Blended_Wrapped(font, text, color, (Uint32)wrap_width)
-                             : TTF_RenderUTF8_Blended(font, text, color);
+    if (!(line->font = bl_splash_fonts_line(&s->fonts, title, text, english, &drawn)))
+        return;
+    snprintf(line->text, sizeof line->text, "%s", drawn);
+    surface = wrap_width > 0 ? TTF_RenderUTF8_Blended_Wrapped(line->font, drawn, color, (Uint32)wrap_width)
+                             : TTF_RenderUTF8_Blended(line->font, drawn, color);
     if (!surface)
         return;
     line->texture = SDL_CreateTextureFromSurface(s->renderer, surface);
     line->width = surface->w;
     line->height = surface->h;
     SDL_FreeSurface(surface);
+}
+
+/* How far below the title's top a smaller line starts so that both stand
+ * on one baseline. */
+static int baseline_offset(const bl_splash_line *title, const bl_splash_line *line)
+{
+    return title->font && line->font ? TTF_FontAscent(title->font) - TTF_FontAscent(line->font) : 0;
 }
 
 /* Draws line at (x, y), cut at max_width rather than spilling off the band. */
@@ -141,7 +147,8 @@ static void draw_bar(bl_splash_window *s, const bl_progress_view *v, int x, int 
 
 static void draw_band(bl_splash_window *s, const bl_progress_view *v, int width, int height, double scale, uint64_t now)
 {
-    char status[320], percent[16] = "";
+    char status[320], status_en[320], percent[16] = "";
+    const char *version;
     int pad = px(scale, PAD), bar_h = px(scale, BAR_HEIGHT), inner = width - 2 * pad;
     int show_error = error_visible(v, now), band_h, y;
     const bl_splash_line *message;
@@ -149,14 +156,15 @@ static void draw_band(bl_splash_window *s, const bl_progress_view *v, int width,
     if (!indeterminate(v) && v->stage != BL_STAGE_DONE)
         snprintf(percent, sizeof percent, "%d%%", (int)(v->done >= v->total ? 100 : v->done * 100 / v->total));
     bl_splash_status_text(v, s->title, status, sizeof status);
-    set_line(s, &s->title_line, s->title_font, s->title, title_color, 0);
+    bl_splash_status_text(v, s->title, status_en, sizeof status_en);
+    set_line(s, &s->title_line, 1, s->title, s->title, title_color, 0);
     /* once the launch begins, the version shown is the one starting (an
      * update may have just installed it), which main passes as the detail */
-    set_line(s, &s->version_line, s->text_font,
-             v->stage == BL_STAGE_LAUNCHING && v->detail[0] ? v->detail : s->version, muted_color, 0);
-    set_line(s, &s->percent_line, s->text_font, percent, muted_color, 0);
-    set_line(s, &s->status_line, s->text_font, status, status_color, 0);
-    set_line(s, &s->error_line, s->text_font, show_error ? v->error : "", error_color, inner);
+    version = v->stage == BL_STAGE_LAUNCHING && v->detail[0] ? v->detail : s->version;
+    set_line(s, &s->version_line, 0, version, version, muted_color, 0);
+    set_line(s, &s->percent_line, 0, percent, percent, muted_color, 0);
+    set_line(s, &s->status_line, 0, status, status_en, status_color, 0);
+    set_line(s, &s->error_line, 0, show_error ? v->error : "", NULL, error_color, inner);
     message = show_error && s->error_line.texture ? &s->error_line : &s->status_line;
 
     band_h = pad + bar_h + pad;
@@ -170,9 +178,9 @@ static void draw_band(bl_splash_window *s, const bl_progress_view *v, int width,
         put_line(s, &s->title_line, pad, y, inner);
         /* the version sits on the title's baseline */
         put_line(s, &s->version_line, pad + s->title_line.width + px(scale, 8),
-                 y + TTF_FontAscent(s->title_font) - TTF_FontAscent(s->text_font), inner - s->title_line.width);
+                 y + baseline_offset(&s->title_line, &s->version_line), inner - s->title_line.width);
         put_line(s, &s->percent_line, width - pad - s->percent_line.width,
-                 y + TTF_FontAscent(s->title_font) - TTF_FontAscent(s->text_font), inner);
+                 y + baseline_offset(&s->title_line, &s->percent_line), inner);
         y += s->title_line.height + px(scale, 4);
         put_line(s, message, pad, y, inner);
         y += message->height + px(scale, 10);
@@ -215,10 +223,6 @@ void bl_splash_draw_free(bl_splash_window *s)
     free_line(&s->percent_line);
     free_line(&s->status_line);
     free_line(&s->error_line);
-    if (s->title_font)
-        TTF_CloseFont(s->title_font);
-    if (s->text_font)
-        TTF_CloseFont(s->text_font);
-    s->title_font = s->text_font = NULL;
+    bl_splash_fonts_close(&s->fonts);
     s->fonts_for_width = 0;
 }
