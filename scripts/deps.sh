@@ -9,7 +9,7 @@ PACKAGES="
   bsdiff xvfb x11-apps x11-utils imagemagick xdotool python3-securesystemslib valgrind
   desktop-file-utils shellcheck nginx-light openssl curl rsync nsis gcc-mingw-w64-x86-64 p7zip-full
   wine wine64 autoconf automake libtool dpkg-dev
-  e2fsprogs mount
+  e2fsprogs mount gettext
 "
 missing=""
 for p in $PACKAGES; do

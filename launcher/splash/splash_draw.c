@@ -147,24 +147,24 @@ static void draw_bar(bl_splash_window *s, const bl_progress_view *v, int x, int 
 
 static void draw_band(bl_splash_window *s, const bl_progress_view *v, int width, int height, double scale, uint64_t now)
 {
-    char status[320], status_en[320], percent[16] = "";
-    const char *version;
+    /* each line in the splash's language and in English, for a line no font covers */
+    char status[320], status_en[320], percent[16], percent_en[16], version[96], version_en[96];
     int pad = px(scale, PAD), bar_h = px(scale, BAR_HEIGHT), inner = width - 2 * pad;
     int show_error = error_visible(v, now), band_h, y;
     const bl_splash_line *message;
 
-    if (!indeterminate(v) && v->stage != BL_STAGE_DONE)
-        snprintf(percent, sizeof percent, "%d%%", (int)(v->done >= v->total ? 100 : v->done * 100 / v->total));
-    bl_splash_status_text(v, s->title, status, sizeof status);
-    bl_splash_status_text(v, s->title, status_en, sizeof status_en);
-    set_line(s, &s->title_line, 1, s->title, s->title, title_color, 0);
-    /* once the launch begins, the version shown is the one starting (an
-     * update may have just installed it), which main passes as the detail */
-    version = v->stage == BL_STAGE_LAUNCHING && v->detail[0] ? v->detail : s->version;
-    set_line(s, &s->version_line, 0, version, version, muted_color, 0);
-    set_line(s, &s->percent_line, 0, percent, percent, muted_color, 0);
+    bl_splash_percent_text(v, s->language, percent, sizeof percent);
+    bl_splash_percent_text(v, "en", percent_en, sizeof percent_en);
+    bl_splash_status_text(v, s->title, s->language, status, sizeof status);
+    bl_splash_status_text(v, s->english_title, "en", status_en, sizeof status_en);
+    /* the installed version, the one an update installs, or the one starting */
+    bl_splash_version_text(v, s->version, s->language, version, sizeof version);
+    bl_splash_version_text(v, s->version, "en", version_en, sizeof version_en);
+    set_line(s, &s->title_line, 1, s->title, s->english_title, title_color, 0);
+    set_line(s, &s->version_line, 0, version, version_en, muted_color, 0);
+    set_line(s, &s->percent_line, 0, percent, percent_en, muted_color, 0);
     set_line(s, &s->status_line, 0, status, status_en, status_color, 0);
-    set_line(s, &s->error_line, 0, show_error ? v->error : "", NULL, error_color, inner);
+    set_line(s, &s->error_line, 0, show_error ? v->error : "", v->error_en, error_color, inner);
     message = show_error && s->error_line.texture ? &s->error_line : &s->status_line;
 
     band_h = pad + bar_h + pad;

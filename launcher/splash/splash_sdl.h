@@ -71,7 +71,9 @@ struct bl_splash_window {
     int base_width, base_height; /* the window's size at scale 1 */
     bl_splash_fonts fonts;
     int fonts_for_width; /* the drawn width the fonts were sized for */
-    char title[64], version[64];
+    char title[128], version[64];
+    char english_title[64]; /* the title in ASCII: the fallback when no font covers title */
+    char language[16];      /* the sentences' language, "en" or a catalog's name (start/i18n.h) */
     bl_splash_line title_line, version_line, percent_line, status_line, error_line;
     bl_splash_stats stats;
     void (*observe)(void *ctx, const bl_splash_stats *stats);

@@ -95,7 +95,7 @@ static SDL_Surface *load_image(const bl_splash_options *opt, bl_splash_window *s
 /* The fonts each line tries (splash_font_cache.c), for the splash's language. */
 static void choose_fonts(const bl_splash_options *opt, bl_splash_window *s)
 {
-    bl_splash_fonts_init(&s->fonts, opt, NULL);
+    bl_splash_fonts_init(&s->fonts, opt, s->language);
     s->ttf_started = TTF_Init() == 0;
 }
 
@@ -204,6 +204,9 @@ static int open_window(const bl_splash_options *opt, bl_splash_job *j, bl_splash
         return bl_error_set(err, BL_ENOMEM, "out of memory");
     snprintf(s->title, sizeof s->title, "%s", opt->title ? opt->title : "");
     snprintf(s->version, sizeof s->version, "%s", opt->version ? opt->version : "");
+    snprintf(s->english_title, sizeof s->english_title, "%s",
+             opt->english_title ? opt->english_title : opt->title ? opt->title : "");
+    snprintf(s->language, sizeof s->language, "%s", opt->language ? opt->language : "en");
     s->observe = opt->observe;
     s->observe_ctx = opt->observe_ctx;
 

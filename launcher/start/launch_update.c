@@ -9,6 +9,7 @@
 
 #include "base/fsutil.h"
 #include "checks.h"
+#include "i18n.h"
 #include "log.h"
 #include "trial.h"
 
@@ -34,6 +35,8 @@ static void splash_options(const launch_context *l, char *title, size_t size, bl
     opt->root = l->layout.root;
     opt->image_path = l->cfg.splash_image;
     opt->title = title;
+    opt->english_title = title;
+    opt->language = BL_LANGUAGE_ENGLISH;
     opt->version = l->state.current;
 }
 
@@ -66,14 +69,14 @@ void launch_splash_hold_then_close(launch_context *l)
  * sentence held long enough to read), and never delays that start. */
 void launch_splash_rolling_back(launch_context *l, const char *failed)
 {
-    char sentence[256], title[64];
+    char sentence[256], english[256], title[64];
     if (!l->progress && !(l->progress = bl_progress_new()))
         return;
     app_title(l, title, sizeof title);
-    snprintf(sentence, sizeof sentence, "%s %s did not start properly. Going back to %s; details are in "
-             "cache/update.log.", title, failed, l->state.current);
+    bl_splash_rollback_sentence(title, failed, l->state.current, BL_LANGUAGE_ENGLISH, sentence, sizeof sentence);
+    bl_splash_rollback_sentence(title, failed, l->state.current, BL_LANGUAGE_ENGLISH, english, sizeof english);
     bl_progress_stage(l->progress, BL_STAGE_ROLLING_BACK, l->state.current);
-    bl_progress_error(l->progress, sentence);
+    bl_progress_error_translated(l->progress, sentence, english);
     splash_for_error(l, 0);
     if (l->splash)
         bl_splash_pump(l->splash, l->progress, 0);
@@ -194,7 +197,7 @@ static void log_failure(launch_context *l, const launch_update *u, const bl_chec
 
 static void report_update(launch_context *l, const launch_update *u, int closed_by_user, const bl_checks *c)
 {
-    char sentence[256];
+    char sentence[256], english[256];
     int failures = count_update_failure(l, u->rc);
     if (u->rc != BL_OK) {
         log_failure(l, u, c);
@@ -202,8 +205,11 @@ static void report_update(launch_context *l, const launch_update *u, int closed_
          * the check goes on in the background (main.c), staging for the
          * next start. */
         l->download_deferred = u->res.check_cut;
-        if (bl_splash_error_sentence(u->rc, u->err.msg, failures, l->state.current, sentence, sizeof sentence)) {
-            bl_progress_error(l->progress, sentence);
+        if (bl_splash_error_sentence(u->rc, u->err.msg, failures, l->state.current, BL_LANGUAGE_ENGLISH, sentence,
+                                     sizeof sentence)) {
+            bl_splash_error_sentence(u->rc, u->err.msg, failures, l->state.current, BL_LANGUAGE_ENGLISH, english,
+                                     sizeof english);
+            bl_progress_error_translated(l->progress, sentence, english);
             splash_for_error(l, closed_by_user);
         }
         return;

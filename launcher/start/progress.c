@@ -118,15 +118,21 @@ void bl_progress_bytes(bl_progress *p, uint64_t done, uint64_t total)
     bl_progress_bytes_at(p, done, total, uv_hrtime());
 }
 
-void bl_progress_error(bl_progress *p, const char *user_message)
+void bl_progress_error_translated(bl_progress *p, const char *user_message, const char *english)
 {
     if (!p)
         return;
     uv_mutex_lock(&p->mutex);
     snprintf(p->view.error, sizeof p->view.error, "%s", user_message ? user_message : "");
+    snprintf(p->view.error_en, sizeof p->view.error_en, "%s", english ? english : p->view.error);
     p->view.error_time = uv_hrtime();
     p->view.generation++;
     uv_mutex_unlock(&p->mutex);
+}
+
+void bl_progress_error(bl_progress *p, const char *user_message)
+{
+    bl_progress_error_translated(p, user_message, user_message);
 }
 
 int bl_progress_cancelled(const bl_progress *p)

@@ -27,7 +27,8 @@ typedef struct {
     uint64_t done;       /* bytes (or units) done in this stage */
     uint64_t total;      /* 0 when unknown: show an indeterminate bar */
     double rate;         /* bytes per second over the last seconds, 0 if unknown */
-    char error[256];     /* a sentence for the user, "" when none */
+    char error[256];     /* a sentence for the user in the splash's language, "" when none */
+    char error_en[256];  /* the same in English, for a splash no font of which covers error */
     uint64_t error_time; /* uv_hrtime() when error was set, for showing it a few seconds */
     int cancel_requested;
     uint64_t generation; /* bumps on every change: redraw only when it moved */
@@ -46,6 +47,8 @@ void bl_progress_bytes(bl_progress *progress, uint64_t done, uint64_t total);
  * new measurement (a new transfer). */
 void bl_progress_bytes_at(bl_progress *progress, uint64_t done, uint64_t total, uint64_t now_ns);
 void bl_progress_error(bl_progress *progress, const char *user_message);
+/* The same in the splash's language and in English (i18n.h). */
+void bl_progress_error_translated(bl_progress *progress, const char *user_message, const char *english);
 /* The release the work is about ("" again at the start of a new check). */
 void bl_progress_release(bl_progress *progress, const char *version);
 int bl_progress_cancelled(const bl_progress *progress);

@@ -59,8 +59,17 @@ typedef struct {
     const char *root;       /* install root: relative paths below start here */
     const char *image_path; /* cfg.splash_image, absolute or relative; NULL/"": resources/splash.png */
     const char *font_path;  /* NULL/"": resources/DejaVuSans.ttf (bundled at build time) */
-    const char *title;      /* the app's name as users know it, "Bomiot" */
+    const char *title;      /* the app's name as users know it: display_name, else app_name capitalised */
     const char *version;    /* the installed version, "1.1.0" */
+    /* The splash's language: "en" or a built-in catalog's name, "zh_CN"
+     * (i18n.h; main.c passes bl_i18n_language's choice); NULL: "en". */
+    const char *language;
+    /* launcher.json's display_name (UTF-8, any script); NULL or "": none,
+     * and title is app_name capitalised. When set, title is this. */
+    const char *display_name;
+    /* The title in ASCII, app_name capitalised ("Bomiot"): what to show
+     * when no font covers title (the English fallback). NULL: title. */
+    const char *english_title;
     /* Optional: called on the main thread after every frame and every batch
      * of events. Tests and the benchmark watch the window through it. */
     void (*observe)(void *ctx, const bl_splash_stats *stats);
@@ -130,9 +139,26 @@ int bl_splash_check_module(const char *dir, bl_error *err);
 /* Takes the window down and frees s (NULL is fine). */
 void bl_splash_close(bl_splash *s);
 
-/* The status line for a view: "Downloading 12.3 MB of 40.1 MB (3.2 MB/s)".
- * Pure, for the splash and its tests. */
-void bl_splash_status_text(const bl_progress_view *view, const char *title, char *out, size_t size);
+/* The splash's sentences, each in language ("en" or a catalog's name, as
+ * bl_splash_options.language; NULL is English, and a sentence a catalog
+ * lacks is English), so the drawing can ask for the English one when no
+ * font covers the other. Pure, for the splash and its tests. */
+
+/* The status line for a view: "Downloading 12.3 MB of 40.1 MB (3.2 MB/s)",
+ * "正在下载 12.3 MB，共 40.1 MB（3.2 MB/秒）". title: the app's name. */
+void bl_splash_status_text(const bl_progress_view *view, const char *title, const char *language, char *out,
+                           size_t size);
+
+/* The line beside the title: the installed version ("1.1.0"), the version
+ * being installed while an update downloads and installs it ("Updating to
+ * 1.2.0…"), the version starting once the launch begins (the view's
+ * detail). installed: bl_splash_options.version. */
+void bl_splash_version_text(const bl_progress_view *view, const char *installed, const char *language, char *out,
+                            size_t size);
+
+/* The percentage at the right ("42%"), "" while the bar has no total (or
+ * the check sweeps) and once done. */
+void bl_splash_percent_text(const bl_progress_view *view, const char *language, char *out, size_t size);
 
 /* Where a splash file is: path itself if absolute, else root/path, else
  * root/fallback when path is NULL or "". BL_ETOOBIG if it does not fit. */
@@ -150,9 +176,22 @@ int bl_splash_count_failure(int rc, int failures);
 /* Whether an update that ended with rc (message: its error for the log) is
  * something the user must act on, and if so the sentence the splash shows:
  * a full disk at once, anything else when it has failed
- * BL_SPLASH_FAILURES_TO_SHOW times in a row and every fifth time after. version is the installed version that starts instead. Returns 1 and
- * fills out, or 0 and sets out to "". Pure. */
-int bl_splash_error_sentence(int rc, const char *message, int failures, const char *version, char *out,
-                             size_t size);
+ * BL_SPLASH_FAILURES_TO_SHOW times in a row and every fifth time after.
+ * version is the installed version that starts instead. Returns 1 and
+ * fills out, or 0 and sets out to "". In English the sentence carries the
+ * log's message; in another language it says what kind of failure it was
+ * (disk, network, signature, download, other, from rc) in that language and
+ * points to cache/update.log for the English detail: the message comes from
+ * every layer (libcurl, TUF, libarchive, the OS) and carries outside text,
+ * which no catalog can cover, and half a sentence in each language reads
+ * worse than either. Pure. */
+int bl_splash_error_sentence(int rc, const char *message, int failures, const char *version, const char *language,
+                             char *out, size_t size);
+
+/* The sentence when a new version did not start and the previous one
+ * starts instead: "Bomiot 1.2.0 did not start properly. Going back to 1.1.0;
+ * details are in cache/update.log." Pure. */
+void bl_splash_rollback_sentence(const char *title, const char *failed, const char *current, const char *language,
+                                 char *out, size_t size);
 
 #endif

@@ -4,7 +4,7 @@
  *   bl-splash-driver [options]
  *     --root DIR       install root (resources/ under it); default "."
  *     --image PATH     splash_image;  --font PATH  the font;  --off  splash off
- *     --title T --version V
+ *     --title T --version V --language L (en, zh_CN: the sentences' language)
  *     --mode stages|block|instant|error   what the worker does (default stages);
  *                      instant ends within the grace, so it opens no window
  *     --gate DIR       stages/block: after each step the worker writes DIR/at-NAME
@@ -68,6 +68,8 @@ static int stages(driver *d)
     size_t i;
     int rc = BL_OK;
     for (i = 0; i < sizeof steps / sizeof steps[0] && rc == BL_OK; i++) {
+        if (steps[i].stage == BL_STAGE_DOWNLOADING && i > 0 && steps[i - 1].stage == BL_STAGE_CHECKING)
+            bl_progress_release(d->progress, "1.2.0"); /* chosen by the check, as update.c does */
         if (i == 0 || steps[i].stage != steps[i - 1].stage)
             bl_progress_stage(d->progress, steps[i].stage, steps[i].stage == BL_STAGE_DOWNLOADING ? "bomiot-1.2.0.tar.gz" : "1.2.0");
         if (steps[i].done) { /* two reports a second apart: a steady 3.2 MB/s */
@@ -174,6 +176,7 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "--font") == 0) opt.font_path = next;
         else if (strcmp(argv[i], "--title") == 0) opt.title = next;
         else if (strcmp(argv[i], "--version") == 0) opt.version = next;
+        else if (strcmp(argv[i], "--language") == 0) opt.language = next;
         else if (strcmp(argv[i], "--mode") == 0) d.mode = next;
         else if (strcmp(argv[i], "--gate") == 0) d.gate = next;
         else if (strcmp(argv[i], "--state") == 0) d.state = next;

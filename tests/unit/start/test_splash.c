@@ -25,7 +25,7 @@ static const char *status(const bl_progress_view *v, const char *title)
 {
     static char out[320];
     memset(out, 'x', sizeof out);
-    bl_splash_status_text(v, title, out, sizeof out);
+    bl_splash_status_text(v, title, NULL, out, sizeof out);
     return out;
 }
 
@@ -142,12 +142,105 @@ static void test_status_is_cut_to_the_buffer_and_terminated(void)
     v.total = 40100000;
     v.rate = 3200000;
     memset(small, 'x', sizeof small);
-    bl_splash_status_text(&v, "Bomiot", small, sizeof small);
+    bl_splash_status_text(&v, "Bomiot", NULL, small, sizeof small);
     CHECK_STR(small, "Downloading");
     v = view(BL_STAGE_LAUNCHING, "");
     memset(v.detail, 'd', sizeof v.detail - 1); /* the longest detail progress keeps */
     v.detail[sizeof v.detail - 1] = '\0';
     CHECK_INT(strlen(status(&v, "Bomiot")), strlen("Starting Bomiot ") + sizeof v.detail - 1 + strlen(ELLIPSIS));
+}
+
+/* --- the sentences in another language ---------------------------------- */
+
+static const char *status_in(const bl_progress_view *v, const char *title, const char *language)
+{
+    static char out[320];
+    bl_splash_status_text(v, title, language, out, sizeof out);
+    return out;
+}
+
+static void test_status_in_simplified_chinese(void)
+{
+    bl_progress_view v = view(BL_STAGE_CHECKING, "http://localhost:8000/updates");
+    CHECK_STR(status_in(&v, "Bomiot", "zh_CN"), "正在检查更新……");
+    v = view(BL_STAGE_DOWNLOADING, "bomiot-1.2.0.tar.gz");
+    v.done = 3600000;
+    v.total = 4700000;
+    CHECK_STR(status_in(&v, "Bomiot", "zh_CN"), "正在下载 3.6 MB，共 4.7 MB");
+    v.rate = 1200000;
+    CHECK_STR(status_in(&v, "Bomiot", "zh_CN"), "正在下载 3.6 MB，共 4.7 MB（1.2 MB/秒）");
+    v = view(BL_STAGE_LAUNCHING, "1.2.0");
+    CHECK_STR(status_in(&v, "Bomiot 仓储管理", "zh_CN"), "正在启动 Bomiot 仓储管理 1.2.0……");
+    v = view(BL_STAGE_DONE, NULL);
+    CHECK_STR(status_in(&v, "Bomiot", "zh_CN"), "就绪");
+}
+
+static void test_status_in_a_language_without_words_is_english(void)
+{
+    bl_progress_view v = view(BL_STAGE_CHECKING, "");
+    CHECK_STR(status_in(&v, "Bomiot", "en"), "Checking for updates" ELLIPSIS);
+    CHECK_STR(status_in(&v, "Bomiot", "fr_FR"), "Checking for updates" ELLIPSIS);
+    CHECK_STR(status_in(&v, "Bomiot", ""), "Checking for updates" ELLIPSIS);
+}
+
+/* --- the version line ----------------------------------------------------- */
+
+static const char *version_line(const bl_progress_view *v, const char *language)
+{
+    static char out[96];
+    bl_splash_version_text(v, "1.1.0", language, out, sizeof out);
+    return out;
+}
+
+static void test_version_line_names_the_version_being_installed(void)
+{
+    bl_progress_view v = view(BL_STAGE_CHECKING, "");
+    CHECK_STR(version_line(&v, NULL), "1.1.0"); /* nothing chosen yet */
+    snprintf(v.release, sizeof v.release, "1.2.0");
+    CHECK_STR(version_line(&v, NULL), "1.1.0"); /* found, not installing yet */
+    v.stage = BL_STAGE_DOWNLOADING;
+    CHECK_STR(version_line(&v, NULL), "Updating to 1.2.0" ELLIPSIS);
+    CHECK_STR(version_line(&v, "zh_CN"), "正在更新到 1.2.0……");
+    v.stage = BL_STAGE_APPLYING;
+    CHECK_STR(version_line(&v, NULL), "Updating to 1.2.0" ELLIPSIS);
+    v.stage = BL_STAGE_VERIFYING;
+    CHECK_STR(version_line(&v, NULL), "Updating to 1.2.0" ELLIPSIS);
+    v.stage = BL_STAGE_INSTALLING;
+    CHECK_STR(version_line(&v, NULL), "Updating to 1.2.0" ELLIPSIS);
+    v.cancel_requested = 1; /* cancelled: the installed version stays */
+    CHECK_STR(version_line(&v, NULL), "1.1.0");
+}
+
+static void test_version_line_once_the_launch_begins_is_the_version_starting(void)
+{
+    bl_progress_view v = view(BL_STAGE_LAUNCHING, "1.2.0");
+    snprintf(v.release, sizeof v.release, "1.2.0");
+    CHECK_STR(version_line(&v, "zh_CN"), "1.2.0");
+    v = view(BL_STAGE_LAUNCHING, "");
+    CHECK_STR(version_line(&v, NULL), "1.1.0");
+    v = view(BL_STAGE_DOWNLOADING, ""); /* no release known: the installed one */
+    CHECK_STR(version_line(&v, NULL), "1.1.0");
+}
+
+static void test_percent_only_with_a_total_outside_the_check(void)
+{
+    char out[16] = "x";
+    bl_progress_view v = view(BL_STAGE_DOWNLOADING, "");
+    bl_splash_percent_text(&v, NULL, out, sizeof out);
+    CHECK_STR(out, "");
+    v.done = 1;
+    v.total = 3;
+    bl_splash_percent_text(&v, "zh_CN", out, sizeof out);
+    CHECK_STR(out, "33%");
+    v.done = 5;
+    bl_splash_percent_text(&v, NULL, out, sizeof out);
+    CHECK_STR(out, "100%");
+    v.stage = BL_STAGE_CHECKING;
+    bl_splash_percent_text(&v, NULL, out, sizeof out);
+    CHECK_STR(out, "");
+    v.stage = BL_STAGE_DONE;
+    bl_splash_percent_text(&v, NULL, out, sizeof out);
+    CHECK_STR(out, "");
 }
 
 /* --- the failure count -------------------------------------------------- */
@@ -186,10 +279,10 @@ static void test_a_damaged_count_restarts_and_a_huge_one_stays(void)
 static void test_no_sentence_after_success_or_cancel(void)
 {
     char out[256] = "stale";
-    CHECK_INT(bl_splash_error_sentence(BL_OK, "fine", 0, "1.1.0", out, sizeof out), 0);
+    CHECK_INT(bl_splash_error_sentence(BL_OK, "fine", 0, "1.1.0", NULL, out, sizeof out), 0);
     CHECK_STR(out, "");
     strcpy(out, "stale");
-    CHECK_INT(bl_splash_error_sentence(BL_ECANCELED, "closed", 5, "1.1.0", out, sizeof out), 0);
+    CHECK_INT(bl_splash_error_sentence(BL_ECANCELED, "closed", 5, "1.1.0", NULL, out, sizeof out), 0);
     CHECK_STR(out, "");
 }
 
@@ -197,13 +290,13 @@ static void test_a_full_disk_is_told_at_once(void)
 {
     char out[256];
     CHECK_INT(bl_splash_error_sentence(BL_ENOSPC, "not enough disk space: it needs 120 MB, 40 MB are free.", 1,
-                                       "1.1.0", out, sizeof out),
+                                       "1.1.0", NULL, out, sizeof out),
               1);
     CHECK_STR(out, "Not enough disk space: it needs 120 MB, 40 MB are free. Free some space to get the update; "
                    "starting the installed version 1.1.0 now.");
     /* every time, not only at the third */
-    CHECK_INT(bl_splash_error_sentence(BL_ENOSPC, "disk full", 0, "1.1.0", out, sizeof out), 1);
-    CHECK_INT(bl_splash_error_sentence(BL_ENOSPC, "disk full", 4, "1.1.0", out, sizeof out), 1);
+    CHECK_INT(bl_splash_error_sentence(BL_ENOSPC, "disk full", 0, "1.1.0", NULL, out, sizeof out), 1);
+    CHECK_INT(bl_splash_error_sentence(BL_ENOSPC, "disk full", 4, "1.1.0", NULL, out, sizeof out), 1);
 }
 
 static void test_other_failures_are_told_at_the_third_in_a_row_and_every_fifth_after(void)
@@ -211,11 +304,11 @@ static void test_other_failures_are_told_at_the_third_in_a_row_and_every_fifth_a
     char out[256];
     int failures, told[20] = {0}, expected[20] = {0};
     for (failures = 0; failures < 20; failures++)
-        told[failures] = bl_splash_error_sentence(BL_ESIGNATURE, "bad signature", failures, "1.1.0", out, sizeof out);
+        told[failures] = bl_splash_error_sentence(BL_ESIGNATURE, "bad signature", failures, "1.1.0", NULL, out, sizeof out);
     expected[3] = expected[8] = expected[13] = expected[18] = 1;
     for (failures = 0; failures < 20; failures++)
         CHECK_INT(told[failures], expected[failures]);
-    CHECK_INT(bl_splash_error_sentence(BL_EHASH, "timestamp.json: signature does not verify", 3, "1.1.0", out,
+    CHECK_INT(bl_splash_error_sentence(BL_EHASH, "timestamp.json: signature does not verify", 3, "1.1.0", NULL, out,
                                        sizeof out),
               1);
     CHECK_STR(out, "The update has failed 3 times in a row (Timestamp.json: signature does not verify). Starting "
@@ -225,24 +318,24 @@ static void test_other_failures_are_told_at_the_third_in_a_row_and_every_fifth_a
 static void test_an_untold_failure_leaves_an_empty_sentence(void)
 {
     char out[256] = "stale";
-    CHECK_INT(bl_splash_error_sentence(BL_EIO, "x", 4, "1.1.0", out, sizeof out), 0);
+    CHECK_INT(bl_splash_error_sentence(BL_EIO, "x", 4, "1.1.0", NULL, out, sizeof out), 0);
     CHECK_STR(out, "");
 }
 
 static void test_sentence_without_message_or_version(void)
 {
     char out[256];
-    CHECK_INT(bl_splash_error_sentence(BL_EIO, NULL, 3, NULL, out, sizeof out), 1);
+    CHECK_INT(bl_splash_error_sentence(BL_EIO, NULL, 3, NULL, NULL, out, sizeof out), 1);
     CHECK_STR(out, "The update has failed 3 times in a row (Unknown error). Starting the installed version; details "
                    "are in cache/update.log.");
-    CHECK_INT(bl_splash_error_sentence(BL_ENOSPC, "", 1, "", out, sizeof out), 1);
+    CHECK_INT(bl_splash_error_sentence(BL_ENOSPC, "", 1, "", NULL, out, sizeof out), 1);
     CHECK_STR(out, "Unknown error. Free some space to get the update; starting the installed version now.");
 }
 
 static void test_sentence_trims_trailing_dots_and_spaces_once(void)
 {
     char out[256];
-    bl_splash_error_sentence(BL_ENOSPC, "disk full... ", 1, "2.0", out, sizeof out);
+    bl_splash_error_sentence(BL_ENOSPC, "disk full... ", 1, "2.0", NULL, out, sizeof out);
     CHECK_STR(out, "Disk full. Free some space to get the update; starting the installed version 2.0 now.");
 }
 
@@ -253,12 +346,12 @@ static void test_sentence_fits_small_buffers_and_the_progress_error(void)
     bl_progress_view v;
     memset(longest, 'm', sizeof longest - 1);
     longest[sizeof longest - 1] = '\0';
-    CHECK_INT(bl_splash_error_sentence(BL_EIO, longest, 3, "1.1.0", out, sizeof out), 1);
+    CHECK_INT(bl_splash_error_sentence(BL_EIO, longest, 3, "1.1.0", NULL, out, sizeof out), 1);
     CHECK_INT(strlen(out), sizeof out - 1);
     CHECK_INT(strlen(out) < sizeof v.error, 1);
-    CHECK_INT(bl_splash_error_sentence(BL_ENOSPC, "disk full", 1, "1.1.0", tiny, sizeof tiny), 1);
+    CHECK_INT(bl_splash_error_sentence(BL_ENOSPC, "disk full", 1, "1.1.0", NULL, tiny, sizeof tiny), 1);
     CHECK_STR(tiny, "Disk fu");
-    CHECK_INT(bl_splash_error_sentence(BL_ENOSPC, "disk full", 1, "1.1.0", none, 0), 0);
+    CHECK_INT(bl_splash_error_sentence(BL_ENOSPC, "disk full", 1, "1.1.0", NULL, none, 0), 0);
     CHECK_INT(none[0], 'x'); /* size 0: nothing written */
 }
 
@@ -441,6 +534,11 @@ int main(void)
     RUN(test_downloading_without_a_total);
     RUN(test_cancelling_wins_over_the_stage_until_the_app_starts);
     RUN(test_status_is_cut_to_the_buffer_and_terminated);
+    RUN(test_status_in_simplified_chinese);
+    RUN(test_status_in_a_language_without_words_is_english);
+    RUN(test_version_line_names_the_version_being_installed);
+    RUN(test_version_line_once_the_launch_begins_is_the_version_starting);
+    RUN(test_percent_only_with_a_total_outside_the_check);
     RUN(test_a_success_resets_the_failure_count);
     RUN(test_cancel_and_offline_do_not_count_as_failures);
     RUN(test_other_failures_count_one_more);
