@@ -145,12 +145,25 @@ static void draw_bar(bl_splash_window *s, const bl_progress_view *v, int x, int 
     }
 }
 
+/* The title's row keeps its height when the title draws nothing (no font
+ * has its characters, nor the English title's): the lines below stay
+ * where they are, nothing overlaps. */
+static int title_row_height(const bl_splash_window *s)
+{
+    int h = s->title_line.height;
+    if (s->version_line.height > h)
+        h = s->version_line.height;
+    if (s->percent_line.height > h)
+        h = s->percent_line.height;
+    return h;
+}
+
 static void draw_band(bl_splash_window *s, const bl_progress_view *v, int width, int height, double scale, uint64_t now)
 {
     /* each line in the splash's language and in English, for a line no font covers */
     char status[320], status_en[320], percent[16], percent_en[16], version[96], version_en[96];
     int pad = px(scale, PAD), bar_h = px(scale, BAR_HEIGHT), inner = width - 2 * pad;
-    int show_error = error_visible(v, now), band_h, y;
+    int show_error = error_visible(v, now), band_h, row_h, y;
     const bl_splash_line *message;
 
     bl_splash_percent_text(v, s->language, percent, sizeof percent);
@@ -166,10 +179,11 @@ static void draw_band(bl_splash_window *s, const bl_progress_view *v, int width,
     set_line(s, &s->status_line, 0, status, status_en, status_color, 0);
     set_line(s, &s->error_line, 0, show_error ? v->error : "", v->error_en, error_color, inner);
     message = show_error && s->error_line.texture ? &s->error_line : &s->status_line;
+    row_h = title_row_height(s);
 
     band_h = pad + bar_h + pad;
     if (s->stats.has_font)
-        band_h += s->title_line.height + px(scale, 4) + message->height + px(scale, 10);
+        band_h += row_h + px(scale, 4) + message->height + px(scale, 10);
     y = height - band_h;
     fill(s, 0, y, width, band_h, 10, 14, 22, 200);
     fill(s, 0, y, width, px(scale, 1) > 0 ? px(scale, 1) : 1, 255, 255, 255, 36);
@@ -181,7 +195,7 @@ static void draw_band(bl_splash_window *s, const bl_progress_view *v, int width,
                  y + baseline_offset(&s->title_line, &s->version_line), inner - s->title_line.width);
         put_line(s, &s->percent_line, width - pad - s->percent_line.width,
                  y + baseline_offset(&s->title_line, &s->percent_line), inner);
-        y += s->title_line.height + px(scale, 4);
+        y += row_h + px(scale, 4);
         put_line(s, message, pad, y, inner);
         y += message->height + px(scale, 10);
     }
