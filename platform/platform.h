@@ -189,4 +189,13 @@ int bl_plat_control_endpoint(const char *cache_dir, const char *root_id, char *o
 int bl_plat_read_policy(char **text, size_t *len, bl_error *err);
 const char *bl_plat_policy_location(void);
 
+/* The user's language as the system states it, for the splash's words
+ * (start/i18n.h maps it to a catalog): POSIX the first of LC_ALL,
+ * LC_MESSAGES and LANG that is set and not empty (POSIX's precedence for
+ * messages), "zh_CN.UTF-8"; Windows the user's UI language
+ * (GetUserDefaultUILanguage) as a locale name, "zh-CN". Fills out ("" when
+ * nothing says) and returns where it was read, for --print-config ("LANG",
+ * "the user's UI language"), or NULL. */
+const char *bl_plat_user_language(char *out, size_t size);
+
 #endif

@@ -10,6 +10,8 @@
 
 #include "base/appname.h"
 #include "base/fsutil.h"
+#include "base/utf8.h"
+#include "i18n.h"
 #include "log.h"
 #include "platform.h"
 #include "trial.h"
@@ -88,6 +90,13 @@ static const key_spec keys[BL_CFG_KEY_COUNT] = {
      "the splash picture, PNG or BMP"},
     {"splash_linger_ms", NULL, KIND_INT, NUM(splash_linger_ms), 0, 60000, "milliseconds from 0 to 60000",
      "how long the splash stays once the app has started"},
+    {"display_name", NULL, KIND_STRING, STR(display_name), 0, 0,
+     "UTF-8 text of at most 127 bytes without control characters, or \"\" for app_name capitalised",
+     "the app's name as users see it, in any script: the splash's title and the installers' menu entries"},
+    {"language", NULL, KIND_STRING, STR(language), 0, 0,
+     "\"auto\" (the user's locale) or a language the launcher has words for (po/LINGUAS), such as \"en\" or "
+     "\"zh_CN\"",
+     "the splash's language; auto: LC_ALL, LC_MESSAGES or LANG (Windows: the user's UI language)"},
     {"watch_dir", "BOMIOT_WATCH_DIR", KIND_STRING, STR(watch_dir), 0, 0,
      "the path of a folder whose changes trigger a check (with file_watcher), absolute or relative to the "
      "install root",
@@ -116,7 +125,8 @@ static int is_restart_code_allowed(int64_t code)
  * (auto_update, update_interval, update_at_launch, incremental_update,
  * apply_on_exit), how
  * long a launch waits on the server (check_seconds, download_seconds), how
- * many versions the disk keeps, the log's detail and whether a splash shows.
+ * many versions the disk keeps, the log's detail, whether a splash shows and
+ * in which language.
  * The rest is the publisher's launcher.json, replaced with each release of the
  * installer: where updates come from and which CA vouches for that server
  * (update_url, ca_file, file_watcher, watch_dir: a user file pointing
@@ -125,12 +135,13 @@ static int is_restart_code_allowed(int64_t code)
  * judged and talks to it (app_name, app_executable, mode, healthy_seconds,
  * trial_*, rerun_after_rollback, restart_exit_code: the publisher knows its
  * app), patch_max_percent (a
- * property of the repository) and the splash picture (branding). A user who
+ * property of the repository), the splash picture and the app's display
+ * name (branding). A user who
  * must point the launcher elsewhere for once has the BOMIOT_* variables. */
 static const int user_keys[] = {
     BL_CFG_CHANNEL, BL_CFG_AUTO_UPDATE, BL_CFG_UPDATE_INTERVAL, BL_CFG_UPDATE_AT_LAUNCH,
     BL_CFG_INCREMENTAL_UPDATE, BL_CFG_CHECK_SECONDS, BL_CFG_DOWNLOAD_SECONDS, BL_CFG_KEEP_VERSIONS,
-    BL_CFG_LOG_LEVEL, BL_CFG_SPLASH, BL_CFG_APPLY_ON_EXIT,
+    BL_CFG_LOG_LEVEL, BL_CFG_SPLASH, BL_CFG_APPLY_ON_EXIT, BL_CFG_LANGUAGE,
 };
 
 int bl_config_user_may_set(int key)
@@ -183,6 +194,25 @@ static int is_version_prefix(const char *s)
     }
 }
 
+/* Text a title bar, a menu and a .desktop file show as it is: valid UTF-8
+ * (any script), no control characters (C0, DEL, C1: a newline would end a
+ * .desktop line), not blank. "" means none. */
+static int is_display_name(const char *s)
+{
+    size_t len = strlen(s), i = 0, n;
+    int visible = 0;
+    uint32_t cp;
+    while (i < len) {
+        if ((n = bl_utf8_sequence((const unsigned char *)s + i, len - i, &cp)) == 0 || cp < 0x20 ||
+            (cp >= 0x7F && cp <= 0x9F))
+            return 0;
+        if (cp != ' ' && cp != 0x3000) /* an ideographic space is blank too */
+            visible = 1;
+        i += n;
+    }
+    return len == 0 || visible;
+}
+
 static void report(bl_config_report_fn fn, void *ctx, const char *fmt, ...) BL_PRINTF(3, 4);
 
 static void report(bl_config_report_fn fn, void *ctx, const char *fmt, ...)
@@ -221,6 +251,7 @@ void bl_config_defaults(bl_config *cfg)
     cfg->update_at_launch = 1;
     cfg->splash = 1;
     snprintf(cfg->splash_image, sizeof cfg->splash_image, "resources/splash.png");
+    snprintf(cfg->language, sizeof cfg->language, "auto");
     cfg->splash_linger_ms = 0;
     cfg->restart_exit_code = 85;
     cfg->apply_on_exit = 1;
@@ -365,7 +396,9 @@ static int store_text(bl_config *cfg, int k, const char *text)
             (k == BL_CFG_CHANNEL && strcmp(text, "stable") != 0 && strcmp(text, "beta") != 0) ||
             (k == BL_CFG_SPLASH_IMAGE && !*text) ||
             (k == BL_CFG_TRIAL_EXIT_CODES && !bl_trial_exit_rule_valid(text)) ||
-            (k == BL_CFG_TARGET_VERSION_PREFIX && !is_version_prefix(text)))
+            (k == BL_CFG_TARGET_VERSION_PREFIX && !is_version_prefix(text)) ||
+            (k == BL_CFG_DISPLAY_NAME && !is_display_name(text)) ||
+            (k == BL_CFG_LANGUAGE && strcmp(text, "auto") != 0 && !bl_i18n_known(text)))
             return 0;
         memcpy(base + spec->offset, text, strlen(text) + 1);
         if (k == BL_CFG_UPDATE_URL)

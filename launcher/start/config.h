@@ -22,6 +22,10 @@
 
 #include "base/error.h"
 
+/* display_name's bytes, the NUL included: 127 bytes are 42 CJK characters,
+ * more than a splash's title line or a menu entry shows. */
+#define BL_DISPLAY_NAME_MAX 128
+
 enum bl_launch_mode { BL_MODE_SUPERVISE = 0, BL_MODE_EXEC };
 enum bl_config_source { BL_SOURCE_DEFAULT = 0, BL_SOURCE_FILE, BL_SOURCE_USER_FILE, BL_SOURCE_ENV, BL_SOURCE_POLICY };
 
@@ -49,6 +53,8 @@ enum bl_config_key {
     BL_CFG_SPLASH,
     BL_CFG_SPLASH_IMAGE,
     BL_CFG_SPLASH_LINGER_MS,
+    BL_CFG_DISPLAY_NAME,
+    BL_CFG_LANGUAGE,
     BL_CFG_WATCH_DIR,
     BL_CFG_RESTART_EXIT_CODE,
     BL_CFG_APPLY_ON_EXIT,
@@ -80,6 +86,8 @@ typedef struct {
     int splash;               /* show the splash while updating at launch */
     char splash_image[1024];  /* PNG or BMP, absolute or relative to the install root */
     int64_t splash_linger_ms; /* how long the splash stays once the app has started */
+    char display_name[BL_DISPLAY_NAME_MAX]; /* the app's name as users see it, any script ("": app_name) */
+    char language[16];        /* the splash's language: "auto" (the user's locale), "en", "zh_CN"... */
     char watch_dir[1024];     /* a drop folder file_watcher watches ("": the file:// repository) */
     int64_t restart_exit_code; /* the app's exit code asking to restart into the staged version */
     int apply_on_exit;        /* switch to a staged version when the app exits, not at the next start */

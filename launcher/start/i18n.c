@@ -212,19 +212,31 @@ const char *bl_i18n_language(const char *locale)
     split_locale(locale, &p);
     if (!p.language[0] || strcmp(p.language, "en") == 0)
         return BL_LANGUAGE_ENGLISH;
-    if ((found = catalog_for(p.language, p.region)))
-        return found;
     if (strcmp(p.language, "zh") == 0) {
         /* Chinese is two written languages: the script decides, else the
-         * region (Traditional in Taiwan, Hong Kong and Macau) */
+         * region (Traditional in Taiwan, Hong Kong and Macau); a region's
+         * own catalog serves it when it is in the region's usual script */
         int traditional = strcmp(p.script, "hant") == 0 ||
                           (!p.script[0] && (strcmp(p.region, "tw") == 0 || strcmp(p.region, "hk") == 0 ||
                                             strcmp(p.region, "mo") == 0));
+        int usual = !p.script[0] || traditional == (strcmp(p.region, "tw") == 0 || strcmp(p.region, "hk") == 0 ||
+                                                    strcmp(p.region, "mo") == 0);
+        if (usual && p.region[0] && (found = catalog_for("zh", p.region)))
+            return found;
         found = catalog_for("zh", traditional ? "tw" : "cn");
         return found ? found : BL_LANGUAGE_ENGLISH;
     }
+    if ((found = catalog_for(p.language, p.region)))
+        return found;
     found = catalog_for(p.language, "");
     return found ? found : BL_LANGUAGE_ENGLISH;
+}
+
+const char *bl_i18n_choose(const char *configured, const char *system_locale)
+{
+    if (configured && *configured && strcmp(configured, "auto") != 0 && bl_i18n_known(configured))
+        return strcmp(configured, BL_LANGUAGE_ENGLISH) == 0 ? BL_LANGUAGE_ENGLISH : catalog_named(configured)->language;
+    return bl_i18n_language(system_locale);
 }
 
 /* --- sentences ---------------------------------------------------------- */

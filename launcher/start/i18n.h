@@ -48,6 +48,11 @@ const char *bl_i18n_text(const char *language, const char *msgid);
  * Pure. */
 const char *bl_i18n_language(const char *locale);
 
+/* The splash's language: configured (the config's language key) unless it
+ * is "auto", NULL or "" or has no words here, else what system_locale (the
+ * user's, bl_plat_user_language) selects through bl_i18n_language. Pure. */
+const char *bl_i18n_choose(const char *configured, const char *system_locale);
+
 /* Whether language names a language the launcher has words for: English or
  * a built-in catalog (exactly, as bl_i18n_language returns it). */
 int bl_i18n_known(const char *language);

@@ -57,6 +57,8 @@ typedef struct {
     int activity_written; /* it wrote the file: it removes it when it exits */
     int read_only;        /* this user may not write the root (machine.c): no lock, ever */
     bl_plat_lock *version_lock; /* the running version's marker, shared (machine.c) */
+    char language[16];         /* the splash's, from the config or the user's locale (launch_load_config) */
+    char language_source[96];  /* where that came from, for --print-config */
     bl_layout layout;
     char user_log_path[BL_PATH_MAX]; /* read-only: layout.log_path points here */
 } launch_context;
@@ -75,7 +77,8 @@ void launch_save_state(launch_context *l);
  * none. */
 const bl_update_module *launch_update_module(launch_context *l);
 
-/* Reads launcher.json, launcher.user.json and the environment into l->cfg. */
+/* Reads launcher.json, launcher.user.json and the environment into l->cfg,
+ * and chooses the splash's language (l->language). */
 void launch_load_config(launch_context *l);
 /* The background updater's options every caller shares: this launch's
  * layout, config and state, saved with launch_save_state; the rest zero. */

@@ -27,6 +27,14 @@ static void app_title(const launch_context *l, char *title, size_t size)
         title[0] = (char)(title[0] - 'a' + 'A');
 }
 
+/* The name the splash shows: the publisher's display_name, in any script,
+ * else app_name capitalised (which english_title always is: the English
+ * fallback when no font covers the display name). */
+static const char *shown_title(const launch_context *l, const char *english_title)
+{
+    return l->cfg.display_name[0] ? l->cfg.display_name : english_title;
+}
+
 static void splash_options(const launch_context *l, char *title, size_t size, bl_splash_options *opt)
 {
     app_title(l, title, size);
@@ -34,9 +42,10 @@ static void splash_options(const launch_context *l, char *title, size_t size, bl
     opt->enabled = l->cfg.splash;
     opt->root = l->layout.root;
     opt->image_path = l->cfg.splash_image;
-    opt->title = title;
+    opt->title = shown_title(l, title);
     opt->english_title = title;
-    opt->language = BL_LANGUAGE_ENGLISH;
+    opt->display_name = l->cfg.display_name;
+    opt->language = l->language;
     opt->version = l->state.current;
 }
 
@@ -73,7 +82,8 @@ void launch_splash_rolling_back(launch_context *l, const char *failed)
     if (!l->progress && !(l->progress = bl_progress_new()))
         return;
     app_title(l, title, sizeof title);
-    bl_splash_rollback_sentence(title, failed, l->state.current, BL_LANGUAGE_ENGLISH, sentence, sizeof sentence);
+    bl_splash_rollback_sentence(shown_title(l, title), failed, l->state.current, l->language, sentence,
+                                sizeof sentence);
     bl_splash_rollback_sentence(title, failed, l->state.current, BL_LANGUAGE_ENGLISH, english, sizeof english);
     bl_progress_stage(l->progress, BL_STAGE_ROLLING_BACK, l->state.current);
     bl_progress_error_translated(l->progress, sentence, english);
@@ -205,7 +215,7 @@ static void report_update(launch_context *l, const launch_update *u, int closed_
          * the check goes on in the background (main.c), staging for the
          * next start. */
         l->download_deferred = u->res.check_cut;
-        if (bl_splash_error_sentence(u->rc, u->err.msg, failures, l->state.current, BL_LANGUAGE_ENGLISH, sentence,
+        if (bl_splash_error_sentence(u->rc, u->err.msg, failures, l->state.current, l->language, sentence,
                                      sizeof sentence)) {
             bl_splash_error_sentence(u->rc, u->err.msg, failures, l->state.current, BL_LANGUAGE_ENGLISH, english,
                                      sizeof english);

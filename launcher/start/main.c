@@ -18,6 +18,7 @@
 
 #include "base/fsutil.h"
 #include "config.h"
+#include "i18n.h"
 #include "install.h"
 #include "launch.h"
 #include "log.h"
@@ -144,6 +145,25 @@ int launch_locate_root(char *exe, char *root, size_t size, bl_error *err)
                                                    : bl_error_set(err, BL_ETOOBIG, "path too long: %s", exe);
 }
 
+/* The config's language, or the user's locale's when it says "auto". */
+static void choose_language(launch_context *l)
+{
+    char locale[64];
+    const char *from = NULL, *language;
+    if (strcmp(l->cfg.language, "auto") != 0) {
+        language = bl_i18n_choose(l->cfg.language, NULL);
+        snprintf(l->language_source, sizeof l->language_source, "the config's language key");
+    } else {
+        from = bl_plat_user_language(locale, sizeof locale);
+        language = bl_i18n_choose(NULL, locale);
+        if (from)
+            snprintf(l->language_source, sizeof l->language_source, "%s: %s", from, locale);
+        else
+            snprintf(l->language_source, sizeof l->language_source, "no locale set");
+    }
+    snprintf(l->language, sizeof l->language, "%s", language);
+}
+
 void launch_load_config(launch_context *l)
 {
     bl_config *cfg = &l->cfg;
@@ -153,6 +173,7 @@ void launch_load_config(launch_context *l)
     bl_config_apply_env(cfg, env_lookup, NULL, log_warning, "config");
     bl_config_load_policy(cfg, log_warning, "config"); /* last: the administrator's word wins */
     bl_log_set_level(cfg->log_level);
+    choose_language(l);
 }
 
 /* Reads state.json, recovering from what versions/ holds when it is missing,
@@ -747,6 +768,7 @@ static int launch_app(launch_context *l, char *exe, int print_config, char **arg
         printf("%-20s %s\n", "config file", l->layout.config_path);
         printf("%-20s %s\n", "user config file", l->layout.user_config_path);
         printf("%-20s %s\n", "log", l->layout.log_path);
+        printf("%-20s %s (%s)\n", "splash language", l->language, l->language_source);
         if (l->read_only)
             printf("%-20s %s\n", "install access", "read-only (this user may not write the install root; "
                    "the machine's updater updates it)");

@@ -502,3 +502,19 @@ int bl_plat_read_policy(char **text, size_t *len, bl_error *err)
 {
     return bl_fs_read_all(POLICY_FILE, POLICY_FILE_MAX, text, len, err);
 }
+
+const char *bl_plat_user_language(char *out, size_t size)
+{
+    static const char *const vars[] = {"LC_ALL", "LC_MESSAGES", "LANG"};
+    size_t i;
+    if (size > 0)
+        out[0] = '\0';
+    for (i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+        const char *value = getenv(vars[i]);
+        if (value && *value) {
+            snprintf(out, size, "%s", value);
+            return vars[i];
+        }
+    }
+    return NULL;
+}

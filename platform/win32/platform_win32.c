@@ -685,3 +685,17 @@ int bl_plat_read_policy(char **text, size_t *len, bl_error *err)
     *len = used;
     return BL_OK;
 }
+
+const char *bl_plat_user_language(char *out, size_t size)
+{
+    wchar_t name[LOCALE_NAME_MAX_LENGTH];
+    char *name8;
+    if (size > 0)
+        out[0] = '\0';
+    if (LCIDToLocaleName(MAKELCID(GetUserDefaultUILanguage(), SORT_DEFAULT), name, LOCALE_NAME_MAX_LENGTH, 0) <= 0 ||
+        !(name8 = to_utf8(name)))
+        return NULL;
+    snprintf(out, size, "%s", name8);
+    free(name8);
+    return "the user's UI language";
+}

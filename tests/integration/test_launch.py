@@ -271,6 +271,20 @@ class LaunchTest(unittest.TestCase):
         self.assertRegex(out, r"auto_update\s+true\s+\(default\)")
         self.assertIn(f"install root         {self.root.path}", out)
 
+    def test_print_config_shows_the_splash_language_and_where_it_came_from(self):
+        # issue 28: POSIX's order, LC_ALL, LC_MESSAGES, LANG, the first set and not empty
+        out = self.root.run("--print-config", env={"LC_ALL": "", "LC_MESSAGES": "", "LANG": "zh_CN.UTF-8"})
+        self.assertIn("splash language      zh_CN (LANG: zh_CN.UTF-8)", out.stdout.decode())
+        out = self.root.run("--print-config", env={"LC_ALL": "zh_TW.UTF-8", "LANG": "zh_CN.UTF-8"})
+        self.assertIn("splash language      en (LC_ALL: zh_TW.UTF-8)", out.stdout.decode())
+        out = self.root.run("--print-config", env={"LC_ALL": "", "LC_MESSAGES": "zh_SG", "LANG": "C"})
+        self.assertIn("splash language      zh_CN (LC_MESSAGES: zh_SG)", out.stdout.decode())
+        self.root.write_config({"language": "en", "display_name": "Bomiot 仓储管理"})
+        out = self.root.run("--print-config", env={"LC_ALL": "zh_CN.UTF-8"}).stdout.decode()
+        self.assertIn("splash language      en (the config's language key)", out)
+        self.assertRegex(out, r"language\s+\"en\"\s+\(" + re.escape(self.root.p("launcher.json")) + r"\)")
+        self.assertRegex(out, r"display_name\s+\"Bomiot 仓储管理\"\s+\(")
+
     def test_help_and_version(self):
         r = self.root.run("--help")
         self.assertEqual(r.returncode, 0)

@@ -192,6 +192,16 @@ static void test_each_bad_value_names_file_key_and_expectation(void)
         {"{\"restart_exit_code\": \"125\"}", "'restart_exit_code' must be an exit code from 1 to 254"},
         {"{\"restart_exit_code\": 255}", "'restart_exit_code' must be an exit code from 1 to 254"},
         {"{\"apply_on_exit\": \"later\"}", "'apply_on_exit' must be true or false"},
+        {"{\"display_name\": \"Bomiot\\n[Desktop Entry]\"}", "'display_name' must be UTF-8 text of at most 127 bytes"},
+        {"{\"display_name\": \"Bomiot\\u0085\"}", "'display_name' must be UTF-8 text"}, /* C1's NEL */
+        {"{\"display_name\": \"   \"}", "'display_name' must be UTF-8 text"},
+        {"{\"display_name\": \"\\u3000\"}", "'display_name' must be UTF-8 text"}, /* an ideographic space */
+        {"{\"display_name\": 42}", "'display_name' must be UTF-8 text"},
+        {"{\"language\": \"fr\"}", "'language' must be \"auto\" (the user's locale) or a language the launcher "
+                                     "has words for (po/LINGUAS), such as \"en\" or \"zh_CN\", got \"fr\"; "
+                                     "using \"auto\""},
+        {"{\"language\": \"zh_TW\"}", "'language' must be \"auto\""},
+        {"{\"language\": \"\"}", "'language' must be \"auto\""},
         {"{\"updte_url\": \"http://x\"}", "unknown key 'updte_url' ignored"},
     };
     size_t i;
@@ -323,6 +333,55 @@ static void test_splash_keys_from_the_file_and_the_environment(void)
     CHECK_INT(cfg.source[BL_CFG_SPLASH], BL_SOURCE_ENV);
     CHECK_STR(bl_config_env_name(BL_CFG_SPLASH), "BOMIOT_SPLASH");
     CHECK(bl_config_env_name(BL_CFG_SPLASH_IMAGE) == NULL);
+}
+
+static int apply_user(bl_config *cfg, const char *json, reports *r);
+
+/* Issue 28: the app's name in any script, and the splash's language. */
+static void test_display_name_and_language_from_the_file(void)
+{
+    bl_config cfg;
+    reports r = {0};
+    char longest[BL_DISPLAY_NAME_MAX + 64];
+    size_t i;
+    bl_config_defaults(&cfg);
+    CHECK_STR(cfg.display_name, "");
+    CHECK_STR(cfg.language, "auto");
+    apply(&cfg, "{\"display_name\": \"Bomiot 仓储管理\", \"language\": \"zh_CN\"}", &r);
+    CHECK_INT(r.count, 0);
+    CHECK_STR(cfg.display_name, "Bomiot 仓储管理");
+    CHECK_STR(cfg.language, "zh_CN");
+    CHECK_INT(cfg.source[BL_CFG_DISPLAY_NAME], BL_SOURCE_FILE);
+    apply(&cfg, "{\"display_name\": \"\", \"language\": \"en\"}", &r); /* "": back to app_name */
+    CHECK_INT(r.count, 0);
+    CHECK_STR(cfg.display_name, "");
+    CHECK_STR(cfg.language, "en");
+    /* 42 CJK characters are 126 bytes and fit; 43 do not */
+    snprintf(longest, sizeof longest, "{\"display_name\": \"");
+    for (i = 0; i < 42; i++)
+        strcat(longest, "仓");
+    strcat(longest, "\"}");
+    apply(&cfg, longest, &r);
+    CHECK_INT(r.count, 0);
+    CHECK_INT(strlen(cfg.display_name), 126);
+    snprintf(longest + strlen(longest) - 2, 8, "仓\"}");
+    apply(&cfg, longest, &r);
+    CHECK_INT(r.count, 1);
+    CHECK_INT(strlen(cfg.display_name), 126); /* kept */
+}
+
+static void test_the_user_may_choose_the_language_but_not_the_name(void)
+{
+    bl_config cfg;
+    reports r = {0};
+    bl_config_defaults(&cfg);
+    apply_user(&cfg, "{\"language\": \"en\", \"display_name\": \"Mine\"}", &r);
+    CHECK_INT(r.count, 1);
+    CHECK_STR(r.last, "launcher.user.json: 'display_name' is the publisher's setting (launcher.json), not the user's; "
+                      "ignored");
+    CHECK_STR(cfg.language, "en");
+    CHECK_INT(cfg.source[BL_CFG_LANGUAGE], BL_SOURCE_USER_FILE);
+    CHECK_STR(cfg.display_name, "");
 }
 
 static void test_missing_file_is_not_a_problem(void)
@@ -583,7 +642,7 @@ static void test_help_lists_the_keys_a_user_file_may_set(void)
             CHECK(strstr(help, word) == NULL);
         }
     }
-    CHECK_INT(listed, 11);
+    CHECK_INT(listed, 12);
 }
 
 /* Issue 23: a budget under a second needs fractions; stored in ms so no
@@ -760,6 +819,8 @@ int main(void)
     RUN(test_numbers_may_be_written_as_strings);
     RUN(test_print_shows_value_and_source);
     RUN(test_splash_keys_from_the_file_and_the_environment);
+    RUN(test_display_name_and_language_from_the_file);
+    RUN(test_the_user_may_choose_the_language_but_not_the_name);
     RUN(test_missing_file_is_not_a_problem);
     RUN(test_trial_keys_take_a_rule_or_a_list);
     RUN(test_help_lists_every_environment_variable_with_its_key_and_default);

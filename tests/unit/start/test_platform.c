@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* platform.h's locks as the version-in-use protocol uses them (machine.c):
  * a running app's launcher holds its version's marker shared, the pruner
- * takes it exclusively; and where a read-only launcher logs. */
+ * takes it exclusively; where a read-only launcher logs; the user's language. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,6 +76,38 @@ static void test_the_users_state_folder_follows_xdg_state_home_then_home(void)
     unsetenv("HOME");
     CHECK_INT(bl_plat_user_state_dir("bomiot", out, sizeof out, &err), BL_ENOTFOUND);
 }
+
+/* POSIX's precedence for the messages' language: LC_ALL, LC_MESSAGES, LANG,
+ * the first set and not empty. */
+static void test_the_users_language_is_the_first_of_lc_all_lc_messages_lang(void)
+{
+    char out[64];
+    setenv("LC_ALL", "", 1);
+    setenv("LC_MESSAGES", "zh_CN.UTF-8", 1);
+    setenv("LANG", "en_US.UTF-8", 1);
+    CHECK_STR(bl_plat_user_language(out, sizeof out), "LC_MESSAGES");
+    CHECK_STR(out, "zh_CN.UTF-8");
+    setenv("LC_ALL", "C", 1);
+    CHECK_STR(bl_plat_user_language(out, sizeof out), "LC_ALL");
+    CHECK_STR(out, "C");
+    unsetenv("LC_ALL");
+    unsetenv("LC_MESSAGES");
+    CHECK_STR(bl_plat_user_language(out, sizeof out), "LANG");
+    CHECK_STR(out, "en_US.UTF-8");
+    unsetenv("LANG");
+    strcpy(out, "stale");
+    CHECK(bl_plat_user_language(out, sizeof out) == NULL);
+    CHECK_STR(out, "");
+}
+#else
+/* The user's UI language, as a locale name ("en-US" under Wine's default). */
+static void test_the_users_language_is_the_ui_languages_name(void)
+{
+    char out[64];
+    CHECK_STR(bl_plat_user_language(out, sizeof out), "the user's UI language");
+    CHECK(strlen(out) >= 2);
+    CHECK(strchr(out, '-') != NULL || strlen(out) == 2);
+}
 #endif
 
 int main(void)
@@ -85,6 +117,9 @@ int main(void)
     RUN(test_a_folder_is_writable_until_it_is_gone);
 #ifndef _WIN32
     RUN(test_the_users_state_folder_follows_xdg_state_home_then_home);
+    RUN(test_the_users_language_is_the_first_of_lc_all_lc_messages_lang);
+#else
+    RUN(test_the_users_language_is_the_ui_languages_name);
 #endif
     return CHECK_DONE();
 }
