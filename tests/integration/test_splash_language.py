@@ -6,7 +6,8 @@ three setups: English; Simplified Chinese with a Chinese font installed
 (Debian's fonts-wqy-microhei, which scripts/deps.sh installs); and Simplified
 Chinese on a machine without any Chinese font (fontconfig pointed by
 FONTCONFIG_FILE at a configuration that knows only DejaVu's folder, so no
-package is removed), where every line must fall back to English.
+package is removed), where every line must fall back to English; and a
+publisher's font in resources/, which draws both languages on that machine.
 
 How a line is checked: bl-splash-text renders the expected words with
 SDL2_ttf in the expected font file, face and size (what the splash does), and
@@ -58,17 +59,25 @@ class Ink:
         self.width, self.rows = width, rows
 
     @classmethod
-    def rendered(cls, font, face, px, bold, text, wrap=None):
-        """The words as SDL2_ttf renders them, pixels at least half covered."""
+    def rendered(cls, font, face, px, bold, text, wrap=None, run=None):
+        """The words as SDL2_ttf renders them (bl-splash-text), pixels at
+        least half covered. run(args, out_path, wrap) runs it elsewhere (Wine)."""
         fd, path = tempfile.mkstemp(suffix=".pgm")
         os.close(fd)
+        args = [font, str(face), str(px), "bold" if bold else "regular", text]
         try:
-            cmd = [TEXT_RENDER, font, str(face), str(px), "bold" if bold else "regular", text, path]
-            subprocess.run(cmd + ([str(wrap)] if wrap else []), check=True, capture_output=True, timeout=30)
+            if run:
+                run(args, path, wrap)
+            else:
+                subprocess.run([TEXT_RENDER, *args, path] + ([str(wrap)] if wrap else []), check=True,
+                               capture_output=True, timeout=30)
             with open(path, "rb") as f:
-                data = f.read()
+                return cls.from_pgm(f.read())
         finally:
             os.unlink(path)
+
+    @classmethod
+    def from_pgm(cls, data):
         head = data.split(b"\n", 3)
         w, h = (int(v) for v in head[1].split())
         pixels = head[3]
@@ -113,6 +122,27 @@ class Ink:
                 if union and inter / union > best[0]:
                     best = (inter / union, x, y)
         return best
+
+
+def line_fit(shot, words, font, face, rgb, title=False, wrap=None, run=None, boxes_font=BUNDLED):
+    """How well the band of a window's screenshot (560x340 at scale 1)
+    shows words drawn in font (file, face) at the title's size (bold) or the
+    text's, on the title's row or the message's below it: (fit, tofu, where),
+    fit the intersection over union at the best place, tofu the same for the
+    words drawn with boxes_font (DejaVu: boxes for Chinese), None when the
+    words have no Chinese. run: bl-splash-text elsewhere (Ink.rendered)."""
+    top = HEIGHT - 110
+    px = TITLE_PX if title else TEXT_PX
+    screen = Ink.on_screen(shot, top, HEIGHT, rgb)
+    ref = Ink.rendered(font, face, px, title, words, wrap, run)
+    if ref.ink() <= 20:
+        raise AssertionError(f"{words!r} renders to nothing in {font}")
+    xs, ys = range(sx.PAD - 2, sx.PAD + 3), range(0, HEIGHT - top)
+    fit, x, y = screen.best_fit(ref, xs, ys)
+    tofu = None
+    if has_chinese(words):
+        tofu = screen.best_fit(Ink.rendered(boxes_font, 0, px, title, words, wrap, run), xs, ys)[0]
+    return fit, tofu, (x, y)
 
 
 def no_cjk_fontconfig(folder):
@@ -205,20 +235,12 @@ class SplashLanguageTest(unittest.TestCase):
     def assert_line(self, shot, words, font, face, rgb, title=False, wrap=None, where=""):
         """The band shows words drawn in font, on the title's row or the
         message's below it, and not the boxes DejaVu Sans would draw for them
-        when it lacks their characters. Returns the fit."""
-        top = HEIGHT - 110
-        screen = Ink.on_screen(shot, top, HEIGHT, rgb)
-        ref = Ink.rendered(font, face, TITLE_PX if title else TEXT_PX, title, words, wrap)
-        self.assertGreater(ref.ink(), 20, f"{where}: {words!r} renders to nothing in {font}")
-        xs = range(sx.PAD - 2, sx.PAD + 3)
-        fit, x, y = screen.best_fit(ref, xs, range(0, HEIGHT - top))
+        when it lacks their characters."""
+        fit, tofu, at = line_fit(shot, words, font, face, rgb, title, wrap)
         self.assertGreaterEqual(fit, MATCH, f"{where}: {words!r} in {os.path.basename(font)} does not fit "
-                                            f"the screenshot ({fit:.2f} at {x},{y})")
-        if has_chinese(words):
-            boxes = Ink.rendered(BUNDLED, 0, TITLE_PX if title else TEXT_PX, title, words, wrap)
-            tofu = screen.best_fit(boxes, xs, range(0, HEIGHT - top))[0]
+                                            f"the screenshot ({fit:.2f} at {at})")
+        if tofu is not None:
             self.assertLess(tofu, TOFU, f"{where}: the screenshot fits {words!r} drawn as boxes ({tofu:.2f})")
-        return fit
 
     def assert_layout(self, shot, st, where):
         """The image above the band untouched, the bar where it belongs."""
@@ -286,6 +308,33 @@ class SplashLanguageTest(unittest.TestCase):
         for text in (log, log_rb, log_err):
             self.assertIn("showing it in English", text)
             self.assertNotIn(WQY, text)  # the configuration hid it, as on a machine without it
+
+    @unittest.skipUnless(os.path.isfile(WQY), f"no {WQY} (fonts-wqy-microhei, in scripts/deps.sh)")
+    def test_the_publishers_font_wins_even_without_system_fonts(self):
+        root = tempfile.mkdtemp(prefix="root-", dir=self.tmp)
+        os.makedirs(os.path.join(root, "resources"))
+        for name in ("DejaVuSans.ttf", "splash.png"):
+            shutil.copy2(os.path.join(sx.RESOURCES, name), os.path.join(root, "resources", name))
+        font = os.path.join(root, "resources", "splash-font.ttc")
+        shutil.copy2(WQY, font)  # shipped by the publisher, found by its name
+        for language in ("zh_CN", "en"):
+            d = self.driver("--root", root, "--language", language, "--display-name", DISPLAY_NAME,
+                            env=self.no_cjk)
+            d.at("checking")
+            st = d.shown(stage=1)
+            shot = self.window(f"publisher-{language}")
+            d.go("checking")
+            for step in sx.STEPS[1:]:
+                d.at(step)
+                d.go(step)
+            d.finish()
+            self.assertEqual(has_chinese(st["status"]), language == "zh_CN")
+            self.assert_line(shot, DISPLAY_NAME, font, 0, TITLE_RGB, title=True, where=f"{language} title")
+            self.assert_line(shot, st["status"], font, 0, STATUS_RGB, where=f"{language} status")
+            # the English status too is drawn with the publisher's font, not DejaVu
+            self.assertLess(line_fit(shot, st["status"], BUNDLED, 0, STATUS_RGB)[0], MATCH)
+            self.assertIn(f"font {font} (face 0)", d.log())
+            self.assertNotIn("WARN", d.log())
 
 
 if __name__ == "__main__":
