@@ -11,7 +11,8 @@
 #   (the launcher updates itself)                /etc/systemd/system/bomiot-ID-update.{service,timer}
 # ID, COMMAND, ICON and the menu entry's name, comment and categories come from
 # the bundle's install-names (make-bundle.sh's options), else from the same
-# options here; Bomiot's by default (bomiot, bomiot, bomiot, "Bomiot").
+# options here; the name else from launcher.json's display_name (through the
+# bundle's launcher); Bomiot's by default (bomiot, bomiot, bomiot, "Bomiot").
 # --prefix DIR is the system-wide layout under DIR (DIR/opt/ID, ...), a
 # working install (the entry points at DIR/opt/ID) without root powers:
 # for tests and for relocated installs.
@@ -63,7 +64,8 @@ Names (default: the bundle's install-names, else Bomiot's):
   --id ID            the install folder (.../share/ID, /opt/ID) and the menu
                      entry's file name (ID.desktop); default bomiot
   --command NAME     the command link in ~/.local/bin or /usr/local/bin (default ID)
-  --name TEXT        the menu entry's name (default Bomiot)
+  --name TEXT        the menu entry's name (default launcher.json's display_name,
+                     else its app_name capitalised: Bomiot)
   --comment TEXT     its comment (default "Start NAME, kept up to date by its launcher")
   --categories LIST  its categories (default "Office;")
   --icon NAME        the icon's name in the hicolor theme (default ID)
@@ -153,6 +155,12 @@ if [ -f "$bundle/install-names" ]; then
         *) die "the bundle's install-names has a line it does not understand: $line" ;;
         esac
     done <"$bundle/install-names"
+fi
+# The name users see, when no option or install-names gave one: the app's
+# name as the splash shows it (launcher.json's display_name, in any script,
+# else app_name capitalised), which the bundle's launcher reads for us.
+if [ -z "$title" ]; then
+    title=$("$bundle/bomiot-launcher" --display-name) || die "the bundle's launcher cannot say the app's name; give --name"
 fi
 id=${id:-bomiot}
 command=${command:-$id}

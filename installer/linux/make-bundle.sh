@@ -25,7 +25,8 @@
 #   --id ID          the install folder (~/.local/share/ID, /opt/ID) and the
 #                    menu entry's file (ID.desktop); default bomiot
 #   --command NAME   the command (~/.local/bin/NAME); default ID
-#   --name TEXT      the menu entry's name; default Bomiot
+#   --name TEXT      the menu entry's name; default the --config launcher.json's
+#                    display_name (the splash's title), else Bomiot
 #   --comment TEXT   its comment; default "Start NAME, kept up to date by its launcher"
 #   --categories L   its categories; default "Office;"
 #   --icon NAME      the icon's name: the --icons tree holds NAME.png, NAME.svg; default ID

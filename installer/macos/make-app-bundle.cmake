@@ -3,7 +3,11 @@
 # build and from a test):
 #   cmake -DLAUNCHER=path/bomiot-launcher -DOUT=dir/Bomiot.app -DVERSION=0.1.0
 #         [-DBUNDLE_ID=com.bomiot.Bomiot] [-DICNS=bomiot.icns]
+#         [-DDISPLAY_NAME="Bomiot 仓储管理" | -DCONFIG=launcher.json]
 #         [-DSEED_APP=dir -DSEED_VERSION=1.0.0] -P make-app-bundle.cmake
+#
+# CFBundleDisplayName, the name Finder, the Dock and Launchpad show, is
+# DISPLAY_NAME, else CONFIG's display_name (launcher.json), else Bomiot.
 #
 #   Bomiot.app/Contents/Info.plist
 #   Bomiot.app/Contents/PkgInfo
@@ -43,6 +47,30 @@ if(DEFINED SEED_APP AND NOT SEED_APP STREQUAL "")
   endif()
 endif()
 
+# The shown name in any script (UTF-8); CFBundleName stays Bomiot, the
+# bundle's short name.
+if((NOT DEFINED DISPLAY_NAME OR DISPLAY_NAME STREQUAL "") AND DEFINED CONFIG AND NOT CONFIG STREQUAL "")
+  if(NOT EXISTS "${CONFIG}")
+    message(FATAL_ERROR "make-app-bundle.cmake: CONFIG ${CONFIG} does not exist")
+  endif()
+  file(READ "${CONFIG}" config_text)
+  string(JSON DISPLAY_NAME ERROR_VARIABLE json_error GET "${config_text}" display_name)
+  if(json_error)
+    set(DISPLAY_NAME "")
+  endif()
+endif()
+if(NOT DEFINED DISPLAY_NAME OR DISPLAY_NAME STREQUAL "")
+  set(DISPLAY_NAME "Bomiot")
+endif()
+string(ASCII 1 first_control)
+string(ASCII 31 last_control)
+if(DISPLAY_NAME MATCHES "[${first_control}-${last_control}]")
+  message(FATAL_ERROR "make-app-bundle.cmake: DISPLAY_NAME must be one line without control characters")
+endif()
+# Info.plist is XML
+string(REPLACE "&" "&amp;" DISPLAY_NAME_XML "${DISPLAY_NAME}")
+string(REPLACE "<" "&lt;" DISPLAY_NAME_XML "${DISPLAY_NAME_XML}")
+string(REPLACE ">" "&gt;" DISPLAY_NAME_XML "${DISPLAY_NAME_XML}")
 set(BUNDLE_VERSION "${VERSION}")
 file(REMOVE_RECURSE "${OUT}")
 file(MAKE_DIRECTORY "${OUT}/Contents/MacOS" "${OUT}/Contents/Resources")

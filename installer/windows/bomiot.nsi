@@ -15,7 +15,10 @@
 ; RESOURCES_DIR's).
 ;
 ; Names, Bomiot's by default: APP_NAME is what the user sees (shortcuts, Apps &
-; features, the finish page), APP_ID names the install folder and the uninstall
+; features, the finish page): give launcher.json's display_name, in any script
+; (the splash shows it; NSIS does not read JSON), with makensis run under a
+; UTF-8 locale (LC_ALL=C.UTF-8: under C it cannot read a non-ASCII argument).
+; APP_ID names the install folder and the uninstall
 ; key (keep it to letters, digits, '.', '_' and '-'), PUBLISHER the publisher
 ; (default APP_NAME), COMMENT the shortcuts' description.
 ;

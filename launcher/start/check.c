@@ -303,9 +303,7 @@ int command_check(launch_context *l, char *exe, int argc, char **argv)
         return EXIT_LAUNCHER_FAILED;
     }
     launch_load_config(l);
-    snprintf(out.title, sizeof out.title, "%s", l->cfg.app_name);
-    if (out.title[0] >= 'a' && out.title[0] <= 'z')
-        out.title[0] = (char)(out.title[0] - 'a' + 'A');
+    bl_config_app_title(&l->cfg, NULL, 0, out.title, sizeof out.title); /* the terminal's: English */
 
     rc = bl_plat_lock_try(l->layout.lock_path, &l->lock, &err);
     if (rc == BL_EBUSY) { /* a supervising launcher checks for us, or nobody can */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The launcher's commands for installers and users that change or read an
  * installation without starting the app (--unblock, --switch-to,
- * --installed-version, --compare-versions, --status): each one job, run
+ * --installed-version, --display-name, --compare-versions, --status): each one job, run
  * from main before a launch would begin. */
 #include <stdint.h>
 #include <stdio.h>
@@ -144,6 +144,24 @@ int command_installed_version(launch_context *l, char *exe)
     if (bl_install_pick(&l->state, state_ok, &complete, version, why, sizeof why) != BL_OK)
         return EXIT_NOTHING_INSTALLED;
     printf("%s\n", version);
+    return 0;
+}
+
+/* --display-name: the app's name as the splash shows it (launcher.json's
+ * display_name, else app_name capitalised), for an installer's menu entry:
+ * one JSON reader, the launcher's, rather than a second one in a shell
+ * script. It reads only: no lock, no log file. */
+int command_display_name(launch_context *l, char *exe)
+{
+    char root[BL_PATH_MAX], title[BL_DISPLAY_NAME_MAX];
+    bl_error err;
+    if (launch_locate_root(exe, root, sizeof root, &err) != BL_OK || bl_layout_init(root, &l->layout, &err) != BL_OK) {
+        launch_print_error(&err, "");
+        return EXIT_LAUNCHER_FAILED;
+    }
+    launch_load_config(l); /* a bad value is said on stderr and the name falls back */
+    bl_config_app_title(&l->cfg, title, sizeof title, NULL, 0);
+    printf("%s\n", title);
     return 0;
 }
 

@@ -852,6 +852,18 @@ void bl_config_format_ms(int64_t ms, char *out, size_t size)
     snprintf(out, size, "%lld.%0*d", (long long)whole, digits, part);
 }
 
+void bl_config_app_title(const bl_config *cfg, char *title, size_t title_size, char *english, size_t english_size)
+{
+    char capitalised[sizeof cfg->app_name];
+    snprintf(capitalised, sizeof capitalised, "%s", cfg->app_name);
+    if (capitalised[0] >= 'a' && capitalised[0] <= 'z')
+        capitalised[0] = (char)(capitalised[0] - 'a' + 'A');
+    if (title && title_size > 0)
+        snprintf(title, title_size, "%s", cfg->display_name[0] ? cfg->display_name : capitalised);
+    if (english && english_size > 0)
+        snprintf(english, english_size, "%s", capitalised);
+}
+
 const char *bl_config_key_name(int key)
 {
     return key >= 0 && key < BL_CFG_KEY_COUNT ? keys[key].name : NULL;

@@ -160,6 +160,12 @@ void bl_config_print_user_help(FILE *out);
  * 1250 "1.25". */
 void bl_config_format_ms(int64_t ms, char *out, size_t size);
 
+/* The app's name as users see it (the splash's title, the installers'
+ * menu entries): display_name, else app_name with its first letter
+ * capitalised ("bomiot" is Bomiot). english gets the latter alone (may be
+ * NULL): the title in ASCII, for a splash no font of which covers the other. */
+void bl_config_app_title(const bl_config *cfg, char *title, size_t title_size, char *english, size_t english_size);
+
 const char *bl_config_key_name(int key);
 const char *bl_config_env_name(int key); /* NULL when no variable overrides it */
 

@@ -148,6 +148,7 @@ void launch_splash_rolling_back(launch_context *l, const char *failed);
 int command_unblock(launch_context *l, char *exe, int argc, char **argv);
 int command_switch_to(launch_context *l, char *exe, int argc, char **argv);
 int command_installed_version(launch_context *l, char *exe);
+int command_display_name(launch_context *l, char *exe);
 int command_compare_versions(int argc, char **argv);
 /* --status [--json]: gathers the facts status.c prints. */
 int command_status(launch_context *l, char *exe, int argc, char **argv);

@@ -20,30 +20,18 @@ static void splash_for_error(launch_context *l, int closed_by_user);
  * a version on trial, update_at_launch false) shows no window. Once the app
  * starts, the window stays for splash_linger_ms (or while an error sentence
  * has not been readable long enough) and then goes. */
-static void app_title(const launch_context *l, char *title, size_t size)
+static void splash_options(const launch_context *l, char *titles, size_t size, bl_splash_options *opt)
 {
-    snprintf(title, size, "%s", l->cfg.app_name);
-    if (title[0] >= 'a' && title[0] <= 'z') /* "bomiot" is Bomiot to its users */
-        title[0] = (char)(title[0] - 'a' + 'A');
-}
-
-/* The name the splash shows: the publisher's display_name, in any script,
- * else app_name capitalised (which english_title always is: the English
- * fallback when no font covers the display name). */
-static const char *shown_title(const launch_context *l, const char *english_title)
-{
-    return l->cfg.display_name[0] ? l->cfg.display_name : english_title;
-}
-
-static void splash_options(const launch_context *l, char *title, size_t size, bl_splash_options *opt)
-{
-    app_title(l, title, size);
+    /* titles holds two: the shown one (display_name, any script) and
+     * app_name capitalised, the English fallback when no font covers it */
+    size_t half = size / 2;
+    bl_config_app_title(&l->cfg, titles, half, titles + half, size - half);
     memset(opt, 0, sizeof *opt);
     opt->enabled = l->cfg.splash;
     opt->root = l->layout.root;
     opt->image_path = l->cfg.splash_image;
-    opt->title = shown_title(l, title);
-    opt->english_title = title;
+    opt->title = titles;
+    opt->english_title = titles + half;
     opt->display_name = l->cfg.display_name;
     opt->language = l->language;
     opt->version = l->state.current;
@@ -78,13 +66,13 @@ void launch_splash_hold_then_close(launch_context *l)
  * sentence held long enough to read), and never delays that start. */
 void launch_splash_rolling_back(launch_context *l, const char *failed)
 {
-    char sentence[256], english[256], title[64];
+    char sentence[256], english[256], title[BL_DISPLAY_NAME_MAX], english_title[64];
     if (!l->progress && !(l->progress = bl_progress_new()))
         return;
-    app_title(l, title, sizeof title);
-    bl_splash_rollback_sentence(shown_title(l, title), failed, l->state.current, l->language, sentence,
-                                sizeof sentence);
-    bl_splash_rollback_sentence(title, failed, l->state.current, BL_LANGUAGE_ENGLISH, english, sizeof english);
+    bl_config_app_title(&l->cfg, title, sizeof title, english_title, sizeof english_title);
+    bl_splash_rollback_sentence(title, failed, l->state.current, l->language, sentence, sizeof sentence);
+    bl_splash_rollback_sentence(english_title, failed, l->state.current, BL_LANGUAGE_ENGLISH, english,
+                                sizeof english);
     bl_progress_stage(l->progress, BL_STAGE_ROLLING_BACK, l->state.current);
     bl_progress_error_translated(l->progress, sentence, english);
     splash_for_error(l, 0);
@@ -157,7 +145,7 @@ static void splash_for_error(launch_context *l, int closed_by_user)
 {
     bl_splash_options opt;
     bl_error err;
-    char title[64];
+    char title[2 * BL_DISPLAY_NAME_MAX];
     if (l->splash || closed_by_user)
         return;
     splash_options(l, title, sizeof title, &opt);
@@ -266,7 +254,7 @@ void launch_update_at_launch(launch_context *l)
     launch_update u;
     uv_timeval64_t now;
     bl_checks c;
-    char title[64];
+    char title[2 * BL_DISPLAY_NAME_MAX];
     int rc, work_rc;
 
     if (!l->lock || l->state.trial || !l->cfg.update_at_launch)

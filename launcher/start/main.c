@@ -39,7 +39,7 @@ static void print_help(FILE *out)
             "       bomiot-launcher --help | --version | --print-config | --self-check\n"
             "       bomiot-launcher --unblock VERSION\n"
             "       bomiot-launcher --switch-to VERSION\n"
-            "       bomiot-launcher --installed-version\n"
+            "       bomiot-launcher --installed-version | --display-name\n"
             "       bomiot-launcher --compare-versions A B\n"
             "       bomiot-launcher --status [--json]\n"
             "       bomiot-launcher --check [--json]\n"
@@ -69,6 +69,8 @@ static void print_help(FILE *out)
             "                  (a crash on its first run goes back); for installers\n"
             "  --installed-version  print the version this installation starts (exit 0),\n"
             "                  or nothing if none is installed (exit %d); for installers\n"
+            "  --display-name  print the app's name as the splash shows it (launcher.json's\n"
+            "                  display_name, else app_name capitalised); for installers\n"
             "  --compare-versions A B  print older, same or newer: A against B by PEP 440\n"
             "                  (exit 0); exit 2 if either is not a version; for installers\n"
             "  --status [--json]  what this installation runs and has: the version that\n"
@@ -865,6 +867,8 @@ int main(int argc, char **argv)
         return command_update_only(&l, exe, argc, argv);
     if (argc == 2 && strcmp(argv[1], "--installed-version") == 0)
         return command_installed_version(&l, exe);
+    if (argc == 2 && strcmp(argv[1], "--display-name") == 0)
+        return command_display_name(&l, exe);
     if (argc > 1 && strcmp(argv[1], "--status") == 0)
         return command_status(&l, exe, argc, argv);
     if (argc > 1 && strcmp(argv[1], "--restart-after") == 0) {

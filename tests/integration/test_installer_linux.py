@@ -565,6 +565,24 @@ class LinuxInstallerTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         return {line.split()[0]: line for line in r.stdout.splitlines() if line.strip()}
 
+    def test_the_menu_entry_is_named_by_launcher_json_display_name(self):
+        # issue 28: the name in any script, as the splash shows it
+        r = self.install_from(self.bundle_with_config({"app_name": "bomiot", "display_name": "Bomiot 仓储管理"}))
+        self.assertIn(f"Bomiot 仓储管理 {VERSION} is installed in", r.stdout)
+        entry = read_entry(self.entry)
+        self.assertEqual((entry["Name"], entry["Comment"]),
+                         ("Bomiot 仓储管理", "Start Bomiot 仓储管理, kept up to date by its launcher"))
+        v = subprocess.run(["desktop-file-validate", self.entry], capture_output=True, text=True)
+        self.assertEqual((v.returncode, v.stdout + v.stderr), (0, ""))
+        self.assertIn("Bomiot 仓储管理 is uninstalled", self.uninstall().stdout)
+        # --name still wins (json.dump wrote the name as \u escapes: the launcher reads JSON)
+        self.install_from(self.bundle_with_config({"display_name": "Bomiot 仓储管理"}), "--name", "Acme")
+        self.assertEqual(read_entry(self.entry)["Name"], "Acme")
+        self.uninstall()
+        # no display_name: app_name capitalised, as the splash says it
+        self.install_from(self.bundle_with_config({"app_name": "acme"}))
+        self.assertEqual(read_entry(self.entry)["Name"], "Acme")
+
     def test_launcher_json_is_the_bundles_and_the_users_settings_are_never_touched(self):
         self.install_from(self.bundle_with_config({"mode": "exec", "keep_versions": 3}))
         with open(self.p("launcher.user.json"), "w") as f:

@@ -76,8 +76,30 @@ class AppBundleLayoutTest(unittest.TestCase):
         self.assertEqual(info["CFBundleVersion"], "0.1.0")
         self.assertEqual(info["CFBundleIconFile"], "bomiot")
         self.assertEqual(info["CFBundleName"], "Bomiot")
+        self.assertEqual(info["CFBundleDisplayName"], "Bomiot")
         self.assertIn("LSMinimumSystemVersion", info)
         self.assertIs(info["NSHighResolutionCapable"], True)
+
+    def test_display_name_in_any_script_from_the_option_or_launcher_json(self):
+        # issue 28: what Finder and the Dock show; CFBundleName stays the short name
+        r = self.lay_out("-DDISPLAY_NAME=Bomiot 仓储管理 <&>")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(self.p("Info.plist"), "rb") as f:
+            info = plistlib.load(f)
+        self.assertEqual(info["CFBundleDisplayName"], "Bomiot 仓储管理 <&>")
+        self.assertEqual(info["CFBundleName"], "Bomiot")
+        config = os.path.join(self.tmp, "launcher.json")
+        with open(config, "w", encoding="utf-8") as f:
+            f.write('{"app_name": "bomiot", "display_name": "\\u4ed3\\u50a8 Bomiot"}')
+        r = self.lay_out(f"-DCONFIG={config}")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(self.p("Info.plist"), "rb") as f:
+            self.assertEqual(plistlib.load(f)["CFBundleDisplayName"], "仓储 Bomiot")
+        with open(config, "w", encoding="utf-8") as f:
+            f.write('{"app_name": "bomiot"}')
+        self.assertEqual(self.lay_out(f"-DCONFIG={config}").returncode, 0)
+        with open(self.p("Info.plist"), "rb") as f:
+            self.assertEqual(plistlib.load(f)["CFBundleDisplayName"], "Bomiot")
 
     def test_seed_version_goes_in_resources_and_nothing_writable_in_the_bundle(self):
         seed = os.path.join(self.tmp, "seed")

@@ -102,13 +102,13 @@ class WindowsInstallerBuildTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertNotIn("launcher.json", self.listing(out))
 
-    def verbose_build(self, *defines):
+    def verbose_build(self, *defines, env=None):
         """makensis -V4 prints each command it compiles, with the defines expanded."""
         out = os.path.join(self.tmp, "named-setup.exe")
         r = subprocess.run(["makensis", "-WX", "-V4", "-DVERSION=1.0.0", f"-DLAUNCHER_EXE={self.launcher}",
                             f"-DAPP_DIR={self.app}", f"-DOUTFILE={out}", f"-DTRUSTED_ROOT={self.root_json}",
                             *defines, NSI],
-                           capture_output=True, text=True, timeout=300)
+                           capture_output=True, text=True, timeout=300, env=env)
         self.assertEqual(r.returncode, 0, r.stdout[-3000:] + r.stderr)
         return r.stdout, out
 
@@ -131,6 +131,20 @@ class WindowsInstallerBuildTest(unittest.TestCase):
         said = [line for line in log.splitlines() if "Bomiot" in line and "Uninstall\\AcmeNotes\\Bomiot" not in line]
         self.assertEqual(said, [])
         self.assertIn("resources/acme-ca.pem", {p.replace("\\", "/") for p in self.listing(out)})
+
+    def test_a_display_name_in_chinese_names_the_shortcuts_and_apps_and_features(self):
+        # issue 28: launcher.json's display_name, passed as APP_NAME (Unicode true). makensis
+        # reads its arguments in the locale's charset: under LC_ALL=C it stops ("main argv
+        # conversion failed"), so a UTF-8 locale, as docs/release.md says
+        utf8 = dict(os.environ, LC_ALL="C.UTF-8")
+        log, out = self.verbose_build("-DAPP_NAME=Bomiot 仓储管理", f"-DCONFIG={self.config}", env=utf8)
+        key = r"SHCTX\Software\Microsoft\Windows\CurrentVersion\Uninstall\Bomiot"
+        self.assertIn(rf"{key}\DisplayName=Bomiot 仓储管理", log)
+        self.assertIn(r'CreateShortcut: "$SMPROGRAMS\Bomiot 仓储管理.lnk"', log)
+        self.assertIn(r'CreateShortcut: "$DESKTOP\Bomiot 仓储管理.lnk"', log)
+        self.assertIn(r'StrCpy $INSTDIR "$LOCALAPPDATA\Programs\Bomiot"', log)  # APP_ID keeps the folder ASCII
+        with open(out, "rb") as f:
+            self.assertIn("Bomiot 仓储管理".encode("utf-16-le"), f.read())  # ProductName, in the version resource
 
     def test_bomiot_stays_the_default_name(self):
         log, _ = self.verbose_build()

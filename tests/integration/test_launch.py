@@ -285,6 +285,18 @@ class LaunchTest(unittest.TestCase):
         self.assertRegex(out, r"language\s+\"en\"\s+\(" + re.escape(self.root.p("launcher.json")) + r"\)")
         self.assertRegex(out, r"display_name\s+\"Bomiot 仓储管理\"\s+\(")
 
+    def test_display_name_prints_the_name_the_splash_shows(self):
+        r = self.root.run("--display-name")
+        self.assertEqual((r.returncode, r.stdout.decode()), (0, "Bomiot\n"))
+        self.root.write_config({"display_name": "Bomiot 仓储管理"})
+        r = self.root.run("--display-name")
+        self.assertEqual((r.returncode, r.stdout.decode("utf-8")), (0, "Bomiot 仓储管理\n"))
+        self.root.write_config({"app_name": "acme", "display_name": "two\nlines"})
+        r = self.root.run("--display-name")
+        self.assertEqual((r.returncode, r.stdout.decode()), (0, "Acme\n"))
+        self.assertIn(b"'display_name' must be UTF-8 text", r.stderr)
+        self.assertFalse(os.path.exists(self.root.p("cache")))  # it only reads
+
     def test_help_and_version(self):
         r = self.root.run("--help")
         self.assertEqual(r.returncode, 0)
