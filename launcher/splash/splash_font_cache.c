@@ -203,7 +203,8 @@ TTF_Font *bl_splash_fonts_line(bl_splash_fonts *f, int title, const char *text, 
         return NULL;
     slot = &f->slot[pick.font];
     if (!slot->said) {
-        bl_log(BL_LOG_INFO, "splash", "font %s (face %d) for \"%s\"", slot->file.path, slot->file.face, *drawn);
+        /* debug: a font found is nothing to report (log_level debug shows it) */
+        bl_log(BL_LOG_DEBUG, "splash", "font %s (face %d) for \"%s\"", slot->file.path, slot->file.face, *drawn);
         slot->said = 1;
     }
     return title ? slot->title : slot->text;

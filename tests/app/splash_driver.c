@@ -18,6 +18,7 @@
  *                      and its sentences in the language and in English as
  *                      start/splash.h makes them (title, version, status, error)
  *     --log FILE       the log (as cache/update.log); --linger MS  splash_linger_ms
+ *     --log-level L    debug, info (default), warn or error
  * Prints "result=ok|cancelled work_rc=N start_ns=.. first_frame_ns=.. end_ns=.."
  * (uv_hrtime, CLOCK_MONOTONIC) and exits 0. */
 #include <stdio.h>
@@ -215,6 +216,14 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "--state") == 0) d.state = next;
         else if (strcmp(argv[i], "--log") == 0) log_path = next;
         else if (strcmp(argv[i], "--linger") == 0) linger_ms = (uint32_t)atoi(next);
+        else if (strcmp(argv[i], "--log-level") == 0) {
+            int level;
+            if (bl_log_level_parse(next, &level) != BL_OK) {
+                fprintf(stderr, "bl-splash-driver: --log-level %s: debug, info, warn or error\n", next);
+                return 2;
+            }
+            bl_log_set_level(level);
+        }
         else {
             fprintf(stderr, "bl-splash-driver: unknown option %s\n", argv[i]);
             return 2;

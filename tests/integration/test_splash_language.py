@@ -186,7 +186,7 @@ class SplashLanguageTest(unittest.TestCase):
             d.cleanup()
 
     def driver(self, *args, **kw):
-        d = sx.Driver(self.x, *args, **kw)
+        d = sx.Driver(self.x, "--log-level", "debug", *args, **kw)  # debug: the fonts used
         self.drivers.append(d)
         return d
 

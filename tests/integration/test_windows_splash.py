@@ -252,7 +252,8 @@ class WindowsChineseSplashTest(WineDesktop):
         super().setUp()
         self.root.write_config({"update_url": f"{self.server.url}/_fault/hold/{self.id()}",
                                 "check_seconds": self.check_seconds, "update_interval": 0,
-                                "language": "zh_CN", "display_name": lang.DISPLAY_NAME})
+                                "language": "zh_CN", "display_name": lang.DISPLAY_NAME,
+                                "log_level": "debug"})  # debug: the fonts used
 
     def render(self, args, out, wrap):
         """bl-splash-text.exe under this class's Wine session."""
