@@ -164,6 +164,12 @@ static inline void bl_plat_attach_parent_console(void) {}
  * driver), since a splash tried without one would fail, or slowly. */
 int bl_plat_has_desktop(void);
 
+/* The folder of the system's fonts, where the splash finds the UI font for
+ * the user's language by its file name (splash/splash_font.h): Windows
+ * <windows folder>\Fonts. BL_ENOTFOUND on POSIX, where fonts are found
+ * through fontconfig, not by file name; BL_ETOOBIG when it does not fit. */
+int bl_plat_fonts_dir(char *out, size_t size, bl_error *err);
+
 /* 1 while process pid runs (what `--restart-after PID` waits on): POSIX
  * kill(pid, 0), and on Linux a zombie (exited, not yet reaped by its
  * parent) counts as ended; Windows the process not yet signalled. */

@@ -5,6 +5,7 @@ PACKAGES="
   build-essential cmake pkg-config git python3 clang libclang-rt-14-dev
   libuv1-dev libcjson-dev libsodium-dev libcurl4-openssl-dev libssl-dev libarchive-dev zlib1g-dev
   libbz2-dev libzstd-dev libdivsufsort-dev libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev fonts-dejavu-core
+  libfontconfig-dev fonts-wqy-microhei
   bsdiff xvfb x11-apps x11-utils imagemagick xdotool python3-securesystemslib valgrind
   desktop-file-utils shellcheck nginx-light openssl curl rsync nsis gcc-mingw-w64-x86-64 p7zip-full
   wine wine64 autoconf automake libtool dpkg-dev

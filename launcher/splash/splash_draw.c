@@ -39,45 +39,51 @@ static void ensure_fonts(bl_splash_window *s, int drawn_width, double scale)
 {
     if (!s->ttf_started || s->fonts_for_width == drawn_width)
         return;
-    if (s->title_font)
-        TTF_CloseFont(s->title_font);
-    if (s->text_font)
-        TTF_CloseFont(s->text_font);
-    s->title_font = TTF_OpenFont(s->font_path, px(scale, TITLE_PX));
-    s->text_font = TTF_OpenFont(s->font_path, px(scale, TEXT_PX));
-    if (s->title_font)
-        TTF_SetFontStyle(s->title_font, TTF_STYLE_BOLD);
+    bl_splash_fonts_resize(&s->fonts, px(scale, TITLE_PX), px(scale, TEXT_PX));
     s->fonts_for_width = drawn_width;
     free_line(&s->title_line); /* rendered at the old size */
     free_line(&s->version_line);
     free_line(&s->percent_line);
     free_line(&s->status_line);
     free_line(&s->error_line);
-    s->stats.has_font = s->title_font && s->text_font;
+    s->stats.has_font = bl_splash_fonts_any(&s->fonts);
 }
 
-/* Renders text into line's texture unless it already shows exactly that. */
-static void set_line(bl_splash_window *s, bl_splash_line *line, TTF_Font *font, const char *text, SDL_Color color,
-                     int wrap_width)
+/* Renders text into line's texture unless it already shows it, with the
+ * first font that has all its characters, or english (NULL: none) with
+ * one when no font has: never a missing glyph's box. */
+static void set_line(bl_splash_window *s, bl_splash_line *line, int title, const char *text, const char *english,
+                     SDL_Color color, int wrap_width)
 {
     SDL_Surface *surface;
-    if (line->texture && strcmp(line->text, text) == 0 && wrap_width == line->wrap_width &&
+    const char *drawn = text;
+    if (line->wanted[0] && strcmp(line->wanted, text) == 0 && wrap_width == line->wrap_width &&
         memcmp(&color, &line->color, sizeof color) == 0)
         return;
     free_line(line);
-    if (!font || !*text)
+    if (!s->ttf_started || !*text)
         return;
-    snprintf(line->text, sizeof line->text, "%s", text);
+    snprintf(line->wanted, sizeof line->wanted, "%s", text);
     line->color = color;
     line->wrap_width = wrap_width;
-    surface = wrap_width > 0 ? TTF_RenderUTF8_Blended_Wrapped(font, text, color, (Uint32)wrap_width)
-                             : TTF_RenderUTF8_Blended(font, text, color);
+    if (!(line->font = bl_splash_fonts_line(&s->fonts, title, text, english, &drawn)))
+        return;
+    snprintf(line->text, sizeof line->text, "%s", drawn);
+    surface = wrap_width > 0 ? TTF_RenderUTF8_Blended_Wrapped(line->font, drawn, color, (Uint32)wrap_width)
+                             : TTF_RenderUTF8_Blended(line->font, drawn, color);
     if (!surface)
         return;
     line->texture = SDL_CreateTextureFromSurface(s->renderer, surface);
     line->width = surface->w;
     line->height = surface->h;
     SDL_FreeSurface(surface);
+}
+
+/* How far below the title's top a smaller line starts so that both stand
+ * on one baseline. */
+static int baseline_offset(const bl_splash_line *title, const bl_splash_line *line)
+{
+    return title->font && line->font ? TTF_FontAscent(title->font) - TTF_FontAscent(line->font) : 0;
 }
 
 /* Draws line at (x, y), cut at max_width rather than spilling off the band. */
@@ -139,27 +145,45 @@ static void draw_bar(bl_splash_window *s, const bl_progress_view *v, int x, int 
     }
 }
 
+/* The title's row keeps its height when the title draws nothing (no font
+ * has its characters, nor the English title's): the lines below stay
+ * where they are, nothing overlaps. */
+static int title_row_height(const bl_splash_window *s)
+{
+    int h = s->title_line.height;
+    if (s->version_line.height > h)
+        h = s->version_line.height;
+    if (s->percent_line.height > h)
+        h = s->percent_line.height;
+    return h;
+}
+
 static void draw_band(bl_splash_window *s, const bl_progress_view *v, int width, int height, double scale, uint64_t now)
 {
-    char status[320], percent[16], version[96];
+    /* each line in the splash's language and in English, for a line no font covers */
+    char status[320], status_en[320], percent[16], percent_en[16], version[96], version_en[96];
     int pad = px(scale, PAD), bar_h = px(scale, BAR_HEIGHT), inner = width - 2 * pad;
-    int show_error = error_visible(v, now), band_h, y;
+    int show_error = error_visible(v, now), band_h, row_h, y;
     const bl_splash_line *message;
 
     bl_splash_percent_text(v, s->language, percent, sizeof percent);
+    bl_splash_percent_text(v, "en", percent_en, sizeof percent_en);
     bl_splash_status_text(v, s->title, s->language, status, sizeof status);
+    bl_splash_status_text(v, s->english_title, "en", status_en, sizeof status_en);
     /* the installed version, the one an update installs, or the one starting */
     bl_splash_version_text(v, s->version, s->language, version, sizeof version);
-    set_line(s, &s->title_line, s->title_font, s->title, title_color, 0);
-    set_line(s, &s->version_line, s->text_font, version, muted_color, 0);
-    set_line(s, &s->percent_line, s->text_font, percent, muted_color, 0);
-    set_line(s, &s->status_line, s->text_font, status, status_color, 0);
-    set_line(s, &s->error_line, s->text_font, show_error ? v->error : "", error_color, inner);
+    bl_splash_version_text(v, s->version, "en", version_en, sizeof version_en);
+    set_line(s, &s->title_line, 1, s->title, s->english_title, title_color, 0);
+    set_line(s, &s->version_line, 0, version, version_en, muted_color, 0);
+    set_line(s, &s->percent_line, 0, percent, percent_en, muted_color, 0);
+    set_line(s, &s->status_line, 0, status, status_en, status_color, 0);
+    set_line(s, &s->error_line, 0, show_error ? v->error : "", v->error_en, error_color, inner);
     message = show_error && s->error_line.texture ? &s->error_line : &s->status_line;
+    row_h = title_row_height(s);
 
     band_h = pad + bar_h + pad;
     if (s->stats.has_font)
-        band_h += s->title_line.height + px(scale, 4) + message->height + px(scale, 10);
+        band_h += row_h + px(scale, 4) + message->height + px(scale, 10);
     y = height - band_h;
     fill(s, 0, y, width, band_h, 10, 14, 22, 200);
     fill(s, 0, y, width, px(scale, 1) > 0 ? px(scale, 1) : 1, 255, 255, 255, 36);
@@ -168,10 +192,10 @@ static void draw_band(bl_splash_window *s, const bl_progress_view *v, int width,
         put_line(s, &s->title_line, pad, y, inner);
         /* the version sits on the title's baseline */
         put_line(s, &s->version_line, pad + s->title_line.width + px(scale, 8),
-                 y + TTF_FontAscent(s->title_font) - TTF_FontAscent(s->text_font), inner - s->title_line.width);
+                 y + baseline_offset(&s->title_line, &s->version_line), inner - s->title_line.width);
         put_line(s, &s->percent_line, width - pad - s->percent_line.width,
-                 y + TTF_FontAscent(s->title_font) - TTF_FontAscent(s->text_font), inner);
-        y += s->title_line.height + px(scale, 4);
+                 y + baseline_offset(&s->title_line, &s->percent_line), inner);
+        y += row_h + px(scale, 4);
         put_line(s, message, pad, y, inner);
         y += message->height + px(scale, 10);
     }
@@ -213,10 +237,6 @@ void bl_splash_draw_free(bl_splash_window *s)
     free_line(&s->percent_line);
     free_line(&s->status_line);
     free_line(&s->error_line);
-    if (s->title_font)
-        TTF_CloseFont(s->title_font);
-    if (s->text_font)
-        TTF_CloseFont(s->text_font);
-    s->title_font = s->text_font = NULL;
+    bl_splash_fonts_close(&s->fonts);
     s->fonts_for_width = 0;
 }

@@ -12,9 +12,6 @@
 #include "start/log.h"
 
 #define DEFAULT_IMAGE "resources/splash.png"
-#define DEFAULT_FONT "resources/DejaVuSans.ttf"
-/* fonts-dejavu-core, where a development build finds it without resources/ */
-#define DEBIAN_DEJAVU_FONT "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 #define PLAIN_WIDTH 560
 #define PLAIN_HEIGHT 340
 #define FRAME_NS 33000000ULL /* ~30 frames a second while something moves */
@@ -95,11 +92,10 @@ static SDL_Surface *load_image(const bl_splash_options *opt, bl_splash_window *s
     return image ? image : plain_background();
 }
 
-static void choose_font(const bl_splash_options *opt, bl_splash_window *s)
+/* The fonts each line tries (splash_font_cache.c), for the splash's language. */
+static void choose_fonts(const bl_splash_options *opt, bl_splash_window *s)
 {
-    if (bl_splash_resolve_path(opt->root, opt->font_path, DEFAULT_FONT, s->font_path, sizeof s->font_path) != BL_OK ||
-        !bl_fs_exists(s->font_path))
-        snprintf(s->font_path, sizeof s->font_path, "%s", DEBIAN_DEJAVU_FONT);
+    bl_splash_fonts_init(&s->fonts, opt, s->language);
     s->ttf_started = TTF_Init() == 0;
 }
 
@@ -226,7 +222,7 @@ static int open_window(const bl_splash_options *opt, bl_splash_job *j, bl_splash
         rc = bl_error_set(err, BL_ENOMEM, "cannot make a background (%s)", SDL_GetError());
         goto cleanup;
     }
-    choose_font(opt, s);
+    choose_fonts(opt, s);
     if ((rc = create_window(s, image, err)) != BL_OK)
         goto cleanup;
 
@@ -236,8 +232,8 @@ static int open_window(const bl_splash_options *opt, bl_splash_job *j, bl_splash
     bl_splash_draw_frame(s, &first, uv_hrtime());
     update_geometry(s);
     if (!s->stats.has_font)
-        bl_log(BL_LOG_WARN, "splash", "cannot use the font %s (%s); the splash shows no text", s->font_path,
-               SDL_GetError());
+        bl_log(BL_LOG_WARN, "splash", "cannot use any font (%s, the last: %s); the splash shows no text",
+               s->fonts.count ? s->fonts.slot[s->fonts.count - 1].file.path : "none", SDL_GetError());
     observe(s);
     *out = s;
     s = NULL;

@@ -58,7 +58,11 @@ typedef struct {
     int enabled;            /* cfg.splash (BOMIOT_SPLASH) */
     const char *root;       /* install root: relative paths below start here */
     const char *image_path; /* cfg.splash_image, absolute or relative; NULL/"": resources/splash.png */
-    const char *font_path;  /* NULL/"": resources/DejaVuSans.ttf (bundled at build time) */
+    /* The publisher's font, tried first for every line, absolute or
+     * relative; NULL/"": resources/splash-font.ttf (.otf, .ttc) when the
+     * bundle ships one. Then the system's and the bundled DejaVu Sans
+     * (splash/splash_font.h says in which order). */
+    const char *font_path;
     const char *title;      /* the app's name as users know it: display_name, else app_name capitalised */
     const char *version;    /* the installed version, "1.1.0" */
     /* The splash's language: "en" or a built-in catalog's name, "zh_CN"

@@ -452,6 +452,13 @@ int bl_plat_has_desktop(void)
 #endif
 }
 
+int bl_plat_fonts_dir(char *out, size_t size, bl_error *err)
+{
+    if (size > 0)
+        out[0] = '\0';
+    return bl_error_set(err, BL_ENOTFOUND, "fonts are found through fontconfig here, not in one folder");
+}
+
 int bl_plat_process_alive(int pid)
 {
 #ifdef __linux__

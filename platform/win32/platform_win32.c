@@ -531,6 +531,21 @@ int bl_plat_has_desktop(void)
     return 1;
 }
 
+int bl_plat_fonts_dir(char *out, size_t size, bl_error *err)
+{
+    wchar_t windows[MAX_PATH];
+    UINT len = GetWindowsDirectoryW(windows, MAX_PATH);
+    char *base;
+    int n;
+    if (len == 0 || len >= MAX_PATH || !(base = to_utf8(windows)))
+        return bl_error_set(err, BL_ENOTFOUND, "the system does not say where Windows is installed");
+    n = snprintf(out, size, "%s\\Fonts", base);
+    free(base);
+    if (n < 0 || (size_t)n >= size)
+        return bl_error_set(err, BL_ETOOBIG, "the fonts folder is too long a path");
+    return BL_OK;
+}
+
 int bl_plat_process_alive(int pid)
 {
     HANDLE process;

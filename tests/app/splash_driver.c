@@ -5,13 +5,20 @@
  *     --root DIR       install root (resources/ under it); default "."
  *     --image PATH     splash_image;  --font PATH  the font;  --off  splash off
  *     --title T --version V --language L (en, zh_CN: the sentences' language)
- *     --mode stages|block|instant|error   what the worker does (default stages);
- *                      instant ends within the grace, so it opens no window
+ *     --display-name N the title, as main.c passes launcher.json's display_name
+ *                      (the English title stays "Bomiot")
+ *     --mode stages|block|instant|error|rollback   what the worker does (default
+ *                      stages); instant ends within the grace, so it opens no
+ *                      window; rollback shows the sentence of a version that
+ *                      did not start (gate "rolling-back")
  *     --gate DIR       stages/block: after each step the worker writes DIR/at-NAME
  *                      and waits for DIR/go-NAME, so a test can take a screenshot
  *     --state FILE     rewritten (atomically) after every frame and event batch:
- *                      frames, events, geometry, what the last frame showed
+ *                      frames, events, geometry, what the last frame showed,
+ *                      and its sentences in the language and in English as
+ *                      start/splash.h makes them (title, version, status, error)
  *     --log FILE       the log (as cache/update.log); --linger MS  splash_linger_ms
+ *     --log-level L    debug, info (default), warn or error
  * Prints "result=ok|cancelled work_rc=N start_ns=.. first_frame_ns=.. end_ns=.."
  * (uv_hrtime, CLOCK_MONOTONIC) and exits 0. */
 #include <stdio.h>
@@ -26,6 +33,7 @@
 
 typedef struct {
     const char *mode, *gate, *state;
+    const bl_splash_options *opt;
     bl_progress *progress;
     uint64_t first_frame_ns;
 } driver;
@@ -89,9 +97,25 @@ static int work(void *ctx)
         return BL_OK; /* nothing to update */
     if (strcmp(d->mode, "error") == 0) {
         bl_progress_stage(d->progress, BL_STAGE_CHECKING, "");
-        bl_progress_error(d->progress, "Not enough disk space for the update: it needs 120 MB, 40 MB are free. "
-                                       "Starting the installed version.");
+        if (d->opt->language) { /* as main.c makes it, in the language and in English */
+            const char *why = "not enough disk space for the update: it needs 120 MB, 40 MB are free";
+            char said[256], english[256];
+            bl_splash_error_sentence(BL_ENOSPC, why, 1, d->opt->version, d->opt->language, said, sizeof said);
+            bl_splash_error_sentence(BL_ENOSPC, why, 1, d->opt->version, "en", english, sizeof english);
+            bl_progress_error_translated(d->progress, said, english);
+        } else {
+            bl_progress_error(d->progress, "Not enough disk space for the update: it needs 120 MB, 40 MB are free. "
+                                           "Starting the installed version.");
+        }
         return BL_ENOSPC;
+    }
+    if (strcmp(d->mode, "rollback") == 0) { /* 1.2.0 crashed at its start: 1.1.0 starts again */
+        char said[256], english[256];
+        bl_splash_rollback_sentence(d->opt->title, "1.2.0", "1.1.0", d->opt->language, said, sizeof said);
+        bl_splash_rollback_sentence(d->opt->english_title, "1.2.0", "1.1.0", "en", english, sizeof english);
+        bl_progress_stage(d->progress, BL_STAGE_ROLLING_BACK, "1.1.0");
+        bl_progress_error_translated(d->progress, said, english);
+        return gate(d, "rolling-back");
     }
     if (strcmp(d->mode, "block") == 0) { /* a server that holds the connection */
         bl_progress_stage(d->progress, BL_STAGE_CHECKING, "");
@@ -103,7 +127,8 @@ static int work(void *ctx)
 static void observe(void *ctx, const bl_splash_stats *st)
 {
     driver *d = ctx;
-    char tmp[BL_PATH_MAX + 8];
+    const bl_progress_view *v = &st->shown;
+    char tmp[BL_PATH_MAX + 8], status[320], status_en[320], version[96], version_en[96];
     FILE *f;
     d->first_frame_ns = st->first_frame_ns;
     if (!d->state)
@@ -116,6 +141,12 @@ static void observe(void *ctx, const bl_splash_stats *st)
             (unsigned long long)st->frames, (unsigned long long)st->events, st->x, st->y, st->width, st->height,
             st->pixel_width, st->pixel_height, st->scale, st->has_image, st->has_font, st->shown.stage,
             (unsigned long long)st->shown.done, (unsigned long long)st->shown.total, st->shown.error[0] ? "yes" : "no");
+    bl_splash_status_text(v, d->opt->title, d->opt->language, status, sizeof status);
+    bl_splash_status_text(v, d->opt->english_title, "en", status_en, sizeof status_en);
+    bl_splash_version_text(v, d->opt->version, d->opt->language, version, sizeof version);
+    bl_splash_version_text(v, d->opt->version, "en", version_en, sizeof version_en);
+    fprintf(f, "title=%s\ntitle_en=%s\nstatus=%s\nstatus_en=%s\nversion=%s\nversion_en=%s\nerror_text=%s\nerror_en=%s\n",
+            d->opt->title, d->opt->english_title, status, status_en, version, version_en, v->error, v->error_en);
     fclose(f);
     rename(tmp, d->state);
 }
@@ -154,9 +185,11 @@ int main(int argc, char **argv)
 
     memset(&opt, 0, sizeof opt);
     memset(&d, 0, sizeof d);
+    d.opt = &opt;
     opt.enabled = 1;
     opt.root = ".";
     opt.title = "Bomiot";
+    opt.english_title = "Bomiot";
     opt.version = "1.1.0";
     opt.observe = observe;
     opt.observe_ctx = &d;
@@ -177,11 +210,20 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "--title") == 0) opt.title = next;
         else if (strcmp(argv[i], "--version") == 0) opt.version = next;
         else if (strcmp(argv[i], "--language") == 0) opt.language = next;
+        else if (strcmp(argv[i], "--display-name") == 0) opt.display_name = opt.title = next;
         else if (strcmp(argv[i], "--mode") == 0) d.mode = next;
         else if (strcmp(argv[i], "--gate") == 0) d.gate = next;
         else if (strcmp(argv[i], "--state") == 0) d.state = next;
         else if (strcmp(argv[i], "--log") == 0) log_path = next;
         else if (strcmp(argv[i], "--linger") == 0) linger_ms = (uint32_t)atoi(next);
+        else if (strcmp(argv[i], "--log-level") == 0) {
+            int level;
+            if (bl_log_level_parse(next, &level) != BL_OK) {
+                fprintf(stderr, "bl-splash-driver: --log-level %s: debug, info, warn or error\n", next);
+                return 2;
+            }
+            bl_log_set_level(level);
+        }
         else {
             fprintf(stderr, "bl-splash-driver: unknown option %s\n", argv[i]);
             return 2;

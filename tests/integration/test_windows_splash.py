@@ -4,7 +4,9 @@ statically, a GUI-subsystem program) opens its window on an X server (Xvfb)
 while the update at launch is held by a server that accepts the connection
 and says nothing, the window shows resources/splash.png, closing it cancels
 the update and the installed version starts; with no display at all the app
-still starts. Screenshots go to <build>/tests/artifacts/splash/windows-*.png.
+still starts; in Chinese (launcher.json's language and display_name) its
+lines are drawn with the Windows UI font for Chinese, found by name in
+C:\windows\Fonts. Screenshots go to <build>/tests/artifacts/splash/windows-*.png.
 
 Wine decides the desktop once per session: the first program of a Wine
 prefix starts explorer.exe, which takes the screen's size and monitors from
@@ -29,6 +31,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "server"))
 from wineroot import BUILD, WINE, WinRoot, missing, parse_report, wait_for, winpath  # noqa: E402
 import test_splash_xvfb as sx  # noqa: E402  (module imports: their tests do not run here)
 import test_splash_launcher as sl  # noqa: E402
+import test_splash_language as lang  # noqa: E402
 from server import TestServer  # noqa: E402
 
 RESOURCES = os.path.join(BUILD, "launcher", "resources")
@@ -105,6 +108,7 @@ class WineDesktop(HeldUpdate):
     them to keep open), the Windows desktop's DPI set to dpi (LogPixels,
     what the display settings' scale writes: 96 is 100 %, 192 is 200 %)."""
     dpi = 96
+    window_name = "Bomiot"
 
     @classmethod
     def setUpClass(cls):
@@ -146,7 +150,7 @@ class WineDesktop(HeldUpdate):
         """The launcher started, its window up (at the screen's centre, the
         image's size times the desktop's scale) while the check is held."""
         proc = self.start()
-        window = self.x.wait_window(proc=proc, timeout=60)
+        window = self.x.wait_window(name=self.window_name, proc=proc, timeout=60)
         wait_for(self.held, what="the held request")
         x, y, w, h, mapped = self.x.geometry(window)
         self.assertTrue(mapped)
@@ -213,6 +217,63 @@ class WindowsSplashHiDpiTest(WineDesktop):
 
     def test_splash_is_twice_the_size_at_200_percent(self):
         proc, window = self.held_splash()
+        self.close_and_check_the_app_started(proc, window)
+
+
+def catalog_text(msgid, language="zh_CN"):
+    """msgid's translation in po/<language>.po (a one-line msgid and msgstr)."""
+    with open(os.path.join(sx.SOURCE, "po", f"{language}.po"), encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    i = lines.index(f'msgid "{msgid}"')
+    return lines[i + 1].split('"', 1)[1].rsplit('"', 1)[0]
+
+
+@unittest.skipIf(WHY, WHY)
+@unittest.skipIf(sx.missing(), sx.missing())
+@unittest.skipUnless(os.path.isfile(lang.WQY), f"no {lang.WQY} (fonts-wqy-microhei, in scripts/deps.sh)")
+class WindowsChineseSplashTest(WineDesktop):
+    """The splash in Chinese: launcher.json says language zh_CN and a
+    display name in Chinese. Wine has no Microsoft YaHei, so the test puts
+    WenQuanYi Micro Hei (fonts-wqy-microhei) in the prefix's
+    C:\\windows\\Fonts under YaHei's file name, msyh.ttc: what is tested is
+    the launcher finding the system's Chinese UI font by name in the
+    Windows fonts folder (bl_plat_fonts_dir), as on a Chinese Windows, and
+    drawing the title and the status line with it, not YaHei's own look."""
+    window_name = lang.DISPLAY_NAME
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.msyh = os.path.join(cls.prefix, "drive_c", "windows", "Fonts", "msyh.ttc")
+        shutil.copy2(lang.WQY, cls.msyh)
+        cls.addClassCleanup(os.unlink, cls.msyh)  # the prefix's copy is shared with the other classes
+
+    def setUp(self):
+        super().setUp()
+        self.root.write_config({"update_url": f"{self.server.url}/_fault/hold/{self.id()}",
+                                "check_seconds": self.check_seconds, "update_interval": 0,
+                                "language": "zh_CN", "display_name": lang.DISPLAY_NAME,
+                                "log_level": "debug"})  # debug: the fonts used
+
+    def render(self, args, out, wrap):
+        """bl-splash-text.exe under this class's Wine session."""
+        exe = os.path.join(BUILD, "tests", "bl-splash-text.exe")
+        args = [winpath(a) if os.path.isabs(a) else a for a in args]
+        subprocess.run([WINE, exe, *args, winpath(out)] + ([str(wrap)] if wrap else []), env=self.env,
+                       check=True, capture_output=True, timeout=120)
+
+    def test_chinese_splash_draws_with_the_windows_chinese_ui_font(self):
+        proc, window = self.held_splash()
+        x, y, w, h, _ = self.x.geometry(window)
+        shot = self.x.screenshot(self.shot("checking")).crop(x, y, w, h)
+        checking = catalog_text("Checking for updates\u2026")
+        bundled = os.path.join(RESOURCES, "DejaVuSans.ttf")
+        for words, rgb, title in ((lang.DISPLAY_NAME, lang.TITLE_RGB, True), (checking, lang.STATUS_RGB, False)):
+            fit, tofu, at = lang.line_fit(shot, words, self.msyh, 0, rgb, title, run=self.render,
+                                          boxes_font=bundled)
+            self.assertGreaterEqual(fit, lang.MATCH, f"{words!r} does not fit the screenshot ({fit:.2f} at {at})")
+            self.assertLess(tofu, lang.TOFU, f"the screenshot fits {words!r} drawn as boxes ({tofu:.2f})")
+        self.assertIn("msyh.ttc (face 0)", "\n".join(splash_lines(self.root)))
         self.close_and_check_the_app_started(proc, window)
 
 

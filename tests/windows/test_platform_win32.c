@@ -2,7 +2,8 @@
 /* platform/win32 under Wine: UTF-16 paths from UTF-8 (a folder named in
  * Chinese), atomic replace over an existing file, retries while another
  * program holds the target open and a message naming it when it stays held,
- * the launcher lock, and swapping a running executable by renaming it aside.
+ * the launcher lock, swapping a running executable by renaming it aside, and
+ * the fonts folder the splash looks for the UI fonts in.
  * Built and run only in the Windows build (tests/windows/run.sh). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,6 +165,24 @@ static void test_swaps_a_running_executable_by_renaming_it_aside(void)
     CloseHandle(pi.hThread);
 }
 
+static void test_fonts_dir_is_the_windows_fonts_folder(void)
+{
+    char dir[MAX_PATH * 3], small[8];
+    wchar_t windows[MAX_PATH];
+    bl_error err;
+    DWORD attributes;
+    size_t len;
+    CHECK_INT(bl_plat_fonts_dir(dir, sizeof dir, &err), BL_OK);
+    len = strlen(dir);
+    CHECK(len > 6 && strcmp(dir + len - 6, "\\Fonts") == 0);
+    GetWindowsDirectoryW(windows, MAX_PATH);
+    CHECK(_wcsnicmp(wide(dir), windows, wcslen(windows)) == 0); /* under the Windows folder */
+    attributes = GetFileAttributesW(wide(dir));
+    CHECK(attributes != INVALID_FILE_ATTRIBUTES && (attributes & FILE_ATTRIBUTE_DIRECTORY));
+    CHECK_INT(bl_plat_fonts_dir(small, sizeof small, &err), BL_ETOOBIG);
+    CHECK_CONTAINS(err.msg, "too long");
+}
+
 int main(int argc, char **argv)
 {
     char base[MAX_PATH * 2];
@@ -184,6 +203,7 @@ int main(int argc, char **argv)
     RUN(test_replace_names_the_file_that_stays_held);
     RUN(test_a_second_lock_is_refused_until_the_first_is_released);
     RUN(test_swaps_a_running_executable_by_renaming_it_aside);
+    RUN(test_fonts_dir_is_the_windows_fonts_folder);
     {
         /* Clean up: SHFileOperation-free, the folder holds only our files. */
         WIN32_FIND_DATAW found;
