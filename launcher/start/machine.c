@@ -270,6 +270,7 @@ int command_update_only(launch_context *l, char *exe, int argc, char **argv)
         bl_log_open(l->layout.log_path, BL_LOG_DEFAULT_MAX_BYTES, BL_LOG_DEFAULT_KEEP, &err) != BL_OK)
         bl_log(BL_LOG_WARN, "log", "%s; logging to stderr only", err.msg);
     launch_load_config(l);
+    l->cfg.splash = 0; /* no window, even for a rollback, when an administrator runs it on a desktop */
     bl_log(BL_LOG_INFO, "launch", "bomiot-launcher %s in %s: update only (--update-only)", BL_VERSION_STRING,
            l->layout.root);
     if ((rc = launch_take_lock(l, &err)) != BL_OK) {
@@ -303,6 +304,8 @@ int command_update_only(launch_context *l, char *exe, int argc, char **argv)
     }
     bl_plat_lock_release(l->lock);
     l->lock = NULL;
+    bl_progress_free(l->progress); /* a rollback's sentence, made for a splash */
+    l->progress = NULL;
     bl_log_close();
     return rc;
 }
