@@ -109,6 +109,11 @@ int launch_switch_to_pending(launch_context *l, const char *how);
 /* The current version on trial is confirmed (why: for the log), what it
  * leaves behind pruned, the state saved. */
 void launch_confirm(launch_context *l, const char *why);
+/* A confirmed version may carry a newer launcher (see selfupdate.h): put
+ * in place and restarted into with the same arguments (POSIX: execv, no
+ * return). Returns 1 when a new launcher process has taken over (Windows)
+ * and this one must exit; 0 to go on (nothing to do, or it failed: logged). */
+int launch_update_launcher(launch_context *l, const char *exe, char **argv);
 /* The current version on trial failed (cause: for the log): blocked, the
  * previous one current again, saved, what it leaves pruned. Returns 1 if
  * there is a different version to start now. A read-only launcher does it

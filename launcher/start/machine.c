@@ -251,7 +251,6 @@ int command_update_only(launch_context *l, char *exe, int argc, char **argv)
     bl_error err;
     int rc, spool;
 
-    (void)argv;
     if (argc != 2) {
         fprintf(stderr, "bomiot-launcher: usage: bomiot-launcher --update-only\n");
         return 2;
@@ -299,7 +298,13 @@ int command_update_only(launch_context *l, char *exe, int argc, char **argv)
                                "reports/ folder for users' launchers to report a trial)");
             else
                 launch_prune_caches(l); /* versions kept earlier because an app ran from them */
-            rc = update_now(l);
+            /* A confirmed version's launcher replaces this one here, as a
+             * user's launcher would on a per-user install (theirs cannot
+             * write the root): restarted with --update-only, it checks.
+             * On Windows the new one runs detached and this one ends with 0;
+             * the swap is done by then, so even a task that ends its
+             * children leaves the new launcher in place (checked next run). */
+            rc = launch_update_launcher(l, exe, argv) ? 0 : update_now(l);
         }
     }
     bl_plat_lock_release(l->lock);

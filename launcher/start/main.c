@@ -91,7 +91,8 @@ static void print_help(FILE *out)
             "                  SYSTEM, by the installer's scheduled task). It first\n"
             "                  reads users' trial reports (reports/): a crash rolls the\n"
             "                  version on trial back for everyone, a healthy run confirms\n"
-            "                  it; nothing is installed while a version is on trial. Exit 0\n"
+            "                  it; nothing is installed while a version is on trial. A\n"
+            "                  confirmed version's launcher replaces this one. Exit 0\n"
             "                  up to date, 10 installed (each user's next start runs it),\n"
             "                  11 another launcher is busy, 1 failed\n"
             "  --restart-after PID [-- ARGS...]  wait until process PID has exited, then\n"
@@ -698,9 +699,7 @@ int launch_take_lock(launch_context *l, bl_error *err)
     return rc;
 }
 
-/* A confirmed version may carry a newer launcher (see selfupdate.h). Returns 1
- * when a new launcher process has taken over and this one must exit. */
-static int update_launcher(launch_context *l, const char *exe, char **argv)
+int launch_update_launcher(launch_context *l, const char *exe, char **argv)
 {
     bl_error err;
     int handed_over = 0;
@@ -849,7 +848,7 @@ static int launch_app(launch_context *l, char *exe, int print_config, char **arg
     launch_switch_to_pending(l, "staged in the background");
     launch_update_at_launch(l);
     count_trial_start(l);
-    if (update_launcher(l, exe, argv))
+    if (launch_update_launcher(l, exe, argv))
         return finish(l, 0);
     return finish(l, run_app(l, exe, app_argv));
 }

@@ -264,6 +264,32 @@ class SystemInstallTest(unittest.TestCase):
         self.assertEqual(parse_report(report)["env"]["BOMIOT_ON_TRIAL"], "0")
         self.assertEqual(self.reports(), [])
 
+    def test_the_updater_puts_a_confirmed_versions_launcher_in_place(self):
+        """A release carrying a new launcher: users' launchers cannot write
+        the root, so the machine's updater replaces the launcher once the
+        version is confirmed, and goes on as the new one."""
+        with open(self.launcher, "rb") as f:
+            old = f.read()
+        new = old + b"\0bomiot-launcher machine-wide test build\0"  # ELF ignores trailing data
+        self.pub.add("1.1.0", files={"bomiot-launcher": new})
+        self.assertEqual(self.update_only().returncode, 10)
+        r = self.update_only()  # on trial: no launcher from it yet
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(self.launcher, "rb") as f:
+            self.assertEqual(f.read(), old)
+        report = os.path.join(self.home, "report.txt")
+        r = self.start_as_user(f"--report={report}")  # a healthy run, reported
+        self.assertEqual((r.returncode, r.stderr), (0, ""))
+        r = self.update_only()
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(self.launcher, "rb") as f:
+            self.assertEqual(f.read(), new)
+        log = self.read(self.p("cache", "update.log"))
+        self.assertIn("version 1.1.0 carries a new launcher; installing it", log)
+        self.assertIn("running the launcher from version 1.1.0", log)
+        self.assertEqual(log.count("update only (--update-only)"), 4)  # the restarted one too
+        self.assertEqual((self.state()["current"], self.state().get("trial")), ("1.1.0", False))
+
     def test_a_user_app_confirms_its_trial_by_a_health_file_of_the_users_own(self):
         self.put_on_trial()
         report = os.path.join(self.home, "report.txt")
