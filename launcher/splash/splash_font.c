@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/ascii.h"
 #include "base/utf8.h"
 #include "splash_font.h"
 
@@ -76,14 +77,11 @@ void bl_splash_font_lang_tag(const char *language, char *out, size_t size)
         return;
     snprintf(out, size, "%s", language && *language ? language : "en");
     for (i = 0; out[i]; i++) {
-        if (out[i] == '_')
-            out[i] = '-';
-        else if (out[i] >= 'A' && out[i] <= 'Z')
-            out[i] = (char)(out[i] - 'A' + 'a');
-        else if (out[i] == '.' || out[i] == '@') { /* "zh_CN.UTF-8": the encoding is not the language */
+        if (out[i] == '.' || out[i] == '@') { /* "zh_CN.UTF-8": the encoding is not the language */
             out[i] = '\0';
             break;
         }
+        out[i] = out[i] == '_' ? '-' : bl_ascii_lower(out[i]);
     }
 }
 

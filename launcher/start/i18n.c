@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/ascii.h"
 #include "base/utf8.h"
 
 /* --- .mo files -----------------------------------------------------------
@@ -169,7 +170,7 @@ static void split_locale(const char *locale, locale_parts *parts)
         size_t len = strcspn(locale, "_-.@"), i;
         char subtag[16];
         for (i = 0; i < len && i < sizeof subtag - 1; i++)
-            subtag[i] = (char)(locale[i] >= 'A' && locale[i] <= 'Z' ? locale[i] - 'A' + 'a' : locale[i]);
+            subtag[i] = bl_ascii_lower(locale[i]);
         subtag[i] = '\0';
         /* BCP 47 tells a subtag by its length: a script has four letters,
          * a region two (or three digits) */
@@ -194,13 +195,7 @@ static const char *catalog_for(const char *language, const char *region)
     snprintf(want, sizeof want, "%s%s%s", language, region[0] ? "_" : "", region);
     for (i = 0; i < bl_i18n_catalog_count; i++) {
         const char *name = bl_i18n_catalogs[i].language;
-        size_t k;
-        for (k = 0; name[k] && want[k]; k++) {
-            char c = name[k] >= 'A' && name[k] <= 'Z' ? (char)(name[k] - 'A' + 'a') : name[k];
-            if (c != want[k])
-                break;
-        }
-        if (!name[k] && !want[k])
+        if (strlen(name) == strlen(want) && bl_ascii_equal_nocase(name, want, strlen(want)))
             return name;
     }
     return NULL;

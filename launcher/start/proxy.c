@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/ascii.h"
 #include "platform.h"
 
 /* The lowered scheme and host of url ("https", "updates.example"), brackets
@@ -61,14 +62,7 @@ static int next_entry(const char **list, const char *seps, const char **entry, s
 
 static int same_text(const char *a, size_t a_len, const char *b, size_t b_len)
 {
-    size_t i;
-    if (a_len != b_len)
-        return 0;
-    for (i = 0; i < a_len; i++) {
-        if (tolower((unsigned char)a[i]) != tolower((unsigned char)b[i]))
-            return 0;
-    }
-    return 1;
+    return a_len == b_len && bl_ascii_equal_nocase(a, b, a_len);
 }
 
 /* A dotted IPv4 address ("10.1.2.3") as a number; 0 if text is not one. */

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <uv.h>
 
+#include "base/ascii.h"
 #include "base/fsutil.h"
 
 #define DEFAULT_CONNECT_TIMEOUT_MS 10000
@@ -114,15 +115,8 @@ static int look_at_status(sink *s)
 /* 1 if text begins with prefix, case ignored. */
 static int starts_with_nocase(const char *text, size_t len, const char *prefix)
 {
-    size_t i, n = strlen(prefix);
-    if (len < n)
-        return 0;
-    for (i = 0; i < n; i++) {
-        char c = text[i] >= 'A' && text[i] <= 'Z' ? (char)(text[i] - 'A' + 'a') : text[i];
-        if (c != prefix[i])
-            return 0;
-    }
-    return 1;
+    size_t n = strlen(prefix);
+    return len >= n && bl_ascii_equal_nocase(text, prefix, n);
 }
 
 /* Each response's headers: one transfer may read several (a proxy's 407
